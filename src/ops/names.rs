@@ -1,0 +1,152 @@
+//! Object names as PostgreSQL resolves them.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// A possibly schema-qualified object name, already case-folded (unquoted identifiers
+/// lowercased, quoted ones verbatim).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectName {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl ObjectName {
+    pub fn new(schema: Option<&str>, name: &str) -> ObjectName {
+        ObjectName {
+            schema: schema.map(str::to_string),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn unqualified(name: &str) -> ObjectName {
+        ObjectName::new(None, name)
+    }
+
+    /// Parses `a`, `s.a`, `"Quoted"."Name"` (extra leading parts, e.g. a database, dropped).
+    pub fn parse(text: &str) -> ObjectName {
+        let parts = split_qualified(text);
+        match parts.len() {
+            0 => ObjectName::unqualified(""),
+            1 => ObjectName::unqualified(&parts[0]),
+            n => ObjectName::new(Some(&parts[n - 2]), &parts[n - 1]),
+        }
+    }
+
+    /// The same name in `schema` when it has none.
+    pub fn with_default_schema(&self, schema: &str) -> ObjectName {
+        ObjectName {
+            schema: Some(self.schema.clone().unwrap_or_else(|| schema.to_string())),
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(schema) = &self.schema {
+            write!(f, "{}.", quote_ident(schema))?;
+        }
+        f.write_str(&quote_ident(&self.name))
+    }
+}
+
+impl Serialize for ObjectName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Folds one identifier the way PostgreSQL does: `"Quoted"` kept (with `""` unescaped),
+/// anything else lowercased.
+pub fn fold_ident(raw: &str) -> String {
+    let raw = raw.trim();
+    if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
+        raw[1..raw.len() - 1].replace("\"\"", "\"")
+    } else {
+        raw.to_lowercase()
+    }
+}
+
+/// Splits `a."B".c` into folded parts, respecting quotes.
+pub fn split_qualified(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut in_quote = false;
+    let mut chars = text.trim().chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '"' if in_quote && chars.peek() == Some(&'"') => {
+                cur.push_str("\"\"");
+                chars.next();
+            }
+            '"' => {
+                in_quote = !in_quote;
+                cur.push('"');
+            }
+            '.' if !in_quote => parts.push(fold_ident(&std::mem::take(&mut cur))),
+            c => cur.push(c),
+        }
+    }
+    if !cur.trim().is_empty() {
+        parts.push(fold_ident(&cur));
+    }
+    parts
+}
+
+/// Quotes an identifier when PostgreSQL would need it to keep its spelling.
+pub fn quote_ident(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !is_reserved(name);
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// PostgreSQL's reserved key words (those that cannot be a bare column or table name).
+fn is_reserved(word: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both",
+        "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog",
+        "current_date", "current_role", "current_time", "current_timestamp", "current_user",
+        "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false",
+        "fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially",
+        "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+        "null", "offset", "on", "only", "or", "order", "placing", "primary", "references",
+        "returning", "select", "session_user", "some", "symmetric", "system_user", "table",
+        "then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "when",
+        "where", "window", "with",
+    ];
+    RESERVED.binary_search(&word).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_and_quotes_like_postgres() {
+        assert_eq!(ObjectName::parse("Public.Accounts"), ObjectName::new(Some("public"), "accounts"));
+        assert_eq!(ObjectName::parse("\"MySchema\".\"a.b\""), ObjectName::new(Some("MySchema"), "a.b"));
+        assert_eq!(ObjectName::parse("db.s.t"), ObjectName::new(Some("s"), "t"));
+        assert_eq!(ObjectName::new(Some("MySchema"), "user").to_string(), "\"MySchema\".\"user\"");
+        assert_eq!(ObjectName::unqualified("accounts_2").to_string(), "accounts_2");
+        assert_eq!(fold_ident("\"a\"\"b\""), "a\"b");
+    }
+
+    #[test]
+    fn reserved_words_are_sorted_for_binary_search() {
+        assert!(is_reserved("user"));
+        assert!(is_reserved("order"));
+        assert!(!is_reserved("accounts"));
+    }
+}

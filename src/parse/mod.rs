@@ -1,0 +1,127 @@
+//! Splitting a file into statements with exact positions, and turning each into an
+//! [`Operation`]: sqlparser first, the token recognizer for what sqlparser rejects, and
+//! `Unparsed` only when neither understands it. Parsing never fails as a whole: one bad
+//! statement costs one statement.
+
+pub mod directives;
+pub mod plpgsql;
+pub mod split;
+
+use crate::ops::{self, Operation};
+use crate::span::{LineIndex, Span};
+use directives::Directive;
+use serde::Serialize;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+/// One statement of a file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Statement {
+    /// 0-based position among the file's statements (embedded ones share their DO's).
+    pub index: usize,
+    pub span: Span,
+    /// The exact source text, from the first keyword to the terminating `;` (if any).
+    pub text: String,
+    pub op: Operation,
+    /// Statements embedded in a `DO` body, with positions in the file.
+    pub embedded: Vec<Statement>,
+}
+
+/// Something worth telling the user that is not a finding (e.g. a skipped meta-command).
+#[derive(Clone, Debug, Serialize)]
+pub struct Note {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ParsedFile {
+    pub statements: Vec<Statement>,
+    pub notes: Vec<Note>,
+    /// `-- schemaguard:...` comments, with the line each is on.
+    pub directives: Vec<(u32, Directive)>,
+    /// Errors in directives (unknown directive words), with their line.
+    pub directive_errors: Vec<(u32, String)>,
+}
+
+/// Splits and parses one file's text.
+pub fn parse_file(text: &str) -> ParsedFile {
+    let index = LineIndex::new(text);
+    let mut out = ParsedFile::default();
+    for piece in split::split(text) {
+        let span = index.span(text, piece.start, piece.end);
+        match piece.kind {
+            split::PieceKind::MetaCommand => out.notes.push(Note {
+                span,
+                message: format!(
+                    "psql meta-command `{}` skipped",
+                    text[piece.start..piece.end].trim()
+                ),
+            }),
+            split::PieceKind::CopyData => {}
+            split::PieceKind::Sql => {
+                let stmt_text = &text[piece.start..piece.end];
+                let op = match &piece.unterminated {
+                    Some(what) => Operation::Unparsed {
+                        reason: format!("unterminated {what} starting here"),
+                    },
+                    None => parse_statement(stmt_text),
+                };
+                let embedded = match &op {
+                    Operation::Do {
+                        body, body_offset, ..
+                    } => plpgsql::embedded_statements(body)
+                        .into_iter()
+                        .map(|(off, sql)| {
+                            let start = piece.start + body_offset + off;
+                            let end = start + sql.len();
+                            Statement {
+                                index: out.statements.len(),
+                                span: index.span(text, start, end),
+                                op: parse_statement(&sql),
+                                text: sql,
+                                embedded: Vec::new(),
+                            }
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                out.statements.push(Statement {
+                    index: out.statements.len(),
+                    span,
+                    text: stmt_text.to_string(),
+                    op,
+                    embedded,
+                });
+            }
+        }
+    }
+    let (directives, errors) = directives::scan(text);
+    out.directives = directives;
+    out.directive_errors = errors;
+    out
+}
+
+/// Parses one statement's text into an operation. Never panics.
+pub fn parse_statement(sql: &str) -> Operation {
+    let dialect = PostgreSqlDialect {};
+    let parsed = Parser::new(&dialect)
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements());
+    match parsed {
+        Ok(stmts) if stmts.len() == 1 => ops::lower::lower(&stmts[0], sql),
+        Ok(stmts) if stmts.is_empty() => Operation::Other {
+            kind: "EMPTY".to_string(),
+        },
+        Ok(_) => ops::recognize::recognize(sql).unwrap_or_else(|| Operation::Unparsed {
+            reason: "the text holds more than one statement".to_string(),
+        }),
+        Err(err) => ops::recognize::recognize(sql).unwrap_or_else(|| Operation::Unparsed {
+            reason: err.to_string(),
+        }),
+    }
+}
+
+/// sqlparser's nesting limit: deep nesting becomes an error, never a stack overflow.
+const RECURSION_LIMIT: usize = 50;
