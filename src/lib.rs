@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the map. Data flows one way:
 //! `source` -> `parse` (+ `ops`) -> `analysis` (with `catalog`, `effects`, `rules`) -> `report`.
 
+pub mod catalog;
 pub mod lock;
 pub mod ops;
 pub mod parse;

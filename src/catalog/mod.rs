@@ -1,0 +1,417 @@
+//! The schema model every part of schemaguard works on.
+//!
+//! A [`Catalog`] is built by `replay` (applying migrations), and later by live
+//! introspection or a schema dump; `effects`, the rules and `diff` only ever read it.
+//! Names are stored schema-qualified; lookups of unqualified names follow the search path.
+
+pub mod replay;
+
+use crate::ops::{ConstraintKind, Expr, IdentityKind, ObjectName, Persistence, TypeName};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where an object came from: the migration file and transaction that created it.
+/// `None` for objects that were there before the first migration we replay (a live
+/// database, a schema dump).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Origin {
+    pub file: usize,
+    pub transaction: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub ty: TypeName,
+    pub not_null: bool,
+    pub default: Option<Expr>,
+    pub generated: Option<crate::ops::Generated>,
+    pub identity: Option<IdentityKind>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Constraint {
+    pub name: String,
+    pub kind: ConstraintKind,
+    /// `false` after `ADD ... NOT VALID` until `VALIDATE CONSTRAINT`.
+    pub validated: bool,
+    /// The index enforcing a primary key, unique or exclusion constraint.
+    pub index: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TableKind {
+    Regular,
+    Partitioned,
+    Foreign,
+}
+
+/// Statistics from a live database.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct TableStats {
+    pub rows: f64,
+    pub total_bytes: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Table {
+    pub name: ObjectName,
+    pub kind: TableKind,
+    pub persistence: Persistence,
+    pub columns: Vec<Column>,
+    pub constraints: Vec<Constraint>,
+    pub partition_of: Option<ObjectName>,
+    /// `FOR VALUES ... DEFAULT`: the default partition of `partition_of`.
+    pub default_partition: bool,
+    pub inherits: Vec<ObjectName>,
+    pub triggers: BTreeSet<String>,
+    pub origin: Option<Origin>,
+    pub stats: Option<TableStats>,
+}
+
+impl Table {
+    pub fn new(name: ObjectName, origin: Option<Origin>) -> Table {
+        Table {
+            name,
+            kind: TableKind::Regular,
+            persistence: Persistence::Permanent,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            partition_of: None,
+            default_partition: false,
+            inherits: Vec::new(),
+            triggers: BTreeSet::new(),
+            origin,
+            stats: None,
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.name == name)
+    }
+
+    pub fn constraint(&self, name: &str) -> Option<&Constraint> {
+        self.constraints.iter().find(|c| c.name == name)
+    }
+
+    pub fn primary_key(&self) -> Option<&Constraint> {
+        self.constraints
+            .iter()
+            .find(|c| matches!(c.kind, ConstraintKind::PrimaryKey { .. }))
+    }
+
+    /// A validated CHECK constraint proves `column IS NOT NULL`.
+    pub fn check_proves_not_null(&self, column: &str) -> bool {
+        self.constraints.iter().any(|c| {
+            c.validated
+                && matches!(&c.kind, ConstraintKind::Check { expr, .. }
+                    if expr.proves_not_null.iter().any(|n| n == column))
+        })
+    }
+
+    /// Foreign keys from this table: (constraint, referenced table).
+    pub fn foreign_keys(&self) -> impl Iterator<Item = (&Constraint, &ObjectName)> {
+        self.constraints.iter().filter_map(|c| match &c.kind {
+            ConstraintKind::ForeignKey { ref_table, .. } => Some((c, ref_table)),
+            _ => None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Index {
+    pub name: ObjectName,
+    pub table: ObjectName,
+    /// Key columns; expressions appear as their text in parentheses.
+    pub columns: Vec<String>,
+    pub unique: bool,
+    pub primary: bool,
+    /// `false` for an index left invalid (failed CONCURRENTLY, or `ON ONLY` a parent).
+    pub valid: bool,
+    pub partial: bool,
+    pub method: Option<String>,
+    pub origin: Option<Origin>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct View {
+    pub name: ObjectName,
+    pub materialized: bool,
+    pub reads: Vec<ObjectName>,
+    pub columns: Vec<String>,
+    pub origin: Option<Origin>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum TypeKind {
+    Enum {
+        values: Vec<String>,
+    },
+    Composite,
+    Range,
+    Domain {
+        base: TypeName,
+        has_constraints: bool,
+    },
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TypeDef {
+    pub name: ObjectName,
+    pub kind: TypeKind,
+    pub origin: Option<Origin>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Sequence {
+    pub name: ObjectName,
+    pub owned_by: Option<(ObjectName, String)>,
+    pub origin: Option<Origin>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Function {
+    pub name: ObjectName,
+    pub args: Vec<String>,
+    pub volatility: Option<String>,
+    pub origin: Option<Origin>,
+}
+
+/// What kind of relation a name denotes (PostgreSQL's `relkind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum RelKind {
+    Table,
+    PartitionedTable,
+    View,
+    MaterializedView,
+    Index,
+    Sequence,
+    ForeignTable,
+}
+
+impl RelKind {
+    /// PostgreSQL's one-letter `relkind`.
+    pub fn code(self) -> &'static str {
+        match self {
+            RelKind::Table => "r",
+            RelKind::PartitionedTable => "p",
+            RelKind::View => "v",
+            RelKind::MaterializedView => "m",
+            RelKind::Index => "i",
+            RelKind::Sequence => "S",
+            RelKind::ForeignTable => "f",
+        }
+    }
+
+    /// Holds rows an application reads and writes (tables and materialized views).
+    pub fn holds_data(self) -> bool {
+        matches!(
+            self,
+            RelKind::Table | RelKind::PartitionedTable | RelKind::MaterializedView
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Catalog {
+    pub schemas: BTreeSet<String>,
+    pub tables: BTreeMap<ObjectName, Table>,
+    pub indexes: BTreeMap<ObjectName, Index>,
+    pub views: BTreeMap<ObjectName, View>,
+    pub types: BTreeMap<ObjectName, TypeDef>,
+    pub sequences: BTreeMap<ObjectName, Sequence>,
+    pub functions: BTreeMap<ObjectName, Vec<Function>>,
+    pub extensions: BTreeSet<String>,
+    /// Schemas searched for unqualified names, in order.
+    pub search_path: Vec<String>,
+}
+
+impl Default for Catalog {
+    fn default() -> Catalog {
+        Catalog {
+            schemas: ["public".to_string()].into_iter().collect(),
+            tables: BTreeMap::new(),
+            indexes: BTreeMap::new(),
+            views: BTreeMap::new(),
+            types: BTreeMap::new(),
+            sequences: BTreeMap::new(),
+            functions: BTreeMap::new(),
+            extensions: BTreeSet::new(),
+            search_path: vec!["public".to_string()],
+        }
+    }
+}
+
+impl Catalog {
+    /// The schema new unqualified objects go to: the first search-path schema that exists.
+    pub fn creation_schema(&self) -> String {
+        self.search_path
+            .iter()
+            .find(|s| self.schemas.contains(*s))
+            .or_else(|| self.search_path.first())
+            .cloned()
+            .unwrap_or_else(|| "public".to_string())
+    }
+
+    /// The qualified name an unqualified name is created under.
+    pub fn qualify_new(&self, name: &ObjectName) -> ObjectName {
+        match &name.schema {
+            Some(_) => name.clone(),
+            None => name.with_default_schema(&self.creation_schema()),
+        }
+    }
+
+    /// Resolves a name against `map` the way PostgreSQL does for relations: qualified
+    /// names exactly; unqualified ones through the search path, then (lenient, for
+    /// histories that set the search path in ways we do not follow) any schema holding
+    /// exactly one object of that name.
+    fn resolve_in<'a, T>(
+        &self,
+        map: &'a BTreeMap<ObjectName, T>,
+        name: &ObjectName,
+    ) -> Option<(&'a ObjectName, &'a T)> {
+        if name.schema.is_some() {
+            return map.get_key_value(name);
+        }
+        for schema in self
+            .search_path
+            .iter()
+            .map(String::as_str)
+            .chain(["pg_catalog"])
+        {
+            if let Some(kv) = map.get_key_value(&ObjectName::new(Some(schema), &name.name)) {
+                return Some(kv);
+            }
+        }
+        let mut hits = map.iter().filter(|(k, _)| k.name == name.name);
+        match (hits.next(), hits.next()) {
+            (Some(kv), None) => Some(kv),
+            _ => None,
+        }
+    }
+
+    pub fn table(&self, name: &ObjectName) -> Option<&Table> {
+        self.resolve_in(&self.tables, name).map(|(_, t)| t)
+    }
+
+    pub fn table_mut(&mut self, name: &ObjectName) -> Option<&mut Table> {
+        let key = self
+            .resolve_in(&self.tables, name)
+            .map(|(k, _)| k.clone())?;
+        self.tables.get_mut(&key)
+    }
+
+    pub fn index(&self, name: &ObjectName) -> Option<&Index> {
+        self.resolve_in(&self.indexes, name).map(|(_, i)| i)
+    }
+
+    pub fn view(&self, name: &ObjectName) -> Option<&View> {
+        self.resolve_in(&self.views, name).map(|(_, v)| v)
+    }
+
+    pub fn type_def(&self, name: &ObjectName) -> Option<&TypeDef> {
+        self.resolve_in(&self.types, name).map(|(_, t)| t)
+    }
+
+    pub fn sequence(&self, name: &ObjectName) -> Option<&Sequence> {
+        self.resolve_in(&self.sequences, name).map(|(_, s)| s)
+    }
+
+    /// What a relation name denotes, if known.
+    pub fn relation_kind(&self, name: &ObjectName) -> Option<RelKind> {
+        if let Some(t) = self.table(name) {
+            return Some(match t.kind {
+                TableKind::Regular => RelKind::Table,
+                TableKind::Partitioned => RelKind::PartitionedTable,
+                TableKind::Foreign => RelKind::ForeignTable,
+            });
+        }
+        if let Some(v) = self.view(name) {
+            return Some(if v.materialized {
+                RelKind::MaterializedView
+            } else {
+                RelKind::View
+            });
+        }
+        if self.index(name).is_some() {
+            return Some(RelKind::Index);
+        }
+        if self.sequence(name).is_some() {
+            return Some(RelKind::Sequence);
+        }
+        None
+    }
+
+    /// The qualified name of a relation: as the catalog knows it, or (unknown) qualified
+    /// with the first search-path schema.
+    pub fn resolve_relation(&self, name: &ObjectName) -> ObjectName {
+        let found = self
+            .resolve_in(&self.tables, name)
+            .map(|(k, _)| k)
+            .or_else(|| self.resolve_in(&self.views, name).map(|(k, _)| k))
+            .or_else(|| self.resolve_in(&self.indexes, name).map(|(k, _)| k))
+            .or_else(|| self.resolve_in(&self.sequences, name).map(|(k, _)| k));
+        match found {
+            Some(k) => k.clone(),
+            None => self.qualify_new(name),
+        }
+    }
+
+    /// When the relation was created (`None`: before the replayed history, or unknown).
+    pub fn relation_origin(&self, name: &ObjectName) -> Option<Origin> {
+        if let Some(t) = self.table(name) {
+            return t.origin;
+        }
+        if let Some(v) = self.view(name) {
+            return v.origin;
+        }
+        if let Some(i) = self.index(name) {
+            return i.origin;
+        }
+        self.sequence(name).and_then(|s| s.origin)
+    }
+
+    /// Indexes on `table`.
+    pub fn indexes_on<'a>(&'a self, table: &'a ObjectName) -> impl Iterator<Item = &'a Index> + 'a {
+        self.indexes.values().filter(move |i| &i.table == table)
+    }
+
+    /// Tables whose foreign keys reference `table`: (referencing table, constraint).
+    pub fn referencing<'a>(
+        &'a self,
+        table: &'a ObjectName,
+    ) -> impl Iterator<Item = (&'a Table, &'a Constraint)> + 'a {
+        self.tables.values().flat_map(move |t| {
+            t.foreign_keys()
+                .filter(move |(_, r)| &self.resolve_relation(r) == table)
+                .map(move |(c, _)| (t, c))
+        })
+    }
+
+    /// Partitions of a partitioned table (direct children).
+    pub fn partitions<'a>(
+        &'a self,
+        parent: &'a ObjectName,
+    ) -> impl Iterator<Item = &'a Table> + 'a {
+        self.tables.values().filter(move |t| {
+            t.partition_of
+                .as_ref()
+                .is_some_and(|p| &self.resolve_relation(p) == parent)
+        })
+    }
+
+    /// Whether an index leads with exactly these columns (in any order of the prefix).
+    pub fn has_index_leading_with(&self, table: &ObjectName, columns: &[String]) -> bool {
+        self.indexes_on(table).any(|i| {
+            i.columns.len() >= columns.len()
+                && columns
+                    .iter()
+                    .all(|c| i.columns[..columns.len()].contains(c))
+        })
+    }
+}

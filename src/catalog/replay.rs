@@ -1,0 +1,1072 @@
+//! Applying operations to a [`Catalog`], the way PostgreSQL would change its own.
+//!
+//! Replay is forgiving: a history may be partial (a table created outside the
+//! migrations), so altering an unknown table creates a placeholder with no origin (it
+//! counts as pre-existing), and dropping an unknown object is a no-op.
+
+use super::*;
+use crate::ops::{
+    AlterIndexAction, AlterSequenceAction, AlterTableAction, AlterTypeAction, AlterViewAction,
+    ColumnDef, Constraint as OpConstraint, CreateTypeKind, IdentityChange, IndexKey, Operation,
+};
+
+/// PostgreSQL's identifier length limit (NAMEDATALEN - 1), in bytes.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// Applies one operation. `origin` says which file and transaction this happens in.
+pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
+    let o = Some(origin);
+    match op {
+        Operation::CreateTable(ct) => create_table(cat, ct, o),
+        Operation::AlterTable(at) => {
+            let mut name = cat.resolve_relation(&at.name);
+            if cat.table(&name).is_none() {
+                if cat.view(&name).is_some() {
+                    // ALTER TABLE works on views too (renames mostly)
+                    for action in &at.actions {
+                        if let AlterTableAction::RenameTable { to } = action {
+                            rename_view(cat, &name, to);
+                        }
+                    }
+                    return;
+                }
+                cat.tables
+                    .insert(name.clone(), Table::new(name.clone(), None));
+            }
+            for action in &at.actions {
+                name = alter_table(cat, &name, action, o);
+            }
+        }
+        Operation::DropTable(d) => {
+            for n in &d.names {
+                drop_table(cat, &cat.resolve_relation(n));
+            }
+        }
+        Operation::CreateIndex(ci) => {
+            let table = cat.resolve_relation(&ci.table);
+            let schema = table
+                .schema
+                .clone()
+                .unwrap_or_else(|| cat.creation_schema());
+            let columns: Vec<String> = ci.keys.iter().map(index_key_text).collect();
+            let name = match &ci.name {
+                Some(n) => n.clone(),
+                None => make_object_name(&table.name, Some(&auto_columns(&ci.keys)), "idx"),
+            };
+            let qname = ObjectName::new(Some(&schema), &name);
+            if ci.if_not_exists && cat.indexes.contains_key(&qname) {
+                return;
+            }
+            let partitioned = cat
+                .table(&table)
+                .is_some_and(|t| t.kind == TableKind::Partitioned);
+            cat.indexes.insert(
+                qname.clone(),
+                Index {
+                    name: qname,
+                    table,
+                    columns,
+                    unique: ci.unique,
+                    primary: false,
+                    valid: !(ci.only && partitioned),
+                    partial: ci.predicate.is_some(),
+                    method: ci.method.clone(),
+                    origin: o,
+                },
+            );
+        }
+        Operation::DropIndex(d) => {
+            for n in &d.names {
+                if let Some(key) = cat.resolve_in(&cat.indexes, n).map(|(k, _)| k.clone()) {
+                    cat.indexes.remove(&key);
+                }
+            }
+        }
+        Operation::AlterIndex(ai) => {
+            let Some(key) = cat
+                .resolve_in(&cat.indexes, &ai.name)
+                .map(|(k, _)| k.clone())
+            else {
+                return;
+            };
+            match &ai.action {
+                AlterIndexAction::Rename { to } => {
+                    if let Some(mut idx) = cat.indexes.remove(&key) {
+                        let new = ObjectName::new(key.schema.as_deref(), to);
+                        // an index backing a constraint renames the constraint too
+                        if let Some(t) = cat.tables.get_mut(&idx.table) {
+                            for c in &mut t.constraints {
+                                if c.index.as_deref() == Some(key.name.as_str()) {
+                                    c.index = Some(to.clone());
+                                    c.name = to.clone();
+                                }
+                            }
+                        }
+                        idx.name = new.clone();
+                        cat.indexes.insert(new, idx);
+                    }
+                }
+                AlterIndexAction::SetSchema { schema } => {
+                    if let Some(mut idx) = cat.indexes.remove(&key) {
+                        let new = ObjectName::new(Some(schema), &key.name);
+                        idx.name = new.clone();
+                        cat.indexes.insert(new, idx);
+                    }
+                }
+                AlterIndexAction::AttachPartition { .. } => {
+                    if let Some(idx) = cat.indexes.get_mut(&key) {
+                        idx.valid = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Operation::Reindex(_) => {}
+        Operation::CreateView(cv) => {
+            let name = cat.qualify_new(&cv.name);
+            if cv.if_not_exists && cat.views.contains_key(&name) {
+                return;
+            }
+            let reads = cv.reads.iter().map(|r| cat.resolve_relation(r)).collect();
+            let origin = match cat.views.get(&name) {
+                Some(existing) if cv.or_replace => existing.origin,
+                _ => o,
+            };
+            cat.views.insert(
+                name.clone(),
+                View {
+                    name,
+                    materialized: cv.materialized,
+                    reads,
+                    columns: cv.columns.clone(),
+                    origin,
+                },
+            );
+        }
+        Operation::AlterView(av) => {
+            let name = cat.resolve_relation(&av.name);
+            match &av.action {
+                AlterViewAction::Rename { to } => rename_view(cat, &name, to),
+                AlterViewAction::SetSchema { schema } => {
+                    if let Some(mut v) = cat.views.remove(&name) {
+                        let new = ObjectName::new(Some(schema), &name.name);
+                        v.name = new.clone();
+                        cat.views.insert(new, v);
+                    }
+                }
+                AlterViewAction::RenameColumn { from, to } => {
+                    if let Some(v) = cat.views.get_mut(&name) {
+                        for c in &mut v.columns {
+                            if c == from {
+                                *c = to.clone();
+                            }
+                        }
+                    }
+                }
+                AlterViewAction::Other { .. } => {}
+            }
+        }
+        Operation::DropView { drop, .. } => {
+            for n in &drop.names {
+                let name = cat.resolve_relation(n);
+                cat.views.remove(&name);
+                let idx: Vec<ObjectName> = cat.indexes_on(&name).map(|i| i.name.clone()).collect();
+                for i in idx {
+                    cat.indexes.remove(&i);
+                }
+            }
+        }
+        Operation::CreateType(ct) => {
+            let name = cat.qualify_new(&ct.name);
+            let kind = match &ct.kind {
+                CreateTypeKind::Enum { values } => TypeKind::Enum {
+                    values: values.clone(),
+                },
+                CreateTypeKind::Composite { .. } => TypeKind::Composite,
+                CreateTypeKind::Range => TypeKind::Range,
+                CreateTypeKind::Domain {
+                    base,
+                    has_constraints,
+                } => TypeKind::Domain {
+                    base: base.clone(),
+                    has_constraints: *has_constraints,
+                },
+                CreateTypeKind::Other => TypeKind::Other,
+            };
+            cat.types.insert(
+                name.clone(),
+                TypeDef {
+                    name,
+                    kind,
+                    origin: o,
+                },
+            );
+        }
+        Operation::AlterType(at) => {
+            let Some(key) = cat.resolve_in(&cat.types, &at.name).map(|(k, _)| k.clone()) else {
+                return;
+            };
+            match &at.action {
+                AlterTypeAction::AddValue {
+                    value, position, ..
+                } => {
+                    if let Some(TypeDef {
+                        kind: TypeKind::Enum { values },
+                        ..
+                    }) = cat.types.get_mut(&key)
+                    {
+                        if values.contains(value) {
+                            return;
+                        }
+                        let at = position
+                            .as_ref()
+                            .and_then(|(before, other)| {
+                                values
+                                    .iter()
+                                    .position(|v| v == other)
+                                    .map(|i| if *before { i } else { i + 1 })
+                            })
+                            .unwrap_or(values.len());
+                        values.insert(at, value.clone());
+                    }
+                }
+                AlterTypeAction::RenameValue { from, to } => {
+                    if let Some(TypeDef {
+                        kind: TypeKind::Enum { values },
+                        ..
+                    }) = cat.types.get_mut(&key)
+                    {
+                        for v in values.iter_mut() {
+                            if v == from {
+                                *v = to.clone();
+                            }
+                        }
+                    }
+                }
+                AlterTypeAction::Rename { to } => {
+                    if let Some(mut t) = cat.types.remove(&key) {
+                        let new = ObjectName::new(key.schema.as_deref(), to);
+                        t.name = new.clone();
+                        cat.types.insert(new, t);
+                    }
+                }
+                AlterTypeAction::SetSchema { schema } => {
+                    if let Some(mut t) = cat.types.remove(&key) {
+                        let new = ObjectName::new(Some(schema), &key.name);
+                        t.name = new.clone();
+                        cat.types.insert(new, t);
+                    }
+                }
+                AlterTypeAction::Other { .. } => {}
+            }
+        }
+        Operation::DropType(d) => {
+            for n in &d.names {
+                if let Some(key) = cat.resolve_in(&cat.types, n).map(|(k, _)| k.clone()) {
+                    cat.types.remove(&key);
+                }
+            }
+        }
+        Operation::CreateSequence {
+            name,
+            if_not_exists,
+            owned_by,
+        } => {
+            let name = cat.qualify_new(name);
+            if *if_not_exists && cat.sequences.contains_key(&name) {
+                return;
+            }
+            let owned_by = owned_by
+                .as_ref()
+                .map(|(t, c)| (cat.resolve_relation(t), c.clone()));
+            cat.sequences.insert(
+                name.clone(),
+                Sequence {
+                    name,
+                    owned_by,
+                    origin: o,
+                },
+            );
+        }
+        Operation::AlterSequence { name, action, .. } => {
+            let Some(key) = cat.resolve_in(&cat.sequences, name).map(|(k, _)| k.clone()) else {
+                return;
+            };
+            match action {
+                AlterSequenceAction::OwnedBy { table, column } => {
+                    let owned = match (table, column) {
+                        (Some(t), Some(c)) => Some((cat.resolve_relation(t), c.clone())),
+                        _ => None,
+                    };
+                    if let Some(s) = cat.sequences.get_mut(&key) {
+                        s.owned_by = owned;
+                    }
+                }
+                AlterSequenceAction::Rename { to } => {
+                    if let Some(mut s) = cat.sequences.remove(&key) {
+                        let new = ObjectName::new(key.schema.as_deref(), to);
+                        s.name = new.clone();
+                        cat.sequences.insert(new, s);
+                    }
+                }
+                AlterSequenceAction::SetSchema { schema } => {
+                    if let Some(mut s) = cat.sequences.remove(&key) {
+                        let new = ObjectName::new(Some(schema), &key.name);
+                        s.name = new.clone();
+                        cat.sequences.insert(new, s);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Operation::DropSequence(d) => {
+            for n in &d.names {
+                if let Some(key) = cat.resolve_in(&cat.sequences, n).map(|(k, _)| k.clone()) {
+                    cat.sequences.remove(&key);
+                }
+            }
+        }
+        Operation::CreateSchema { name, .. } => {
+            cat.schemas.insert(name.clone());
+        }
+        Operation::AlterSchema {
+            name,
+            rename_to: Some(to),
+        } => rename_schema(cat, name, to),
+        Operation::DropSchema(d) => {
+            for n in &d.names {
+                let schema = n.name.clone();
+                cat.schemas.remove(&schema);
+                if d.cascade {
+                    let in_schema = |k: &ObjectName| k.schema.as_deref() == Some(schema.as_str());
+                    cat.tables.retain(|k, _| !in_schema(k));
+                    cat.indexes.retain(|k, _| !in_schema(k));
+                    cat.views.retain(|k, _| !in_schema(k));
+                    cat.types.retain(|k, _| !in_schema(k));
+                    cat.sequences.retain(|k, _| !in_schema(k));
+                    cat.functions.retain(|k, _| !in_schema(k));
+                }
+            }
+        }
+        Operation::CreateExtension { name, .. } => {
+            cat.extensions.insert(name.clone());
+        }
+        Operation::DropExtension(d) => {
+            for n in &d.names {
+                cat.extensions.remove(&n.name);
+            }
+        }
+        Operation::CreateFunction(cf) => {
+            let name = cat.qualify_new(&cf.name);
+            let f = Function {
+                name: name.clone(),
+                args: cf.args.clone(),
+                volatility: cf.volatility.clone(),
+                origin: o,
+            };
+            let overloads = cat.functions.entry(name).or_default();
+            match overloads.iter_mut().find(|g| g.args == cf.args) {
+                Some(existing) => {
+                    existing.volatility = f.volatility;
+                }
+                None => overloads.push(f),
+            }
+        }
+        Operation::DropFunction { drop, .. } => {
+            for n in &drop.names {
+                if let Some(key) = cat.resolve_in(&cat.functions, n).map(|(k, _)| k.clone()) {
+                    cat.functions.remove(&key);
+                }
+            }
+        }
+        Operation::AlterFunction {
+            name,
+            rename_to,
+            set_schema,
+            ..
+        } => {
+            let Some(key) = cat.resolve_in(&cat.functions, name).map(|(k, _)| k.clone()) else {
+                return;
+            };
+            let new = match (rename_to, set_schema) {
+                (Some(to), _) => ObjectName::new(key.schema.as_deref(), to),
+                (None, Some(schema)) => ObjectName::new(Some(schema), &key.name),
+                _ => return,
+            };
+            if let Some(f) = cat.functions.remove(&key) {
+                cat.functions.insert(new, f);
+            }
+        }
+        Operation::CreateTrigger(ct) => {
+            if let Some(t) = cat.table_mut(&ct.table) {
+                t.triggers.insert(ct.name.clone());
+            }
+        }
+        Operation::AlterTrigger {
+            name,
+            table,
+            rename_to: Some(to),
+        } => {
+            if let Some(t) = cat.table_mut(table) {
+                if t.triggers.remove(name) {
+                    t.triggers.insert(to.clone());
+                }
+            }
+        }
+        Operation::DropTrigger { name, table, .. } => {
+            if let Some(t) = cat.table_mut(table) {
+                t.triggers.remove(name);
+            }
+        }
+        Operation::Set(set) if set.name == "search_path" => {
+            cat.search_path = match &set.value {
+                Some(v) => parse_search_path(v),
+                None => vec!["public".to_string()],
+            };
+        }
+        _ => {}
+    }
+}
+
+/// `"$user", public, "My Schema"` -> `[public, My Schema]`.
+pub fn parse_search_path(value: &str) -> Vec<String> {
+    let path: Vec<String> = value
+        .split(',')
+        .map(crate::ops::names::fold_ident)
+        .map(|s| s.trim_matches('\'').to_string())
+        .filter(|s| !s.is_empty() && s != "$user")
+        .collect();
+    if path.is_empty() {
+        vec!["public".to_string()]
+    } else {
+        path
+    }
+}
+
+fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origin>) {
+    let name = cat.qualify_new(&ct.name);
+    if cat.tables.contains_key(&name) && ct.if_not_exists {
+        return;
+    }
+    // re-creating a table we think exists: the history is partial or we missed a drop
+    drop_table(cat, &name);
+    let mut table = Table::new(name.clone(), o);
+    table.persistence = ct.persistence;
+    if ct.partitioned {
+        table.kind = TableKind::Partitioned;
+    }
+    table.partition_of = ct.partition_of.as_ref().map(|p| cat.resolve_relation(p));
+    table.inherits = ct
+        .inherits
+        .iter()
+        .map(|p| cat.resolve_relation(p))
+        .collect();
+    for source in &ct.like {
+        if let Some(src) = cat.table(source) {
+            table.columns.extend(src.columns.iter().cloned());
+        }
+    }
+    if let Some(parent) = table.partition_of.as_ref().and_then(|p| cat.table(p)) {
+        table.columns = parent.columns.clone();
+    }
+    cat.tables.insert(name.clone(), table);
+    for col in &ct.columns {
+        add_column(cat, &name, col, o);
+    }
+    for c in &ct.constraints {
+        add_constraint(cat, &name, c, o);
+    }
+}
+
+fn add_column(cat: &mut Catalog, table: &ObjectName, def: &ColumnDef, o: Option<Origin>) {
+    let mut column = Column {
+        name: def.name.clone(),
+        ty: def.ty.without_serial(),
+        not_null: def.not_null || def.identity.is_some() || def.ty.is_serial(),
+        default: def.default.clone(),
+        generated: def.generated.clone(),
+        identity: def.identity,
+    };
+    if def.ty.is_serial() || def.identity.is_some() {
+        let seq = ObjectName::new(
+            table.schema.as_deref(),
+            &make_object_name(&table.name, Some(&def.name), "seq"),
+        );
+        if def.ty.is_serial() {
+            column.default = Some(crate::ops::Expr {
+                text: format!("nextval('{seq}'::regclass)"),
+                functions: vec!["nextval".to_string()],
+                ..Default::default()
+            });
+        }
+        cat.sequences.insert(
+            seq.clone(),
+            Sequence {
+                name: seq,
+                owned_by: Some((table.clone(), def.name.clone())),
+                origin: o,
+            },
+        );
+    }
+    if let Some(t) = cat.tables.get_mut(table) {
+        t.columns.retain(|c| c.name != def.name);
+        t.columns.push(column);
+    }
+    for c in &def.constraints {
+        add_constraint(cat, table, c, o);
+    }
+}
+
+fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Option<Origin>) {
+    let Some(t) = cat.tables.get(table) else {
+        return;
+    };
+    let (label, cols): (&str, Vec<String>) = match &c.kind {
+        ConstraintKind::PrimaryKey { columns, .. } => ("pkey", columns.clone()),
+        ConstraintKind::Unique { columns, .. } => ("key", columns.clone()),
+        ConstraintKind::Check { expr, .. } => ("check", {
+            let mut cols = expr.columns.clone();
+            cols.dedup();
+            if cols.len() == 1 { cols } else { Vec::new() }
+        }),
+        ConstraintKind::ForeignKey { columns, .. } => ("fkey", columns.clone()),
+        ConstraintKind::Exclude { columns, .. } => ("excl", columns.clone()),
+        ConstraintKind::NotNull { column } => ("not_null", vec![column.clone()]),
+    };
+    let name = match &c.name {
+        Some(n) => n.clone(),
+        None if label == "pkey" => make_object_name(&t.name.name, None, label),
+        None => {
+            let addition = cols.join("_");
+            let addition = (!addition.is_empty()).then_some(addition);
+            make_object_name(&t.name.name, addition.as_deref(), label)
+        }
+    };
+    let schema = table.schema.clone();
+    let index = match &c.kind {
+        ConstraintKind::PrimaryKey { using_index, .. }
+        | ConstraintKind::Unique { using_index, .. } => {
+            let primary = matches!(c.kind, ConstraintKind::PrimaryKey { .. });
+            match using_index {
+                Some(idx) => {
+                    // the index is renamed to the constraint's name and now backs it
+                    let old = ObjectName::new(schema.as_deref(), idx);
+                    if let Some(mut i) = cat.indexes.remove(&old) {
+                        let new = ObjectName::new(schema.as_deref(), &name);
+                        i.name = new.clone();
+                        i.primary = primary;
+                        i.unique = true;
+                        if primary {
+                            mark_not_null(cat, table, &i.columns.clone());
+                        }
+                        cat.indexes.insert(new, i);
+                    }
+                }
+                None => {
+                    let new = ObjectName::new(schema.as_deref(), &name);
+                    cat.indexes.insert(
+                        new.clone(),
+                        Index {
+                            name: new,
+                            table: table.clone(),
+                            columns: cols.clone(),
+                            unique: true,
+                            primary,
+                            valid: true,
+                            partial: false,
+                            method: None,
+                            origin: o,
+                        },
+                    );
+                    if primary {
+                        mark_not_null(cat, table, &cols);
+                    }
+                }
+            }
+            Some(name.clone())
+        }
+        ConstraintKind::Exclude { .. } => {
+            let new = ObjectName::new(schema.as_deref(), &name);
+            cat.indexes.insert(
+                new.clone(),
+                Index {
+                    name: new,
+                    table: table.clone(),
+                    columns: cols.clone(),
+                    unique: false,
+                    primary: false,
+                    valid: true,
+                    partial: false,
+                    method: None,
+                    origin: o,
+                },
+            );
+            Some(name.clone())
+        }
+        ConstraintKind::NotNull { column } => {
+            if !c.not_valid {
+                mark_not_null(cat, table, std::slice::from_ref(column));
+            }
+            None
+        }
+        _ => None,
+    };
+    if let Some(t) = cat.tables.get_mut(table) {
+        t.constraints.retain(|x| x.name != name);
+        t.constraints.push(Constraint {
+            name,
+            kind: c.kind.clone(),
+            validated: !c.not_valid,
+            index,
+        });
+    }
+}
+
+fn mark_not_null(cat: &mut Catalog, table: &ObjectName, columns: &[String]) {
+    if let Some(t) = cat.tables.get_mut(table) {
+        for c in &mut t.columns {
+            if columns.contains(&c.name) {
+                c.not_null = true;
+            }
+        }
+    }
+}
+
+/// Applies one ALTER TABLE action; returns the table's name afterwards (renames).
+fn alter_table(
+    cat: &mut Catalog,
+    name: &ObjectName,
+    action: &AlterTableAction,
+    o: Option<Origin>,
+) -> ObjectName {
+    match action {
+        AlterTableAction::AddColumn {
+            column,
+            if_not_exists,
+        } => {
+            let exists = cat
+                .tables
+                .get(name)
+                .is_some_and(|t| t.column(&column.name).is_some());
+            if !(exists && *if_not_exists) {
+                add_column(cat, name, column, o);
+            }
+        }
+        AlterTableAction::DropColumn { name: col, .. } => {
+            if let Some(t) = cat.tables.get_mut(name) {
+                t.columns.retain(|c| &c.name != col);
+                t.constraints.retain(|c| !c.kind.columns().contains(col));
+            }
+            cat.indexes
+                .retain(|_, i| !(&i.table == name && i.columns.contains(col)));
+            cat.sequences
+                .retain(|_, s| s.owned_by.as_ref() != Some(&(name.clone(), col.clone())));
+        }
+        AlterTableAction::AlterColumnType { column, ty, .. } => {
+            if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                c.ty = ty.without_serial();
+            }
+        }
+        AlterTableAction::SetNotNull { column } => {
+            if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                c.not_null = true;
+            }
+        }
+        AlterTableAction::DropNotNull { column } => {
+            if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                c.not_null = false;
+            }
+        }
+        AlterTableAction::SetDefault { column, expr } => {
+            if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                c.default = Some(expr.clone());
+            }
+        }
+        AlterTableAction::DropDefault { column } => {
+            if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                c.default = None;
+            }
+        }
+        AlterTableAction::Identity { column, change } => {
+            if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                match change {
+                    IdentityChange::Add(kind) => c.identity = Some(*kind),
+                    IdentityChange::Drop { .. } => c.identity = None,
+                    IdentityChange::Set => {}
+                }
+            }
+        }
+        AlterTableAction::GeneratedExpression { column, expr } => {
+            if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
+                match expr {
+                    Some(e) => {
+                        if let Some(g) = &mut c.generated {
+                            g.expr = e.clone();
+                        }
+                    }
+                    None => c.generated = None,
+                }
+            }
+        }
+        AlterTableAction::AddConstraint(c) => add_constraint(cat, name, c, o),
+        AlterTableAction::ValidateConstraint { name: cname } => {
+            if let Some(t) = cat.tables.get_mut(name) {
+                if let Some(c) = t.constraints.iter_mut().find(|c| &c.name == cname) {
+                    c.validated = true;
+                }
+                if let Some(ConstraintKind::NotNull { column }) =
+                    t.constraint(cname).map(|c| c.kind.clone())
+                {
+                    if let Some(col) = t.column_mut(&column) {
+                        col.not_null = true;
+                    }
+                }
+            }
+        }
+        AlterTableAction::DropConstraint { name: cname, .. } => {
+            let mut dropped_index = None;
+            if let Some(t) = cat.tables.get_mut(name) {
+                if let Some(pos) = t.constraints.iter().position(|c| &c.name == cname) {
+                    let c = t.constraints.remove(pos);
+                    if matches!(c.kind, ConstraintKind::PrimaryKey { .. }) {
+                        // NOT NULL stays after dropping a primary key
+                    }
+                    dropped_index = c.index;
+                }
+            }
+            if let Some(idx) = dropped_index {
+                cat.indexes
+                    .remove(&ObjectName::new(name.schema.as_deref(), &idx));
+            }
+        }
+        AlterTableAction::RenameConstraint { from, to } => {
+            let mut renamed_index = None;
+            if let Some(t) = cat.tables.get_mut(name) {
+                if let Some(c) = t.constraints.iter_mut().find(|c| &c.name == from) {
+                    c.name = to.clone();
+                    if c.index.is_some() {
+                        renamed_index = c.index.replace(to.clone());
+                    }
+                }
+            }
+            if let Some(old) = renamed_index {
+                let key = ObjectName::new(name.schema.as_deref(), &old);
+                if let Some(mut i) = cat.indexes.remove(&key) {
+                    let new = ObjectName::new(name.schema.as_deref(), to);
+                    i.name = new.clone();
+                    cat.indexes.insert(new, i);
+                }
+            }
+        }
+        AlterTableAction::RenameColumn { from, to } => {
+            if let Some(t) = cat.tables.get_mut(name) {
+                if let Some(c) = t.column_mut(from) {
+                    c.name = to.clone();
+                }
+                for c in &mut t.constraints {
+                    rename_in_constraint(&mut c.kind, from, to);
+                }
+            }
+            for i in cat.indexes.values_mut().filter(|i| &i.table == name) {
+                for c in &mut i.columns {
+                    if c == from {
+                        *c = to.clone();
+                    }
+                }
+            }
+            // foreign keys elsewhere that name this column as referenced
+            for t in cat.tables.values_mut() {
+                for c in &mut t.constraints {
+                    if let ConstraintKind::ForeignKey {
+                        ref_table,
+                        ref_columns,
+                        ..
+                    } = &mut c.kind
+                    {
+                        if ref_table.name == name.name {
+                            for rc in ref_columns.iter_mut() {
+                                if rc == from {
+                                    *rc = to.clone();
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        AlterTableAction::RenameTable { to } => {
+            let new = ObjectName::new(name.schema.as_deref(), to);
+            move_table(cat, name, &new);
+            return new;
+        }
+        AlterTableAction::SetSchema { schema } => {
+            let new = ObjectName::new(Some(schema), &name.name);
+            move_table(cat, name, &new);
+            for i in cat.indexes.values_mut().filter(|i| i.table == new) {
+                i.name.schema = Some(schema.clone());
+            }
+            let moved: Vec<ObjectName> = cat
+                .indexes
+                .iter()
+                .filter(|(k, i)| i.table == new && k.schema != i.name.schema)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in moved {
+                if let Some(i) = cat.indexes.remove(&k) {
+                    cat.indexes.insert(i.name.clone(), i);
+                }
+            }
+            return new;
+        }
+        AlterTableAction::SetLogged => {
+            if let Some(t) = cat.tables.get_mut(name) {
+                t.persistence = Persistence::Permanent;
+            }
+        }
+        AlterTableAction::SetUnlogged => {
+            if let Some(t) = cat.tables.get_mut(name) {
+                t.persistence = Persistence::Unlogged;
+            }
+        }
+        AlterTableAction::AttachPartition { partition, default } => {
+            let p = cat.resolve_relation(partition);
+            if let Some(t) = cat.tables.get_mut(&p) {
+                t.partition_of = Some(name.clone());
+                t.default_partition = *default;
+            }
+        }
+        AlterTableAction::DetachPartition { partition, .. } => {
+            let p = cat.resolve_relation(partition);
+            if let Some(t) = cat.tables.get_mut(&p) {
+                t.partition_of = None;
+                t.default_partition = false;
+            }
+        }
+        AlterTableAction::Inherit { parent, no } => {
+            let parent = cat.resolve_relation(parent);
+            if let Some(t) = cat.tables.get_mut(name) {
+                t.inherits.retain(|p| p != &parent);
+                if !no {
+                    t.inherits.push(parent);
+                }
+            }
+        }
+        _ => {}
+    }
+    name.clone()
+}
+
+fn rename_in_constraint(kind: &mut ConstraintKind, from: &str, to: &str) {
+    let cols: &mut Vec<String> = match kind {
+        ConstraintKind::PrimaryKey { columns, .. }
+        | ConstraintKind::Unique { columns, .. }
+        | ConstraintKind::ForeignKey { columns, .. }
+        | ConstraintKind::Exclude { columns, .. } => columns,
+        ConstraintKind::Check { expr, .. } => {
+            for c in expr
+                .proves_not_null
+                .iter_mut()
+                .chain(expr.columns.iter_mut())
+            {
+                if c == from {
+                    *c = to.to_string();
+                }
+            }
+            return;
+        }
+        ConstraintKind::NotNull { column } => {
+            if column == from {
+                *column = to.to_string();
+            }
+            return;
+        }
+    };
+    for c in cols.iter_mut() {
+        if c == from {
+            *c = to.to_string();
+        }
+    }
+}
+
+/// Re-keys a table and everything that points at it.
+fn move_table(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
+    let Some(mut t) = cat.tables.remove(old) else {
+        return;
+    };
+    t.name = new.clone();
+    cat.tables.insert(new.clone(), t);
+    for i in cat.indexes.values_mut() {
+        if &i.table == old {
+            i.table = new.clone();
+        }
+    }
+    for s in cat.sequences.values_mut() {
+        if let Some((t, _)) = &mut s.owned_by {
+            if t == old {
+                *t = new.clone();
+            }
+        }
+    }
+    for v in cat.views.values_mut() {
+        for r in &mut v.reads {
+            if r == old {
+                *r = new.clone();
+            }
+        }
+    }
+    for t in cat.tables.values_mut() {
+        if t.partition_of.as_ref() == Some(old) {
+            t.partition_of = Some(new.clone());
+        }
+        for c in &mut t.constraints {
+            if let ConstraintKind::ForeignKey { ref_table, .. } = &mut c.kind {
+                let same =
+                    ref_table == old || (ref_table.schema.is_none() && ref_table.name == old.name);
+                if same {
+                    *ref_table = new.clone();
+                }
+            }
+        }
+    }
+}
+
+fn drop_table(cat: &mut Catalog, name: &ObjectName) {
+    if cat.tables.remove(name).is_none() {
+        return;
+    }
+    cat.indexes.retain(|_, i| &i.table != name);
+    cat.sequences
+        .retain(|_, s| s.owned_by.as_ref().is_none_or(|(t, _)| t != name));
+    // partitions go with their parent
+    let parts: Vec<ObjectName> = cat
+        .tables
+        .values()
+        .filter(|t| t.partition_of.as_ref() == Some(name))
+        .map(|t| t.name.clone())
+        .collect();
+    for p in parts {
+        drop_table(cat, &p);
+    }
+}
+
+fn rename_view(cat: &mut Catalog, name: &ObjectName, to: &str) {
+    if let Some(mut v) = cat.views.remove(name) {
+        let new = ObjectName::new(name.schema.as_deref(), to);
+        v.name = new.clone();
+        cat.views.insert(new, v);
+    }
+}
+
+fn rename_schema(cat: &mut Catalog, from: &str, to: &str) {
+    cat.schemas.remove(from);
+    cat.schemas.insert(to.to_string());
+    fn rekey<T>(map: &mut BTreeMap<ObjectName, T>, from: &str, to: &str) {
+        let keys: Vec<ObjectName> = map
+            .keys()
+            .filter(|k| k.schema.as_deref() == Some(from))
+            .cloned()
+            .collect();
+        for k in keys {
+            if let Some(v) = map.remove(&k) {
+                map.insert(ObjectName::new(Some(to), &k.name), v);
+            }
+        }
+    }
+    rekey(&mut cat.tables, from, to);
+    rekey(&mut cat.indexes, from, to);
+    rekey(&mut cat.views, from, to);
+    rekey(&mut cat.types, from, to);
+    rekey(&mut cat.sequences, from, to);
+    rekey(&mut cat.functions, from, to);
+    let fix = |n: &mut ObjectName| {
+        if n.schema.as_deref() == Some(from) {
+            n.schema = Some(to.to_string());
+        }
+    };
+    for t in cat.tables.values_mut() {
+        fix(&mut t.name);
+    }
+    for i in cat.indexes.values_mut() {
+        fix(&mut i.name);
+        fix(&mut i.table);
+    }
+    for v in cat.views.values_mut() {
+        fix(&mut v.name);
+    }
+}
+
+fn index_key_text(key: &IndexKey) -> String {
+    match key {
+        IndexKey::Column(c) => c.clone(),
+        IndexKey::Expression(e) => format!("({})", e.text),
+    }
+}
+
+/// The column part of an automatic index name: columns joined by `_`, `expr` for expressions.
+fn auto_columns(keys: &[IndexKey]) -> String {
+    let parts: Vec<&str> = keys
+        .iter()
+        .map(|k| match k {
+            IndexKey::Column(c) => c.as_str(),
+            IndexKey::Expression(_) => "expr",
+        })
+        .collect();
+    parts.join("_")
+}
+
+/// PostgreSQL's `makeObjectName`: `name1_name2_label`, shortening the longer of the two
+/// names first so that the whole fits in 63 bytes.
+pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let avail = MAX_IDENTIFIER_BYTES.saturating_sub(overhead);
+    let mut n1 = name1.len();
+    let mut n2 = name2.map_or(0, str::len);
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while n > 0 && !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_string()
+    };
+    let mut out = clip(name1, n1);
+    if let Some(n) = name2 {
+        out.push('_');
+        out.push_str(&clip(n, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn automatic_names_fit_in_63_bytes_like_postgres() {
+        assert_eq!(
+            make_object_name("accounts", Some("email"), "key"),
+            "accounts_email_key"
+        );
+        assert_eq!(make_object_name("accounts", None, "pkey"), "accounts_pkey");
+        let long = "a".repeat(60);
+        let name = make_object_name(&long, Some("col"), "fkey");
+        assert_eq!(name.len(), 63);
+        assert!(name.ends_with("_col_fkey"));
+    }
+
+    #[test]
+    fn search_path_skips_user_and_folds() {
+        assert_eq!(
+            parse_search_path("\"$user\", public, \"My\""),
+            vec!["public", "My"]
+        );
+        assert_eq!(parse_search_path(""), vec!["public"]);
+    }
+}
