@@ -4,6 +4,7 @@
 //! `source` -> `parse` (+ `ops`) -> `analysis` (with `catalog`, `effects`, `rules`) -> `report`.
 
 pub mod catalog;
+pub mod effects;
 pub mod lock;
 pub mod ops;
 pub mod parse;

@@ -1,0 +1,1064 @@
+//! What a statement does to the database: which relations it locks and how strongly,
+//! whether it rewrites or fully scans a table, and whether it may run inside a
+//! transaction block. Pure knowledge: no I/O. The source of truth is
+//! `postgres-locks.md`, checked against real servers (`tests/corpus.rs`, conformance).
+
+pub mod coercion;
+pub mod volatility;
+
+use crate::catalog::{Catalog, RelKind, TableKind, TypeKind};
+use crate::lock::LockMode;
+use crate::ops::{
+    AlterIndexAction, AlterSequenceAction, AlterTableAction, AlterTypeAction, ColumnDef,
+    ConstraintKind, ObjectName, Operation, ReindexTarget,
+};
+use coercion::TypeChange;
+use serde::Serialize;
+use std::fmt;
+use volatility::Volatility;
+
+/// A PostgreSQL major version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct PgVersion(pub u32);
+
+impl PgVersion {
+    pub const DEFAULT: PgVersion = PgVersion(16);
+    /// Versions we know; 10 is accepted for the facts that differ before 11.
+    pub const SUPPORTED: std::ops::RangeInclusive<u32> = 10..=18;
+}
+
+impl Default for PgVersion {
+    fn default() -> Self {
+        PgVersion::DEFAULT
+    }
+}
+
+impl fmt::Display for PgVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RelationLock {
+    /// Schema-qualified.
+    pub relation: ObjectName,
+    pub kind: RelKind,
+    pub mode: LockMode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanReason {
+    /// Checking existing rows against a new constraint.
+    Validate,
+    /// Building an index.
+    IndexBuild,
+    /// Proving a column has no NULLs.
+    NotNull,
+    /// Checking rows against a partition bound.
+    PartitionBound,
+    /// Reading or writing every row (UPDATE/DELETE without WHERE, CREATE TABLE AS, ...).
+    AllRows,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Scan {
+    pub relation: ObjectName,
+    pub reason: ScanReason,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Effects {
+    /// The strongest lock per relation.
+    pub locks: Vec<RelationLock>,
+    /// Tables (or materialized views) whose storage is rewritten.
+    pub rewrites: Vec<ObjectName>,
+    /// Tables read in full while the statement runs.
+    pub scans: Vec<Scan>,
+    /// Tables on which an index is built or rebuilt.
+    pub index_builds: Vec<ObjectName>,
+    /// `Some(why)` when the statement cannot run inside a transaction block.
+    pub outside_transaction: Option<String>,
+    /// `Some(why)` when the statement is an error on the target version.
+    pub fails: Option<String>,
+    /// Short explanations for the plan (why a rewrite happens or does not).
+    pub notes: Vec<String>,
+}
+
+impl Effects {
+    pub fn lock_on(&self, relation: &ObjectName) -> Option<LockMode> {
+        self.locks
+            .iter()
+            .find(|l| &l.relation == relation)
+            .map(|l| l.mode)
+    }
+
+    pub fn rewrites_table(&self, relation: &ObjectName) -> bool {
+        self.rewrites.contains(relation)
+    }
+
+    pub fn scans_table(&self, relation: &ObjectName) -> bool {
+        self.scans.iter().any(|s| &s.relation == relation)
+    }
+
+    /// Merges another statement's effects (a DO block's embedded statements).
+    pub fn merge(&mut self, other: &Effects) {
+        for l in &other.locks {
+            add_lock(&mut self.locks, l.relation.clone(), l.kind, l.mode);
+        }
+        for r in &other.rewrites {
+            if !self.rewrites.contains(r) {
+                self.rewrites.push(r.clone());
+            }
+        }
+        for s in &other.scans {
+            if !self.scans.contains(s) {
+                self.scans.push(s.clone());
+            }
+        }
+        for i in &other.index_builds {
+            if !self.index_builds.contains(i) {
+                self.index_builds.push(i.clone());
+            }
+        }
+        if self.outside_transaction.is_none() {
+            self.outside_transaction
+                .clone_from(&other.outside_transaction);
+        }
+        if self.fails.is_none() {
+            self.fails.clone_from(&other.fails);
+        }
+        self.notes.extend(other.notes.iter().cloned());
+    }
+}
+
+fn add_lock(locks: &mut Vec<RelationLock>, relation: ObjectName, kind: RelKind, mode: LockMode) {
+    match locks.iter_mut().find(|l| l.relation == relation) {
+        Some(l) => l.mode = l.mode.max(mode),
+        None => locks.push(RelationLock {
+            relation,
+            kind,
+            mode,
+        }),
+    }
+}
+
+/// Computes the effects of `op`, run against `catalog` (the schema just before it) on
+/// PostgreSQL `version`.
+pub fn of(op: &Operation, catalog: &Catalog, version: PgVersion) -> Effects {
+    let mut b = Builder {
+        cat: catalog,
+        v: version,
+        e: Effects::default(),
+    };
+    b.operation(op);
+    b.e
+}
+
+struct Builder<'a> {
+    cat: &'a Catalog,
+    v: PgVersion,
+    e: Effects,
+}
+
+impl Builder<'_> {
+    fn kind_of(&self, name: &ObjectName) -> RelKind {
+        self.cat.relation_kind(name).unwrap_or(RelKind::Table)
+    }
+
+    fn lock(&mut self, name: &ObjectName, mode: LockMode) {
+        let rel = self.cat.resolve_relation(name);
+        let kind = self.kind_of(&rel);
+        add_lock(&mut self.e.locks, rel, kind, mode);
+    }
+
+    /// Locks a table and, unless `only`, its partitions (recursively), as PostgreSQL
+    /// recurses most ALTER TABLE actions.
+    fn lock_tree(&mut self, name: &ObjectName, mode: LockMode, only: bool) {
+        self.lock(name, mode);
+        if only {
+            return;
+        }
+        let rel = self.cat.resolve_relation(name);
+        let parts: Vec<ObjectName> = self.cat.partitions(&rel).map(|t| t.name.clone()).collect();
+        for p in parts {
+            if p != rel {
+                self.lock_tree(&p, mode, false);
+            }
+        }
+    }
+
+    fn rewrite(&mut self, name: &ObjectName) {
+        let rel = self.cat.resolve_relation(name);
+        if !self.e.rewrites.contains(&rel) {
+            self.e.rewrites.push(rel);
+        }
+    }
+
+    fn scan(&mut self, name: &ObjectName, reason: ScanReason) {
+        let relation = self.cat.resolve_relation(name);
+        let s = Scan { relation, reason };
+        if !self.e.scans.contains(&s) {
+            self.e.scans.push(s);
+        }
+    }
+
+    fn index_build(&mut self, name: &ObjectName) {
+        let rel = self.cat.resolve_relation(name);
+        if !self.e.index_builds.contains(&rel) {
+            self.e.index_builds.push(rel);
+        }
+    }
+
+    fn outside(&mut self, why: impl Into<String>) {
+        if self.e.outside_transaction.is_none() {
+            self.e.outside_transaction = Some(why.into());
+        }
+    }
+
+    fn fails(&mut self, why: impl Into<String>) {
+        if self.e.fails.is_none() {
+            self.e.fails = Some(why.into());
+        }
+    }
+
+    fn note(&mut self, note: impl Into<String>) {
+        self.e.notes.push(note.into());
+    }
+
+    fn is_partitioned(&self, name: &ObjectName) -> bool {
+        self.cat
+            .table(name)
+            .is_some_and(|t| t.kind == TableKind::Partitioned)
+    }
+
+    fn operation(&mut self, op: &Operation) {
+        use LockMode::*;
+        match op {
+            Operation::CreateTable(ct) => {
+                for c in ct
+                    .constraints
+                    .iter()
+                    .chain(ct.columns.iter().flat_map(|c| &c.constraints))
+                {
+                    if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
+                        if ref_table != &ct.name {
+                            self.lock(ref_table, ShareRowExclusive);
+                        }
+                    }
+                }
+                if let Some(parent) = &ct.partition_of {
+                    let mode = if self.v.0 >= 12 {
+                        ShareUpdateExclusive
+                    } else {
+                        AccessExclusive
+                    };
+                    self.lock(parent, mode);
+                    // a default partition must be checked against the new bound
+                    let parent_rel = self.cat.resolve_relation(parent);
+                    let default: Option<ObjectName> = self
+                        .cat
+                        .partitions(&parent_rel)
+                        .find(|t| t.default_partition)
+                        .map(|t| t.name.clone());
+                    if let Some(d) = default {
+                        self.lock(&d, AccessExclusive);
+                        self.scan(&d, ScanReason::PartitionBound);
+                    }
+                }
+                for p in &ct.inherits {
+                    self.lock(p, ShareUpdateExclusive);
+                }
+                for l in &ct.like {
+                    self.lock(l, AccessShare);
+                }
+                if let Some(reads) = &ct.as_query {
+                    for r in reads {
+                        self.lock(r, AccessShare);
+                        self.scan(r, ScanReason::AllRows);
+                    }
+                }
+                if ct.partitioned && self.v.0 < 10 {
+                    self.fails("declarative partitioning needs PostgreSQL 10");
+                }
+            }
+            Operation::AlterTable(at) => self.alter_table(at),
+            Operation::DropTable(d) => {
+                for n in &d.names {
+                    self.drop_table(n, d.cascade);
+                }
+            }
+            Operation::Truncate { tables, cascade } => {
+                for t in tables {
+                    self.lock_tree(t, AccessExclusive, false);
+                    if *cascade {
+                        let rel = self.cat.resolve_relation(t);
+                        let refs: Vec<ObjectName> = self
+                            .cat
+                            .referencing(&rel)
+                            .map(|(t, _)| t.name.clone())
+                            .collect();
+                        for r in refs {
+                            self.lock(&r, AccessExclusive);
+                        }
+                    }
+                }
+            }
+            Operation::CreateIndex(ci) => {
+                let partitioned = self.is_partitioned(&ci.table);
+                if ci.concurrently {
+                    self.lock(&ci.table, ShareUpdateExclusive);
+                    self.outside("CREATE INDEX CONCURRENTLY cannot run inside a transaction block");
+                    if partitioned {
+                        self.fails("CREATE INDEX CONCURRENTLY is not supported on a partitioned table; use ON ONLY, build each partition's index concurrently, then ALTER INDEX ... ATTACH PARTITION");
+                    }
+                } else {
+                    self.lock_tree(&ci.table, Share, ci.only);
+                }
+                if !(ci.only && partitioned) {
+                    self.scan(&ci.table, ScanReason::IndexBuild);
+                    self.index_build(&ci.table);
+                }
+                if ci.nulls_not_distinct && self.v.0 < 15 {
+                    self.fails("NULLS NOT DISTINCT needs PostgreSQL 15");
+                }
+            }
+            Operation::DropIndex(di) => {
+                let mode = if di.concurrently {
+                    ShareUpdateExclusive
+                } else {
+                    AccessExclusive
+                };
+                if di.concurrently {
+                    self.outside("DROP INDEX CONCURRENTLY cannot run inside a transaction block");
+                    if di.names.len() > 1 {
+                        self.fails("DROP INDEX CONCURRENTLY drops one index at a time");
+                    }
+                    if di.cascade {
+                        self.fails("DROP INDEX CONCURRENTLY does not support CASCADE");
+                    }
+                }
+                for n in &di.names {
+                    self.lock(n, mode);
+                    if let Some(idx) = self.cat.index(n) {
+                        let table = idx.table.clone();
+                        self.lock(&table, mode);
+                    }
+                }
+            }
+            Operation::AlterIndex(ai) => {
+                let table = self.cat.index(&ai.name).map(|i| i.table.clone());
+                match &ai.action {
+                    AlterIndexAction::Rename { .. } => {
+                        let mode = if self.v.0 >= 12 {
+                            ShareUpdateExclusive
+                        } else {
+                            AccessExclusive
+                        };
+                        self.lock(&ai.name, mode);
+                    }
+                    AlterIndexAction::SetStatistics | AlterIndexAction::SetStorageParams => {
+                        self.lock(&ai.name, ShareUpdateExclusive);
+                    }
+                    AlterIndexAction::SetTablespace => {
+                        self.lock(&ai.name, AccessExclusive);
+                        if let Some(t) = table {
+                            self.lock(&t, AccessShare);
+                        }
+                    }
+                    AlterIndexAction::AttachPartition { index } => {
+                        self.lock(&ai.name, ShareUpdateExclusive);
+                        self.lock(index, AccessExclusive);
+                    }
+                    _ => self.lock(&ai.name, AccessExclusive),
+                }
+            }
+            Operation::Reindex(r) => self.reindex(r),
+            Operation::CreateView(cv) => {
+                for r in &cv.reads {
+                    self.lock(r, AccessShare);
+                }
+                if cv.materialized && !cv.with_no_data {
+                    for r in &cv.reads {
+                        self.scan(r, ScanReason::AllRows);
+                    }
+                }
+                if cv.or_replace && self.cat.view(&cv.name).is_some() {
+                    self.lock(&cv.name, AccessExclusive);
+                }
+            }
+            Operation::AlterView(av) => self.lock(&av.name, AccessExclusive),
+            Operation::DropView { drop, .. } => {
+                for n in &drop.names {
+                    self.lock(n, AccessExclusive);
+                }
+            }
+            Operation::RefreshMaterializedView {
+                name, concurrently, ..
+            } => {
+                if *concurrently {
+                    self.lock(name, Exclusive);
+                } else {
+                    self.lock(name, AccessExclusive);
+                    self.rewrite(name);
+                }
+                let reads = self
+                    .cat
+                    .view(name)
+                    .map(|v| v.reads.clone())
+                    .unwrap_or_default();
+                for r in reads {
+                    self.lock(&r, AccessShare);
+                    self.scan(&r, ScanReason::AllRows);
+                }
+            }
+            Operation::AlterType(at) => {
+                if let AlterTypeAction::AddValue { .. } = &at.action {
+                    if self.v.0 < 12 {
+                        self.outside("ALTER TYPE ... ADD VALUE cannot run inside a transaction block before PostgreSQL 12");
+                    }
+                }
+            }
+            Operation::DropType(d) => {
+                if d.cascade {
+                    // dropping a type drops the columns that use it
+                    for n in &d.names {
+                        let tables: Vec<ObjectName> = self
+                            .cat
+                            .tables
+                            .values()
+                            .filter(|t| t.columns.iter().any(|c| c.ty.name == n.name))
+                            .map(|t| t.name.clone())
+                            .collect();
+                        for t in tables {
+                            self.lock(&t, AccessExclusive);
+                        }
+                    }
+                }
+            }
+            Operation::AlterSequence { name, action, .. } => {
+                let mode = match action {
+                    AlterSequenceAction::Options | AlterSequenceAction::OwnedBy { .. } => {
+                        ShareRowExclusive
+                    }
+                    _ => AccessExclusive,
+                };
+                self.lock(name, mode);
+            }
+            Operation::DropSequence(d) => {
+                for n in &d.names {
+                    self.lock(n, AccessExclusive);
+                }
+            }
+            Operation::DropSchema(d) if d.cascade => {
+                for n in &d.names {
+                    let tables: Vec<ObjectName> = self
+                        .cat
+                        .tables
+                        .keys()
+                        .filter(|k| k.schema.as_deref() == Some(n.name.as_str()))
+                        .cloned()
+                        .collect();
+                    for t in tables {
+                        self.lock(&t, AccessExclusive);
+                    }
+                }
+            }
+            Operation::DropFunction { drop, .. } if drop.cascade => {
+                // triggers using the function go with it: their tables are locked
+                self.note("CASCADE also drops triggers and defaults that use the function");
+            }
+            Operation::CreateTrigger(ct) => {
+                self.lock(&ct.table, ShareRowExclusive);
+                if ct.or_replace && self.v.0 < 14 {
+                    self.fails("CREATE OR REPLACE TRIGGER needs PostgreSQL 14");
+                }
+            }
+            Operation::AlterTrigger { table, .. } => self.lock(table, AccessExclusive),
+            Operation::DropTrigger { table, .. } => self.lock(table, AccessExclusive),
+            Operation::Policy { table } | Operation::RewriteRule { table } => {
+                self.lock(table, AccessExclusive)
+            }
+            Operation::CreateStatistics { tables, .. } => {
+                for t in tables {
+                    self.lock(t, ShareUpdateExclusive);
+                }
+            }
+            Operation::Comment(c) => {
+                if matches!(
+                    c.kind.as_str(),
+                    "table"
+                        | "column"
+                        | "view"
+                        | "materialized view"
+                        | "index"
+                        | "sequence"
+                        | "foreign table"
+                ) {
+                    self.lock(&c.name, ShareUpdateExclusive);
+                }
+            }
+            Operation::Insert(d) | Operation::Merge(d) => {
+                self.lock(&d.table, RowExclusive);
+                for r in &d.reads {
+                    self.lock(r, AccessShare);
+                }
+            }
+            Operation::Update(d) | Operation::Delete(d) => {
+                self.lock(&d.table, RowExclusive);
+                for r in &d.reads {
+                    self.lock(r, AccessShare);
+                }
+                if !d.filtered {
+                    self.scan(&d.table, ScanReason::AllRows);
+                }
+            }
+            Operation::Select { reads, .. } => {
+                for r in reads {
+                    self.lock(r, AccessShare);
+                }
+            }
+            Operation::Copy {
+                table: Some(t),
+                from,
+            } => {
+                self.lock(t, if *from { RowExclusive } else { AccessShare });
+            }
+            Operation::Vacuum { full, tables, .. } => {
+                self.outside("VACUUM cannot run inside a transaction block");
+                let all: Vec<ObjectName> = if tables.is_empty() {
+                    self.cat.tables.keys().cloned().collect()
+                } else {
+                    tables.clone()
+                };
+                for t in &all {
+                    if *full {
+                        self.lock(t, AccessExclusive);
+                        self.rewrite(t);
+                    } else {
+                        self.lock(t, ShareUpdateExclusive);
+                    }
+                }
+            }
+            Operation::Analyze { tables } => {
+                for t in tables {
+                    self.lock(t, ShareUpdateExclusive);
+                }
+            }
+            Operation::Cluster { table, .. } => match table {
+                Some(t) => {
+                    self.lock(t, AccessExclusive);
+                    self.rewrite(t);
+                    if self.is_partitioned(t) && self.v.0 < 17 {
+                        self.fails("CLUSTER on a partitioned table needs PostgreSQL 17");
+                    }
+                }
+                None => {
+                    self.outside("CLUSTER without a table cannot run inside a transaction block");
+                }
+            },
+            Operation::LockTable { tables, mode, only } => {
+                for t in tables {
+                    self.lock_tree(t, *mode, *only);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn drop_table(&mut self, name: &ObjectName, cascade: bool) {
+        use LockMode::AccessExclusive;
+        let rel = self.cat.resolve_relation(name);
+        self.lock_tree(&rel, AccessExclusive, false);
+        let Some(table) = self.cat.table(&rel) else {
+            return;
+        };
+        // its foreign keys' triggers live on the referenced tables
+        let refs: Vec<ObjectName> = table
+            .foreign_keys()
+            .map(|(_, r)| self.cat.resolve_relation(r))
+            .filter(|r| r != &rel)
+            .collect();
+        for r in refs {
+            self.lock(&r, AccessExclusive);
+        }
+        if let Some(parent) = table.partition_of.clone() {
+            self.lock(&parent, AccessExclusive);
+        }
+        let seqs: Vec<ObjectName> = self
+            .cat
+            .sequences
+            .values()
+            .filter(|s| s.owned_by.as_ref().is_some_and(|(t, _)| t == &rel))
+            .map(|s| s.name.clone())
+            .collect();
+        for s in seqs {
+            self.lock(&s, AccessExclusive);
+        }
+        if cascade {
+            let referencing: Vec<ObjectName> = self
+                .cat
+                .referencing(&rel)
+                .map(|(t, _)| t.name.clone())
+                .filter(|t| t != &rel)
+                .collect();
+            for r in referencing {
+                self.lock(&r, AccessExclusive);
+            }
+        }
+    }
+
+    fn reindex(&mut self, r: &crate::ops::Reindex) {
+        use LockMode::*;
+        if r.concurrently {
+            if self.v.0 < 12 {
+                self.fails("REINDEX CONCURRENTLY needs PostgreSQL 12");
+            }
+            self.outside("REINDEX CONCURRENTLY cannot run inside a transaction block");
+        }
+        let (table_mode, index_mode) = if r.concurrently {
+            (ShareUpdateExclusive, ShareUpdateExclusive)
+        } else {
+            (Share, AccessExclusive)
+        };
+        match r.target {
+            ReindexTarget::Index => {
+                self.lock(&r.name, index_mode);
+                if let Some(t) = self.cat.index(&r.name).map(|i| i.table.clone()) {
+                    self.lock(&t, table_mode);
+                    self.scan(&t, ScanReason::IndexBuild);
+                    self.index_build(&t);
+                }
+            }
+            ReindexTarget::Table => {
+                self.lock(&r.name, table_mode);
+                self.scan(&r.name, ScanReason::IndexBuild);
+                self.index_build(&r.name);
+                let rel = self.cat.resolve_relation(&r.name);
+                let idx: Vec<ObjectName> =
+                    self.cat.indexes_on(&rel).map(|i| i.name.clone()).collect();
+                for i in idx {
+                    self.lock(&i, index_mode);
+                }
+            }
+            ReindexTarget::Schema | ReindexTarget::Database | ReindexTarget::System => {
+                self.outside(
+                    "REINDEX SCHEMA/DATABASE/SYSTEM cannot run inside a transaction block",
+                );
+                let schema = (r.target == ReindexTarget::Schema).then(|| r.name.name.clone());
+                let tables: Vec<ObjectName> = self
+                    .cat
+                    .tables
+                    .keys()
+                    .filter(|k| schema.is_none() || k.schema == schema)
+                    .cloned()
+                    .collect();
+                for t in tables {
+                    self.lock(&t, table_mode);
+                    self.index_build(&t);
+                }
+            }
+        }
+    }
+
+    fn alter_table(&mut self, at: &crate::ops::AlterTable) {
+        use LockMode::*;
+        let table = self.cat.resolve_relation(&at.name);
+        // ALTER TABLE on a view or materialized view (renames, mostly)
+        if matches!(
+            self.kind_of(&table),
+            RelKind::View | RelKind::MaterializedView
+        ) {
+            self.lock(&table, AccessExclusive);
+            return;
+        }
+        let existing = self.cat.table(&table);
+        let mut mode = AccessShare;
+        let mut recurse = !at.only;
+        for action in &at.actions {
+            let m = match action {
+                AlterTableAction::AddColumn { column, .. } => {
+                    self.add_column(&table, column);
+                    AccessExclusive
+                }
+                AlterTableAction::DropColumn { name, .. } => {
+                    // dropping a column drops its foreign keys, whose triggers live on the
+                    // referenced tables
+                    if let Some(t) = existing {
+                        let refs: Vec<ObjectName> = t
+                            .foreign_keys()
+                            .filter(|(c, _)| c.kind.columns().contains(name))
+                            .map(|(_, r)| r.clone())
+                            .collect();
+                        for r in refs {
+                            self.lock(&r, AccessExclusive);
+                        }
+                    }
+                    AccessExclusive
+                }
+                AlterTableAction::AlterColumnType {
+                    column, ty, using, ..
+                } => {
+                    let from = existing.and_then(|t| t.column(column)).map(|c| &c.ty);
+                    match coercion::type_change(from, ty, using.as_ref(), column, self.v) {
+                        TypeChange::Rewrite(why) => {
+                            self.rewrite(&table);
+                            self.index_build(&table);
+                            self.note(format!("rewrites {table}: {why}"));
+                            // foreign keys on or to the column are re-checked
+                            if let Some(t) = existing {
+                                let refs: Vec<ObjectName> = t
+                                    .foreign_keys()
+                                    .filter(|(c, _)| c.kind.columns().contains(column))
+                                    .map(|(_, r)| r.clone())
+                                    .collect();
+                                for r in refs {
+                                    self.lock(&r, ShareRowExclusive);
+                                }
+                            }
+                            let referencing: Vec<ObjectName> = self
+                                .cat
+                                .referencing(&table)
+                                .filter(|(_, c)| matches!(&c.kind, ConstraintKind::ForeignKey { ref_columns, .. } if ref_columns.is_empty() || ref_columns.contains(column)))
+                                .map(|(t, _)| t.name.clone())
+                                .filter(|t| t != &table)
+                                .collect();
+                            for r in referencing {
+                                self.lock(&r, AccessExclusive);
+                            }
+                        }
+                        TypeChange::NoRewrite(why) => self.note(format!("no rewrite: {why}")),
+                        TypeChange::Same => {}
+                    }
+                    AccessExclusive
+                }
+                AlterTableAction::SetNotNull { column } => {
+                    let proven = existing.is_some_and(|t| {
+                        t.column(column).is_some_and(|c| c.not_null)
+                            || (self.v.0 >= 12 && t.check_proves_not_null(column))
+                    });
+                    if proven {
+                        self.note(format!(
+                            "no scan: a valid CHECK constraint already proves {column} IS NOT NULL"
+                        ));
+                    } else {
+                        self.scan(&table, ScanReason::NotNull);
+                    }
+                    AccessExclusive
+                }
+                AlterTableAction::DropNotNull { .. }
+                | AlterTableAction::SetDefault { .. }
+                | AlterTableAction::DropDefault { .. } => AccessExclusive,
+                // adding identity needs a NOT NULL column already: nothing is rewritten
+                AlterTableAction::Identity { .. } => AccessExclusive,
+                AlterTableAction::GeneratedExpression { expr, .. } => {
+                    if expr.is_some() {
+                        if self.v.0 < 17 {
+                            self.fails("ALTER COLUMN ... SET EXPRESSION needs PostgreSQL 17");
+                        }
+                        self.rewrite(&table);
+                    }
+                    AccessExclusive
+                }
+                AlterTableAction::SetStatistics { .. }
+                | AlterTableAction::SetColumnOptions { .. } => ShareUpdateExclusive,
+                AlterTableAction::SetStorage { .. } => AccessExclusive,
+                AlterTableAction::SetCompression { .. } => {
+                    if self.v.0 < 14 {
+                        self.fails("SET COMPRESSION needs PostgreSQL 14");
+                    }
+                    AccessExclusive
+                }
+                AlterTableAction::AddConstraint(c) => self.add_constraint(&table, c),
+                AlterTableAction::ValidateConstraint { name } => {
+                    let c = existing.and_then(|t| t.constraint(name));
+                    if let Some(ConstraintKind::ForeignKey { ref_table, .. }) = c.map(|c| &c.kind) {
+                        let r = ref_table.clone();
+                        self.lock(&r, RowShare);
+                    }
+                    if !c.is_some_and(|c| c.validated) {
+                        self.scan(&table, ScanReason::Validate);
+                    }
+                    ShareUpdateExclusive
+                }
+                AlterTableAction::DropConstraint { name, .. } => {
+                    if let Some(c) = existing.and_then(|t| t.constraint(name)) {
+                        if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
+                            let r = ref_table.clone();
+                            if self.cat.resolve_relation(&r) != table {
+                                self.lock(&r, AccessExclusive);
+                            }
+                        }
+                        if c.index.is_some() {
+                            let idx = ObjectName::new(
+                                table.schema.as_deref(),
+                                c.index.as_deref().unwrap_or_default(),
+                            );
+                            self.lock(&idx, AccessExclusive);
+                        }
+                    }
+                    AccessExclusive
+                }
+                AlterTableAction::RenameConstraint { .. }
+                | AlterTableAction::RenameColumn { .. }
+                | AlterTableAction::RenameTable { .. }
+                | AlterTableAction::SetSchema { .. } => {
+                    recurse = false;
+                    AccessExclusive
+                }
+                AlterTableAction::SetTablespace { .. } => {
+                    self.rewrite(&table);
+                    self.note(format!("SET TABLESPACE copies {table}'s files"));
+                    AccessExclusive
+                }
+                AlterTableAction::SetAccessMethod { .. } => {
+                    if self.v.0 < 15 {
+                        self.fails("SET ACCESS METHOD needs PostgreSQL 15");
+                    }
+                    self.rewrite(&table);
+                    AccessExclusive
+                }
+                AlterTableAction::SetLogged | AlterTableAction::SetUnlogged => {
+                    self.rewrite(&table);
+                    AccessExclusive
+                }
+                AlterTableAction::SetStorageParams { params, .. } => {
+                    if params.iter().all(|p| cheap_storage_param(p)) {
+                        ShareUpdateExclusive
+                    } else {
+                        AccessExclusive
+                    }
+                }
+                AlterTableAction::AttachPartition { partition, default } => {
+                    recurse = false;
+                    self.lock(partition, AccessExclusive);
+                    self.scan(partition, ScanReason::PartitionBound);
+                    self.note(format!(
+                        "{partition} is scanned to check the partition bound unless a valid CHECK constraint implies it"
+                    ));
+                    if !default {
+                        let defaults: Vec<ObjectName> = self
+                            .cat
+                            .partitions(&table)
+                            .filter(|t| t.default_partition)
+                            .map(|t| t.name.clone())
+                            .collect();
+                        for d in defaults {
+                            self.lock(&d, AccessExclusive);
+                            self.scan(&d, ScanReason::PartitionBound);
+                        }
+                    }
+                    if self.v.0 >= 12 {
+                        ShareUpdateExclusive
+                    } else {
+                        AccessExclusive
+                    }
+                }
+                AlterTableAction::DetachPartition {
+                    partition,
+                    concurrently,
+                    ..
+                } => {
+                    recurse = false;
+                    if *concurrently {
+                        if self.v.0 < 14 {
+                            self.fails("DETACH PARTITION CONCURRENTLY needs PostgreSQL 14");
+                        }
+                        self.outside(
+                            "DETACH PARTITION CONCURRENTLY cannot run inside a transaction block",
+                        );
+                        self.lock(partition, ShareUpdateExclusive);
+                        ShareUpdateExclusive
+                    } else {
+                        if self.v.0 >= 12 {
+                            self.lock(partition, AccessExclusive);
+                        }
+                        AccessExclusive
+                    }
+                }
+                AlterTableAction::Trigger { .. } => ShareRowExclusive,
+                AlterTableAction::ClusterOn { .. } | AlterTableAction::SetWithoutCluster => {
+                    ShareUpdateExclusive
+                }
+                AlterTableAction::Inherit { parent, .. } => {
+                    self.lock(parent, ShareUpdateExclusive);
+                    AccessExclusive
+                }
+                AlterTableAction::RowSecurity
+                | AlterTableAction::ReplicaIdentity
+                | AlterTableAction::OwnerTo
+                | AlterTableAction::Other { .. } => AccessExclusive,
+            };
+            mode = mode.max(m);
+        }
+        self.lock_tree(&table, mode, !recurse);
+    }
+
+    fn add_column(&mut self, table: &ObjectName, col: &ColumnDef) {
+        let domain_with_constraints = self
+            .cat
+            .type_def(&ObjectName::new(col.ty.schema.as_deref(), &col.ty.name))
+            .is_some_and(|t| {
+                matches!(
+                    t.kind,
+                    TypeKind::Domain {
+                        has_constraints: true,
+                        ..
+                    }
+                )
+            });
+        let mut rewrite_why: Option<String> = None;
+        if col.ty.is_serial() {
+            rewrite_why = Some(format!("{} fills every row from a sequence", col.ty.text));
+        } else if col.identity.is_some() {
+            rewrite_why = Some("an identity column fills every row from a sequence".to_string());
+        } else if let Some(g) = &col.generated {
+            if g.stored {
+                rewrite_why =
+                    Some("a stored generated column is computed for every row".to_string());
+            }
+        } else if let Some(d) = &col.default {
+            if !d.is_null {
+                if self.v.0 < 11 {
+                    rewrite_why = Some(
+                        "before PostgreSQL 11 any non-null DEFAULT rewrites the table".to_string(),
+                    );
+                } else {
+                    let (vol, f) = volatility::of_expr(d, self.cat);
+                    match vol {
+                        Volatility::Volatile => {
+                            rewrite_why = Some(format!(
+                                "the default calls {}(), which is volatile: it is evaluated for every row",
+                                f.unwrap_or_default()
+                            ))
+                        }
+                        Volatility::Unknown => {
+                            rewrite_why = Some(format!(
+                                "the default calls {}(), whose volatility schemaguard does not know; a volatile default rewrites the table",
+                                f.unwrap_or_default()
+                            ))
+                        }
+                        _ if domain_with_constraints => {
+                            rewrite_why = Some(format!(
+                                "{} is a domain with constraints: the default is checked for every row",
+                                col.ty.text
+                            ))
+                        }
+                        _ => self.note(format!(
+                            "no rewrite: the default of {} is not volatile (PostgreSQL 11+ stores it once)",
+                            col.name
+                        )),
+                    }
+                }
+            }
+        }
+        if let Some(why) = rewrite_why {
+            self.rewrite(table);
+            self.note(format!("rewrites {table}: {why}"));
+        } else if col.not_null && col.default.as_ref().is_none_or(|d| d.is_null) {
+            // no default: every existing row would be NULL, so PostgreSQL checks them
+            self.scan(table, ScanReason::NotNull);
+        }
+        for c in &col.constraints {
+            self.add_constraint(table, c);
+        }
+    }
+
+    /// The lock `ADD CONSTRAINT` takes on the table; locks the referenced table, marks
+    /// scans and index builds.
+    fn add_constraint(&mut self, table: &ObjectName, c: &crate::ops::Constraint) -> LockMode {
+        use LockMode::*;
+        match &c.kind {
+            ConstraintKind::ForeignKey { ref_table, .. } => {
+                if self.cat.resolve_relation(ref_table) != *table {
+                    self.lock(ref_table, ShareRowExclusive);
+                }
+                if !c.not_valid {
+                    self.scan(table, ScanReason::Validate);
+                }
+                ShareRowExclusive
+            }
+            ConstraintKind::Check { .. } => {
+                if !c.not_valid {
+                    self.scan(table, ScanReason::Validate);
+                }
+                AccessExclusive
+            }
+            ConstraintKind::PrimaryKey {
+                using_index,
+                columns,
+            } => {
+                match using_index {
+                    Some(_) => {
+                        // only nullable columns need a NOT NULL scan
+                        let t = self.cat.table(table);
+                        let idx_cols: Vec<String> = using_index
+                            .as_ref()
+                            .and_then(|i| {
+                                self.cat.index(&ObjectName::new(table.schema.as_deref(), i))
+                            })
+                            .map(|i| i.columns.clone())
+                            .unwrap_or_else(|| columns.clone());
+                        let nullable = t.is_none_or(|t| {
+                            idx_cols
+                                .iter()
+                                .any(|c| t.column(c).is_none_or(|c| !c.not_null))
+                        });
+                        if nullable {
+                            self.scan(table, ScanReason::NotNull);
+                        }
+                    }
+                    None => {
+                        self.scan(table, ScanReason::IndexBuild);
+                        self.index_build(table);
+                    }
+                }
+                AccessExclusive
+            }
+            ConstraintKind::Unique {
+                using_index,
+                nulls_not_distinct,
+                ..
+            } => {
+                if using_index.is_none() {
+                    self.scan(table, ScanReason::IndexBuild);
+                    self.index_build(table);
+                }
+                if *nulls_not_distinct && self.v.0 < 15 {
+                    self.fails("NULLS NOT DISTINCT needs PostgreSQL 15");
+                }
+                AccessExclusive
+            }
+            ConstraintKind::Exclude { .. } => {
+                self.scan(table, ScanReason::IndexBuild);
+                self.index_build(table);
+                AccessExclusive
+            }
+            ConstraintKind::NotNull { .. } => {
+                if self.v.0 < 18 {
+                    self.fails("named NOT NULL table constraints need PostgreSQL 18");
+                }
+                if !c.not_valid {
+                    self.scan(table, ScanReason::NotNull);
+                }
+                AccessExclusive
+            }
+        }
+    }
+}
+
+/// Storage parameters PostgreSQL changes under SHARE UPDATE EXCLUSIVE.
+fn cheap_storage_param(p: &str) -> bool {
+    let p = p.strip_prefix("toast.").unwrap_or(p);
+    p.starts_with("autovacuum_")
+        || matches!(
+            p,
+            "fillfactor"
+                | "parallel_workers"
+                | "toast_tuple_target"
+                | "vacuum_index_cleanup"
+                | "vacuum_truncate"
+                | "log_autovacuum_min_duration"
+        )
+}
