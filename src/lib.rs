@@ -3,9 +3,11 @@
 //! See `ARCHITECTURE.md` for the map. Data flows one way:
 //! `source` -> `parse` (+ `ops`) -> `analysis` (with `catalog`, `effects`, `rules`) -> `report`.
 
+pub mod analysis;
 pub mod catalog;
 pub mod effects;
 pub mod lock;
 pub mod ops;
 pub mod parse;
+pub mod rules;
 pub mod span;

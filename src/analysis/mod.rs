@@ -1,0 +1,684 @@
+//! The driver: walks the migrations in apply order with one [`Catalog`], computing each
+//! statement's [`Effects`] against the schema just before it, keeping the transaction
+//! state (open transaction, locks held until commit, timeouts), running the rules, and
+//! replaying the statement into the catalog.
+
+use crate::catalog::{Catalog, Origin, replay};
+use crate::effects::{self, Effects, PgVersion};
+use crate::lock::LockMode;
+use crate::ops::{AlterTableAction, AlterTypeAction, ObjectName, Operation};
+use crate::parse::directives::Directive;
+use crate::parse::{ParsedFile, Statement};
+use crate::rules::{self, Context, Finding, Rule, Severity, Violation};
+use crate::span::Span;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How a file is applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionMode {
+    /// The framework wraps the whole file in one transaction.
+    Wrapped,
+    /// Statement by statement, each in its own implicit transaction (explicit
+    /// `BEGIN`/`COMMIT` in the file still open and close blocks).
+    Autocommit,
+}
+
+/// One migration file, ready for analysis.
+pub struct FileInput<'a> {
+    pub display: String,
+    pub parsed: &'a ParsedFile,
+    /// The mode before directives and explicit BEGIN/COMMIT are taken into account.
+    pub default_mode: TransactionMode,
+}
+
+/// Settings of one run.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub version: PgVersion,
+    /// Rule id -> severity override; `None` disables the rule.
+    pub rule_overrides: BTreeMap<String, Option<Severity>>,
+    /// The starting schema (empty, or introspected from a database).
+    pub initial_catalog: Catalog,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            version: PgVersion::DEFAULT,
+            rule_overrides: BTreeMap::new(),
+            initial_catalog: Catalog::default(),
+        }
+    }
+}
+
+/// What the analysis knows about the file a statement is in.
+#[derive(Clone, Debug)]
+pub struct FileContext {
+    pub index: usize,
+    pub display: String,
+    pub mode: TransactionMode,
+    /// The file holds more than one explicit transaction block.
+    pub several_transactions: bool,
+}
+
+impl FileContext {
+    /// Whether `relation` existed before this file (before the current transaction, in a
+    /// file with several explicit transaction blocks).
+    pub fn is_preexisting(&self, catalog: &Catalog, relation: &ObjectName, tx: &TxState) -> bool {
+        match catalog.relation_origin(relation) {
+            None => true,
+            Some(o) if o.file != self.index => true,
+            Some(o) => self.several_transactions && o.transaction != tx.id,
+        }
+    }
+
+    pub fn no_transaction_directive(&self) -> &str {
+        "-- schemaguard:no-transaction"
+    }
+}
+
+/// A lock held by the open transaction.
+#[derive(Clone, Debug, Serialize)]
+pub struct HeldLock {
+    pub relation: ObjectName,
+    pub mode: LockMode,
+    /// Line of the statement that took it.
+    pub since_line: u32,
+    pub preexisting: bool,
+}
+
+/// The transaction state a statement runs in.
+#[derive(Clone, Debug, Default)]
+pub struct TxState {
+    /// Inside a transaction block (a wrapped file or an explicit BEGIN).
+    pub active: bool,
+    pub explicit: bool,
+    /// Distinguishes transactions (also each autocommit statement).
+    pub id: u64,
+    /// Line where the transaction began.
+    pub start_line: u32,
+    /// `lock_timeout` in effect (session or local), `None` when unset or `0`.
+    pub lock_timeout: Option<String>,
+    pub statement_timeout: Option<String>,
+    pub local_lock_timeout: Option<String>,
+    pub local_statement_timeout: Option<String>,
+    /// Locks held until the transaction ends.
+    pub held: Vec<HeldLock>,
+    /// Constraints added NOT VALID in this transaction: (table, constraint).
+    pub not_valid_added: Vec<(ObjectName, String)>,
+    /// Enum values added in this transaction: (type, value).
+    pub enum_values_added: Vec<(ObjectName, String)>,
+    /// Statements run so far in this transaction.
+    pub statements: usize,
+}
+
+impl TxState {
+    pub fn lock_timeout_set(&self) -> bool {
+        self.local_lock_timeout.is_some() || self.lock_timeout.is_some()
+    }
+
+    pub fn statement_timeout_set(&self) -> bool {
+        self.local_statement_timeout.is_some() || self.statement_timeout.is_some()
+    }
+
+    /// The strongest lock held on a pre-existing relation that blocks traffic.
+    pub fn strongest_blocking_held(&self) -> Option<&HeldLock> {
+        self.held
+            .iter()
+            .filter(|h| h.preexisting && h.mode.blocks_traffic())
+            .max_by_key(|h| h.mode)
+    }
+
+    fn hold(&mut self, relation: ObjectName, mode: LockMode, line: u32, preexisting: bool) {
+        match self.held.iter_mut().find(|h| h.relation == relation) {
+            Some(h) if h.mode < mode => {
+                h.mode = mode;
+                h.since_line = line;
+            }
+            Some(_) => {}
+            None => self.held.push(HeldLock {
+                relation,
+                mode,
+                since_line: line,
+                preexisting,
+            }),
+        }
+    }
+}
+
+/// A lock in the plan, with whether the relation existed before.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedLock {
+    pub relation: ObjectName,
+    pub relkind: &'static str,
+    pub mode: LockMode,
+    pub preexisting: bool,
+    pub blocks_reads: bool,
+    pub blocks_writes: bool,
+}
+
+/// One statement as `plan` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedStatement {
+    pub file: String,
+    pub index: usize,
+    pub span: Span,
+    pub kind: String,
+    pub sql: String,
+    pub locks: Vec<PlannedLock>,
+    pub rewrites: Vec<ObjectName>,
+    pub scans: Vec<effects::Scan>,
+    pub in_transaction: bool,
+    pub transaction: u64,
+    /// Line of the statement that ends the transaction holding these locks.
+    pub held_until_line: Option<u32>,
+    pub outside_transaction_required: Option<String>,
+    pub fails: Option<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FileSummary {
+    pub file: String,
+    pub mode: TransactionMode,
+    pub statements: usize,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub plan: Vec<PlannedStatement>,
+    pub files: Vec<FileSummary>,
+    /// Findings silenced by inline ignores.
+    pub suppressed: usize,
+    pub catalog: Catalog,
+}
+
+/// Runs the analysis over files in apply order.
+pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
+    let mut driver = Driver {
+        settings,
+        catalog: settings.initial_catalog.clone(),
+        out: Analysis::default(),
+        next_tx: 1,
+        rules: rules::all()
+            .iter()
+            .copied()
+            .filter(|r| !matches!(settings.rule_overrides.get(r.id()), Some(None)))
+            .collect(),
+    };
+    for (index, file) in files.iter().enumerate() {
+        driver.file(index, file);
+    }
+    driver.out.catalog = driver.catalog;
+    driver.out
+}
+
+struct Driver<'s> {
+    settings: &'s Settings,
+    catalog: Catalog,
+    out: Analysis,
+    next_tx: u64,
+    rules: Vec<&'static dyn Rule>,
+}
+
+/// Ignores that apply to one file.
+struct Ignores {
+    file_wide: BTreeSet<String>,
+    /// (directive line, rules)
+    next_statement: Vec<(u32, Vec<String>)>,
+}
+
+impl Ignores {
+    fn silences(&self, rule: &str, stmt_start_line: u32, prev_end_line: u32) -> bool {
+        self.file_wide.contains(rule)
+            || self.next_statement.iter().any(|(line, rules)| {
+                *line < stmt_start_line && *line >= prev_end_line && rules.iter().any(|r| r == rule)
+            })
+    }
+}
+
+impl Driver<'_> {
+    fn new_tx(&mut self) -> u64 {
+        let id = self.next_tx;
+        self.next_tx += 1;
+        id
+    }
+
+    fn file(&mut self, index: usize, file: &FileInput) {
+        let parsed = file.parsed;
+        let mut mode = file.default_mode;
+        let mut ignores = Ignores {
+            file_wide: BTreeSet::new(),
+            next_statement: Vec::new(),
+        };
+        let mut findings: Vec<Finding> = Vec::new();
+        for (line, d) in &parsed.directives {
+            match d {
+                Directive::NoTransaction => mode = TransactionMode::Autocommit,
+                Directive::IgnoreFile { rules, .. } => {
+                    self.check_rule_names(&file.display, *line, rules, &mut findings);
+                    ignores.file_wide.extend(rules.iter().cloned());
+                }
+                Directive::Ignore { rules, .. } => {
+                    self.check_rule_names(&file.display, *line, rules, &mut findings);
+                    ignores.next_statement.push((*line, rules.clone()));
+                }
+            }
+        }
+        for (line, message) in &parsed.directive_errors {
+            findings.push(directive_finding(&file.display, *line, message.clone()));
+        }
+        let begins = parsed
+            .statements
+            .iter()
+            .filter(|s| matches!(s.op, Operation::Begin))
+            .count();
+        // explicit transaction control: the file manages its own transactions
+        if begins > 0 {
+            mode = TransactionMode::Autocommit;
+        }
+        let fcx = FileContext {
+            index,
+            display: file.display.clone(),
+            mode,
+            several_transactions: begins > 1,
+        };
+        self.out.files.push(FileSummary {
+            file: file.display.clone(),
+            mode,
+            statements: parsed.statements.len(),
+        });
+
+        let mut tx = TxState::default();
+        if mode == TransactionMode::Wrapped {
+            tx.active = true;
+            tx.id = self.new_tx();
+            tx.start_line = 1;
+        }
+        let plan_start = self.out.plan.len();
+        let mut tx_plan_start = plan_start;
+        let mut prev_end_line = 0;
+        for stmt in &parsed.statements {
+            let start_line = stmt.span.start_pos.line;
+            let mut raw: Vec<(&'static dyn Rule, Violation, Span)> = Vec::new();
+            match &stmt.op {
+                Operation::Begin => {
+                    if tx.active {
+                        // PostgreSQL warns and keeps the transaction going
+                    } else {
+                        tx.active = true;
+                        tx.explicit = true;
+                        tx.id = self.new_tx();
+                        tx.start_line = start_line;
+                        tx.statements = 0;
+                        tx.held.clear();
+                        tx.not_valid_added.clear();
+                        tx.enum_values_added.clear();
+                        tx_plan_start = self.out.plan.len();
+                    }
+                }
+                Operation::Commit | Operation::Rollback => {
+                    if tx.active {
+                        self.close_tx(&mut tx, tx_plan_start, start_line);
+                    }
+                }
+                _ => {}
+            }
+            if !tx.active && !stmt.op.is_transaction_control() {
+                // an implicit transaction of its own
+                tx.id = self.new_tx();
+                tx.held.clear();
+                tx.not_valid_added.clear();
+                tx.enum_values_added.clear();
+                tx.statements = 0;
+            }
+
+            let mut effects = self.statement(&fcx, stmt, &tx, &mut raw);
+            for inner in &stmt.embedded {
+                let inner_effects = self.statement(&fcx, inner, &tx, &mut raw);
+                effects.merge(&inner_effects);
+                self.update_tx(&fcx, inner, &inner_effects, &mut tx);
+                replay::apply(
+                    &mut self.catalog,
+                    &inner.op,
+                    Origin {
+                        file: index,
+                        transaction: tx.id,
+                    },
+                );
+            }
+            self.update_tx(&fcx, stmt, &effects, &mut tx);
+            self.plan(&fcx, stmt, &effects, &tx);
+            replay::apply(
+                &mut self.catalog,
+                &stmt.op,
+                Origin {
+                    file: index,
+                    transaction: tx.id,
+                },
+            );
+
+            for (rule, v, span) in raw {
+                if ignores.silences(
+                    rule.id(),
+                    span.start_pos.line.max(start_line),
+                    prev_end_line,
+                ) {
+                    self.out.suppressed += 1;
+                    continue;
+                }
+                let severity = v
+                    .severity
+                    .or_else(|| {
+                        self.settings
+                            .rule_overrides
+                            .get(rule.id())
+                            .copied()
+                            .flatten()
+                    })
+                    .unwrap_or_else(|| rule.default_severity());
+                findings.push(Finding {
+                    rule: rule.id(),
+                    severity,
+                    message: v.message,
+                    file: file.display.clone(),
+                    span: v.span.unwrap_or(span),
+                    relation: v.relation,
+                    lock_mode: v.lock_mode,
+                    why: v.why,
+                    fix: v.fix,
+                });
+            }
+            if !tx.active {
+                // autocommit: the statement's locks end with it
+                tx.held.clear();
+                if let Some(p) = self.out.plan.last_mut() {
+                    if p.in_transaction {
+                        p.held_until_line = Some(stmt.span.end_pos.line);
+                    }
+                }
+            }
+            prev_end_line = stmt.span.end_pos.line;
+        }
+        if tx.active {
+            // end of file: the framework commits the wrapped transaction
+            let last = parsed.statements.last().map_or(1, |s| s.span.end_pos.line);
+            self.close_tx(&mut tx, tx_plan_start, last);
+        }
+        self.out.findings.extend(findings);
+    }
+
+    /// Effects and rule violations of one statement (top-level or embedded).
+    fn statement(
+        &mut self,
+        fcx: &FileContext,
+        stmt: &Statement,
+        tx: &TxState,
+        raw: &mut Vec<(&'static dyn Rule, Violation, Span)>,
+    ) -> Effects {
+        let effects = effects::of(&stmt.op, &self.catalog, self.settings.version);
+        let cx = Context {
+            file: fcx,
+            stmt,
+            effects: &effects,
+            catalog: &self.catalog,
+            version: self.settings.version,
+            tx,
+        };
+        for rule in &self.rules {
+            let mut out = Vec::new();
+            rule.check(&cx, &mut out);
+            raw.extend(out.into_iter().map(|v| (*rule, v, stmt.span)));
+        }
+        effects
+    }
+
+    fn update_tx(
+        &mut self,
+        fcx: &FileContext,
+        stmt: &Statement,
+        effects: &Effects,
+        tx: &mut TxState,
+    ) {
+        tx.statements += 1;
+        let line = stmt.span.start_pos.line;
+        for l in &effects.locks {
+            let pre = fcx.is_preexisting(&self.catalog, &l.relation, tx);
+            tx.hold(l.relation.clone(), l.mode, line, pre);
+        }
+        match &stmt.op {
+            Operation::Set(set) => {
+                let value = set.value.clone().filter(|v| !is_zero_timeout(v));
+                match (set.name.as_str(), set.local) {
+                    ("lock_timeout", false) => tx.lock_timeout = value,
+                    ("lock_timeout", true) => tx.local_lock_timeout = value,
+                    ("statement_timeout", false) => tx.statement_timeout = value,
+                    ("statement_timeout", true) => tx.local_statement_timeout = value,
+                    _ => {}
+                }
+            }
+            Operation::AlterTable(at) => {
+                let table = self.catalog.resolve_relation(&at.name);
+                for a in &at.actions {
+                    if let AlterTableAction::AddConstraint(c) = a {
+                        if c.not_valid {
+                            let name = c.name.clone().unwrap_or_default();
+                            tx.not_valid_added.push((table.clone(), name));
+                        }
+                    }
+                }
+            }
+            Operation::AlterType(at) => {
+                if let AlterTypeAction::AddValue { value, .. } = &at.action {
+                    let ty = self
+                        .catalog
+                        .type_def(&at.name)
+                        .map(|t| t.name.clone())
+                        .unwrap_or_else(|| at.name.clone());
+                    tx.enum_values_added.push((ty, value.clone()));
+                }
+            }
+            Operation::Select { functions, .. } => {
+                // set_config('lock_timeout', '2s', is_local)
+                if functions.iter().any(|f| f == "set_config") {
+                    let t = stmt.text.to_lowercase();
+                    if t.contains("'lock_timeout'") {
+                        tx.local_lock_timeout = Some("set_config".into());
+                    }
+                    if t.contains("'statement_timeout'") {
+                        tx.local_statement_timeout = Some("set_config".into());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn close_tx(&mut self, tx: &mut TxState, plan_start: usize, end_line: u32) {
+        for p in &mut self.out.plan[plan_start..] {
+            if p.in_transaction && p.transaction == tx.id && p.held_until_line.is_none() {
+                p.held_until_line = Some(end_line);
+            }
+        }
+        tx.active = false;
+        tx.explicit = false;
+        tx.held.clear();
+        tx.not_valid_added.clear();
+        tx.enum_values_added.clear();
+        tx.local_lock_timeout = None;
+        tx.local_statement_timeout = None;
+    }
+
+    fn plan(&mut self, fcx: &FileContext, stmt: &Statement, effects: &Effects, tx: &TxState) {
+        if stmt.op.is_transaction_control() {
+            return;
+        }
+        let locks = effects
+            .locks
+            .iter()
+            .map(|l| PlannedLock {
+                relation: l.relation.clone(),
+                relkind: l.kind.code(),
+                mode: l.mode,
+                preexisting: fcx.is_preexisting(&self.catalog, &l.relation, tx),
+                blocks_reads: l.mode.blocks_reads(),
+                blocks_writes: l.mode.blocks_writes(),
+            })
+            .collect();
+        self.out.plan.push(PlannedStatement {
+            file: fcx.display.clone(),
+            index: stmt.index,
+            span: stmt.span,
+            kind: operation_kind(&stmt.op),
+            sql: rules::short_sql(&stmt.text),
+            locks,
+            rewrites: effects.rewrites.clone(),
+            scans: effects.scans.clone(),
+            in_transaction: tx.active,
+            transaction: tx.id,
+            held_until_line: None,
+            outside_transaction_required: effects.outside_transaction.clone(),
+            fails: effects.fails.clone(),
+            notes: effects.notes.clone(),
+        });
+    }
+
+    fn check_rule_names(
+        &self,
+        file: &str,
+        line: u32,
+        names: &[String],
+        findings: &mut Vec<Finding>,
+    ) {
+        for n in names {
+            if rules::by_id(n).is_none() {
+                findings.push(directive_finding(
+                    file,
+                    line,
+                    format!("`{n}` is not a schemaguard rule; `schemaguard rules` lists them"),
+                ));
+            }
+        }
+    }
+}
+
+fn directive_finding(file: &str, line: u32, message: String) -> Finding {
+    let pos = crate::span::Position { line, column: 1 };
+    Finding {
+        rule: "invalid-directive",
+        severity: Severity::Warning,
+        message,
+        file: file.to_string(),
+        span: Span {
+            start: 0,
+            end: 0,
+            start_pos: pos,
+            end_pos: pos,
+        },
+        relation: None,
+        lock_mode: None,
+        why: None,
+        fix: None,
+    }
+}
+
+fn is_zero_timeout(v: &str) -> bool {
+    let v = v.trim().trim_matches('\'');
+    v.chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .parse::<u64>()
+        == Ok(0)
+        && v.trim_start_matches('0')
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c.is_whitespace())
+}
+
+/// The statement kind for plans: `ALTER TABLE`, `CREATE INDEX CONCURRENTLY`, ...
+pub fn operation_kind(op: &Operation) -> String {
+    let s = match op {
+        Operation::Begin => "BEGIN",
+        Operation::Commit => "COMMIT",
+        Operation::Rollback => "ROLLBACK",
+        Operation::Savepoint => "SAVEPOINT",
+        Operation::RollbackToSavepoint => "ROLLBACK TO SAVEPOINT",
+        Operation::ReleaseSavepoint => "RELEASE SAVEPOINT",
+        Operation::Set(s) if s.value.is_none() => "RESET",
+        Operation::Set(_) => "SET",
+        Operation::CreateTable(_) => "CREATE TABLE",
+        Operation::AlterTable(_) => "ALTER TABLE",
+        Operation::DropTable(_) => "DROP TABLE",
+        Operation::Truncate { .. } => "TRUNCATE",
+        Operation::CreateIndex(ci) if ci.concurrently => "CREATE INDEX CONCURRENTLY",
+        Operation::CreateIndex(_) => "CREATE INDEX",
+        Operation::DropIndex(d) if d.concurrently => "DROP INDEX CONCURRENTLY",
+        Operation::DropIndex(_) => "DROP INDEX",
+        Operation::AlterIndex(_) => "ALTER INDEX",
+        Operation::Reindex(_) => "REINDEX",
+        Operation::CreateView(v) if v.materialized => "CREATE MATERIALIZED VIEW",
+        Operation::CreateView(_) => "CREATE VIEW",
+        Operation::AlterView(v) if v.materialized => "ALTER MATERIALIZED VIEW",
+        Operation::AlterView(_) => "ALTER VIEW",
+        Operation::DropView {
+            materialized: true, ..
+        } => "DROP MATERIALIZED VIEW",
+        Operation::DropView { .. } => "DROP VIEW",
+        Operation::RefreshMaterializedView { .. } => "REFRESH MATERIALIZED VIEW",
+        Operation::CreateType(_) => "CREATE TYPE",
+        Operation::AlterType(_) => "ALTER TYPE",
+        Operation::DropType(_) => "DROP TYPE",
+        Operation::AlterDomain { .. } => "ALTER DOMAIN",
+        Operation::CreateSequence { .. } => "CREATE SEQUENCE",
+        Operation::AlterSequence { .. } => "ALTER SEQUENCE",
+        Operation::DropSequence(_) => "DROP SEQUENCE",
+        Operation::CreateSchema { .. } => "CREATE SCHEMA",
+        Operation::AlterSchema { .. } => "ALTER SCHEMA",
+        Operation::DropSchema(_) => "DROP SCHEMA",
+        Operation::CreateExtension { .. } => "CREATE EXTENSION",
+        Operation::DropExtension(_) => "DROP EXTENSION",
+        Operation::CreateFunction(_) => "CREATE FUNCTION",
+        Operation::AlterFunction { .. } => "ALTER FUNCTION",
+        Operation::DropFunction { .. } => "DROP FUNCTION",
+        Operation::CreateTrigger(_) => "CREATE TRIGGER",
+        Operation::AlterTrigger { .. } => "ALTER TRIGGER",
+        Operation::DropTrigger { .. } => "DROP TRIGGER",
+        Operation::Policy { .. } => "POLICY",
+        Operation::RewriteRule { .. } => "RULE",
+        Operation::CreateStatistics { .. } => "CREATE STATISTICS",
+        Operation::Insert(_) => "INSERT",
+        Operation::Update(_) => "UPDATE",
+        Operation::Delete(_) => "DELETE",
+        Operation::Merge(_) => "MERGE",
+        Operation::Select { .. } => "SELECT",
+        Operation::Copy { .. } => "COPY",
+        Operation::Vacuum { full: true, .. } => "VACUUM FULL",
+        Operation::Vacuum { .. } => "VACUUM",
+        Operation::Analyze { .. } => "ANALYZE",
+        Operation::Cluster { .. } => "CLUSTER",
+        Operation::LockTable { .. } => "LOCK TABLE",
+        Operation::Comment(_) => "COMMENT",
+        Operation::Privileges { .. } => "GRANT/REVOKE",
+        Operation::Do { .. } => "DO",
+        Operation::Other { kind } => return kind.clone(),
+        Operation::Unparsed { .. } => "UNPARSED",
+    };
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_timeouts_mean_disabled() {
+        assert!(is_zero_timeout("0"));
+        assert!(is_zero_timeout("'0'"));
+        assert!(is_zero_timeout("0s"));
+        assert!(!is_zero_timeout("2s"));
+        assert!(!is_zero_timeout("100"));
+        assert!(!is_zero_timeout("10ms"));
+    }
+}

@@ -1,0 +1,78 @@
+//! ADD COLUMN that must fill every existing row (volatile default, serial, identity,
+//! stored generated column, or any default before PostgreSQL 11) rewrites the table.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::lock::LockMode;
+use crate::ops::{AlterTableAction, Operation};
+
+pub struct AddColumnRewrite;
+
+impl Rule for AddColumnRewrite {
+    fn id(&self) -> &'static str {
+        "add-column-rewrite"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn summary(&self) -> &'static str {
+        "ADD COLUMN with a volatile default, serial, identity or stored generated column rewrites the table"
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        let Operation::AlterTable(at) = &cx.stmt.op else {
+            return;
+        };
+        let table = cx.catalog.resolve_relation(&at.name);
+        if !cx.is_preexisting(&table) || !cx.effects.rewrites_table(&table) {
+            return;
+        }
+        for action in &at.actions {
+            let AlterTableAction::AddColumn { column, .. } = action else {
+                continue;
+            };
+            let fills = column.ty.is_serial()
+                || column.identity.is_some()
+                || column.generated.as_ref().is_some_and(|g| g.stored)
+                || column.default.as_ref().is_some_and(|d| !d.is_null);
+            if !fills {
+                continue;
+            }
+            let why = cx
+                .effects
+                .notes
+                .iter()
+                .find(|n| n.starts_with("rewrites"))
+                .cloned()
+                .unwrap_or_else(|| format!("every row of {table} gets a value"));
+            let ty = column.ty.without_serial();
+            let fix = match &column.default {
+                Some(d) if !d.is_constant || cx.version.0 < 11 => format!(
+                    "add the column without a default, then set the default for new rows and backfill old rows in batches:\n\
+                     ALTER TABLE {table} ADD COLUMN {name} {ty};\n\
+                     ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT {default};\n\
+                     -- backfill in batches: UPDATE {table} SET {name} = {default} WHERE id BETWEEN ... AND {name} IS NULL;",
+                    name = column.name,
+                    ty = ty.text,
+                    default = d.text
+                ),
+                _ => format!(
+                    "add a plain nullable column, fill it in batches, then add the default or identity:\n\
+                     ALTER TABLE {table} ADD COLUMN {} {};",
+                    column.name, ty.text
+                ),
+            };
+            out.push(Violation {
+                message: format!(
+                    "adding {table}.{} rewrites the whole table under ACCESS EXCLUSIVE",
+                    column.name
+                ),
+                relation: Some(table.clone()),
+                lock_mode: Some(LockMode::AccessExclusive),
+                why: Some(format!(
+                    "{why}; reads and writes on {table} wait for the rewrite"
+                )),
+                fix: Some(fix),
+                ..Default::default()
+            });
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! ADD UNIQUE / PRIMARY KEY builds its index under ACCESS EXCLUSIVE.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::lock::LockMode;
+use crate::ops::{AlterTableAction, ConstraintKind, Operation};
+
+pub struct AddUniqueWithoutIndex;
+
+impl Rule for AddUniqueWithoutIndex {
+    fn id(&self) -> &'static str {
+        "add-unique-without-index"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn summary(&self) -> &'static str {
+        "ADD UNIQUE / PRIMARY KEY builds an index under ACCESS EXCLUSIVE; build it concurrently and attach it with USING INDEX"
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        let Operation::AlterTable(at) = &cx.stmt.op else {
+            return;
+        };
+        let table = cx.catalog.resolve_relation(&at.name);
+        if !cx.is_preexisting(&table) {
+            return;
+        }
+        for action in &at.actions {
+            let AlterTableAction::AddConstraint(c) = action else {
+                continue;
+            };
+            let (kind, columns) = match &c.kind {
+                ConstraintKind::Unique {
+                    columns,
+                    using_index: None,
+                    ..
+                } => ("UNIQUE", columns),
+                ConstraintKind::PrimaryKey {
+                    columns,
+                    using_index: None,
+                } => ("PRIMARY KEY", columns),
+                _ => continue,
+            };
+            let label = if kind == "UNIQUE" { "key" } else { "pkey" };
+            let name = c.name.clone().unwrap_or_else(|| {
+                let cols = (kind == "UNIQUE").then(|| columns.join("_"));
+                crate::catalog::replay::make_object_name(&table.name, cols.as_deref(), label)
+            });
+            let cols = columns.join(", ");
+            out.push(Violation {
+                message: format!(
+                    "ADD {kind} on {table} builds its index while holding ACCESS EXCLUSIVE"
+                ),
+                relation: Some(table.clone()),
+                lock_mode: Some(LockMode::AccessExclusive),
+                why: Some(format!(
+                    "reads and writes on {table} wait until the index over ({cols}) is built"
+                )),
+                fix: Some(format!(
+                    "build the index concurrently, then attach it (brief lock):\n{}\nCREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({cols});\n-- next migration:\nALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {name};",
+                    cx.no_transaction_directive()
+                )),
+                ..Default::default()
+            });
+        }
+    }
+}

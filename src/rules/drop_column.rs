@@ -1,0 +1,45 @@
+//! DROP COLUMN breaks every running application version that still reads or writes it.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::lock::LockMode;
+use crate::ops::{AlterTableAction, Operation};
+
+pub struct DropColumn;
+
+impl Rule for DropColumn {
+    fn id(&self) -> &'static str {
+        "drop-column"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "DROP COLUMN breaks application versions that still use the column"
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        let Operation::AlterTable(at) = &cx.stmt.op else {
+            return;
+        };
+        let table = cx.catalog.resolve_relation(&at.name);
+        if !cx.is_preexisting(&table) {
+            return;
+        }
+        for action in &at.actions {
+            let AlterTableAction::DropColumn { name, .. } = action else {
+                continue;
+            };
+            out.push(Violation {
+                message: format!("dropping {table}.{name} breaks application versions that still use it"),
+                relation: Some(table.clone()),
+                lock_mode: Some(LockMode::AccessExclusive),
+                why: Some(format!(
+                    "queries naming {name} fail as soon as this commits, including those of the application version still running during the deploy"
+                )),
+                fix: Some(format!(
+                    "first ship an application version that no longer reads or writes {name} (for ORMs: mark it ignored), then drop it in a later migration; mark that migration with\n-- schemaguard:ignore drop-column -- {name} unused since <release>"
+                )),
+                ..Default::default()
+            });
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! DROP TABLE on an existing table: destructive, and breaks running application versions.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::lock::LockMode;
+use crate::ops::Operation;
+
+pub struct DropTable;
+
+impl Rule for DropTable {
+    fn id(&self) -> &'static str {
+        "drop-table"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "DROP TABLE deletes data and breaks application versions that still use the table"
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        let Operation::DropTable(d) = &cx.stmt.op else {
+            return;
+        };
+        for name in &d.names {
+            let table = cx.catalog.resolve_relation(name);
+            if !cx.is_preexisting(&table)
+                || (d.if_exists
+                    && cx.catalog.table(&table).is_none()
+                    && cx.catalog.relation_origin(&table).is_some())
+            {
+                continue;
+            }
+            out.push(Violation {
+                message: format!("dropping {table} deletes its data and breaks application versions that still use it"),
+                relation: Some(table.clone()),
+                lock_mode: Some(LockMode::AccessExclusive),
+                why: Some(format!(
+                    "queries on {table} fail as soon as this commits; the data cannot be recovered without a backup"
+                )),
+                fix: Some(format!(
+                    "stop using {table} in the application first and ship that; then drop it, marked with\n-- schemaguard:ignore drop-table -- {table} unused since <release>"
+                )),
+                ..Default::default()
+            });
+        }
+    }
+}

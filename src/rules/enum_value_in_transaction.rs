@@ -1,0 +1,60 @@
+//! ALTER TYPE ... ADD VALUE cannot run in a transaction block before PostgreSQL 12; from
+//! 12 on it can, but the new value cannot be used until the transaction commits.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::ops::{AlterTypeAction, Operation};
+
+pub struct EnumValueInTransaction;
+
+impl Rule for EnumValueInTransaction {
+    fn id(&self) -> &'static str {
+        "enum-value-in-transaction"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn summary(&self) -> &'static str {
+        "ALTER TYPE ... ADD VALUE inside a transaction fails before PostgreSQL 12, and its value cannot be used in the same transaction on 12+"
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        if !cx.tx.active {
+            return;
+        }
+        if let Operation::AlterType(at) = &cx.stmt.op {
+            if let AlterTypeAction::AddValue { value, .. } = &at.action {
+                if cx.version.0 < 12 {
+                    out.push(Violation {
+                        message: format!(
+                            "ALTER TYPE {} ADD VALUE '{value}' cannot run inside a transaction block on PostgreSQL {}",
+                            at.name, cx.version
+                        ),
+                        why: Some("PostgreSQL before 12 rejects it inside a transaction; this file runs in one".to_string()),
+                        fix: Some(format!(
+                            "run it in a migration of its own, outside a transaction:\n{}\n{}",
+                            cx.no_transaction_directive(),
+                            cx.stmt.text.trim()
+                        )),
+                        ..Default::default()
+                    });
+                }
+                return;
+            }
+        }
+        // 12+: using a value added earlier in this same transaction fails
+        for (ty, value) in &cx.tx.enum_values_added {
+            let literal = format!("'{}'", value.replace('\'', "''"));
+            if cx.stmt.text.contains(&literal) {
+                out.push(Violation {
+                    message: format!(
+                        "'{value}' was added to {ty} in this transaction and cannot be used before it commits"
+                    ),
+                    why: Some("PostgreSQL raises \"unsafe use of new value\" for an enum value added in the same transaction".to_string()),
+                    fix: Some(format!(
+                        "commit after ALTER TYPE {ty} ADD VALUE '{value}' (a migration of its own), then use the value in the next one"
+                    )),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+}

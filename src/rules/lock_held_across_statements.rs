@@ -1,0 +1,74 @@
+//! A transaction holds a lock that blocks reads or writes on an existing table while it
+//! runs further slow statements: the lock lasts until COMMIT.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::ops::Operation;
+
+pub struct LockHeldAcrossStatements;
+
+impl Rule for LockHeldAcrossStatements {
+    fn id(&self) -> &'static str {
+        "lock-held-across-statements"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "a transaction keeps a blocking lock on an existing table while it runs further slow statements"
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        if !cx.tx.active {
+            return;
+        }
+        let Some(held) = cx.tx.strongest_blocking_held() else {
+            return;
+        };
+        let slow = if let Some(t) = cx.effects.rewrites.iter().find(|t| cx.is_preexisting(t)) {
+            format!("rewrites {t}")
+        } else if let Some(t) = cx
+            .effects
+            .index_builds
+            .iter()
+            .find(|t| cx.is_preexisting(t))
+        {
+            format!("builds an index on {t}")
+        } else if let Some(s) = cx
+            .effects
+            .scans
+            .iter()
+            .find(|s| cx.is_preexisting(&s.relation))
+        {
+            format!("reads all of {}", s.relation)
+        } else {
+            match &cx.stmt.op {
+                Operation::Update(d)
+                | Operation::Delete(d)
+                | Operation::Insert(d)
+                | Operation::Merge(d)
+                    if cx.is_preexisting(&cx.catalog.resolve_relation(&d.table)) =>
+                {
+                    format!("changes rows of {}", cx.catalog.resolve_relation(&d.table))
+                }
+                _ => return,
+            }
+        };
+        out.push(Violation {
+            message: format!(
+                "{} stays locked in {} (since line {}) while this statement {slow}",
+                held.relation, held.mode, held.since_line
+            ),
+            relation: Some(held.relation.clone()),
+            lock_mode: Some(held.mode),
+            why: Some(format!(
+                "locks are released only at COMMIT, so {} of {} wait for this statement too",
+                held.mode.blocked_traffic(),
+                held.relation
+            )),
+            fix: Some(
+                "split the migration: commit the statement that takes the strong lock on its own, and run the slow statement in another migration (or transaction)"
+                    .to_string(),
+            ),
+            ..Default::default()
+        });
+    }
+}

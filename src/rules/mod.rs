@@ -1,0 +1,209 @@
+//! The rule catalog: one file per rule, each a short check over an already-resolved
+//! model (the statement's operation, its [`Effects`], the [`Catalog`] before it, and the
+//! transaction state). Rules never decide locks themselves: they ask `effects`.
+//! Every rule has a page `rules/<id>.md` whose bad/good examples are tests.
+
+use crate::analysis::{FileContext, TxState};
+use crate::catalog::Catalog;
+use crate::effects::{Effects, PgVersion};
+use crate::lock::LockMode;
+use crate::ops::ObjectName;
+use crate::parse::Statement;
+use crate::span::Span;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+mod add_column_rewrite;
+mod add_required_column;
+mod add_unique_without_index;
+mod column_type_rewrite;
+mod concurrently_in_transaction;
+mod constraint_not_valid_missing;
+mod create_index_non_concurrently;
+mod declared;
+mod drop_column;
+mod drop_index_non_concurrently;
+mod drop_table;
+mod enum_value_in_transaction;
+mod fixes;
+mod invalid_directive;
+mod lock_held_across_statements;
+mod missing_lock_timeout;
+mod prefer_bigint_keys;
+mod prefer_identity;
+mod prefer_text;
+mod prefer_timestamptz;
+mod rename_column;
+mod rename_table;
+mod set_not_null_scan;
+mod table_rewrite;
+mod truncate_table;
+mod unbatched_backfill;
+mod unparsed_statement;
+mod validate_in_same_transaction;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Hint,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Hint => "hint",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "hint" | "info" => Some(Severity::Hint),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rule reports; the driver turns it into a [`Finding`].
+#[derive(Clone, Debug, Default)]
+pub struct Violation {
+    pub message: String,
+    /// Defaults to the statement's span.
+    pub span: Option<Span>,
+    pub relation: Option<ObjectName>,
+    pub lock_mode: Option<LockMode>,
+    /// Why it matters here (the lock, the rewrite, what breaks).
+    pub why: Option<String>,
+    /// The safe SQL, with the user's own names.
+    pub fix: Option<String>,
+    /// Overrides the rule's default severity (e.g. a hint when unsure).
+    pub severity: Option<Severity>,
+}
+
+/// A finding as reported to the user.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub span: Span,
+    pub relation: Option<ObjectName>,
+    pub lock_mode: Option<LockMode>,
+    pub why: Option<String>,
+    pub fix: Option<String>,
+}
+
+/// Everything a rule may look at for one statement.
+pub struct Context<'a> {
+    pub file: &'a FileContext,
+    pub stmt: &'a Statement,
+    pub effects: &'a Effects,
+    /// The schema just before the statement.
+    pub catalog: &'a Catalog,
+    pub version: PgVersion,
+    pub tx: &'a TxState,
+}
+
+impl Context<'_> {
+    /// The relation existed before this file (or, in a file with several transaction
+    /// blocks, before this transaction): locking it can block the application.
+    pub fn is_preexisting(&self, relation: &ObjectName) -> bool {
+        self.file.is_preexisting(self.catalog, relation, self.tx)
+    }
+
+    /// The locks this statement takes on pre-existing relations that block application
+    /// traffic (reads or writes), strongest first.
+    pub fn blocking_locks(&self) -> Vec<&crate::effects::RelationLock> {
+        let mut locks: Vec<_> = self
+            .effects
+            .locks
+            .iter()
+            .filter(|l| {
+                l.mode.blocks_traffic() && l.kind.holds_data() && self.is_preexisting(&l.relation)
+            })
+            .collect();
+        locks.sort_by(|a, b| b.mode.cmp(&a.mode));
+        locks
+    }
+
+    /// How the user marks a file as running outside a transaction, for fix texts.
+    pub fn no_transaction_directive(&self) -> &str {
+        self.file.no_transaction_directive()
+    }
+}
+
+pub trait Rule: Sync {
+    fn id(&self) -> &'static str;
+    fn default_severity(&self) -> Severity;
+    /// One line: what the rule flags.
+    fn summary(&self) -> &'static str;
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>);
+}
+
+/// Every rule, in the order they are documented.
+pub fn all() -> &'static [&'static dyn Rule] {
+    static RULES: &[&dyn Rule] = &[
+        &create_index_non_concurrently::CreateIndexNonConcurrently,
+        &drop_index_non_concurrently::DropIndexNonConcurrently,
+        &concurrently_in_transaction::ConcurrentlyInTransaction,
+        &constraint_not_valid_missing::ConstraintNotValidMissing,
+        &validate_in_same_transaction::ValidateInSameTransaction,
+        &set_not_null_scan::SetNotNullScan,
+        &add_unique_without_index::AddUniqueWithoutIndex,
+        &column_type_rewrite::ColumnTypeRewrite,
+        &add_column_rewrite::AddColumnRewrite,
+        &add_required_column::AddRequiredColumn,
+        &drop_column::DropColumn,
+        &drop_table::DropTable,
+        &rename_column::RenameColumn,
+        &rename_table::RenameTable,
+        &missing_lock_timeout::MissingLockTimeout,
+        &lock_held_across_statements::LockHeldAcrossStatements,
+        &unbatched_backfill::UnbatchedBackfill,
+        &enum_value_in_transaction::EnumValueInTransaction,
+        &table_rewrite::TableRewrite,
+        &truncate_table::TruncateTable,
+        &unparsed_statement::UnparsedStatement,
+        &invalid_directive::InvalidDirective,
+        &prefer_identity::PreferIdentity,
+        &prefer_bigint_keys::PreferBigintKeys,
+        &prefer_text::PreferText,
+        &prefer_timestamptz::PreferTimestamptz,
+    ];
+    RULES
+}
+
+pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
+    all().iter().copied().find(|r| r.id() == id)
+}
+
+/// The page of a rule (`rules/<id>.md`), compiled in so `explain` works anywhere.
+pub fn page(id: &str) -> Option<&'static str> {
+    pages::PAGES.iter().find(|(i, _)| *i == id).map(|(_, p)| *p)
+}
+
+mod pages {
+    include!(concat!(env!("OUT_DIR"), "/rule_pages.rs"));
+}
+
+/// `ALTER TABLE`-style short statement text for messages: the first line, shortened.
+pub fn short_sql(sql: &str) -> String {
+    let one_line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 80 {
+        format!("{}...", one_line.chars().take(77).collect::<String>())
+    } else {
+        one_line
+    }
+}

@@ -1,0 +1,48 @@
+//! RENAME COLUMN breaks running application versions that use the old name.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::lock::LockMode;
+use crate::ops::{AlterTableAction, Operation};
+
+pub struct RenameColumn;
+
+impl Rule for RenameColumn {
+    fn id(&self) -> &'static str {
+        "rename-column"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "RENAME COLUMN breaks application versions that use the old name"
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        let Operation::AlterTable(at) = &cx.stmt.op else {
+            return;
+        };
+        let table = cx.catalog.resolve_relation(&at.name);
+        if !cx.is_preexisting(&table) {
+            return;
+        }
+        for action in &at.actions {
+            let AlterTableAction::RenameColumn { from, to } = action else {
+                continue;
+            };
+            out.push(Violation {
+                message: format!("renaming {table}.{from} to {to} breaks application versions that use {from}"),
+                relation: Some(table.clone()),
+                lock_mode: Some(LockMode::AccessExclusive),
+                why: Some(format!(
+                    "the application version running during the deploy still names {from}; its queries fail once this commits"
+                )),
+                fix: Some(format!(
+                    "expand and contract: add {to}, write both columns, backfill, switch reads to {to}, then drop {from}:\n\
+                     ALTER TABLE {table} ADD COLUMN {to} <type>;\n\
+                     -- keep {to} in sync (application or trigger), backfill in batches, ship readers of {to}, then\n\
+                     ALTER TABLE {table} DROP COLUMN {from};"
+                )),
+                ..Default::default()
+            });
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! RENAME TO breaks running application versions that use the old table name.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::lock::LockMode;
+use crate::ops::{AlterTableAction, Operation};
+
+pub struct RenameTable;
+
+impl Rule for RenameTable {
+    fn id(&self) -> &'static str {
+        "rename-table"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "ALTER TABLE ... RENAME TO breaks application versions that use the old name"
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        let Operation::AlterTable(at) = &cx.stmt.op else {
+            return;
+        };
+        let table = cx.catalog.resolve_relation(&at.name);
+        if !cx.is_preexisting(&table) {
+            return;
+        }
+        for action in &at.actions {
+            let AlterTableAction::RenameTable { to } = action else {
+                continue;
+            };
+            out.push(Violation {
+                message: format!("renaming {table} to {to} breaks application versions that use {}", table.name),
+                relation: Some(table.clone()),
+                lock_mode: Some(LockMode::AccessExclusive),
+                why: Some(format!(
+                    "the application version running during the deploy still queries {}; it fails once this commits",
+                    table.name
+                )),
+                fix: Some(format!(
+                    "rename, and leave a view with the old name until no running version uses it:\n\
+                     ALTER TABLE {table} RENAME TO {to};\n\
+                     CREATE VIEW {table} AS SELECT * FROM {to};   -- simple views are updatable\n\
+                     -- later migration: DROP VIEW {table};"
+                )),
+                ..Default::default()
+            });
+        }
+    }
+}

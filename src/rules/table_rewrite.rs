@@ -1,0 +1,78 @@
+//! Statements that rewrite a whole table under ACCESS EXCLUSIVE: SET LOGGED/UNLOGGED,
+//! SET ACCESS METHOD, SET TABLESPACE, VACUUM FULL, CLUSTER, REFRESH MATERIALIZED VIEW.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::lock::LockMode;
+use crate::ops::{AlterTableAction, Operation};
+
+pub struct TableRewrite;
+
+impl Rule for TableRewrite {
+    fn id(&self) -> &'static str {
+        "table-rewrite"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn summary(&self) -> &'static str {
+        "SET LOGGED/UNLOGGED, SET ACCESS METHOD, SET TABLESPACE, VACUUM FULL, CLUSTER and REFRESH MATERIALIZED VIEW rewrite a table under ACCESS EXCLUSIVE"
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        let (what, fix): (&str, String) = match &cx.stmt.op {
+            Operation::AlterTable(at) => {
+                let Some(a) = at.actions.iter().find(|a| {
+                    matches!(
+                        a,
+                        AlterTableAction::SetLogged
+                            | AlterTableAction::SetUnlogged
+                            | AlterTableAction::SetAccessMethod { .. }
+                            | AlterTableAction::SetTablespace { .. }
+                    )
+                }) else {
+                    return;
+                };
+                let what = match a {
+                    AlterTableAction::SetLogged => "SET LOGGED",
+                    AlterTableAction::SetUnlogged => "SET UNLOGGED",
+                    AlterTableAction::SetAccessMethod { .. } => "SET ACCESS METHOD",
+                    _ => "SET TABLESPACE",
+                };
+                (what, "create a new table with the wanted storage, copy the rows in batches, and swap it in; or run this in a maintenance window".to_string())
+            }
+            Operation::Vacuum { full: true, .. } => (
+                "VACUUM FULL",
+                "use pg_repack (or pg_squeeze), which rebuilds the table with only brief locks; plain VACUUM does not block traffic".to_string(),
+            ),
+            Operation::Cluster { .. } => (
+                "CLUSTER",
+                "use pg_repack --order-by, which reorders the table with only brief locks".to_string(),
+            ),
+            Operation::RefreshMaterializedView {
+                name,
+                concurrently: false,
+                ..
+            } => (
+                "REFRESH MATERIALIZED VIEW",
+                format!(
+                    "refresh it concurrently (needs a unique index on the view; readers keep reading):\nREFRESH MATERIALIZED VIEW CONCURRENTLY {name};"
+                ),
+            ),
+            _ => return,
+        };
+        for rel in &cx.effects.rewrites {
+            if !cx.is_preexisting(rel) {
+                continue;
+            }
+            out.push(Violation {
+                message: format!("{what} rewrites {rel} under ACCESS EXCLUSIVE"),
+                relation: Some(rel.clone()),
+                lock_mode: Some(LockMode::AccessExclusive),
+                why: Some(format!(
+                    "reads and writes on {rel} wait until the whole relation has been rewritten"
+                )),
+                fix: Some(fix.clone()),
+                ..Default::default()
+            });
+        }
+    }
+}

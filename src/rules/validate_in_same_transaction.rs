@@ -1,0 +1,63 @@
+//! VALIDATE CONSTRAINT in the same transaction as the NOT VALID add keeps the add's
+//! strong lock for the whole validation: the two-step pattern gains nothing.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::ops::{AlterTableAction, Operation};
+
+pub struct ValidateInSameTransaction;
+
+impl Rule for ValidateInSameTransaction {
+    fn id(&self) -> &'static str {
+        "validate-in-same-transaction"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "VALIDATE CONSTRAINT in the same transaction as the NOT VALID add holds the add's lock during the scan"
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        let Operation::AlterTable(at) = &cx.stmt.op else {
+            return;
+        };
+        if !cx.tx.active {
+            return;
+        }
+        let table = cx.catalog.resolve_relation(&at.name);
+        for action in &at.actions {
+            let AlterTableAction::ValidateConstraint { name } = action else {
+                continue;
+            };
+            let added_here = cx
+                .tx
+                .not_valid_added
+                .iter()
+                .any(|(t, n)| t == &table && n == name);
+            if !added_here || !cx.is_preexisting(&table) {
+                continue;
+            }
+            let held = cx
+                .tx
+                .held
+                .iter()
+                .find(|h| h.relation == table)
+                .map(|h| h.mode);
+            out.push(Violation {
+                message: format!(
+                    "{name} is validated in the same transaction that added it NOT VALID"
+                ),
+                relation: Some(table.clone()),
+                lock_mode: held,
+                why: Some(format!(
+                    "the transaction still holds {} on {table} from the ADD CONSTRAINT, so the validation scan runs under it and blocks {}",
+                    held.map_or("a strong lock".to_string(), |m| m.to_string()),
+                    held.map_or("traffic", |m| m.blocked_traffic())
+                )),
+                fix: Some(format!(
+                    "commit between the two steps: move this statement to the next migration:\nALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+                )),
+                ..Default::default()
+            });
+        }
+    }
+}
