@@ -5,9 +5,13 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod cli;
+pub mod config;
 pub mod effects;
 pub mod lock;
 pub mod ops;
 pub mod parse;
+pub mod report;
 pub mod rules;
+pub mod source;
 pub mod span;

@@ -1,0 +1,346 @@
+//! Command-line interface: argument parsing, configuration, wiring the pipeline, exit
+//! codes. `main.rs` only calls [`run`].
+
+use crate::analysis::{self, FileInput, Settings, TransactionMode};
+use crate::config::Config;
+use crate::effects::PgVersion;
+use crate::parse::{self, ParsedFile};
+use crate::report::{self, Summary};
+use crate::rules::{self, Severity};
+use crate::source::{self, SourceOptions};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Exit codes (documented in README.md).
+pub mod exit {
+    /// Nothing at or above `--fail-on`.
+    pub const CLEAN: i32 = 0;
+    /// Findings at or above `--fail-on`.
+    pub const FINDINGS: i32 = 1;
+    /// Usage, configuration, input or internal error.
+    pub const ERROR: i32 = 2;
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "schemaguard",
+    version,
+    about = "PostgreSQL migration safety checker: locks, rewrites and breaking changes, before they ship",
+    args_conflicts_with_subcommands = true,
+    after_help = "Without a command, `schemaguard PATHS` runs `check`.\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/input/internal error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Report what could break the application or block traffic (the default command)
+    Check(CheckArgs),
+    /// Show, per statement, the locks it takes, what they block, rewrites and scans
+    Plan(CommonArgs),
+    /// List every rule with its default severity
+    Rules,
+    /// Print a rule's documentation page
+    Explain {
+        /// The rule id, e.g. create-index-non-concurrently
+        rule: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct CommonArgs {
+    /// Migration files or directories (searched recursively for .sql files), or `-` for
+    /// standard input. Defaults to `paths` in schemaguard.toml.
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Target PostgreSQL major version (10-18) [default: 16, or pg_version in the config]
+    #[arg(long, value_name = "N")]
+    pg_version: Option<u32>,
+    /// Configuration file [default: the nearest schemaguard.toml upward from the current directory]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The file name to report for SQL read from standard input (`-`)
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<String>,
+    /// When to use colours in human output (never when NO_COLOR is set)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args, Debug, Clone)]
+struct CheckArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Exit with 1 when a finding has at least this severity
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Hint,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Hint => Severity::Hint,
+        }
+    }
+}
+
+/// Runs the command line; returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::CLEAN
+            };
+        }
+    };
+    match cli.command {
+        Some(Command::Check(args)) => check(&args),
+        Some(Command::Plan(args)) => plan(&args),
+        Some(Command::Rules) => list_rules(),
+        Some(Command::Explain { rule }) => explain(&rule),
+        None => check(&cli.check),
+    }
+}
+
+fn list_rules() -> i32 {
+    let width = rules::all().iter().map(|r| r.id().len()).max().unwrap_or(0);
+    for r in rules::all() {
+        println!(
+            "{:<width$}  {:<7}  {}",
+            r.id(),
+            r.default_severity().as_str(),
+            r.summary()
+        );
+    }
+    exit::CLEAN
+}
+
+fn explain(id: &str) -> i32 {
+    match rules::page(id) {
+        Some(page) => {
+            print!("{page}");
+            exit::CLEAN
+        }
+        None => {
+            eprintln!("error: `{id}` is not a schemaguard rule; `schemaguard rules` lists them");
+            exit::ERROR
+        }
+    }
+}
+
+/// Everything a check or plan run has read and computed.
+struct Run {
+    analysis: analysis::Analysis,
+    sources: HashMap<String, String>,
+    input_errors: Vec<(String, String)>,
+    version: PgVersion,
+}
+
+fn prepare(args: &CommonArgs) -> Result<Run, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let config = Config::load(args.config.as_deref(), &cwd)?;
+    let version = PgVersion(
+        args.pg_version
+            .or(config.pg_version)
+            .unwrap_or(PgVersion::DEFAULT.0),
+    );
+    if !PgVersion::SUPPORTED.contains(&version.0) {
+        return Err(format!(
+            "--pg-version {version} is not supported (10 to 18)"
+        ));
+    }
+    let mut paths = args.paths.clone();
+    if paths.is_empty() {
+        paths = config.paths.iter().flatten().map(PathBuf::from).collect();
+    }
+    if paths.is_empty() {
+        return Err("no migration files given: pass files or directories (or `-` for standard input), or set `paths` in schemaguard.toml".to_string());
+    }
+    let mut opts = SourceOptions {
+        stdin_filename: args.stdin_filename.clone(),
+        ..SourceOptions::default()
+    };
+    if let Some(kib) = config.max_file_size_kib {
+        opts.max_file_bytes = kib.saturating_mul(1024);
+    }
+    let collected = source::collect(&paths, &opts);
+    let input_errors: Vec<(String, String)> = collected
+        .errors
+        .iter()
+        .map(|e| (e.display.clone(), e.message.clone()))
+        .collect();
+    if collected.files.is_empty() && input_errors.is_empty() {
+        return Err(format!(
+            "no migration files found in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    // parsing is independent per file: in parallel; the analysis replays in order
+    let parsed: Vec<ParsedFile> = collected
+        .files
+        .par_iter()
+        .map(|f| parse::parse_file(&f.text))
+        .collect();
+    let default_mode = if config.assume_in_transaction.unwrap_or(true) {
+        TransactionMode::Wrapped
+    } else {
+        TransactionMode::Autocommit
+    };
+    let inputs: Vec<FileInput> = collected
+        .files
+        .iter()
+        .zip(&parsed)
+        .map(|(f, p)| FileInput {
+            display: f.display.clone(),
+            parsed: p,
+            default_mode,
+        })
+        .collect();
+    let settings = Settings {
+        version,
+        rule_overrides: config.rule_overrides(),
+        ..Settings::default()
+    };
+    let analysis = analysis::analyze(&inputs, &settings);
+    let sources = collected
+        .files
+        .into_iter()
+        .map(|f| (f.display, f.text))
+        .collect();
+    Ok(Run {
+        analysis,
+        sources,
+        input_errors,
+        version,
+    })
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Never => false,
+        ColorChoice::Always => true,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn check(args: &CheckArgs) -> i32 {
+    let run = match prepare(&args.common) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::ERROR;
+        }
+    };
+    let mut findings = run.analysis.findings.clone();
+    findings.sort_by(|a, b| {
+        let order = |f: &rules::Finding| run.analysis.files.iter().position(|x| x.file == f.file);
+        (order(a), a.span.start_pos, a.rule).cmp(&(order(b), b.span.start_pos, b.rule))
+    });
+    let statements = run.analysis.files.iter().map(|f| f.statements).sum();
+    let summary = Summary::count(
+        &findings,
+        run.analysis.files.len(),
+        statements,
+        run.analysis.suppressed,
+    );
+    match args.common.format {
+        Format::Json => println!(
+            "{}",
+            report::json::check(&findings, &run.input_errors, &summary, run.version.0)
+        ),
+        Format::Human => {
+            for (file, message) in &run.input_errors {
+                eprintln!("error: {file}: {message}");
+            }
+            print!(
+                "{}",
+                report::human::render(
+                    &findings,
+                    &run.sources,
+                    &summary,
+                    use_color(args.common.color)
+                )
+            );
+        }
+    }
+    if !run.input_errors.is_empty() {
+        return exit::ERROR;
+    }
+    let threshold = args.fail_on.severity();
+    if findings.iter().any(|f| f.severity >= threshold) {
+        exit::FINDINGS
+    } else {
+        exit::CLEAN
+    }
+}
+
+fn plan(args: &CommonArgs) -> i32 {
+    let run = match prepare(args) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::ERROR;
+        }
+    };
+    for (file, message) in &run.input_errors {
+        eprintln!("error: {file}: {message}");
+    }
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            report::plan::json(&run.analysis.files, &run.analysis.plan, run.version.0)
+        ),
+        Format::Human => print!(
+            "{}",
+            report::plan::human(&run.analysis.files, &run.analysis.plan, run.version.0)
+        ),
+    }
+    if run.input_errors.is_empty() {
+        exit::CLEAN
+    } else {
+        exit::ERROR
+    }
+}

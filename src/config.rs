@@ -1,0 +1,141 @@
+//! `schemaguard.toml`: found upward from the working directory, or given with `--config`.
+//!
+//! ```toml
+//! pg_version = 15                 # target PostgreSQL major version (10-18)
+//! assume_in_transaction = true    # the framework wraps each file in a transaction
+//! max_file_size_kib = 10240       # larger files are reported and skipped
+//! paths = ["migrations"]         # what to check when no paths are given
+//!
+//! [rules]
+//! prefer-text = "off"             # off, hint, warning or error
+//! drop-column = "error"
+//! ```
+
+use crate::rules::{self, Severity};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "schemaguard.toml";
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub pg_version: Option<u32>,
+    pub assume_in_transaction: Option<bool>,
+    pub max_file_size_kib: Option<u64>,
+    /// Migration files or directories checked when none are given on the command line.
+    pub paths: Option<Vec<String>>,
+    #[serde(default)]
+    pub rules: BTreeMap<String, String>,
+    /// Where the file was read from (not a setting).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads `explicit`, or the nearest `schemaguard.toml` upward from `start`.
+    pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, String> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => find_upward(start),
+        };
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{}: cannot read the configuration: {e}", path.display()))?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| {
+            format!(
+                "{}: invalid configuration: {}",
+                path.display(),
+                e.to_string().trim()
+            )
+        })?;
+        config.path = Some(path);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let at = self
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| FILE_NAME.to_string());
+        if let Some(v) = self.pg_version {
+            if !crate::effects::PgVersion::SUPPORTED.contains(&v) {
+                return Err(format!(
+                    "{at}: pg_version = {v} is not supported (10 to 18)"
+                ));
+            }
+        }
+        for (id, value) in &self.rules {
+            if rules::by_id(id).is_none() {
+                return Err(format!(
+                    "{at}: [rules] names `{id}`, which is not a schemaguard rule (`schemaguard rules` lists them)"
+                ));
+            }
+            if value != "off" && Severity::parse(value).is_none() {
+                return Err(format!(
+                    "{at}: [rules] {id} = \"{value}\": expected \"off\", \"hint\", \"warning\" or \"error\""
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Rule id -> severity override (`None`: the rule is off).
+    pub fn rule_overrides(&self) -> BTreeMap<String, Option<Severity>> {
+        self.rules
+            .iter()
+            .map(|(id, v)| {
+                (
+                    id.clone(),
+                    if v == "off" { None } else { Severity::parse(v) },
+                )
+            })
+            .collect()
+    }
+}
+
+fn find_upward(start: &Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_rules_and_bad_severities_are_rejected() {
+        let c: Config = toml::from_str("[rules]\nno-such-rule = \"off\"").expect("parses");
+        assert!(c.validate().unwrap_err().contains("no-such-rule"));
+        let c: Config = toml::from_str("[rules]\ndrop-column = \"loud\"").expect("parses");
+        assert!(c.validate().unwrap_err().contains("loud"));
+        let c: Config = toml::from_str("pg_version = 9").expect("parses");
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn overrides_map_off_to_none() {
+        let c: Config = toml::from_str("[rules]\nprefer-text = \"off\"\ndrop-column = \"error\"")
+            .expect("parses");
+        let o = c.rule_overrides();
+        assert_eq!(o.get("prefer-text"), Some(&None));
+        assert_eq!(o.get("drop-column"), Some(&Some(Severity::Error)));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        assert!(toml::from_str::<Config>("pg_versoin = 15").is_err());
+    }
+}

@@ -1,0 +1,136 @@
+//! rustc/ruff-style output: a code frame per finding, then why, fix and a pointer to the
+//! rule's page.
+
+use super::{Summary, plural};
+use crate::rules::{Finding, Severity};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// Renders findings, in file order. `sources` maps a file's display name to its text.
+pub fn render(
+    findings: &[Finding],
+    sources: &HashMap<String, String>,
+    summary: &Summary,
+    color: bool,
+) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for f in findings {
+        let level = match f.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+            Severity::Hint => Level::HELP.with_name("hint"),
+        };
+        let title = level.primary_title(f.message.as_str()).id(f.rule);
+        let mut group: Group = match sources.get(&f.file).and_then(|text| frame(text, f)) {
+            Some((snippet_text, line_start, range)) => {
+                let label = label(f);
+                title.element(
+                    Snippet::source(snippet_text)
+                        .line_start(line_start)
+                        .path(f.file.as_str())
+                        .fold(true)
+                        .annotation(AnnotationKind::Primary.span(range).label(label)),
+                )
+            }
+            None => title.element(Level::NOTE.message(format!(
+                "at {}:{}:{}",
+                f.file, f.span.start_pos.line, f.span.start_pos.column
+            ))),
+        };
+        if let Some(why) = &f.why {
+            group = group.element(Level::NOTE.no_name().message(format!("why: {why}")));
+        }
+        if let Some(fix) = &f.fix {
+            group = group.element(
+                Level::HELP
+                    .no_name()
+                    .message(format!("fix: {}", indent_continuation(fix))),
+            );
+        }
+        group = group.element(
+            Level::NOTE
+                .no_name()
+                .message(format!("see: schemaguard explain {}", f.rule)),
+        );
+        let _ = writeln!(out, "{}\n", renderer.render(&[group]));
+    }
+    out.push_str(&summary_line(summary));
+    out.push('\n');
+    out
+}
+
+/// The summary line: `1 error, 2 warnings, 3 hints in 14 files (312 statements)`.
+pub fn summary_line(s: &Summary) -> String {
+    let mut line = if s.errors + s.warnings + s.hints == 0 {
+        "no findings".to_string()
+    } else {
+        format!(
+            "{}, {}, {}",
+            plural(s.errors, "error"),
+            plural(s.warnings, "warning"),
+            plural(s.hints, "hint")
+        )
+    };
+    let _ = write!(
+        line,
+        " in {} ({})",
+        plural(s.files, "file"),
+        plural(s.statements, "statement")
+    );
+    if s.suppressed > 0 {
+        let _ = write!(line, "; {} ignored by comments", s.suppressed);
+    }
+    line
+}
+
+fn indent_continuation(text: &str) -> String {
+    text.replace('\n', "\n     ")
+}
+
+fn label(f: &Finding) -> String {
+    match (&f.lock_mode, &f.relation) {
+        (Some(mode), Some(rel)) => {
+            let waits = match (mode.blocks_reads(), mode.blocks_writes()) {
+                (true, _) => "SELECT, INSERT, UPDATE, DELETE wait",
+                (false, true) => "INSERT, UPDATE, DELETE wait",
+                _ => "other schema changes wait",
+            };
+            format!("{mode} lock on {rel}: {waits}")
+        }
+        _ => String::new(),
+    }
+}
+
+/// The lines of the finding's span, the 1-based number of the first, and the span's byte
+/// range within them.
+fn frame<'t>(text: &'t str, f: &Finding) -> Option<(&'t str, usize, std::ops::Range<usize>)> {
+    if f.span.end <= f.span.start || f.span.end > text.len() {
+        // a position without extent (e.g. a directive line): show that line
+        let line = f.span.start_pos.line as usize;
+        let start = nth_line_start(text, line)?;
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        return Some((&text[start..end], line, 0..(end - start)));
+    }
+    let line_start = text[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[f.span.end..]
+        .find('\n')
+        .map_or(text.len(), |i| f.span.end + i);
+    Some((
+        &text[line_start..line_end],
+        f.span.start_pos.line as usize,
+        (f.span.start - line_start)..(f.span.end - line_start),
+    ))
+}
+
+fn nth_line_start(text: &str, line: usize) -> Option<usize> {
+    if line <= 1 {
+        return Some(0);
+    }
+    text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)
+}

@@ -1,0 +1,79 @@
+//! The versioned JSON documents of `check` (findings). Documented in README.md; the
+//! `schema_version` changes when a field changes meaning or disappears.
+
+use super::Summary;
+use crate::rules::Finding;
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    rule: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    relation: Option<String>,
+    lock_mode: Option<&'static str>,
+    why: Option<&'a str>,
+    fix: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct InputErrorJson<'a> {
+    file: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    schema_version: u32,
+    tool: &'static str,
+    tool_version: &'static str,
+    pg_version: u32,
+    summary: Summary,
+    findings: Vec<FindingJson<'a>>,
+    input_errors: Vec<InputErrorJson<'a>>,
+}
+
+/// `(file, message)` pairs for files that could not be read.
+pub fn check(
+    findings: &[Finding],
+    input_errors: &[(String, String)],
+    summary: &Summary,
+    pg_version: u32,
+) -> String {
+    let doc = CheckJson {
+        schema_version: SCHEMA_VERSION,
+        tool: "schemaguard",
+        tool_version: env!("CARGO_PKG_VERSION"),
+        pg_version,
+        summary: *summary,
+        findings: findings
+            .iter()
+            .map(|f| FindingJson {
+                file: &f.file,
+                line: f.span.start_pos.line,
+                column: f.span.start_pos.column,
+                end_line: f.span.end_pos.line,
+                end_column: f.span.end_pos.column,
+                rule: f.rule,
+                severity: f.severity.as_str(),
+                message: &f.message,
+                relation: f.relation.as_ref().map(|r| r.to_string()),
+                lock_mode: f.lock_mode.map(|m| m.as_str()),
+                why: f.why.as_deref(),
+                fix: f.fix.as_deref(),
+            })
+            .collect(),
+        input_errors: input_errors
+            .iter()
+            .map(|(file, message)| InputErrorJson { file, message })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
