@@ -1,15 +1,10 @@
 //! Command-line interface: argument parsing, configuration, wiring the pipeline, exit
 //! codes. `main.rs` only calls [`run`].
 
-use crate::analysis::{self, FileInput, Settings, TransactionMode};
-use crate::config::Config;
-use crate::effects::PgVersion;
-use crate::parse::{self, ParsedFile};
+use crate::pipeline::{self, Run, RunOptions};
 use crate::report::{self, Summary};
 use crate::rules::{self, Severity};
-use crate::source::{self, SourceOptions};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -163,95 +158,15 @@ fn explain(id: &str) -> i32 {
     }
 }
 
-/// Everything a check or plan run has read and computed.
-struct Run {
-    analysis: analysis::Analysis,
-    sources: HashMap<String, String>,
-    input_errors: Vec<(String, String)>,
-    version: PgVersion,
-}
-
 fn prepare(args: &CommonArgs) -> Result<Run, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let config = Config::load(args.config.as_deref(), &cwd)?;
-    let version = PgVersion(
-        args.pg_version
-            .or(config.pg_version)
-            .unwrap_or(PgVersion::DEFAULT.0),
-    );
-    if !PgVersion::SUPPORTED.contains(&version.0) {
-        return Err(format!(
-            "--pg-version {version} is not supported (10 to 18)"
-        ));
-    }
-    let mut paths = args.paths.clone();
-    if paths.is_empty() {
-        paths = config.paths.iter().flatten().map(PathBuf::from).collect();
-    }
-    if paths.is_empty() {
-        return Err("no migration files given: pass files or directories (or `-` for standard input), or set `paths` in schemaguard.toml".to_string());
-    }
-    let mut opts = SourceOptions {
+    pipeline::run(&RunOptions {
+        paths: args.paths.clone(),
+        pg_version: args.pg_version,
+        config: args.config.clone(),
         stdin_filename: args.stdin_filename.clone(),
-        ..SourceOptions::default()
-    };
-    if let Some(kib) = config.max_file_size_kib {
-        opts.max_file_bytes = kib.saturating_mul(1024);
-    }
-    let collected = source::collect(&paths, &opts);
-    let input_errors: Vec<(String, String)> = collected
-        .errors
-        .iter()
-        .map(|e| (e.display.clone(), e.message.clone()))
-        .collect();
-    if collected.files.is_empty() && input_errors.is_empty() {
-        return Err(format!(
-            "no migration files found in {}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    // parsing is independent per file: in parallel; the analysis replays in order
-    let parsed: Vec<ParsedFile> = collected
-        .files
-        .par_iter()
-        .map(|f| parse::parse_file(&f.text))
-        .collect();
-    let default_mode = if config.assume_in_transaction.unwrap_or(true) {
-        TransactionMode::Wrapped
-    } else {
-        TransactionMode::Autocommit
-    };
-    let inputs: Vec<FileInput> = collected
-        .files
-        .iter()
-        .zip(&parsed)
-        .map(|(f, p)| FileInput {
-            display: f.display.clone(),
-            parsed: p,
-            default_mode,
-        })
-        .collect();
-    let settings = Settings {
-        version,
-        rule_overrides: config.rule_overrides(),
-        ..Settings::default()
-    };
-    let analysis = analysis::analyze(&inputs, &settings);
-    let sources = collected
-        .files
-        .into_iter()
-        .map(|f| (f.display, f.text))
-        .collect();
-    Ok(Run {
-        analysis,
-        sources,
-        input_errors,
-        version,
+        cwd,
     })
 }
 
@@ -299,7 +214,7 @@ fn check(args: &CheckArgs) -> i32 {
                 "{}",
                 report::human::render(
                     &findings,
-                    &run.sources,
+                    &sources(&run),
                     &summary,
                     use_color(args.common.color)
                 )
@@ -343,4 +258,11 @@ fn plan(args: &CommonArgs) -> i32 {
     } else {
         exit::ERROR
     }
+}
+
+fn sources(run: &Run) -> HashMap<String, String> {
+    run.files
+        .iter()
+        .map(|f| (f.display.clone(), f.text.clone()))
+        .collect()
 }

@@ -11,6 +11,7 @@ pub mod effects;
 pub mod lock;
 pub mod ops;
 pub mod parse;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod source;

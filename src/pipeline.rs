@@ -1,0 +1,133 @@
+//! Wires the pipeline for one run: configuration, `source`, `parse` (in parallel),
+//! `analysis` (in apply order). Used by the CLI and by the tests.
+
+use crate::analysis::{self, Analysis, FileInput, Settings, TransactionMode};
+use crate::config::Config;
+use crate::effects::PgVersion;
+use crate::parse::{self, ParsedFile};
+use crate::source::{self, SourceOptions};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Files, directories or `-`; empty means `paths` from the configuration.
+    pub paths: Vec<PathBuf>,
+    pub pg_version: Option<u32>,
+    /// An explicit configuration file; otherwise the nearest one upward from `cwd`.
+    pub config: Option<PathBuf>,
+    pub stdin_filename: Option<String>,
+    pub cwd: PathBuf,
+}
+
+/// One analysed file: where it is and its text (for code frames).
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub display: String,
+    pub text: String,
+}
+
+pub struct Run {
+    pub analysis: Analysis,
+    pub files: Vec<SourceFile>,
+    /// `(file, message)` for files that could not be read.
+    pub input_errors: Vec<(String, String)>,
+    pub version: PgVersion,
+    pub config: Config,
+}
+
+/// Reads, parses and analyses. `Err` is a usage or configuration problem (exit 2).
+pub fn run(opts: &RunOptions) -> Result<Run, String> {
+    let config = Config::load(opts.config.as_deref(), &opts.cwd)?;
+    let version = PgVersion(
+        opts.pg_version
+            .or(config.pg_version)
+            .unwrap_or(PgVersion::DEFAULT.0),
+    );
+    if !PgVersion::SUPPORTED.contains(&version.0) {
+        return Err(format!("PostgreSQL {version} is not supported (10 to 18)"));
+    }
+    let mut paths = opts.paths.clone();
+    if paths.is_empty() {
+        let base = config
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(&opts.cwd);
+        paths = config
+            .paths
+            .iter()
+            .flatten()
+            .map(|p| base.join(p))
+            .collect();
+    }
+    if paths.is_empty() {
+        return Err("no migration files given: pass files or directories (or `-` for standard input), or set `paths` in schemaguard.toml".to_string());
+    }
+    let mut source_opts = SourceOptions {
+        stdin_filename: opts.stdin_filename.clone(),
+        ..SourceOptions::default()
+    };
+    if let Some(kib) = config.max_file_size_kib {
+        source_opts.max_file_bytes = kib.saturating_mul(1024);
+    }
+    let collected = source::collect(&paths, &source_opts);
+    let input_errors: Vec<(String, String)> = collected
+        .errors
+        .iter()
+        .map(|e| (e.display.clone(), e.message.clone()))
+        .collect();
+    if collected.files.is_empty() && input_errors.is_empty() {
+        return Err(format!(
+            "no migration files found in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    // parsing is independent per file; the analysis replays in apply order
+    let parsed: Vec<ParsedFile> = collected
+        .files
+        .par_iter()
+        .map(|f| parse::parse_file(&f.text))
+        .collect();
+    let default_mode = if config.assume_in_transaction.unwrap_or(true) {
+        TransactionMode::Wrapped
+    } else {
+        TransactionMode::Autocommit
+    };
+    let inputs: Vec<FileInput> = collected
+        .files
+        .iter()
+        .zip(&parsed)
+        .map(|(f, p)| FileInput {
+            display: f.display.clone(),
+            parsed: p,
+            default_mode,
+        })
+        .collect();
+    let settings = Settings {
+        version,
+        rule_overrides: config.rule_overrides(),
+        ..Settings::default()
+    };
+    let analysis = analysis::analyze(&inputs, &settings);
+    let files = collected
+        .files
+        .into_iter()
+        .map(|f| SourceFile {
+            path: f.path,
+            display: f.display,
+            text: f.text,
+        })
+        .collect();
+    Ok(Run {
+        analysis,
+        files,
+        input_errors,
+        version,
+        config,
+    })
+}
