@@ -6,4 +6,5 @@
 pub mod lock;
 pub mod ops;
 pub mod parse;
+pub mod source;
 pub mod span;
