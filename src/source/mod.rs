@@ -1,81 +1,572 @@
-//! TEMPORARY stub (replaced by the real discovery module).
-use std::path::PathBuf;
+//! Finding migration files, reading them safely, and putting them in apply order.
+//!
+//! [`collect`] takes the paths the user named:
+//! - a **file** is taken as it is, whatever its extension;
+//! - a **directory** is walked recursively for `*.sql` files (any case), following
+//!   symbolic links; hidden entries (names starting with `.`), `target/` and
+//!   `node_modules/` are skipped. A directory reached twice (two inputs, or a link to a
+//!   sibling) is read once; a link back to a directory being walked is a symlink loop,
+//!   reported as an error naming the link. A directory without SQL files is not an error
+//!   here (the CLI says "no migration files found");
+//! - `-` is standard input, read once, shown as `--stdin-filename` or `<stdin>`; the
+//!   stdin file name, when given, also gives its version. Stdin is never skipped as a down
+//!   migration.
+//!
+//! The same file reached twice (same folder, same name) is collected once.
+//!
+//! **Down migrations** are skipped and listed in [`Collected::skipped_down`]:
+//! `*.down.sql`, `down.sql` (the down half of a `<version>_name/` folder), Flyway undo
+//! `U<ver>__x.sql`, and every file under a folder named `down/` (below the directory
+//! given, or the folder of a file given explicitly, so that `migrations/*.sql` globbed by
+//! the shell behaves like `migrations/`). `*.up.sql` and `up.sql` are kept.
+//!
+//! **Reading**: each file is read on its own (in parallel); one bad file gives one
+//! [`InputError`] and the others are still read. Errors: larger than
+//! [`SourceOptions::max_file_bytes`]; binary (a NUL byte in the first 8 KiB, a UTF-16
+//! byte order mark, or invalid UTF-8 with more than 5% control bytes); invalid UTF-8
+//! (line and 0-based byte offset of the first bad byte); the OS error for a missing,
+//! unreadable or looping path. A UTF-8 byte order mark is stripped.
+//!
+//! **Apply order**, over all the files collected from all inputs together (deterministic,
+//! see [`sort_files`]). A file's version comes from its name, or from its folder's name
+//! when the file name has none (`<ts>_name/up.sql` of diesel, `<ts>_name/migration.sql` of
+//! prisma):
+//! - Flyway `V<ver>__desc.sql`, `<ver>` being numbers separated by `.` or `_`
+//!   (`V1_1__x` is 1.1; `V2__` before `V10__`); repeatable `R__desc.sql` come after all
+//!   versioned files, by description;
+//! - a leading number ended by a non-alphanumeric character or the end of the name:
+//!   `0002_x.up.sql`, `2_x.sql`, `20240101120000_x.sql`, `1510262030_x.up.sql`; compared
+//!   as numbers (`2_` before `10_`, `0002` equal to `2`). `2fa_x.sql` has no version;
+//! - diesel's dashed folders `2019-02-26-002946_x/up.sql`: the digits without dashes, as
+//!   diesel does; newer diesel's `-0000` suffix is a further part, so suffixed and plain
+//!   timestamps interleave by time;
+//! - if **no** file has a version (and none is repeatable), the order is by path alone.
+//!   Otherwise versioned files come first by version, then repeatables by description,
+//!   then unversioned files by file name (Flyway's `afterMigrate.sql` callbacks land
+//!   last, where Flyway runs them).
+//!
+//! Equal versions (`0002_a.sql` and `2_b.sql`) keep both files, ordered by path; nothing
+//! is reported here: [`MigrationFile::version`] exposes the version (whose `==` is
+//! numeric) so that a later check can report the duplicate. Every other tie is broken by
+//! path too.
 
-pub struct MigrationFile {
-    pub path: PathBuf,
-    pub display: String,
-    pub version: Option<String>,
-    pub text: String,
-}
-pub struct InputError {
-    pub path: PathBuf,
-    pub display: String,
-    pub message: String,
-}
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.display, self.message)
-    }
-}
+mod decode;
+mod naming;
+
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::fmt;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+pub use decode::format_size;
+pub use naming::{NameKind, Version, name_kind};
+
+/// How deep a directory walk goes before it gives up on a branch (a guard against
+/// pathological trees; real migration folders are one or two levels deep).
+const MAX_DEPTH: usize = 64;
+
+/// Folder names never walked into.
+const SKIPPED_DIRS: [&str; 2] = ["target", "node_modules"];
+
+/// The display name of standard input when no `--stdin-filename` is given.
+pub const STDIN_DISPLAY: &str = "<stdin>";
+
+/// Options for [`collect`].
+#[derive(Clone, Debug)]
 pub struct SourceOptions {
+    /// Files larger than this are not read (an [`InputError`] instead). Default 10 MiB.
     pub max_file_bytes: u64,
+    /// The name standard input (`-`) is shown and versioned under.
     pub stdin_filename: Option<String>,
 }
+
 impl Default for SourceOptions {
     fn default() -> Self {
         SourceOptions {
-            max_file_bytes: 10 << 20,
+            max_file_bytes: 10 * 1024 * 1024,
             stdin_filename: None,
         }
     }
 }
-#[derive(Default)]
+
+/// One migration file, read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationFile {
+    /// The path as found on disk (an input joined with the walk below it); for stdin the
+    /// `--stdin-filename`, or `<stdin>`.
+    pub path: PathBuf,
+    /// The path as the user should see it: relative to the current directory when the
+    /// file is under it, else as given; `/` separators.
+    pub display: String,
+    /// Where the name places it in the apply order (its version, if any).
+    pub kind: NameKind,
+    /// The content, without a UTF-8 byte order mark.
+    pub text: String,
+}
+
+impl MigrationFile {
+    /// The version parsed from the name (`0002`, `20240101120000`, `1_1`, ...), if any.
+    pub fn version(&self) -> Option<&Version> {
+        match &self.kind {
+            NameKind::Versioned(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a Flyway repeatable migration (`R__desc.sql`).
+    pub fn is_repeatable(&self) -> bool {
+        matches!(self.kind, NameKind::Repeatable(_))
+    }
+}
+
+/// A path that could not be used. Displays as `<display>: <message>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    pub path: PathBuf,
+    pub display: String,
+    /// What went wrong and what was expected, without the file name.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.display, self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Everything [`collect`] found.
+#[derive(Clone, Debug, Default)]
 pub struct Collected {
+    /// Readable migration files, in apply order.
     pub files: Vec<MigrationFile>,
+    /// Paths that could not be used, sorted by path.
     pub errors: Vec<InputError>,
+    /// Down migrations that were left out, sorted by path.
     pub skipped_down: Vec<PathBuf>,
 }
-pub fn collect(paths: &[PathBuf], _opts: &SourceOptions) -> Collected {
-    let mut out = Collected::default();
-    let mut all = Vec::new();
-    for p in paths {
-        walk(p, &mut all, &mut out);
+
+/// Finds, reads and orders the migration files under `paths` (files, directories, or
+/// `-` for stdin). Never fails as a whole: problems are in [`Collected::errors`].
+pub fn collect(paths: &[PathBuf], opts: &SourceOptions) -> Collected {
+    let cwd = std::env::current_dir().ok();
+    let mut walker = Walker {
+        cwd: cwd.as_deref(),
+        visited_dirs: HashSet::new(),
+        seen_files: HashSet::new(),
+        candidates: Vec::new(),
+        errors: Vec::new(),
+        skipped_down: Vec::new(),
+    };
+    let mut stdin_file = None;
+    let mut stdin_read = false;
+    for path in paths {
+        if path.as_os_str() == "-" {
+            if !stdin_read {
+                stdin_read = true;
+                stdin_file = Some(read_stdin(opts, cwd.as_deref()));
+            }
+            continue;
+        }
+        walker.input(path);
     }
-    all.sort();
-    for p in all {
-        match std::fs::read_to_string(&p) {
-            Ok(text) => out.files.push(MigrationFile {
-                display: p.display().to_string(),
-                path: p,
-                version: None,
+
+    let Walker {
+        candidates,
+        mut errors,
+        mut skipped_down,
+        ..
+    } = walker;
+    let read: Vec<Result<MigrationFile, InputError>> = candidates
+        .into_par_iter()
+        .map(|c| read_file(c.path, c.display, opts))
+        .collect();
+    let mut files = Vec::with_capacity(read.len() + 1);
+    for r in read.into_iter().chain(stdin_file) {
+        match r {
+            Ok(f) => files.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    sort_files(&mut files);
+    errors.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
+    skipped_down.sort();
+    Collected {
+        files,
+        errors,
+        skipped_down,
+    }
+}
+
+/// Sorts files into apply order (the rule is in the module documentation).
+pub fn sort_files(files: &mut [MigrationFile]) {
+    naming::sort_in_apply_order(files, |f| &f.path, |f| &f.kind);
+}
+
+/// Turns the bytes read from standard input into a migration file: shown as
+/// `--stdin-filename` (or `<stdin>`), versioned by that name. `bytes` longer than
+/// `max_file_bytes` give the size error (the reader stops one byte past the limit).
+pub fn stdin_file(bytes: Vec<u8>, opts: &SourceOptions) -> Result<MigrationFile, InputError> {
+    let cwd = std::env::current_dir().ok();
+    stdin_file_in(bytes, opts, cwd.as_deref())
+}
+
+fn stdin_file_in(
+    bytes: Vec<u8>,
+    opts: &SourceOptions,
+    cwd: Option<&Path>,
+) -> Result<MigrationFile, InputError> {
+    let (path, display, kind) = match &opts.stdin_filename {
+        Some(name) => {
+            let path = PathBuf::from(name);
+            let display = display_path_in(&path, cwd);
+            let kind = name_kind(&path);
+            (path, display, kind)
+        }
+        None => (
+            PathBuf::from(STDIN_DISPLAY),
+            STDIN_DISPLAY.to_string(),
+            NameKind::Unversioned,
+        ),
+    };
+    let error = |message: String| InputError {
+        path: path.clone(),
+        display: display.clone(),
+        message,
+    };
+    if bytes.len() as u64 > opts.max_file_bytes {
+        return Err(error(decode::too_large(opts.max_file_bytes, None)));
+    }
+    let text = decode::decode(bytes).map_err(error)?;
+    Ok(MigrationFile {
+        path,
+        display,
+        kind,
+        text,
+    })
+}
+
+fn read_stdin(opts: &SourceOptions, cwd: Option<&Path>) -> Result<MigrationFile, InputError> {
+    let mut bytes = Vec::new();
+    let limit = opts.max_file_bytes.saturating_add(1);
+    match io::stdin().lock().take(limit).read_to_end(&mut bytes) {
+        Ok(_) => stdin_file_in(bytes, opts, cwd),
+        Err(e) => {
+            let display = opts
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| STDIN_DISPLAY.to_string());
+            Err(InputError {
+                path: PathBuf::from(&display),
+                display,
+                message: format!("cannot read standard input: {e}"),
+            })
+        }
+    }
+}
+
+/// A file to read.
+struct Candidate {
+    path: PathBuf,
+    display: String,
+}
+
+struct Walker<'a> {
+    cwd: Option<&'a Path>,
+    /// Canonical paths of the directories walked so far.
+    visited_dirs: HashSet<PathBuf>,
+    /// Canonical folder + file name of every file taken (or skipped as down).
+    seen_files: HashSet<PathBuf>,
+    candidates: Vec<Candidate>,
+    errors: Vec<InputError>,
+    skipped_down: Vec<PathBuf>,
+}
+
+impl Walker<'_> {
+    fn error(&mut self, path: &Path, message: String) {
+        self.errors.push(InputError {
+            path: path.to_path_buf(),
+            display: display_path_in(path, self.cwd),
+            message,
+        });
+    }
+
+    /// One path named by the user.
+    fn input(&mut self, path: &Path) {
+        match fs::metadata(path) {
+            Err(e) => {
+                let message = access_error(path, &e);
+                self.error(path, message);
+            }
+            Ok(meta) if meta.is_dir() => match fs::canonicalize(path) {
+                Ok(canon) => {
+                    if !self.visited_dirs.contains(&canon) {
+                        let mut ancestors = Vec::new();
+                        self.walk(path, canon, 0, false, &mut ancestors);
+                    }
+                }
+                Err(e) => self.error(path, format!("cannot read directory: {e}")),
+            },
+            Ok(_) => {
+                let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+                let in_down = parent
+                    .and_then(|p| p.components().next_back())
+                    .is_some_and(naming::is_down_dir);
+                let canon_dir = fs::canonicalize(parent.unwrap_or(Path::new("."))).ok();
+                let key = match (canon_dir, path.file_name()) {
+                    (Some(dir), Some(name)) => dir.join(name),
+                    _ => path.to_path_buf(),
+                };
+                self.file(path, key, in_down);
+            }
+        }
+    }
+
+    /// A file found (explicitly or by walking); `key` identifies it for de-duplication.
+    fn file(&mut self, path: &Path, key: PathBuf, in_down: bool) {
+        if !self.seen_files.insert(key) {
+            return;
+        }
+        if in_down || naming::is_down_name(path) {
+            self.skipped_down.push(path.to_path_buf());
+        } else {
+            self.candidates.push(Candidate {
+                path: path.to_path_buf(),
+                display: display_path_in(path, self.cwd),
+            });
+        }
+    }
+
+    /// Walks `dir` (whose canonical path is `canon`); `ancestors` are the canonical paths
+    /// of the directories being walked above it.
+    fn walk(
+        &mut self,
+        dir: &Path,
+        canon: PathBuf,
+        depth: usize,
+        in_down: bool,
+        ancestors: &mut Vec<PathBuf>,
+    ) {
+        self.visited_dirs.insert(canon.clone());
+        let entries = match fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                self.error(dir, format!("cannot read directory: {e}"));
+                return;
+            }
+        };
+        let mut listed = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => listed.push(entry),
+                Err(e) => {
+                    self.error(dir, format!("cannot read directory: {e}"));
+                    return;
+                }
+            }
+        }
+        listed.sort_by_key(|e| e.file_name());
+        ancestors.push(canon.clone());
+        for entry in listed {
+            let name = entry.file_name();
+            if name.as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
+            let path = dir.join(&name);
+            let bytes = name.as_encoded_bytes();
+            let is_sql = bytes.len() > 4 && bytes[bytes.len() - 4..].eq_ignore_ascii_case(b".sql");
+            let file_type = match entry.file_type() {
+                Ok(t) => t,
+                Err(e) => {
+                    self.error(&path, format!("cannot read: {e}"));
+                    continue;
+                }
+            };
+            let (is_dir, is_file) = if file_type.is_symlink() {
+                match fs::metadata(&path) {
+                    Ok(m) => (m.is_dir(), m.is_file()),
+                    // A dangling link matters only where a migration was expected.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        if is_sql {
+                            self.error(
+                                &path,
+                                "broken symbolic link (its target does not exist)".into(),
+                            );
+                        }
+                        continue;
+                    }
+                    // A loop of links (ELOOP), or a target we may not look at.
+                    Err(e) => {
+                        self.error(&path, format!("cannot follow symbolic link: {e}"));
+                        continue;
+                    }
+                }
+            } else {
+                (file_type.is_dir(), file_type.is_file())
+            };
+            if is_dir {
+                if name.to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n)) {
+                    continue;
+                }
+                let child = match fs::canonicalize(&path) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.error(&path, format!("cannot follow symbolic link: {e}"));
+                        continue;
+                    }
+                };
+                if let Some(target) = ancestors.iter().find(|a| **a == child) {
+                    let target = display_path_in(target, self.cwd);
+                    self.error(
+                        &path,
+                        format!(
+                            "symbolic link loop: it leads back to {target}, which contains it; \
+                             not followed"
+                        ),
+                    );
+                } else if self.visited_dirs.contains(&child) {
+                    // Already walked through another path.
+                } else if depth + 1 > MAX_DEPTH {
+                    self.error(
+                        &path,
+                        format!("directories nested more than {MAX_DEPTH} levels deep; not read"),
+                    );
+                } else {
+                    let down = in_down || naming::is_down_dir(Component::Normal(&name));
+                    self.walk(&path, child, depth + 1, down, ancestors);
+                }
+            } else if is_file && is_sql {
+                self.file(&path, canon.join(&name), in_down);
+            }
+        }
+        ancestors.pop();
+    }
+}
+
+/// The message for a path that cannot be looked at.
+fn access_error(path: &Path, e: &io::Error) -> String {
+    if e.kind() == io::ErrorKind::NotFound {
+        if fs::symlink_metadata(path).is_ok() {
+            "broken symbolic link (its target does not exist)".into()
+        } else {
+            "no such file or directory".into()
+        }
+    } else {
+        format!("cannot access: {e}")
+    }
+}
+
+/// Reads and decodes one file.
+fn read_file(
+    path: PathBuf,
+    display: String,
+    opts: &SourceOptions,
+) -> Result<MigrationFile, InputError> {
+    let max = opts.max_file_bytes;
+    let result = (|| -> Result<String, String> {
+        let meta = fs::metadata(&path).map_err(|e| format!("cannot read: {e}"))?;
+        if meta.is_dir() {
+            return Err("is a directory; expected a file".into());
+        }
+        if meta.is_file() && meta.len() > max {
+            return Err(decode::too_large(max, Some(meta.len())));
+        }
+        let file = fs::File::open(&path).map_err(|e| format!("cannot read: {e}"))?;
+        let mut bytes = Vec::new();
+        file.take(max.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read: {e}"))?;
+        if bytes.len() as u64 > max {
+            // It grew since, or it is a stream (a pipe, a device).
+            return Err(decode::too_large(max, None));
+        }
+        decode::decode(bytes)
+    })();
+    match result {
+        Ok(text) => {
+            let kind = name_kind(&path);
+            Ok(MigrationFile {
+                path,
+                display,
+                kind,
                 text,
-            }),
-            Err(e) => out.errors.push(InputError {
-                display: p.display().to_string(),
-                path: p,
-                message: e.to_string(),
-            }),
+            })
+        }
+        Err(message) => Err(InputError {
+            path,
+            display,
+            message,
+        }),
+    }
+}
+
+/// How to show `path` to the user: relative to the current directory when it is under
+/// it, else as given; `/` separators.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    display_path_in(path, cwd.as_deref())
+}
+
+fn display_path_in(path: &Path, cwd: Option<&Path>) -> String {
+    if let Some(cwd) = cwd {
+        let abs = if path.is_absolute() {
+            lexical_normalize(path)
+        } else {
+            lexical_normalize(&cwd.join(path))
+        };
+        if let Ok(rel) = abs.strip_prefix(lexical_normalize(cwd))
+            && !rel.as_os_str().is_empty()
+        {
+            return slash_path(rel);
+        }
+    }
+    slash_path(path)
+}
+
+/// Removes `.` components and resolves `..` against the component before it (for display
+/// only: it does not consult the file system).
+fn lexical_normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else if !out.has_root() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
         }
     }
     out
 }
-fn walk(p: &PathBuf, all: &mut Vec<PathBuf>, out: &mut Collected) {
-    if p.is_dir() {
-        if let Ok(rd) = std::fs::read_dir(p) {
-            for e in rd.flatten() {
-                let q = e.path();
-                if q.is_dir() || q.extension().is_some_and(|e| e == "sql") {
-                    walk(&q, all, out);
+
+/// The path with `/` between components and without `.` components.
+fn slash_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.components() {
+        match c {
+            Component::Prefix(p) => out.push_str(&p.as_os_str().to_string_lossy()),
+            Component::RootDir => out.push('/'),
+            Component::CurDir => {}
+            other => {
+                if !out.is_empty() && !out.ends_with('/') {
+                    out.push('/');
                 }
+                out.push_str(&other.as_os_str().to_string_lossy());
             }
         }
-    } else if p.exists() {
-        all.push(p.clone());
-    } else {
-        out.errors.push(InputError {
-            path: p.clone(),
-            display: p.display().to_string(),
-            message: "no such file or directory".into(),
-        });
     }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
 }
+
+#[cfg(test)]
+mod tests;

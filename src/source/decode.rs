@@ -1,0 +1,163 @@
+//! Turning a file's bytes into text, or into a message saying why not.
+
+/// How much of the start of a file is inspected for binary content.
+const SNIFF_BYTES: usize = 8 * 1024;
+
+/// Decodes `bytes` as UTF-8, stripping a UTF-8 byte order mark. The error is a message
+/// for the user (without the file name): binary content, UTF-16, or the line and byte
+/// offset (0-based, from the start of the file) of the first invalid byte.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(
+            "looks like UTF-16 text (it starts with a UTF-16 byte order mark); \
+                    expected UTF-8: convert it, e.g. `iconv -f UTF-16 -t UTF-8`"
+                .to_string(),
+        );
+    }
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    if head.contains(&0) {
+        return Err("looks like a binary file (it contains NUL bytes); expected SQL text".into());
+    }
+    let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    let mut bytes = bytes;
+    if bom > 0 {
+        bytes.drain(..bom);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+            if looks_binary(head) {
+                return Err(
+                    "looks like a binary file (not UTF-8, many control bytes); expected SQL text"
+                        .into(),
+                );
+            }
+            let utf8 = e.utf8_error();
+            let at = utf8.valid_up_to();
+            let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+            let offset = at + bom;
+            Err(match (utf8.error_len(), bytes.get(at)) {
+                (Some(_), Some(b)) => format!(
+                    "invalid UTF-8 at line {line}, byte {offset} (0x{b:02X}); expected UTF-8 text"
+                ),
+                _ => format!(
+                    "invalid UTF-8 at line {line}, byte {offset} (the file ends inside a \
+                     multi-byte character); expected UTF-8 text"
+                ),
+            })
+        }
+    }
+}
+
+/// More than 1 in 20 bytes are control characters other than tab, newline, vertical tab,
+/// form feed and carriage return.
+fn looks_binary(head: &[u8]) -> bool {
+    let controls = head
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r')) || b == 0x7F)
+        .count();
+    controls * 20 > head.len()
+}
+
+/// A byte count for people: `512 bytes`, `1.5 KiB`, `10 MiB`, `23.4 MiB`.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if bytes >= size {
+            return if bytes % size == 0 {
+                format!("{} {unit}", bytes / size)
+            } else {
+                format!("{:.1} {unit}", bytes as f64 / size as f64)
+            };
+        }
+    }
+    if bytes == 1 {
+        "1 byte".to_string()
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The message for a file over the limit. `size` is its size, or `None` when only "more
+/// than the limit" is known (a stream).
+pub fn too_large(limit: u64, size: Option<u64>) -> String {
+    let limit_s = format_size(limit);
+    match size {
+        Some(size) => {
+            let mut size_s = format_size(size);
+            if size_s.replace(".0 ", " ") == limit_s {
+                size_s = format!("{size} bytes");
+            }
+            format!("larger than the {limit_s} limit ({size_s}); skipped")
+        }
+        None => format!("larger than the {limit_s} limit; skipped"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_bom() {
+        assert_eq!(
+            decode(b"\xEF\xBB\xBFselect 1;".to_vec()).as_deref(),
+            Ok("select 1;")
+        );
+        assert_eq!(decode(Vec::new()).as_deref(), Ok(""));
+    }
+
+    #[test]
+    fn invalid_utf8_names_line_and_byte() {
+        let mut bytes = b"select 1;\nselect 2;\nselect '".to_vec();
+        let offset = bytes.len();
+        bytes.extend_from_slice(b"caf\xE9';\n");
+        let err = decode(bytes).err().unwrap_or_default();
+        assert_eq!(
+            err,
+            format!(
+                "invalid UTF-8 at line 3, byte {} (0xE9); expected UTF-8 text",
+                offset + 3
+            )
+        );
+        // The BOM counts in the offset.
+        let err = decode(b"\xEF\xBB\xBFab\xFF".to_vec())
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("line 1, byte 5 (0xFF)"), "{err}");
+        let err = decode(b"ab\n\xE2\x82".to_vec()).err().unwrap_or_default();
+        assert!(
+            err.contains("line 2, byte 3 (the file ends inside"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn binary() {
+        let err = decode(b"select\0".to_vec()).err().unwrap_or_default();
+        assert!(err.starts_with("looks like a binary file"), "{err}");
+        let noise: Vec<u8> = (0..200u32).map(|i| (i * 37 % 251) as u8 | 0x01).collect();
+        let err = decode(noise).err().unwrap_or_default();
+        assert!(err.starts_with("looks like a binary file"), "{err}");
+        let err = decode(b"\xFF\xFEs\0".to_vec()).err().unwrap_or_default();
+        assert!(err.contains("UTF-16"), "{err}");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(format_size(10 << 20), "10 MiB");
+        assert_eq!(format_size(234 * (1 << 20) / 10 + 1000), "23.4 MiB");
+        assert_eq!(format_size(1536), "1.5 KiB");
+        assert_eq!(format_size(100), "100 bytes");
+        assert_eq!(
+            too_large(10 << 20, Some((10 << 20) + 1)),
+            "larger than the 10 MiB limit (10485761 bytes); skipped"
+        );
+    }
+}
