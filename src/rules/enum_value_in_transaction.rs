@@ -1,8 +1,10 @@
 //! ALTER TYPE ... ADD VALUE cannot run in a transaction block before PostgreSQL 12; from
-//! 12 on it can, but the new value cannot be used until the transaction commits.
+//! 12 on it can, but the new value cannot be used until the transaction commits. An enum
+//! type created in the same transaction is exempt: before 12 from the restriction on
+//! ADD VALUE and from using the value; 12 to 16 reject the use all the same; 17 accepts it.
 
 use super::{Context, Rule, Severity, Violation};
-use crate::ops::{AlterTypeAction, Operation};
+use crate::ops::{AlterTypeAction, ObjectName, Operation};
 
 pub struct EnumValueInTransaction;
 
@@ -22,7 +24,7 @@ impl Rule for EnumValueInTransaction {
         }
         if let Operation::AlterType(at) = &cx.stmt.op {
             if let AlterTypeAction::AddValue { value, .. } = &at.action {
-                if cx.version.0 < 12 {
+                if cx.version.0 < 12 && !created_in_this_transaction(cx, &at.name) {
                     out.push(Violation {
                         message: format!(
                             "ALTER TYPE {} ADD VALUE '{value}' cannot run inside a transaction block on PostgreSQL {}",
@@ -42,6 +44,10 @@ impl Rule for EnumValueInTransaction {
         }
         // 12+: using a value added earlier in this same transaction fails
         for (ty, value) in &cx.tx.enum_values_added {
+            // only 12 to 16 reject values of a type created in this same transaction
+            if !(12..=16).contains(&cx.version.0) && created_in_this_transaction(cx, ty) {
+                continue;
+            }
             let literal = format!("'{}'", value.replace('\'', "''"));
             if cx.stmt.text.contains(&literal) {
                 out.push(Violation {
@@ -57,4 +63,12 @@ impl Rule for EnumValueInTransaction {
             }
         }
     }
+}
+
+/// The enum type was created earlier in the transaction the statement runs in.
+fn created_in_this_transaction(cx: &Context, ty: &ObjectName) -> bool {
+    cx.catalog
+        .type_def(ty)
+        .and_then(|t| t.origin)
+        .is_some_and(|o| o.file == cx.file.index && o.transaction == cx.tx.id)
 }
