@@ -17,15 +17,21 @@ fn generate(statements: usize) -> String {
         t += 1;
         let table = format!("table_{t}");
         let steps = [
-            format!("CREATE TABLE {table} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\n"),
+            format!(
+                "CREATE TABLE {table} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\n"
+            ),
             format!("ALTER TABLE {table} ADD COLUMN owner_id bigint;\n"),
             format!("CREATE INDEX {table}_owner_idx ON {table} (owner_id);\n"),
-            format!("ALTER TABLE {table} ADD CONSTRAINT {table}_owner_fk FOREIGN KEY (owner_id) REFERENCES table_1 (id) NOT VALID;\n"),
+            format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {table}_owner_fk FOREIGN KEY (owner_id) REFERENCES table_1 (id) NOT VALID;\n"
+            ),
             format!("ALTER TABLE {table} VALIDATE CONSTRAINT {table}_owner_fk;\n"),
             format!("UPDATE {table} SET name = lower(name) WHERE id < 1000;\n"),
             format!("INSERT INTO {table} (name) VALUES ('a'), ('b');\n"),
             format!("ALTER TABLE {table} ALTER COLUMN name TYPE varchar(200);\n"),
-            format!("CREATE VIEW {table}_v AS SELECT id, name FROM {table} WHERE owner_id IS NOT NULL;\n"),
+            format!(
+                "CREATE VIEW {table}_v AS SELECT id, name FROM {table} WHERE owner_id IS NOT NULL;\n"
+            ),
             format!("COMMENT ON TABLE {table} IS 'generated';\n"),
         ];
         for s in steps {
@@ -69,7 +75,10 @@ fn main() {
         assert!(!analysis.plan.is_empty());
     });
     let per_sec = |d: Duration| statements as f64 / d.as_secs_f64();
-    println!("statements: {statements} in one file ({} KiB)", sql.len() / 1024);
+    println!(
+        "statements: {statements} in one file ({} KiB)",
+        sql.len() / 1024
+    );
     println!(
         "baseline (sqlparser parse only): {:>8.1} ms  {:>10.0} statements/s",
         baseline.as_secs_f64() * 1e3,

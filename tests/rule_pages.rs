@@ -24,7 +24,9 @@ fn examples(page: &str) -> Vec<Example> {
             None => {
                 if let Some(info) = t.strip_prefix("```") {
                     let words: Vec<&str> = info.split_whitespace().collect();
-                    if words.first() == Some(&"sql") && (words.contains(&"bad") || words.contains(&"good")) {
+                    if words.first() == Some(&"sql")
+                        && (words.contains(&"bad") || words.contains(&"good"))
+                    {
                         current = Some(Example {
                             bad: words.contains(&"bad"),
                             line: i + 1,
@@ -89,7 +91,10 @@ fn fired(sql: &str, tag: &str) -> Vec<String> {
     let last_display = run
         .files
         .iter()
-        .find(|f| f.path.file_name().and_then(|n| n.to_str()) == Path::new(&last).file_name().and_then(|n| n.to_str()))
+        .find(|f| {
+            f.path.file_name().and_then(|n| n.to_str())
+                == Path::new(&last).file_name().and_then(|n| n.to_str())
+        })
         .map(|f| f.display.clone())
         .unwrap_or_default();
     run.analysis
@@ -130,7 +135,10 @@ fn every_rule_has_a_page_with_bad_and_good_examples() {
         }
     }
     // and no page without a rule
-    for entry in std::fs::read_dir(page_dir()).expect("rules/ exists").flatten() {
+    for entry in std::fs::read_dir(page_dir())
+        .expect("rules/ exists")
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().to_string();
         if let Some(id) = name.strip_suffix(".md") {
             if id != "README" && rules::by_id(id).is_none() {

@@ -320,10 +320,8 @@ impl Driver<'_> {
                         tx_plan_start = self.out.plan.len();
                     }
                 }
-                Operation::Commit | Operation::Rollback => {
-                    if tx.active {
-                        self.close_tx(&mut tx, tx_plan_start, start_line);
-                    }
+                Operation::Commit | Operation::Rollback if tx.active => {
+                    self.close_tx(&mut tx, tx_plan_start, start_line);
                 }
                 _ => {}
             }
@@ -481,16 +479,14 @@ impl Driver<'_> {
                     tx.enum_values_added.push((ty, value.clone()));
                 }
             }
-            Operation::Select { functions, .. } => {
-                // set_config('lock_timeout', '2s', is_local)
-                if functions.iter().any(|f| f == "set_config") {
-                    let t = stmt.text.to_lowercase();
-                    if t.contains("'lock_timeout'") {
-                        tx.local_lock_timeout = Some("set_config".into());
-                    }
-                    if t.contains("'statement_timeout'") {
-                        tx.local_statement_timeout = Some("set_config".into());
-                    }
+            // set_config('lock_timeout', '2s', is_local)
+            Operation::Select { functions, .. } if functions.iter().any(|f| f == "set_config") => {
+                let t = stmt.text.to_lowercase();
+                if t.contains("'lock_timeout'") {
+                    tx.local_lock_timeout = Some("set_config".into());
+                }
+                if t.contains("'statement_timeout'") {
+                    tx.local_statement_timeout = Some("set_config".into());
                 }
             }
             _ => {}

@@ -420,20 +420,18 @@ impl Builder<'_> {
                     }
                 }
             }
-            Operation::DropType(d) => {
-                if d.cascade {
-                    // dropping a type drops the columns that use it
-                    for n in &d.names {
-                        let tables: Vec<ObjectName> = self
-                            .cat
-                            .tables
-                            .values()
-                            .filter(|t| t.columns.iter().any(|c| c.ty.name == n.name))
-                            .map(|t| t.name.clone())
-                            .collect();
-                        for t in tables {
-                            self.lock(&t, AccessExclusive);
-                        }
+            // dropping a type with CASCADE drops the columns that use it
+            Operation::DropType(d) if d.cascade => {
+                for n in &d.names {
+                    let tables: Vec<ObjectName> = self
+                        .cat
+                        .tables
+                        .values()
+                        .filter(|t| t.columns.iter().any(|c| c.ty.name == n.name))
+                        .map(|t| t.name.clone())
+                        .collect();
+                    for t in tables {
+                        self.lock(&t, AccessExclusive);
                     }
                 }
             }

@@ -134,7 +134,7 @@ impl Context<'_> {
                 l.mode.blocks_traffic() && l.kind.holds_data() && self.is_preexisting(&l.relation)
             })
             .collect();
-        locks.sort_by(|a, b| b.mode.cmp(&a.mode));
+        locks.sort_by_key(|l| std::cmp::Reverse(l.mode));
         locks
     }
 

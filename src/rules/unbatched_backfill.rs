@@ -34,9 +34,10 @@ impl Rule for UnbatchedBackfill {
             message: format!("{verb} touches every row of {table} in one statement"),
             relation: Some(table.clone()),
             lock_mode: Some(LockMode::RowExclusive),
-            why: Some(format!(
+            why: Some(
                 "each changed row stays locked until the migration commits, so application writes to those rows wait; the whole table is rewritten as new row versions (WAL, bloat, replication lag)"
-            )),
+                    .to_string(),
+            ),
             fix: Some(format!(
                 "backfill in batches, outside the schema-change transaction, committing between batches:\n\
                  {verb} {table} ... WHERE id >= $1 AND id < $1 + 10000;   -- repeat until done"
