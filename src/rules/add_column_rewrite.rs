@@ -1,9 +1,11 @@
 //! ADD COLUMN that must fill every existing row (volatile default, serial, identity,
-//! stored generated column, or any default before PostgreSQL 11) rewrites the table.
+//! stored generated column, a domain with constraints, or any default before PostgreSQL
+//! 11) rewrites the table.
 
 use super::{Context, Rule, Severity, Violation};
+use crate::catalog::TypeKind;
 use crate::lock::LockMode;
-use crate::ops::{AlterTableAction, Operation};
+use crate::ops::{AlterTableAction, ObjectName, Operation, TypeName};
 
 pub struct AddColumnRewrite;
 
@@ -32,7 +34,8 @@ impl Rule for AddColumnRewrite {
             let fills = column.ty.is_serial()
                 || column.identity.is_some()
                 || column.generated.as_ref().is_some_and(|g| g.stored)
-                || column.default.as_ref().is_some_and(|d| !d.is_null);
+                || column.default.as_ref().is_some_and(|d| !d.is_null)
+                || constrained_domain(cx, &column.ty).is_some();
             if !fills {
                 continue;
             }
@@ -45,6 +48,11 @@ impl Rule for AddColumnRewrite {
                 .unwrap_or_else(|| format!("every row of {table} gets a value"));
             let ty = column.ty.without_serial();
             let fix = match &column.default {
+                None if let Some(base) = constrained_domain(cx, &column.ty) => format!(
+                    "add it with the domain's base type (no rewrite), and enforce the domain's rule with a CHECK added NOT VALID and validated later:\n\
+                     ALTER TABLE {table} ADD COLUMN {} {};",
+                    column.name, base.text
+                ),
                 Some(d) if !d.is_constant || cx.version.0 < 11 => format!(
                     "add the column without a default, then set the default for new rows and backfill old rows in batches:\n\
                      ALTER TABLE {table} ADD COLUMN {name} {ty};\n\
@@ -74,5 +82,21 @@ impl Rule for AddColumnRewrite {
                 ..Default::default()
             });
         }
+    }
+}
+
+/// The base type of a domain with constraints: PostgreSQL checks (and writes) every row
+/// for such a column, even without a default.
+fn constrained_domain<'a>(cx: &Context<'a>, ty: &TypeName) -> Option<&'a TypeName> {
+    match &cx
+        .catalog
+        .type_def(&ObjectName::new(ty.schema.as_deref(), &ty.name))?
+        .kind
+    {
+        TypeKind::Domain {
+            base,
+            has_constraints: true,
+        } => Some(base),
+        _ => None,
     }
 }
