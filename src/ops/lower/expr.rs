@@ -85,21 +85,21 @@ impl Visitor for Collector {
     }
 
     fn pre_visit_table_factor(&mut self, factor: &sql::TableFactor) -> ControlFlow<()> {
-        if let sql::TableFactor::Table {
-            name, args: None, ..
-        } = factor
-        {
-            self.relations.push(object_name(name));
-        }
-        if let sql::TableFactor::Table {
-            name,
-            args: Some(_),
-            ..
-        } = factor
-        {
-            // a set-returning function in FROM (`generate_series(...)`)
-            let n = object_name(name).name;
-            self.function(&n);
+        match factor {
+            sql::TableFactor::Table {
+                name, args: None, ..
+            } => self.relations.push(object_name(name)),
+            // a set-returning function in FROM (`generate_series(...)`, `LATERAL f(x)`)
+            sql::TableFactor::Table {
+                name,
+                args: Some(_),
+                ..
+            }
+            | sql::TableFactor::Function { name, .. } => {
+                let n = object_name(name).name;
+                self.function(&n);
+            }
+            _ => {}
         }
         ControlFlow::Continue(())
     }

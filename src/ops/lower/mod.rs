@@ -260,6 +260,9 @@ fn other_kind(stmt: &sql::Statement, sql: &str) -> String {
         S::Fetch { .. } => "FETCH",
         S::Close { .. } => "CLOSE",
         S::Load { .. } => "LOAD",
+        S::Return(_) => "RETURN",
+        S::Raise(_) => "RAISE",
+        S::Use(_) => "USE",
         _ => return leading_keywords(sql),
     };
     fixed.to_string()

@@ -9,7 +9,19 @@ use crate::ops::{
 use sqlparser::ast as sql;
 
 pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
-    let mut columns: Vec<ColumnDef> = t.columns.iter().map(column_def).collect();
+    let mut like = match &t.like {
+        Some(sql::CreateTableLikeKind::Parenthesized(l) | sql::CreateTableLikeKind::Plain(l)) => {
+            vec![object_name(&l.name)]
+        }
+        None => Vec::new(),
+    };
+    let mut columns: Vec<ColumnDef> = Vec::new();
+    for c in &t.columns {
+        match like_source(c) {
+            Some(source) => like.push(source),
+            None => columns.push(column_def(c)),
+        }
+    }
     let constraints: Vec<Constraint> = t
         .constraints
         .iter()
@@ -30,12 +42,6 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
     } else {
         Persistence::Permanent
     };
-    let like = match &t.like {
-        Some(sql::CreateTableLikeKind::Parenthesized(l) | sql::CreateTableLikeKind::Plain(l)) => {
-            vec![object_name(&l.name)]
-        }
-        None => Vec::new(),
-    };
     Operation::CreateTable(CreateTable {
         name: object_name(&t.name),
         if_not_exists: t.if_not_exists,
@@ -48,6 +54,22 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
         like,
         as_query: t.query.as_deref().map(query_reads),
     })
+}
+
+/// `CREATE TABLE t (a int, LIKE other)`: sqlparser reads the `LIKE` after a column as a
+/// column named `like` of type `other` (`LIKE` is reserved, so no real column is).
+fn like_source(c: &sql::ColumnDef) -> Option<crate::ops::ObjectName> {
+    match &c.data_type {
+        sql::DataType::Custom(name, mods)
+            if c.name.quote_style.is_none()
+                && c.name.value.eq_ignore_ascii_case("like")
+                && mods.is_empty()
+                && c.options.is_empty() =>
+        {
+            Some(object_name(name))
+        }
+        _ => None,
+    }
 }
 
 /// A column definition, with inline constraints turned into table-constraint form.

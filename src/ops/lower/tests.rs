@@ -430,6 +430,15 @@ fn inherits_and_like_are_lowered() {
 }
 
 #[test]
+fn like_after_columns_is_a_like_source_not_a_column() {
+    let t = create_table("CREATE TABLE c (a int, LIKE s.p)");
+    assert_eq!(t.like, [on(Some("s"), "p")]);
+    assert_eq!(t.columns.len(), 1);
+    let t = create_table(r#"CREATE TABLE c ("like" int)"#);
+    assert_eq!((t.columns[0].name.as_str(), t.like.len()), ("like", 0));
+}
+
+#[test]
 fn create_table_as_select_reads_relations_without_ctes() {
     let t = create_table(
         "CREATE TABLE t AS WITH w AS (SELECT * FROM a) SELECT * FROM w JOIN s.b ON true",
