@@ -148,7 +148,7 @@ impl TypeName {
             s.push_str(&super::names::quote_ident(schema));
             s.push('.');
         }
-        s.push_str(&self.name);
+        s.push_str(&super::names::quote_ident(&self.name));
         if !self.modifiers.is_empty() {
             let mods: Vec<String> = self.modifiers.iter().map(i64::to_string).collect();
             s.push_str(&format!("({})", mods.join(",")));

@@ -1,0 +1,224 @@
+//! Data statements: INSERT, UPDATE, DELETE, MERGE, SELECT, COPY.
+
+use super::expr::Collector;
+use super::names::object_name;
+use crate::ops::{Dml, ObjectName, Operation, Persistence};
+use sqlparser::ast as sql;
+
+/// The relations in `c` other than `target`.
+fn others(c: &Collector, target: &ObjectName) -> Vec<ObjectName> {
+    c.reads().into_iter().filter(|r| r != target).collect()
+}
+
+fn assigned(assignments: &[sql::Assignment]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in assignments {
+        match &a.target {
+            sql::AssignmentTarget::ColumnName(n) => out.push(super::names::last(n)),
+            sql::AssignmentTarget::Tuple(ns) => out.extend(ns.iter().map(super::names::last)),
+        }
+    }
+    out
+}
+
+/// The target of a DML statement written as a table factor (`UPDATE t AS x`).
+fn factor_name(f: &sql::TableFactor) -> Option<ObjectName> {
+    match f {
+        sql::TableFactor::Table { name, .. } => Some(object_name(name)),
+        _ => None,
+    }
+}
+
+/// `with`: the CTEs of an enclosing `WITH ... INSERT/UPDATE/DELETE`, read by the statement.
+pub(super) fn insert(i: &sql::Insert, with: Option<&sql::With>) -> Operation {
+    let table = match &i.table {
+        sql::TableObject::TableName(n) => object_name(n),
+        other => ObjectName::unqualified(&other.to_string()),
+    };
+    let mut c = Collector::default();
+    c.add_with(with);
+    c.add(&i.source);
+    c.add(&i.on);
+    c.add(&i.assignments);
+    Operation::Insert(Dml {
+        reads: others(&c, &table),
+        table,
+        filtered: false,
+        set_columns: Vec::new(),
+    })
+}
+
+pub(super) fn update(u: &sql::Update, with: Option<&sql::With>) -> Operation {
+    let table = factor_name(&u.table.relation).unwrap_or_else(|| ObjectName::unqualified(""));
+    let mut c = Collector::default();
+    c.add_with(with);
+    c.add(&u.table.joins);
+    c.add(&u.assignments);
+    c.add(&u.from);
+    c.add(&u.selection);
+    Operation::Update(Dml {
+        reads: others(&c, &table),
+        table,
+        filtered: u.selection.is_some(),
+        set_columns: assigned(&u.assignments),
+    })
+}
+
+pub(super) fn delete(d: &sql::Delete, with: Option<&sql::With>) -> Operation {
+    let from = match &d.from {
+        sql::FromTable::WithFromKeyword(f) | sql::FromTable::WithoutKeyword(f) => f,
+    };
+    let table = d
+        .tables
+        .first()
+        .map(object_name)
+        .or_else(|| from.first().and_then(|t| factor_name(&t.relation)))
+        .unwrap_or_else(|| ObjectName::unqualified(""));
+    let mut c = Collector::default();
+    c.add_with(with);
+    c.add(from);
+    c.add(&d.using);
+    c.add(&d.selection);
+    Operation::Delete(Dml {
+        reads: others(&c, &table),
+        table,
+        filtered: d.selection.is_some(),
+        set_columns: Vec::new(),
+    })
+}
+
+pub(super) fn merge(m: &sql::Merge, with: Option<&sql::With>) -> Operation {
+    let table = factor_name(&m.table).unwrap_or_else(|| ObjectName::unqualified(""));
+    let mut c = Collector::default();
+    c.add_with(with);
+    c.add(&m.source);
+    c.add(&m.on);
+    c.add(&m.clauses);
+    let mut set_columns = Vec::new();
+    for clause in &m.clauses {
+        if let sql::MergeAction::Update(u) = &clause.action
+            && let sql::MergeUpdateKind::Set(a) = &u.kind
+        {
+            set_columns.extend(assigned(a));
+        }
+    }
+    Operation::Merge(Dml {
+        reads: others(&c, &table),
+        table,
+        // rows are matched through the ON join condition
+        filtered: true,
+        set_columns: super::expr::dedup(set_columns),
+    })
+}
+
+/// `SELECT`, `VALUES`, or `WITH ... <statement>`: the data-modifying statement when
+/// there is one (at the top or in a CTE), else a `Select`.
+pub(super) fn query(q: &sql::Query) -> Operation {
+    let with = q.with.as_ref();
+    match q.body.as_ref() {
+        sql::SetExpr::Insert(sql::Statement::Insert(i)) => return insert(i, with),
+        sql::SetExpr::Update(sql::Statement::Update(u)) => return update(u, with),
+        sql::SetExpr::Delete(sql::Statement::Delete(d)) => return delete(d, with),
+        sql::SetExpr::Merge(sql::Statement::Merge(m)) => return merge(m, with),
+        sql::SetExpr::Select(s) => {
+            if let Some(into) = &s.into {
+                return select_into(q, into);
+            }
+        }
+        _ => {}
+    }
+    // `WITH x AS (UPDATE ...) SELECT ...`: the write is what matters
+    if let Some(w) = with {
+        for cte in &w.cte_tables {
+            let inner = query(&cte.query);
+            if matches!(
+                inner,
+                Operation::Insert(_)
+                    | Operation::Update(_)
+                    | Operation::Delete(_)
+                    | Operation::Merge(_)
+            ) {
+                return with_extra_reads(inner, q);
+            }
+        }
+    }
+    let c = Collector::walk(q);
+    Operation::Select {
+        reads: c.reads(),
+        functions: c.functions(),
+    }
+}
+
+/// Adds the relations the whole query reads to a DML operation found inside it.
+fn with_extra_reads(op: Operation, q: &sql::Query) -> Operation {
+    let all = Collector::walk(q).reads();
+    let add = |mut d: Dml| {
+        for r in all {
+            if r != d.table && !d.reads.contains(&r) {
+                d.reads.push(r);
+            }
+        }
+        d
+    };
+    match op {
+        Operation::Insert(d) => Operation::Insert(add(d)),
+        Operation::Update(d) => Operation::Update(add(d)),
+        Operation::Delete(d) => Operation::Delete(add(d)),
+        Operation::Merge(d) => Operation::Merge(add(d)),
+        other => other,
+    }
+}
+
+/// `SELECT ... INTO [TEMP|UNLOGGED] new_table FROM ...` creates a table.
+fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
+    let persistence = if into.temporary {
+        Persistence::Temporary
+    } else if into.unlogged {
+        Persistence::Unlogged
+    } else {
+        Persistence::Permanent
+    };
+    let name = match into.targets.first() {
+        Some(sql::Expr::Identifier(i)) => ObjectName::unqualified(&super::names::ident(i)),
+        Some(sql::Expr::CompoundIdentifier(p)) => {
+            let mut p: Vec<String> = p.iter().map(super::names::ident).collect();
+            let name = p.pop().unwrap_or_default();
+            ObjectName {
+                schema: p.pop(),
+                name,
+            }
+        }
+        _ => {
+            let c = Collector::walk(q);
+            return Operation::Select {
+                reads: c.reads(),
+                functions: c.functions(),
+            };
+        }
+    };
+    let reads = Collector::walk(q)
+        .reads()
+        .into_iter()
+        .filter(|r| *r != name)
+        .collect();
+    Operation::CreateTable(crate::ops::CreateTable {
+        name,
+        if_not_exists: false,
+        persistence,
+        columns: Vec::new(),
+        constraints: Vec::new(),
+        partitioned: false,
+        partition_of: None,
+        inherits: Vec::new(),
+        like: Vec::new(),
+        as_query: Some(reads),
+    })
+}
+
+pub(super) fn copy(source: &sql::CopySource, to: bool) -> Operation {
+    let table = match source {
+        sql::CopySource::Table { table_name, .. } => Some(object_name(table_name)),
+        sql::CopySource::Query(_) => None,
+    };
+    Operation::Copy { table, from: !to }
+}

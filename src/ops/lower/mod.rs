@@ -1,0 +1,441 @@
+//! Lowering sqlparser's AST into [`Operation`]s.
+//!
+//! [`lower`] maps every sqlparser `Statement` to the most specific operation; what we do
+//! not model becomes `Operation::Other { kind }` with the statement's leading keywords.
+//! [`lower_do`] reads a `DO` block from the text, since sqlparser 0.64 rejects `DO`.
+//!
+//! Never panics: nothing derived from the input is unwrapped or indexed unchecked.
+
+mod dml;
+mod expr;
+mod names;
+mod objects;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use super::{Operation, SetVar};
+use names::{ident, object_name, parts};
+use sqlparser::ast as sql;
+
+/// Lowers one parsed statement. `sql` is the statement's own text.
+pub fn lower(stmt: &sql::Statement, sql: &str) -> Operation {
+    use sql::Statement as S;
+    match stmt {
+        // --- transaction control and settings
+        S::StartTransaction { .. } => Operation::Begin,
+        S::Commit { .. } => Operation::Commit,
+        S::Rollback {
+            savepoint: Some(_), ..
+        } => Operation::RollbackToSavepoint,
+        S::Rollback { .. } => Operation::Rollback,
+        S::Savepoint { .. } => Operation::Savepoint,
+        S::ReleaseSavepoint { .. } => Operation::ReleaseSavepoint,
+        S::Set(set) => lower_set(set),
+        S::Reset(r) => Operation::Set(SetVar {
+            name: match &r.reset {
+                sql::Reset::ConfigurationParameter(n) => parts(n).join("."),
+                sql::Reset::ALL => "all".to_string(),
+                sql::Reset::SessionAuthorization => "session_authorization".to_string(),
+            },
+            value: None,
+            local: false,
+        }),
+
+        // --- tables and indexes
+        S::CreateTable(t) => table::create_table(t),
+        S::AlterTable(t) => table::alter_table(t),
+        S::Truncate(t) => objects::truncate(t),
+        S::CreateIndex(i) => table::create_index(i),
+        S::AlterIndex { name, operation } => objects::alter_index(name, operation),
+        S::Drop {
+            object_type,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => objects::drop(object_type, *if_exists, names, *cascade),
+
+        // --- views
+        S::CreateView(v) => objects::create_view(v),
+        S::AlterView(v) => objects::alter_view(v),
+        S::RefreshMaterializedView(r) => Operation::RefreshMaterializedView {
+            name: object_name(&r.name),
+            concurrently: r.concurrently,
+            with_no_data: r.with_data == Some(false),
+        },
+
+        // --- types, domains, sequences
+        S::CreateType {
+            name,
+            representation,
+        } => objects::create_type(name, representation),
+        S::AlterType(t) => objects::alter_type(t),
+        S::CreateDomain(d) => objects::create_domain(d),
+        S::DropDomain(d) => objects::drop_domain(d),
+        S::CreateSequence {
+            name,
+            if_not_exists,
+            sequence_options,
+            ..
+        } => objects::create_sequence(name, *if_not_exists, sequence_options),
+
+        // --- schemas, extensions, routines, triggers, policies, rules
+        S::CreateSchema {
+            schema_name,
+            if_not_exists,
+            ..
+        } => objects::create_schema(schema_name, *if_not_exists),
+        S::AlterSchema(a) => objects::alter_schema(a),
+        S::CreateExtension(e) => Operation::CreateExtension {
+            name: ident(&e.name),
+            if_not_exists: e.if_not_exists,
+            schema: e.schema.as_ref().map(ident),
+        },
+        S::DropExtension(e) => objects::drop_extension(e),
+        S::CreateFunction(f) => objects::create_function(f),
+        S::CreateProcedure {
+            name,
+            params,
+            language,
+            ..
+        } => objects::create_procedure(name, params, language),
+        S::CreateAggregate(a) => objects::create_aggregate(a),
+        S::AlterFunction(a) => objects::alter_function(a),
+        S::DropFunction(d) => objects::drop_routines(
+            &d.func_desc,
+            d.if_exists,
+            &d.drop_behavior,
+            super::RoutineKind::Function,
+        ),
+        S::DropProcedure {
+            if_exists,
+            proc_desc,
+            drop_behavior,
+        } => objects::drop_routines(
+            proc_desc,
+            *if_exists,
+            drop_behavior,
+            super::RoutineKind::Procedure,
+        ),
+        S::CreateTrigger(t) => objects::create_trigger(t),
+        S::AlterTrigger(t) => objects::alter_trigger(t),
+        S::DropTrigger(t) => objects::drop_trigger(t),
+        S::CreatePolicy(p) => objects::drop_on_table(&p.table_name, true),
+        S::AlterPolicy(p) => objects::drop_on_table(&p.table_name, true),
+        S::DropPolicy(p) => objects::drop_on_table(&p.table_name, true),
+        S::CreateRule(r) => objects::drop_on_table(&r.table_name, false),
+        S::DropRule(r) => objects::drop_on_table(&r.table_name, false),
+        S::Comment {
+            object_type,
+            object_name,
+            ..
+        } => objects::comment(object_type, object_name),
+        S::Grant(g) => objects::privileges(&g.objects, "GRANT"),
+        S::Revoke(r) => objects::privileges(&r.objects, "REVOKE"),
+
+        // --- data
+        S::Insert(i) => dml::insert(i, None),
+        S::Update(u) => dml::update(u, None),
+        S::Delete(d) => dml::delete(d, None),
+        S::Merge(m) => dml::merge(m, None),
+        S::Query(q) => dml::query(q),
+        S::Copy { source, to, .. } => dml::copy(source, *to),
+
+        // --- maintenance
+        S::Vacuum(v) => Operation::Vacuum {
+            full: v.full,
+            analyze: false,
+            tables: v.table_name.iter().map(object_name).collect(),
+        },
+        S::Analyze(a) => Operation::Analyze {
+            tables: a.table_name.iter().map(object_name).collect(),
+        },
+        S::Lock(l) => objects::lock(l),
+
+        other => Operation::Other {
+            kind: other_kind(other, sql),
+        },
+    }
+}
+
+/// `SET [LOCAL|SESSION] name {TO|=} value`, `SET TIME ZONE`, `SET ROLE`, ...
+fn lower_set(set: &sql::Set) -> Operation {
+    match set {
+        sql::Set::SingleAssignment {
+            scope,
+            variable,
+            values,
+            ..
+        } => Operation::Set(SetVar {
+            name: parts(variable).join("."),
+            value: set_value(values),
+            local: matches!(scope, Some(sql::ContextModifier::Local)),
+        }),
+        sql::Set::SetTimeZone { local, value } => Operation::Set(SetVar {
+            name: "timezone".to_string(),
+            value: set_value(std::slice::from_ref(value)),
+            local: *local,
+        }),
+        sql::Set::SetRole {
+            context_modifier,
+            role_name,
+        } => Operation::Set(SetVar {
+            name: "role".to_string(),
+            value: role_name.as_ref().map(|r| r.value.clone()),
+            local: matches!(context_modifier, Some(sql::ContextModifier::Local)),
+        }),
+        sql::Set::SetSessionAuthorization(_) => Operation::Other {
+            kind: "SET SESSION AUTHORIZATION".into(),
+        },
+        sql::Set::SetTransaction { .. } => Operation::Other {
+            kind: "SET TRANSACTION".into(),
+        },
+        _ => Operation::Other { kind: "SET".into() },
+    }
+}
+
+/// A setting's value as written, without quotes; `None` for `DEFAULT`.
+fn set_value(values: &[sql::Expr]) -> Option<String> {
+    if let [sql::Expr::Identifier(i)] = values
+        && i.quote_style.is_none()
+        && i.value.eq_ignore_ascii_case("default")
+    {
+        return None;
+    }
+    let texts: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            sql::Expr::Value(v) => match v.value.clone().into_string() {
+                Some(s) => s,
+                None => v.to_string(),
+            },
+            sql::Expr::Identifier(i) => i.value.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    Some(texts.join(", "))
+}
+
+/// The leading keywords of a statement we do not model (`CREATE ROLE`, `NOTIFY`).
+fn other_kind(stmt: &sql::Statement, sql: &str) -> String {
+    use sql::Statement as S;
+    let fixed = match stmt {
+        S::CreateRole(_) => "CREATE ROLE",
+        S::CreateUser(_) => "CREATE USER",
+        S::AlterRole { .. } => "ALTER ROLE",
+        S::AlterUser(_) => "ALTER USER",
+        S::GrantRole(_) => "GRANT",
+        S::RevokeRole(_) => "REVOKE",
+        S::AlterDefaultPrivileges(_) => "ALTER DEFAULT PRIVILEGES",
+        S::CreateCollation(_) => "CREATE COLLATION",
+        S::AlterCollation(_) => "ALTER COLLATION",
+        S::CreateDatabase { .. } => "CREATE DATABASE",
+        S::CreateForeignTable(_) => "CREATE FOREIGN TABLE",
+        S::CreateServer(_) => "CREATE SERVER",
+        S::CreateForeignDataWrapper(_) => "CREATE FOREIGN DATA WRAPPER",
+        S::CreateUserMapping(_) => "CREATE USER MAPPING",
+        S::CreateOperator(_) => "CREATE OPERATOR",
+        S::CreateOperatorFamily(_) => "CREATE OPERATOR FAMILY",
+        S::CreateOperatorClass(_) => "CREATE OPERATOR CLASS",
+        S::AlterOperator(_) => "ALTER OPERATOR",
+        S::AlterOperatorFamily(_) => "ALTER OPERATOR FAMILY",
+        S::AlterOperatorClass(_) => "ALTER OPERATOR CLASS",
+        S::DropOperator(_) => "DROP OPERATOR",
+        S::DropOperatorFamily(_) => "DROP OPERATOR FAMILY",
+        S::DropOperatorClass(_) => "DROP OPERATOR CLASS",
+        S::CreateTextSearch(_) => "CREATE TEXT SEARCH",
+        S::AlterTextSearch(_) => "ALTER TEXT SEARCH",
+        S::NOTIFY { .. } => "NOTIFY",
+        S::LISTEN { .. } => "LISTEN",
+        S::UNLISTEN { .. } => "UNLISTEN",
+        S::Call(_) => "CALL",
+        S::Explain { .. } | S::ExplainTable { .. } => "EXPLAIN",
+        S::Prepare { .. } => "PREPARE",
+        S::Execute { .. } => "EXECUTE",
+        S::Deallocate { .. } => "DEALLOCATE",
+        S::Discard { .. } => "DISCARD",
+        S::ShowVariable { .. } | S::ShowVariables { .. } => "SHOW",
+        S::Declare { .. } => "DECLARE",
+        S::Fetch { .. } => "FETCH",
+        S::Close { .. } => "CLOSE",
+        S::Load { .. } => "LOAD",
+        S::Return(_) => "RETURN",
+        S::Raise(_) => "RAISE",
+        S::Use(_) => "USE",
+        _ => return leading_keywords(sql),
+    };
+    fixed.to_string()
+}
+
+/// Up to three leading SQL keywords of `sql`, uppercased (`CREATE TEXT SEARCH`).
+fn leading_keywords(sql: &str) -> String {
+    let mut words = Vec::new();
+    let mut rest = skip_blanks(sql);
+    while words.len() < 3 {
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphabetic() || c == '_'))
+            .unwrap_or(rest.len());
+        if len == 0 {
+            break;
+        }
+        let word = rest[..len].to_ascii_uppercase();
+        let is_keyword = sqlparser::keywords::ALL_KEYWORDS
+            .binary_search(&word.as_str())
+            .is_ok();
+        if !is_keyword && !words.is_empty() {
+            break;
+        }
+        words.push(word);
+        rest = skip_blanks(&rest[len..]);
+    }
+    if words.is_empty() {
+        "UNKNOWN".to_string()
+    } else {
+        words.join(" ")
+    }
+}
+
+/// Skips whitespace and `--` / `/* */` comments (nested, as PostgreSQL nests them).
+fn skip_blanks(mut s: &str) -> &str {
+    loop {
+        let t = s.trim_start();
+        if let Some(after) = t.strip_prefix("--") {
+            s = after.find('\n').map_or("", |i| &after[i..]);
+        } else if t.starts_with("/*") {
+            let mut depth = 0usize;
+            let mut i = 0;
+            let b = t.as_bytes();
+            while i < b.len() {
+                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            s = t.get(i..).unwrap_or("");
+        } else {
+            return t;
+        }
+    }
+}
+
+/// Reads `DO [LANGUAGE l] body [LANGUAGE l]` from a statement's text (sqlparser 0.64
+/// rejects `DO`). `body_offset` is the body's byte offset in `sql`. `None` when the text
+/// is not a well-formed `DO` statement.
+pub fn lower_do(sql: &str) -> Option<Operation> {
+    let mut rest = skip_blanks(sql);
+    rest = strip_keyword(rest, "DO")?;
+    let mut language = None;
+    let mut body = None;
+    loop {
+        rest = skip_blanks(rest);
+        if rest.is_empty() || rest.starts_with(';') {
+            break;
+        }
+        if let Some(after) = strip_keyword(rest, "LANGUAGE") {
+            let after = skip_blanks(after);
+            let (name, after) = read_name(after)?;
+            language = Some(name);
+            rest = after;
+            continue;
+        }
+        if body.is_some() {
+            return None;
+        }
+        let offset = sql.len() - rest.len();
+        let (text, start, len) = read_string(rest)?;
+        body = Some((text, offset + start));
+        rest = &rest[len..];
+    }
+    if !skip_blanks(rest.strip_prefix(';').unwrap_or(rest)).is_empty() {
+        return None;
+    }
+    let (body, body_offset) = body?;
+    Some(Operation::Do {
+        language,
+        body,
+        body_offset,
+    })
+}
+
+/// `s` without its leading keyword `kw` (case-insensitive, a whole word).
+fn strip_keyword<'a>(s: &'a str, kw: &str) -> Option<&'a str> {
+    let head = s.get(..kw.len())?;
+    let next = s[kw.len()..].chars().next();
+    if head.eq_ignore_ascii_case(kw)
+        && !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    {
+        Some(&s[kw.len()..])
+    } else {
+        None
+    }
+}
+
+/// An identifier or a quoted one (`plpgsql`, `"plpgsql"`, `'plpgsql'`), folded.
+fn read_name(s: &str) -> Option<(String, &str)> {
+    if s.starts_with('\'') || s.starts_with('"') {
+        let q = s.chars().next()?;
+        let end = s[1..].find(q)? + 1;
+        let name = &s[1..end];
+        let name = if q == '"' {
+            name.to_string()
+        } else {
+            name.to_lowercase()
+        };
+        return Some((name, &s[end + 1..]));
+    }
+    let len = s
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    if len == 0 {
+        return None;
+    }
+    Some((s[..len].to_lowercase(), &s[len..]))
+}
+
+/// A dollar-quoted or single-quoted string at the start of `s`: its content, the
+/// content's byte offset in `s`, and the length of the whole literal.
+fn read_string(s: &str) -> Option<(String, usize, usize)> {
+    if let Some(after) = s.strip_prefix('$') {
+        let close = after.find('$')? + 1;
+        let tag = &s[..=close];
+        if !tag[1..close]
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_')
+        {
+            return None;
+        }
+        let body_start = tag.len();
+        let end = s[body_start..].find(tag)? + body_start;
+        return Some((s[body_start..end].to_string(), body_start, end + tag.len()));
+    }
+    let (prefix, quoted) = match s.strip_prefix(['E', 'e']) {
+        Some(r) if r.starts_with('\'') => (1, r),
+        _ => (0, s),
+    };
+    if !quoted.starts_with('\'') {
+        return None;
+    }
+    let mut out = String::new();
+    let mut chars = quoted[1..].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' {
+            if chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                out.push('\'');
+                chars.next();
+                continue;
+            }
+            return Some((out, prefix + 1, prefix + 1 + i + 1));
+        }
+        out.push(c);
+    }
+    None
+}
