@@ -1,0 +1,349 @@
+//! Summaries of expressions and types from tokens alone: the recognizer has no AST for the
+//! statements it handles, so an [`Expr`] is its text plus what can be read off the tokens
+//! reliably (function names, column names, literals, `IS NOT NULL` conjunctions).
+
+use super::cursor::{Tok, ident_of, is_string, is_word, text_of};
+use crate::ops::{Expr, TypeName};
+use sqlparser::tokenizer::Token;
+
+/// Words that are syntax, not names, inside an expression.
+const SYNTAX_WORDS: &[&str] = &[
+    "all",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "at",
+    "between",
+    "both",
+    "by",
+    "case",
+    "cast",
+    "collate",
+    "default",
+    "desc",
+    "distinct",
+    "else",
+    "end",
+    "escape",
+    "except",
+    "exists",
+    "false",
+    "filter",
+    "first",
+    "following",
+    "for",
+    "from",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "intersect",
+    "interval",
+    "is",
+    "isnull",
+    "join",
+    "last",
+    "lateral",
+    "leading",
+    "like",
+    "limit",
+    "not",
+    "notnull",
+    "null",
+    "nulls",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "over",
+    "partition",
+    "preceding",
+    "range",
+    "row",
+    "rows",
+    "select",
+    "similar",
+    "some",
+    "symmetric",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "unbounded",
+    "union",
+    "unknown",
+    "using",
+    "value",
+    "values",
+    "when",
+    "where",
+    "window",
+    "with",
+    "within",
+    "without",
+    "zone",
+];
+
+/// Keywords PostgreSQL evaluates as functions without parentheses.
+const NILADIC: &[&str] = &[
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "localtime",
+    "localtimestamp",
+    "session_user",
+    "system_user",
+    "user",
+];
+
+/// Words that may continue a type name after `::` (`::character varying`,
+/// `::timestamp with time zone`, `::double precision`).
+const TYPE_CONTINUATION: &[&str] = &["varying", "precision", "with", "without", "time", "zone"];
+
+fn is_syntax_word(token: &Token) -> bool {
+    SYNTAX_WORDS.iter().any(|w| is_word(token, w))
+}
+
+fn is_niladic(token: &Token) -> bool {
+    NILADIC.iter().any(|w| is_word(token, w))
+}
+
+/// An [`Expr`] for the tokens of one expression.
+pub(super) fn expr(sql: &str, toks: &[Tok]) -> Expr {
+    let inner = strip_parens(toks);
+    Expr {
+        text: text_of(sql, toks),
+        functions: functions(toks),
+        columns: columns(toks),
+        has_subquery: toks.iter().any(|t| is_word(&t.token, "select")),
+        is_constant: is_literal(inner, false),
+        is_null: is_literal(inner, true),
+        proves_not_null: proves_not_null(toks),
+    }
+}
+
+/// A [`TypeName`] for the tokens of a type as written.
+pub(super) fn type_name(sql: &str, toks: &[Tok]) -> TypeName {
+    TypeName::parse(&text_of(sql, toks))
+}
+
+/// `((x))` -> `x`: removes parentheses that enclose the whole run.
+pub(super) fn strip_parens(mut toks: &[Tok]) -> &[Tok] {
+    while let [first, inner @ .., last] = toks {
+        if first.token != Token::LParen
+            || last.token != Token::RParen
+            || matching_close(toks) != Some(toks.len() - 1)
+        {
+            break;
+        }
+        toks = inner;
+    }
+    toks
+}
+
+/// The index of the `)` matching the `(` at index 0.
+fn matching_close(toks: &[Tok]) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, t) in toks.iter().enumerate() {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn prev_is_type_position(toks: &[Tok], i: usize) -> bool {
+    i > 0 && {
+        let prev = &toks[i - 1].token;
+        *prev == Token::DoubleColon || is_word(prev, "as")
+    }
+}
+
+/// Lowercased names of the functions called (unqualified), in order, without repeats.
+fn functions(toks: &[Tok]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        let Token::Word(w) = &t.token else { continue };
+        let called = toks.get(i + 1).is_some_and(|n| n.token == Token::LParen);
+        let name = if called {
+            if is_syntax_word(&t.token) || prev_is_type_position(toks, i) {
+                continue;
+            }
+            w.value.to_lowercase()
+        } else if is_niladic(&t.token) && toks.get(i + 1).is_none_or(|n| n.token != Token::Period) {
+            w.value.to_lowercase()
+        } else {
+            continue;
+        };
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// Column names referenced (folded, unqualified), in order, without repeats.
+fn columns(toks: &[Tok]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i].token;
+        let next = toks.get(i + 1).map(|n| &n.token);
+        // a type after `::` (or `AS` in a cast): skip its words
+        if *t == Token::DoubleColon {
+            i += 2;
+            while toks
+                .get(i)
+                .is_some_and(|n| TYPE_CONTINUATION.iter().any(|w| is_word(&n.token, w)))
+            {
+                i += 1;
+            }
+            continue;
+        }
+        let Some(name) = ident_of(t) else {
+            i += 1;
+            continue;
+        };
+        let quoted = matches!(t, Token::Word(w) if w.quote_style.is_some());
+        let after_from = i > 0
+            && ["from", "join", "into", "update"]
+                .iter()
+                .any(|w| is_word(&toks[i - 1].token, w));
+        let skip = (!quoted && (is_syntax_word(t) || is_niladic(t)))
+            || next.is_some_and(|n| *n == Token::LParen || *n == Token::Period || is_string(n))
+            || prev_is_type_position(toks, i)
+            || after_from;
+        if !skip && !out.contains(&name) {
+            out.push(name);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A single literal (number, string, boolean, NULL; `NULL` only when `null_only`), maybe
+/// signed, maybe cast (`'x'::text`, `CAST(1 AS int8)`), maybe a typed literal
+/// (`interval '1 day'`), maybe in parentheses.
+fn is_literal(toks: &[Tok], null_only: bool) -> bool {
+    let toks = strip_parens(toks);
+    // a trailing `::type` at the top level
+    let mut depth = 0i32;
+    for (i, t) in toks.iter().enumerate() {
+        match t.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth -= 1,
+            Token::DoubleColon if depth == 0 => {
+                let ty = &toks[i + 1..];
+                return !ty.is_empty() && is_type_tokens(ty) && is_literal(&toks[..i], null_only);
+            }
+            _ => {}
+        }
+    }
+    match toks {
+        [lit] => {
+            if null_only {
+                is_word(&lit.token, "null")
+            } else {
+                matches!(lit.token, Token::Number(..))
+                    || is_string(&lit.token)
+                    || ["null", "true", "false"]
+                        .iter()
+                        .any(|w| is_word(&lit.token, w))
+            }
+        }
+        [sign, lit] if !null_only && matches!(sign.token, Token::Minus | Token::Plus) => {
+            matches!(lit.token, Token::Number(..))
+        }
+        [ty, lit] if !null_only => matches!(ty.token, Token::Word(_)) && is_string(&lit.token),
+        [cast, rest @ ..] if is_word(&cast.token, "cast") => {
+            let inner = strip_parens(rest);
+            inner.len() + 2 == rest.len()
+                && inner
+                    .iter()
+                    .position(|t| is_word(&t.token, "as"))
+                    .is_some_and(|p| is_literal(&inner[..p], null_only))
+        }
+        _ => false,
+    }
+}
+
+/// Tokens that can only be a type name (words, dots, modifiers, array brackets).
+fn is_type_tokens(toks: &[Tok]) -> bool {
+    toks.iter().all(|t| {
+        matches!(
+            t.token,
+            Token::Word(_)
+                | Token::Period
+                | Token::LParen
+                | Token::RParen
+                | Token::Comma
+                | Token::Number(..)
+                | Token::LBracket
+                | Token::RBracket
+        )
+    })
+}
+
+/// The columns a boolean expression proves NOT NULL: the `col IS NOT NULL` terms of its
+/// top-level conjunction (nothing when the top level has an `OR`).
+fn proves_not_null(toks: &[Tok]) -> Vec<String> {
+    let toks = strip_parens(toks);
+    let mut terms = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        match t.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth -= 1,
+            _ if depth == 0 && is_word(&t.token, "or") => return Vec::new(),
+            _ if depth == 0 && is_word(&t.token, "and") => {
+                terms.push(&toks[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    terms.push(&toks[start..]);
+    let mut out: Vec<String> = Vec::new();
+    for term in terms {
+        let term = strip_parens(term);
+        let n = term.len();
+        if n < 4
+            || !is_word(&term[n - 3].token, "is")
+            || !is_word(&term[n - 2].token, "not")
+            || !is_word(&term[n - 1].token, "null")
+        {
+            continue;
+        }
+        // the subject: `col`, `t.col` or `"Col"`
+        let subject = &term[..n - 3];
+        let well_formed = subject.iter().enumerate().all(|(i, t)| {
+            if i % 2 == 0 {
+                ident_of(&t.token).is_some()
+            } else {
+                t.token == Token::Period
+            }
+        }) && subject.len() % 2 == 1;
+        if let Some(col) = subject.last().and_then(|t| ident_of(&t.token)) {
+            if well_formed && !out.contains(&col) {
+                out.push(col);
+            }
+        }
+    }
+    out
+}
