@@ -5,6 +5,7 @@
 use super::cursor::{Tok, ident_of, is_string, is_word, text_of};
 use crate::ops::{Expr, TypeName};
 use sqlparser::tokenizer::Token;
+use std::collections::HashSet;
 
 /// Words that are syntax, not names, inside an expression.
 const SYNTAX_WORDS: &[&str] = &[
@@ -124,8 +125,8 @@ pub(super) fn expr(sql: &str, toks: &[Tok]) -> Expr {
         functions: functions(toks),
         columns: columns(toks),
         has_subquery: toks.iter().any(|t| is_word(&t.token, "select")),
-        is_constant: is_literal(inner, false),
-        is_null: is_literal(inner, true),
+        is_constant: is_literal(inner, false, 0),
+        is_null: is_literal(inner, true, 0),
         proves_not_null: proves_not_null(toks),
     }
 }
@@ -135,36 +136,49 @@ pub(super) fn type_name(sql: &str, toks: &[Tok]) -> TypeName {
     TypeName::parse(&text_of(sql, toks))
 }
 
-/// `((x))` -> `x`: removes parentheses that enclose the whole run.
-pub(super) fn strip_parens(mut toks: &[Tok]) -> &[Tok] {
-    while let [first, inner @ .., last] = toks {
-        if first.token != Token::LParen
-            || last.token != Token::RParen
-            || matching_close(toks) != Some(toks.len() - 1)
-        {
-            break;
-        }
-        toks = inner;
+/// `((x))` -> `x`: removes parentheses that enclose the whole run. Linear in the length,
+/// however deep the nesting.
+pub(super) fn strip_parens(toks: &[Tok]) -> &[Tok] {
+    // the partner of each `(` that opens a prefix run `((( ...`
+    let opening = toks.iter().take_while(|t| t.token == Token::LParen).count();
+    if opening == 0 {
+        return toks;
     }
-    toks
-}
-
-/// The index of the `)` matching the `(` at index 0.
-fn matching_close(toks: &[Tok]) -> Option<usize> {
-    let mut depth = 0i32;
+    let mut partner = vec![None; opening];
+    let mut stack: Vec<usize> = Vec::new();
     for (i, t) in toks.iter().enumerate() {
         match t.token {
-            Token::LParen => depth += 1,
+            Token::LParen => stack.push(i),
             Token::RParen => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
+                if let Some(open) = stack.pop() {
+                    if let Some(slot) = partner.get_mut(open) {
+                        *slot = Some(i);
+                    }
                 }
             }
             _ => {}
         }
     }
-    None
+    let mut layers = 0;
+    while layers < opening && partner[layers] == Some(toks.len() - 1 - layers) {
+        layers += 1;
+    }
+    toks.get(layers..toks.len() - layers).unwrap_or(&[])
+}
+
+/// Names in first-seen order, without repeats.
+#[derive(Default)]
+struct Unique {
+    seen: HashSet<String>,
+    out: Vec<String>,
+}
+
+impl Unique {
+    fn push(&mut self, name: String) {
+        if self.seen.insert(name.clone()) {
+            self.out.push(name);
+        }
+    }
 }
 
 fn prev_is_type_position(toks: &[Tok], i: usize) -> bool {
@@ -176,7 +190,7 @@ fn prev_is_type_position(toks: &[Tok], i: usize) -> bool {
 
 /// Lowercased names of the functions called (unqualified), in order, without repeats.
 fn functions(toks: &[Tok]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut out = Unique::default();
     for (i, t) in toks.iter().enumerate() {
         let Token::Word(w) = &t.token else { continue };
         let called = toks.get(i + 1).is_some_and(|n| n.token == Token::LParen);
@@ -190,16 +204,14 @@ fn functions(toks: &[Tok]) -> Vec<String> {
         } else {
             continue;
         };
-        if !out.contains(&name) {
-            out.push(name);
-        }
+        out.push(name);
     }
-    out
+    out.out
 }
 
 /// Column names referenced (folded, unqualified), in order, without repeats.
 fn columns(toks: &[Tok]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut out = Unique::default();
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i].token;
@@ -228,18 +240,24 @@ fn columns(toks: &[Tok]) -> Vec<String> {
             || next.is_some_and(|n| *n == Token::LParen || *n == Token::Period || is_string(n))
             || prev_is_type_position(toks, i)
             || after_from;
-        if !skip && !out.contains(&name) {
+        if !skip {
             out.push(name);
         }
         i += 1;
     }
-    out
+    out.out
 }
+
+/// How many nested casts a literal may carry before we stop looking (`((1)::a)::b`...).
+const MAX_CAST_DEPTH: usize = 16;
 
 /// A single literal (number, string, boolean, NULL; `NULL` only when `null_only`), maybe
 /// signed, maybe cast (`'x'::text`, `CAST(1 AS int8)`), maybe a typed literal
 /// (`interval '1 day'`), maybe in parentheses.
-fn is_literal(toks: &[Tok], null_only: bool) -> bool {
+fn is_literal(toks: &[Tok], null_only: bool, casts: usize) -> bool {
+    if casts > MAX_CAST_DEPTH {
+        return false;
+    }
     let toks = strip_parens(toks);
     // a trailing `::type` at the top level
     let mut depth = 0i32;
@@ -249,7 +267,9 @@ fn is_literal(toks: &[Tok], null_only: bool) -> bool {
             Token::RParen | Token::RBracket => depth -= 1,
             Token::DoubleColon if depth == 0 => {
                 let ty = &toks[i + 1..];
-                return !ty.is_empty() && is_type_tokens(ty) && is_literal(&toks[..i], null_only);
+                return !ty.is_empty()
+                    && is_type_tokens(ty)
+                    && is_literal(&toks[..i], null_only, casts + 1);
             }
             _ => {}
         }
@@ -276,7 +296,7 @@ fn is_literal(toks: &[Tok], null_only: bool) -> bool {
                 && inner
                     .iter()
                     .position(|t| is_word(&t.token, "as"))
-                    .is_some_and(|p| is_literal(&inner[..p], null_only))
+                    .is_some_and(|p| is_literal(&inner[..p], null_only, casts + 1))
         }
         _ => false,
     }
@@ -319,7 +339,7 @@ fn proves_not_null(toks: &[Tok]) -> Vec<String> {
         }
     }
     terms.push(&toks[start..]);
-    let mut out: Vec<String> = Vec::new();
+    let mut out = Unique::default();
     for term in terms {
         let term = strip_parens(term);
         let n = term.len();
@@ -340,10 +360,10 @@ fn proves_not_null(toks: &[Tok]) -> Vec<String> {
             }
         }) && subject.len() % 2 == 1;
         if let Some(col) = subject.last().and_then(|t| ident_of(&t.token)) {
-            if well_formed && !out.contains(&col) {
+            if well_formed {
                 out.push(col);
             }
         }
     }
-    out
+    out.out
 }

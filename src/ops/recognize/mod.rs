@@ -149,6 +149,13 @@ fn create(c: &mut Cursor) -> Option<Operation> {
             return objects::create_function(c, or_replace, kind);
         }
     }
+    let constraint = c.eat_kw("constraint");
+    if c.eat_kw("trigger") {
+        return objects::create_trigger(c, or_replace, constraint);
+    }
+    if constraint {
+        return None;
+    }
     if c.eat_kw("statistics") {
         return objects::create_statistics(c);
     }

@@ -5,7 +5,7 @@ use super::cursor::{Cursor, Tok, is_word, split_commas};
 use super::query::{query_columns, query_reads};
 use crate::ops::{
     AlterSequenceAction, AlterType, AlterTypeAction, AlterView, AlterViewAction, CreateFunction,
-    CreateView, ObjectName, Operation, RoutineKind,
+    CreateTrigger, CreateView, ObjectName, Operation, RoutineKind,
 };
 use sqlparser::tokenizer::Token;
 
@@ -536,4 +536,37 @@ pub(super) fn create_view(c: &mut Cursor, or_replace: bool) -> Option<Operation>
         columns,
         with_no_data,
     }))
+}
+
+/// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER name {BEFORE|AFTER|INSTEAD OF} events ON table
+/// ... EXECUTE {FUNCTION|PROCEDURE} f(args)`, after TRIGGER (`constraint` says whether
+/// CONSTRAINT came before it).
+pub(super) fn create_trigger(
+    c: &mut Cursor,
+    or_replace: bool,
+    constraint: bool,
+) -> Option<Operation> {
+    let name = c.ident()?;
+    if c.eat_one_of(&["before", "after"]).is_none() && !c.eat_seq(&["instead", "of"]) {
+        return None;
+    }
+    // the events (`INSERT OR UPDATE OF a, b`) hold no ON
+    if c.until_kw(&["on"]).is_empty() {
+        return None;
+    }
+    c.expect_kw("on")?;
+    let table = c.object_name()?;
+    c.until_kw(&["execute"]);
+    c.expect_kw("execute")?;
+    c.eat_one_of(&["function", "procedure"])?;
+    let function = c.object_name()?;
+    c.parens()?;
+    c.at_end()
+        .then_some(Operation::CreateTrigger(CreateTrigger {
+            name,
+            table,
+            or_replace,
+            function: Some(function),
+            constraint,
+        }))
 }

@@ -820,7 +820,8 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         } else if c.eat_kw("using") {
             c.ident()?;
         } else if c.eat_seq(&["without", "oids"]) {
-        } else if c.eat_kw("with") && c.is_tok(&Token::LParen) {
+        } else if c.is_kw("with") && c.peek_at(1) == Some(&Token::LParen) {
+            c.advance();
             c.parens()?;
         } else if c.eat_seq(&["on", "commit"]) {
             c.eat_seq(&["preserve", "rows"]);
