@@ -7,7 +7,10 @@ use crate::ops::{Expr, TypeName};
 use sqlparser::tokenizer::Token;
 use std::collections::HashSet;
 
-/// Words that are syntax, not names, inside an expression.
+/// Words that are syntax, not names, inside an expression: PostgreSQL's reserved words
+/// that can appear there, and the few non-reserved ones that are nearly always syntax
+/// (`BETWEEN`, `EXISTS`, `INTERVAL '1 day'`, `ROW(...)`). Words that are often column
+/// names (`value`, `first`, `range`, ...) are not listed.
 const SYNTAX_WORDS: &[&str] = &[
     "all",
     "and",
@@ -16,7 +19,6 @@ const SYNTAX_WORDS: &[&str] = &[
     "as",
     "asc",
     "asymmetric",
-    "at",
     "between",
     "both",
     "by",
@@ -32,9 +34,6 @@ const SYNTAX_WORDS: &[&str] = &[
     "except",
     "exists",
     "false",
-    "filter",
-    "first",
-    "following",
     "for",
     "from",
     "group",
@@ -46,7 +45,6 @@ const SYNTAX_WORDS: &[&str] = &[
     "is",
     "isnull",
     "join",
-    "last",
     "lateral",
     "leading",
     "like",
@@ -54,18 +52,12 @@ const SYNTAX_WORDS: &[&str] = &[
     "not",
     "notnull",
     "null",
-    "nulls",
     "offset",
     "on",
     "only",
     "or",
     "order",
-    "over",
-    "partition",
-    "preceding",
-    "range",
     "row",
-    "rows",
     "select",
     "similar",
     "some",
@@ -74,19 +66,12 @@ const SYNTAX_WORDS: &[&str] = &[
     "to",
     "trailing",
     "true",
-    "unbounded",
     "union",
-    "unknown",
     "using",
-    "value",
     "values",
     "when",
     "where",
-    "window",
     "with",
-    "within",
-    "without",
-    "zone",
 ];
 
 /// Keywords PostgreSQL evaluates as functions without parentheses.
@@ -213,9 +198,17 @@ fn functions(toks: &[Tok]) -> Vec<String> {
 fn columns(toks: &[Tok]) -> Vec<String> {
     let mut out = Unique::default();
     let mut i = 0;
-    while i < toks.len() {
-        let t = &toks[i].token;
+    while let Some(tok) = toks.get(i) {
+        let t = &tok.token;
         let next = toks.get(i + 1).map(|n| &n.token);
+        // `AT TIME ZONE`
+        if is_word(t, "at")
+            && next.is_some_and(|n| is_word(n, "time"))
+            && toks.get(i + 2).is_some_and(|n| is_word(&n.token, "zone"))
+        {
+            i += 3;
+            continue;
+        }
         // a type after `::` (or `AS` in a cast): skip its words
         if *t == Token::DoubleColon {
             i += 2;

@@ -124,6 +124,7 @@ const NON_TABLE_PRIVILEGE_KINDS: &[&str] = &[
     "tablespace",
     "foreign data wrapper",
     "foreign server",
+    "foreign table",
     "parameter",
     "all sequences",
     "all functions",
@@ -149,6 +150,9 @@ pub(super) fn privileges(c: &mut Cursor, grant: bool) -> Option<Operation> {
                 let mut e = c.over(el);
                 e.eat_kw("only");
                 tables.push(e.object_name()?);
+                if !e.at_end() {
+                    return None;
+                }
             }
         }
     }

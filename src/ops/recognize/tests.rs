@@ -656,6 +656,62 @@ fn alter_table_common_actions_beside_an_unsupported_one_are_recognised() {
 }
 
 #[test]
+fn expression_summaries_read_functions_columns_and_literals() {
+    let default = |sql: &str| match actions(sql).remove(0) {
+        AlterTableAction::SetDefault { expr, .. } => expr,
+        a => panic!("{a:?}"),
+    };
+    let e = default(
+        "ALTER TABLE t ALTER COLUMN c SET DEFAULT (now() AT TIME ZONE 'utc')::date + \
+         interval '1 day' * \"Value\" + pg_catalog.random() + CURRENT_TIMESTAMP",
+    );
+    assert_eq!(e.functions, vec!["now", "random", "current_timestamp"]);
+    assert_eq!(e.columns, vec!["Value".to_string()]);
+    assert!(!e.is_constant);
+    for constant in [
+        "'x'",
+        "-1",
+        "(('a'))::text",
+        "'{}'::jsonb",
+        "CAST(0 AS int8)",
+        "interval '1 day'",
+        "true",
+    ] {
+        let sql = format!("ALTER TABLE t ALTER COLUMN c SET DEFAULT {constant}");
+        let e = default(&sql);
+        assert!(e.is_constant && !e.is_null, "{sql}");
+    }
+    assert!(default("ALTER TABLE t ALTER COLUMN c SET DEFAULT NULL::text").is_null);
+    let e = default("ALTER TABLE t ALTER COLUMN c SET DEFAULT (SELECT max(v) FROM u)");
+    assert!(e.has_subquery && !e.is_constant);
+    assert_eq!(e.columns, vec!["v".to_string()]);
+    let check = |cond: &str| {
+        let sql = format!("ALTER TABLE t ADD CHECK ({cond}), SET LOGGED");
+        match actions(&sql).remove(0) {
+            AlterTableAction::AddConstraint(Constraint {
+                kind: ConstraintKind::Check { expr, .. },
+                ..
+            }) => expr,
+            a => panic!("{a:?}"),
+        }
+    };
+    assert_eq!(
+        check("(a IS NOT NULL) AND t.\"B\" IS NOT NULL AND c > 0").proves_not_null,
+        vec!["a".to_string(), "B".to_string()]
+    );
+    assert!(
+        check("a IS NOT NULL OR b IS NOT NULL")
+            .proves_not_null
+            .is_empty()
+    );
+    assert!(check("f(a) IS NOT NULL").proves_not_null.is_empty());
+    assert_eq!(
+        check("value > 0 AND first < last").columns,
+        vec!["value", "first", "last"]
+    );
+}
+
+#[test]
 fn alter_table_add_constraint_kinds_are_recognised() {
     let con = |sql: &str| match actions(sql).remove(0) {
         AlterTableAction::AddConstraint(c) => c,
@@ -1047,6 +1103,11 @@ fn grant_and_revoke_name_their_tables() {
             tables: vec![name("s.t"), name("u")]
         }
     );
+    assert_eq!(
+        rec("GRANT SELECT ON FOREIGN TABLE f TO app"),
+        Operation::Privileges { tables: vec![] }
+    );
+    assert_eq!(recognize("GRANT SELECT ON a b c TO app"), None);
     assert_eq!(
         rec("GRANT USAGE ON TYPE t TO app"),
         Operation::Privileges { tables: vec![] }
