@@ -5,6 +5,7 @@
 //! assume_in_transaction = true    # the framework wraps each file in a transaction
 //! max_file_size_kib = 10240       # larger files are reported and skipped
 //! paths = ["migrations"]         # what to check when no paths are given
+//! timezone = "UTC"                # the session TimeZone the migrations run with
 //!
 //! [rules]
 //! prefer-text = "off"             # off, hint, warning or error
@@ -24,6 +25,9 @@ pub struct Config {
     pub pg_version: Option<u32>,
     pub assume_in_transaction: Option<bool>,
     pub max_file_size_kib: Option<u64>,
+    /// The session TimeZone migrations run with (default UTC, as on most managed
+    /// services); `timestamp` <-> `timestamptz` changes rewrite unless it is UTC.
+    pub timezone: Option<String>,
     /// Migration files or directories checked when none are given on the command line.
     pub paths: Option<Vec<String>>,
     #[serde(default)]

@@ -108,11 +108,14 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
             default_mode,
         })
         .collect();
-    let settings = Settings {
+    let mut settings = Settings {
         version,
         rule_overrides: config.rule_overrides(),
         ..Settings::default()
     };
+    if let Some(tz) = &config.timezone {
+        settings.initial_catalog.timezone = tz.clone();
+    }
     let analysis = analysis::analyze(&inputs, &settings);
     let files = collected
         .files

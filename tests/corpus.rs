@@ -291,6 +291,12 @@ fn corpus_parse_coverage_and_plan_agreement() {
     for u in &unparsed {
         println!("  {u}");
     }
+    if std::env::var_os("SCHEMAGUARD_CORPUS_VERBOSE").is_some() {
+        println!("all plan disagreements:");
+        for d in &disagreements {
+            println!("  {d}");
+        }
+    }
     println!("commonest plan disagreements:");
     for (n, d) in commonest(&disagreements, 15) {
         println!("  {n:5}  {d}");

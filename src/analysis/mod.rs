@@ -531,7 +531,13 @@ impl Driver<'_> {
             kind: operation_kind(&stmt.op),
             sql: rules::short_sql(&stmt.text),
             locks,
-            rewrites: effects.rewrites.clone(),
+            // rewriting a relation created in this file costs nothing: only pre-existing ones
+            rewrites: effects
+                .rewrites
+                .iter()
+                .filter(|r| fcx.is_preexisting(&self.catalog, r, tx))
+                .cloned()
+                .collect(),
             scans: effects.scans.clone(),
             in_transaction: tx.active,
             transaction: tx.id,

@@ -227,8 +227,15 @@ pub struct Catalog {
     pub sequences: BTreeMap<ObjectName, Sequence>,
     pub functions: BTreeMap<ObjectName, Vec<Function>>,
     pub extensions: BTreeSet<String>,
-    /// Schemas searched for unqualified names, in order.
+    /// Session settings that change what statements do. Schemas searched for
+    /// unqualified names, in order.
     pub search_path: Vec<String>,
+    /// The session `TimeZone`: `timestamp` <-> `timestamptz` changes skip the rewrite
+    /// when it is UTC (PostgreSQL 12+). Assumed from the configuration until a
+    /// migration sets it.
+    pub timezone: String,
+    /// A migration set `timezone` explicitly (rather than it being assumed).
+    pub timezone_set: bool,
 }
 
 impl Default for Catalog {
@@ -243,11 +250,23 @@ impl Default for Catalog {
             functions: BTreeMap::new(),
             extensions: BTreeSet::new(),
             search_path: vec!["public".to_string()],
+            timezone: "UTC".to_string(),
+            timezone_set: false,
         }
     }
 }
 
 impl Catalog {
+    /// The session time zone is UTC (or an alias of it).
+    pub fn timezone_is_utc(&self) -> bool {
+        let tz = self.timezone.trim().trim_matches('\'').to_ascii_lowercase();
+        matches!(
+            tz.as_str(),
+            "utc" | "etc/utc" | "uct" | "etc/uct" | "gmt" | "etc/gmt" | "z" | "zulu" | "universal"
+                | "etc/universal" | "0" | "+0" | "+00" | "00:00" | "+00:00" | "gmt0" | "etc/gmt0"
+        )
+    }
+
     /// The schema new unqualified objects go to: the first search-path schema that exists.
     pub fn creation_schema(&self) -> String {
         self.search_path

@@ -418,6 +418,16 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 t.triggers.remove(name);
             }
         }
+        Operation::Set(set) if set.name == "timezone" => match &set.value {
+            Some(v) => {
+                cat.timezone = v.clone();
+                cat.timezone_set = true;
+            }
+            None => {
+                cat.timezone = Catalog::default().timezone;
+                cat.timezone_set = false;
+            }
+        },
         Operation::Set(set) if set.name == "search_path" => {
             cat.search_path = match &set.value {
                 Some(v) => parse_search_path(v),

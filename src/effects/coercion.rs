@@ -23,12 +23,15 @@ impl TypeChange {
 
 /// How changing `from` to `to` (with an optional `USING`) behaves. `from` is `None` when
 /// the column's current type is unknown (partial history): assumed to rewrite.
+/// `utc_session`: the session TimeZone is UTC (timestamp <-> timestamptz skips the
+/// rewrite then, on 12+).
 pub fn type_change(
     from: Option<&TypeName>,
     to: &TypeName,
     using: Option<&Expr>,
     column: &str,
     v: PgVersion,
+    utc_session: bool,
 ) -> TypeChange {
     let Some(from) = from else {
         return TypeChange::Rewrite(format!(
@@ -94,6 +97,9 @@ pub fn type_change(
         {
             no("raising the fractional-second precision does not rewrite")
         }
+        ("timestamp", "timestamptz") | ("timestamptz", "timestamp") if v.0 >= 12 && utc_session => no(
+            "timestamp and timestamptz are binary-coercible when the session TimeZone is UTC (PostgreSQL 12+)",
+        ),
         ("timestamp", "timestamptz") | ("timestamptz", "timestamp") if v.0 >= 12 => {
             TypeChange::Rewrite(format!(
                 "{} to {} rewrites unless the session TimeZone is UTC (PostgreSQL 12+ skips the rewrite then)",
@@ -118,7 +124,16 @@ mod tests {
             None,
             "c",
             PgVersion(16),
+            false,
         )
+    }
+
+    #[test]
+    fn timestamp_to_timestamptz_skips_the_rewrite_only_in_utc_on_12_plus() {
+        let (a, b) = (TypeName::parse("timestamp"), TypeName::parse("timestamptz"));
+        assert!(!type_change(Some(&a), &b, None, "c", PgVersion(12), true).rewrites());
+        assert!(type_change(Some(&a), &b, None, "c", PgVersion(12), false).rewrites());
+        assert!(type_change(Some(&a), &b, None, "c", PgVersion(11), true).rewrites());
     }
 
     #[test]
@@ -148,8 +163,8 @@ mod tests {
         let from = TypeName::parse("varchar(10)");
         let trivial = Expr::from_text("c::text");
         let real = Expr::from_text("lower(c)");
-        assert!(!type_change(Some(&from), &to, Some(&trivial), "c", PgVersion(16)).rewrites());
-        assert!(type_change(Some(&from), &to, Some(&real), "c", PgVersion(16)).rewrites());
-        assert!(type_change(None, &to, None, "c", PgVersion(16)).rewrites());
+        assert!(!type_change(Some(&from), &to, Some(&trivial), "c", PgVersion(16), false).rewrites());
+        assert!(type_change(Some(&from), &to, Some(&real), "c", PgVersion(16), false).rewrites());
+        assert!(type_change(None, &to, None, "c", PgVersion(16), false).rewrites());
     }
 }

@@ -297,6 +297,8 @@ pub enum IdentityChange {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AlterTable {
+    /// Empty for `ALTER TABLE ALL IN TABLESPACE ...` (every table of a tablespace; its one
+    /// action is `Other`). The same holds for `AlterIndex` and `AlterView`.
     pub name: ObjectName,
     pub if_exists: bool,
     /// `ALTER TABLE ONLY t`: do not recurse to partitions or children.
@@ -355,6 +357,7 @@ pub enum ReindexTarget {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Reindex {
     pub target: ReindexTarget,
+    /// Empty for `REINDEX DATABASE` / `REINDEX SYSTEM` without a name (the current database).
     pub name: ObjectName,
     pub concurrently: bool,
 }
@@ -534,7 +537,9 @@ pub struct CreateTrigger {
 pub struct CommentOn {
     /// Lowercased object kind keyword(s): `table`, `column`, `index`, `function`, ...
     pub kind: String,
-    /// For columns: the table (the column is in `column`).
+    /// For columns: the table (the column is in `column`). For objects that live on a
+    /// table (`constraint`, `trigger`, `policy`, `rule`): the table, with the object's
+    /// name in `column`.
     pub name: ObjectName,
     pub column: Option<String>,
 }

@@ -39,7 +39,7 @@ impl Rule for ColumnTypeRewrite {
                 .and_then(|t| t.column(column))
                 .map(|c| &c.ty);
             let TypeChange::Rewrite(why) =
-                coercion::type_change(from, ty, using.as_ref(), column, cx.version)
+                coercion::type_change(from, ty, using.as_ref(), column, cx.version, cx.catalog.timezone_is_utc())
             else {
                 continue;
             };
