@@ -262,8 +262,23 @@ impl Catalog {
         let tz = self.timezone.trim().trim_matches('\'').to_ascii_lowercase();
         matches!(
             tz.as_str(),
-            "utc" | "etc/utc" | "uct" | "etc/uct" | "gmt" | "etc/gmt" | "z" | "zulu" | "universal"
-                | "etc/universal" | "0" | "+0" | "+00" | "00:00" | "+00:00" | "gmt0" | "etc/gmt0"
+            "utc"
+                | "etc/utc"
+                | "uct"
+                | "etc/uct"
+                | "gmt"
+                | "etc/gmt"
+                | "z"
+                | "zulu"
+                | "universal"
+                | "etc/universal"
+                | "0"
+                | "+0"
+                | "+00"
+                | "00:00"
+                | "+00:00"
+                | "gmt0"
+                | "etc/gmt0"
         )
     }
 

@@ -97,9 +97,11 @@ pub fn type_change(
         {
             no("raising the fractional-second precision does not rewrite")
         }
-        ("timestamp", "timestamptz") | ("timestamptz", "timestamp") if v.0 >= 12 && utc_session => no(
-            "timestamp and timestamptz are binary-coercible when the session TimeZone is UTC (PostgreSQL 12+)",
-        ),
+        ("timestamp", "timestamptz") | ("timestamptz", "timestamp") if v.0 >= 12 && utc_session => {
+            no(
+                "timestamp and timestamptz are binary-coercible when the session TimeZone is UTC (PostgreSQL 12+)",
+            )
+        }
         ("timestamp", "timestamptz") | ("timestamptz", "timestamp") if v.0 >= 12 => {
             TypeChange::Rewrite(format!(
                 "{} to {} rewrites unless the session TimeZone is UTC (PostgreSQL 12+ skips the rewrite then)",
@@ -163,7 +165,9 @@ mod tests {
         let from = TypeName::parse("varchar(10)");
         let trivial = Expr::from_text("c::text");
         let real = Expr::from_text("lower(c)");
-        assert!(!type_change(Some(&from), &to, Some(&trivial), "c", PgVersion(16), false).rewrites());
+        assert!(
+            !type_change(Some(&from), &to, Some(&trivial), "c", PgVersion(16), false).rewrites()
+        );
         assert!(type_change(Some(&from), &to, Some(&real), "c", PgVersion(16), false).rewrites());
         assert!(type_change(None, &to, None, "c", PgVersion(16), false).rewrites());
     }

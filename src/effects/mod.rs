@@ -699,7 +699,14 @@ impl Builder<'_> {
                     column, ty, using, ..
                 } => {
                     let from = existing.and_then(|t| t.column(column)).map(|c| &c.ty);
-                    match coercion::type_change(from, ty, using.as_ref(), column, self.v, self.cat.timezone_is_utc()) {
+                    match coercion::type_change(
+                        from,
+                        ty,
+                        using.as_ref(),
+                        column,
+                        self.v,
+                        self.cat.timezone_is_utc(),
+                    ) {
                         TypeChange::Rewrite(why) => {
                             self.rewrite(&table);
                             self.index_build(&table);

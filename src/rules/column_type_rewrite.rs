@@ -38,9 +38,14 @@ impl Rule for ColumnTypeRewrite {
                 .table(&table)
                 .and_then(|t| t.column(column))
                 .map(|c| &c.ty);
-            let TypeChange::Rewrite(why) =
-                coercion::type_change(from, ty, using.as_ref(), column, cx.version, cx.catalog.timezone_is_utc())
-            else {
+            let TypeChange::Rewrite(why) = coercion::type_change(
+                from,
+                ty,
+                using.as_ref(),
+                column,
+                cx.version,
+                cx.catalog.timezone_is_utc(),
+            ) else {
                 continue;
             };
             let unsure = from.is_none();

@@ -2,7 +2,7 @@
 //!
 //! [`lower`] maps every sqlparser `Statement` to the most specific operation; what we do
 //! not model becomes `Operation::Other { kind }` with the statement's leading keywords.
-//! [`lower_do`] reads a `DO` block from the text, since sqlparser 0.64 rejects `DO`.
+//! `DO` never reaches here: sqlparser 0.64 rejects it and `recognize` reads it.
 //!
 //! Never panics: nothing derived from the input is unwrapped or indexed unchecked.
 
@@ -325,117 +325,4 @@ fn skip_blanks(mut s: &str) -> &str {
             return t;
         }
     }
-}
-
-/// Reads `DO [LANGUAGE l] body [LANGUAGE l]` from a statement's text (sqlparser 0.64
-/// rejects `DO`). `body_offset` is the body's byte offset in `sql`. `None` when the text
-/// is not a well-formed `DO` statement.
-pub fn lower_do(sql: &str) -> Option<Operation> {
-    let mut rest = skip_blanks(sql);
-    rest = strip_keyword(rest, "DO")?;
-    let mut language = None;
-    let mut body = None;
-    loop {
-        rest = skip_blanks(rest);
-        if rest.is_empty() || rest.starts_with(';') {
-            break;
-        }
-        if let Some(after) = strip_keyword(rest, "LANGUAGE") {
-            let after = skip_blanks(after);
-            let (name, after) = read_name(after)?;
-            language = Some(name);
-            rest = after;
-            continue;
-        }
-        if body.is_some() {
-            return None;
-        }
-        let offset = sql.len() - rest.len();
-        let (text, start, len) = read_string(rest)?;
-        body = Some((text, offset + start));
-        rest = &rest[len..];
-    }
-    if !skip_blanks(rest.strip_prefix(';').unwrap_or(rest)).is_empty() {
-        return None;
-    }
-    let (body, body_offset) = body?;
-    Some(Operation::Do {
-        language,
-        body,
-        body_offset,
-    })
-}
-
-/// `s` without its leading keyword `kw` (case-insensitive, a whole word).
-fn strip_keyword<'a>(s: &'a str, kw: &str) -> Option<&'a str> {
-    let head = s.get(..kw.len())?;
-    let next = s[kw.len()..].chars().next();
-    if head.eq_ignore_ascii_case(kw)
-        && !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
-    {
-        Some(&s[kw.len()..])
-    } else {
-        None
-    }
-}
-
-/// An identifier or a quoted one (`plpgsql`, `"plpgsql"`, `'plpgsql'`), folded.
-fn read_name(s: &str) -> Option<(String, &str)> {
-    if s.starts_with('\'') || s.starts_with('"') {
-        let q = s.chars().next()?;
-        let end = s[1..].find(q)? + 1;
-        let name = &s[1..end];
-        let name = if q == '"' {
-            name.to_string()
-        } else {
-            name.to_lowercase()
-        };
-        return Some((name, &s[end + 1..]));
-    }
-    let len = s
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(s.len());
-    if len == 0 {
-        return None;
-    }
-    Some((s[..len].to_lowercase(), &s[len..]))
-}
-
-/// A dollar-quoted or single-quoted string at the start of `s`: its content, the
-/// content's byte offset in `s`, and the length of the whole literal.
-fn read_string(s: &str) -> Option<(String, usize, usize)> {
-    if let Some(after) = s.strip_prefix('$') {
-        let close = after.find('$')? + 1;
-        let tag = &s[..=close];
-        if !tag[1..close]
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_')
-        {
-            return None;
-        }
-        let body_start = tag.len();
-        let end = s[body_start..].find(tag)? + body_start;
-        return Some((s[body_start..end].to_string(), body_start, end + tag.len()));
-    }
-    let (prefix, quoted) = match s.strip_prefix(['E', 'e']) {
-        Some(r) if r.starts_with('\'') => (1, r),
-        _ => (0, s),
-    };
-    if !quoted.starts_with('\'') {
-        return None;
-    }
-    let mut out = String::new();
-    let mut chars = quoted[1..].char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c == '\'' {
-            if chars.peek().is_some_and(|(_, n)| *n == '\'') {
-                out.push('\'');
-                chars.next();
-                continue;
-            }
-            return Some((out, prefix + 1, prefix + 1 + i + 1));
-        }
-        out.push(c);
-    }
-    None
 }

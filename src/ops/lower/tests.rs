@@ -1,4 +1,3 @@
-use super::lower_do;
 use crate::lock::LockMode;
 use crate::ops::*;
 use crate::parse::parse_statement;
@@ -1688,66 +1687,6 @@ fn leading_keywords_skip_comments() {
 }
 
 #[test]
-fn do_block_body_and_offset() {
-    let sql = "DO $$ BEGIN PERFORM 1; END $$;";
-    let Some(Operation::Do {
-        language,
-        body,
-        body_offset,
-    }) = lower_do(sql)
-    else {
-        panic!()
-    };
-    assert_eq!(body, " BEGIN PERFORM 1; END ");
-    assert_eq!(&sql[body_offset..body_offset + body.len()], body);
-    assert_eq!(language, None);
-}
-
-#[test]
-fn do_block_with_tag_language_and_comments() {
-    let sql = "-- note\nDO LANGUAGE PLpgSQL $body$ SELECT '$$'; $body$ ;";
-    let Some(Operation::Do {
-        language,
-        body,
-        body_offset,
-    }) = lower_do(sql)
-    else {
-        panic!()
-    };
-    assert_eq!(language.as_deref(), Some("plpgsql"));
-    assert_eq!(body, " SELECT '$$'; ");
-    assert_eq!(&sql[body_offset..body_offset + body.len()], body);
-    let Some(Operation::Do { language, body, .. }) =
-        lower_do("do 'begin null; end' language plpgsql")
-    else {
-        panic!()
-    };
-    assert_eq!(
-        (language.as_deref(), body.as_str()),
-        (Some("plpgsql"), "begin null; end")
-    );
-}
-
-#[test]
-fn malformed_do_is_none() {
-    for sql in [
-        "DO",
-        "DO $$ unterminated",
-        "DOMAIN x",
-        "SELECT 1",
-        "DO $$ x $$ $$ y $$",
-        "DO $a b$ x $a b$",
-        "DO 'x' trailing",
-        "DO $$x$$ LANGUAGE",
-        "",
-        "DO $",
-        "DO 'é",
-    ] {
-        assert_eq!(lower_do(sql), None, "{sql}");
-    }
-}
-
-#[test]
 fn odd_input_never_panics() {
     for sql in [
         "CREATE TABLE \"\" (\"\" int)",
@@ -1763,6 +1702,5 @@ fn odd_input_never_panics() {
         "DO $é$ x $é$",
     ] {
         let _ = parse_statement(sql);
-        let _ = lower_do(sql);
     }
 }
