@@ -444,7 +444,7 @@ impl Driver<'_> {
         tx.statements += 1;
         let line = stmt.span.start_pos.line;
         for l in &effects.locks {
-            let pre = fcx.is_preexisting(&self.catalog, &l.relation, tx);
+            let pre = fcx.is_preexisting(&self.catalog, l.catalog_name(), tx);
             tx.hold(l.relation.clone(), l.mode, line, pre);
         }
         match &stmt.op {
@@ -519,7 +519,7 @@ impl Driver<'_> {
                 relation: l.relation.clone(),
                 relkind: l.kind.code(),
                 mode: l.mode,
-                preexisting: fcx.is_preexisting(&self.catalog, &l.relation, tx),
+                preexisting: fcx.is_preexisting(&self.catalog, l.catalog_name(), tx),
                 blocks_reads: l.mode.blocks_reads(),
                 blocks_writes: l.mode.blocks_writes(),
             })

@@ -64,7 +64,8 @@ pub struct Table {
     /// `FOR VALUES ... DEFAULT`: the default partition of `partition_of`.
     pub default_partition: bool,
     pub inherits: Vec<ObjectName>,
-    pub triggers: BTreeSet<String>,
+    /// Trigger name -> the function it runs (when known).
+    pub triggers: BTreeMap<String, Option<ObjectName>>,
     pub origin: Option<Origin>,
     pub stats: Option<TableStats>,
 }
@@ -80,7 +81,7 @@ impl Table {
             partition_of: None,
             default_partition: false,
             inherits: Vec::new(),
-            triggers: BTreeSet::new(),
+            triggers: BTreeMap::new(),
             origin,
             stats: None,
         }
@@ -425,6 +426,38 @@ impl Catalog {
                 .filter(move |(_, r)| &self.resolve_relation(r) == table)
                 .map(move |(c, _)| (t, c))
         })
+    }
+
+    /// Views and materialized views that read `relation`, directly or through other
+    /// views (what `DROP ... CASCADE` drops along with it).
+    pub fn dependent_views(&self, relation: &ObjectName) -> Vec<ObjectName> {
+        let mut out: Vec<ObjectName> = Vec::new();
+        let mut queue = vec![relation.clone()];
+        while let Some(r) = queue.pop() {
+            for v in self.views.values() {
+                if v.reads.iter().any(|x| self.resolve_relation(x) == r)
+                    && !out.contains(&v.name)
+                    && &v.name != relation
+                {
+                    out.push(v.name.clone());
+                    queue.push(v.name.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Tables with a trigger that runs one of `functions` (by unqualified name).
+    pub fn tables_with_trigger_function(&self, function: &ObjectName) -> Vec<ObjectName> {
+        self.tables
+            .values()
+            .filter(|t| {
+                t.triggers
+                    .values()
+                    .any(|f| f.as_ref().is_some_and(|f| f.name == function.name))
+            })
+            .map(|t| t.name.clone())
+            .collect()
     }
 
     /// Partitions of a partitioned table (direct children).

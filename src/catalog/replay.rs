@@ -10,8 +10,7 @@ use crate::ops::{
     ColumnDef, Constraint as OpConstraint, CreateTypeKind, IdentityChange, IndexKey, Operation,
 };
 
-/// PostgreSQL's identifier length limit (NAMEDATALEN - 1), in bytes.
-pub const MAX_IDENTIFIER_BYTES: usize = 63;
+use crate::ops::names::MAX_IDENTIFIER_BYTES;
 
 /// Applies one operation. `origin` says which file and transaction this happens in.
 pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
@@ -39,7 +38,22 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
         }
         Operation::DropTable(d) => {
             for n in &d.names {
-                drop_table(cat, &cat.resolve_relation(n));
+                let name = cat.resolve_relation(n);
+                if d.cascade {
+                    for v in cat.dependent_views(&name) {
+                        cat.views.remove(&v);
+                    }
+                    let resolved: Vec<(ObjectName, String)> = cat
+                        .referencing(&name)
+                        .map(|(t, c)| (t.name.clone(), c.name.clone()))
+                        .collect();
+                    for (t, c) in resolved {
+                        if let Some(t) = cat.tables.get_mut(&t) {
+                            t.constraints.retain(|x| x.name != c);
+                        }
+                    }
+                }
+                drop_table(cat, &name);
             }
         }
         Operation::CreateIndex(ci) => {
@@ -169,6 +183,11 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
         Operation::DropView { drop, .. } => {
             for n in &drop.names {
                 let name = cat.resolve_relation(n);
+                if drop.cascade {
+                    for v in cat.dependent_views(&name) {
+                        cat.views.remove(&v);
+                    }
+                }
                 cat.views.remove(&name);
                 let idx: Vec<ObjectName> = cat.indexes_on(&name).map(|i| i.name.clone()).collect();
                 for i in idx {
@@ -399,7 +418,7 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
         }
         Operation::CreateTrigger(ct) => {
             if let Some(t) = cat.table_mut(&ct.table) {
-                t.triggers.insert(ct.name.clone());
+                t.triggers.insert(ct.name.clone(), ct.function.clone());
             }
         }
         Operation::AlterTrigger {
@@ -408,8 +427,8 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             rename_to: Some(to),
         } => {
             if let Some(t) = cat.table_mut(table) {
-                if t.triggers.remove(name) {
-                    t.triggers.insert(to.clone());
+                if let Some(f) = t.triggers.remove(name) {
+                    t.triggers.insert(to.clone(), f);
                 }
             }
         }
@@ -1018,10 +1037,28 @@ fn auto_columns(keys: &[IndexKey]) -> String {
         .iter()
         .map(|k| match k {
             IndexKey::Column(c) => c.as_str(),
-            IndexKey::Expression(_) => "expr",
+            IndexKey::Expression(e) => expression_column_name(&e.text),
         })
         .collect();
     parts.join("_")
+}
+
+/// The name PostgreSQL gives an index expression's column (`FigureColname`): the
+/// function's name for a function call (`lower(email)` -> `lower`), else `expr`.
+fn expression_column_name(text: &str) -> &str {
+    let t = text.trim().trim_start_matches('(').trim_start();
+    let end = t
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '"'))
+        .unwrap_or(t.len());
+    let (head, rest) = t.split_at(end);
+    if head.is_empty() || !rest.trim_start().starts_with('(') {
+        return "expr";
+    }
+    head.rsplit('.')
+        .next()
+        .map(|n| n.trim_matches('"'))
+        .filter(|n| !n.is_empty())
+        .unwrap_or("expr")
 }
 
 /// PostgreSQL's `makeObjectName`: `name1_name2_label`, shortening the longer of the two
@@ -1069,6 +1106,17 @@ mod tests {
         let name = make_object_name(&long, Some("col"), "fkey");
         assert_eq!(name.len(), 63);
         assert!(name.ends_with("_col_fkey"));
+    }
+
+    #[test]
+    fn expression_index_columns_are_named_like_postgres() {
+        assert_eq!(expression_column_name("lower(email)"), "lower");
+        assert_eq!(
+            expression_column_name("public.canon_crate_name(name)"),
+            "canon_crate_name"
+        );
+        assert_eq!(expression_column_name("(a + b)"), "expr");
+        assert_eq!(expression_column_name("a"), "expr");
     }
 
     #[test]

@@ -41,10 +41,20 @@ impl fmt::Display for PgVersion {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RelationLock {
-    /// Schema-qualified.
+    /// Schema-qualified; for a table renamed by the statement, its new name.
     pub relation: ObjectName,
     pub kind: RelKind,
     pub mode: LockMode,
+    /// The name before the statement, when the statement renames the relation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<ObjectName>,
+}
+
+impl RelationLock {
+    /// The name the catalog knows the relation by before the statement.
+    pub fn catalog_name(&self) -> &ObjectName {
+        self.renamed_from.as_ref().unwrap_or(&self.relation)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -105,7 +115,10 @@ impl Effects {
     /// Merges another statement's effects (a DO block's embedded statements).
     pub fn merge(&mut self, other: &Effects) {
         for l in &other.locks {
-            add_lock(&mut self.locks, l.relation.clone(), l.kind, l.mode);
+            match self.locks.iter_mut().find(|x| x.relation == l.relation) {
+                Some(x) => x.mode = x.mode.max(l.mode),
+                None => self.locks.push(l.clone()),
+            }
         }
         for r in &other.rewrites {
             if !self.rewrites.contains(r) {
@@ -140,6 +153,7 @@ fn add_lock(locks: &mut Vec<RelationLock>, relation: ObjectName, kind: RelKind, 
             relation,
             kind,
             mode,
+            renamed_from: None,
         }),
     }
 }
@@ -392,6 +406,12 @@ impl Builder<'_> {
             Operation::DropView { drop, .. } => {
                 for n in &drop.names {
                     self.lock(n, AccessExclusive);
+                    if drop.cascade {
+                        let rel = self.cat.resolve_relation(n);
+                        for v in self.cat.dependent_views(&rel) {
+                            self.lock(&v, AccessExclusive);
+                        }
+                    }
                 }
             }
             Operation::RefreshMaterializedView {
@@ -463,9 +483,13 @@ impl Builder<'_> {
                     }
                 }
             }
+            // CASCADE drops the triggers that run the function: their tables are locked
             Operation::DropFunction { drop, .. } if drop.cascade => {
-                // triggers using the function go with it: their tables are locked
-                self.note("CASCADE also drops triggers and defaults that use the function");
+                for f in &drop.names {
+                    for t in self.cat.tables_with_trigger_function(f) {
+                        self.lock(&t, AccessExclusive);
+                    }
+                }
             }
             Operation::CreateTrigger(ct) => {
                 self.lock(&ct.table, ShareRowExclusive);
@@ -595,6 +619,9 @@ impl Builder<'_> {
             self.lock(&s, AccessExclusive);
         }
         if cascade {
+            for v in self.cat.dependent_views(&rel) {
+                self.lock(&v, AccessExclusive);
+            }
             let referencing: Vec<ObjectName> = self
                 .cat
                 .referencing(&rel)
@@ -711,30 +738,38 @@ impl Builder<'_> {
                             self.rewrite(&table);
                             self.index_build(&table);
                             self.note(format!("rewrites {table}: {why}"));
-                            // foreign keys on or to the column are re-checked
-                            if let Some(t) = existing {
-                                let refs: Vec<ObjectName> = t
-                                    .foreign_keys()
-                                    .filter(|(c, _)| c.kind.columns().contains(column))
-                                    .map(|(_, r)| r.clone())
-                                    .collect();
-                                for r in refs {
-                                    self.lock(&r, ShareRowExclusive);
-                                }
-                            }
-                            let referencing: Vec<ObjectName> = self
-                                .cat
-                                .referencing(&table)
-                                .filter(|(_, c)| matches!(&c.kind, ConstraintKind::ForeignKey { ref_columns, .. } if ref_columns.is_empty() || ref_columns.contains(column)))
-                                .map(|(t, _)| t.name.clone())
-                                .filter(|t| t != &table)
-                                .collect();
-                            for r in referencing {
-                                self.lock(&r, AccessExclusive);
-                            }
                         }
                         TypeChange::NoRewrite(why) => self.note(format!("no rewrite: {why}")),
                         TypeChange::Same => {}
+                    }
+                    // PostgreSQL drops and re-creates every foreign key on or to the
+                    // column (even without a rewrite): their triggers live on the other
+                    // table, which is locked ACCESS EXCLUSIVE
+                    if let Some(t) = existing {
+                        let refs: Vec<ObjectName> = t
+                            .foreign_keys()
+                            .filter(|(c, _)| c.kind.columns().contains(column))
+                            .map(|(_, r)| self.cat.resolve_relation(r))
+                            .filter(|r| r != &table)
+                            .collect();
+                        for r in refs {
+                            self.lock(&r, AccessExclusive);
+                        }
+                        let pk: Vec<String> = t
+                            .primary_key()
+                            .map(|c| c.kind.columns().to_vec())
+                            .unwrap_or_default();
+                        let referencing: Vec<ObjectName> = self
+                            .cat
+                            .referencing(&table)
+                            .filter(|(_, c)| matches!(&c.kind, ConstraintKind::ForeignKey { ref_columns, .. }
+                                if ref_columns.contains(column) || (ref_columns.is_empty() && pk.contains(column))))
+                            .map(|(t, _)| t.name.clone())
+                            .filter(|t| t != &table)
+                            .collect();
+                        for r in referencing {
+                            self.lock(&r, AccessExclusive);
+                        }
                     }
                     AccessExclusive
                 }
@@ -897,7 +932,30 @@ impl Builder<'_> {
             };
             mode = mode.max(m);
         }
-        self.lock_tree(&table, mode, !recurse);
+        // a renamed (or moved) table holds its lock under its new name until commit,
+        // and that is the name pg_locks shows
+        let mut after = table.clone();
+        for action in &at.actions {
+            match action {
+                AlterTableAction::RenameTable { to } => after.name = to.clone(),
+                AlterTableAction::SetSchema { schema } => after.schema = Some(schema.clone()),
+                _ => {}
+            }
+        }
+        if after == table {
+            self.lock_tree(&table, mode, !recurse);
+        } else {
+            let kind = self.kind_of(&table);
+            self.e.locks.push(RelationLock {
+                relation: after.clone(),
+                kind,
+                mode,
+                renamed_from: Some(table.clone()),
+            });
+            self.note(format!(
+                "{after} is {table} renamed: the lock is held under the new name"
+            ));
+        }
     }
 
     fn add_column(&mut self, table: &ObjectName, col: &ColumnDef) {

@@ -62,10 +62,33 @@ impl Serialize for ObjectName {
 pub fn fold_ident(raw: &str) -> String {
     let raw = raw.trim();
     if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
-        raw[1..raw.len() - 1].replace("\"\"", "\"")
+        fold(&raw[1..raw.len() - 1].replace("\"\"", "\""), true)
     } else {
-        raw.to_lowercase()
+        fold(raw, false)
     }
+}
+
+/// PostgreSQL's identifier length limit (NAMEDATALEN - 1), in bytes.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// Folds an identifier's value as PostgreSQL's lexer does: unquoted ones have ASCII
+/// letters lowercased (in a UTF-8 database nothing else changes), and every identifier
+/// is truncated to 63 bytes (at a character boundary) -- so a 70-byte index name and its
+/// truncated form name the same index.
+pub fn fold(value: &str, quoted: bool) -> String {
+    let mut s = if quoted {
+        value.to_string()
+    } else {
+        value.to_ascii_lowercase()
+    };
+    if s.len() > MAX_IDENTIFIER_BYTES {
+        let mut n = MAX_IDENTIFIER_BYTES;
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s.truncate(n);
+    }
+    s
 }
 
 /// Splits `a."B".c` into folded parts, respecting quotes.
@@ -221,6 +244,9 @@ mod tests {
             "accounts_2"
         );
         assert_eq!(fold_ident("\"a\"\"b\""), "a\"b");
+        let long = "x".repeat(70);
+        assert_eq!(fold(&long, false).len(), 63);
+        assert_eq!(fold("ÄBC", false), "Äbc");
     }
 
     #[test]

@@ -131,7 +131,9 @@ impl Context<'_> {
             .locks
             .iter()
             .filter(|l| {
-                l.mode.blocks_traffic() && l.kind.holds_data() && self.is_preexisting(&l.relation)
+                l.mode.blocks_traffic()
+                    && l.kind.holds_data()
+                    && self.is_preexisting(l.catalog_name())
             })
             .collect();
         locks.sort_by_key(|l| std::cmp::Reverse(l.mode));

@@ -6,11 +6,7 @@ use sqlparser::ast as sql;
 /// One identifier: unquoted lowercased, quoted verbatim (the same folding as
 /// [`crate::ops::names::fold_ident`]).
 pub(crate) fn ident(i: &sql::Ident) -> String {
-    if i.quote_style.is_some() {
-        i.value.clone()
-    } else {
-        i.value.to_lowercase()
-    }
+    crate::ops::names::fold(&i.value, i.quote_style.is_some())
 }
 
 /// The folded parts of a name, in order.

@@ -100,8 +100,10 @@ pub(super) fn is_word(token: &Token, kw: &str) -> bool {
 /// The folded identifier of a word token (quoted: verbatim; otherwise lowercased).
 pub(super) fn ident_of(token: &Token) -> Option<String> {
     match token {
-        Token::Word(w) if w.quote_style == Some('"') => Some(w.value.clone()),
-        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_lowercase()),
+        Token::Word(w) if w.quote_style == Some('"') => {
+            Some(crate::ops::names::fold(&w.value, true))
+        }
+        Token::Word(w) if w.quote_style.is_none() => Some(crate::ops::names::fold(&w.value, false)),
         _ => None,
     }
 }
