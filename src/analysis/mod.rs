@@ -271,6 +271,19 @@ impl Driver<'_> {
         for (line, message) in &parsed.directive_errors {
             findings.push(directive_finding(&file.display, *line, message.clone()));
         }
+        // invalid-directive is configurable like any rule
+        match self.settings.rule_overrides.get("invalid-directive") {
+            Some(None) => findings.retain(|f| f.rule != "invalid-directive"),
+            Some(Some(sev)) => {
+                for f in findings
+                    .iter_mut()
+                    .filter(|f| f.rule == "invalid-directive")
+                {
+                    f.severity = *sev;
+                }
+            }
+            None => {}
+        }
         let begins = parsed
             .statements
             .iter()
@@ -292,6 +305,11 @@ impl Driver<'_> {
             statements: parsed.statements.len(),
         });
 
+        // session settings last for one file (the unit schemaguard can vouch for)
+        self.catalog
+            .timezone
+            .clone_from(&self.settings.initial_catalog.timezone);
+        self.catalog.timezone_set = false;
         let mut tx = TxState::default();
         if mode == TransactionMode::Wrapped {
             tx.active = true;
@@ -368,15 +386,14 @@ impl Driver<'_> {
                     self.out.suppressed += 1;
                     continue;
                 }
-                let severity = v
-                    .severity
-                    .or_else(|| {
-                        self.settings
-                            .rule_overrides
-                            .get(rule.id())
-                            .copied()
-                            .flatten()
-                    })
+                // the configuration wins over a rule's own choice (e.g. a hint when unsure)
+                let severity = self
+                    .settings
+                    .rule_overrides
+                    .get(rule.id())
+                    .copied()
+                    .flatten()
+                    .or(v.severity)
                     .unwrap_or_else(|| rule.default_severity());
                 findings.push(Finding {
                     rule: rule.id(),
@@ -448,7 +465,8 @@ impl Driver<'_> {
             tx.hold(l.relation.clone(), l.mode, line, pre);
         }
         match &stmt.op {
-            Operation::Set(set) => {
+            // SET LOCAL outside a transaction block only draws a warning: no effect
+            Operation::Set(set) if !(set.local && !tx.active) => {
                 let value = set.value.clone().filter(|v| !is_zero_timeout(v));
                 match (set.name.as_str(), set.local) {
                     ("lock_timeout", false) => tx.lock_timeout = value,
@@ -463,7 +481,7 @@ impl Driver<'_> {
                 for a in &at.actions {
                     if let AlterTableAction::AddConstraint(c) = a {
                         if c.not_valid {
-                            let name = c.name.clone().unwrap_or_default();
+                            let name = replay::constraint_name(&table, c);
                             tx.not_valid_added.push((table.clone(), name));
                         }
                     }

@@ -546,10 +546,9 @@ fn add_column(cat: &mut Catalog, table: &ObjectName, def: &ColumnDef, o: Option<
     }
 }
 
-fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Option<Origin>) {
-    let Some(t) = cat.tables.get(table) else {
-        return;
-    };
+/// The name PostgreSQL gives a constraint added to `table`: its own, or the automatic
+/// `<table>_<columns>_<pkey|key|check|fkey|excl>`.
+pub fn constraint_name(table: &ObjectName, c: &OpConstraint) -> String {
     let (label, cols): (&str, Vec<String>) = match &c.kind {
         ConstraintKind::PrimaryKey { columns, .. } => ("pkey", columns.clone()),
         ConstraintKind::Unique { columns, .. } => ("key", columns.clone()),
@@ -562,14 +561,25 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
         ConstraintKind::Exclude { columns, .. } => ("excl", columns.clone()),
         ConstraintKind::NotNull { column } => ("not_null", vec![column.clone()]),
     };
-    let name = match &c.name {
+    match &c.name {
         Some(n) => n.clone(),
-        None if label == "pkey" => make_object_name(&t.name.name, None, label),
+        None if label == "pkey" => make_object_name(&table.name, None, label),
         None => {
             let addition = cols.join("_");
             let addition = (!addition.is_empty()).then_some(addition);
-            make_object_name(&t.name.name, addition.as_deref(), label)
+            make_object_name(&table.name, addition.as_deref(), label)
         }
+    }
+}
+
+fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Option<Origin>) {
+    if !cat.tables.contains_key(table) {
+        return;
+    }
+    let name = constraint_name(table, c);
+    let cols: Vec<String> = match &c.kind {
+        ConstraintKind::Check { .. } => Vec::new(),
+        k => k.columns().to_vec(),
     };
     let schema = table.schema.clone();
     let index = match &c.kind {

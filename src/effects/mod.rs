@@ -572,8 +572,8 @@ impl Builder<'_> {
                 Some(t) => {
                     self.lock(t, AccessExclusive);
                     self.rewrite(t);
-                    if self.is_partitioned(t) && self.v.0 < 17 {
-                        self.fails("CLUSTER on a partitioned table needs PostgreSQL 17");
+                    if self.is_partitioned(t) && self.v.0 < 15 {
+                        self.fails("CLUSTER on a partitioned table needs PostgreSQL 15");
                     }
                 }
                 None => {
@@ -1002,12 +1002,6 @@ impl Builder<'_> {
                                 f.unwrap_or_default()
                             ))
                         }
-                        _ if domain_with_constraints => {
-                            rewrite_why = Some(format!(
-                                "{} is a domain with constraints: the default is checked for every row",
-                                col.ty.text
-                            ))
-                        }
                         _ => self.note(format!(
                             "no rewrite: the default of {} is not volatile (PostgreSQL 11+ stores it once)",
                             col.name
@@ -1016,15 +1010,34 @@ impl Builder<'_> {
                 }
             }
         }
+        if rewrite_why.is_none() && domain_with_constraints {
+            // verified on 11-18: the domain's constraints are checked against every row,
+            // with or without a default
+            rewrite_why = Some(format!(
+                "{} is a domain with constraints: every row is rewritten to check them",
+                col.ty.text
+            ));
+        }
+        let has_value = col.default.as_ref().is_some_and(|d| !d.is_null);
         if let Some(why) = rewrite_why {
             self.rewrite(table);
             self.note(format!("rewrites {table}: {why}"));
-        } else if col.not_null && col.default.as_ref().is_none_or(|d| d.is_null) {
+        } else if col.not_null && !has_value {
             // no default: every existing row would be NULL, so PostgreSQL checks them
             self.scan(table, ScanReason::NotNull);
         }
         for c in &col.constraints {
-            self.add_constraint(table, c);
+            // a new column without a value is NULL in every row: a foreign key on it has
+            // nothing to validate (a CHECK is still evaluated for every row)
+            let nothing_to_check =
+                !has_value && matches!(c.kind, ConstraintKind::ForeignKey { .. });
+            if nothing_to_check {
+                let mut c = c.clone();
+                c.not_valid = true;
+                self.add_constraint(table, &c);
+            } else {
+                self.add_constraint(table, c);
+            }
         }
     }
 
