@@ -3,9 +3,15 @@
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Directive {
     /// `-- schemaguard:ignore rule-a, rule-b -- reason`: the next statement.
-    Ignore { rules: Vec<String>, reason: Option<String> },
+    Ignore {
+        rules: Vec<String>,
+        reason: Option<String>,
+    },
     /// `-- schemaguard:ignore-file rule-a`: the whole file.
-    IgnoreFile { rules: Vec<String>, reason: Option<String> },
+    IgnoreFile {
+        rules: Vec<String>,
+        reason: Option<String>,
+    },
     /// `-- schemaguard:no-transaction`: the file runs statement by statement.
     NoTransaction,
 }
