@@ -468,7 +468,7 @@ fn run(text: &str, psql: bool, mut comments: Option<&mut Vec<(usize, usize)>>) -
                 }
             }
             // inside BEGIN ATOMIC a `;` is part of the statement
-            Tok::Semicolon if !stmt.as_ref().is_some_and(|s| s.atomic > 0) => match stmt.take() {
+            Tok::Semicolon if stmt.as_ref().is_none_or(|s| s.atomic == 0) => match stmt.take() {
                 None => {} // an empty statement
                 Some(s) => {
                     emit(&mut out, s.slot, sql_piece(s.start, t.end, None));
@@ -504,4 +504,404 @@ fn run(text: &str, psql: bool, mut comments: Option<&mut Vec<(usize, usize)>>) -
         emit(&mut out, s.slot, sql_piece(s.start, s.last_end, None));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pieces as (kind, text, unterminated).
+    fn pieces(text: &str) -> Vec<(PieceKind, &str, Option<&'static str>)> {
+        split(text)
+            .into_iter()
+            .map(|p| (p.kind, &text[p.start..p.end], p.unterminated))
+            .collect()
+    }
+
+    /// The texts of the SQL pieces only.
+    fn sql(text: &str) -> Vec<&str> {
+        pieces(text)
+            .into_iter()
+            .filter(|p| p.0 == PieceKind::Sql)
+            .map(|p| p.1)
+            .collect()
+    }
+
+    #[test]
+    fn spans_start_at_first_token_and_end_after_semicolon() {
+        let text = "  -- lead\n/* c */ CREATE TABLE t (a int);\n\n  DROP TABLE u ;  ";
+        let p = split(text);
+        assert_eq!(p.len(), 2);
+        assert_eq!(&text[p[0].start..p[0].end], "CREATE TABLE t (a int);");
+        assert_eq!(&text[p[1].start..p[1].end], "DROP TABLE u ;");
+        assert!(
+            p.iter()
+                .all(|p| p.kind == PieceKind::Sql && p.unterminated.is_none())
+        );
+    }
+
+    #[test]
+    fn trailing_statement_without_semicolon_ends_at_last_token() {
+        assert_eq!(
+            sql("SELECT 1;\nSELECT 2 -- done\n/* end */\n  "),
+            ["SELECT 1;", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn empty_statements_and_comments_between_statements_are_not_pieces() {
+        assert_eq!(sql(";;\n -- x;\n SELECT 1;; /* ; */ ;"), ["SELECT 1;"]);
+        assert!(split("  -- only a comment\n/* and; this */\n").is_empty());
+        assert!(split("").is_empty());
+    }
+
+    #[test]
+    fn single_quoted_strings_with_doubled_quotes_hide_semicolons() {
+        assert_eq!(
+            sql("INSERT INTO t VALUES ('it''s; fine', ';');SELECT 2;"),
+            ["INSERT INTO t VALUES ('it''s; fine', ';');", "SELECT 2;"]
+        );
+    }
+
+    #[test]
+    fn plain_strings_do_not_treat_backslash_as_escape() {
+        // standard_conforming_strings: 'a\' is a complete string
+        assert_eq!(
+            sql(r"SELECT 'a\'; SELECT 2;"),
+            [r"SELECT 'a\';", "SELECT 2;"]
+        );
+    }
+
+    #[test]
+    fn escape_strings_honour_backslash_escapes() {
+        assert_eq!(
+            sql(r"SELECT E'it\'s; \\'; SELECT e'x\';'; SELECT 3;"),
+            [r"SELECT E'it\'s; \\';", r"SELECT e'x\';';", "SELECT 3;"]
+        );
+        // a word ending in e is not an escape-string prefix
+        assert_eq!(
+            sql(r"SELECT some'a\'; SELECT 2;"),
+            [r"SELECT some'a\';", "SELECT 2;"]
+        );
+    }
+
+    #[test]
+    fn unicode_escape_strings_lex_as_plain_strings() {
+        assert_eq!(
+            sql(r"SELECT U&'d\0061t\+000061;' UESCAPE '\'; SELECT U&'\'; SELECT 3;"),
+            [
+                r"SELECT U&'d\0061t\+000061;' UESCAPE '\';",
+                r"SELECT U&'\';",
+                "SELECT 3;"
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_identifiers_with_doubled_quotes_hide_semicolons() {
+        assert_eq!(
+            sql(r#"CREATE TABLE "a;""b" (x int);SELECT 2;"#),
+            [r#"CREATE TABLE "a;""b" (x int);"#, "SELECT 2;"]
+        );
+    }
+
+    #[test]
+    fn dollar_quotes_plain_and_tagged_hide_semicolons() {
+        let text = "CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $$ x; $$ $fn$ LANGUAGE sql;\n\
+                    DO $$ BEGIN PERFORM 1; END $$;\nSELECT $a$;$a$;";
+        assert_eq!(
+            sql(text),
+            [
+                "CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $$ x; $$ $fn$ LANGUAGE sql;",
+                "DO $$ BEGIN PERFORM 1; END $$;",
+                "SELECT $a$;$a$;"
+            ]
+        );
+    }
+
+    #[test]
+    fn positional_parameters_are_not_dollar_quotes() {
+        assert_eq!(
+            sql("PREPARE p AS SELECT $1, $2;SELECT 3;"),
+            ["PREPARE p AS SELECT $1, $2;", "SELECT 3;"]
+        );
+    }
+
+    #[test]
+    fn dollar_inside_an_identifier_is_not_a_quote_start() {
+        assert_eq!(
+            sql("SELECT a$b$ FROM t;SELECT x$;"),
+            ["SELECT a$b$ FROM t;", "SELECT x$;"]
+        );
+        // a lone `$` followed by something that is no tag
+        assert_eq!(
+            sql("SELECT $ ; SELECT $a b$;"),
+            ["SELECT $ ;", "SELECT $a b$;"]
+        );
+    }
+
+    #[test]
+    fn line_comments_hide_semicolons() {
+        assert_eq!(
+            sql("SELECT 1 -- not; here\n, 2;"),
+            ["SELECT 1 -- not; here\n, 2;"]
+        );
+    }
+
+    #[test]
+    fn nested_block_comments_hide_semicolons() {
+        assert_eq!(
+            sql("SELECT /* a /* b; */ still; */ 1; SELECT 2;"),
+            ["SELECT /* a /* b; */ still; */ 1;", "SELECT 2;"]
+        );
+    }
+
+    #[test]
+    fn begin_atomic_body_keeps_inner_semicolons() {
+        let f = "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  \
+                 INSERT INTO t VALUES (a);\n  SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END;\nEND;";
+        let p = "create or replace procedure p() begin atomic delete from t; end;";
+        let text = format!("{f}\n{p}\nSELECT 3;");
+        assert_eq!(sql(&text), [f, p, "SELECT 3;"]);
+    }
+
+    #[test]
+    fn begin_atomic_ignores_case_and_end_used_as_names_or_in_parens() {
+        let f = "CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT t.end AS end FROM t; \
+                 SELECT (CASE WHEN true THEN 1 END); SELECT 1 AS \"end\"; END;";
+        let text = format!("{f} SELECT 2;");
+        assert_eq!(sql(&text), [f, "SELECT 2;"]);
+    }
+
+    #[test]
+    fn plain_begin_transaction_still_splits() {
+        assert_eq!(
+            sql("BEGIN;\nCREATE TABLE atomic (begin int);\nCOMMIT;\nBEGIN ATOMIC;"),
+            [
+                "BEGIN;",
+                "CREATE TABLE atomic (begin int);",
+                "COMMIT;",
+                "BEGIN ATOMIC;"
+            ]
+        );
+        // a plpgsql body's BEGIN is inside the dollar quote
+        assert_eq!(
+            sql("CREATE FUNCTION f() RETURNS void AS $$BEGIN END$$ LANGUAGE plpgsql; BEGIN;"),
+            [
+                "CREATE FUNCTION f() RETURNS void AS $$BEGIN END$$ LANGUAGE plpgsql;",
+                "BEGIN;"
+            ]
+        );
+    }
+
+    #[test]
+    fn copy_from_stdin_data_is_one_piece_up_to_backslash_dot() {
+        let text = "COPY t (a, b) FROM stdin;\n1\tx; -- not sql\n2\t'\n\\.\nSELECT 2;\n\
+                    copy u from STDIN with (format csv);\r\na;b\r\n\\.\r\n";
+        assert_eq!(
+            pieces(text),
+            [
+                (PieceKind::Sql, "COPY t (a, b) FROM stdin;", None),
+                (PieceKind::CopyData, "1\tx; -- not sql\n2\t'\n\\.", None),
+                (PieceKind::Sql, "SELECT 2;", None),
+                (PieceKind::Sql, "copy u from STDIN with (format csv);", None),
+                (PieceKind::CopyData, "a;b\r\n\\.", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn copy_without_stdin_has_no_data_and_unterminated_data_runs_to_the_end() {
+        assert_eq!(
+            sql("COPY t TO stdout;\nCOPY t FROM '/tmp/x';\nSELECT 1;"),
+            ["COPY t TO stdout;", "COPY t FROM '/tmp/x';", "SELECT 1;"]
+        );
+        assert_eq!(
+            pieces("COPY t FROM stdin;\n1\n2;\n"),
+            [
+                (PieceKind::Sql, "COPY t FROM stdin;", None),
+                (PieceKind::CopyData, "1\n2;\n", Some("COPY data")),
+            ]
+        );
+        // `\.` must be the whole line
+        assert_eq!(
+            pieces("COPY t FROM stdin;\n a\\.\n\\.x\n\\.")[1],
+            (PieceKind::CopyData, " a\\.\n\\.x\n\\.", None)
+        );
+    }
+
+    #[test]
+    fn meta_command_lines_are_pieces() {
+        assert_eq!(
+            pieces("\\set ON_ERROR_STOP on\n  \\connect db  \nSELECT 1;\n\\i other.sql"),
+            [
+                (PieceKind::MetaCommand, "\\set ON_ERROR_STOP on", None),
+                (PieceKind::MetaCommand, "\\connect db", None),
+                (PieceKind::Sql, "SELECT 1;", None),
+                (PieceKind::MetaCommand, "\\i other.sql", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn meta_command_inside_a_statement_keeps_the_statement_going() {
+        // psql runs `\echo` and keeps its query buffer; pieces stay ordered by start
+        assert_eq!(
+            pieces("SELECT 0;\nSELECT 1,\n\\echo hi\n 2;"),
+            [
+                (PieceKind::Sql, "SELECT 0;", None),
+                (PieceKind::Sql, "SELECT 1,\n\\echo hi\n 2;", None),
+                (PieceKind::MetaCommand, "\\echo hi", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn g_meta_commands_end_the_statement() {
+        assert_eq!(
+            pieces("SELECT 1 AS x \\gset\nSELECT :x;"),
+            [
+                (PieceKind::Sql, "SELECT 1 AS x", None),
+                (PieceKind::MetaCommand, "\\gset", None),
+                (PieceKind::Sql, "SELECT :x;", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn backslash_semicolon_does_not_split() {
+        assert_eq!(sql("SELECT 1 \\; SELECT 2;"), ["SELECT 1 \\; SELECT 2;"]);
+    }
+
+    #[test]
+    fn unterminated_quotes_and_comments_run_from_the_statement_to_the_end() {
+        let cases = [
+            (
+                "SELECT 1;\nSELECT 'abc;\nSELECT 3;\n",
+                "single-quoted string",
+            ),
+            ("SELECT 1;\nSELECT E'ab\\';\n", "single-quoted string"),
+            ("SELECT 1;\nDO $x$ BEGIN; $$;\n", "dollar-quoted string"),
+            ("SELECT 1;\nSELECT \"a;\n", "quoted identifier"),
+            ("SELECT 1;\nSELECT /* /* */ 1;\n", "block comment"),
+        ];
+        for (text, what) in cases {
+            let p = split(text);
+            assert_eq!(p.len(), 2, "{text}");
+            assert_eq!(p[1].start, 10, "{text}");
+            assert_eq!(p[1].end, text.len(), "{text}");
+            assert_eq!(p[1].unterminated, Some(what), "{text}");
+        }
+        // a comment left open between statements is reported where it starts
+        let p = split("SELECT 1;\n/* open\nSELECT 2;");
+        assert_eq!((p[1].start, p[1].unterminated), (10, Some("block comment")));
+    }
+
+    #[test]
+    fn multibyte_text_keeps_char_boundaries() {
+        let text = "SELECT 'ünï;cødé', \"ß\" AS é;ÉTAPE ünïcode;";
+        assert_eq!(
+            sql(text),
+            ["SELECT 'ünï;cødé', \"ß\" AS é;", "ÉTAPE ünïcode;"]
+        );
+    }
+
+    /// A tiny deterministic generator, so the test needs no dependency.
+    fn lcg(seed: &mut u64) -> u64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *seed >> 33
+    }
+
+    fn check_invariants(text: &str) {
+        let mut last_start = 0;
+        for p in split(text) {
+            assert!(p.start <= p.end && p.end <= text.len(), "{p:?} in {text:?}");
+            assert!(p.start >= last_start, "pieces out of order in {text:?}");
+            assert!(
+                text.get(p.start..p.end).is_some(),
+                "not a char boundary: {p:?}"
+            );
+            last_start = p.start;
+        }
+        for (s, e) in line_comments(text) {
+            assert!(text.get(s..e).is_some());
+        }
+        let _ = split_sql(text);
+    }
+
+    #[test]
+    fn never_panics_on_arbitrary_or_truncated_input() {
+        let tricky = "CREATE FUNCTION f() BEGIN ATOMIC SELECT CASE WHEN 1 THEN 'a''b' END; END;\n\
+                      COPY t FROM stdin;\nx\n\\.\n\\set a 1\nSELECT E'\\'', $t$ $ $$ $t$, \"q\"\"\", \
+                      /* /* */ */ $1, a$b; -- é\nDO $$ x $$ \\; ü";
+        // every truncation of a text using every construct
+        for (i, _) in tricky.char_indices() {
+            check_invariants(&tricky[..i]);
+            check_invariants(&tricky[i..]);
+        }
+        // random soup of the special characters
+        let alphabet = b"'\"$;-/*\\\nEeUu&aB(). \x00\t:;ATOMICBEGINCASEENDcopyFROMstdin";
+        let mut seed = 42;
+        for _ in 0..3000 {
+            let len = (lcg(&mut seed) % 80) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[(lcg(&mut seed) as usize) % alphabet.len()])
+                .collect();
+            check_invariants(&String::from_utf8_lossy(&bytes));
+        }
+        // and arbitrary bytes, made into a &str the lossy way
+        for _ in 0..1000 {
+            let bytes: Vec<u8> = (0..64).map(|_| lcg(&mut seed) as u8).collect();
+            check_invariants(&String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    /// A realistic multi-megabyte migration file: `n` blocks of 6 statements, a meta
+    /// command and a COPY data block each.
+    fn big_input(n: usize) -> String {
+        let mut text = String::new();
+        for i in 0..n {
+            text.push_str(&format!(
+                "-- migration {i}\nCREATE TABLE t{i} (id bigint PRIMARY KEY, note text DEFAULT 'a;b''c');\n\
+                 /* index; /* nested */ */\nCREATE INDEX CONCURRENTLY i{i} ON t{i} (note);\n\
+                 DO $do$ BEGIN IF true THEN UPDATE t{i} SET note = E'x\\'y;'; END IF; END $do$;\n\
+                 CREATE FUNCTION f{i}() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END;\n\
+                 \\set v{i} 1\nCOPY t{i} (id, note) FROM stdin;\n1\tone;\n2\ttwo\n\\.\n\
+                 ALTER TABLE \"T;{i}\" ADD COLUMN c int;\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn multi_megabyte_input_is_split_and_counted_right() {
+        let n = 20_000;
+        let text = big_input(n);
+        assert!(text.len() > 5_000_000);
+        let p = split(&text);
+        let count = |k| p.iter().filter(|p| p.kind == k).count();
+        assert_eq!(count(PieceKind::Sql), 6 * n);
+        assert_eq!(count(PieceKind::MetaCommand), n);
+        assert_eq!(count(PieceKind::CopyData), n);
+        assert!(p.iter().all(|p| p.unterminated.is_none()));
+        assert!(p.windows(2).all(|w| w[0].end <= w[1].start));
+    }
+
+    /// Throughput; prints MB/s with `--nocapture` (meaningful in `--release` only).
+    #[test]
+    fn bench_splitter_throughput() {
+        let text = big_input(20_000);
+        let t = std::time::Instant::now();
+        let mut pieces = 0;
+        for _ in 0..3 {
+            pieces += split(&text).len();
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "split: {:.0} MB/s ({pieces} pieces)",
+            3.0 * text.len() as f64 / 1e6 / secs.max(1e-9)
+        );
+    }
 }
