@@ -58,18 +58,8 @@ fn main() {
                     let short: String = reason.chars().take(70).collect();
                     *reasons.entry(short).or_default() += 1;
                     if verbose {
-                        let first: String = s
-                            .text
-                            .lines()
-                            .next()
-                            .unwrap_or("")
-                            .chars()
-                            .take(100)
-                            .collect();
-                        println!(
-                            "UNPARSED {name}/{rel}:{} {first}\n    {reason}",
-                            s.span.start_pos.line
-                        );
+                        let first: String = s.text.lines().next().unwrap_or("").chars().take(100).collect();
+                        println!("UNPARSED {name}/{rel}:{} {first}\n    {reason}", s.span.start_pos.line);
                     }
                 }
             }

@@ -54,11 +54,7 @@ impl LockMode {
                 norm.push(' ');
             }
             prev_lower = ch.is_ascii_lowercase();
-            norm.push(if ch == '_' {
-                ' '
-            } else {
-                ch.to_ascii_uppercase()
-            });
+            norm.push(if ch == '_' { ' ' } else { ch.to_ascii_uppercase() });
         }
         let norm = norm.split_whitespace().collect::<Vec<_>>().join(" ");
         let norm = norm.strip_suffix(" LOCK").unwrap_or(&norm);
@@ -182,18 +178,9 @@ mod tests {
 
     #[test]
     fn parses_every_spelling() {
-        assert_eq!(
-            LockMode::parse("AccessExclusiveLock"),
-            Some(AccessExclusive)
-        );
-        assert_eq!(
-            LockMode::parse("share row exclusive"),
-            Some(ShareRowExclusive)
-        );
-        assert_eq!(
-            LockMode::parse("SHARE_UPDATE_EXCLUSIVE"),
-            Some(ShareUpdateExclusive)
-        );
+        assert_eq!(LockMode::parse("AccessExclusiveLock"), Some(AccessExclusive));
+        assert_eq!(LockMode::parse("share row exclusive"), Some(ShareRowExclusive));
+        assert_eq!(LockMode::parse("SHARE_UPDATE_EXCLUSIVE"), Some(ShareUpdateExclusive));
         assert_eq!(LockMode::parse("SHARE"), Some(Share));
         assert_eq!(LockMode::parse("nonsense"), None);
     }

@@ -4,7 +4,5 @@ use super::Operation;
 
 pub fn lower(stmt: &sqlparser::ast::Statement, _sql: &str) -> Operation {
     let _ = stmt;
-    Operation::Other {
-        kind: "UNKNOWN".into(),
-    }
+    Operation::Other { kind: "UNKNOWN".into() }
 }

@@ -105,9 +105,7 @@ pub enum ConstraintKind {
         using: Option<String>,
     },
     /// PostgreSQL 18 named `NOT NULL` table constraint (`CONSTRAINT n NOT NULL col`).
-    NotNull {
-        column: String,
-    },
+    NotNull { column: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -354,23 +352,15 @@ pub struct Reindex {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum AlterIndexAction {
-    Rename {
-        to: String,
-    },
+    Rename { to: String },
     SetTablespace,
     /// `ALTER INDEX parent_idx ATTACH PARTITION child_idx`
-    AttachPartition {
-        index: ObjectName,
-    },
+    AttachPartition { index: ObjectName },
     SetStorageParams,
     SetStatistics,
-    SetSchema {
-        schema: String,
-    },
+    SetSchema { schema: String },
     DependsOnExtension,
-    Other {
-        description: String,
-    },
+    Other { description: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -396,20 +386,11 @@ pub struct CreateView {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum AlterViewAction {
-    Rename {
-        to: String,
-    },
-    RenameColumn {
-        from: String,
-        to: String,
-    },
-    SetSchema {
-        schema: String,
-    },
+    Rename { to: String },
+    RenameColumn { from: String, to: String },
+    SetSchema { schema: String },
     /// `ALTER VIEW ... AS` is not PostgreSQL, but `ALTER MATERIALIZED VIEW ... SET ...` etc.
-    Other {
-        description: String,
-    },
+    Other { description: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -421,18 +402,11 @@ pub struct AlterView {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum CreateTypeKind {
-    Enum {
-        values: Vec<String>,
-    },
-    Composite {
-        attributes: Vec<(String, TypeName)>,
-    },
+    Enum { values: Vec<String> },
+    Composite { attributes: Vec<(String, TypeName)> },
     Range,
     /// `CREATE DOMAIN name AS base [CHECK ...] [NOT NULL]`
-    Domain {
-        base: TypeName,
-        has_constraints: bool,
-    },
+    Domain { base: TypeName, has_constraints: bool },
     Other,
 }
 
@@ -475,21 +449,12 @@ pub struct AlterType {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum AlterSequenceAction {
     /// `OWNED BY table.column` (or `NONE`)
-    OwnedBy {
-        table: Option<ObjectName>,
-        column: Option<String>,
-    },
-    Rename {
-        to: String,
-    },
-    SetSchema {
-        schema: String,
-    },
+    OwnedBy { table: Option<ObjectName>, column: Option<String> },
+    Rename { to: String },
+    SetSchema { schema: String },
     /// `RESTART`, `INCREMENT`, `AS type`, `CACHE`, ... (storage options)
     Options,
-    SetLogged {
-        logged: bool,
-    },
+    SetLogged { logged: bool },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -115,84 +115,16 @@ pub fn quote_ident(name: &str) -> String {
 /// PostgreSQL's reserved key words (those that cannot be a bare column or table name).
 fn is_reserved(word: &str) -> bool {
     const RESERVED: &[&str] = &[
-        "all",
-        "analyse",
-        "analyze",
-        "and",
-        "any",
-        "array",
-        "as",
-        "asc",
-        "asymmetric",
-        "both",
-        "case",
-        "cast",
-        "check",
-        "collate",
-        "column",
-        "constraint",
-        "create",
-        "current_catalog",
-        "current_date",
-        "current_role",
-        "current_time",
-        "current_timestamp",
-        "current_user",
-        "default",
-        "deferrable",
-        "desc",
-        "distinct",
-        "do",
-        "else",
-        "end",
-        "except",
-        "false",
-        "fetch",
-        "for",
-        "foreign",
-        "from",
-        "grant",
-        "group",
-        "having",
-        "in",
-        "initially",
-        "intersect",
-        "into",
-        "lateral",
-        "leading",
-        "limit",
-        "localtime",
-        "localtimestamp",
-        "not",
-        "null",
-        "offset",
-        "on",
-        "only",
-        "or",
-        "order",
-        "placing",
-        "primary",
-        "references",
-        "returning",
-        "select",
-        "session_user",
-        "some",
-        "symmetric",
-        "system_user",
-        "table",
-        "then",
-        "to",
-        "trailing",
-        "true",
-        "union",
-        "unique",
-        "user",
-        "using",
-        "variadic",
-        "when",
-        "where",
-        "window",
-        "with",
+        "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both",
+        "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog",
+        "current_date", "current_role", "current_time", "current_timestamp", "current_user",
+        "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false",
+        "fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially",
+        "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+        "null", "offset", "on", "only", "or", "order", "placing", "primary", "references",
+        "returning", "select", "session_user", "some", "symmetric", "system_user", "table",
+        "then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "when",
+        "where", "window", "with",
     ];
     RESERVED.binary_search(&word).is_ok()
 }
@@ -203,23 +135,11 @@ mod tests {
 
     #[test]
     fn folds_and_quotes_like_postgres() {
-        assert_eq!(
-            ObjectName::parse("Public.Accounts"),
-            ObjectName::new(Some("public"), "accounts")
-        );
-        assert_eq!(
-            ObjectName::parse("\"MySchema\".\"a.b\""),
-            ObjectName::new(Some("MySchema"), "a.b")
-        );
+        assert_eq!(ObjectName::parse("Public.Accounts"), ObjectName::new(Some("public"), "accounts"));
+        assert_eq!(ObjectName::parse("\"MySchema\".\"a.b\""), ObjectName::new(Some("MySchema"), "a.b"));
         assert_eq!(ObjectName::parse("db.s.t"), ObjectName::new(Some("s"), "t"));
-        assert_eq!(
-            ObjectName::new(Some("MySchema"), "user").to_string(),
-            "\"MySchema\".\"user\""
-        );
-        assert_eq!(
-            ObjectName::unqualified("accounts_2").to_string(),
-            "accounts_2"
-        );
+        assert_eq!(ObjectName::new(Some("MySchema"), "user").to_string(), "\"MySchema\".\"user\"");
+        assert_eq!(ObjectName::unqualified("accounts_2").to_string(), "accounts_2");
         assert_eq!(fold_ident("\"a\"\"b\""), "a\"b");
     }
 

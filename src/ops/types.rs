@@ -88,10 +88,7 @@ impl TypeName {
             n => (Some(parts[n - 2].clone()), parts[n - 1].clone()),
         };
         let quoted = written.trim_start().starts_with('"')
-            || words
-                .split('.')
-                .next_back()
-                .is_some_and(|w| w.trim().starts_with('"'));
+            || words.split('.').next_back().is_some_and(|w| w.trim().starts_with('"'));
         let (name, schema) = if quoted {
             (base, schema)
         } else {
@@ -250,20 +247,11 @@ mod tests {
     #[test]
     fn canonicalises_builtin_spellings() {
         assert_eq!(t("INTEGER"), ("int4".into(), vec![], 0));
-        assert_eq!(
-            t("character varying(255)"),
-            ("varchar".into(), vec![255], 0)
-        );
+        assert_eq!(t("character varying(255)"), ("varchar".into(), vec![255], 0));
         assert_eq!(t("CHARACTER VARYING(20)"), ("varchar".into(), vec![20], 0));
         assert_eq!(t("numeric(10, 2)"), ("numeric".into(), vec![10, 2], 0));
-        assert_eq!(
-            t("TIMESTAMP(3) WITH TIME ZONE"),
-            ("timestamptz".into(), vec![3], 0)
-        );
-        assert_eq!(
-            t("timestamp without time zone"),
-            ("timestamp".into(), vec![], 0)
-        );
+        assert_eq!(t("TIMESTAMP(3) WITH TIME ZONE"), ("timestamptz".into(), vec![3], 0));
+        assert_eq!(t("timestamp without time zone"), ("timestamp".into(), vec![], 0));
         assert_eq!(t("double precision"), ("float8".into(), vec![], 0));
         assert_eq!(t("float(10)"), ("float4".into(), vec![], 0));
         assert_eq!(t("text[]"), ("text".into(), vec![], 1));
