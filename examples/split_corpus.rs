@@ -28,6 +28,7 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let mut texts: Vec<String> = Vec::new();
     let (mut labels_total, mut start_ok, mut both_ok, mut extra) = (0usize, 0usize, 0usize, 0usize);
     for set in manifest["sets"].as_array().into_iter().flatten() {
         let name = set["name"].as_str().unwrap_or_default();
@@ -68,6 +69,7 @@ fn main() {
                 continue;
             };
             let index = LineIndex::new(&text);
+            texts.push(text.clone());
             let ours: Vec<(Position, Position)> = split(&text)
                 .iter()
                 .filter(|p| p.kind == PieceKind::Sql)
@@ -130,4 +132,18 @@ fn main() {
     println!("start agrees:        {start_ok} ({:.2}%)", pct(start_ok));
     println!("start and end agree: {both_ok} ({:.2}%)", pct(both_ok));
     println!("our pieces without a label: {extra}");
+    // throughput over the whole corpus, a few rounds so the timer has something to time
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let rounds = 20;
+    let t = std::time::Instant::now();
+    let pieces: usize = (0..rounds)
+        .map(|_| texts.iter().map(|t| split(t).len()).sum::<usize>())
+        .sum();
+    let secs = t.elapsed().as_secs_f64().max(1e-9);
+    println!(
+        "split throughput: {:.0} MB/s ({} files, {:.1} MB x {rounds}, {pieces} pieces)",
+        (rounds * bytes) as f64 / 1e6 / secs,
+        texts.len(),
+        bytes as f64 / 1e6
+    );
 }

@@ -11,10 +11,11 @@
 //! - A backslash outside quotes and comments starts a psql meta-command that runs to
 //!   the end of its line, as in psql (which also reads `SELECT 1 \gset` that way). It
 //!   becomes a [`PieceKind::MetaCommand`] piece. In the middle of a statement the
-//!   statement keeps going around it (psql keeps its query buffer), except that
-//!   `\g`-family commands (`\g`, `\gx`, `\gset`, `\gexec`, ...) send the buffer, so they
-//!   end the statement. `\;` is psql's literal semicolon and does not split. Not
-//!   modelled: `\r` (reset buffer), `\\` separators, `\if` branches, `\i` inclusion.
+//!   statement keeps going around it (psql keeps its query buffer), except that the
+//!   commands that execute the buffer (`\g`, `\gx`, `\gset`, `\gexec`, `\gdesc`,
+//!   `\crosstabview`, `\watch`) end the statement. `\;` is psql's literal semicolon and
+//!   does not split. `\copy ... from stdin` reads data lines like COPY. Not modelled:
+//!   `\r` (reset the buffer), `\\` separators, `\if` branches, `\i` inclusion.
 //! - `BEGIN ATOMIC ... END` bodies of `CREATE [OR REPLACE] FUNCTION|PROCEDURE` keep their
 //!   inner `;`. Like psql's own heuristic, CASE/END words are counted at parenthesis
 //!   depth 0 only; unlike psql we do not count them after `.` or `AS` (`t.end`,
@@ -434,6 +435,56 @@ fn copy_data_end(text: &str, from: usize) -> Option<usize> {
     None
 }
 
+/// psql meta-commands that execute (and then clear) the query buffer.
+const SENDS_BUFFER: &[&str] = &["g", "gx", "gset", "gexec", "gdesc", "crosstabview", "watch"];
+
+/// The name of a meta-command token: `gset` for `\gset x_`.
+fn meta_name<'a>(text: &'a str, t: &Token) -> &'a str {
+    let line = text.get(t.start + 1..t.end).unwrap_or("");
+    let len = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(line.len());
+    line.get(..len).unwrap_or("")
+}
+
+/// After a COPY FROM STDIN ends at `after`: pushes its data piece (from the next line)
+/// and returns where lexing resumes.
+fn copy_data(text: &str, after: usize, out: &mut Vec<Piece>) -> usize {
+    let Some(data) = text
+        .get(after..)
+        .and_then(|rest| rest.find('\n'))
+        .map(|p| after + p + 1)
+    else {
+        return text.len();
+    };
+    if data >= text.len() {
+        return data;
+    }
+    let (end, unterminated) = match copy_data_end(text, data) {
+        Some(end) => (end, None),
+        None => (text.len(), Some("COPY data")),
+    };
+    out.push(Piece {
+        kind: PieceKind::CopyData,
+        start: data,
+        end,
+        unterminated,
+    });
+    end
+}
+
+/// `\copy ... from stdin`: psql reads its data from the script too (meta-command names
+/// are case-sensitive, SQL words are not; `pstdin` is psql's own stdin, not the script).
+fn is_copy_from_stdin_meta(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    words.next() == Some("\\copy")
+        && words
+            .map(str::to_ascii_lowercase)
+            .collect::<Vec<_>>()
+            .windows(2)
+            .any(|w| w[0] == "from" && w[1] == "stdin")
+}
+
 fn run(text: &str, psql: bool, mut comments: Option<&mut Vec<(usize, usize)>>) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut lexer = Lexer::new(text, psql);
@@ -456,7 +507,7 @@ fn run(text: &str, psql: bool, mut comments: Option<&mut Vec<(usize, usize)>>) -
             }
             Tok::BlockComment => {}
             Tok::Meta => {
-                let sends = text.as_bytes().get(t.start + 1) == Some(&b'g');
+                let sends = SENDS_BUFFER.contains(&meta_name(text, &t));
                 out.push(Piece {
                     kind: PieceKind::MetaCommand,
                     start: t.start,
@@ -466,6 +517,9 @@ fn run(text: &str, psql: bool, mut comments: Option<&mut Vec<(usize, usize)>>) -
                 if sends && let Some(s) = stmt.take() {
                     emit(&mut out, s.slot, sql_piece(s.start, s.last_end, None));
                 }
+                if is_copy_from_stdin_meta(text.get(t.start..t.end).unwrap_or("")) {
+                    lexer.pos = copy_data(text, t.end, &mut out);
+                }
             }
             // inside BEGIN ATOMIC a `;` is part of the statement
             Tok::Semicolon if stmt.as_ref().is_none_or(|s| s.atomic == 0) => match stmt.take() {
@@ -473,25 +527,7 @@ fn run(text: &str, psql: bool, mut comments: Option<&mut Vec<(usize, usize)>>) -
                 Some(s) => {
                     emit(&mut out, s.slot, sql_piece(s.start, t.end, None));
                     if psql && s.copy_stdin {
-                        let line_end = text
-                            .get(t.end..)
-                            .and_then(|rest| rest.find('\n'))
-                            .map(|p| t.end + p + 1);
-                        let Some(data) = line_end else { continue };
-                        if data >= text.len() {
-                            continue;
-                        }
-                        let (end, unterminated) = match copy_data_end(text, data) {
-                            Some(end) => (end, None),
-                            None => (text.len(), Some("COPY data")),
-                        };
-                        out.push(Piece {
-                            kind: PieceKind::CopyData,
-                            start: data,
-                            end,
-                            unterminated,
-                        });
-                        lexer.pos = end;
+                        lexer.pos = copy_data(text, t.end, &mut out);
                     }
                 }
             },
@@ -711,6 +747,23 @@ mod tests {
     }
 
     #[test]
+    fn psql_copy_meta_command_from_stdin_reads_data_too() {
+        assert_eq!(
+            pieces("\\copy t (a) from stdin with csv\n1;x\n\\.\nSELECT 1;\n\\copy t to stdout\n"),
+            [
+                (
+                    PieceKind::MetaCommand,
+                    "\\copy t (a) from stdin with csv",
+                    None
+                ),
+                (PieceKind::CopyData, "1;x\n\\.", None),
+                (PieceKind::Sql, "SELECT 1;", None),
+                (PieceKind::MetaCommand, "\\copy t to stdout", None),
+            ]
+        );
+    }
+
+    #[test]
     fn copy_without_stdin_has_no_data_and_unterminated_data_runs_to_the_end() {
         assert_eq!(
             sql("COPY t TO stdout;\nCOPY t FROM '/tmp/x';\nSELECT 1;"),
@@ -759,11 +812,12 @@ mod tests {
     #[test]
     fn g_meta_commands_end_the_statement() {
         assert_eq!(
-            pieces("SELECT 1 AS x \\gset\nSELECT :x;"),
+            pieces("SELECT 1 AS x \\gset\nSELECT :x\n\\getenv h HOME\n;"),
             [
                 (PieceKind::Sql, "SELECT 1 AS x", None),
                 (PieceKind::MetaCommand, "\\gset", None),
-                (PieceKind::Sql, "SELECT :x;", None),
+                (PieceKind::Sql, "SELECT :x\n\\getenv h HOME\n;", None),
+                (PieceKind::MetaCommand, "\\getenv h HOME", None),
             ]
         );
     }
