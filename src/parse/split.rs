@@ -19,8 +19,9 @@
 //! - `BEGIN ATOMIC ... END` bodies of `CREATE [OR REPLACE] FUNCTION|PROCEDURE` keep their
 //!   inner `;`. Like psql's own heuristic, CASE/END words are counted at parenthesis
 //!   depth 0 only; unlike psql we do not count them after `.` or `AS` (`t.end`,
-//!   `AS end`), where they are names. Still miscounted: a reserved word used as a bare
-//!   column label (`SELECT 1 end`), which PostgreSQL rejects anyway.
+//!   `AS end`), where they are names. Still miscounted, as by psql: CASE or END as a
+//!   bare column label without AS (`SELECT 1 end`), and CASE ... END inside
+//!   parentheses when the parentheses are unbalanced.
 //! - `COPY ... FROM STDIN`: the data starts on the line after the statement's `;` and
 //!   runs up to and including a line that is exactly `\.`. Text after the `;` on the
 //!   COPY line itself is skipped (psql would run it after the data).
