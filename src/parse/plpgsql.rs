@@ -1,6 +1,512 @@
-//! Finding the SQL statements embedded in a PL/pgSQL `DO` body. (placeholder)
+//! Finding the SQL statements embedded in a PL/pgSQL `DO` body.
+//!
+//! No PL/pgSQL parser: the body is split at `;` by the statement splitter (so strings,
+//! dollar quotes and comments are respected), and each piece has its leading PL/pgSQL
+//! structure stripped: `<<label>>`, `DECLARE` sections, `BEGIN`, `IF|ELSIF ... THEN`,
+//! `ELSE`, `CASE ...`, `WHEN ... THEN` (CASE and EXCEPTION arms), `EXCEPTION`, `LOOP`,
+//! `FOR|FOREACH|WHILE ... LOOP`. What remains is a statement if it starts with one of
+//! [`SQL_STARTS`] (and is not an assignment to a variable of that name); `PERFORM x` is
+//! returned as `SELECT x`, and `EXECUTE` of literal-only text as that text. Everything
+//! else (`END ...`, `RAISE`, `RETURN`, `NULL`, assignments, `EXECUTE` of computed text,
+//! cursor commands, ...) is PL/pgSQL and not returned. Conditions and `FOR ... IN query`
+//! queries are expressions, not statements, and are not returned either.
+
+use super::split::{self, Lexer, Tok, Token};
+
+/// First words of the SQL statements we return.
+const SQL_STARTS: &[&str] = &[
+    "alter", "create", "drop", "update", "insert", "delete", "truncate", "comment", "grant",
+    "revoke", "lock", "reindex", "vacuum", "analyze", "cluster", "refresh", "select", "with",
+    "merge",
+];
 
 /// `(byte offset in body, statement text)` for each embedded SQL statement.
-pub fn embedded_statements(_body: &str) -> Vec<(usize, String)> {
-    Vec::new()
+pub fn embedded_statements(body: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut in_declare = false;
+    for piece in split::split_sql(body) {
+        if piece.unterminated.is_some() {
+            continue;
+        }
+        let Some(text) = body.get(piece.start..piece.end) else {
+            continue;
+        };
+        // Tokens with offsets in `body`; comments are not structure.
+        let toks: Vec<Token> = Lexer::new(text, false)
+            .filter(|t| !matches!(t.kind, Tok::LineComment | Tok::BlockComment))
+            .map(|t| Token {
+                start: t.start + piece.start,
+                end: t.end + piece.start,
+                ..t
+            })
+            .collect();
+        let Some(i) = skip_structure(body, &toks, &mut in_declare) else {
+            continue;
+        };
+        let Some(first) = toks.get(i) else { continue };
+        let rest = body.get(first.start..piece.end).unwrap_or("");
+        if is_kw(body, first, "perform") {
+            // PERFORM x runs SELECT x; same length, so positions stay exact
+            out.push((
+                first.start,
+                format!("SELECT {}", rest.get(7..).unwrap_or("")),
+            ));
+        } else if is_kw(body, first, "execute") {
+            out.extend(execute_literal(body, toks.get(i + 1..).unwrap_or(&[])));
+        } else if SQL_STARTS.iter().any(|k| is_kw(body, first, k))
+            && !is_assignment(body, toks.get(i + 1..).unwrap_or(&[]))
+        {
+            out.push((first.start, rest.to_string()));
+        }
+    }
+    out
+}
+
+fn is_kw(body: &str, t: &Token, kw: &str) -> bool {
+    t.kind == Tok::Word
+        && body
+            .get(t.start..t.end)
+            .is_some_and(|w| w.eq_ignore_ascii_case(kw))
+}
+
+fn is_punct(body: &str, t: Option<&Token>, c: u8) -> bool {
+    t.is_some_and(|t| t.kind == Tok::Punct && body.as_bytes().get(t.start) == Some(&c))
+}
+
+/// `name :=`, `name =`, `name[...] :=`, `name.field :=`: what follows a word that
+/// makes it a PL/pgSQL assignment target rather than a statement keyword.
+fn is_assignment(body: &str, after: &[Token]) -> bool {
+    let next = after.first();
+    [b':', b'=', b'[', b'.']
+        .iter()
+        .any(|&c| is_punct(body, next, c))
+}
+
+/// Skips the PL/pgSQL structure at the start of a piece; the index of the first token of
+/// what follows, or `None` when the piece holds no statement.
+fn skip_structure(body: &str, toks: &[Token], in_declare: &mut bool) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        let t = toks.get(i)?;
+        let kw = |k: &str| is_kw(body, t, k);
+        if *in_declare {
+            // declarations run up to the block's BEGIN
+            if !kw("begin") {
+                return None;
+            }
+            *in_declare = false;
+            i += 1;
+        } else if is_punct(body, Some(t), b'<') && is_punct(body, toks.get(i + 1), b'<') {
+            // <<label>>
+            i = (i + 2..toks.len()).find(|&j| {
+                is_punct(body, toks.get(j), b'>') && is_punct(body, toks.get(j + 1), b'>')
+            })? + 2;
+        } else if kw("declare") {
+            *in_declare = true;
+            i += 1;
+        } else if kw("begin") || kw("else") || kw("loop") || kw("exception") {
+            i += 1;
+        } else if kw("if") || kw("elsif") || kw("elseif") || kw("when") {
+            i = past(body, toks, i + 1, "then")?;
+        } else if kw("for") || kw("foreach") || kw("while") {
+            i = past(body, toks, i + 1, "loop")?;
+        } else if kw("case") {
+            // CASE [expr] WHEN ...: move to the first WHEN
+            i = past(body, toks, i + 1, "when")? - 1;
+        } else if kw("end") {
+            return None; // END [IF | LOOP | CASE] [label]
+        } else {
+            return Some(i);
+        }
+    }
+}
+
+/// The index after the first `kw` at parenthesis depth 0 outside CASE expressions.
+fn past(body: &str, toks: &[Token], from: usize, kw: &str) -> Option<usize> {
+    let (mut paren, mut case) = (0i64, 0i64);
+    for (j, t) in toks.iter().enumerate().skip(from) {
+        if is_punct(body, Some(t), b'(') || is_punct(body, Some(t), b'[') {
+            paren += 1;
+        } else if is_punct(body, Some(t), b')') || is_punct(body, Some(t), b']') {
+            paren -= 1;
+        } else if paren == 0 && case == 0 && is_kw(body, t, kw) {
+            return Some(j + 1);
+        } else if paren == 0 && is_kw(body, t, "case") {
+            case += 1;
+        } else if paren == 0 && is_kw(body, t, "end") {
+            case -= 1;
+        }
+    }
+    None
+}
+
+/// The statements of `EXECUTE <literal> [|| <literal> ...] [INTO ... | USING ...]`, where
+/// each literal is a string, an `E''` string, a dollar-quoted string or `format()` of one
+/// with no arguments. Anything computed gives nothing. Offsets map back into the body.
+fn execute_literal(body: &str, toks: &[Token]) -> Vec<(usize, String)> {
+    let mut sql = String::new();
+    // body offset of each byte of `sql`
+    let mut map: Vec<usize> = Vec::new();
+    let mut i = 0;
+    loop {
+        let Some(t) = toks.get(i) else {
+            return Vec::new();
+        };
+        let ok = if is_kw(body, t, "format")
+            && is_punct(body, toks.get(i + 1), b'(')
+            && is_punct(body, toks.get(i + 3), b')')
+        {
+            i += 4;
+            toks.get(i - 2)
+                .is_some_and(|lit| format_literal(body, lit, &mut sql, &mut map))
+        } else {
+            i += 1;
+            literal(body, t, &mut sql, &mut map)
+        };
+        if !ok {
+            return Vec::new();
+        }
+        if is_punct(body, toks.get(i), b'|') && is_punct(body, toks.get(i + 1), b'|') {
+            i += 2;
+            continue;
+        }
+        match toks.get(i) {
+            None => break,
+            Some(t)
+                if t.kind == Tok::Semicolon
+                    || is_kw(body, t, "into")
+                    || is_kw(body, t, "using") =>
+            {
+                break;
+            }
+            Some(_) => return Vec::new(),
+        }
+    }
+    split::split_sql(&sql)
+        .into_iter()
+        .filter(|p| p.unterminated.is_none())
+        .filter_map(|p| Some((*map.get(p.start)?, sql.get(p.start..p.end)?.to_string())))
+        .collect()
+}
+
+/// Appends the value of a string-literal token, recording each byte's body offset.
+fn literal(body: &str, t: &Token, sql: &mut String, map: &mut Vec<usize>) -> bool {
+    let Some(raw) = body.get(t.start..t.end) else {
+        return false;
+    };
+    let mut push = |c: char, at: usize| {
+        sql.push(c);
+        map.extend(std::iter::repeat_n(at, c.len_utf8()));
+    };
+    match t.kind {
+        Tok::DollarStr => {
+            let tag_len = raw.get(1..).and_then(|r| r.find('$')).map_or(0, |p| p + 2);
+            let Some(inner) = raw.get(tag_len..raw.len().saturating_sub(tag_len)) else {
+                return false;
+            };
+            for (k, c) in inner.char_indices() {
+                push(c, t.start + tag_len + k);
+            }
+            true
+        }
+        Tok::Str if raw.starts_with('\'') => {
+            let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+            let mut chars = inner.char_indices().peekable();
+            while let Some((k, c)) = chars.next() {
+                if c == '\'' {
+                    chars.next(); // the second quote of ''
+                }
+                push(c, t.start + 1 + k);
+            }
+            true
+        }
+        Tok::Str => unescape(
+            raw.get(2..raw.len().saturating_sub(1)).unwrap_or(""),
+            t.start + 2,
+            &mut push,
+        ),
+        _ => false,
+    }
+}
+
+/// The content of an `E'...'` string (PostgreSQL's escapes); false for escapes that
+/// give bytes rather than characters.
+fn unescape(inner: &str, base: usize, push: &mut impl FnMut(char, usize)) -> bool {
+    let mut chars = inner.char_indices().peekable();
+    while let Some((k, c)) = chars.next() {
+        let at = base + k;
+        match c {
+            '\'' => {
+                chars.next();
+                push('\'', at);
+            }
+            '\\' => {
+                let Some((_, e)) = chars.next() else {
+                    return false;
+                };
+                let mut digits = |radix: u32, max: usize, first: Option<char>| {
+                    let mut v: u32 = first.and_then(|d| d.to_digit(radix)).unwrap_or(0);
+                    let mut n = usize::from(first.is_some());
+                    while n < max {
+                        match chars.peek().and_then(|(_, d)| d.to_digit(radix)) {
+                            Some(d) => {
+                                v = v.saturating_mul(radix).saturating_add(d);
+                                chars.next();
+                                n += 1;
+                            }
+                            None => break,
+                        }
+                    }
+                    (v, n)
+                };
+                let v = match e {
+                    'b' => 8,
+                    'f' => 12,
+                    'n' => 10,
+                    'r' => 13,
+                    't' => 9,
+                    '0'..='7' => digits(8, 3, Some(e)).0,
+                    'x' => match digits(16, 2, None) {
+                        (_, 0) => u32::from('x'),
+                        (v, _) => v,
+                    },
+                    'u' | 'U' => match digits(16, if e == 'u' { 4 } else { 8 }, None) {
+                        (v, n) if n == if e == 'u' { 4 } else { 8 } => v,
+                        _ => return false,
+                    },
+                    other => u32::from(other),
+                };
+                // octal and hex escapes give bytes; above ASCII they need not be a char
+                if v >= 0x80 && matches!(e, '0'..='7' | 'x') {
+                    return false;
+                }
+                let Some(ch) = char::from_u32(v) else {
+                    return false;
+                };
+                push(ch, at);
+            }
+            c => push(c, at),
+        }
+    }
+    true
+}
+
+/// `format('...')` with no arguments: the literal with `%%` as `%`; any other `%`
+/// needs an argument, so the text is not literal-only.
+fn format_literal(body: &str, t: &Token, sql: &mut String, map: &mut Vec<usize>) -> bool {
+    let (mut s, mut m) = (String::new(), Vec::new());
+    if !literal(body, t, &mut s, &mut m) {
+        return false;
+    }
+    let mut k = 0;
+    let bytes = s.as_bytes();
+    while let Some(&b) = bytes.get(k) {
+        if b == b'%' {
+            if bytes.get(k + 1) != Some(&b'%') {
+                return false;
+            }
+            k += 1;
+        }
+        let len = s
+            .get(k..)
+            .and_then(|r| r.chars().next())
+            .map_or(1, char::len_utf8);
+        sql.push_str(s.get(k..k + len).unwrap_or(""));
+        map.extend(m.get(k..k + len).unwrap_or(&[]));
+        k += len;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The body of the first `DO $$...$$` / `DO $tag$...$tag$` in `sql`, as the parse glue
+    /// passes it.
+    fn body(sql: &str) -> &str {
+        let open = sql.find('$').unwrap();
+        let tag_end = open + 1 + sql[open + 1..].find('$').unwrap();
+        let tag = &sql[open..=tag_end];
+        let close = tag_end + 1 + sql[tag_end + 1..].find(tag).unwrap();
+        &sql[tag_end + 1..close]
+    }
+
+    /// Statements with offsets checked against the body text (for verbatim ones).
+    fn stmts(b: &str) -> Vec<String> {
+        embedded_statements(b)
+            .into_iter()
+            .map(|(off, s)| {
+                assert!(off < b.len(), "offset {off} out of the body");
+                s
+            })
+            .collect()
+    }
+
+    #[test]
+    fn brief_example_if_execute_and_exception() {
+        let sql = "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk_x') THEN\n    \
+                   ALTER TABLE accounts ADD CONSTRAINT fk_x FOREIGN KEY (org_id) REFERENCES orgs(id);\n  END IF;\n  \
+                   EXECUTE 'CREATE INDEX idx_a ON accounts (a)';\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $$;";
+        let b = body(sql);
+        let got = embedded_statements(b);
+        assert_eq!(got.len(), 2);
+        let alter =
+            "ALTER TABLE accounts ADD CONSTRAINT fk_x FOREIGN KEY (org_id) REFERENCES orgs(id);";
+        assert_eq!(got[0], (b.find("ALTER").unwrap(), alter.to_string()));
+        assert_eq!(
+            got[1],
+            (
+                b.find("CREATE INDEX").unwrap(),
+                "CREATE INDEX idx_a ON accounts (a)".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn declare_section_and_for_loops_are_stripped() {
+        let b = "\nDECLARE\n    xid integer;\n    n int := (SELECT count(*) FROM t);\nBEGIN\n    FOR xid IN\n    SELECT id FROM local_user LOOP\n            \
+                 INSERT INTO local_user_language (local_user_id, language_id) SELECT xid, 1;\n        END LOOP;\n    \
+                 WHILE EXISTS (SELECT 1 FROM q) LOOP\n DELETE FROM q WHERE id = 1;\n END LOOP;\nEND;\n";
+        assert_eq!(
+            stmts(b),
+            [
+                "INSERT INTO local_user_language (local_user_id, language_id) SELECT xid, 1;",
+                "DELETE FROM q WHERE id = 1;"
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_if_elsif_else_bodies_on_same_or_following_lines() {
+        let b = " BEGIN IF a THEN UPDATE t SET x = 1; ELSIF b THEN\n UPDATE t SET x = 2;\n ELSE\n \
+                 IF c THEN DELETE FROM t; END IF; END IF; END ";
+        assert_eq!(
+            stmts(b),
+            [
+                "UPDATE t SET x = 1;",
+                "UPDATE t SET x = 2;",
+                "DELETE FROM t;"
+            ]
+        );
+    }
+
+    #[test]
+    fn conditions_with_case_and_subqueries_are_skipped_to_their_then() {
+        let b = "BEGIN\n IF (SELECT CASE WHEN x THEN 1 ELSE 0 END FROM t) = 1\n    THEN\n ALTER TABLE t ADD COLUMN c int;\n END IF;\nEND";
+        assert_eq!(stmts(b), ["ALTER TABLE t ADD COLUMN c int;"]);
+    }
+
+    #[test]
+    fn case_statement_arms_and_labels() {
+        let b = "<<outer>> BEGIN CASE kind WHEN 'a', 'b' THEN DROP TABLE a; WHEN 'c' THEN NULL; ELSE DROP TABLE c; END CASE;\n\
+                 <<l>> LOOP TRUNCATE t; EXIT l; END LOOP l; END";
+        assert_eq!(stmts(b), ["DROP TABLE a;", "DROP TABLE c;", "TRUNCATE t;"]);
+    }
+
+    #[test]
+    fn plpgsql_statements_and_assignments_are_not_returned() {
+        let b = "DECLARE comment text; BEGIN comment := 'x'; lock = 1; status_code = 0; \
+                 RAISE NOTICE 'CREATE TABLE x;'; RETURN; GET DIAGNOSTICS n = ROW_COUNT; \
+                 EXECUTE format('ALTER TABLE %I ADD c int', tbl); EXECUTE 'DROP TABLE ' || tbl; \
+                 COMMENT ON TABLE t IS 'c'; END";
+        assert_eq!(stmts(b), ["COMMENT ON TABLE t IS 'c';"]);
+    }
+
+    #[test]
+    fn perform_is_returned_as_select_with_the_same_length() {
+        let b = "BEGIN PERFORM pg_sleep(1); END";
+        let got = embedded_statements(b);
+        assert_eq!(got, [(6, "SELECT  pg_sleep(1);".to_string())]);
+        assert_eq!(got[0].1.len(), "PERFORM pg_sleep(1);".len());
+    }
+
+    #[test]
+    fn execute_literal_forms_are_unescaped_with_offsets() {
+        let b = "BEGIN EXECUTE 'ALTER TABLE t ADD c text DEFAULT ''x'''; \
+                 EXECUTE E'CREATE INDEX i ON t (\\'a\\')' ; \
+                 EXECUTE $q$DROP INDEX i$q$ || ' CASCADE'; \
+                 EXECUTE format('UPDATE t SET p = 100%%') INTO n; \
+                 EXECUTE 'VACUUM t; ANALYZE t'; END";
+        let got = embedded_statements(b);
+        let texts: Vec<&str> = got.iter().map(|g| g.1.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "ALTER TABLE t ADD c text DEFAULT 'x'",
+                "CREATE INDEX i ON t ('a')",
+                "DROP INDEX i CASCADE",
+                "UPDATE t SET p = 100%",
+                "VACUUM t;",
+                "ANALYZE t"
+            ]
+        );
+        assert_eq!(got[0].0, b.find("ALTER").unwrap());
+        assert_eq!(got[1].0, b.find("CREATE").unwrap());
+        assert_eq!(got[2].0, b.find("DROP").unwrap());
+        assert_eq!(got[4].0, b.find("VACUUM").unwrap());
+        assert_eq!(got[5].0, b.find("ANALYZE").unwrap());
+    }
+
+    #[test]
+    fn select_into_and_returning_into_are_returned_as_is() {
+        let b = "DECLARE art RECORD; BEGIN\n  SELECT * INTO art FROM artifact WHERE id = 1;\n  \
+                 INSERT INTO e (a) VALUES (1) RETURNING id INTO exec_id;\nEND";
+        assert_eq!(
+            stmts(b),
+            [
+                "SELECT * INTO art FROM artifact WHERE id = 1;",
+                "INSERT INTO e (a) VALUES (1) RETURNING id INTO exec_id;"
+            ]
+        );
+    }
+
+    #[test]
+    fn comments_inside_the_body_are_not_structure() {
+        let b = "BEGIN\n  /* iterate */\n  IF x THEN -- yes\n    /* c */ UPDATE t SET a = 1; -- done\n  END IF;\nEND";
+        assert_eq!(stmts(b), ["UPDATE t SET a = 1;"]);
+    }
+
+    #[test]
+    fn nested_blocks_with_declare_and_exception_handlers() {
+        let b = "BEGIN\n  BEGIN\n    CREATE TYPE mood AS ENUM ('a');\n  EXCEPTION\n    WHEN duplicate_object THEN\n      \
+                 ALTER TYPE mood ADD VALUE 'b';\n  END;\n  DECLARE n int; BEGIN SELECT 1; END;\nEND";
+        assert_eq!(
+            stmts(b),
+            [
+                "CREATE TYPE mood AS ENUM ('a');",
+                "ALTER TYPE mood ADD VALUE 'b';",
+                "SELECT 1;"
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_never_panic() {
+        for b in [
+            "",
+            "BEGIN",
+            "IF",
+            "IF x",
+            "FOR x IN",
+            "<<",
+            "<<a",
+            "EXECUTE",
+            "EXECUTE '",
+            "EXECUTE E'\\",
+            "EXECUTE E'\\u12'",
+            "EXECUTE E'\\xff'",
+            "EXECUTE format(",
+            "EXECUTE format('%s')",
+            "EXECUTE $a$x",
+            "EXECUTE 'a' ||",
+            "DECLARE",
+            "PERFORM",
+            "CASE",
+            "END IF",
+            "é ü; ALTER é",
+        ] {
+            let _ = embedded_statements(b);
+        }
+    }
 }
