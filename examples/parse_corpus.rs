@@ -81,7 +81,7 @@ fn main() {
     }
     println!("unparsed reasons:");
     let mut rs: Vec<_> = reasons.into_iter().collect();
-    rs.sort_by(|a, b| b.1.cmp(&a.1));
+    rs.sort_by_key(|r| std::cmp::Reverse(r.1));
     for (r, n) in rs.iter().take(40) {
         println!("  {n:5} {r}");
     }

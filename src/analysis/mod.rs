@@ -466,7 +466,7 @@ impl Driver<'_> {
         }
         match &stmt.op {
             // SET LOCAL outside a transaction block only draws a warning: no effect
-            Operation::Set(set) if !(set.local && !tx.active) => {
+            Operation::Set(set) if !set.local || tx.active => {
                 let value = set.value.clone().filter(|v| !is_zero_timeout(v));
                 match (set.name.as_str(), set.local) {
                     ("lock_timeout", false) => tx.lock_timeout = value,

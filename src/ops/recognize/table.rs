@@ -780,8 +780,14 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         true
     };
     if let Some(inner) = c.parens() {
-        for el in split_commas(inner) {
+        let elements = split_commas(inner);
+        let several = elements.len() > 1;
+        for el in elements {
             if el.is_empty() {
+                // `CREATE TABLE t ()` is valid; an empty element between commas is not
+                if several {
+                    return None;
+                }
                 continue;
             }
             let mut e = c.over(el);

@@ -1506,3 +1506,15 @@ fn deep_nesting_and_long_inputs_stay_fast() {
     };
     assert_eq!(con.columns().len(), 50_000);
 }
+
+#[test]
+fn create_table_with_an_empty_element_is_not_recognised() {
+    assert_eq!(
+        recognize("CREATE TABLE broken (id bigint PRIMARY KEY,, );"),
+        None
+    );
+    assert!(matches!(
+        crate::parse::parse_statement("CREATE TABLE empty ()"),
+        Operation::CreateTable(_)
+    ));
+}
