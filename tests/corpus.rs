@@ -4,6 +4,7 @@
 //!   and every DROP INDEX, REINDEX, ALTER TABLE, CREATE INDEX and DO lowered;
 //! - plan agreement: the strongest predicted lock per pre-existing table, and the
 //!   rewrite set, against the observed labels (target 95%).
+//!
 //! Skips with a message where `../shared` is absent.
 
 mod common;
