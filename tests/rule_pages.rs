@@ -175,3 +175,32 @@ fn rule_page_examples_behave_as_documented() {
     println!("{count} rule page examples checked");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn rules_index_matches_the_registry() {
+    let index = std::fs::read_to_string(page_dir().join("README.md")).expect("rules/README.md");
+    let rows: Vec<Vec<String>> = index
+        .lines()
+        .filter(|l| l.starts_with("| ["))
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect();
+    let expected: Vec<Vec<String>> = rules::all()
+        .iter()
+        .map(|r| {
+            vec![
+                format!("[{id}]({id}.md)", id = r.id()),
+                r.default_severity().as_str().to_string(),
+                r.summary().to_string(),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        rows, expected,
+        "rules/README.md must list every rule, in registry order, with its severity and summary"
+    );
+}

@@ -301,10 +301,9 @@ impl Catalog {
         }
     }
 
-    /// Resolves a name against `map` the way PostgreSQL does for relations: qualified
-    /// names exactly; unqualified ones through the search path, then (lenient, for
-    /// histories that set the search path in ways we do not follow) any schema holding
-    /// exactly one object of that name.
+    /// Resolves a name against `map` the way PostgreSQL does: qualified names exactly;
+    /// unqualified ones through the search path (tracked from `SET search_path`), then
+    /// `pg_catalog`. An object in a schema off the path is not found, as in PostgreSQL.
     fn resolve_in<'a, T>(
         &self,
         map: &'a BTreeMap<ObjectName, T>,
@@ -313,21 +312,11 @@ impl Catalog {
         if name.schema.is_some() {
             return map.get_key_value(name);
         }
-        for schema in self
-            .search_path
+        self.search_path
             .iter()
             .map(String::as_str)
             .chain(["pg_catalog"])
-        {
-            if let Some(kv) = map.get_key_value(&ObjectName::new(Some(schema), &name.name)) {
-                return Some(kv);
-            }
-        }
-        let mut hits = map.iter().filter(|(k, _)| k.name == name.name);
-        match (hits.next(), hits.next()) {
-            (Some(kv), None) => Some(kv),
-            _ => None,
-        }
+            .find_map(|schema| map.get_key_value(&ObjectName::new(Some(schema), &name.name)))
     }
 
     pub fn table(&self, name: &ObjectName) -> Option<&Table> {

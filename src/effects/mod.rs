@@ -241,6 +241,19 @@ impl Builder<'_> {
         self.e.notes.push(note.into());
     }
 
+    /// `DROP/ALTER ... IF EXISTS` of an object the replayed history never created: most
+    /// likely absent, so the statement is a no-op that takes no lock. (With a partial
+    /// history it may exist; the note says so.)
+    fn absent_if_exists(&mut self, name: &ObjectName, if_exists: bool, known: bool) -> bool {
+        if if_exists && !known {
+            self.note(format!(
+                "{name} is not created by the migrations schemaguard read: with IF EXISTS this is a no-op (if it exists anyway, the statement takes the locks it names)"
+            ));
+            return true;
+        }
+        false
+    }
+
     fn is_partitioned(&self, name: &ObjectName) -> bool {
         self.cat
             .table(name)
@@ -300,7 +313,9 @@ impl Builder<'_> {
             Operation::AlterTable(at) => self.alter_table(at),
             Operation::DropTable(d) => {
                 for n in &d.names {
-                    self.drop_table(n, d.cascade);
+                    if !self.absent_if_exists(n, d.if_exists, self.cat.table(n).is_some()) {
+                        self.drop_table(n, d.cascade);
+                    }
                 }
             }
             Operation::Truncate { tables, cascade } => {
@@ -354,6 +369,9 @@ impl Builder<'_> {
                     }
                 }
                 for n in &di.names {
+                    if self.absent_if_exists(n, di.if_exists, self.cat.index(n).is_some()) {
+                        continue;
+                    }
                     self.lock(n, mode);
                     if let Some(idx) = self.cat.index(n) {
                         let table = idx.table.clone();
@@ -362,6 +380,10 @@ impl Builder<'_> {
                 }
             }
             Operation::AlterIndex(ai) => {
+                let known = self.cat.index(&ai.name).is_some();
+                if self.absent_if_exists(&ai.name, ai.if_exists, known) {
+                    return;
+                }
                 let table = self.cat.index(&ai.name).map(|i| i.table.clone());
                 match &ai.action {
                     AlterIndexAction::Rename { .. } => {
@@ -405,6 +427,9 @@ impl Builder<'_> {
             Operation::AlterView(av) => self.lock(&av.name, AccessExclusive),
             Operation::DropView { drop, .. } => {
                 for n in &drop.names {
+                    if self.absent_if_exists(n, drop.if_exists, self.cat.view(n).is_some()) {
+                        continue;
+                    }
                     self.lock(n, AccessExclusive);
                     if drop.cascade {
                         let rel = self.cat.resolve_relation(n);
@@ -466,6 +491,9 @@ impl Builder<'_> {
             }
             Operation::DropSequence(d) => {
                 for n in &d.names {
+                    if self.absent_if_exists(n, d.if_exists, self.cat.sequence(n).is_some()) {
+                        continue;
+                    }
                     self.lock(n, AccessExclusive);
                 }
             }
@@ -498,7 +526,21 @@ impl Builder<'_> {
                 }
             }
             Operation::AlterTrigger { table, .. } => self.lock(table, AccessExclusive),
-            Operation::DropTrigger { table, .. } => self.lock(table, AccessExclusive),
+            Operation::DropTrigger {
+                table,
+                name,
+                if_exists,
+                ..
+            } => {
+                let known = self
+                    .cat
+                    .table(table)
+                    .is_some_and(|t| t.triggers.contains_key(name));
+                let label = ObjectName::new(None, &format!("{name} ON {table}"));
+                if !self.absent_if_exists(&label, *if_exists, known) {
+                    self.lock(table, AccessExclusive);
+                }
+            }
             Operation::Policy { table } | Operation::RewriteRule { table } => {
                 self.lock(table, AccessExclusive)
             }
@@ -532,7 +574,9 @@ impl Builder<'_> {
                 for r in &d.reads {
                     self.lock(r, AccessShare);
                 }
-                if !d.filtered {
+                if !d.filtered || d.null_test_filter {
+                    // no WHERE, or only `IS NULL` tests (a backfill): most rows are read
+                    // and written
                     self.scan(&d.table, ScanReason::AllRows);
                 }
             }
@@ -689,6 +733,10 @@ impl Builder<'_> {
 
     fn alter_table(&mut self, at: &crate::ops::AlterTable) {
         use LockMode::*;
+        let known = self.cat.relation_kind(&at.name).is_some();
+        if self.absent_if_exists(&at.name, at.if_exists, known) {
+            return;
+        }
         let table = self.cat.resolve_relation(&at.name);
         // ALTER TABLE on a view or materialized view (renames, mostly)
         if matches!(

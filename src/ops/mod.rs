@@ -562,6 +562,9 @@ pub struct Dml {
     pub reads: Vec<ObjectName>,
     /// UPDATE/DELETE: has a `WHERE` clause (or a join condition through `FROM`/`USING`).
     pub filtered: bool,
+    /// The `WHERE` clause is made only of `IS [NOT] NULL` tests (joined by AND/OR), the
+    /// shape of a backfill (`WHERE new_col IS NULL`), which touches most rows.
+    pub null_test_filter: bool,
     /// UPDATE: the columns assigned.
     pub set_columns: Vec<String>,
 }

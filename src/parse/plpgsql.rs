@@ -56,10 +56,75 @@ pub fn embedded_statements(body: &str) -> Vec<(usize, String)> {
         } else if SQL_STARTS.iter().any(|k| is_kw(body, first, k))
             && !is_assignment(body, toks.get(i + 1..).unwrap_or(&[]))
         {
-            out.push((first.start, rest.to_string()));
+            out.push((first.start, blank_plpgsql_into(rest)));
         }
     }
     out
+}
+
+/// PL/pgSQL's `SELECT ... INTO [STRICT] var`, `SELECT INTO var ...` and
+/// `... RETURNING ... INTO var` store into variables: not SQL. The `INTO` clause is
+/// blanked out (replaced by spaces, so positions stay exact) so the SQL parser sees the
+/// plain statement. `INSERT INTO`/`MERGE INTO` table targets are left alone.
+fn blank_plpgsql_into(stmt: &str) -> String {
+    let toks: Vec<Token> = Lexer::new(stmt, false)
+        .filter(|t| !matches!(t.kind, Tok::LineComment | Tok::BlockComment))
+        .collect();
+    let Some(first) = toks.first() else {
+        return stmt.to_string();
+    };
+    let query = is_kw(stmt, first, "select") || is_kw(stmt, first, "with");
+    let mut depth = 0i32;
+    let mut returning = false;
+    for (i, t) in toks.iter().enumerate() {
+        if is_punct(stmt, Some(t), b'(') {
+            depth += 1;
+        } else if is_punct(stmt, Some(t), b')') {
+            depth -= 1;
+        }
+        if depth != 0 {
+            continue;
+        }
+        if is_kw(stmt, t, "returning") {
+            returning = true;
+        }
+        if !is_kw(stmt, t, "into") || !(query || returning) {
+            continue;
+        }
+        // INTO [STRICT] target[, target]...   (targets: names, maybe dotted)
+        let mut j = i + 1;
+        if toks.get(j).is_some_and(|t| is_kw(stmt, t, "strict")) {
+            j += 1;
+        }
+        let mut end = t.end;
+        while let Some(name) = toks.get(j) {
+            if !matches!(name.kind, Tok::Word | Tok::QuotedIdent) {
+                break;
+            }
+            end = name.end;
+            j += 1;
+            while is_punct(stmt, toks.get(j), b'.')
+                && toks
+                    .get(j + 1)
+                    .is_some_and(|n| matches!(n.kind, Tok::Word | Tok::QuotedIdent))
+            {
+                end = toks.get(j + 1).map_or(end, |n| n.end);
+                j += 2;
+            }
+            if is_punct(stmt, toks.get(j), b',') {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let mut out = String::with_capacity(stmt.len());
+        out.push_str(&stmt[..t.start]);
+        // one blank per byte, so byte offsets into the body stay exact
+        out.extend(std::iter::repeat_n(' ', end - t.start));
+        out.push_str(&stmt[end..]);
+        return out;
+    }
+    stmt.to_string()
 }
 
 fn is_kw(body: &str, t: &Token, kw: &str) -> bool {
@@ -320,6 +385,35 @@ fn format_literal(body: &str, t: &Token, sql: &mut String, map: &mut Vec<usize>)
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plpgsql_into_targets_are_blanked_keeping_offsets() {
+        use super::blank_plpgsql_into as b;
+        let blank = |n: usize| " ".repeat(n);
+        assert_eq!(
+            b("SELECT id INTO STRICT v_id FROM t WHERE x;"),
+            format!(
+                "SELECT id {} FROM t WHERE x;",
+                blank("INTO STRICT v_id".len())
+            )
+        );
+        assert_eq!(
+            b("SELECT INTO rec * FROM t;"),
+            format!("SELECT {} * FROM t;", blank(8))
+        );
+        assert_eq!(
+            b("INSERT INTO t (a) VALUES (1) RETURNING id INTO new_id;"),
+            format!(
+                "INSERT INTO t (a) VALUES (1) RETURNING id {};",
+                blank("INTO new_id".len())
+            )
+        );
+        assert_eq!(b("INSERT INTO t SELECT 1;"), "INSERT INTO t SELECT 1;");
+        assert_eq!(
+            b("UPDATE t SET a = (SELECT 1) WHERE b;"),
+            "UPDATE t SET a = (SELECT 1) WHERE b;"
+        );
+    }
+
     use super::*;
 
     /// The body of the first `DO $$...$$` / `DO $tag$...$tag$` in `sql`, as the parse glue
@@ -449,14 +543,14 @@ mod tests {
     }
 
     #[test]
-    fn select_into_and_returning_into_are_returned_as_is() {
+    fn select_into_and_returning_into_have_their_variable_targets_blanked() {
         let b = "DECLARE art RECORD; BEGIN\n  SELECT * INTO art FROM artifact WHERE id = 1;\n  \
                  INSERT INTO e (a) VALUES (1) RETURNING id INTO exec_id;\nEND";
         assert_eq!(
             stmts(b),
             [
-                "SELECT * INTO art FROM artifact WHERE id = 1;",
-                "INSERT INTO e (a) VALUES (1) RETURNING id INTO exec_id;"
+                "SELECT *          FROM artifact WHERE id = 1;",
+                "INSERT INTO e (a) VALUES (1) RETURNING id             ;"
             ]
         );
     }

@@ -31,7 +31,12 @@ impl Rule for DropIndexNonConcurrently {
             if known && !cx.is_preexisting(&table) {
                 continue;
             }
-            if !known && cx.catalog.relation_origin(name).is_some() {
+            // effects knows when `IF EXISTS` makes this a no-op
+            if cx
+                .effects
+                .lock_on(&cx.catalog.resolve_relation(name))
+                .is_none()
+            {
                 continue;
             }
             let target = if known {

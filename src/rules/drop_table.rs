@@ -22,11 +22,8 @@ impl Rule for DropTable {
         };
         for name in &d.names {
             let table = cx.catalog.resolve_relation(name);
-            if !cx.is_preexisting(&table)
-                || (d.if_exists
-                    && cx.catalog.table(&table).is_none()
-                    && cx.catalog.relation_origin(&table).is_some())
-            {
+            // effects knows when `IF EXISTS` makes this a no-op
+            if !cx.is_preexisting(&table) || cx.effects.lock_on(&table).is_none() {
                 continue;
             }
             out.push(Violation {

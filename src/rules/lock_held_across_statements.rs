@@ -2,7 +2,6 @@
 //! runs further slow statements: the lock lasts until COMMIT.
 
 use super::{Context, Rule, Severity, Violation};
-use crate::ops::Operation;
 
 pub struct LockHeldAcrossStatements;
 
@@ -40,17 +39,8 @@ impl Rule for LockHeldAcrossStatements {
         {
             format!("reads all of {}", s.relation)
         } else {
-            match &cx.stmt.op {
-                Operation::Update(d)
-                | Operation::Delete(d)
-                | Operation::Insert(d)
-                | Operation::Merge(d)
-                    if cx.is_preexisting(&cx.catalog.resolve_relation(&d.table)) =>
-                {
-                    format!("changes rows of {}", cx.catalog.resolve_relation(&d.table))
-                }
-                _ => return,
-            }
+            // a filtered UPDATE/DELETE may touch a handful of rows: not judged slow
+            return;
         };
         out.push(Violation {
             message: format!(

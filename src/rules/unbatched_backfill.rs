@@ -11,8 +11,11 @@ impl Rule for UnbatchedBackfill {
     fn id(&self) -> &'static str {
         "unbatched-backfill"
     }
+    /// The table's size decides how much this matters, and migration files do not say
+    /// it: a hint by default (a warning when the transaction also holds a blocking lock
+    /// comes from lock-held-across-statements).
     fn default_severity(&self) -> Severity {
-        Severity::Warning
+        Severity::Hint
     }
     fn summary(&self) -> &'static str {
         "UPDATE or DELETE over a whole existing table in one statement holds row locks on every row until commit"

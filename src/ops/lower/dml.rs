@@ -44,6 +44,7 @@ pub(super) fn insert(i: &sql::Insert, with: Option<&sql::With>) -> Operation {
         reads: others(&c, &table),
         table,
         filtered: false,
+        null_test_filter: false,
         set_columns: Vec::new(),
     })
 }
@@ -60,6 +61,7 @@ pub(super) fn update(u: &sql::Update, with: Option<&sql::With>) -> Operation {
         reads: others(&c, &table),
         table,
         filtered: u.selection.is_some(),
+        null_test_filter: u.selection.as_ref().is_some_and(only_null_tests),
         set_columns: assigned(&u.assignments),
     })
 }
@@ -83,6 +85,7 @@ pub(super) fn delete(d: &sql::Delete, with: Option<&sql::With>) -> Operation {
         reads: others(&c, &table),
         table,
         filtered: d.selection.is_some(),
+        null_test_filter: d.selection.as_ref().is_some_and(only_null_tests),
         set_columns: Vec::new(),
     })
 }
@@ -107,6 +110,7 @@ pub(super) fn merge(m: &sql::Merge, with: Option<&sql::With>) -> Operation {
         table,
         // rows are matched through the ON join condition
         filtered: true,
+        null_test_filter: false,
         set_columns: super::expr::dedup(set_columns),
     })
 }
@@ -221,4 +225,18 @@ pub(super) fn copy(source: &sql::CopySource, to: bool) -> Operation {
         sql::CopySource::Query(_) => None,
     };
     Operation::Copy { table, from: !to }
+}
+
+/// `a IS NULL`, `a IS NULL AND b IS NOT NULL`, ...: a filter made only of null tests.
+fn only_null_tests(e: &sql::Expr) -> bool {
+    match e {
+        sql::Expr::IsNull(_) | sql::Expr::IsNotNull(_) => true,
+        sql::Expr::Nested(inner) => only_null_tests(inner),
+        sql::Expr::BinaryOp {
+            left,
+            op: sql::BinaryOperator::And | sql::BinaryOperator::Or,
+            right,
+        } => only_null_tests(left) && only_null_tests(right),
+        _ => false,
+    }
 }

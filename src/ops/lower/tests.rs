@@ -1704,3 +1704,13 @@ fn odd_input_never_panics() {
         let _ = parse_statement(sql);
     }
 }
+
+#[test]
+fn update_filtered_only_by_null_tests_is_marked_as_a_backfill() {
+    let d = dml("UPDATE accounts SET plan = 'free' WHERE plan IS NULL");
+    assert!(d.filtered && d.null_test_filter);
+    let d = dml("UPDATE accounts SET plan = 'free' WHERE id < 1000 AND plan IS NULL");
+    assert!(d.filtered && !d.null_test_filter);
+    let d = dml("DELETE FROM accounts WHERE (a IS NULL OR b IS NOT NULL)");
+    assert!(d.null_test_filter);
+}
