@@ -2,7 +2,7 @@
 //! codes. `main.rs` only calls [`run`].
 
 use crate::pipeline::{self, Run, RunOptions};
-use crate::report::{self, Summary};
+use crate::report::{self, CheckReport, Summary};
 use crate::rules::{self, Severity};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
@@ -201,23 +201,23 @@ fn check(args: &CheckArgs) -> i32 {
         statements,
         run.analysis.suppressed,
     );
+    let report = CheckReport {
+        findings: &findings,
+        notes: &run.analysis.notes,
+        input_errors: &run.input_errors,
+        summary,
+        pg_version: run.version.0,
+    };
     match args.common.format {
-        Format::Json => println!(
-            "{}",
-            report::json::check(&findings, &run.input_errors, &summary, run.version.0)
-        ),
+        Format::Json => println!("{}", report::json::check(&report)),
         Format::Human => {
+            // unreadable files go to stderr too, where a terminal user sees them first
             for (file, message) in &run.input_errors {
                 eprintln!("error: {file}: {message}");
             }
             print!(
                 "{}",
-                report::human::render(
-                    &findings,
-                    &sources(&run),
-                    &summary,
-                    use_color(args.common.color)
-                )
+                report::human::render(&report, &sources(&run), use_color(args.common.color))
             );
         }
     }

@@ -186,9 +186,19 @@ pub struct FileSummary {
     pub statements: usize,
 }
 
+/// Something the user should know that is not a finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileNote {
+    pub file: String,
+    pub line: u32,
+    pub message: String,
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Analysis {
     pub findings: Vec<Finding>,
+    /// Skipped psql meta-commands, files without statements, ...
+    pub notes: Vec<FileNote>,
     pub plan: Vec<PlannedStatement>,
     pub files: Vec<FileSummary>,
     /// Findings silenced by inline ignores.
@@ -283,6 +293,20 @@ impl Driver<'_> {
                 }
             }
             None => {}
+        }
+        for n in &parsed.notes {
+            self.out.notes.push(FileNote {
+                file: file.display.clone(),
+                line: n.span.start_pos.line,
+                message: n.message.clone(),
+            });
+        }
+        if parsed.statements.is_empty() {
+            self.out.notes.push(FileNote {
+                file: file.display.clone(),
+                line: 1,
+                message: "holds no SQL statements".to_string(),
+            });
         }
         let begins = parsed
             .statements

@@ -58,7 +58,16 @@ pub fn parse_file(text: &str) -> ParsedFile {
                     text[piece.start..piece.end].trim()
                 ),
             }),
-            split::PieceKind::CopyData => {}
+            split::PieceKind::CopyData => {
+                if let Some(what) = piece.unterminated {
+                    out.notes.push(Note {
+                        span,
+                        message: format!(
+                            "{what} runs to the end of the file (no closing `\\.` line)"
+                        ),
+                    });
+                }
+            }
             split::PieceKind::Sql => {
                 let stmt_text = &text[piece.start..piece.end];
                 let op = match &piece.unterminated {

@@ -1,19 +1,16 @@
 //! rustc/ruff-style output: a code frame per finding, then why, fix and a pointer to the
 //! rule's page.
 
-use super::{Summary, plural};
+use super::{CheckReport, Summary, plural};
 use crate::rules::{Finding, Severity};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::collections::HashMap;
 use std::fmt::Write;
 
 /// Renders findings, in file order. `sources` maps a file's display name to its text.
-pub fn render(
-    findings: &[Finding],
-    sources: &HashMap<String, String>,
-    summary: &Summary,
-    color: bool,
-) -> String {
+pub fn render(report: &CheckReport, sources: &HashMap<String, String>, color: bool) -> String {
+    let findings = report.findings;
+    let summary = &report.summary;
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -59,6 +56,12 @@ pub fn render(
                 .message(format!("see: schemaguard explain {}", f.rule)),
         );
         let _ = writeln!(out, "{}\n", renderer.render(&[group]));
+    }
+    for n in report.notes {
+        let _ = writeln!(out, "note: {}:{}: {}", n.file, n.line, n.message);
+    }
+    if !report.notes.is_empty() {
+        out.push('\n');
     }
     out.push_str(&summary_line(summary));
     out.push('\n');

@@ -1,8 +1,7 @@
 //! The versioned JSON documents of `check` (findings). Documented in README.md; the
 //! `schema_version` changes when a field changes meaning or disappears.
 
-use super::Summary;
-use crate::rules::Finding;
+use super::{CheckReport, Summary};
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -37,16 +36,18 @@ struct CheckJson<'a> {
     pg_version: u32,
     summary: Summary,
     findings: Vec<FindingJson<'a>>,
+    notes: &'a [crate::analysis::FileNote],
     input_errors: Vec<InputErrorJson<'a>>,
 }
 
 /// `(file, message)` pairs for files that could not be read.
-pub fn check(
-    findings: &[Finding],
-    input_errors: &[(String, String)],
-    summary: &Summary,
-    pg_version: u32,
-) -> String {
+pub fn check(report: &CheckReport) -> String {
+    let (findings, input_errors, summary, pg_version) = (
+        report.findings,
+        report.input_errors,
+        &report.summary,
+        report.pg_version,
+    );
     let doc = CheckJson {
         schema_version: SCHEMA_VERSION,
         tool: "schemaguard",
@@ -70,6 +71,7 @@ pub fn check(
                 fix: f.fix.as_deref(),
             })
             .collect(),
+        notes: report.notes,
         input_errors: input_errors
             .iter()
             .map(|(file, message)| InputErrorJson { file, message })

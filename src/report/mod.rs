@@ -4,7 +4,19 @@ pub mod human;
 pub mod json;
 pub mod plan;
 
+use crate::analysis::FileNote;
 use crate::rules::{Finding, Severity};
+
+/// Everything `check` reports, for any renderer.
+pub struct CheckReport<'a> {
+    /// In report order (file apply order, then position).
+    pub findings: &'a [Finding],
+    pub notes: &'a [FileNote],
+    /// `(file, message)` for files that could not be read.
+    pub input_errors: &'a [(String, String)],
+    pub summary: Summary,
+    pub pg_version: u32,
+}
 
 /// Counts for the summary line.
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
