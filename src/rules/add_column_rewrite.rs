@@ -24,6 +24,8 @@ impl Rule for AddColumnRewrite {
             return;
         };
         let table = cx.catalog.resolve_relation(&at.name);
+        // fixes use the name as the user wrote it
+        let written = &at.name;
         if !cx.is_preexisting(&table) || !cx.effects.rewrites_table(&table) {
             return;
         }
@@ -50,21 +52,21 @@ impl Rule for AddColumnRewrite {
             let fix = match &column.default {
                 None if let Some(base) = constrained_domain(cx, &column.ty) => format!(
                     "add it with the domain's base type (no rewrite), and enforce the domain's rule with a CHECK added NOT VALID and validated later:\n\
-                     ALTER TABLE {table} ADD COLUMN {} {};",
+                     ALTER TABLE {written} ADD COLUMN {} {};",
                     column.name, base.text
                 ),
                 Some(d) if !d.is_constant || cx.version.0 < 11 => format!(
                     "add the column without a default, then set the default for new rows and backfill old rows in batches:\n\
-                     ALTER TABLE {table} ADD COLUMN {name} {ty};\n\
-                     ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT {default};\n\
-                     -- backfill in batches: UPDATE {table} SET {name} = {default} WHERE id BETWEEN ... AND {name} IS NULL;",
+                     ALTER TABLE {written} ADD COLUMN {name} {ty};\n\
+                     ALTER TABLE {written} ALTER COLUMN {name} SET DEFAULT {default};\n\
+                     -- backfill in batches: UPDATE {written} SET {name} = {default} WHERE id BETWEEN ... AND {name} IS NULL;",
                     name = column.name,
                     ty = ty.text,
                     default = d.text
                 ),
                 _ => format!(
                     "add a plain nullable column, fill it in batches, then add the default or identity:\n\
-                     ALTER TABLE {table} ADD COLUMN {} {};",
+                     ALTER TABLE {written} ADD COLUMN {} {};",
                     column.name, ty.text
                 ),
             };

@@ -21,6 +21,8 @@ impl Rule for AddRequiredColumn {
             return;
         };
         let table = cx.catalog.resolve_relation(&at.name);
+        // fixes use the name as the user wrote it
+        let written = &at.name;
         if !cx.is_preexisting(&table) {
             return;
         }
@@ -47,7 +49,7 @@ impl Rule for AddRequiredColumn {
                 )),
                 fix: Some(format!(
                     "add it with a default (no rewrite on PostgreSQL 11+ for a constant), or nullable and backfilled, then enforce NOT NULL:\n\
-                     ALTER TABLE {table} ADD COLUMN {} {} NOT NULL DEFAULT <value>;",
+                     ALTER TABLE {written} ADD COLUMN {} {} NOT NULL DEFAULT <value>;",
                     column.name, column.ty.text
                 )),
                 ..Default::default()

@@ -21,6 +21,8 @@ impl Rule for AddUniqueWithoutIndex {
             return;
         };
         let table = cx.catalog.resolve_relation(&at.name);
+        // fixes use the name as the user wrote it
+        let written = &at.name;
         if !cx.is_preexisting(&table) {
             return;
         }
@@ -56,7 +58,7 @@ impl Rule for AddUniqueWithoutIndex {
                     "reads and writes on {table} wait until the index over ({cols}) is built"
                 )),
                 fix: Some(format!(
-                    "build the index concurrently, then attach it (brief lock):\n{}\nCREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({cols});\n-- next migration:\nALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {name};",
+                    "build the index concurrently, then attach it (brief lock):\n{}\nCREATE UNIQUE INDEX CONCURRENTLY {name} ON {written} ({cols});\n-- next migration:\nALTER TABLE {written} ADD CONSTRAINT {name} {kind} USING INDEX {name};",
                     cx.no_transaction_directive()
                 )),
                 ..Default::default()

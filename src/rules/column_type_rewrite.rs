@@ -23,6 +23,8 @@ impl Rule for ColumnTypeRewrite {
             return;
         };
         let table = cx.catalog.resolve_relation(&at.name);
+        // fixes use the name as the user wrote it
+        let written = &at.name;
         if !cx.is_preexisting(&table) || !cx.effects.rewrites_table(&table) {
             return;
         }
@@ -59,7 +61,7 @@ impl Rule for ColumnTypeRewrite {
                 why: Some(format!("{why}; reads and writes on {table} wait for the whole rewrite")),
                 fix: Some(format!(
                     "add a new column, backfill it in batches, then switch the application over:\n\
-                     ALTER TABLE {table} ADD COLUMN {column}_new {};\n\
+                     ALTER TABLE {written} ADD COLUMN {column}_new {};\n\
                      -- backfill in batches (UPDATE ... WHERE id BETWEEN ...), keep it in sync with a trigger,\n\
                      -- then rename or drop the old column in a later release",
                     ty.text

@@ -27,6 +27,8 @@ impl Rule for ConstraintNotValidMissing {
             return;
         };
         let table = cx.catalog.resolve_relation(&at.name);
+        // fixes use the name as the user wrote it
+        let written = &at.name;
         if !cx.is_preexisting(&table) {
             return;
         }
@@ -41,9 +43,9 @@ impl Rule for ConstraintNotValidMissing {
                     let add = if single && c.name.is_some() {
                         format!("{} NOT VALID;", without_semicolon(&cx.stmt.text))
                     } else {
-                        format!("ALTER TABLE {table} ADD CONSTRAINT {name} ... NOT VALID;")
+                        format!("ALTER TABLE {written} ADD CONSTRAINT {name} ... NOT VALID;")
                     };
-                    out.push(violation(&table, &what, mode, &add, &name));
+                    out.push(violation(&table, written, &what, mode, &add, &name));
                 }
                 AlterTableAction::AddColumn { column, .. } => {
                     for c in column
@@ -56,13 +58,19 @@ impl Rule for ConstraintNotValidMissing {
                         };
                         let name = c.name.clone().unwrap_or_else(|| default_name(&table, c));
                         let add = format!(
-                            "ALTER TABLE {table} ADD COLUMN {} {};\nALTER TABLE {table} ADD CONSTRAINT {name} {} NOT VALID;",
+                            "ALTER TABLE {written} ADD COLUMN {} {};\nALTER TABLE {written} ADD CONSTRAINT {name} {} NOT VALID;",
                             column.name,
                             column.ty.text,
                             constraint_sql(c)
                         );
-                        let mut v =
-                            violation(&table, &what, LockMode::AccessExclusive, &add, &name);
+                        let mut v = violation(
+                            &table,
+                            written,
+                            &what,
+                            LockMode::AccessExclusive,
+                            &add,
+                            &name,
+                        );
                         v.fix = v.fix.map(|f| {
                             f.replacen(
                                 "add it NOT VALID",
@@ -157,7 +165,15 @@ fn constraint_sql(c: &Constraint) -> String {
     }
 }
 
-fn violation(table: &ObjectName, what: &str, mode: LockMode, add: &str, name: &str) -> Violation {
+/// `table` is the resolved name (messages), `written` the name as in the statement (fixes).
+fn violation(
+    table: &ObjectName,
+    written: &ObjectName,
+    what: &str,
+    mode: LockMode,
+    add: &str,
+    name: &str,
+) -> Violation {
     Violation {
         message: format!("adding a {what} checks every row of {table} while holding {mode}"),
         relation: Some(table.clone()),
@@ -167,7 +183,7 @@ fn violation(table: &ObjectName, what: &str, mode: LockMode, add: &str, name: &s
             mode.blocked_traffic()
         )),
         fix: Some(format!(
-            "add it NOT VALID (instant), then validate in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on):\n{add}\n-- next migration:\nALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+            "add it NOT VALID (instant), then validate in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on):\n{add}\n-- next migration:\nALTER TABLE {written} VALIDATE CONSTRAINT {name};"
         )),
         ..Default::default()
     }

@@ -22,6 +22,8 @@ impl Rule for DropTable {
         };
         for name in &d.names {
             let table = cx.catalog.resolve_relation(name);
+            // fixes use the name as the user wrote it
+            let written = name;
             // effects knows when `IF EXISTS` makes this a no-op
             if !cx.is_preexisting(&table) || cx.effects.lock_on(&table).is_none() {
                 continue;
@@ -34,7 +36,7 @@ impl Rule for DropTable {
                     "queries on {table} fail as soon as this commits; the data cannot be recovered without a backup"
                 )),
                 fix: Some(format!(
-                    "stop using {table} in the application first and ship that; then drop it, marked with\n-- schemaguard:ignore drop-table -- {table} unused since <release>"
+                    "stop using {written} in the application first and ship that; then drop it, marked with\n-- schemaguard:ignore drop-table -- {written} unused since <release>"
                 )),
                 ..Default::default()
             });

@@ -21,6 +21,8 @@ impl Rule for RenameColumn {
             return;
         };
         let table = cx.catalog.resolve_relation(&at.name);
+        // fixes use the name as the user wrote it
+        let written = &at.name;
         if !cx.is_preexisting(&table) {
             return;
         }
@@ -37,9 +39,9 @@ impl Rule for RenameColumn {
                 )),
                 fix: Some(format!(
                     "expand and contract: add {to}, write both columns, backfill, switch reads to {to}, then drop {from}:\n\
-                     ALTER TABLE {table} ADD COLUMN {to} <type>;\n\
+                     ALTER TABLE {written} ADD COLUMN {to} <type>;\n\
                      -- keep {to} in sync (application or trigger), backfill in batches, ship readers of {to}, then\n\
-                     ALTER TABLE {table} DROP COLUMN {from};"
+                     ALTER TABLE {written} DROP COLUMN {from};"
                 )),
                 ..Default::default()
             });

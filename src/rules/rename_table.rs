@@ -21,6 +21,8 @@ impl Rule for RenameTable {
             return;
         };
         let table = cx.catalog.resolve_relation(&at.name);
+        // fixes use the name as the user wrote it
+        let written = &at.name;
         if !cx.is_preexisting(&table) {
             return;
         }
@@ -38,9 +40,9 @@ impl Rule for RenameTable {
                 )),
                 fix: Some(format!(
                     "rename, and leave a view with the old name until no running version uses it:\n\
-                     ALTER TABLE {table} RENAME TO {to};\n\
-                     CREATE VIEW {table} AS SELECT * FROM {to};   -- simple views are updatable\n\
-                     -- later migration: DROP VIEW {table};"
+                     ALTER TABLE {written} RENAME TO {to};\n\
+                     CREATE VIEW {written} AS SELECT * FROM {to};   -- simple views are updatable\n\
+                     -- later migration: DROP VIEW {written};"
                 )),
                 ..Default::default()
             });

@@ -23,6 +23,8 @@ impl Rule for SetNotNullScan {
             return;
         };
         let table = cx.catalog.resolve_relation(&at.name);
+        // fixes use the name as the user wrote it
+        let written = &at.name;
         if !cx.is_preexisting(&table)
             || !cx
                 .effects
@@ -41,12 +43,12 @@ impl Rule for SetNotNullScan {
             let fix = if cx.version.0 >= 12 {
                 format!(
                     "prove it with a CHECK first, so SET NOT NULL skips the scan (PostgreSQL 12+):\n\
-                     ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;\n\
+                     ALTER TABLE {written} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;\n\
                      -- next migration (SHARE UPDATE EXCLUSIVE, traffic goes on):\n\
-                     ALTER TABLE {table} VALIDATE CONSTRAINT {check};\n\
+                     ALTER TABLE {written} VALIDATE CONSTRAINT {check};\n\
                      -- next migration (brief):\n\
-                     ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;\n\
-                     ALTER TABLE {table} DROP CONSTRAINT {check};"
+                     ALTER TABLE {written} ALTER COLUMN {column} SET NOT NULL;\n\
+                     ALTER TABLE {written} DROP CONSTRAINT {check};"
                 )
             } else {
                 format!(

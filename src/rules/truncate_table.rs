@@ -22,6 +22,8 @@ impl Rule for TruncateTable {
         };
         for t in tables {
             let table = cx.catalog.resolve_relation(t);
+            // fixes use the name as the user wrote it
+            let written = t;
             if !cx.is_preexisting(&table) {
                 continue;
             }
@@ -38,7 +40,7 @@ impl Rule for TruncateTable {
                     "the data is gone once this commits, and ACCESS EXCLUSIVE on {table} blocks reads and writes meanwhile"
                 )),
                 fix: Some(format!(
-                    "if the data really must go, delete it in batches (DELETE FROM {table} WHERE id < ... ) or mark this statement:\n-- schemaguard:ignore truncate-table -- <why the data can go>"
+                    "if the data really must go, delete it in batches (DELETE FROM {written} WHERE id < ... ) or mark this statement:\n-- schemaguard:ignore truncate-table -- <why the data can go>"
                 )),
                 ..Default::default()
             });

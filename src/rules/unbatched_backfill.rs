@@ -30,6 +30,8 @@ impl Rule for UnbatchedBackfill {
             return;
         }
         let table = cx.catalog.resolve_relation(&d.table);
+        // fixes use the name as the user wrote it
+        let written = &d.table;
         if !cx.is_preexisting(&table) {
             return;
         }
@@ -43,7 +45,7 @@ impl Rule for UnbatchedBackfill {
             ),
             fix: Some(format!(
                 "backfill in batches, outside the schema-change transaction, committing between batches:\n\
-                 {verb} {table} ... WHERE id >= $1 AND id < $1 + 10000;   -- repeat until done"
+                 {verb} {written} ... WHERE id >= $1 AND id < $1 + 10000;   -- repeat until done"
             )),
             ..Default::default()
         });

@@ -24,6 +24,8 @@ impl Rule for ValidateInSameTransaction {
             return;
         }
         let table = cx.catalog.resolve_relation(&at.name);
+        // fixes use the name as the user wrote it
+        let written = &at.name;
         for action in &at.actions {
             let AlterTableAction::ValidateConstraint { name } = action else {
                 continue;
@@ -54,7 +56,7 @@ impl Rule for ValidateInSameTransaction {
                     held.map_or("traffic", |m| m.blocked_traffic())
                 )),
                 fix: Some(format!(
-                    "commit between the two steps: move this statement to the next migration:\nALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+                    "commit between the two steps: move this statement to the next migration:\nALTER TABLE {written} VALIDATE CONSTRAINT {name};"
                 )),
                 ..Default::default()
             });
