@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod effects;
+pub mod graph;
 pub mod lock;
 pub mod ops;
 pub mod parse;

@@ -204,6 +204,9 @@ pub struct Analysis {
     /// Findings silenced by inline ignores.
     pub suppressed: usize,
     pub catalog: Catalog,
+    /// Migrations, statements and the relations they touch.
+    #[serde(skip)]
+    pub graph: crate::graph::Graph,
 }
 
 /// Runs the analysis over files in apply order.
@@ -308,6 +311,7 @@ impl Driver<'_> {
                 message: "holds no SQL statements".to_string(),
             });
         }
+        self.out.graph.add_migration(&file.display);
         let begins = parsed
             .statements
             .iter()
@@ -392,6 +396,16 @@ impl Driver<'_> {
             }
             self.update_tx(&fcx, stmt, &effects, &mut tx);
             self.plan(&fcx, stmt, &effects, &tx);
+            let created = self.created_relations(stmt);
+            self.out.graph.add_statement(
+                &file.display,
+                stmt.index,
+                start_line,
+                &operation_kind(&stmt.op),
+                &stmt.op,
+                &effects,
+                &created,
+            );
             replay::apply(
                 &mut self.catalog,
                 &stmt.op,
@@ -533,6 +547,26 @@ impl Driver<'_> {
             }
             _ => {}
         }
+    }
+
+    /// The relations a statement (or the statements in its DO body) creates.
+    fn created_relations(&self, stmt: &Statement) -> Vec<ObjectName> {
+        let mut out = Vec::new();
+        for s in std::iter::once(stmt).chain(stmt.embedded.iter()) {
+            match &s.op {
+                Operation::CreateTable(ct) => out.push(self.catalog.qualify_new(&ct.name)),
+                Operation::CreateView(cv) => out.push(self.catalog.qualify_new(&cv.name)),
+                Operation::CreateSequence { name, .. } => out.push(self.catalog.qualify_new(name)),
+                Operation::CreateIndex(ci) => {
+                    if let Some(name) = &ci.name {
+                        let schema = self.catalog.resolve_relation(&ci.table).schema;
+                        out.push(ObjectName::new(schema.as_deref(), name));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     fn close_tx(&mut self, tx: &mut TxState, plan_start: usize, end_line: u32) {
