@@ -406,13 +406,14 @@ impl Catalog {
     }
 
     /// Tables whose foreign keys reference `table`: (referencing table, constraint).
+    /// Replay stores a foreign key's referenced table resolved, so this compares names.
     pub fn referencing<'a>(
         &'a self,
         table: &'a ObjectName,
     ) -> impl Iterator<Item = (&'a Table, &'a Constraint)> + 'a {
         self.tables.values().flat_map(move |t| {
             t.foreign_keys()
-                .filter(move |(_, r)| &self.resolve_relation(r) == table)
+                .filter(move |(_, r)| *r == table)
                 .map(move |(c, _)| (t, c))
         })
     }
@@ -424,10 +425,8 @@ impl Catalog {
         let mut queue = vec![relation.clone()];
         while let Some(r) = queue.pop() {
             for v in self.views.values() {
-                if v.reads.iter().any(|x| self.resolve_relation(x) == r)
-                    && !out.contains(&v.name)
-                    && &v.name != relation
-                {
+                // `reads` are stored resolved by replay
+                if v.reads.contains(&r) && !out.contains(&v.name) && &v.name != relation {
                     out.push(v.name.clone());
                     queue.push(v.name.clone());
                 }
@@ -449,16 +448,15 @@ impl Catalog {
             .collect()
     }
 
-    /// Partitions of a partitioned table (direct children).
+    /// Partitions of a partitioned table (direct children); `partition_of` is stored
+    /// resolved by replay.
     pub fn partitions<'a>(
         &'a self,
         parent: &'a ObjectName,
     ) -> impl Iterator<Item = &'a Table> + 'a {
-        self.tables.values().filter(move |t| {
-            t.partition_of
-                .as_ref()
-                .is_some_and(|p| &self.resolve_relation(p) == parent)
-        })
+        self.tables
+            .values()
+            .filter(move |t| t.partition_of.as_ref() == Some(parent))
     }
 
     /// Whether an index leads with exactly these columns (in any order of the prefix).

@@ -577,6 +577,15 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
         return;
     }
     let name = constraint_name(table, c);
+    // store the referenced table resolved, so lookups compare names
+    let mut kind = c.kind.clone();
+    if let ConstraintKind::ForeignKey { ref_table, .. } = &mut kind {
+        *ref_table = if ref_table.schema.is_none() && ref_table.name == table.name {
+            table.clone()
+        } else {
+            cat.resolve_relation(ref_table)
+        };
+    }
     let cols: Vec<String> = match &c.kind {
         ConstraintKind::Check { .. } => Vec::new(),
         k => k.columns().to_vec(),
@@ -654,7 +663,7 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
         t.constraints.retain(|x| x.name != name);
         t.constraints.push(Constraint {
             name,
-            kind: c.kind.clone(),
+            kind,
             validated: !c.not_valid,
             index,
         });
@@ -822,7 +831,7 @@ fn alter_table(
                         ..
                     } = &mut c.kind
                     {
-                        if ref_table.name == name.name {
+                        if ref_table == name {
                             for rc in ref_columns.iter_mut() {
                                 if rc == from {
                                     *rc = to.clone();
