@@ -614,7 +614,12 @@ impl Driver<'_> {
                 .filter(|r| fcx.is_preexisting(&self.catalog, r, tx))
                 .cloned()
                 .collect(),
-            scans: effects.scans.clone(),
+            scans: effects
+                .scans
+                .iter()
+                .filter(|sc| fcx.is_preexisting(&self.catalog, &sc.relation, tx))
+                .cloned()
+                .collect(),
             in_transaction: tx.active,
             transaction: tx.id,
             held_until_line: None,

@@ -162,7 +162,7 @@ pub fn human(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) 
                     .any(|l| l.preexisting && l.mode.blocks_traffic())
             {
                 if let Some(until) = p.held_until_line {
-                    extra.push(format!("held until line {until}"));
+                    extra.push(format!("held until line {until} (end of transaction)"));
                 }
             }
             let sql: String = p.sql.chars().take(60).collect();
