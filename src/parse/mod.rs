@@ -74,7 +74,12 @@ pub fn parse_file(text: &str) -> ParsedFile {
                     Some(what) => Operation::Unparsed {
                         reason: format!("unterminated {what} starting here"),
                     },
-                    None => parse_statement(stmt_text),
+                    None => match parse_statement(stmt_text) {
+                        Operation::Unparsed { reason } => Operation::Unparsed {
+                            reason: relocate_error(&reason, span.start_pos),
+                        },
+                        op => op,
+                    },
                 };
                 let embedded = match &op {
                     Operation::Do {
@@ -132,5 +137,47 @@ pub fn parse_statement(sql: &str) -> Operation {
     }
 }
 
+/// sqlparser reports `at Line: L, Column: C` relative to the statement it was given;
+/// this rewrites it to the position in the file (`at line 12, column 7`).
+fn relocate_error(reason: &str, start: crate::span::Position) -> String {
+    let Some(at) = reason.find(" at Line: ") else {
+        return reason.to_string();
+    };
+    let rest = &reason[at + " at Line: ".len()..];
+    let mut parts = rest.splitn(2, ", Column: ");
+    let line = parts.next().and_then(|l| l.trim().parse::<u32>().ok());
+    let column = parts.next().map(|c| {
+        let digits: String = c.chars().take_while(char::is_ascii_digit).collect();
+        (digits.parse::<u32>().ok(), c[digits.len()..].to_string())
+    });
+    match (line, column) {
+        (Some(l), Some((Some(c), tail))) if l >= 1 && c >= 1 => {
+            let file_line = start.line + l - 1;
+            let file_col = if l == 1 { start.column + c - 1 } else { c };
+            format!(
+                "{} at line {file_line}, column {file_col}{tail}",
+                &reason[..at]
+            )
+        }
+        _ => reason.to_string(),
+    }
+}
+
 /// sqlparser's nesting limit: deep nesting becomes an error, never a stack overflow.
 const RECURSION_LIMIT: usize = 50;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parser_errors_point_into_the_file() {
+        let text = "SELECT 1;\n\n  CREATE TABLE broken (id bigint,, );\n";
+        let parsed = parse_file(text);
+        let Operation::Unparsed { reason } = &parsed.statements[1].op else {
+            panic!("expected unparsed: {:?}", parsed.statements[1].op);
+        };
+        assert!(reason.contains("at line 3, column"), "{reason}");
+        assert!(!reason.contains("Line: 1"), "{reason}");
+    }
+}
