@@ -105,27 +105,27 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             };
             match &ai.action {
                 AlterIndexAction::Rename { to } => {
-                    if let Some(mut idx) = cat.indexes.remove(&key) {
-                        let new = ObjectName::new(key.schema.as_deref(), to);
-                        // an index backing a constraint renames the constraint too
-                        if let Some(t) = cat.tables.get_mut(&idx.table) {
-                            for c in &mut t.constraints {
-                                if c.index.as_deref() == Some(key.name.as_str()) {
-                                    c.index = Some(to.clone());
-                                    c.name = to.clone();
-                                }
+                    let new = ObjectName::new(key.schema.as_deref(), to);
+                    let Some(idx) = move_object(&mut cat.indexes, &key, new) else {
+                        return;
+                    };
+                    // an index backing a constraint renames the constraint too
+                    let table = idx.table.clone();
+                    if let Some(t) = cat.tables.get_mut(&table) {
+                        for c in &mut t.constraints {
+                            if c.index.as_deref() == Some(key.name.as_str()) {
+                                c.index = Some(to.clone());
+                                c.name = to.clone();
                             }
                         }
-                        idx.name = new.clone();
-                        cat.indexes.insert(new, idx);
                     }
                 }
                 AlterIndexAction::SetSchema { schema } => {
-                    if let Some(mut idx) = cat.indexes.remove(&key) {
-                        let new = ObjectName::new(Some(schema), &key.name);
-                        idx.name = new.clone();
-                        cat.indexes.insert(new, idx);
-                    }
+                    move_object(
+                        &mut cat.indexes,
+                        &key,
+                        ObjectName::new(Some(schema), &key.name),
+                    );
                 }
                 AlterIndexAction::AttachPartition { .. } => {
                     if let Some(idx) = cat.indexes.get_mut(&key) {
@@ -162,11 +162,11 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             match &av.action {
                 AlterViewAction::Rename { to } => rename_view(cat, &name, to),
                 AlterViewAction::SetSchema { schema } => {
-                    if let Some(mut v) = cat.views.remove(&name) {
-                        let new = ObjectName::new(Some(schema), &name.name);
-                        v.name = new.clone();
-                        cat.views.insert(new, v);
-                    }
+                    move_object(
+                        &mut cat.views,
+                        &name,
+                        ObjectName::new(Some(schema), &name.name),
+                    );
                 }
                 AlterViewAction::RenameColumn { from, to } => {
                     if let Some(v) = cat.views.get_mut(&name) {
@@ -263,18 +263,18 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     }
                 }
                 AlterTypeAction::Rename { to } => {
-                    if let Some(mut t) = cat.types.remove(&key) {
-                        let new = ObjectName::new(key.schema.as_deref(), to);
-                        t.name = new.clone();
-                        cat.types.insert(new, t);
-                    }
+                    move_object(
+                        &mut cat.types,
+                        &key,
+                        ObjectName::new(key.schema.as_deref(), to),
+                    );
                 }
                 AlterTypeAction::SetSchema { schema } => {
-                    if let Some(mut t) = cat.types.remove(&key) {
-                        let new = ObjectName::new(Some(schema), &key.name);
-                        t.name = new.clone();
-                        cat.types.insert(new, t);
-                    }
+                    move_object(
+                        &mut cat.types,
+                        &key,
+                        ObjectName::new(Some(schema), &key.name),
+                    );
                 }
                 AlterTypeAction::Other { .. } => {}
             }
@@ -322,18 +322,18 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     }
                 }
                 AlterSequenceAction::Rename { to } => {
-                    if let Some(mut s) = cat.sequences.remove(&key) {
-                        let new = ObjectName::new(key.schema.as_deref(), to);
-                        s.name = new.clone();
-                        cat.sequences.insert(new, s);
-                    }
+                    move_object(
+                        &mut cat.sequences,
+                        &key,
+                        ObjectName::new(key.schema.as_deref(), to),
+                    );
                 }
                 AlterSequenceAction::SetSchema { schema } => {
-                    if let Some(mut s) = cat.sequences.remove(&key) {
-                        let new = ObjectName::new(Some(schema), &key.name);
-                        s.name = new.clone();
-                        cat.sequences.insert(new, s);
-                    }
+                    move_object(
+                        &mut cat.sequences,
+                        &key,
+                        ObjectName::new(Some(schema), &key.name),
+                    );
                 }
                 _ => {}
             }
@@ -455,6 +455,34 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
         }
         _ => {}
     }
+}
+
+/// Catalog objects that carry their own (qualified) name.
+trait Named {
+    fn name_mut(&mut self) -> &mut ObjectName;
+}
+
+macro_rules! named {
+    ($($t:ty),*) => {$(
+        impl Named for $t {
+            fn name_mut(&mut self) -> &mut ObjectName {
+                &mut self.name
+            }
+        }
+    )*};
+}
+named!(Index, View, TypeDef, Sequence);
+
+/// Re-keys one object (rename or SET SCHEMA); returns it for further changes.
+fn move_object<'a, T: Named>(
+    map: &'a mut BTreeMap<ObjectName, T>,
+    old: &ObjectName,
+    new: ObjectName,
+) -> Option<&'a mut T> {
+    let mut obj = map.remove(old)?;
+    *obj.name_mut() = new.clone();
+    map.insert(new.clone(), obj);
+    map.get_mut(&new)
 }
 
 /// `"$user", public, "My Schema"` -> `[public, My Schema]`.
@@ -799,11 +827,11 @@ fn alter_table(
             }
             if let Some(old) = renamed_index {
                 let key = ObjectName::new(name.schema.as_deref(), &old);
-                if let Some(mut i) = cat.indexes.remove(&key) {
-                    let new = ObjectName::new(name.schema.as_deref(), to);
-                    i.name = new.clone();
-                    cat.indexes.insert(new, i);
-                }
+                move_object(
+                    &mut cat.indexes,
+                    &key,
+                    ObjectName::new(name.schema.as_deref(), to),
+                );
             }
         }
         AlterTableAction::RenameColumn { from, to } => {
@@ -998,11 +1026,11 @@ fn drop_table(cat: &mut Catalog, name: &ObjectName) {
 }
 
 fn rename_view(cat: &mut Catalog, name: &ObjectName, to: &str) {
-    if let Some(mut v) = cat.views.remove(name) {
-        let new = ObjectName::new(name.schema.as_deref(), to);
-        v.name = new.clone();
-        cat.views.insert(new, v);
-    }
+    move_object(
+        &mut cat.views,
+        name,
+        ObjectName::new(name.schema.as_deref(), to),
+    );
 }
 
 fn rename_schema(cat: &mut Catalog, from: &str, to: &str) {

@@ -2,7 +2,7 @@
 //! application versions that insert without the column.
 
 use super::{Context, Rule, Severity, Violation};
-use crate::ops::{AlterTableAction, Operation};
+use crate::ops::AlterTableAction;
 
 pub struct AddRequiredColumn;
 
@@ -17,15 +17,11 @@ impl Rule for AddRequiredColumn {
         "ADD COLUMN ... NOT NULL without a default fails on a non-empty table and breaks running inserts"
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        let Operation::AlterTable(at) = &cx.stmt.op else {
+        let Some((at, table)) = cx.alter_of_existing_table() else {
             return;
         };
-        let table = cx.catalog.resolve_relation(&at.name);
         // fixes use the name as the user wrote it
         let written = &at.name;
-        if !cx.is_preexisting(&table) {
-            return;
-        }
         for action in &at.actions {
             let AlterTableAction::AddColumn { column, .. } = action else {
                 continue;

@@ -8,7 +8,7 @@ use super::fixes::without_semicolon;
 use super::{Context, Rule, Severity, Violation};
 use crate::catalog::replay::make_object_name;
 use crate::lock::LockMode;
-use crate::ops::{AlterTableAction, ColumnDef, Constraint, ConstraintKind, ObjectName, Operation};
+use crate::ops::{AlterTableAction, ColumnDef, Constraint, ConstraintKind, ObjectName};
 
 pub struct ConstraintNotValidMissing;
 
@@ -23,15 +23,11 @@ impl Rule for ConstraintNotValidMissing {
         "ADD FOREIGN KEY / CHECK without NOT VALID scans an existing table under a lock that blocks writes"
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        let Operation::AlterTable(at) = &cx.stmt.op else {
+        let Some((at, table)) = cx.alter_of_existing_table() else {
             return;
         };
-        let table = cx.catalog.resolve_relation(&at.name);
         // fixes use the name as the user wrote it
         let written = &at.name;
-        if !cx.is_preexisting(&table) {
-            return;
-        }
         let single = at.actions.len() == 1;
         for action in &at.actions {
             match action {

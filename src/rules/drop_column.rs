@@ -2,7 +2,7 @@
 
 use super::{Context, Rule, Severity, Violation};
 use crate::lock::LockMode;
-use crate::ops::{AlterTableAction, Operation};
+use crate::ops::AlterTableAction;
 
 pub struct DropColumn;
 
@@ -17,13 +17,9 @@ impl Rule for DropColumn {
         "DROP COLUMN breaks application versions that still use the column"
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        let Operation::AlterTable(at) = &cx.stmt.op else {
+        let Some((at, table)) = cx.alter_of_existing_table() else {
             return;
         };
-        let table = cx.catalog.resolve_relation(&at.name);
-        if !cx.is_preexisting(&table) {
-            return;
-        }
         for action in &at.actions {
             let AlterTableAction::DropColumn { name, .. } = action else {
                 continue;

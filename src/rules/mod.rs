@@ -140,6 +140,16 @@ impl Context<'_> {
         locks
     }
 
+    /// The statement is an `ALTER TABLE` of a pre-existing table: the statement and the
+    /// table's resolved name. (Most lock rules start here.)
+    pub fn alter_of_existing_table(&self) -> Option<(&crate::ops::AlterTable, ObjectName)> {
+        let crate::ops::Operation::AlterTable(at) = &self.stmt.op else {
+            return None;
+        };
+        let table = self.catalog.resolve_relation(&at.name);
+        self.is_preexisting(&table).then_some((at, table))
+    }
+
     /// How the user marks a file as running outside a transaction, for fix texts.
     pub fn no_transaction_directive(&self) -> &str {
         self.file.no_transaction_directive()

@@ -2,7 +2,7 @@
 
 use super::{Context, Rule, Severity, Violation};
 use crate::lock::LockMode;
-use crate::ops::{AlterTableAction, Operation};
+use crate::ops::AlterTableAction;
 
 pub struct RenameColumn;
 
@@ -17,15 +17,11 @@ impl Rule for RenameColumn {
         "RENAME COLUMN breaks application versions that use the old name"
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        let Operation::AlterTable(at) = &cx.stmt.op else {
+        let Some((at, table)) = cx.alter_of_existing_table() else {
             return;
         };
-        let table = cx.catalog.resolve_relation(&at.name);
         // fixes use the name as the user wrote it
         let written = &at.name;
-        if !cx.is_preexisting(&table) {
-            return;
-        }
         for action in &at.actions {
             let AlterTableAction::RenameColumn { from, to } = action else {
                 continue;
