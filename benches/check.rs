@@ -68,6 +68,7 @@ fn main() {
         let parsed = parse::parse_file(&sql);
         let input = FileInput {
             display: "bench.sql".to_string(),
+            version: None,
             parsed: &parsed,
             default_mode: TransactionMode::Wrapped,
         };

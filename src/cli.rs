@@ -136,9 +136,10 @@ fn list_rules() -> i32 {
     let width = rules::all().iter().map(|r| r.id().len()).max().unwrap_or(0);
     for r in rules::all() {
         println!(
-            "{:<width$}  {:<7}  {}",
+            "{:<width$}  {:<7}  {:<11}  {}",
             r.id(),
             r.default_severity().as_str(),
+            r.category().as_str(),
             r.summary()
         );
     }

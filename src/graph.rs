@@ -177,6 +177,7 @@ mod tests {
             .enumerate()
             .map(|(i, p)| FileInput {
                 display: format!("{i:03}.sql"),
+                version: None,
                 parsed: p,
                 default_mode: TransactionMode::Wrapped,
             })

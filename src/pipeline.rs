@@ -104,6 +104,7 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         .zip(&parsed)
         .map(|(f, p)| FileInput {
             display: f.display.clone(),
+            version: f.version().map(|v| v.normalized()),
             parsed: p,
             default_mode,
         })

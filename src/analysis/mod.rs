@@ -9,7 +9,7 @@ use crate::lock::LockMode;
 use crate::ops::{AlterTableAction, AlterTypeAction, ObjectName, Operation};
 use crate::parse::directives::Directive;
 use crate::parse::{ParsedFile, Statement};
-use crate::rules::{self, Context, Finding, Rule, Severity, Violation};
+use crate::rules::{self, Context, FileCheck, Finding, Rule, Severity, Violation};
 use crate::span::Span;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +28,8 @@ pub enum TransactionMode {
 /// One migration file, ready for analysis.
 pub struct FileInput<'a> {
     pub display: String,
+    /// The migration version from the file name (normalised: `0002` is `2`), if any.
+    pub version: Option<String>,
     pub parsed: &'a ParsedFile,
     /// The mode before directives and explicit BEGIN/COMMIT are taken into account.
     pub default_mode: TransactionMode,
@@ -77,6 +79,13 @@ impl FileContext {
     pub fn no_transaction_directive(&self) -> &str {
         "-- schemaguard:no-transaction"
     }
+}
+
+/// A file of the run, as file-level rules see the history.
+#[derive(Clone, Debug)]
+pub struct FileMeta {
+    pub display: String,
+    pub version: Option<String>,
 }
 
 /// A lock held by the open transaction.
@@ -211,8 +220,16 @@ pub struct Analysis {
 
 /// Runs the analysis over files in apply order.
 pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
+    let history: Vec<FileMeta> = files
+        .iter()
+        .map(|f| FileMeta {
+            display: f.display.clone(),
+            version: f.version.clone(),
+        })
+        .collect();
     let mut driver = Driver {
         settings,
+        history,
         catalog: settings.initial_catalog.clone(),
         out: Analysis::default(),
         next_tx: 1,
@@ -231,6 +248,7 @@ pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
 
 struct Driver<'s> {
     settings: &'s Settings,
+    history: Vec<FileMeta>,
     catalog: Catalog,
     out: Analysis,
     next_tx: u64,
@@ -424,26 +442,7 @@ impl Driver<'_> {
                     self.out.suppressed += 1;
                     continue;
                 }
-                // the configuration wins over a rule's own choice (e.g. a hint when unsure)
-                let severity = self
-                    .settings
-                    .rule_overrides
-                    .get(rule.id())
-                    .copied()
-                    .flatten()
-                    .or(v.severity)
-                    .unwrap_or_else(|| rule.default_severity());
-                findings.push(Finding {
-                    rule: rule.id(),
-                    severity,
-                    message: v.message,
-                    file: file.display.clone(),
-                    span: v.span.unwrap_or(span),
-                    relation: v.relation,
-                    lock_mode: v.lock_mode,
-                    why: v.why,
-                    fix: v.fix,
-                });
+                findings.push(self.finding(rule, v, span, &file.display));
             }
             if !tx.active {
                 // autocommit: the statement's locks end with it
@@ -461,7 +460,64 @@ impl Driver<'_> {
             let last = parsed.statements.last().map_or(1, |s| s.span.end_pos.line);
             self.close_tx(&mut tx, tx_plan_start, last);
         }
+        // file-level rules see the whole file and the schema after it
+        let check = FileCheck {
+            file: &fcx,
+            statements: &parsed.statements,
+            catalog_after: &self.catalog,
+            history: &self.history,
+            version: self.settings.version,
+        };
+        let mut raw: Vec<(&'static dyn Rule, Violation)> = Vec::new();
+        for rule in &self.rules {
+            let mut out = Vec::new();
+            rule.check_file(&check, &mut out);
+            raw.extend(out.into_iter().map(|v| (*rule, v)));
+        }
+        let first = parsed
+            .statements
+            .first()
+            .map(|s| s.span)
+            .unwrap_or_default();
+        for (rule, v) in raw {
+            let span = v.span.unwrap_or(first);
+            let prev_end = parsed
+                .statements
+                .iter()
+                .map(|s| s.span.end_pos.line)
+                .filter(|l| *l < span.start_pos.line)
+                .max()
+                .unwrap_or(0);
+            if ignores.silences(rule.id(), span.start_pos.line, prev_end) {
+                self.out.suppressed += 1;
+                continue;
+            }
+            findings.push(self.finding(rule, v, span, &file.display));
+        }
         self.out.findings.extend(findings);
+    }
+
+    fn finding(&self, rule: &'static dyn Rule, v: Violation, span: Span, file: &str) -> Finding {
+        // the configuration wins over a rule's own choice (e.g. a hint when unsure)
+        let severity = self
+            .settings
+            .rule_overrides
+            .get(rule.id())
+            .copied()
+            .flatten()
+            .or(v.severity)
+            .unwrap_or_else(|| rule.default_severity());
+        Finding {
+            rule: rule.id(),
+            severity,
+            message: v.message,
+            file: file.to_string(),
+            span: v.span.unwrap_or(span),
+            relation: v.relation,
+            lock_mode: v.lock_mode,
+            why: v.why,
+            fix: v.fix,
+        }
     }
 
     /// Effects and rule violations of one statement (top-level or embedded).

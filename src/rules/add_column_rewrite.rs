@@ -19,6 +19,9 @@ impl Rule for AddColumnRewrite {
     fn summary(&self) -> &'static str {
         "ADD COLUMN with a volatile default, serial, identity or stored generated column rewrites the table"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Operation::AlterTable(at) = &cx.stmt.op else {
             return;

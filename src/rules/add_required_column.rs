@@ -16,6 +16,9 @@ impl Rule for AddRequiredColumn {
     fn summary(&self) -> &'static str {
         "ADD COLUMN ... NOT NULL without a default fails on a non-empty table and breaks running inserts"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Breaking
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Some((at, table)) = cx.alter_of_existing_table() else {
             return;

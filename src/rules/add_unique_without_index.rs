@@ -16,6 +16,9 @@ impl Rule for AddUniqueWithoutIndex {
     fn summary(&self) -> &'static str {
         "ADD UNIQUE / PRIMARY KEY builds an index under ACCESS EXCLUSIVE; build it concurrently and attach it with USING INDEX"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Some((at, table)) = cx.alter_of_existing_table() else {
             return;

@@ -18,6 +18,9 @@ impl Rule for ColumnTypeRewrite {
     fn summary(&self) -> &'static str {
         "ALTER COLUMN ... TYPE rewrites the table and its indexes under ACCESS EXCLUSIVE unless the change is binary-coercible"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Operation::AlterTable(at) = &cx.stmt.op else {
             return;

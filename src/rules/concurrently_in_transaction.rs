@@ -16,6 +16,9 @@ impl Rule for ConcurrentlyInTransaction {
     fn summary(&self) -> &'static str {
         "a statement that cannot run inside a transaction block (CONCURRENTLY, VACUUM, ...) runs inside one and fails"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Correctness
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         if !cx.tx.active {
             return;

@@ -22,6 +22,9 @@ impl Rule for ConstraintNotValidMissing {
     fn summary(&self) -> &'static str {
         "ADD FOREIGN KEY / CHECK without NOT VALID scans an existing table under a lock that blocks writes"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Some((at, table)) = cx.alter_of_existing_table() else {
             return;

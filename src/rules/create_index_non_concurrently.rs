@@ -18,6 +18,9 @@ impl Rule for CreateIndexNonConcurrently {
     fn summary(&self) -> &'static str {
         "CREATE INDEX without CONCURRENTLY blocks writes to an existing table for the whole build"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Operation::CreateIndex(ci) = &cx.stmt.op else {
             return;

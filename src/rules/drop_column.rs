@@ -16,6 +16,9 @@ impl Rule for DropColumn {
     fn summary(&self) -> &'static str {
         "DROP COLUMN breaks application versions that still use the column"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Breaking
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Some((at, table)) = cx.alter_of_existing_table() else {
             return;

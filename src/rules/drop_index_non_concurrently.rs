@@ -16,6 +16,9 @@ impl Rule for DropIndexNonConcurrently {
     fn summary(&self) -> &'static str {
         "DROP INDEX without CONCURRENTLY takes ACCESS EXCLUSIVE on the table: reads and writes wait"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Operation::DropIndex(di) = &cx.stmt.op else {
             return;

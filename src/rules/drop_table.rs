@@ -16,6 +16,9 @@ impl Rule for DropTable {
     fn summary(&self) -> &'static str {
         "DROP TABLE deletes data and breaks application versions that still use the table"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Breaking
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Operation::DropTable(d) = &cx.stmt.op else {
             return;

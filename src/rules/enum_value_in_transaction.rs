@@ -18,6 +18,9 @@ impl Rule for EnumValueInTransaction {
     fn summary(&self) -> &'static str {
         "ALTER TYPE ... ADD VALUE inside a transaction fails before PostgreSQL 12, and its value cannot be used in the same transaction on 12+"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Correctness
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         if !cx.tx.active {
             return;

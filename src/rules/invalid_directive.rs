@@ -15,5 +15,8 @@ impl Rule for InvalidDirective {
     fn summary(&self) -> &'static str {
         "a `-- schemaguard:` comment names an unknown directive or rule, so it has no effect"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Correctness
+    }
     fn check(&self, _cx: &Context, _out: &mut Vec<Violation>) {}
 }

@@ -15,6 +15,9 @@ impl Rule for LockHeldAcrossStatements {
     fn summary(&self) -> &'static str {
         "a transaction keeps a blocking lock on an existing table while it runs further slow statements"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         if !cx.tx.active {
             return;

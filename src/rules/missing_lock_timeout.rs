@@ -15,6 +15,9 @@ impl Rule for MissingLockTimeout {
     fn summary(&self) -> &'static str {
         "a lock that blocks reads or writes is requested without lock_timeout, so it can queue and stall all traffic"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         if cx.tx.lock_timeout_set() {
             return;

@@ -75,6 +75,31 @@ impl fmt::Display for Severity {
     }
 }
 
+/// What kind of harm a rule is about (shown by `schemaguard rules`, used to measure).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Locks that block traffic, rewrites, scans under a lock.
+    Locks,
+    /// Changes that break the application version still running (drops, renames).
+    Breaking,
+    /// Migrations that fail or do something else than written.
+    Correctness,
+    /// Style and future-proofing advice.
+    Hint,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Locks => "locks",
+            Category::Breaking => "breaking",
+            Category::Correctness => "correctness",
+            Category::Hint => "hint",
+        }
+    }
+}
+
 /// What a rule reports; the driver turns it into a [`Finding`].
 #[derive(Clone, Debug, Default)]
 pub struct Violation {
@@ -156,12 +181,28 @@ impl Context<'_> {
     }
 }
 
+/// What a file-level check sees: the whole file after it ran, and the history.
+pub struct FileCheck<'a> {
+    pub file: &'a FileContext,
+    pub statements: &'a [Statement],
+    /// The schema after the file.
+    pub catalog_after: &'a Catalog,
+    /// Every file of the run, in apply order.
+    pub history: &'a [crate::analysis::FileMeta],
+    pub version: PgVersion,
+}
+
 pub trait Rule: Sync {
     fn id(&self) -> &'static str;
     fn default_severity(&self) -> Severity;
     /// One line: what the rule flags.
     fn summary(&self) -> &'static str;
+    fn category(&self) -> Category;
+    /// Checks one statement (called for every statement, embedded ones included).
     fn check(&self, cx: &Context, out: &mut Vec<Violation>);
+    /// Checks a whole file once it has run (violations without a span point at the
+    /// file's first statement). Most rules only look at statements.
+    fn check_file(&self, _cx: &FileCheck, _out: &mut Vec<Violation>) {}
 }
 
 /// Every rule, in the order they are documented.

@@ -16,6 +16,9 @@ impl Rule for PreferBigintKeys {
     fn summary(&self) -> &'static str {
         "integer or smallint primary keys and identity columns: prefer bigint"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Hint
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         for c in declared_columns(&cx.stmt.op) {
             let small = matches!(c.ty.name.as_str(), "int2" | "int4" | "serial2" | "serial4");

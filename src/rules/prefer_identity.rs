@@ -16,6 +16,9 @@ impl Rule for PreferIdentity {
     fn summary(&self) -> &'static str {
         "serial columns: prefer GENERATED ... AS IDENTITY"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Hint
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         for c in declared_columns(&cx.stmt.op) {
             if !c.ty.is_serial() {

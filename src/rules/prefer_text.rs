@@ -16,6 +16,9 @@ impl Rule for PreferText {
     fn summary(&self) -> &'static str {
         "varchar(n) columns: prefer text, with a CHECK constraint if a limit is really needed"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Hint
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         for c in declared_columns(&cx.stmt.op) {
             if c.ty.name != "varchar" || c.ty.modifiers.is_empty() {

@@ -16,6 +16,9 @@ impl Rule for PreferTimestamptz {
     fn summary(&self) -> &'static str {
         "timestamp without time zone: prefer timestamptz"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Hint
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         for c in declared_columns(&cx.stmt.op) {
             if c.ty.name != "timestamp" {

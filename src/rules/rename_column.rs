@@ -16,6 +16,9 @@ impl Rule for RenameColumn {
     fn summary(&self) -> &'static str {
         "RENAME COLUMN breaks application versions that use the old name"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Breaking
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Some((at, table)) = cx.alter_of_existing_table() else {
             return;

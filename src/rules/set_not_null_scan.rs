@@ -18,6 +18,9 @@ impl Rule for SetNotNullScan {
     fn summary(&self) -> &'static str {
         "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE unless a valid CHECK proves it"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Operation::AlterTable(at) = &cx.stmt.op else {
             return;

@@ -17,6 +17,9 @@ impl Rule for TableRewrite {
     fn summary(&self) -> &'static str {
         "SET LOGGED/UNLOGGED, SET ACCESS METHOD, SET TABLESPACE, VACUUM FULL, CLUSTER and REFRESH MATERIALIZED VIEW rewrite a table under ACCESS EXCLUSIVE"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let (what, fix): (&str, String) = match &cx.stmt.op {
             Operation::AlterTable(at) => {

@@ -16,6 +16,9 @@ impl Rule for TruncateTable {
     fn summary(&self) -> &'static str {
         "TRUNCATE deletes all rows of an existing table under ACCESS EXCLUSIVE"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Breaking
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Operation::Truncate { tables, cascade } = &cx.stmt.op else {
             return;

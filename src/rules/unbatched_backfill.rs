@@ -20,6 +20,9 @@ impl Rule for UnbatchedBackfill {
     fn summary(&self) -> &'static str {
         "UPDATE or DELETE over a whole existing table in one statement holds row locks on every row until commit"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let (verb, d) = match &cx.stmt.op {
             Operation::Update(d) => ("UPDATE", d),

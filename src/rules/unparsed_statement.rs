@@ -15,6 +15,9 @@ impl Rule for UnparsedStatement {
     fn summary(&self) -> &'static str {
         "a statement schemaguard could not parse, so it was not checked"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Correctness
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Operation::Unparsed { reason } = &cx.stmt.op else {
             return;

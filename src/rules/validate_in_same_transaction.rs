@@ -16,6 +16,9 @@ impl Rule for ValidateInSameTransaction {
     fn summary(&self) -> &'static str {
         "VALIDATE CONSTRAINT in the same transaction as the NOT VALID add holds the add's lock during the scan"
     }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let Operation::AlterTable(at) = &cx.stmt.op else {
             return;
