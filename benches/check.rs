@@ -69,6 +69,7 @@ fn main() {
         let input = FileInput {
             display: "bench.sql".to_string(),
             version: None,
+            edited_since: None,
             parsed: &parsed,
             default_mode: TransactionMode::Wrapped,
         };

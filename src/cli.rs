@@ -78,6 +78,11 @@ struct CheckArgs {
     /// Exit with 1 when a finding has at least this severity
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
+    /// Pre-merge review: report only migration files added or changed since this git
+    /// ref (older files are still replayed); changed files that existed at the ref are
+    /// reported as edited-applied-migration
+    #[arg(long, value_name = "GIT-REF")]
+    since: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -159,7 +164,7 @@ fn explain(id: &str) -> i32 {
     }
 }
 
-fn prepare(args: &CommonArgs) -> Result<Run, String> {
+fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     pipeline::run(&RunOptions {
@@ -168,6 +173,7 @@ fn prepare(args: &CommonArgs) -> Result<Run, String> {
         config: args.config.clone(),
         stdin_filename: args.stdin_filename.clone(),
         cwd,
+        since: since.map(str::to_string),
     })
 }
 
@@ -183,7 +189,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn check(args: &CheckArgs) -> i32 {
-    let run = match prepare(&args.common) {
+    let run = match prepare(&args.common, args.since.as_deref()) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -234,7 +240,7 @@ fn check(args: &CheckArgs) -> i32 {
 }
 
 fn plan(args: &CommonArgs) -> i32 {
-    let run = match prepare(args) {
+    let run = match prepare(args, None) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");

@@ -178,6 +178,7 @@ mod tests {
             .map(|(i, p)| FileInput {
                 display: format!("{i:03}.sql"),
                 version: None,
+                edited_since: None,
                 parsed: p,
                 default_mode: TransactionMode::Wrapped,
             })

@@ -5,6 +5,7 @@ use crate::analysis::{self, Analysis, FileInput, Settings, TransactionMode};
 use crate::config::Config;
 use crate::effects::PgVersion;
 use crate::parse::{self, ParsedFile};
+use crate::source::git::Change;
 use crate::source::{self, SourceOptions};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,9 @@ pub struct RunOptions {
     pub config: Option<PathBuf>,
     pub stdin_filename: Option<String>,
     pub cwd: PathBuf,
+    /// Pre-merge review: report only files added or changed since this git ref (all
+    /// files are still replayed for the schema they build).
+    pub since: Option<String>,
 }
 
 /// One analysed file: where it is and its text (for code frames).
@@ -87,6 +91,36 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
                 .join(", ")
         ));
     }
+    // --since: which files are new or edited relative to the ref
+    let changes = match &opts.since {
+        Some(reference) => {
+            let dir = paths
+                .iter()
+                .find(|p| p.as_os_str() != "-")
+                .map(|p| {
+                    if p.is_dir() {
+                        p.clone()
+                    } else {
+                        p.parent().map(Path::to_path_buf).unwrap_or_default()
+                    }
+                })
+                .map(|p| {
+                    if p.as_os_str().is_empty() {
+                        opts.cwd.clone()
+                    } else {
+                        opts.cwd.join(p)
+                    }
+                })
+                .unwrap_or_else(|| opts.cwd.clone());
+            Some(source::git::changes_since(&dir, reference)?)
+        }
+        None => None,
+    };
+    let change_of = |path: &Path| -> Option<Change> {
+        let changes = changes.as_ref()?;
+        let key = path.canonicalize().unwrap_or_else(|_| opts.cwd.join(path));
+        changes.get(&key).copied()
+    };
     // parsing is independent per file; the analysis replays in apply order
     let parsed: Vec<ParsedFile> = collected
         .files
@@ -105,6 +139,9 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         .map(|(f, p)| FileInput {
             display: f.display.clone(),
             version: f.version().map(|v| v.normalized()),
+            edited_since: (change_of(&f.path) == Some(Change::Modified))
+                .then(|| opts.since.clone())
+                .flatten(),
             parsed: p,
             default_mode,
         })
@@ -117,7 +154,26 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
     if let Some(tz) = &config.timezone {
         settings.initial_catalog.timezone = tz.clone();
     }
-    let analysis = analysis::analyze(&inputs, &settings);
+    let mut analysis = analysis::analyze(&inputs, &settings);
+    if opts.since.is_some() {
+        // report only what changed; the rest was replayed for schema state
+        let selected: std::collections::HashSet<&str> = collected
+            .files
+            .iter()
+            .filter(|f| change_of(&f.path).is_some())
+            .map(|f| f.display.as_str())
+            .collect();
+        analysis
+            .findings
+            .retain(|f| selected.contains(f.file.as_str()));
+        analysis
+            .notes
+            .retain(|n| selected.contains(n.file.as_str()));
+        analysis.plan.retain(|p| selected.contains(p.file.as_str()));
+        analysis
+            .files
+            .retain(|f| selected.contains(f.file.as_str()));
+    }
     let files = collected
         .files
         .into_iter()

@@ -30,6 +30,8 @@ pub struct FileInput<'a> {
     pub display: String,
     /// The migration version from the file name (normalised: `0002` is `2`), if any.
     pub version: Option<String>,
+    /// `Some(ref)`: the file existed at this git ref and has been changed since.
+    pub edited_since: Option<String>,
     pub parsed: &'a ParsedFile,
     /// The mode before directives and explicit BEGIN/COMMIT are taken into account.
     pub default_mode: TransactionMode,
@@ -63,6 +65,8 @@ pub struct FileContext {
     pub mode: TransactionMode,
     /// The file holds more than one explicit transaction block.
     pub several_transactions: bool,
+    /// `Some(ref)`: the file existed at this git ref and has been changed since.
+    pub edited_since: Option<String>,
 }
 
 impl FileContext {
@@ -344,6 +348,7 @@ impl Driver<'_> {
             display: file.display.clone(),
             mode,
             several_transactions: begins > 1,
+            edited_since: file.edited_since.clone(),
         };
         self.out.files.push(FileSummary {
             file: file.display.clone(),

@@ -24,6 +24,7 @@ mod declared;
 mod drop_column;
 mod drop_index_non_concurrently;
 mod drop_table;
+mod edited_applied_migration;
 mod enum_value_in_transaction;
 mod fixes;
 mod invalid_directive;
@@ -230,6 +231,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &truncate_table::TruncateTable,
         &unparsed_statement::UnparsedStatement,
         &invalid_directive::InvalidDirective,
+        &edited_applied_migration::EditedAppliedMigration,
         &prefer_identity::PreferIdentity,
         &prefer_bigint_keys::PreferBigintKeys,
         &prefer_text::PreferText,

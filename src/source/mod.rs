@@ -51,6 +51,7 @@
 //! path too.
 
 mod decode;
+pub mod git;
 mod naming;
 
 use rayon::prelude::*;
