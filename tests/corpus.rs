@@ -67,6 +67,14 @@ struct SetResult {
     rw_ok: usize,
     rw_n: usize,
     disagreements: Vec<String>,
+    /// Statements labelled `rewrite` or `scan_under_lock`, and those with a finding of
+    /// severity warning or error.
+    severe_n: usize,
+    severe_flagged: usize,
+    severe_missed: Vec<String>,
+    /// Statements labelled safe, and those flagged (warning+) by a lock or rewrite rule.
+    safe_n: usize,
+    safe_flagged_by_lock_rules: usize,
 }
 
 fn run_set(corpus: &Path, name: &str) -> SetResult {
@@ -114,7 +122,26 @@ fn run_set(corpus: &Path, name: &str) -> SetResult {
         rw_ok: 0,
         rw_n: 0,
         disagreements: Vec::new(),
+        severe_n: 0,
+        severe_flagged: 0,
+        severe_missed: Vec::new(),
+        safe_n: 0,
+        safe_flagged_by_lock_rules: 0,
     };
+    // findings of severity warning or error, by file, as (line, rule)
+    let mut flagged: HashMap<String, Vec<(u32, &'static str)>> = HashMap::new();
+    for f in &run.analysis.findings {
+        if f.severity >= schemaguard::rules::Severity::Warning {
+            let rel = rel_of
+                .get(f.file.as_str())
+                .cloned()
+                .unwrap_or_else(|| f.file.clone());
+            flagged
+                .entry(rel)
+                .or_default()
+                .push((f.span.start_pos.line, f.rule));
+        }
+    }
     for p in &run.analysis.plan {
         if p.kind == "UNPARSED" {
             res.unparsed.push(format!(
@@ -147,6 +174,41 @@ fn run_set(corpus: &Path, name: &str) -> SetResult {
             })
             .copied();
         let kind = l["kind"].as_str().unwrap_or_default();
+        if l["error"].is_null() {
+            let end = l["end_line"].as_u64().unwrap_or(start as u64) as u32;
+            let here: Vec<&'static str> = flagged
+                .get(file)
+                .map(|v| {
+                    v.iter()
+                        .filter(|(line, _)| (start..=end).contains(line))
+                        .map(|(_, r)| *r)
+                        .collect()
+                })
+                .unwrap_or_default();
+            match (l["label"].as_str(), l["danger_class"].as_str()) {
+                (Some("dangerous"), Some("rewrite" | "scan_under_lock")) => {
+                    res.severe_n += 1;
+                    if here.is_empty() {
+                        res.severe_missed
+                            .push(format!("{name}/{file}:{start} {kind}"));
+                    } else {
+                        res.severe_flagged += 1;
+                    }
+                }
+                (Some("safe"), _) => {
+                    res.safe_n += 1;
+                    let by_lock_rule = here.iter().any(|r| {
+                        schemaguard::rules::by_id(r).is_some_and(|rule| {
+                            rule.category() == schemaguard::rules::Category::Locks
+                        })
+                    });
+                    if by_lock_rule {
+                        res.safe_flagged_by_lock_rules += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
         for family in ["DROP INDEX", "REINDEX", "ALTER TABLE", "CREATE INDEX", "DO"] {
             if kind == family || kind.starts_with(&format!("{family} ")) {
                 let ok = planned.is_some_and(|p| p.kind.starts_with(family));
@@ -265,6 +327,8 @@ fn corpus_parse_coverage_and_plan_agreement() {
     let mut total = 0;
     let (mut unparsed, mut not_lowered, mut disagreements) = (Vec::new(), Vec::new(), Vec::new());
     let (mut lock_ok, mut lock_n, mut rw_ok, mut rw_n) = (0, 0, 0, 0);
+    let (mut severe_n, mut severe_flagged, mut safe_n, mut safe_flagged) = (0, 0, 0, 0);
+    let mut severe_missed = Vec::new();
     for name in set_names(&corpus) {
         let r = run_set(&corpus, &name);
         println!(
@@ -284,6 +348,11 @@ fn corpus_parse_coverage_and_plan_agreement() {
         lock_n += r.lock_n;
         rw_ok += r.rw_ok;
         rw_n += r.rw_n;
+        severe_n += r.severe_n;
+        severe_flagged += r.severe_flagged;
+        severe_missed.extend(r.severe_missed);
+        safe_n += r.safe_n;
+        safe_flagged += r.safe_flagged_by_lock_rules;
     }
     let coverage = 100.0 * (total - unparsed.len()) as f64 / total.max(1) as f64;
     let locks = 100.0 * lock_ok as f64 / lock_n.max(1) as f64;
@@ -305,6 +374,23 @@ fn corpus_parse_coverage_and_plan_agreement() {
     println!(
         "corpus: coverage {coverage:.2}% ({} of {total} unparsed), locks {locks:.1}% ({lock_ok}/{lock_n}), rewrites {rewrites:.1}% ({rw_ok}/{rw_n})",
         unparsed.len()
+    );
+    let severe_recall = 100.0 * severe_flagged as f64 / severe_n.max(1) as f64;
+    let lock_fp = 100.0 * safe_flagged as f64 / safe_n.max(1) as f64;
+    println!("rewrite/scan_under_lock statements without a warning or error:");
+    for m in &severe_missed {
+        println!("  {m}");
+    }
+    println!(
+        "corpus: rewrite/scan_under_lock flagged {severe_recall:.1}% ({severe_flagged}/{severe_n}); lock and rewrite rules flag {lock_fp:.1}% of safe statements ({safe_flagged}/{safe_n})"
+    );
+    assert!(
+        lock_fp <= 10.0,
+        "lock and rewrite rules flag {lock_fp:.1}% of safe statements (limit 10%)"
+    );
+    assert_eq!(
+        severe_flagged, severe_n,
+        "every rewrite/scan_under_lock statement must get a warning or error ({severe_recall:.1}%)"
     );
     assert!(
         not_lowered.is_empty(),

@@ -39,6 +39,13 @@ pub struct Constraint {
     pub index: Option<String>,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Trigger {
+    pub function: Option<ObjectName>,
+    /// `insert`, `update`, `delete`, `truncate`.
+    pub events: Vec<String>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum TableKind {
     Regular,
@@ -64,8 +71,8 @@ pub struct Table {
     /// `FOR VALUES ... DEFAULT`: the default partition of `partition_of`.
     pub default_partition: bool,
     pub inherits: Vec<ObjectName>,
-    /// Trigger name -> the function it runs (when known).
-    pub triggers: BTreeMap<String, Option<ObjectName>>,
+    /// Trigger name -> what it runs and when.
+    pub triggers: BTreeMap<String, Trigger>,
     pub origin: Option<Origin>,
     pub stats: Option<TableStats>,
 }
@@ -180,6 +187,8 @@ pub struct Function {
     pub name: ObjectName,
     pub args: Vec<String>,
     pub volatility: Option<String>,
+    /// The statements of its body (PL/pgSQL or SQL), lowered.
+    pub body: Vec<crate::ops::Operation>,
     pub origin: Option<Origin>,
 }
 
@@ -440,9 +449,11 @@ impl Catalog {
         self.tables
             .values()
             .filter(|t| {
-                t.triggers
-                    .values()
-                    .any(|f| f.as_ref().is_some_and(|f| f.name == function.name))
+                t.triggers.values().any(|tr| {
+                    tr.function
+                        .as_ref()
+                        .is_some_and(|f| f.name == function.name)
+                })
             })
             .map(|t| t.name.clone())
             .collect()

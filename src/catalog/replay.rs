@@ -381,12 +381,14 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 name: name.clone(),
                 args: cf.args.clone(),
                 volatility: cf.volatility.clone(),
+                body: cf.body.clone(),
                 origin: o,
             };
             let overloads = cat.functions.entry(name).or_default();
             match overloads.iter_mut().find(|g| g.args == cf.args) {
                 Some(existing) => {
                     existing.volatility = f.volatility;
+                    existing.body = f.body;
                 }
                 None => overloads.push(f),
             }
@@ -418,7 +420,13 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
         }
         Operation::CreateTrigger(ct) => {
             if let Some(t) = cat.table_mut(&ct.table) {
-                t.triggers.insert(ct.name.clone(), ct.function.clone());
+                t.triggers.insert(
+                    ct.name.clone(),
+                    Trigger {
+                        function: ct.function.clone(),
+                        events: ct.events.clone(),
+                    },
+                );
             }
         }
         Operation::AlterTrigger {

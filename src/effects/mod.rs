@@ -165,6 +165,7 @@ pub fn of(op: &Operation, catalog: &Catalog, version: PgVersion) -> Effects {
         cat: catalog,
         v: version,
         e: Effects::default(),
+        trigger_depth: 0,
     };
     b.operation(op);
     b.e
@@ -174,7 +175,12 @@ struct Builder<'a> {
     cat: &'a Catalog,
     v: PgVersion,
     e: Effects,
+    /// How deep in trigger bodies we are (triggers can fire triggers).
+    trigger_depth: u8,
 }
+
+/// Trigger bodies are followed this deep (a trigger's DML can fire further triggers).
+const MAX_TRIGGER_DEPTH: u8 = 2;
 
 impl Builder<'_> {
     fn kind_of(&self, name: &ObjectName) -> RelKind {
@@ -568,6 +574,12 @@ impl Builder<'_> {
                 for r in &d.reads {
                     self.lock(r, AccessShare);
                 }
+                let event = if matches!(op, Operation::Insert(_)) {
+                    "insert"
+                } else {
+                    "update"
+                };
+                self.fire_triggers(&d.table, event);
             }
             Operation::Update(d) | Operation::Delete(d) => {
                 self.lock(&d.table, RowExclusive);
@@ -579,6 +591,12 @@ impl Builder<'_> {
                     // and written
                     self.scan(&d.table, ScanReason::AllRows);
                 }
+                let event = if matches!(op, Operation::Update(_)) {
+                    "update"
+                } else {
+                    "delete"
+                };
+                self.fire_triggers(&d.table, event);
             }
             Operation::Select { reads, .. } => {
                 for r in reads {
@@ -630,6 +648,71 @@ impl Builder<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The triggers on `table` for `event` run their functions' statements inside this
+    /// statement, with their locks (a trigger that refreshes a materialized view, say).
+    fn fire_triggers(&mut self, table: &ObjectName, event: &str) {
+        if self.trigger_depth >= MAX_TRIGGER_DEPTH {
+            return;
+        }
+        let Some(t) = self.cat.table(table) else {
+            return;
+        };
+        let functions: Vec<(String, ObjectName)> = t
+            .triggers
+            .iter()
+            .filter(|(_, tr)| tr.events.is_empty() || tr.events.iter().any(|e| e == event))
+            .filter_map(|(name, tr)| tr.function.clone().map(|f| (name.clone(), f)))
+            .collect();
+        for (trigger, function) in functions {
+            let body: Vec<Operation> = self
+                .cat
+                .functions
+                .iter()
+                .filter(|(k, _)| k.name == function.name)
+                .flat_map(|(_, overloads)| overloads.iter().flat_map(|f| f.body.iter().cloned()))
+                .collect();
+            if body.is_empty() {
+                continue;
+            }
+            let mut inner = Builder {
+                cat: self.cat,
+                v: self.v,
+                e: Effects::default(),
+                trigger_depth: self.trigger_depth + 1,
+            };
+            for op in &body {
+                inner.operation(op);
+            }
+            let strong: Vec<String> = inner
+                .e
+                .locks
+                .iter()
+                .filter(|l| l.mode > LockMode::RowExclusive)
+                .map(|l| format!("{} {}", l.mode, l.relation))
+                .collect();
+            if !strong.is_empty() {
+                self.note(format!(
+                    "trigger {trigger} on {table} runs {function}(), which takes {}",
+                    strong.join(", ")
+                ));
+            }
+            let nested = inner.e;
+            for l in nested.locks {
+                add_lock(&mut self.e.locks, l.relation, l.kind, l.mode);
+            }
+            for s in nested.scans {
+                if !self.e.scans.contains(&s) {
+                    self.e.scans.push(s);
+                }
+            }
+            for r in nested.rewrites {
+                if !self.e.rewrites.contains(&r) {
+                    self.e.rewrites.push(r);
+                }
+            }
         }
     }
 
@@ -1185,4 +1268,81 @@ fn cheap_storage_param(p: &str) -> bool {
                 | "vacuum_truncate"
                 | "log_autovacuum_min_duration"
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Origin, replay};
+    use crate::parse::parse_statement;
+
+    fn catalog(sql: &[&str]) -> Catalog {
+        let mut cat = Catalog::default();
+        for s in sql {
+            let op = crate::parse::parse_file(s).statements.remove(0).op;
+            replay::apply(&mut cat, &op, Origin::default());
+        }
+        cat
+    }
+
+    #[test]
+    fn dml_takes_the_locks_of_the_triggers_it_fires() {
+        let cat = catalog(&[
+            "CREATE TABLE users (id bigint PRIMARY KEY, name text);",
+            "CREATE MATERIALIZED VIEW user_stats AS SELECT count(*) FROM users;",
+            "CREATE FUNCTION refresh_stats() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN REFRESH MATERIALIZED VIEW CONCURRENTLY user_stats; RETURN NULL; END $$;",
+            "CREATE TRIGGER users_refresh AFTER DELETE ON users FOR EACH STATEMENT EXECUTE FUNCTION refresh_stats();",
+        ]);
+        let stats = ObjectName::new(Some("public"), "user_stats");
+        let delete = of(
+            &parse_statement("DELETE FROM users WHERE id = 1"),
+            &cat,
+            PgVersion(16),
+        );
+        assert_eq!(delete.lock_on(&stats), Some(LockMode::Exclusive));
+        assert!(delete.notes.iter().any(|n| n.contains("users_refresh")));
+        // the trigger fires on DELETE only
+        let update = of(
+            &parse_statement("UPDATE users SET name = 'x' WHERE id = 1"),
+            &cat,
+            PgVersion(16),
+        );
+        assert_eq!(update.lock_on(&stats), None);
+    }
+
+    #[test]
+    fn renamed_tables_are_locked_under_their_new_name() {
+        let cat = catalog(&["CREATE TABLE user_ (id bigint PRIMARY KEY);"]);
+        let e = of(
+            &parse_statement("ALTER TABLE user_ RENAME TO person"),
+            &cat,
+            PgVersion(15),
+        );
+        let lock = &e.locks[0];
+        assert_eq!(lock.relation, ObjectName::new(Some("public"), "person"));
+        assert_eq!(
+            lock.renamed_from,
+            Some(ObjectName::new(Some("public"), "user_"))
+        );
+        assert_eq!(lock.mode, LockMode::AccessExclusive);
+    }
+
+    #[test]
+    fn if_exists_on_an_unknown_object_takes_no_lock() {
+        let cat = Catalog::default();
+        assert!(
+            of(
+                &parse_statement("DROP INDEX IF EXISTS gone_idx"),
+                &cat,
+                PgVersion(16)
+            )
+            .locks
+            .is_empty()
+        );
+        assert!(
+            !of(&parse_statement("DROP TABLE gone"), &cat, PgVersion(16))
+                .locks
+                .is_empty()
+        );
+    }
 }

@@ -520,6 +520,9 @@ pub struct CreateFunction {
     /// `VOLATILE`/`STABLE`/`IMMUTABLE` as declared, lowercased (`None`: volatile by default).
     pub volatility: Option<String>,
     pub returns_trigger: bool,
+    /// The SQL statements of a `plpgsql` or `sql` body, lowered (filled by `parse`,
+    /// which reads the body): what the function does when called, e.g. by a trigger.
+    pub body: Vec<Operation>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -530,6 +533,8 @@ pub struct CreateTrigger {
     pub function: Option<ObjectName>,
     /// `CREATE CONSTRAINT TRIGGER`
     pub constraint: bool,
+    /// The events that fire it, lowercased: `insert`, `update`, `delete`, `truncate`.
+    pub events: Vec<String>,
 }
 
 /// What `COMMENT ON` is about.

@@ -81,6 +81,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
                         op => op,
                     },
                 };
+                let op = with_function_body(op, stmt_text);
                 let embedded = match &op {
                     Operation::Do {
                         body, body_offset, ..
@@ -134,6 +135,26 @@ pub fn parse_statement(sql: &str) -> Operation {
         Err(err) => ops::recognize::recognize(sql).unwrap_or_else(|| Operation::Unparsed {
             reason: err.to_string(),
         }),
+    }
+}
+
+/// Fills a PL/pgSQL or SQL function's body statements, so that what a trigger does when
+/// it fires can be known (`effects` runs them for the DML that fires the trigger).
+fn with_function_body(op: Operation, stmt_text: &str) -> Operation {
+    match op {
+        Operation::CreateFunction(mut cf)
+            if matches!(cf.language.as_deref(), Some("plpgsql" | "sql")) =>
+        {
+            if let Some(body) = plpgsql::function_body(stmt_text) {
+                cf.body = plpgsql::embedded_statements(&body)
+                    .into_iter()
+                    .map(|(_, sql)| parse_statement(&sql))
+                    .filter(|op| !matches!(op, Operation::Unparsed { .. }))
+                    .collect();
+            }
+            Operation::CreateFunction(cf)
+        }
+        op => op,
     }
 }
 

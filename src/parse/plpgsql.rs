@@ -127,6 +127,37 @@ fn blank_plpgsql_into(stmt: &str) -> String {
     stmt.to_string()
 }
 
+/// The body of `CREATE FUNCTION/PROCEDURE ... AS $$ body $$` (or `AS 'body'`, with `''`
+/// unescaped): the string literal after the first `AS` keyword at parenthesis depth 0.
+pub fn function_body(stmt: &str) -> Option<String> {
+    let toks: Vec<Token> = Lexer::new(stmt, false)
+        .filter(|t| !matches!(t.kind, Tok::LineComment | Tok::BlockComment))
+        .collect();
+    let mut depth = 0i32;
+    for (i, t) in toks.iter().enumerate() {
+        if is_punct(stmt, Some(t), b'(') {
+            depth += 1;
+        } else if is_punct(stmt, Some(t), b')') {
+            depth -= 1;
+        } else if depth == 0 && is_kw(stmt, t, "as") {
+            let lit = toks.get(i + 1)?;
+            let text = stmt.get(lit.start..lit.end)?;
+            return match lit.kind {
+                Tok::DollarStr => {
+                    let tag_end = text.get(1..)?.find('$')? + 2;
+                    let inner = text.get(tag_end..text.len().checked_sub(tag_end)?)?;
+                    Some(inner.to_string())
+                }
+                Tok::Str if text.starts_with('\'') && text.len() >= 2 => {
+                    Some(text[1..text.len() - 1].replace("''", "'"))
+                }
+                _ => None,
+            };
+        }
+    }
+    None
+}
+
 fn is_kw(body: &str, t: &Token, kw: &str) -> bool {
     t.kind == Tok::Word
         && body
@@ -385,6 +416,20 @@ fn format_literal(body: &str, t: &Token, sql: &mut String, map: &mut Vec<usize>)
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn function_bodies_are_read_from_dollar_or_single_quotes() {
+        use super::function_body as f;
+        assert_eq!(
+            f("CREATE FUNCTION t() RETURNS trigger AS $fn$ BEGIN REFRESH MATERIALIZED VIEW m; END $fn$ LANGUAGE plpgsql;").as_deref(),
+            Some(" BEGIN REFRESH MATERIALIZED VIEW m; END ")
+        );
+        assert_eq!(
+            f("CREATE FUNCTION t(a int) RETURNS int LANGUAGE sql AS 'SELECT ''x''';").as_deref(),
+            Some("SELECT 'x'")
+        );
+        assert_eq!(f("CREATE FUNCTION t() RETURNS int RETURN 1;"), None);
+    }
+
     #[test]
     fn plpgsql_into_targets_are_blanked_keeping_offsets() {
         use super::blank_plpgsql_into as b;

@@ -273,6 +273,7 @@ pub(super) fn create_function(f: &sql::CreateFunction) -> Operation {
         language: f.language.as_ref().map(|l| ident(l).to_lowercase()),
         volatility: f.behavior.as_ref().map(|b| b.to_string().to_lowercase()),
         returns_trigger,
+        body: Vec::new(),
     })
 }
 
@@ -294,6 +295,7 @@ pub(super) fn create_procedure(
         language: language.as_ref().map(|l| ident(l).to_lowercase()),
         volatility: None,
         returns_trigger: false,
+        body: Vec::new(),
     })
 }
 
@@ -315,6 +317,7 @@ pub(super) fn create_aggregate(a: &sql::CreateAggregate) -> Operation {
         language: None,
         volatility: None,
         returns_trigger: false,
+        body: Vec::new(),
     })
 }
 
@@ -359,6 +362,19 @@ pub(super) fn create_trigger(t: &sql::CreateTrigger) -> Operation {
         or_replace: t.or_replace,
         function: t.exec_body.as_ref().map(|b| object_name(&b.func_desc.name)),
         constraint: t.is_constraint,
+        events: t
+            .events
+            .iter()
+            .map(|e| {
+                match e {
+                    sql::TriggerEvent::Insert => "insert",
+                    sql::TriggerEvent::Update(_) => "update",
+                    sql::TriggerEvent::Delete => "delete",
+                    sql::TriggerEvent::Truncate => "truncate",
+                }
+                .to_string()
+            })
+            .collect(),
     })
 }
 

@@ -1280,7 +1280,8 @@ fn create_trigger_names_table_and_function() {
             table: on(Some("s"), "t"),
             or_replace: true,
             function: Some(on(Some("s"), "f")),
-            constraint: false
+            constraint: false,
+            events: vec!["update".to_string()],
         })
     );
     let Operation::CreateTrigger(t) = parse_statement(

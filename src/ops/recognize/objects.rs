@@ -411,6 +411,7 @@ pub(super) fn create_function(
         language: None,
         volatility: None,
         returns_trigger: false,
+        body: Vec::new(),
     };
     if kind == RoutineKind::Aggregate {
         return Some(Operation::CreateFunction(f));
@@ -551,9 +552,15 @@ pub(super) fn create_trigger(
         return None;
     }
     // the events (`INSERT OR UPDATE OF a, b`) hold no ON
-    if c.until_kw(&["on"]).is_empty() {
+    let event_toks = c.until_kw(&["on"]);
+    if event_toks.is_empty() {
         return None;
     }
+    let events: Vec<String> = ["insert", "update", "delete", "truncate"]
+        .into_iter()
+        .filter(|e| event_toks.iter().any(|t| is_word(&t.token, e)))
+        .map(str::to_string)
+        .collect();
     c.expect_kw("on")?;
     let table = c.object_name()?;
     c.until_kw(&["execute"]);
@@ -568,5 +575,6 @@ pub(super) fn create_trigger(
             or_replace,
             function: Some(function),
             constraint,
+            events,
         }))
 }

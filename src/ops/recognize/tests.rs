@@ -937,6 +937,7 @@ fn create_trigger_with_string_arguments_is_recognised() {
             or_replace: false,
             function: Some(name("s.f")),
             constraint: false,
+            events: vec!["insert".to_string(), "update".to_string()],
         })
     );
 }
