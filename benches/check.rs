@@ -71,7 +71,8 @@ fn main() {
             version: None,
             edited_since: None,
             parsed: &parsed,
-            default_mode: TransactionMode::Wrapped,
+            segments: analysis::TxSegment::whole(TransactionMode::Wrapped),
+            no_transaction_hint: String::new(),
         };
         let analysis = analysis::analyze(&[input], &Settings::default());
         assert!(!analysis.plan.is_empty());

@@ -6,6 +6,7 @@
 //! max_file_size_kib = 10240       # larger files are reported and skipped
 //! paths = ["migrations"]         # what to check when no paths are given
 //! timezone = "UTC"                # the session TimeZone the migrations run with
+//! framework = "goose"             # detected per file when unset
 //!
 //! [rules]
 //! prefer-text = "off"             # off, hint, warning or error
@@ -28,6 +29,9 @@ pub struct Config {
     /// The session TimeZone migrations run with (default UTC, as on most managed
     /// services); `timestamp` <-> `timestamptz` changes rewrite unless it is UTC.
     pub timezone: Option<String>,
+    /// The migration framework (`goose`, `dbmate`, `sqlx`, `flyway`, `diesel`, `prisma`,
+    /// `liquibase`, `golang-migrate`, `popx`, `plain`); detected per file when unset.
+    pub framework: Option<String>,
     /// Migration files or directories checked when none are given on the command line.
     pub paths: Option<Vec<String>>,
     #[serde(default)]
@@ -67,6 +71,18 @@ impl Config {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| FILE_NAME.to_string());
+        if let Some(f) = &self.framework {
+            if crate::source::framework::Framework::parse(f).is_none() {
+                let names: Vec<&str> = crate::source::framework::Framework::ALL
+                    .iter()
+                    .map(|f| f.name())
+                    .collect();
+                return Err(format!(
+                    "{at}: framework = \"{f}\" is not one of {}",
+                    names.join(", ")
+                ));
+            }
+        }
         if let Some(v) = self.pg_version {
             if !crate::effects::PgVersion::SUPPORTED.contains(&v) {
                 return Err(format!(

@@ -180,7 +180,8 @@ mod tests {
                 version: None,
                 edited_since: None,
                 parsed: p,
-                default_mode: TransactionMode::Wrapped,
+                segments: crate::analysis::TxSegment::whole(TransactionMode::Wrapped),
+                no_transaction_hint: String::new(),
             })
             .collect();
         let a = analysis::analyze(&inputs, &Settings::default());

@@ -1,10 +1,11 @@
 //! Wires the pipeline for one run: configuration, `source`, `parse` (in parallel),
 //! `analysis` (in apply order). Used by the CLI and by the tests.
 
-use crate::analysis::{self, Analysis, FileInput, Settings, TransactionMode};
+use crate::analysis::{self, Analysis, FileInput, Settings, TransactionMode, TxSegment};
 use crate::config::Config;
 use crate::effects::PgVersion;
 use crate::parse::{self, ParsedFile};
+use crate::source::framework::{self, Framework, Prepared, TxMode};
 use crate::source::git::Change;
 use crate::source::{self, SourceOptions};
 use rayon::prelude::*;
@@ -121,29 +122,43 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         let key = path.canonicalize().unwrap_or_else(|_| opts.cwd.join(path));
         changes.get(&key).copied()
     };
-    // parsing is independent per file; the analysis replays in apply order
-    let parsed: Vec<ParsedFile> = collected
+    // each file as its framework runs it (up part, transaction segments), then parsed:
+    // independent per file, so in parallel; the analysis replays in apply order
+    let configured = config.framework.as_deref().and_then(Framework::parse);
+    let assume_tx = config.assume_in_transaction.unwrap_or(true);
+    let prepared: Vec<(Prepared, ParsedFile)> = collected
         .files
         .par_iter()
-        .map(|f| parse::parse_file(&f.text))
+        .map(|f| {
+            let p = framework::prepare(&f.path, &f.text, configured, assume_tx);
+            let parsed = parse::parse_file(&p.text);
+            (p, parsed)
+        })
         .collect();
-    let default_mode = if config.assume_in_transaction.unwrap_or(true) {
-        TransactionMode::Wrapped
-    } else {
-        TransactionMode::Autocommit
-    };
     let inputs: Vec<FileInput> = collected
         .files
         .iter()
-        .zip(&parsed)
-        .map(|(f, p)| FileInput {
+        .zip(&prepared)
+        .map(|(f, (prep, p))| FileInput {
             display: f.display.clone(),
             version: f.version().map(|v| v.normalized()),
             edited_since: (change_of(&f.path) == Some(Change::Modified))
                 .then(|| opts.since.clone())
                 .flatten(),
             parsed: p,
-            default_mode,
+            segments: prep
+                .segments
+                .iter()
+                .map(|s| TxSegment {
+                    start_line: s.start_line,
+                    mode: match s.mode {
+                        TxMode::Wrapped => TransactionMode::Wrapped,
+                        TxMode::Autocommit => TransactionMode::Autocommit,
+                        TxMode::ImplicitMulti => TransactionMode::ImplicitMulti,
+                    },
+                })
+                .collect(),
+            no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
         })
         .collect();
     let mut settings = Settings {
@@ -155,6 +170,15 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         settings.initial_catalog.timezone = tz.clone();
     }
     let mut analysis = analysis::analyze(&inputs, &settings);
+    for (f, (prep, _)) in collected.files.iter().zip(&prepared) {
+        for (line, message) in &prep.notes {
+            analysis.notes.push(crate::analysis::FileNote {
+                file: f.display.clone(),
+                line: *line,
+                message: message.clone(),
+            });
+        }
+    }
     if opts.since.is_some() {
         // report only what changed; the rest was replayed for schema state
         let selected: std::collections::HashSet<&str> = collected

@@ -14,15 +14,38 @@ use crate::span::Span;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// How a file is applied.
+/// How a file (or a part of it) is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransactionMode {
-    /// The framework wraps the whole file in one transaction.
+    /// The framework wraps the whole file (or part) in one transaction.
     Wrapped,
     /// Statement by statement, each in its own implicit transaction (explicit
     /// `BEGIN`/`COMMIT` in the file still open and close blocks).
     Autocommit,
+    /// Sent as one multi-statement query: an implicit transaction when it holds more than
+    /// one statement, none for a lone statement (golang-migrate, Prisma). Resolved to
+    /// one of the two above when the file is read.
+    ImplicitMulti,
+    /// Parts of the file run in different modes (Liquibase changesets).
+    Mixed,
+}
+
+/// A part of a file with its own transaction mode, from `start_line` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxSegment {
+    pub start_line: u32,
+    pub mode: TransactionMode,
+}
+
+impl TxSegment {
+    /// The whole file in one mode.
+    pub fn whole(mode: TransactionMode) -> Vec<TxSegment> {
+        vec![TxSegment {
+            start_line: 1,
+            mode,
+        }]
+    }
 }
 
 /// One migration file, ready for analysis.
@@ -33,8 +56,11 @@ pub struct FileInput<'a> {
     /// `Some(ref)`: the file existed at this git ref and has been changed since.
     pub edited_since: Option<String>,
     pub parsed: &'a ParsedFile,
-    /// The mode before directives and explicit BEGIN/COMMIT are taken into account.
-    pub default_mode: TransactionMode,
+    /// How the framework runs the file, before `-- schemaguard:no-transaction` and
+    /// explicit BEGIN/COMMIT are taken into account.
+    pub segments: Vec<TxSegment>,
+    /// How to mark a migration as running outside a transaction in its framework.
+    pub no_transaction_hint: String,
 }
 
 /// Settings of one run.
@@ -67,6 +93,8 @@ pub struct FileContext {
     pub several_transactions: bool,
     /// `Some(ref)`: the file existed at this git ref and has been changed since.
     pub edited_since: Option<String>,
+    /// How to mark a migration as running outside a transaction in its framework.
+    pub no_transaction_hint: String,
 }
 
 impl FileContext {
@@ -81,7 +109,7 @@ impl FileContext {
     }
 
     pub fn no_transaction_directive(&self) -> &str {
-        "-- schemaguard:no-transaction"
+        &self.no_transaction_hint
     }
 }
 
@@ -284,7 +312,7 @@ impl Driver<'_> {
 
     fn file(&mut self, index: usize, file: &FileInput) {
         let parsed = file.parsed;
-        let mut mode = file.default_mode;
+        let mut no_transaction = false;
         let mut ignores = Ignores {
             file_wide: BTreeSet::new(),
             next_statement: Vec::new(),
@@ -292,7 +320,7 @@ impl Driver<'_> {
         let mut findings: Vec<Finding> = Vec::new();
         for (line, d) in &parsed.directives {
             match d {
-                Directive::NoTransaction => mode = TransactionMode::Autocommit,
+                Directive::NoTransaction => no_transaction = true,
                 Directive::IgnoreFile { rules, .. } => {
                     self.check_rule_names(&file.display, *line, rules, &mut findings);
                     ignores.file_wide.extend(rules.iter().cloned());
@@ -339,16 +367,29 @@ impl Driver<'_> {
             .iter()
             .filter(|s| matches!(s.op, Operation::Begin))
             .count();
-        // explicit transaction control: the file manages its own transactions
-        if begins > 0 {
-            mode = TransactionMode::Autocommit;
-        }
+        // explicit transaction control, or our directive: the file manages its own
+        // transactions
+        let segments = resolve_segments(
+            &file.segments,
+            &parsed.statements,
+            no_transaction || begins > 0,
+        );
+        let mode = match segments.as_slice() {
+            [only] => only.mode,
+            many if many.iter().all(|s| s.mode == many[0].mode) => many[0].mode,
+            _ => TransactionMode::Mixed,
+        };
+        let wrapped_segments = segments
+            .iter()
+            .filter(|s| s.mode == TransactionMode::Wrapped)
+            .count();
         let fcx = FileContext {
             index,
             display: file.display.clone(),
             mode,
-            several_transactions: begins > 1,
+            several_transactions: begins > 1 || wrapped_segments > 1,
             edited_since: file.edited_since.clone(),
+            no_transaction_hint: file.no_transaction_hint.clone(),
         };
         self.out.files.push(FileSummary {
             file: file.display.clone(),
@@ -362,7 +403,11 @@ impl Driver<'_> {
             .clone_from(&self.settings.initial_catalog.timezone);
         self.catalog.timezone_set = false;
         let mut tx = TxState::default();
-        if mode == TransactionMode::Wrapped {
+        let mut segment = 0;
+        if segments
+            .first()
+            .is_some_and(|s| s.mode == TransactionMode::Wrapped)
+        {
             tx.active = true;
             tx.id = self.new_tx();
             tx.start_line = 1;
@@ -372,6 +417,23 @@ impl Driver<'_> {
         let mut prev_end_line = 0;
         for stmt in &parsed.statements {
             let start_line = stmt.span.start_pos.line;
+            // a new segment (Liquibase changeset): the framework commits and starts over
+            while segments
+                .get(segment + 1)
+                .is_some_and(|s| start_line >= s.start_line)
+            {
+                segment += 1;
+                if tx.active && !tx.explicit {
+                    self.close_tx(&mut tx, tx_plan_start, prev_end_line.max(1));
+                }
+                if segments[segment].mode == TransactionMode::Wrapped && !tx.active {
+                    tx.active = true;
+                    tx.id = self.new_tx();
+                    tx.start_line = segments[segment].start_line;
+                    tx.statements = 0;
+                    tx_plan_start = self.out.plan.len();
+                }
+            }
             let mut raw: Vec<(&'static dyn Rule, Violation, Span)> = Vec::new();
             match &stmt.op {
                 Operation::Begin => {
@@ -707,6 +769,44 @@ impl Driver<'_> {
             }
         }
     }
+}
+
+/// The transaction segments a file really runs in: `ImplicitMulti` resolved by the
+/// number of statements in the segment, and everything autocommit when the file manages
+/// transactions itself (explicit BEGIN, or `-- schemaguard:no-transaction`).
+fn resolve_segments(
+    segments: &[TxSegment],
+    statements: &[Statement],
+    own_transactions: bool,
+) -> Vec<TxSegment> {
+    if own_transactions || segments.is_empty() {
+        return TxSegment::whole(TransactionMode::Autocommit);
+    }
+    segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let end = segments.get(i + 1).map_or(u32::MAX, |n| n.start_line);
+            let mode = match s.mode {
+                TransactionMode::ImplicitMulti => {
+                    let n = statements
+                        .iter()
+                        .filter(|st| (s.start_line..end).contains(&st.span.start_pos.line))
+                        .count();
+                    if n > 1 {
+                        TransactionMode::Wrapped
+                    } else {
+                        TransactionMode::Autocommit
+                    }
+                }
+                m => m,
+            };
+            TxSegment {
+                start_line: s.start_line,
+                mode,
+            }
+        })
+        .collect()
 }
 
 fn directive_finding(file: &str, line: u32, message: String) -> Finding {

@@ -113,7 +113,10 @@ pub fn human(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) 
     for f in files {
         let mode = match f.mode {
             TransactionMode::Wrapped => "one transaction",
-            TransactionMode::Autocommit => "no wrapping transaction",
+            TransactionMode::Autocommit | TransactionMode::ImplicitMulti => {
+                "no wrapping transaction"
+            }
+            TransactionMode::Mixed => "a transaction per changeset",
         };
         let _ = writeln!(
             out,

@@ -51,6 +51,7 @@
 //! path too.
 
 mod decode;
+pub mod framework;
 pub mod git;
 mod naming;
 
