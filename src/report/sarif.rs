@@ -252,7 +252,8 @@ fn artifact(display: &str) -> s::ArtifactLocation {
 pub fn file_uri(display: &str) -> String {
     let path = display.replace('\\', "/");
     let bytes = path.as_bytes();
-    let windows_drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    let windows_drive =
+        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
     let (prefix, rest) = if windows_drive {
         ("file:///", path.as_str())
     } else if path.starts_with('/') {
