@@ -39,7 +39,7 @@ enum Command {
     /// Report what could break the application or block traffic (the default command)
     Check(CheckArgs),
     /// Show, per statement, the locks it takes, what they block, rewrites and scans
-    Plan(CommonArgs),
+    Plan(PlanArgs),
     /// List every rule with its default severity
     Rules,
     /// Print a rule's documentation page
@@ -54,9 +54,6 @@ struct CommonArgs {
     /// Migration files or directories (searched recursively for .sql files), or `-` for
     /// standard input. Defaults to `paths` in schemaguard.toml.
     paths: Vec<PathBuf>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
     /// Target PostgreSQL major version (10-18) [default: 16, or pg_version in the config]
     #[arg(long, value_name = "N")]
     pg_version: Option<u32>,
@@ -75,6 +72,9 @@ struct CommonArgs {
 struct CheckArgs {
     #[command(flatten)]
     common: CommonArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    format: CheckFormat,
     /// Exit with 1 when a finding has at least this severity
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
@@ -85,9 +85,37 @@ struct CheckArgs {
     since: Option<String>,
 }
 
+#[derive(Args, Debug, Clone)]
+struct PlanArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    format: PlanFormat,
+}
+
+/// `check` formats: one per audience (terminal, scripts, code scanning, Actions
+/// annotations, a PR comment).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum Format {
+enum CheckFormat {
+    /// Code frames, like rustc (the default)
     Human,
+    /// The versioned JSON document (see README)
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request
+    Github,
+    /// A markdown pull-request comment
+    Markdown,
+}
+
+/// `plan` formats (a plan is a table, not findings: no SARIF, annotations or comment).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    /// A table per file (the default)
+    Human,
+    /// The versioned JSON document (see README)
     Json,
 }
 
@@ -215,18 +243,25 @@ fn check(args: &CheckArgs) -> i32 {
         summary,
         pg_version: run.version.0,
     };
-    match args.common.format {
-        Format::Json => println!("{}", report::json::check(&report)),
-        Format::Human => {
-            // unreadable files go to stderr too, where a terminal user sees them first
-            for (file, message) in &run.input_errors {
-                eprintln!("error: {file}: {message}");
-            }
-            print!(
-                "{}",
-                report::human::render(&report, &sources(&run), use_color(args.common.color))
-            );
+    // unreadable files go to stderr too, where a user sees them first, except where the
+    // output itself is read in the log (json for scripts is unchanged)
+    if matches!(
+        args.format,
+        CheckFormat::Human | CheckFormat::Sarif | CheckFormat::Markdown
+    ) {
+        for (file, message) in &run.input_errors {
+            eprintln!("error: {file}: {message}");
         }
+    }
+    match args.format {
+        CheckFormat::Json => println!("{}", report::json::check(&report)),
+        CheckFormat::Human => print!(
+            "{}",
+            report::human::render(&report, &sources(&run), use_color(args.common.color))
+        ),
+        CheckFormat::Sarif => println!("{}", report::sarif::render(&report)),
+        CheckFormat::Github => print!("{}", report::github::render(&report)),
+        CheckFormat::Markdown => print!("{}", report::markdown::render(&report, &sources(&run))),
     }
     if !run.input_errors.is_empty() {
         return exit::ERROR;
@@ -239,8 +274,8 @@ fn check(args: &CheckArgs) -> i32 {
     }
 }
 
-fn plan(args: &CommonArgs) -> i32 {
-    let run = match prepare(args, None) {
+fn plan(args: &PlanArgs) -> i32 {
+    let run = match prepare(&args.common, None) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -251,11 +286,11 @@ fn plan(args: &CommonArgs) -> i32 {
         eprintln!("error: {file}: {message}");
     }
     match args.format {
-        Format::Json => println!(
+        PlanFormat::Json => println!(
             "{}",
             report::plan::json(&run.analysis.files, &run.analysis.plan, run.version.0)
         ),
-        Format::Human => print!(
+        PlanFormat::Human => print!(
             "{}",
             report::plan::human(&run.analysis.files, &run.analysis.plan, run.version.0)
         ),

@@ -1,8 +1,15 @@
 //! Renderers. They only format what the analysis decided; they decide nothing.
+//!
+//! `check` renders as `human` (code frames), `json` (versioned), `sarif` (code scanning),
+//! `github` (Actions workflow commands) or `markdown` (a PR comment); `plan` as a table or
+//! JSON.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod plan;
+pub mod sarif;
 
 use crate::analysis::FileNote;
 use crate::rules::{Finding, Severity};
@@ -45,6 +52,33 @@ impl Summary {
             hints: n(Severity::Hint),
             suppressed,
         }
+    }
+}
+
+macro_rules! repository_url {
+    () => {
+        "https://github.com/schemaguard/schemaguard"
+    };
+}
+
+/// The project's home, for SARIF's `informationUri`.
+pub const REPOSITORY_URL: &str = repository_url!();
+
+/// Where rule pages are published: `<RULE_PAGES_URL><rule-id>.md` (documented in README.md;
+/// SARIF `helpUri` and the markdown links use it).
+pub const RULE_PAGES_URL: &str = concat!(repository_url!(), "/blob/main/rules/");
+
+/// The published page of a rule.
+pub fn rule_url(id: &str) -> String {
+    format!("{RULE_PAGES_URL}{id}.md")
+}
+
+/// A fix text as the rules write it: the first line says what to do, the lines after it
+/// (if any) are the SQL to write. Returns `(what to do, SQL)`.
+pub fn split_fix(fix: &str) -> (&str, Option<&str>) {
+    match fix.split_once('\n') {
+        Some((advice, sql)) if !sql.trim().is_empty() => (advice.trim_end(), Some(sql.trim_end())),
+        _ => (fix.trim_end(), None),
     }
 }
 
