@@ -61,6 +61,8 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub constraints: Vec<Constraint>,
     pub partition_of: Option<ObjectName>,
+    /// A partitioned table's key columns (an expression as its text in parentheses).
+    pub partition_key: Vec<String>,
     /// `FOR VALUES ... DEFAULT`: the default partition of `partition_of`.
     pub default_partition: bool,
     pub inherits: Vec<ObjectName>,
@@ -79,6 +81,7 @@ impl Table {
             columns: Vec::new(),
             constraints: Vec::new(),
             partition_of: None,
+            partition_key: Vec::new(),
             default_partition: false,
             inherits: Vec::new(),
             triggers: BTreeMap::new(),

@@ -512,7 +512,10 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
     if ct.partitioned {
         table.kind = TableKind::Partitioned;
     }
+    table.partition_key.clone_from(&ct.partition_key);
     table.partition_of = ct.partition_of.as_ref().map(|p| cat.resolve_relation(p));
+    table.default_partition = table.partition_of.is_some()
+        && ct.partition_bound == Some(crate::ops::PartitionBound::Default);
     table.inherits = ct
         .inherits
         .iter()
@@ -904,7 +907,9 @@ fn alter_table(
                 t.persistence = Persistence::Unlogged;
             }
         }
-        AlterTableAction::AttachPartition { partition, default } => {
+        AlterTableAction::AttachPartition {
+            partition, default, ..
+        } => {
             let p = cat.resolve_relation(partition);
             if let Some(t) = cat.tables.get_mut(&p) {
                 t.partition_of = Some(name.clone());

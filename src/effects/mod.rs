@@ -918,7 +918,9 @@ impl Builder<'_> {
                         AccessExclusive
                     }
                 }
-                AlterTableAction::AttachPartition { partition, default } => {
+                AlterTableAction::AttachPartition {
+                    partition, default, ..
+                } => {
                     recurse = false;
                     self.lock(partition, AccessExclusive);
                     self.scan(partition, ScanReason::PartitionBound);
