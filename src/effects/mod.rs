@@ -6,6 +6,9 @@
 pub mod coercion;
 pub mod volatility;
 
+#[cfg(test)]
+mod tests;
+
 use crate::catalog::{Catalog, RelKind, TableKind, TypeKind};
 use crate::lock::LockMode;
 use crate::ops::{
@@ -627,9 +630,26 @@ impl Builder<'_> {
             Operation::LockTable { tables, mode, only } => {
                 for t in tables {
                     self.lock_tree(t, *mode, *only);
+                    // 11+: locking a view locks every relation its query reads, in the
+                    // same mode (verified on 11, 13, 15)
+                    if self.v.0 >= 11 {
+                        self.lock_view_sources(t, *mode, 0);
+                    }
                 }
             }
             _ => {}
+        }
+    }
+
+    fn lock_view_sources(&mut self, name: &ObjectName, mode: LockMode, depth: usize) {
+        let Some(reads) = self.cat.view(name).map(|v| v.reads.clone()) else {
+            return;
+        };
+        for r in reads {
+            if depth < 16 {
+                self.lock_tree(&r, mode, false);
+                self.lock_view_sources(&r, mode, depth + 1);
+            }
         }
     }
 
@@ -693,14 +713,33 @@ impl Builder<'_> {
         };
         match r.target {
             ReindexTarget::Index => {
-                self.lock(&r.name, index_mode);
-                if let Some(t) = self.cat.index(&r.name).map(|i| i.table.clone()) {
+                let table = self.cat.index(&r.name).map(|i| i.table.clone());
+                if let Some(t) = table.clone().filter(|t| self.is_partitioned(t)) {
+                    if self.partitioned_reindex("INDEX") {
+                        self.reindex_partitions(&t, table_mode);
+                    }
+                    return;
+                }
+                // an index the catalog does not know is still an index
+                let rel = self.cat.resolve_relation(&r.name);
+                add_lock(&mut self.e.locks, rel, RelKind::Index, index_mode);
+                if let Some(t) = table {
                     self.lock(&t, table_mode);
                     self.scan(&t, ScanReason::IndexBuild);
                     self.index_build(&t);
                 }
             }
             ReindexTarget::Table => {
+                if self.is_partitioned(&r.name) {
+                    if self.partitioned_reindex("TABLE") {
+                        self.reindex_partitions(&r.name, table_mode);
+                    } else {
+                        // verified on 11 and 13: a warning, nothing rebuilt, but the
+                        // SHARE lock on the parent is taken (and held until commit)
+                        self.lock(&r.name, table_mode);
+                    }
+                    return;
+                }
                 self.lock(&r.name, table_mode);
                 self.scan(&r.name, ScanReason::IndexBuild);
                 self.index_build(&r.name);
@@ -727,6 +766,43 @@ impl Builder<'_> {
                     self.lock(&t, table_mode);
                     self.index_build(&t);
                 }
+            }
+        }
+    }
+
+    /// `REINDEX TABLE|INDEX` of a partitioned table or index. Verified on 11, 13, 15:
+    /// before 14 REINDEX TABLE only warns (nothing is rebuilt) and REINDEX INDEX fails;
+    /// from 14 both rebuild every partition, each in a transaction of its own, so they
+    /// cannot run inside a transaction block. Returns whether partitions are rebuilt.
+    fn partitioned_reindex(&mut self, what: &str) -> bool {
+        if self.v.0 < 14 {
+            if what == "INDEX" {
+                self.fails("REINDEX of a partitioned index needs PostgreSQL 14");
+            } else {
+                self.note("before PostgreSQL 14 REINDEX skips a partitioned table (a warning): nothing is rebuilt");
+            }
+            return false;
+        }
+        self.outside(format!(
+            "REINDEX {what} of a partitioned table cannot run inside a transaction block"
+        ));
+        true
+    }
+
+    /// Every leaf partition of `parent` is reindexed, one after another.
+    fn reindex_partitions(&mut self, parent: &ObjectName, mode: LockMode) {
+        let rel = self.cat.resolve_relation(parent);
+        let parts: Vec<ObjectName> = self.cat.partitions(&rel).map(|t| t.name.clone()).collect();
+        for p in parts {
+            if p == rel {
+                continue;
+            }
+            if self.is_partitioned(&p) {
+                self.reindex_partitions(&p, mode);
+            } else {
+                self.lock(&p, mode);
+                self.scan(&p, ScanReason::IndexBuild);
+                self.index_build(&p);
             }
         }
     }
@@ -948,21 +1024,43 @@ impl Builder<'_> {
                 AlterTableAction::DetachPartition {
                     partition,
                     concurrently,
-                    ..
+                    finalize,
                 } => {
                     recurse = false;
-                    if *concurrently {
+                    let detached = self.cat.resolve_relation(partition);
+                    let default: Option<ObjectName> = self
+                        .cat
+                        .partitions(&table)
+                        .find(|t| t.default_partition && t.name != detached)
+                        .map(|t| t.name.clone());
+                    if *concurrently || *finalize {
                         if self.v.0 < 14 {
-                            self.fails("DETACH PARTITION CONCURRENTLY needs PostgreSQL 14");
+                            self.fails(
+                                "DETACH PARTITION CONCURRENTLY / FINALIZE needs PostgreSQL 14",
+                            );
                         }
-                        self.outside(
-                            "DETACH PARTITION CONCURRENTLY cannot run inside a transaction block",
-                        );
+                        if *concurrently {
+                            self.outside(
+                                "DETACH PARTITION CONCURRENTLY cannot run inside a transaction block",
+                            );
+                            if default.is_some() {
+                                self.fails("DETACH PARTITION CONCURRENTLY is not allowed while the table has a default partition");
+                            }
+                        }
                         self.lock(partition, ShareUpdateExclusive);
                         ShareUpdateExclusive
                     } else {
-                        if self.v.0 >= 12 {
-                            self.lock(partition, AccessExclusive);
+                        // observed (pg_locks): the partition gets SHARE UPDATE EXCLUSIVE on
+                        // 11-13 and ACCESS EXCLUSIVE from 14; a default partition ACCESS
+                        // EXCLUSIVE on every version (its implicit constraint changes)
+                        let mode = if self.v.0 >= 14 {
+                            AccessExclusive
+                        } else {
+                            ShareUpdateExclusive
+                        };
+                        self.lock(partition, mode);
+                        if let Some(d) = default {
+                            self.lock(&d, AccessExclusive);
                         }
                         AccessExclusive
                     }
@@ -1157,6 +1255,10 @@ impl Builder<'_> {
                 AccessExclusive
             }
             ConstraintKind::Exclude { .. } => {
+                // verified on 11, 13, 15; 17 accepts one that includes the partition key
+                if self.is_partitioned(table) && self.v.0 < 17 {
+                    self.fails("exclusion constraints on a partitioned table need PostgreSQL 17");
+                }
                 self.scan(table, ScanReason::IndexBuild);
                 self.index_build(table);
                 AccessExclusive
