@@ -4,6 +4,7 @@
 //! `postgres-locks.md`, checked against real servers (`tests/corpus.rs`, conformance).
 
 pub mod coercion;
+pub mod partition;
 pub mod volatility;
 
 #[cfg(test)]
@@ -995,14 +996,40 @@ impl Builder<'_> {
                     }
                 }
                 AlterTableAction::AttachPartition {
-                    partition, default, ..
+                    partition,
+                    default,
+                    bound,
                 } => {
                     recurse = false;
                     self.lock(partition, AccessExclusive);
-                    self.scan(partition, ScanReason::PartitionBound);
-                    self.note(format!(
-                        "{partition} is scanned to check the partition bound unless a valid CHECK constraint implies it"
-                    ));
+                    let proof = match (self.cat.table(partition), bound) {
+                        (Some(p), Some(b)) => {
+                            let key = existing
+                                .map(|t| t.partition_key.clone())
+                                .unwrap_or_default();
+                            partition::proof(p, &key, b)
+                        }
+                        _ => partition::BoundProof::NotImplied,
+                    };
+                    match proof {
+                        partition::BoundProof::Implied(by) => self.note(format!(
+                            "no scan of {partition}: {} implies the partition bound",
+                            by.join(", ")
+                        )),
+                        partition::BoundProof::Unsure(by) => {
+                            self.scan(partition, ScanReason::PartitionBound);
+                            self.note(format!(
+                                "{partition} is scanned to check the partition bound unless {} implies it (schemaguard cannot tell)",
+                                by.join(", ")
+                            ));
+                        }
+                        partition::BoundProof::NotImplied => {
+                            self.scan(partition, ScanReason::PartitionBound);
+                            self.note(format!(
+                                "{partition} is scanned to check the partition bound: no valid CHECK constraint implies it"
+                            ));
+                        }
+                    }
                     if !default {
                         let defaults: Vec<ObjectName> = self
                             .cat

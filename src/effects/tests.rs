@@ -115,3 +115,23 @@ fn exclusion_constraints_on_partitioned_tables_need_17() {
     assert!(effects(EVENTS, sql, 15).fails.is_some());
     assert_eq!(effects(EVENTS, sql, 17).fails, None);
 }
+
+#[test]
+fn attach_skips_the_scan_when_a_validated_check_is_the_bound() {
+    let history = "CREATE TABLE ev (id int, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at);
+        CREATE TABLE ev_2024_01 (id int, created_at timestamptz NOT NULL);
+        ALTER TABLE ev_2024_01 ADD CONSTRAINT b CHECK (created_at >= '2024-01-01' AND created_at < '2024-02-01')";
+    let sql = "ALTER TABLE ev ATTACH PARTITION ev_2024_01 FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')";
+    let scanned =
+        |h: &str| effects(h, sql, 15).scans_table(&ObjectName::new(Some("public"), "ev_2024_01"));
+    assert!(!scanned(history));
+    assert!(scanned(&format!("{history} NOT VALID")));
+    assert_eq!(
+        lock(&effects(history, sql, 15), "ev"),
+        Some(LockMode::ShareUpdateExclusive)
+    );
+    assert_eq!(
+        lock(&effects(history, sql, 11), "ev"),
+        Some(LockMode::AccessExclusive)
+    );
+}
