@@ -137,6 +137,8 @@ pub struct Index {
     /// `false` for an index left invalid (failed CONCURRENTLY, or `ON ONLY` a parent).
     pub valid: bool,
     pub partial: bool,
+    /// The `WHERE` of a partial index.
+    pub predicate: Option<Expr>,
     pub method: Option<String>,
     pub origin: Option<Origin>,
 }
