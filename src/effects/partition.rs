@@ -87,7 +87,9 @@ pub fn proof(partition: &Table, key: &[String], bound: &PartitionBound) -> Bound
             not_null
                 && find(&|c| match c {
                     Conjunct::In(col, vals) => col == k && subset(vals),
-                    Conjunct::Cmp(col, op, v) => col == k && op == "=" && subset(&[v.clone()]),
+                    Conjunct::Cmp(col, op, v) => {
+                        col == k && op == "=" && subset(std::slice::from_ref(v))
+                    }
                     _ => false,
                 })
         }

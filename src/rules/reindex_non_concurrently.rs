@@ -99,12 +99,17 @@ impl Rule for ReindexNonConcurrently {
                 ),
             )
         };
+        let fix = if partitioned && cx.version.0 < 14 {
+            skipped_partitioned_fix(cx, r)
+        } else {
+            fix(cx, r, target)
+        };
         out.push(Violation {
             message,
             relation: blocked.first().cloned(),
             lock_mode: Some(LockMode::Share),
             why: Some(why),
-            fix: Some(fix(cx, r, target)),
+            fix: Some(fix),
             ..Default::default()
         });
     }
@@ -209,6 +214,46 @@ fn fix(cx: &Context, r: &crate::ops::Reindex, target: &str) -> String {
         "REINDEX ... CONCURRENTLY does not exist before PostgreSQL 12; build a replacement concurrently, then swap it in, outside a transaction:\n{dir}\n{}",
         sql.trim_end()
     )
+}
+
+/// Before 14 REINDEX TABLE of a partitioned table does nothing: rebuild its partitions.
+fn skipped_partitioned_fix(cx: &Context, r: &crate::ops::Reindex) -> String {
+    let parent = cx.catalog.resolve_relation(&r.name);
+    let parts: Vec<String> = cx
+        .catalog
+        .partitions(&parent)
+        .take(8)
+        .map(|t| {
+            if r.name.schema.is_some() {
+                t.name.to_string()
+            } else {
+                ObjectName::unqualified(&t.name.name).to_string()
+            }
+        })
+        .collect();
+    let parts = if parts.is_empty() {
+        vec!["<partition>".to_string()]
+    } else {
+        parts
+    };
+    if cx.version.0 >= 12 {
+        format!(
+            "drop the statement: it rebuilds nothing on PostgreSQL {}. To rebuild the partitions' indexes, reindex each partition concurrently, outside a transaction:\n{}\n{}",
+            cx.version,
+            cx.no_transaction_directive(),
+            parts
+                .iter()
+                .map(|p| format!("REINDEX TABLE CONCURRENTLY {p};"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    } else {
+        format!(
+            "drop the statement: it rebuilds nothing on PostgreSQL {}. To rebuild the partitions' indexes, replace each one: CREATE INDEX CONCURRENTLY a copy, DROP INDEX CONCURRENTLY the old one, rename the copy (partitions: {})",
+            cx.version,
+            parts.join(", ")
+        )
+    }
 }
 
 fn is_constraint_index(cx: &Context, i: &crate::catalog::Index) -> bool {
