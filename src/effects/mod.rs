@@ -1074,7 +1074,14 @@ impl Builder<'_> {
                                 self.fails("DETACH PARTITION CONCURRENTLY is not allowed while the table has a default partition");
                             }
                         }
-                        self.lock(partition, ShareUpdateExclusive);
+                        // observed on 15: FINALIZE takes ACCESS EXCLUSIVE on the partition
+                        // (nobody uses it any more) and may run in a transaction block
+                        let mode = if *finalize {
+                            AccessExclusive
+                        } else {
+                            ShareUpdateExclusive
+                        };
+                        self.lock(partition, mode);
                         ShareUpdateExclusive
                     } else {
                         // observed (pg_locks): the partition gets SHARE UPDATE EXCLUSIVE on

@@ -66,6 +66,7 @@ fn detach_finalize_takes_share_update_exclusive_and_may_run_in_a_transaction() {
         15,
     );
     assert_eq!(lock(&e, "ev"), Some(LockMode::ShareUpdateExclusive));
+    assert_eq!(lock(&e, "ev_2024"), Some(LockMode::AccessExclusive));
     assert_eq!(e.outside_transaction, None);
 }
 
