@@ -28,7 +28,7 @@ fn sample_migrations_report_the_three_dangerous_files_and_exit_1() {
     // the safe files stay quiet
     for quiet in [
         "0006_index_products_sku.sql",
-        "0008_validate_orders_coupon.sql",
+        "0009_add_orders_coupon_fk.sql",
         "0003_create_orders.sql",
     ] {
         assert!(

@@ -68,6 +68,8 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub constraints: Vec<Constraint>,
     pub partition_of: Option<ObjectName>,
+    /// A partitioned table's key columns (an expression as its text in parentheses).
+    pub partition_key: Vec<String>,
     /// `FOR VALUES ... DEFAULT`: the default partition of `partition_of`.
     pub default_partition: bool,
     pub inherits: Vec<ObjectName>,
@@ -86,6 +88,7 @@ impl Table {
             columns: Vec::new(),
             constraints: Vec::new(),
             partition_of: None,
+            partition_key: Vec::new(),
             default_partition: false,
             inherits: Vec::new(),
             triggers: BTreeMap::new(),
@@ -141,6 +144,8 @@ pub struct Index {
     /// `false` for an index left invalid (failed CONCURRENTLY, or `ON ONLY` a parent).
     pub valid: bool,
     pub partial: bool,
+    /// The `WHERE` of a partial index.
+    pub predicate: Option<Expr>,
     pub method: Option<String>,
     pub origin: Option<Origin>,
 }

@@ -84,6 +84,7 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     primary: false,
                     valid: !(ci.only && partitioned),
                     partial: ci.predicate.is_some(),
+                    predicate: ci.predicate.clone(),
                     method: ci.method.clone(),
                     origin: o,
                 },
@@ -520,7 +521,10 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
     if ct.partitioned {
         table.kind = TableKind::Partitioned;
     }
+    table.partition_key.clone_from(&ct.partition_key);
     table.partition_of = ct.partition_of.as_ref().map(|p| cat.resolve_relation(p));
+    table.default_partition = table.partition_of.is_some()
+        && ct.partition_bound == Some(crate::ops::PartitionBound::Default);
     table.inherits = ct
         .inherits
         .iter()
@@ -658,6 +662,7 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
                             primary,
                             valid: true,
                             partial: false,
+                            predicate: None,
                             method: None,
                             origin: o,
                         },
@@ -681,6 +686,7 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
                     primary: false,
                     valid: true,
                     partial: false,
+                    predicate: None,
                     method: None,
                     origin: o,
                 },
@@ -912,7 +918,9 @@ fn alter_table(
                 t.persistence = Persistence::Unlogged;
             }
         }
-        AlterTableAction::AttachPartition { partition, default } => {
+        AlterTableAction::AttachPartition {
+            partition, default, ..
+        } => {
             let p = cat.resolve_relation(partition);
             if let Some(t) = cat.tables.get_mut(&p) {
                 t.partition_of = Some(name.clone());

@@ -4,7 +4,11 @@
 //! `postgres-locks.md`, checked against real servers (`tests/corpus.rs`, conformance).
 
 pub mod coercion;
+pub mod partition;
 pub mod volatility;
+
+#[cfg(test)]
+mod tests;
 
 use crate::catalog::{Catalog, RelKind, TableKind, TypeKind};
 use crate::lock::LockMode;
@@ -645,6 +649,11 @@ impl Builder<'_> {
             Operation::LockTable { tables, mode, only } => {
                 for t in tables {
                     self.lock_tree(t, *mode, *only);
+                    // 11+: locking a view locks every relation its query reads, in the
+                    // same mode (verified on 11, 13, 15)
+                    if self.v.0 >= 11 {
+                        self.lock_view_sources(t, *mode, 0);
+                    }
                 }
             }
             _ => {}
@@ -716,6 +725,18 @@ impl Builder<'_> {
         }
     }
 
+    fn lock_view_sources(&mut self, name: &ObjectName, mode: LockMode, depth: usize) {
+        let Some(reads) = self.cat.view(name).map(|v| v.reads.clone()) else {
+            return;
+        };
+        for r in reads {
+            if depth < 16 {
+                self.lock_tree(&r, mode, false);
+                self.lock_view_sources(&r, mode, depth + 1);
+            }
+        }
+    }
+
     fn drop_table(&mut self, name: &ObjectName, cascade: bool) {
         use LockMode::AccessExclusive;
         let rel = self.cat.resolve_relation(name);
@@ -776,14 +797,33 @@ impl Builder<'_> {
         };
         match r.target {
             ReindexTarget::Index => {
-                self.lock(&r.name, index_mode);
-                if let Some(t) = self.cat.index(&r.name).map(|i| i.table.clone()) {
+                let table = self.cat.index(&r.name).map(|i| i.table.clone());
+                if let Some(t) = table.clone().filter(|t| self.is_partitioned(t)) {
+                    if self.partitioned_reindex("INDEX") {
+                        self.reindex_partitions(&t, table_mode);
+                    }
+                    return;
+                }
+                // an index the catalog does not know is still an index
+                let rel = self.cat.resolve_relation(&r.name);
+                add_lock(&mut self.e.locks, rel, RelKind::Index, index_mode);
+                if let Some(t) = table {
                     self.lock(&t, table_mode);
                     self.scan(&t, ScanReason::IndexBuild);
                     self.index_build(&t);
                 }
             }
             ReindexTarget::Table => {
+                if self.is_partitioned(&r.name) {
+                    if self.partitioned_reindex("TABLE") {
+                        self.reindex_partitions(&r.name, table_mode);
+                    } else {
+                        // verified on 11 and 13: a warning, nothing rebuilt, but the
+                        // SHARE lock on the parent is taken (and held until commit)
+                        self.lock(&r.name, table_mode);
+                    }
+                    return;
+                }
                 self.lock(&r.name, table_mode);
                 self.scan(&r.name, ScanReason::IndexBuild);
                 self.index_build(&r.name);
@@ -810,6 +850,43 @@ impl Builder<'_> {
                     self.lock(&t, table_mode);
                     self.index_build(&t);
                 }
+            }
+        }
+    }
+
+    /// `REINDEX TABLE|INDEX` of a partitioned table or index. Verified on 11, 13, 15:
+    /// before 14 REINDEX TABLE only warns (nothing is rebuilt) and REINDEX INDEX fails;
+    /// from 14 both rebuild every partition, each in a transaction of its own, so they
+    /// cannot run inside a transaction block. Returns whether partitions are rebuilt.
+    fn partitioned_reindex(&mut self, what: &str) -> bool {
+        if self.v.0 < 14 {
+            if what == "INDEX" {
+                self.fails("REINDEX of a partitioned index needs PostgreSQL 14");
+            } else {
+                self.note("before PostgreSQL 14 REINDEX skips a partitioned table (a warning): nothing is rebuilt");
+            }
+            return false;
+        }
+        self.outside(format!(
+            "REINDEX {what} of a partitioned table cannot run inside a transaction block"
+        ));
+        true
+    }
+
+    /// Every leaf partition of `parent` is reindexed, one after another.
+    fn reindex_partitions(&mut self, parent: &ObjectName, mode: LockMode) {
+        let rel = self.cat.resolve_relation(parent);
+        let parts: Vec<ObjectName> = self.cat.partitions(&rel).map(|t| t.name.clone()).collect();
+        for p in parts {
+            if p == rel {
+                continue;
+            }
+            if self.is_partitioned(&p) {
+                self.reindex_partitions(&p, mode);
+            } else {
+                self.lock(&p, mode);
+                self.scan(&p, ScanReason::IndexBuild);
+                self.index_build(&p);
             }
         }
     }
@@ -1001,13 +1078,41 @@ impl Builder<'_> {
                         AccessExclusive
                     }
                 }
-                AlterTableAction::AttachPartition { partition, default } => {
+                AlterTableAction::AttachPartition {
+                    partition,
+                    default,
+                    bound,
+                } => {
                     recurse = false;
                     self.lock(partition, AccessExclusive);
-                    self.scan(partition, ScanReason::PartitionBound);
-                    self.note(format!(
-                        "{partition} is scanned to check the partition bound unless a valid CHECK constraint implies it"
-                    ));
+                    let proof = match (self.cat.table(partition), bound) {
+                        (Some(p), Some(b)) => {
+                            let key = existing
+                                .map(|t| t.partition_key.clone())
+                                .unwrap_or_default();
+                            partition::proof(p, &key, b)
+                        }
+                        _ => partition::BoundProof::NotImplied,
+                    };
+                    match proof {
+                        partition::BoundProof::Implied(by) => self.note(format!(
+                            "no scan of {partition}: {} implies the partition bound",
+                            by.join(", ")
+                        )),
+                        partition::BoundProof::Unsure(by) => {
+                            self.scan(partition, ScanReason::PartitionBound);
+                            self.note(format!(
+                                "{partition} is scanned to check the partition bound unless {} implies it (schemaguard cannot tell)",
+                                by.join(", ")
+                            ));
+                        }
+                        partition::BoundProof::NotImplied => {
+                            self.scan(partition, ScanReason::PartitionBound);
+                            self.note(format!(
+                                "{partition} is scanned to check the partition bound: no valid CHECK constraint implies it"
+                            ));
+                        }
+                    }
                     if !default {
                         let defaults: Vec<ObjectName> = self
                             .cat
@@ -1029,21 +1134,50 @@ impl Builder<'_> {
                 AlterTableAction::DetachPartition {
                     partition,
                     concurrently,
-                    ..
+                    finalize,
                 } => {
                     recurse = false;
-                    if *concurrently {
+                    let detached = self.cat.resolve_relation(partition);
+                    let default: Option<ObjectName> = self
+                        .cat
+                        .partitions(&table)
+                        .find(|t| t.default_partition && t.name != detached)
+                        .map(|t| t.name.clone());
+                    if *concurrently || *finalize {
                         if self.v.0 < 14 {
-                            self.fails("DETACH PARTITION CONCURRENTLY needs PostgreSQL 14");
+                            self.fails(
+                                "DETACH PARTITION CONCURRENTLY / FINALIZE needs PostgreSQL 14",
+                            );
                         }
-                        self.outside(
-                            "DETACH PARTITION CONCURRENTLY cannot run inside a transaction block",
-                        );
-                        self.lock(partition, ShareUpdateExclusive);
+                        if *concurrently {
+                            self.outside(
+                                "DETACH PARTITION CONCURRENTLY cannot run inside a transaction block",
+                            );
+                            if default.is_some() {
+                                self.fails("DETACH PARTITION CONCURRENTLY is not allowed while the table has a default partition");
+                            }
+                        }
+                        // observed on 15: FINALIZE takes ACCESS EXCLUSIVE on the partition
+                        // (nobody uses it any more) and may run in a transaction block
+                        let mode = if *finalize {
+                            AccessExclusive
+                        } else {
+                            ShareUpdateExclusive
+                        };
+                        self.lock(partition, mode);
                         ShareUpdateExclusive
                     } else {
-                        if self.v.0 >= 12 {
-                            self.lock(partition, AccessExclusive);
+                        // observed (pg_locks): the partition gets SHARE UPDATE EXCLUSIVE on
+                        // 11-13 and ACCESS EXCLUSIVE from 14; a default partition ACCESS
+                        // EXCLUSIVE on every version (its implicit constraint changes)
+                        let mode = if self.v.0 >= 14 {
+                            AccessExclusive
+                        } else {
+                            ShareUpdateExclusive
+                        };
+                        self.lock(partition, mode);
+                        if let Some(d) = default {
+                            self.lock(&d, AccessExclusive);
                         }
                         AccessExclusive
                     }
@@ -1238,6 +1372,10 @@ impl Builder<'_> {
                 AccessExclusive
             }
             ConstraintKind::Exclude { .. } => {
+                // verified on 11, 13, 15; 17 accepts one that includes the partition key
+                if self.is_partitioned(table) && self.v.0 < 17 {
+                    self.fails("exclusion constraints on a partitioned table need PostgreSQL 17");
+                }
                 self.scan(table, ScanReason::IndexBuild);
                 self.index_build(table);
                 AccessExclusive
@@ -1268,81 +1406,4 @@ fn cheap_storage_param(p: &str) -> bool {
                 | "vacuum_truncate"
                 | "log_autovacuum_min_duration"
         )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::catalog::{Origin, replay};
-    use crate::parse::parse_statement;
-
-    fn catalog(sql: &[&str]) -> Catalog {
-        let mut cat = Catalog::default();
-        for s in sql {
-            let op = crate::parse::parse_file(s).statements.remove(0).op;
-            replay::apply(&mut cat, &op, Origin::default());
-        }
-        cat
-    }
-
-    #[test]
-    fn dml_takes_the_locks_of_the_triggers_it_fires() {
-        let cat = catalog(&[
-            "CREATE TABLE users (id bigint PRIMARY KEY, name text);",
-            "CREATE MATERIALIZED VIEW user_stats AS SELECT count(*) FROM users;",
-            "CREATE FUNCTION refresh_stats() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN REFRESH MATERIALIZED VIEW CONCURRENTLY user_stats; RETURN NULL; END $$;",
-            "CREATE TRIGGER users_refresh AFTER DELETE ON users FOR EACH STATEMENT EXECUTE FUNCTION refresh_stats();",
-        ]);
-        let stats = ObjectName::new(Some("public"), "user_stats");
-        let delete = of(
-            &parse_statement("DELETE FROM users WHERE id = 1"),
-            &cat,
-            PgVersion(16),
-        );
-        assert_eq!(delete.lock_on(&stats), Some(LockMode::Exclusive));
-        assert!(delete.notes.iter().any(|n| n.contains("users_refresh")));
-        // the trigger fires on DELETE only
-        let update = of(
-            &parse_statement("UPDATE users SET name = 'x' WHERE id = 1"),
-            &cat,
-            PgVersion(16),
-        );
-        assert_eq!(update.lock_on(&stats), None);
-    }
-
-    #[test]
-    fn renamed_tables_are_locked_under_their_new_name() {
-        let cat = catalog(&["CREATE TABLE user_ (id bigint PRIMARY KEY);"]);
-        let e = of(
-            &parse_statement("ALTER TABLE user_ RENAME TO person"),
-            &cat,
-            PgVersion(15),
-        );
-        let lock = &e.locks[0];
-        assert_eq!(lock.relation, ObjectName::new(Some("public"), "person"));
-        assert_eq!(
-            lock.renamed_from,
-            Some(ObjectName::new(Some("public"), "user_"))
-        );
-        assert_eq!(lock.mode, LockMode::AccessExclusive);
-    }
-
-    #[test]
-    fn if_exists_on_an_unknown_object_takes_no_lock() {
-        let cat = Catalog::default();
-        assert!(
-            of(
-                &parse_statement("DROP INDEX IF EXISTS gone_idx"),
-                &cat,
-                PgVersion(16)
-            )
-            .locks
-            .is_empty()
-        );
-        assert!(
-            !of(&parse_statement("DROP TABLE gone"), &cat, PgVersion(16))
-                .locks
-                .is_empty()
-        );
-    }
 }

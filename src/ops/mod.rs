@@ -156,14 +156,33 @@ pub struct CreateTable {
     pub constraints: Vec<Constraint>,
     /// `PARTITION BY ...`: a partitioned parent.
     pub partitioned: bool,
+    /// `PARTITION BY ... (key, ...)`: the key columns (folded); an expression key as its
+    /// text in parentheses. Empty when not partitioned.
+    pub partition_key: Vec<String>,
     /// `PARTITION OF parent FOR VALUES ...`
     pub partition_of: Option<ObjectName>,
+    /// The bound after `PARTITION OF parent` (`None` when not a partition, or unknown).
+    pub partition_bound: Option<PartitionBound>,
     /// `INHERITS (...)`
     pub inherits: Vec<ObjectName>,
     /// `LIKE other` sources.
     pub like: Vec<ObjectName>,
     /// `CREATE TABLE ... AS SELECT`: the relations the query reads.
     pub as_query: Option<Vec<ObjectName>>,
+}
+
+/// A partition's bound, `FOR VALUES ...` or `DEFAULT`. Values are kept as written
+/// (`'2024-01-01'`, `10`, `MINVALUE`), one per key column.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum PartitionBound {
+    /// `FOR VALUES IN (v, ...)`
+    List(Vec<String>),
+    /// `FOR VALUES FROM (v, ...) TO (v, ...)`
+    Range { from: Vec<String>, to: Vec<String> },
+    /// `FOR VALUES WITH (MODULUS m, REMAINDER r)`
+    Hash { modulus: u64, remainder: u64 },
+    /// `DEFAULT`
+    Default,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -259,6 +278,8 @@ pub enum AlterTableAction {
         partition: ObjectName,
         /// `DEFAULT` partition.
         default: bool,
+        /// The bound (`Some(PartitionBound::Default)` with `default`); `None` when unknown.
+        bound: Option<PartitionBound>,
     },
     DetachPartition {
         partition: ObjectName,

@@ -14,26 +14,34 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod add_column_rewrite;
+mod add_exclusion_constraint;
 mod add_required_column;
 mod add_unique_without_index;
+mod attach_partition_scan;
 mod column_type_rewrite;
 mod concurrently_in_transaction;
+mod concurrently_on_partitioned;
 mod constraint_not_valid_missing;
 mod create_index_non_concurrently;
+mod create_trigger_locks;
 mod declared;
+mod detach_partition_non_concurrently;
 mod drop_column;
 mod drop_index_non_concurrently;
 mod drop_table;
 mod edited_applied_migration;
 mod enum_value_in_transaction;
 mod fixes;
+mod fk_missing_index;
 mod invalid_directive;
 mod lock_held_across_statements;
+mod lock_table;
 mod missing_lock_timeout;
 mod prefer_bigint_keys;
 mod prefer_identity;
 mod prefer_text;
 mod prefer_timestamptz;
+mod reindex_non_concurrently;
 mod rename_column;
 mod rename_table;
 mod set_not_null_scan;
@@ -229,6 +237,14 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &enum_value_in_transaction::EnumValueInTransaction,
         &table_rewrite::TableRewrite,
         &truncate_table::TruncateTable,
+        &reindex_non_concurrently::ReindexNonConcurrently,
+        &detach_partition_non_concurrently::DetachPartitionNonConcurrently,
+        &attach_partition_scan::AttachPartitionScan,
+        &add_exclusion_constraint::AddExclusionConstraint,
+        &lock_table::LockTable,
+        &concurrently_on_partitioned::ConcurrentlyOnPartitioned,
+        &fk_missing_index::FkMissingIndex,
+        &create_trigger_locks::CreateTriggerLocks,
         &unparsed_statement::UnparsedStatement,
         &invalid_directive::InvalidDirective,
         &edited_applied_migration::EditedAppliedMigration,

@@ -4,7 +4,7 @@ use super::expr::{query_reads, summarize};
 use super::names::{ident, last, object_name, type_name};
 use crate::ops::{
     AlterTable, AlterTableAction, ColumnDef, Constraint, ConstraintKind, CreateIndex, CreateTable,
-    Generated, IdentityChange, IdentityKind, IndexKey, Operation, Persistence,
+    Generated, IdentityChange, IdentityKind, IndexKey, Operation, PartitionBound, Persistence,
 };
 use sqlparser::ast as sql;
 
@@ -49,11 +49,59 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
         columns,
         constraints,
         partitioned: t.partition_by.is_some(),
+        partition_key: t
+            .partition_by
+            .as_deref()
+            .map(partition_key)
+            .unwrap_or_default(),
         partition_of: t.partition_of.as_ref().map(object_name),
+        partition_bound: t.for_values.as_ref().map(partition_bound),
         inherits: t.inherits.iter().flatten().map(object_name).collect(),
         like,
         as_query: t.query.as_deref().map(query_reads),
     })
+}
+
+/// `PARTITION BY RANGE (a, (lower(b)))`, which sqlparser reads as a call of `RANGE`: the
+/// key columns, folded; an expression as its text in parentheses.
+fn partition_key(e: &sql::Expr) -> Vec<String> {
+    let sql::Expr::Function(f) = e else {
+        return Vec::new();
+    };
+    let sql::FunctionArguments::List(list) = &f.args else {
+        return Vec::new();
+    };
+    list.args
+        .iter()
+        .map(|a| match a {
+            sql::FunctionArg::Unnamed(sql::FunctionArgExpr::Expr(sql::Expr::Identifier(i))) => {
+                ident(i)
+            }
+            sql::FunctionArg::Unnamed(sql::FunctionArgExpr::Expr(sql::Expr::Nested(inner))) => {
+                format!("({inner})")
+            }
+            other => format!("({other})"),
+        })
+        .collect()
+}
+
+/// `FOR VALUES ...` / `DEFAULT`, values as sqlparser renders them.
+fn partition_bound(v: &sql::ForValues) -> PartitionBound {
+    let values = |vs: &[sql::PartitionBoundValue]| vs.iter().map(|v| v.to_string()).collect();
+    match v {
+        sql::ForValues::In(list) => {
+            PartitionBound::List(list.iter().map(|e| e.to_string()).collect())
+        }
+        sql::ForValues::From { from, to } => PartitionBound::Range {
+            from: values(from),
+            to: values(to),
+        },
+        sql::ForValues::With { modulus, remainder } => PartitionBound::Hash {
+            modulus: *modulus,
+            remainder: *remainder,
+        },
+        sql::ForValues::Default => PartitionBound::Default,
+    }
 }
 
 /// `CREATE TABLE t (a int, LIKE other)`: sqlparser reads the `LIKE` after a column as a
@@ -383,6 +431,7 @@ fn alter_table_action(op: &sql::AlterTableOperation, out: &mut Vec<AlterTableAct
         } => A::AttachPartition {
             partition: object_name(partition),
             default: matches!(for_values, sql::ForValues::Default),
+            bound: Some(partition_bound(for_values)),
         },
         O::DetachPartitionOf { partition, mode } => A::DetachPartition {
             partition: object_name(partition),

@@ -414,6 +414,30 @@ fn partitioned_table_and_partition_of() {
     let t = create_table("CREATE TABLE p1 PARTITION OF s.p FOR VALUES FROM (1) TO (10)");
     assert_eq!(t.partition_of, Some(on(Some("s"), "p")));
     assert!(!t.partitioned);
+    assert_eq!(
+        t.partition_bound,
+        Some(PartitionBound::Range {
+            from: vec!["1".into()],
+            to: vec!["10".into()]
+        })
+    );
+}
+
+#[test]
+fn partition_keys_and_default_partitions_are_lowered() {
+    assert_eq!(
+        create_table("CREATE TABLE p (a int, B text) PARTITION BY RANGE (A, (lower(b)))")
+            .partition_key,
+        ["a", "(lower(b))"]
+    );
+    assert_eq!(
+        create_table("CREATE TABLE p (r text) PARTITION BY LIST (\"R\")").partition_key,
+        ["R"]
+    );
+    assert_eq!(
+        create_table("CREATE TABLE p0 PARTITION OF p DEFAULT").partition_bound,
+        Some(PartitionBound::Default)
+    );
 }
 
 #[test]
@@ -719,14 +743,40 @@ fn attach_and_detach_partition() {
         one_action("ALTER TABLE p ATTACH PARTITION s.p1 FOR VALUES IN (1, 2)"),
         AlterTableAction::AttachPartition {
             partition: on(Some("s"), "p1"),
-            default: false
+            default: false,
+            bound: Some(PartitionBound::List(vec!["1".into(), "2".into()]))
         }
     );
     assert_eq!(
         one_action("ALTER TABLE p ATTACH PARTITION p1 DEFAULT"),
         AlterTableAction::AttachPartition {
             partition: n("p1"),
-            default: true
+            default: true,
+            bound: Some(PartitionBound::Default)
+        }
+    );
+    assert_eq!(
+        one_action(
+            "ALTER TABLE p ATTACH PARTITION p1 FOR VALUES FROM ('2024-01-01', MINVALUE) TO ('2024-02-01', MAXVALUE)"
+        ),
+        AlterTableAction::AttachPartition {
+            partition: n("p1"),
+            default: false,
+            bound: Some(PartitionBound::Range {
+                from: vec!["'2024-01-01'".into(), "MINVALUE".into()],
+                to: vec!["'2024-02-01'".into(), "MAXVALUE".into()]
+            })
+        }
+    );
+    assert_eq!(
+        one_action("ALTER TABLE p ATTACH PARTITION p1 FOR VALUES WITH (MODULUS 4, REMAINDER 1)"),
+        AlterTableAction::AttachPartition {
+            partition: n("p1"),
+            default: false,
+            bound: Some(PartitionBound::Hash {
+                modulus: 4,
+                remainder: 1
+            })
         }
     );
     assert_eq!(

@@ -6,7 +6,7 @@ use super::expr::{expr, type_name};
 use super::query::query_reads;
 use crate::ops::{
     AlterTable, AlterTableAction, ColumnDef, Constraint, ConstraintKind, CreateTable, Generated,
-    IdentityChange, IdentityKind, ObjectName, Operation, Persistence, TypeName,
+    IdentityChange, IdentityKind, ObjectName, Operation, PartitionBound, Persistence, TypeName,
 };
 use sqlparser::tokenizer::Token;
 
@@ -230,14 +230,17 @@ fn alter_action(c: &mut Cursor) -> Option<AlterTableAction> {
             return Some(A::AttachPartition {
                 partition,
                 default: true,
+                bound: Some(PartitionBound::Default),
             });
         }
         c.expect_kw("for")?;
         c.expect_kw("values")?;
+        let bound = for_values(c);
         c.take_rest();
         return Some(A::AttachPartition {
             partition,
             default: false,
+            bound,
         });
     }
     if c.eat_seq(&["detach", "partition"]) {
@@ -251,6 +254,54 @@ fn alter_action(c: &mut Cursor) -> Option<AlterTableAction> {
         });
     }
     None
+}
+
+/// The bound after `FOR VALUES`: `IN (...)`, `FROM (...) TO (...)` or `WITH (MODULUS m,
+/// REMAINDER r)`, values as written; `None` (nothing consumed) for anything else.
+fn for_values(c: &mut Cursor) -> Option<PartitionBound> {
+    let mut probe = c.clone();
+    let values = |c: &Cursor, toks: &[Tok]| -> Vec<String> {
+        split_commas(toks).into_iter().map(|v| c.text(v)).collect()
+    };
+    let bound = if probe.eat_kw("in") {
+        PartitionBound::List(values(&probe, probe.clone().parens()?))
+    } else if probe.eat_kw("from") {
+        let from = probe.parens()?;
+        probe.expect_kw("to")?;
+        let to = probe.parens()?;
+        PartitionBound::Range {
+            from: values(&probe, from),
+            to: values(&probe, to),
+        }
+    } else if probe.eat_kw("with") {
+        let mut modulus = None;
+        let mut remainder = None;
+        for part in split_commas(probe.clone().parens()?) {
+            let mut p = probe.over(part);
+            let which = p.eat_one_of(&["modulus", "remainder"])?;
+            let Some(Token::Number(n, _)) = p.advance() else {
+                return None;
+            };
+            let n: u64 = n.parse().ok()?;
+            if which == "modulus" {
+                modulus = Some(n);
+            } else {
+                remainder = Some(n);
+            }
+        }
+        PartitionBound::Hash {
+            modulus: modulus?,
+            remainder: remainder?,
+        }
+    } else {
+        return None;
+    };
+    // consume what was read
+    if matches!(bound, PartitionBound::List(_) | PartitionBound::Hash { .. }) {
+        probe.parens();
+    }
+    *c = probe;
+    Some(bound)
 }
 
 /// `[RESTRICT | CASCADE]`: true for CASCADE.
@@ -765,7 +816,9 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         columns: Vec::new(),
         constraints: Vec::new(),
         partitioned: false,
+        partition_key: Vec::new(),
         partition_of: None,
+        partition_bound: None,
         inherits: Vec::new(),
         like: Vec::new(),
         as_query: None,
@@ -819,10 +872,19 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         } else if c.eat_seq(&["partition", "by"]) {
             table.partitioned = true;
             c.ident()?;
-            c.parens()?;
+            let key = c.parens()?;
+            table.partition_key = split_commas(key)
+                .into_iter()
+                .map(|k| match k {
+                    [one] => super::cursor::ident_of(&one.token).unwrap_or_else(|| c.text(k)),
+                    _ => c.text(k),
+                })
+                .collect();
         } else if c.eat_seq(&["for", "values"]) {
+            table.partition_bound = for_values(c);
             c.until_kw(&["partition", "using", "with", "without", "on", "tablespace"]);
         } else if c.eat_kw("default") {
+            table.partition_bound = Some(PartitionBound::Default);
         } else if c.eat_kw("using") {
             c.ident()?;
         } else if c.eat_seq(&["without", "oids"]) {

@@ -565,14 +565,38 @@ fn alter_table_partition_actions_are_recognised() {
         one("ALTER TABLE p ATTACH PARTITION p1 FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')"),
         AlterTableAction::AttachPartition {
             partition: name("p1"),
-            default: false
+            default: false,
+            bound: Some(PartitionBound::Range {
+                from: vec!["'2020-01-01'".into()],
+                to: vec!["'2021-01-01'".into()]
+            })
+        }
+    );
+    assert_eq!(
+        one("ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN ('de', 'fr')"),
+        AlterTableAction::AttachPartition {
+            partition: name("p1"),
+            default: false,
+            bound: Some(PartitionBound::List(vec!["'de'".into(), "'fr'".into()]))
+        }
+    );
+    assert_eq!(
+        one("ALTER TABLE p ATTACH PARTITION p1 FOR VALUES WITH (MODULUS 4, REMAINDER 3)"),
+        AlterTableAction::AttachPartition {
+            partition: name("p1"),
+            default: false,
+            bound: Some(PartitionBound::Hash {
+                modulus: 4,
+                remainder: 3
+            })
         }
     );
     assert_eq!(
         one("ALTER TABLE p ATTACH PARTITION s.p0 DEFAULT"),
         AlterTableAction::AttachPartition {
             partition: name("s.p0"),
-            default: true
+            default: true,
+            bound: Some(PartitionBound::Default)
         }
     );
     assert_eq!(
@@ -1518,4 +1542,29 @@ fn create_table_with_an_empty_element_is_not_recognised() {
         crate::parse::parse_statement("CREATE TABLE empty ()"),
         Operation::CreateTable(_)
     ));
+}
+
+#[test]
+fn create_table_partition_key_and_bound_are_recognised() {
+    let Operation::CreateTable(ct) = rec(
+        "CREATE TABLE p (a int, b text) PARTITION BY RANGE (A, (lower(b))) WITH (fillfactor = 70)",
+    ) else {
+        panic!()
+    };
+    assert_eq!(ct.partition_key, ["a", "(lower(b))"]);
+    let Operation::CreateTable(ct) =
+        rec("CREATE TABLE p1 PARTITION OF p FOR VALUES IN ('x', 'y') WITH (fillfactor = 70)")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        ct.partition_bound,
+        Some(PartitionBound::List(vec!["'x'".into(), "'y'".into()]))
+    );
+    let Operation::CreateTable(ct) =
+        rec("CREATE TABLE p0 PARTITION OF p DEFAULT WITH (fillfactor = 70)")
+    else {
+        panic!()
+    };
+    assert_eq!(ct.partition_bound, Some(PartitionBound::Default));
 }

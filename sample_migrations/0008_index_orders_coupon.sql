@@ -1,3 +1,5 @@
+-- The index the foreign key needs (deleting a coupon must not scan orders), built
+-- before the key, without blocking writes.
 -- schemaguard:no-transaction
 SET lock_timeout = '2s';
 

@@ -1,0 +1,210 @@
+//! Facts `effects` gets from real servers, pinned per version.
+
+use super::*;
+use crate::catalog::{Origin, replay};
+use crate::parse::parse_statement;
+
+/// The effects of `sql` on PostgreSQL `version`, after replaying `history`.
+fn effects(history: &str, sql: &str, version: u32) -> Effects {
+    let mut cat = Catalog::default();
+    for stmt in history.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        replay::apply(&mut cat, &parse_statement(stmt), Origin::default());
+    }
+    of(&parse_statement(sql), &cat, PgVersion(version))
+}
+
+fn lock(e: &Effects, name: &str) -> Option<LockMode> {
+    e.lock_on(&ObjectName::new(Some("public"), name))
+}
+
+const EVENTS: &str =
+    "CREATE TABLE ev (id int, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at);
+    CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    CREATE TABLE ev_def PARTITION OF ev DEFAULT;
+    CREATE INDEX ev_created_idx ON ev (created_at)";
+
+#[test]
+fn detach_locks_the_partition_by_version_and_the_default_partition_always() {
+    let sql = "ALTER TABLE ev DETACH PARTITION ev_2024";
+    for v in [11, 13] {
+        let e = effects(EVENTS, sql, v);
+        assert_eq!(lock(&e, "ev"), Some(LockMode::AccessExclusive), "{v}");
+        assert_eq!(
+            lock(&e, "ev_2024"),
+            Some(LockMode::ShareUpdateExclusive),
+            "{v}"
+        );
+        assert_eq!(lock(&e, "ev_def"), Some(LockMode::AccessExclusive), "{v}");
+    }
+    let e = effects(EVENTS, sql, 15);
+    assert_eq!(lock(&e, "ev_2024"), Some(LockMode::AccessExclusive));
+    assert_eq!(lock(&e, "ev_def"), Some(LockMode::AccessExclusive));
+}
+
+#[test]
+fn detach_concurrently_fails_with_a_default_partition_and_before_14() {
+    let sql = "ALTER TABLE ev DETACH PARTITION ev_2024 CONCURRENTLY";
+    let e = effects(EVENTS, sql, 15);
+    assert!(
+        e.fails
+            .as_deref()
+            .unwrap_or("")
+            .contains("default partition")
+    );
+    assert!(e.outside_transaction.is_some());
+    assert_eq!(lock(&e, "ev"), Some(LockMode::ShareUpdateExclusive));
+    let no_default = EVENTS.replace("CREATE TABLE ev_def PARTITION OF ev DEFAULT;", "");
+    assert_eq!(effects(&no_default, sql, 15).fails, None);
+    assert!(effects(&no_default, sql, 13).fails.is_some());
+}
+
+#[test]
+fn detach_finalize_takes_share_update_exclusive_and_may_run_in_a_transaction() {
+    let e = effects(
+        EVENTS,
+        "ALTER TABLE ev DETACH PARTITION ev_2024 FINALIZE",
+        15,
+    );
+    assert_eq!(lock(&e, "ev"), Some(LockMode::ShareUpdateExclusive));
+    assert_eq!(lock(&e, "ev_2024"), Some(LockMode::AccessExclusive));
+    assert_eq!(e.outside_transaction, None);
+}
+
+#[test]
+fn reindex_of_a_partitioned_table_before_14_rebuilds_nothing_but_locks_the_parent() {
+    let e = effects(EVENTS, "REINDEX TABLE ev", 13);
+    assert_eq!(lock(&e, "ev"), Some(LockMode::Share));
+    assert_eq!(lock(&e, "ev_2024"), None);
+    assert!(e.index_builds.is_empty());
+    assert!(
+        effects(EVENTS, "REINDEX INDEX ev_created_idx", 13)
+            .fails
+            .is_some()
+    );
+}
+
+#[test]
+fn reindex_of_a_partitioned_table_from_14_rebuilds_each_partition_outside_a_transaction() {
+    for sql in ["REINDEX TABLE ev", "REINDEX INDEX ev_created_idx"] {
+        let e = effects(EVENTS, sql, 15);
+        assert!(e.outside_transaction.is_some(), "{sql}");
+        assert_eq!(e.fails, None, "{sql}");
+        assert_eq!(lock(&e, "ev_2024"), Some(LockMode::Share), "{sql}");
+        assert_eq!(lock(&e, "ev_def"), Some(LockMode::Share), "{sql}");
+    }
+}
+
+#[test]
+fn reindex_of_an_unknown_index_locks_an_index() {
+    let e = effects("", "REINDEX INDEX somewhere_idx", 15);
+    let l = &e.locks[0];
+    assert_eq!(l.kind, RelKind::Index);
+    assert_eq!(l.mode, LockMode::AccessExclusive);
+}
+
+#[test]
+fn lock_table_on_a_view_locks_what_the_view_reads() {
+    let history = "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t; CREATE VIEW w AS SELECT a FROM v";
+    let e = effects(history, "LOCK TABLE w IN SHARE MODE", 15);
+    assert_eq!(lock(&e, "t"), Some(LockMode::Share));
+    assert_eq!(lock(&e, "v"), Some(LockMode::Share));
+}
+
+#[test]
+fn exclusion_constraints_on_partitioned_tables_need_17() {
+    let sql = "ALTER TABLE ev ADD CONSTRAINT ev_x EXCLUDE USING btree (created_at WITH =)";
+    assert!(effects(EVENTS, sql, 15).fails.is_some());
+    assert_eq!(effects(EVENTS, sql, 17).fails, None);
+}
+
+#[test]
+fn attach_skips_the_scan_when_a_validated_check_is_the_bound() {
+    let history = "CREATE TABLE ev (id int, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at);
+        CREATE TABLE ev_2024_01 (id int, created_at timestamptz NOT NULL);
+        ALTER TABLE ev_2024_01 ADD CONSTRAINT b CHECK (created_at >= '2024-01-01' AND created_at < '2024-02-01')";
+    let sql = "ALTER TABLE ev ATTACH PARTITION ev_2024_01 FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')";
+    let scanned =
+        |h: &str| effects(h, sql, 15).scans_table(&ObjectName::new(Some("public"), "ev_2024_01"));
+    assert!(!scanned(history));
+    assert!(scanned(&format!("{history} NOT VALID")));
+    assert_eq!(
+        lock(&effects(history, sql, 15), "ev"),
+        Some(LockMode::ShareUpdateExclusive)
+    );
+    assert_eq!(
+        lock(&effects(history, sql, 11), "ev"),
+        Some(LockMode::AccessExclusive)
+    );
+}
+
+// --- triggers, renames, IF EXISTS
+
+fn catalog_of(sql: &[&str]) -> Catalog {
+    let mut cat = Catalog::default();
+    for s in sql {
+        let op = crate::parse::parse_file(s).statements.remove(0).op;
+        replay::apply(&mut cat, &op, Origin::default());
+    }
+    cat
+}
+
+#[test]
+fn dml_takes_the_locks_of_the_triggers_it_fires() {
+    let cat = catalog_of(&[
+        "CREATE TABLE users (id bigint PRIMARY KEY, name text);",
+        "CREATE MATERIALIZED VIEW user_stats AS SELECT count(*) FROM users;",
+        "CREATE FUNCTION refresh_stats() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN REFRESH MATERIALIZED VIEW CONCURRENTLY user_stats; RETURN NULL; END $$;",
+        "CREATE TRIGGER users_refresh AFTER DELETE ON users FOR EACH STATEMENT EXECUTE FUNCTION refresh_stats();",
+    ]);
+    let stats = ObjectName::new(Some("public"), "user_stats");
+    let delete = of(
+        &parse_statement("DELETE FROM users WHERE id = 1"),
+        &cat,
+        PgVersion(16),
+    );
+    assert_eq!(delete.lock_on(&stats), Some(LockMode::Exclusive));
+    assert!(delete.notes.iter().any(|n| n.contains("users_refresh")));
+    // the trigger fires on DELETE only
+    let update = of(
+        &parse_statement("UPDATE users SET name = 'x' WHERE id = 1"),
+        &cat,
+        PgVersion(16),
+    );
+    assert_eq!(update.lock_on(&stats), None);
+}
+
+#[test]
+fn renamed_tables_are_locked_under_their_new_name() {
+    let cat = catalog_of(&["CREATE TABLE user_ (id bigint PRIMARY KEY);"]);
+    let e = of(
+        &parse_statement("ALTER TABLE user_ RENAME TO person"),
+        &cat,
+        PgVersion(15),
+    );
+    let lock = &e.locks[0];
+    assert_eq!(lock.relation, ObjectName::new(Some("public"), "person"));
+    assert_eq!(
+        lock.renamed_from,
+        Some(ObjectName::new(Some("public"), "user_"))
+    );
+    assert_eq!(lock.mode, LockMode::AccessExclusive);
+}
+
+#[test]
+fn if_exists_on_an_unknown_object_takes_no_lock() {
+    let cat = Catalog::default();
+    assert!(
+        of(
+            &parse_statement("DROP INDEX IF EXISTS gone_idx"),
+            &cat,
+            PgVersion(16)
+        )
+        .locks
+        .is_empty()
+    );
+    assert!(
+        !of(&parse_statement("DROP TABLE gone"), &cat, PgVersion(16))
+            .locks
+            .is_empty()
+    );
+}

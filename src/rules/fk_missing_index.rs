@@ -1,0 +1,212 @@
+//! A foreign key whose referencing columns lead no index: every DELETE on the referenced
+//! table (and every UPDATE of its key) looks for referencing rows by reading the whole
+//! referencing table. Checked once the file has run, so an index created later in the
+//! same migration counts.
+
+use super::{FileCheck, Rule, Severity, Violation};
+use crate::catalog::replay::{constraint_name, make_object_name};
+use crate::catalog::{Catalog, Index};
+use crate::lock::LockMode;
+use crate::ops::{
+    AlterTableAction, Constraint, ConstraintKind, ObjectName, Operation, Persistence,
+};
+use crate::parse::Statement;
+
+pub struct FkMissingIndex;
+
+impl Rule for FkMissingIndex {
+    fn id(&self) -> &'static str {
+        "fk-missing-index"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "a foreign key added without an index on its referencing columns: deletes and key updates on the referenced table scan the referencing table"
+    }
+    fn category(&self) -> super::Category {
+        super::Category::Locks
+    }
+    fn check(&self, _cx: &super::Context, _out: &mut Vec<Violation>) {}
+
+    fn check_file(&self, cx: &FileCheck, out: &mut Vec<Violation>) {
+        let cat = cx.catalog_after;
+        let mut seen: Vec<(ObjectName, String)> = Vec::new();
+        let all = cx
+            .statements
+            .iter()
+            .flat_map(|s| std::iter::once(s).chain(s.embedded.iter()));
+        for stmt in all {
+            for (written, c, new_table) in foreign_keys(stmt) {
+                let Some(table) = cat.table(written) else {
+                    continue; // dropped or renamed later in the file
+                };
+                if table.persistence == Persistence::Temporary {
+                    continue;
+                }
+                let name = constraint_name(&table.name, c);
+                // still there at the end of the file?
+                let Some(fk) = table.constraint(&name) else {
+                    continue;
+                };
+                let ConstraintKind::ForeignKey {
+                    columns,
+                    ref_table,
+                    on_delete,
+                    on_update,
+                    ..
+                } = &fk.kind
+                else {
+                    continue;
+                };
+                if columns.is_empty() || seen.contains(&(table.name.clone(), name.clone())) {
+                    continue;
+                }
+                seen.push((table.name.clone(), name.clone()));
+                if indexed(cat, &table.name, columns) {
+                    continue;
+                }
+                out.push(violation(
+                    cx,
+                    stmt,
+                    written,
+                    &table.name,
+                    &name,
+                    columns,
+                    ref_table,
+                    on_delete,
+                    on_update,
+                    new_table,
+                ));
+            }
+        }
+    }
+}
+
+/// The foreign keys a statement adds: (table as written, constraint, table created by
+/// this statement).
+fn foreign_keys(stmt: &Statement) -> Vec<(&ObjectName, &Constraint, bool)> {
+    let is_fk = |c: &&Constraint| matches!(c.kind, ConstraintKind::ForeignKey { .. });
+    match &stmt.op {
+        Operation::CreateTable(ct) => ct
+            .constraints
+            .iter()
+            .chain(ct.columns.iter().flat_map(|c| &c.constraints))
+            .filter(is_fk)
+            .map(|c| (&ct.name, c, true))
+            .collect(),
+        Operation::AlterTable(at) => at
+            .actions
+            .iter()
+            .flat_map(|a| match a {
+                AlterTableAction::AddConstraint(c) => std::slice::from_ref(c),
+                AlterTableAction::AddColumn { column, .. } => column.constraints.as_slice(),
+                _ => &[],
+            })
+            .filter(is_fk)
+            .map(|c| (&at.name, c, false))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A valid index on `table` that PostgreSQL can use to find the rows referencing one key
+/// (`col = $1 AND ...`): its first column is one of the foreign key's columns (a prefix
+/// of them narrows the lookup enough), and it is not partial, or partial only on
+/// `IS NOT NULL` of the foreign key's columns (implied by the lookup's equality).
+fn indexed(cat: &Catalog, table: &ObjectName, columns: &[String]) -> bool {
+    cat.indexes_on(table).any(|i: &Index| {
+        i.valid
+            && i.columns.first().is_some_and(|c| columns.contains(c))
+            && i.predicate
+                .as_ref()
+                .is_none_or(|p| only_not_null_of(p, columns))
+    })
+}
+
+/// The predicate is nothing but `c IS NOT NULL` terms over `columns`, joined by AND.
+fn only_not_null_of(p: &crate::ops::Expr, columns: &[String]) -> bool {
+    let proven = &p.proves_not_null;
+    let text: String = p
+        .text
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '"'))
+        .collect();
+    let expected = proven
+        .iter()
+        .map(|c| format!("{}isnotnull", c.to_ascii_lowercase()))
+        .collect::<Vec<_>>()
+        .join("and");
+    !proven.is_empty() && proven.iter().all(|c| columns.contains(c)) && text == expected
+}
+
+#[allow(clippy::too_many_arguments)]
+fn violation(
+    cx: &FileCheck,
+    stmt: &Statement,
+    written: &ObjectName,
+    table: &ObjectName,
+    name: &str,
+    columns: &[String],
+    ref_table: &ObjectName,
+    on_delete: &Option<String>,
+    on_update: &Option<String>,
+    new_table: bool,
+) -> Violation {
+    let cols = columns.join(", ");
+    let index = make_object_name(&table.name, Some(&columns.join("_")), "idx");
+    // the referential actions that write the referencing rows
+    let writes = |a: &Option<String>| {
+        a.as_deref()
+            .is_some_and(|a| !matches!(a.to_ascii_lowercase().as_str(), "no action" | "restrict"))
+    };
+    let actions: Vec<String> = [("DELETE", on_delete), ("UPDATE", on_update)]
+        .iter()
+        .filter(|(_, a)| writes(a))
+        .map(|(on, a)| {
+            format!(
+                "ON {on} {}",
+                a.as_deref().unwrap_or_default().to_uppercase()
+            )
+        })
+        .collect();
+    let (mode, what) = if actions.is_empty() {
+        (
+            LockMode::RowShare,
+            "and locks the rows it finds (FOR KEY SHARE)".to_string(),
+        )
+    } else {
+        (
+            LockMode::RowExclusive,
+            format!("and writes the rows it finds ({})", actions.join(", ")),
+        )
+    };
+    let created_here = cx
+        .catalog_after
+        .relation_origin(table)
+        .is_some_and(|o| o.file == cx.file.index);
+    let fix = if new_table || created_here {
+        format!(
+            "index the referencing columns in this migration ({table} is new, a plain index blocks nobody):\nCREATE INDEX {index} ON {written} ({cols});"
+        )
+    } else {
+        format!(
+            "index the referencing columns, concurrently, in a migration of its own:\n{}\nSET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY {index} ON {written} ({cols});",
+            cx.file.no_transaction_directive()
+        )
+    };
+    Violation {
+        message: format!(
+            "foreign key {name} on {table} ({cols}) has no index leading with its columns: each DELETE from {ref_table}, or change of its key, scans {table}"
+        ),
+        span: Some(stmt.span),
+        relation: Some(table.clone()),
+        lock_mode: Some(mode),
+        why: Some(format!(
+            "to enforce {name}, PostgreSQL looks up the rows of {table} that reference each deleted or re-keyed row of {ref_table}; without an index on ({cols}) every lookup reads all of {table} {what}, so bulk deletes on {ref_table} get slower as {table} grows and hold their locks longer"
+        )),
+        fix: Some(fix),
+        ..Default::default()
+    }
+}
