@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, configuration, wiring the pipeline, exit
 //! codes. `main.rs` only calls [`run`].
 
+use crate::graph::ObjectKind;
 use crate::pipeline::{self, Run, RunOptions};
 use crate::report::{self, CheckReport, Summary};
 use crate::rules::{self, Severity};
@@ -40,6 +41,8 @@ enum Command {
     Check(CheckArgs),
     /// Show, per statement, the locks it takes, what they block, rewrites and scans
     Plan(PlanArgs),
+    /// Export the dependency graph of migrations, statements and schema objects
+    Graph(GraphArgs),
     /// List every rule with its default severity
     Rules,
     /// Print a rule's documentation page
@@ -92,6 +95,29 @@ struct PlanArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     format: PlanFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+struct GraphArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+    /// Only what touches this object (`public.accounts`, `accounts`, `accounts.email`):
+    /// its parts, the statements that touch them, and what depends on it
+    #[arg(long, value_name = "NAME")]
+    object: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    /// Graphviz (`dot -Tsvg`)
+    Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown)
+    Mermaid,
+    /// Nodes and edges (documented in README)
+    Json,
 }
 
 /// `check` formats: one per audience (terminal, scripts, code scanning, Actions
@@ -159,6 +185,7 @@ pub fn run() -> i32 {
     match cli.command {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Plan(args)) => plan(&args),
+        Some(Command::Graph(args)) => graph(&args),
         Some(Command::Rules) => list_rules(),
         Some(Command::Explain { rule }) => explain(&rule),
         None => check(&cli.check),
@@ -307,4 +334,57 @@ fn sources(run: &Run) -> HashMap<String, String> {
         .iter()
         .map(|f| (f.display.clone(), f.text.clone()))
         .collect()
+}
+
+fn graph(args: &GraphArgs) -> i32 {
+    let run = match prepare(&args.common, None) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::ERROR;
+        }
+    };
+    for (file, message) in &run.input_errors {
+        eprintln!("error: {file}: {message}");
+    }
+    let g = &run.analysis.graph;
+    let focus = match &args.object {
+        None => None,
+        Some(name) => match g.find(name).as_slice() {
+            [] => {
+                eprintln!("error: no object named `{name}` in these migrations");
+                return exit::ERROR;
+            }
+            [one] => Some(one.clone()),
+            many => {
+                // a table and its same-named parts: prefer the relation
+                let preferred = many
+                    .iter()
+                    .find(|o| matches!(o.kind, ObjectKind::Table | ObjectKind::View))
+                    .cloned();
+                match preferred {
+                    Some(p) => Some(p),
+                    None => {
+                        let names: Vec<String> = many
+                            .iter()
+                            .map(|o| format!("{} {}", o.kind.as_str(), o.name))
+                            .collect();
+                        eprintln!("error: `{name}` is ambiguous: {}", names.join(", "));
+                        return exit::ERROR;
+                    }
+                }
+            }
+        },
+    };
+    let out = match args.format {
+        GraphFormat::Dot => g.to_dot(focus.as_ref()),
+        GraphFormat::Mermaid => g.to_mermaid(focus.as_ref()),
+        GraphFormat::Json => g.to_json(focus.as_ref()),
+    };
+    print!("{out}");
+    if run.input_errors.is_empty() {
+        exit::CLEAN
+    } else {
+        exit::ERROR
+    }
 }

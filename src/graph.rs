@@ -1,15 +1,88 @@
-//! The dependency graph of a history: migrations contain statements; statements create,
-//! alter, drop and read schema objects. Filled by the same walk that replays the catalog
-//! (`analysis`), so the two always agree. Starts small: relations and what touches them;
-//! column-level and view/FK dependency edges come with the graph issue.
+//! The dependency graph of a history (petgraph): migrations contain statements;
+//! statements create, alter, drop, read and write schema objects (schemas, tables,
+//! columns, indexes, constraints, types, sequences, views, functions); objects depend on
+//! objects (a foreign key on the table and columns it references, a view on what it
+//! reads, an index on its columns, a default on its sequence, a column on its type).
+//!
+//! Filled by the same walk that replays the catalog (`analysis`), so the two agree. It
+//! answers which statements touch an object, what depends on it, and what would break
+//! if it were dropped; `schemaguard graph` exports it as DOT, Mermaid or JSON.
 
+use crate::catalog::Catalog;
 use crate::effects::Effects;
 use crate::lock::LockMode;
-use crate::ops::{ObjectName, Operation};
+use crate::ops::{AlterTableAction, ConstraintKind, IndexKey, ObjectName, Operation};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Schema,
+    Table,
+    Column,
+    Index,
+    Constraint,
+    Type,
+    Sequence,
+    View,
+    Function,
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Schema => "schema",
+            ObjectKind::Table => "table",
+            ObjectKind::Column => "column",
+            ObjectKind::Index => "index",
+            ObjectKind::Constraint => "constraint",
+            ObjectKind::Type => "type",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::View => "view",
+            ObjectKind::Function => "function",
+        }
+    }
+}
+
+/// An object's identity: its kind and qualified name (`public.accounts`,
+/// `public.accounts.email` for a column, `public.accounts.accounts_pkey` for a constraint).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ObjectId {
+    pub kind: ObjectKind,
+    pub name: String,
+}
+
+impl ObjectId {
+    fn new(kind: ObjectKind, name: impl Into<String>) -> ObjectId {
+        ObjectId {
+            kind,
+            name: name.into(),
+        }
+    }
+
+    fn relation(kind: ObjectKind, name: &ObjectName) -> ObjectId {
+        ObjectId::new(kind, name.to_string())
+    }
+
+    fn column(table: &ObjectName, column: &str) -> ObjectId {
+        ObjectId::new(
+            ObjectKind::Column,
+            format!("{table}.{}", crate::ops::names::quote_ident(column)),
+        )
+    }
+
+    fn constraint(table: &ObjectName, name: &str) -> ObjectId {
+        ObjectId::new(
+            ObjectKind::Constraint,
+            format!("{table}.{}", crate::ops::names::quote_ident(name)),
+        )
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "node", rename_all = "snake_case")]
@@ -23,37 +96,58 @@ pub enum Node {
         line: u32,
         kind: String,
     },
-    Relation {
-        name: ObjectName,
+    Object {
+        kind: ObjectKind,
+        name: String,
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Edge {
+    /// migration -> statement
     Contains,
+    /// statement -> object
     Creates,
     Alters,
     Drops,
     Reads,
     /// Changes rows (INSERT/UPDATE/DELETE) without changing the schema.
     Writes,
+    /// object -> object it needs
+    DependsOn,
+}
+
+impl Edge {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edge::Contains => "contains",
+            Edge::Creates => "creates",
+            Edge::Alters => "alters",
+            Edge::Drops => "drops",
+            Edge::Reads => "reads",
+            Edge::Writes => "writes",
+            Edge::DependsOn => "depends_on",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     pub graph: DiGraph<Node, Edge>,
-    relations: HashMap<ObjectName, NodeIndex>,
+    objects: HashMap<ObjectId, NodeIndex>,
     current_migration: Option<NodeIndex>,
 }
 
-/// One statement's touch on a relation, in history order.
+/// One statement's touch on an object, in history order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Touch {
     pub file: String,
     pub line: u32,
     pub kind: String,
     pub edge: Edge,
+    /// The object touched (the one asked about, or one of its columns, indexes, ...).
+    pub object: ObjectId,
 }
 
 impl Graph {
@@ -64,17 +158,40 @@ impl Graph {
         self.current_migration = Some(n);
     }
 
-    fn relation(&mut self, name: &ObjectName) -> NodeIndex {
-        if let Some(n) = self.relations.get(name) {
+    fn object(&mut self, id: &ObjectId) -> NodeIndex {
+        if let Some(n) = self.objects.get(id) {
             return *n;
         }
-        let n = self.graph.add_node(Node::Relation { name: name.clone() });
-        self.relations.insert(name.clone(), n);
+        let n = self.graph.add_node(Node::Object {
+            kind: id.kind,
+            name: id.name.clone(),
+        });
+        self.objects.insert(id.clone(), n);
         n
     }
 
-    /// Records a statement and its edges: what it creates or drops (from the operation),
-    /// and what it alters, writes or reads (from the locks `effects` computed).
+    fn edge(&mut self, from: NodeIndex, to: &ObjectId, edge: Edge) {
+        let to = self.object(to);
+        if !self
+            .graph
+            .edges_connecting(from, to)
+            .any(|e| *e.weight() == edge)
+        {
+            self.graph.add_edge(from, to, edge);
+        }
+    }
+
+    fn depends(&mut self, from: &ObjectId, to: &ObjectId) {
+        if from == to {
+            return;
+        }
+        let f = self.object(from);
+        self.edge(f, to, Edge::DependsOn);
+    }
+
+    /// Records one statement: its edges to the objects it touches (from the operation
+    /// and the locks `effects` computed, against `before`, the schema just before it),
+    /// and the dependencies of what it creates (from `after`, the schema after it).
     #[allow(clippy::too_many_arguments)]
     pub fn add_statement(
         &mut self,
@@ -84,8 +201,8 @@ impl Graph {
         kind: &str,
         op: &Operation,
         effects: &Effects,
-        created: &[ObjectName],
-    ) {
+        before: &Catalog,
+    ) -> NodeIndex {
         let s = self.graph.add_node(Node::Statement {
             file: file.to_string(),
             index,
@@ -95,82 +212,593 @@ impl Graph {
         if let Some(m) = self.current_migration {
             self.graph.add_edge(m, s, Edge::Contains);
         }
-        let dropping = matches!(
-            op,
-            Operation::DropTable(_)
-                | Operation::DropIndex(_)
-                | Operation::DropView { .. }
-                | Operation::DropSequence(_)
-        );
-        for name in created {
-            let r = self.relation(name);
-            self.graph.add_edge(s, r, Edge::Creates);
+        let mut created: BTreeSet<ObjectId> = BTreeSet::new();
+        let mut dropped: BTreeSet<ObjectId> = BTreeSet::new();
+        let mut altered: BTreeSet<ObjectId> = BTreeSet::new();
+        operation_objects(op, before, &mut created, &mut dropped, &mut altered);
+        for id in &created {
+            self.edge(s, id, Edge::Creates);
         }
+        for id in &dropped {
+            self.edge(s, id, Edge::Drops);
+        }
+        for id in &altered {
+            self.edge(s, id, Edge::Alters);
+        }
+        // relations locked but not named above: read, written or altered
         for lock in &effects.locks {
-            if created.contains(&lock.relation) {
+            let kind = relkind_object(lock.kind);
+            let id = ObjectId::relation(kind, lock.catalog_name());
+            if created.contains(&id) || dropped.contains(&id) || altered.contains(&id) {
                 continue;
             }
             let edge = match lock.mode {
-                _ if dropping && lock.mode == LockMode::AccessExclusive => Edge::Drops,
                 LockMode::AccessShare | LockMode::RowShare => Edge::Reads,
                 LockMode::RowExclusive => Edge::Writes,
                 _ => Edge::Alters,
             };
-            let r = self.relation(lock.catalog_name());
-            self.graph.add_edge(s, r, edge);
+            self.edge(s, &id, edge);
             if lock.renamed_from.is_some() {
                 // the relation lives on under its new name
-                let new = self.relation(&lock.relation);
-                self.graph.add_edge(s, new, Edge::Creates);
+                self.edge(s, &ObjectId::relation(kind, &lock.relation), Edge::Creates);
+            }
+        }
+        s
+    }
+
+    /// Records what the objects a statement created depend on, from the schema after it.
+    pub fn add_dependencies(&mut self, op: &Operation, after: &Catalog) {
+        let mut tables: Vec<ObjectName> = Vec::new();
+        match op {
+            Operation::CreateTable(ct) => tables.push(after.resolve_relation(&ct.name)),
+            Operation::AlterTable(at) => tables.push(after.resolve_relation(&at.name)),
+            Operation::CreateView(cv) => {
+                let name = after.resolve_relation(&cv.name);
+                if let Some(v) = after.view(&name) {
+                    // materialized or not, a view is a view in the graph
+                    let id = ObjectId::relation(ObjectKind::View, &name);
+                    for r in v.reads.clone() {
+                        let rk = after
+                            .relation_kind(&r)
+                            .map(relkind_object)
+                            .unwrap_or(ObjectKind::Table);
+                        self.depends(&id, &ObjectId::relation(rk, &r));
+                    }
+                }
+            }
+            Operation::CreateIndex(ci) => {
+                let table = after.resolve_relation(&ci.table);
+                if let Some(name) = &ci.name {
+                    let idx = ObjectId::relation(
+                        ObjectKind::Index,
+                        &ObjectName::new(table.schema.as_deref(), name),
+                    );
+                    self.depends(&idx, &ObjectId::relation(ObjectKind::Table, &table));
+                    for k in &ci.keys {
+                        if let IndexKey::Column(c) = k {
+                            self.depends(&idx, &ObjectId::column(&table, c));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        for table in tables {
+            let Some(t) = after.table(&table) else {
+                continue;
+            };
+            let tid = ObjectId::relation(ObjectKind::Table, &table);
+            for c in &t.columns {
+                let cid = ObjectId::column(&table, &c.name);
+                self.depends(&cid, &tid);
+                if let Some(ty) =
+                    after.type_def(&ObjectName::new(c.ty.schema.as_deref(), &c.ty.name))
+                {
+                    self.depends(&cid, &ObjectId::relation(ObjectKind::Type, &ty.name));
+                }
+                if let Some(d) = &c.default {
+                    if d.functions.iter().any(|f| f == "nextval") {
+                        for s in after.sequences.values() {
+                            if d.text.contains(&s.name.name) {
+                                self.depends(
+                                    &cid,
+                                    &ObjectId::relation(ObjectKind::Sequence, &s.name),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            for con in &t.constraints {
+                let id = ObjectId::constraint(&table, &con.name);
+                self.depends(&id, &tid);
+                for c in con.kind.columns() {
+                    self.depends(&id, &ObjectId::column(&table, c));
+                }
+                if let ConstraintKind::ForeignKey {
+                    ref_table,
+                    ref_columns,
+                    ..
+                } = &con.kind
+                {
+                    self.depends(&id, &ObjectId::relation(ObjectKind::Table, ref_table));
+                    let cols: Vec<String> = if ref_columns.is_empty() {
+                        after
+                            .table(ref_table)
+                            .and_then(|rt| rt.primary_key())
+                            .map(|pk| pk.kind.columns().to_vec())
+                            .unwrap_or_default()
+                    } else {
+                        ref_columns.clone()
+                    };
+                    for c in cols {
+                        self.depends(&id, &ObjectId::column(ref_table, &c));
+                    }
+                }
+            }
+            for idx in after.indexes_on(&table) {
+                let iid = ObjectId::relation(ObjectKind::Index, &idx.name);
+                self.depends(&iid, &tid);
+                for c in &idx.columns {
+                    if !c.starts_with('(') {
+                        self.depends(&iid, &ObjectId::column(&table, c));
+                    }
+                }
             }
         }
     }
 
-    /// Every statement that touches `relation`, in history order.
-    pub fn touching(&self, relation: &ObjectName) -> Vec<Touch> {
-        let Some(r) = self.relations.get(relation) else {
-            return Vec::new();
-        };
-        let mut out: Vec<(NodeIndex, Touch)> = self
-            .graph
-            .edges_directed(*r, Direction::Incoming)
-            .filter_map(|e| {
-                use petgraph::visit::EdgeRef;
-                match &self.graph[e.source()] {
-                    Node::Statement {
-                        file, line, kind, ..
-                    } => Some((
+    fn node_of(&self, id: &ObjectId) -> Option<NodeIndex> {
+        self.objects.get(id).copied()
+    }
+
+    /// The object a user names (`public.accounts`, `accounts`, `accounts.email`): every
+    /// object whose name matches, preferring exact matches.
+    pub fn find(&self, name: &str) -> Vec<ObjectId> {
+        let name = name.trim();
+        let exact: Vec<ObjectId> = self
+            .objects
+            .keys()
+            .filter(|id| id.name == name)
+            .cloned()
+            .collect();
+        if !exact.is_empty() {
+            return sorted(exact);
+        }
+        let suffix = format!(".{name}");
+        sorted(
+            self.objects
+                .keys()
+                .filter(|id| id.name.ends_with(&suffix))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// Every statement that touches `object` or one of its parts (a table's columns,
+    /// constraints and indexes), in history order.
+    pub fn touching(&self, object: &ObjectId) -> Vec<Touch> {
+        let mut ids = vec![object.clone()];
+        if matches!(object.kind, ObjectKind::Table | ObjectKind::View) {
+            let prefix = format!("{}.", object.name);
+            ids.extend(
+                self.objects
+                    .keys()
+                    .filter(|id| {
+                        matches!(id.kind, ObjectKind::Column | ObjectKind::Constraint)
+                            && id.name.starts_with(&prefix)
+                    })
+                    .cloned(),
+            );
+            ids.extend(self.dependents_of_kind(object, &[ObjectKind::Index]));
+        }
+        let mut out: Vec<(NodeIndex, Touch)> = Vec::new();
+        for id in ids {
+            let Some(n) = self.node_of(&id) else {
+                continue;
+            };
+            for e in self.graph.edges_directed(n, Direction::Incoming) {
+                if let Node::Statement {
+                    file, line, kind, ..
+                } = &self.graph[e.source()]
+                {
+                    out.push((
                         e.source(),
                         Touch {
                             file: file.clone(),
                             line: *line,
                             kind: kind.clone(),
                             edge: *e.weight(),
+                            object: id.clone(),
                         },
-                    )),
-                    _ => None,
+                    ));
                 }
-            })
-            .collect();
+            }
+        }
         // statements are added in history order, so node indexes are history order
-        out.sort_by_key(|(n, _)| *n);
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.object.cmp(&b.1.object)));
         out.into_iter().map(|(_, t)| t).collect()
+    }
+
+    fn dependents_of_kind(&self, object: &ObjectId, kinds: &[ObjectKind]) -> Vec<ObjectId> {
+        self.dependents(object)
+            .into_iter()
+            .filter(|d| kinds.contains(&d.kind))
+            .collect()
+    }
+
+    /// Objects that depend on `object`, directly or through others (what a `DROP ...
+    /// CASCADE` would take along, or what breaks without it).
+    pub fn dependents(&self, object: &ObjectId) -> Vec<ObjectId> {
+        let Some(start) = self.node_of(object) else {
+            return Vec::new();
+        };
+        let mut seen: BTreeSet<NodeIndex> = BTreeSet::new();
+        let mut queue = vec![start];
+        while let Some(n) = queue.pop() {
+            for e in self.graph.edges_directed(n, Direction::Incoming) {
+                if *e.weight() == Edge::DependsOn && e.source() != start && seen.insert(e.source())
+                {
+                    queue.push(e.source());
+                }
+            }
+        }
+        sorted(
+            seen.into_iter()
+                .filter_map(|n| match &self.graph[n] {
+                    Node::Object { kind, name } => Some(ObjectId::new(*kind, name.clone())),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// The subgraph around one object: its parts, the statements that touch them, their
+    /// migrations, and the objects depending on it. `None` keeps everything.
+    fn selection(&self, focus: Option<&ObjectId>) -> Option<BTreeSet<NodeIndex>> {
+        let focus = focus?;
+        let mut keep: BTreeSet<NodeIndex> = BTreeSet::new();
+        let mut objects: Vec<ObjectId> = vec![focus.clone()];
+        objects.extend(self.dependents(focus));
+        if matches!(focus.kind, ObjectKind::Table | ObjectKind::View) {
+            let prefix = format!("{}.", focus.name);
+            objects.extend(
+                self.objects
+                    .keys()
+                    .filter(|id| id.name.starts_with(&prefix))
+                    .cloned(),
+            );
+        }
+        for id in &objects {
+            let Some(n) = self.node_of(id) else {
+                continue;
+            };
+            keep.insert(n);
+            for e in self.graph.edges_directed(n, Direction::Incoming) {
+                if matches!(self.graph[e.source()], Node::Statement { .. }) {
+                    keep.insert(e.source());
+                    for m in self.graph.edges_directed(e.source(), Direction::Incoming) {
+                        keep.insert(m.source());
+                    }
+                }
+            }
+            // what it depends on, one step out
+            for e in self.graph.edges_directed(n, Direction::Outgoing) {
+                keep.insert(e.target());
+            }
+        }
+        Some(keep)
+    }
+
+    fn kept(&self, keep: &Option<BTreeSet<NodeIndex>>, n: NodeIndex) -> bool {
+        keep.as_ref().is_none_or(|k| k.contains(&n))
+    }
+
+    fn label(&self, n: NodeIndex) -> String {
+        match &self.graph[n] {
+            Node::Migration { file } => file.clone(),
+            Node::Statement { kind, line, .. } => format!("{kind} (line {line})"),
+            Node::Object { kind, name } => format!("{} {name}", kind.as_str()),
+        }
+    }
+
+    /// Graphviz DOT.
+    pub fn to_dot(&self, focus: Option<&ObjectId>) -> String {
+        let keep = self.selection(focus);
+        let mut out = String::from(
+            "digraph schemaguard {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n",
+        );
+        for n in self.graph.node_indices().filter(|n| self.kept(&keep, *n)) {
+            let shape = match self.graph[n] {
+                Node::Migration { .. } => "folder",
+                Node::Statement { .. } => "box",
+                Node::Object { .. } => "ellipse",
+            };
+            let _ = writeln!(
+                out,
+                "  n{} [label=\"{}\", shape={shape}];",
+                n.index(),
+                dot_escape(&self.label(n))
+            );
+        }
+        for e in self.graph.edge_references() {
+            if self.kept(&keep, e.source()) && self.kept(&keep, e.target()) {
+                let style = if *e.weight() == Edge::DependsOn {
+                    ", style=dashed"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "  n{} -> n{} [label=\"{}\"{style}];",
+                    e.source().index(),
+                    e.target().index(),
+                    e.weight().as_str()
+                );
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// A Mermaid flowchart (renders in GitHub Markdown).
+    pub fn to_mermaid(&self, focus: Option<&ObjectId>) -> String {
+        let keep = self.selection(focus);
+        let mut out = String::from("flowchart LR\n");
+        for n in self.graph.node_indices().filter(|n| self.kept(&keep, *n)) {
+            let label = mermaid_escape(&self.label(n));
+            let _ = match self.graph[n] {
+                Node::Migration { .. } => writeln!(out, "  n{}[/\"{label}\"/]", n.index()),
+                Node::Statement { .. } => writeln!(out, "  n{}[\"{label}\"]", n.index()),
+                Node::Object { .. } => writeln!(out, "  n{}([\"{label}\"])", n.index()),
+            };
+        }
+        for e in self.graph.edge_references() {
+            if self.kept(&keep, e.source()) && self.kept(&keep, e.target()) {
+                let arrow = if *e.weight() == Edge::DependsOn {
+                    "-.->"
+                } else {
+                    "-->"
+                };
+                let _ = writeln!(
+                    out,
+                    "  n{} {arrow}|{}| n{}",
+                    e.source().index(),
+                    e.weight().as_str(),
+                    e.target().index()
+                );
+            }
+        }
+        out
+    }
+
+    /// JSON: `{"schema_version": 1, "nodes": [{"id", "node", ...}], "edges": [{"from", "to", "edge"}]}`.
+    pub fn to_json(&self, focus: Option<&ObjectId>) -> String {
+        #[derive(Serialize)]
+        struct NodeJson<'a> {
+            id: usize,
+            #[serde(flatten)]
+            node: &'a Node,
+        }
+        #[derive(Serialize)]
+        struct EdgeJson {
+            from: usize,
+            to: usize,
+            edge: Edge,
+        }
+        #[derive(Serialize)]
+        struct GraphJson<'a> {
+            schema_version: u32,
+            nodes: Vec<NodeJson<'a>>,
+            edges: Vec<EdgeJson>,
+        }
+        let keep = self.selection(focus);
+        let doc = GraphJson {
+            schema_version: 1,
+            nodes: self
+                .graph
+                .node_indices()
+                .filter(|n| self.kept(&keep, *n))
+                .map(|n| NodeJson {
+                    id: n.index(),
+                    node: &self.graph[n],
+                })
+                .collect(),
+            edges: self
+                .graph
+                .edge_references()
+                .filter(|e| self.kept(&keep, e.source()) && self.kept(&keep, e.target()))
+                .map(|e| EdgeJson {
+                    from: e.source().index(),
+                    to: e.target().index(),
+                    edge: *e.weight(),
+                })
+                .collect(),
+        };
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+fn sorted(mut v: Vec<ObjectId>) -> Vec<ObjectId> {
+    v.sort();
+    v
+}
+
+fn dot_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn mermaid_escape(s: &str) -> String {
+    s.replace('"', "#quot;")
+}
+
+fn relkind_object(kind: crate::catalog::RelKind) -> ObjectKind {
+    use crate::catalog::RelKind;
+    match kind {
+        RelKind::Table | RelKind::PartitionedTable | RelKind::ForeignTable => ObjectKind::Table,
+        RelKind::View | RelKind::MaterializedView => ObjectKind::View,
+        RelKind::Index => ObjectKind::Index,
+        RelKind::Sequence => ObjectKind::Sequence,
+    }
+}
+
+/// The objects an operation creates, drops and alters, by name (resolved against the
+/// schema before it).
+fn operation_objects(
+    op: &Operation,
+    cat: &Catalog,
+    created: &mut BTreeSet<ObjectId>,
+    dropped: &mut BTreeSet<ObjectId>,
+    altered: &mut BTreeSet<ObjectId>,
+) {
+    use ObjectKind as K;
+    match op {
+        Operation::CreateTable(ct) => {
+            let t = cat.qualify_new(&ct.name);
+            created.insert(ObjectId::relation(K::Table, &t));
+            for c in &ct.columns {
+                created.insert(ObjectId::column(&t, &c.name));
+            }
+        }
+        Operation::AlterTable(at) => {
+            let t = cat.resolve_relation(&at.name);
+            altered.insert(ObjectId::relation(K::Table, &t));
+            for a in &at.actions {
+                match a {
+                    AlterTableAction::AddColumn { column, .. } => {
+                        created.insert(ObjectId::column(&t, &column.name));
+                    }
+                    AlterTableAction::DropColumn { name, .. } => {
+                        dropped.insert(ObjectId::column(&t, name));
+                    }
+                    AlterTableAction::AlterColumnType { column, .. }
+                    | AlterTableAction::SetNotNull { column }
+                    | AlterTableAction::DropNotNull { column }
+                    | AlterTableAction::SetDefault { column, .. }
+                    | AlterTableAction::DropDefault { column } => {
+                        altered.insert(ObjectId::column(&t, column));
+                    }
+                    AlterTableAction::RenameColumn { from, to } => {
+                        dropped.insert(ObjectId::column(&t, from));
+                        created.insert(ObjectId::column(&t, to));
+                    }
+                    AlterTableAction::AddConstraint(c) => {
+                        created.insert(ObjectId::constraint(
+                            &t,
+                            &crate::catalog::replay::constraint_name(&t, c),
+                        ));
+                    }
+                    AlterTableAction::DropConstraint { name, .. } => {
+                        dropped.insert(ObjectId::constraint(&t, name));
+                    }
+                    AlterTableAction::ValidateConstraint { name } => {
+                        altered.insert(ObjectId::constraint(&t, name));
+                    }
+                    AlterTableAction::RenameTable { to } => {
+                        dropped.insert(ObjectId::relation(K::Table, &t));
+                        altered.remove(&ObjectId::relation(K::Table, &t));
+                        created.insert(ObjectId::relation(
+                            K::Table,
+                            &ObjectName::new(t.schema.as_deref(), to),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Operation::DropTable(d) => {
+            for n in &d.names {
+                if cat.table(n).is_some() || !d.if_exists {
+                    dropped.insert(ObjectId::relation(K::Table, &cat.resolve_relation(n)));
+                }
+            }
+        }
+        Operation::CreateIndex(ci) => {
+            if let Some(name) = &ci.name {
+                let schema = cat.resolve_relation(&ci.table).schema;
+                created.insert(ObjectId::relation(
+                    K::Index,
+                    &ObjectName::new(schema.as_deref(), name),
+                ));
+            }
+        }
+        Operation::DropIndex(d) => {
+            for n in &d.names {
+                if cat.index(n).is_some() || !d.if_exists {
+                    dropped.insert(ObjectId::relation(K::Index, &cat.resolve_relation(n)));
+                }
+            }
+        }
+        Operation::CreateView(cv) => {
+            created.insert(ObjectId::relation(K::View, &cat.qualify_new(&cv.name)));
+        }
+        Operation::DropView { drop, .. } => {
+            for n in &drop.names {
+                if cat.view(n).is_some() || !drop.if_exists {
+                    dropped.insert(ObjectId::relation(K::View, &cat.resolve_relation(n)));
+                }
+            }
+        }
+        Operation::CreateType(ct) => {
+            created.insert(ObjectId::relation(K::Type, &cat.qualify_new(&ct.name)));
+        }
+        Operation::AlterType(at) => {
+            let name = cat
+                .type_def(&at.name)
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| cat.qualify_new(&at.name));
+            altered.insert(ObjectId::relation(K::Type, &name));
+        }
+        Operation::DropType(d) => {
+            for n in &d.names {
+                let name = cat
+                    .type_def(n)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_else(|| cat.qualify_new(n));
+                dropped.insert(ObjectId::relation(K::Type, &name));
+            }
+        }
+        Operation::CreateSequence { name, .. } => {
+            created.insert(ObjectId::relation(K::Sequence, &cat.qualify_new(name)));
+        }
+        Operation::DropSequence(d) => {
+            for n in &d.names {
+                dropped.insert(ObjectId::relation(K::Sequence, &cat.resolve_relation(n)));
+            }
+        }
+        Operation::CreateFunction(cf) => {
+            created.insert(ObjectId::relation(K::Function, &cat.qualify_new(&cf.name)));
+        }
+        Operation::DropFunction { drop, .. } => {
+            for n in &drop.names {
+                dropped.insert(ObjectId::relation(K::Function, &cat.qualify_new(n)));
+            }
+        }
+        Operation::CreateSchema { name, .. } => {
+            created.insert(ObjectId::new(
+                K::Schema,
+                crate::ops::names::quote_ident(name),
+            ));
+        }
+        Operation::DropSchema(d) => {
+            for n in &d.names {
+                dropped.insert(ObjectId::new(
+                    K::Schema,
+                    crate::ops::names::quote_ident(&n.name),
+                ));
+            }
+        }
+        _ => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{self, FileInput, Settings, TransactionMode};
+    use crate::analysis::{self, FileInput, Settings, TransactionMode, TxSegment};
     use crate::parse::parse_file;
 
-    #[test]
-    fn answers_which_statements_touch_a_table_in_history_order() {
-        let files = [
-            "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\nCREATE TABLE orgs (id bigint PRIMARY KEY);",
-            "CREATE INDEX accounts_email_idx ON accounts (email);\nINSERT INTO orgs VALUES (1);",
-            "ALTER TABLE accounts RENAME TO users;\nSELECT * FROM users;",
-        ];
+    fn history(files: &[&str]) -> Graph {
         let parsed: Vec<_> = files.iter().map(|t| parse_file(t)).collect();
         let inputs: Vec<FileInput> = parsed
             .iter()
@@ -180,35 +808,113 @@ mod tests {
                 version: None,
                 edited_since: None,
                 parsed: p,
-                segments: crate::analysis::TxSegment::whole(TransactionMode::Wrapped),
+                segments: TxSegment::whole(TransactionMode::Wrapped),
                 no_transaction_hint: String::new(),
             })
             .collect();
-        let a = analysis::analyze(&inputs, &Settings::default());
-        let touches = a
-            .graph
-            .touching(&ObjectName::new(Some("public"), "accounts"));
-        let got: Vec<(&str, u32, Edge)> = touches
+        analysis::analyze(&inputs, &Settings::default()).graph
+    }
+
+    fn table(name: &str) -> ObjectId {
+        ObjectId::new(ObjectKind::Table, name)
+    }
+
+    #[test]
+    fn answers_which_migrations_touch_a_table_in_history_order() {
+        let g = history(&[
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\nCREATE TABLE orgs (id bigint PRIMARY KEY);",
+            "CREATE INDEX accounts_email_idx ON accounts (email);\nINSERT INTO orgs VALUES (1);",
+            "ALTER TABLE accounts ADD COLUMN org_id bigint REFERENCES orgs (id);",
+            "ALTER TABLE accounts RENAME TO users;\nSELECT * FROM users;",
+        ]);
+        let touches = g.touching(&table("public.accounts"));
+        let files: Vec<&str> = touches.iter().map(|t| t.file.as_str()).collect();
+        assert_eq!(files.first(), Some(&"000.sql"));
+        assert!(
+            files.contains(&"001.sql") && files.contains(&"002.sql") && files.contains(&"003.sql")
+        );
+        assert!(
+            files.windows(2).all(|w| w[0] <= w[1]),
+            "history order: {files:?}"
+        );
+        let users: Vec<Edge> = g
+            .touching(&table("public.users"))
             .iter()
-            .map(|t| (t.file.as_str(), t.line, t.edge))
+            .map(|t| t.edge)
             .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("000.sql", 1, Edge::Creates),
-                ("001.sql", 1, Edge::Alters),
-                ("002.sql", 1, Edge::Alters)
-            ]
+        assert_eq!(users, vec![Edge::Creates, Edge::Reads]);
+        let orgs: Vec<Edge> = g
+            .touching(&table("public.orgs"))
+            .iter()
+            .filter(|t| t.object == table("public.orgs"))
+            .map(|t| t.edge)
+            .collect();
+        assert_eq!(orgs, vec![Edge::Creates, Edge::Writes, Edge::Alters]);
+    }
+
+    #[test]
+    fn answers_what_depends_on_a_column_and_what_a_drop_would_break() {
+        let g = history(&["CREATE TABLE orgs (id bigint PRIMARY KEY, name text);\n\
+             CREATE TABLE accounts (id bigint PRIMARY KEY, org_id bigint REFERENCES orgs (id), email text);\n\
+             CREATE INDEX accounts_email_idx ON accounts (email);\n\
+             CREATE VIEW org_accounts AS SELECT o.name, a.email FROM orgs o JOIN accounts a ON a.org_id = o.id;"]);
+        let on_org_id: Vec<String> = g
+            .dependents(&ObjectId::new(ObjectKind::Column, "public.orgs.id"))
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert!(
+            on_org_id.contains(&"public.accounts.accounts_org_id_fkey".to_string()),
+            "{on_org_id:?}"
         );
-        let users = a.graph.touching(&ObjectName::new(Some("public"), "users"));
-        assert_eq!(
-            users.iter().map(|t| t.edge).collect::<Vec<_>>(),
-            vec![Edge::Creates, Edge::Reads]
+        let on_email: Vec<String> = g
+            .dependents(&ObjectId::new(ObjectKind::Column, "public.accounts.email"))
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert!(
+            on_email.contains(&"public.accounts_email_idx".to_string()),
+            "{on_email:?}"
         );
-        let orgs = a.graph.touching(&ObjectName::new(Some("public"), "orgs"));
-        assert_eq!(
-            orgs.iter().map(|t| t.edge).collect::<Vec<_>>(),
-            vec![Edge::Creates, Edge::Writes]
+        let on_orgs: Vec<ObjectId> = g.dependents(&table("public.orgs"));
+        assert!(
+            on_orgs.contains(&ObjectId::new(ObjectKind::View, "public.org_accounts")),
+            "{on_orgs:?}"
         );
+        assert!(
+            on_orgs.contains(&ObjectId::new(
+                ObjectKind::Constraint,
+                "public.accounts.accounts_org_id_fkey"
+            )),
+            "{on_orgs:?}"
+        );
+    }
+
+    #[test]
+    fn exports_dot_mermaid_and_json() {
+        let g = history(&[
+            "CREATE TABLE a (id bigint PRIMARY KEY);\nCREATE TABLE \"b\" (a_id bigint REFERENCES a (id));",
+        ]);
+        let dot = g.to_dot(None);
+        assert!(
+            dot.starts_with("digraph schemaguard {")
+                && dot.contains("depends_on")
+                && dot.trim_end().ends_with('}')
+        );
+        let mermaid = g.to_mermaid(Some(&table("public.a")));
+        assert!(mermaid.starts_with("flowchart LR") && mermaid.contains("table public.a"));
+        let json: serde_json::Value = serde_json::from_str(&g.to_json(None)).expect("JSON");
+        assert_eq!(json["schema_version"], 1);
+        assert!(
+            json["nodes"]
+                .as_array()
+                .is_some_and(|n| n.iter().any(|n| n["node"] == "migration"))
+        );
+        assert!(
+            json["edges"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|e| e["edge"] == "depends_on"))
+        );
+        assert_eq!(g.find("a"), vec![table("public.a")]);
     }
 }

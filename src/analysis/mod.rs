@@ -481,7 +481,6 @@ impl Driver<'_> {
             }
             self.update_tx(&fcx, stmt, &effects, &mut tx);
             self.plan(&fcx, stmt, &effects, &tx);
-            let created = self.created_relations(stmt);
             self.out.graph.add_statement(
                 &file.display,
                 stmt.index,
@@ -489,7 +488,7 @@ impl Driver<'_> {
                 &operation_kind(&stmt.op),
                 &stmt.op,
                 &effects,
-                &created,
+                &self.catalog,
             );
             replay::apply(
                 &mut self.catalog,
@@ -499,6 +498,9 @@ impl Driver<'_> {
                     transaction: tx.id,
                 },
             );
+            for op in std::iter::once(&stmt.op).chain(stmt.embedded.iter().map(|e| &e.op)) {
+                self.out.graph.add_dependencies(op, &self.catalog);
+            }
 
             for (rule, v, span) in raw {
                 if ignores.silences(
@@ -670,26 +672,6 @@ impl Driver<'_> {
             }
             _ => {}
         }
-    }
-
-    /// The relations a statement (or the statements in its DO body) creates.
-    fn created_relations(&self, stmt: &Statement) -> Vec<ObjectName> {
-        let mut out = Vec::new();
-        for s in std::iter::once(stmt).chain(stmt.embedded.iter()) {
-            match &s.op {
-                Operation::CreateTable(ct) => out.push(self.catalog.qualify_new(&ct.name)),
-                Operation::CreateView(cv) => out.push(self.catalog.qualify_new(&cv.name)),
-                Operation::CreateSequence { name, .. } => out.push(self.catalog.qualify_new(name)),
-                Operation::CreateIndex(ci) => {
-                    if let Some(name) = &ci.name {
-                        let schema = self.catalog.resolve_relation(&ci.table).schema;
-                        out.push(ObjectName::new(schema.as_deref(), name));
-                    }
-                }
-                _ => {}
-            }
-        }
-        out
     }
 
     fn close_tx(&mut self, tx: &mut TxState, plan_start: usize, end_line: u32) {
