@@ -262,6 +262,7 @@ pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
     let mut driver = Driver {
         settings,
         history,
+        ignores: BTreeMap::new(),
         catalog: settings.initial_catalog.clone(),
         out: Analysis::default(),
         next_tx: 1,
@@ -274,6 +275,7 @@ pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
     for (index, file) in files.iter().enumerate() {
         driver.file(index, file);
     }
+    driver.history_checks();
     driver.out.catalog = driver.catalog;
     driver.out
 }
@@ -281,6 +283,8 @@ pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
 struct Driver<'s> {
     settings: &'s Settings,
     history: Vec<FileMeta>,
+    /// Each file's ignores and statement end lines, for history-level findings.
+    ignores: BTreeMap<String, (Ignores, Vec<u32>)>,
     catalog: Catalog,
     out: Analysis,
     next_tx: u64,
@@ -304,6 +308,33 @@ impl Ignores {
 }
 
 impl Driver<'_> {
+    /// Rules that look at the whole history (through the graph) run once at the end.
+    fn history_checks(&mut self) {
+        let cx = rules::HistoryCheck {
+            graph: &self.out.graph,
+            plan: &self.out.plan,
+            version: self.settings.version,
+        };
+        let mut raw: Vec<(&'static dyn Rule, String, Violation)> = Vec::new();
+        for rule in &self.rules {
+            let mut out = Vec::new();
+            rule.check_history(&cx, &mut out);
+            raw.extend(out.into_iter().map(|(file, v)| (*rule, file, v)));
+        }
+        for (rule, file, v) in raw {
+            let span = v.span.unwrap_or_default();
+            if let Some((ignores, ends)) = self.ignores.get(&file) {
+                let prev_end = ends.iter().copied().filter(|l| *l < span.start_pos.line).max().unwrap_or(0);
+                if ignores.silences(rule.id(), span.start_pos.line, prev_end) {
+                    self.out.suppressed += 1;
+                    continue;
+                }
+            }
+            let f = self.finding(rule, v, span, &file);
+            self.out.findings.push(f);
+        }
+    }
+
     fn new_tx(&mut self) -> u64 {
         let id = self.next_tx;
         self.next_tx += 1;
@@ -564,6 +595,8 @@ impl Driver<'_> {
             findings.push(self.finding(rule, v, span, &file.display));
         }
         self.out.findings.extend(findings);
+        let ends: Vec<u32> = parsed.statements.iter().map(|s| s.span.end_pos.line).collect();
+        self.ignores.insert(file.display.clone(), (ignores, ends));
     }
 
     fn finding(&self, rule: &'static dyn Rule, v: Violation, span: Span, file: &str) -> Finding {

@@ -201,6 +201,24 @@ pub struct FileCheck<'a> {
     pub version: PgVersion,
 }
 
+/// What a history-level check sees, once every file has run: the dependency graph (which
+/// statements touch which objects, in order) and the plan (for statements' positions).
+pub struct HistoryCheck<'a> {
+    pub graph: &'a crate::graph::Graph,
+    pub plan: &'a [crate::analysis::PlannedStatement],
+    pub version: PgVersion,
+}
+
+impl HistoryCheck<'_> {
+    /// The span of a statement the graph names (file and line).
+    pub fn span_at(&self, file: &str, line: u32) -> Option<Span> {
+        self.plan
+            .iter()
+            .find(|p| p.file == file && p.span.start_pos.line == line)
+            .map(|p| p.span)
+    }
+}
+
 pub trait Rule: Sync {
     fn id(&self) -> &'static str;
     fn default_severity(&self) -> Severity;
@@ -212,6 +230,9 @@ pub trait Rule: Sync {
     /// Checks a whole file once it has run (violations without a span point at the
     /// file's first statement). Most rules only look at statements.
     fn check_file(&self, _cx: &FileCheck, _out: &mut Vec<Violation>) {}
+    /// Checks the whole history once every file has run (violations must carry a span;
+    /// they are reported in the named file).
+    fn check_history(&self, _cx: &HistoryCheck, _out: &mut Vec<(String, Violation)>) {}
 }
 
 /// Every rule, in the order they are documented.
