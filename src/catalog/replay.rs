@@ -346,7 +346,10 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             }
         }
         Operation::CreateSchema { name, .. } => {
-            cat.schemas.insert(name.clone());
+            // a schema that already exists keeps its origin (IF NOT EXISTS)
+            if cat.schemas.insert(name.clone()) {
+                cat.schema_origins.insert(name.clone(), origin);
+            }
         }
         Operation::AlterSchema {
             name,
@@ -356,6 +359,7 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             for n in &d.names {
                 let schema = n.name.clone();
                 cat.schemas.remove(&schema);
+                cat.schema_origins.remove(&schema);
                 if d.cascade {
                     let in_schema = |k: &ObjectName| k.schema.as_deref() == Some(schema.as_str());
                     cat.tables.retain(|k, _| !in_schema(k));
@@ -368,11 +372,14 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             }
         }
         Operation::CreateExtension { name, .. } => {
-            cat.extensions.insert(name.clone());
+            if cat.extensions.insert(name.clone()) {
+                cat.extension_origins.insert(name.clone(), origin);
+            }
         }
         Operation::DropExtension(d) => {
             for n in &d.names {
                 cat.extensions.remove(&n.name);
+                cat.extension_origins.remove(&n.name);
             }
         }
         Operation::CreateFunction(cf) => {
@@ -381,12 +388,14 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 name: name.clone(),
                 args: cf.args.clone(),
                 volatility: cf.volatility.clone(),
+                returns_trigger: cf.returns_trigger,
                 origin: o,
             };
             let overloads = cat.functions.entry(name).or_default();
             match overloads.iter_mut().find(|g| g.args == cf.args) {
                 Some(existing) => {
                     existing.volatility = f.volatility;
+                    existing.returns_trigger = f.returns_trigger;
                 }
                 None => overloads.push(f),
             }
@@ -694,6 +703,7 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
             kind,
             validated: !c.not_valid,
             index,
+            origin: o,
         });
     }
 }
@@ -1036,6 +1046,9 @@ fn rename_view(cat: &mut Catalog, name: &ObjectName, to: &str) {
 fn rename_schema(cat: &mut Catalog, from: &str, to: &str) {
     cat.schemas.remove(from);
     cat.schemas.insert(to.to_string());
+    if let Some(o) = cat.schema_origins.remove(from) {
+        cat.schema_origins.insert(to.to_string(), o);
+    }
     fn rekey<T>(map: &mut BTreeMap<ObjectName, T>, from: &str, to: &str) {
         let keys: Vec<ObjectName> = map
             .keys()
@@ -1164,6 +1177,76 @@ mod tests {
         );
         assert_eq!(expression_column_name("(a + b)"), "expr");
         assert_eq!(expression_column_name("a"), "expr");
+    }
+
+    fn replay(cat: &mut Catalog, file: usize, sql: &str) {
+        for stmt in crate::parse::parse_file(sql).statements {
+            apply(
+                cat,
+                &stmt.op,
+                Origin {
+                    file,
+                    transaction: file as u64,
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn schemas_and_extensions_remember_where_they_were_created() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE SCHEMA app; CREATE SCHEMA IF NOT EXISTS public; CREATE EXTENSION pgcrypto;",
+        );
+        assert_eq!(cat.schema_origin("app").flatten().map(|o| o.file), Some(1));
+        // `public` was there before the history: IF NOT EXISTS does not claim it
+        assert_eq!(cat.schema_origin("public"), Some(None));
+        assert_eq!(cat.schema_origin("nowhere"), None);
+        assert_eq!(
+            cat.extension_origin("pgcrypto").flatten().map(|o| o.file),
+            Some(1)
+        );
+        replay(
+            &mut cat,
+            2,
+            "ALTER SCHEMA app RENAME TO core; DROP EXTENSION pgcrypto;",
+        );
+        assert_eq!(cat.schema_origin("core").flatten().map(|o| o.file), Some(1));
+        assert_eq!(cat.schema_origin("app"), None);
+        assert_eq!(cat.extension_origin("pgcrypto"), None);
+    }
+
+    #[test]
+    fn constraints_and_trigger_functions_keep_their_origin() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE t (id bigint PRIMARY KEY, n int CONSTRAINT n_positive CHECK (n > 0));\n\
+             CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;",
+        );
+        replay(
+            &mut cat,
+            2,
+            "ALTER TABLE t RENAME CONSTRAINT n_positive TO n_gt_zero;",
+        );
+        let t = cat.table(&ObjectName::unqualified("t")).unwrap();
+        assert_eq!(
+            t.constraint("n_gt_zero")
+                .and_then(|c| c.origin)
+                .map(|o| o.file),
+            Some(1)
+        );
+        assert_eq!(
+            t.constraint("t_pkey")
+                .and_then(|c| c.origin)
+                .map(|o| o.file),
+            Some(1)
+        );
+        let (_, f) = cat.function(&ObjectName::unqualified("touch")).unwrap();
+        assert!(f[0].returns_trigger);
     }
 
     #[test]
