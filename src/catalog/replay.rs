@@ -404,6 +404,14 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             for n in &drop.names {
                 if let Some(key) = cat.resolve_in(&cat.functions, n).map(|(k, _)| k.clone()) {
                     cat.functions.remove(&key);
+                    // CASCADE drops the triggers that run it (matched by name, as
+                    // `tables_with_trigger_function` does)
+                    if drop.cascade {
+                        for t in cat.tables.values_mut() {
+                            t.triggers
+                                .retain(|_, f| f.as_ref().is_none_or(|f| f.name != key.name));
+                        }
+                    }
                 }
             }
         }
@@ -1247,6 +1255,25 @@ mod tests {
         );
         let (_, f) = cat.function(&ObjectName::unqualified("touch")).unwrap();
         assert!(f[0].returns_trigger);
+    }
+
+    #[test]
+    fn dropping_a_trigger_function_with_cascade_drops_its_triggers() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE t (id bigint);\n\
+             CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+             CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+        );
+        let triggers = |cat: &Catalog| {
+            let t = cat.table(&ObjectName::unqualified("t")).unwrap();
+            t.triggers.keys().cloned().collect::<Vec<_>>()
+        };
+        assert_eq!(triggers(&cat), vec!["t_touch"]);
+        replay(&mut cat, 2, "DROP FUNCTION touch() CASCADE;");
+        assert!(triggers(&cat).is_empty());
     }
 
     #[test]

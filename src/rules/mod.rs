@@ -23,12 +23,15 @@ mod create_index_non_concurrently;
 mod declared;
 mod drop_column;
 mod drop_index_non_concurrently;
+mod drop_object;
 mod drop_table;
 mod enum_value_in_transaction;
+mod file_notes;
 mod fixes;
 mod invalid_directive;
 mod lock_held_across_statements;
 mod missing_lock_timeout;
+mod objects;
 mod prefer_bigint_keys;
 mod prefer_identity;
 mod prefer_text;
@@ -222,6 +225,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &drop_table::DropTable,
         &rename_column::RenameColumn,
         &rename_table::RenameTable,
+        &drop_object::DropObject,
         &missing_lock_timeout::MissingLockTimeout,
         &lock_held_across_statements::LockHeldAcrossStatements,
         &unbatched_backfill::UnbatchedBackfill,
