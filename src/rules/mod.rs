@@ -37,6 +37,7 @@ mod prefer_identity;
 mod prefer_text;
 mod prefer_timestamptz;
 mod rename_column;
+mod rename_object;
 mod rename_table;
 mod set_not_null_scan;
 mod table_rewrite;
@@ -226,6 +227,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &rename_column::RenameColumn,
         &rename_table::RenameTable,
         &drop_object::DropObject,
+        &rename_object::RenameObject,
         &missing_lock_timeout::MissingLockTimeout,
         &lock_held_across_statements::LockHeldAcrossStatements,
         &unbatched_backfill::UnbatchedBackfill,
