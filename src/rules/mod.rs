@@ -40,6 +40,7 @@ mod rename_column;
 mod rename_object;
 mod rename_table;
 mod set_not_null_scan;
+mod set_schema;
 mod table_rewrite;
 mod truncate_table;
 mod unbatched_backfill;
@@ -228,6 +229,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &rename_table::RenameTable,
         &drop_object::DropObject,
         &rename_object::RenameObject,
+        &set_schema::SetSchema,
         &missing_lock_timeout::MissingLockTimeout,
         &lock_held_across_statements::LockHeldAcrossStatements,
         &unbatched_backfill::UnbatchedBackfill,
