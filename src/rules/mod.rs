@@ -22,6 +22,7 @@ mod constraint_not_valid_missing;
 mod create_index_non_concurrently;
 mod declared;
 mod drop_column;
+mod drop_default;
 mod drop_index_non_concurrently;
 mod drop_object;
 mod drop_table;
@@ -230,6 +231,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &drop_object::DropObject,
         &rename_object::RenameObject,
         &set_schema::SetSchema,
+        &drop_default::DropDefault,
         &missing_lock_timeout::MissingLockTimeout,
         &lock_held_across_statements::LockHeldAcrossStatements,
         &unbatched_backfill::UnbatchedBackfill,
