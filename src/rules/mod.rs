@@ -32,6 +32,7 @@ mod fixes;
 mod invalid_directive;
 mod lock_held_across_statements;
 mod missing_lock_timeout;
+mod narrowing_column_type;
 mod objects;
 mod prefer_bigint_keys;
 mod prefer_identity;
@@ -232,6 +233,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &rename_object::RenameObject,
         &set_schema::SetSchema,
         &drop_default::DropDefault,
+        &narrowing_column_type::NarrowingColumnType,
         &missing_lock_timeout::MissingLockTimeout,
         &lock_held_across_statements::LockHeldAcrossStatements,
         &unbatched_backfill::UnbatchedBackfill,
