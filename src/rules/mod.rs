@@ -29,6 +29,7 @@ mod drop_table;
 mod enum_value_in_transaction;
 mod file_notes;
 mod fixes;
+mod identifier_too_long;
 mod invalid_directive;
 mod lock_held_across_statements;
 mod missing_lock_timeout;
@@ -242,6 +243,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &truncate_table::TruncateTable,
         &unparsed_statement::UnparsedStatement,
         &invalid_directive::InvalidDirective,
+        &identifier_too_long::IdentifierTooLong,
         &prefer_identity::PreferIdentity,
         &prefer_bigint_keys::PreferBigintKeys,
         &prefer_text::PreferText,
