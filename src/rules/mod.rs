@@ -26,6 +26,7 @@ mod drop_default;
 mod drop_index_non_concurrently;
 mod drop_object;
 mod drop_table;
+mod duplicate_migration_version;
 mod enum_value_in_transaction;
 mod file_notes;
 mod fixes;
@@ -244,6 +245,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &unparsed_statement::UnparsedStatement,
         &invalid_directive::InvalidDirective,
         &identifier_too_long::IdentifierTooLong,
+        &duplicate_migration_version::DuplicateMigrationVersion,
         &prefer_identity::PreferIdentity,
         &prefer_bigint_keys::PreferBigintKeys,
         &prefer_text::PreferText,
