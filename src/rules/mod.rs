@@ -16,6 +16,7 @@ use std::fmt;
 mod add_column_rewrite;
 mod add_required_column;
 mod add_unique_without_index;
+mod avoid_char_n;
 mod column_type_rewrite;
 mod concurrently_in_transaction;
 mod constraint_not_valid_missing;
@@ -38,6 +39,7 @@ mod narrowing_column_type;
 mod objects;
 mod prefer_bigint_keys;
 mod prefer_identity;
+mod prefer_jsonb;
 mod prefer_text;
 mod prefer_timestamptz;
 mod rename_column;
@@ -250,6 +252,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &prefer_bigint_keys::PreferBigintKeys,
         &prefer_text::PreferText,
         &prefer_timestamptz::PreferTimestamptz,
+        &prefer_jsonb::PreferJsonb,
+        &avoid_char_n::AvoidCharN,
     ];
     RULES
 }
