@@ -45,6 +45,7 @@ mod prefer_timestamptz;
 mod rename_column;
 mod rename_object;
 mod rename_table;
+mod require_primary_key;
 mod set_not_null_scan;
 mod set_schema;
 mod table_rewrite;
@@ -254,6 +255,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &prefer_timestamptz::PreferTimestamptz,
         &prefer_jsonb::PreferJsonb,
         &avoid_char_n::AvoidCharN,
+        &require_primary_key::RequirePrimaryKey,
     ];
     RULES
 }
