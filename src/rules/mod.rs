@@ -35,6 +35,7 @@ mod identifier_too_long;
 mod invalid_directive;
 mod lock_held_across_statements;
 mod missing_lock_timeout;
+mod missing_statement_timeout;
 mod narrowing_column_type;
 mod objects;
 mod prefer_bigint_keys;
@@ -256,6 +257,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &prefer_jsonb::PreferJsonb,
         &avoid_char_n::AvoidCharN,
         &require_primary_key::RequirePrimaryKey,
+        &missing_statement_timeout::MissingStatementTimeout,
     ];
     RULES
 }
