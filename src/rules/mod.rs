@@ -40,6 +40,7 @@ mod narrowing_column_type;
 mod objects;
 mod prefer_bigint_keys;
 mod prefer_identity;
+mod prefer_if_not_exists;
 mod prefer_jsonb;
 mod prefer_text;
 mod prefer_timestamptz;
@@ -258,6 +259,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &avoid_char_n::AvoidCharN,
         &require_primary_key::RequirePrimaryKey,
         &missing_statement_timeout::MissingStatementTimeout,
+        &prefer_if_not_exists::PreferIfNotExists,
     ];
     RULES
 }
