@@ -347,7 +347,8 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
         }
         Operation::CreateSchema { name, .. } => {
             // a schema that already exists keeps its origin (IF NOT EXISTS)
-            if cat.schemas.insert(name.clone()) {
+            let created = cat.schemas.insert(name.clone());
+            if created {
                 cat.schema_origins.insert(name.clone(), origin);
             }
         }
@@ -372,7 +373,9 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             }
         }
         Operation::CreateExtension { name, .. } => {
-            if cat.extensions.insert(name.clone()) {
+            // an extension that already exists keeps its origin (IF NOT EXISTS)
+            let created = cat.extensions.insert(name.clone());
+            if created {
                 cat.extension_origins.insert(name.clone(), origin);
             }
         }

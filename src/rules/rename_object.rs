@@ -23,6 +23,9 @@ enum OldName {
     EnumValue { ty: ObjectName, value: String },
 }
 
+/// `(table, column)` pairs.
+type Columns = Vec<(ObjectName, String)>;
+
 #[derive(Default)]
 struct Notes {
     /// Tables renamed or moved in this file (old and new names): `rename-table` reports
@@ -31,9 +34,9 @@ struct Notes {
     moved_tables: Vec<ObjectName>,
     /// Columns renamed in this file, `(table, column)` under old and new names: the same
     /// holds for constraints and indexes on them (`rename-column` reports).
-    renamed_columns: Vec<(ObjectName, String)>,
+    renamed_columns: Columns,
     /// Findings, with the `(table, column)`s of the renamed constraint or index.
-    pending: Vec<(OldName, Vec<(ObjectName, String)>, Violation)>,
+    pending: Vec<(OldName, Columns, Violation)>,
 }
 
 thread_local! {
@@ -71,7 +74,7 @@ impl Rule for RenameObject {
                         _ => None,
                     })
                     .collect();
-                let renamed_columns: Vec<(ObjectName, String)> = at
+                let renamed_columns: Columns = at
                     .actions
                     .iter()
                     .filter_map(|a| match a {
@@ -164,11 +167,7 @@ impl Rule for RenameObject {
 }
 
 /// The `(table, column)`s a renamed constraint or index is about.
-fn columns_of(
-    cx: &Context,
-    old: &OldName,
-    table: Option<&ObjectName>,
-) -> Vec<(ObjectName, String)> {
+fn columns_of(cx: &Context, old: &OldName, table: Option<&ObjectName>) -> Columns {
     let Some(table) = table else {
         return Vec::new();
     };
