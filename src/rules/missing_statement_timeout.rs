@@ -1,6 +1,6 @@
-//! A migration that blocks traffic on an existing table, or runs a long operation on
-//! one, with no statement_timeout: nothing bounds how long it runs. Reported once per
-//! file, on the first such statement.
+//! A migration that runs long work (a rewrite, an index build, a full scan of an
+//! existing table) while it blocks traffic, with no statement_timeout: nothing bounds
+//! how long the traffic waits. Reported once per file, on the first such statement.
 
 use super::file_notes::{self, Slot};
 use super::{Context, FileCheck, Rule, Severity, Violation};
@@ -21,7 +21,7 @@ impl Rule for MissingStatementTimeout {
         Severity::Hint
     }
     fn summary(&self) -> &'static str {
-        "a migration blocks traffic or runs a long operation on an existing table without statement_timeout"
+        "a migration rewrites, scans or indexes an existing table while blocking traffic, with no statement_timeout"
     }
     fn category(&self) -> super::Category {
         super::Category::Hint
@@ -30,7 +30,7 @@ impl Rule for MissingStatementTimeout {
         if cx.tx.statement_timeout_set() || file_notes::with(&REPORTED, cx.file, |r| *r) {
             return;
         }
-        let Some((what, relation, lock, concurrent)) = long_or_blocking(cx) else {
+        let Some((what, relation, lock)) = long_or_blocking(cx) else {
             return;
         };
         file_notes::with(&REPORTED, cx.file, |r| *r = true);
@@ -41,15 +41,12 @@ impl Rule for MissingStatementTimeout {
         if cx.tx.active && cx.version.0 >= 17 {
             fix.push_str("\n-- PostgreSQL 17+: transaction_timeout bounds the whole transaction");
         }
-        if concurrent {
-            fix.push_str("\n-- a CREATE INDEX CONCURRENTLY that times out leaves an INVALID index: DROP INDEX CONCURRENTLY it before retrying");
-        }
         out.push(Violation {
-            message: format!("this migration {what} without statement_timeout"),
+            message: format!("this migration {what}, with no statement_timeout"),
             relation: Some(relation),
             lock_mode: lock,
             why: Some(
-                "if it runs longer than expected (a bigger table, a slower disk, a lock wait), nothing stops it, and it holds its locks the whole time; with statement_timeout it fails instead and can be retried at a quieter time (the role or database may set one: schemaguard sees only the migration)"
+                "if it runs longer than expected (a bigger table, a slower disk), nothing stops it, and the application waits the whole time; with statement_timeout it fails instead, the lock is released, and the migration can be retried at a quieter time or done without the blocking lock (the role or database may set a timeout: schemaguard sees only the migration)"
                     .to_string(),
             ),
             fix: Some(fix),
@@ -61,48 +58,50 @@ impl Rule for MissingStatementTimeout {
     }
 }
 
-/// What makes the statement worth a timeout: (description, relation, lock, builds an
-/// index concurrently).
+/// Work that runs long while traffic waits: a rewrite, index build or full scan of an
+/// existing table, under a lock (taken now or held since an earlier statement of the
+/// transaction) that blocks reads or writes: (description, relation, lock). A brief lock alone is `lock_timeout`'s business, and long work
+/// under a lock that blocks no one (VALIDATE, CREATE INDEX CONCURRENTLY) is meant to
+/// take its time: a timeout would only throw the work away.
 fn long_or_blocking(
     cx: &Context,
 ) -> Option<(
     String,
     crate::ops::ObjectName,
     Option<crate::lock::LockMode>,
-    bool,
 )> {
     let e = cx.effects;
-    let concurrent =
-        matches!(&cx.stmt.op, crate::ops::Operation::CreateIndex(ci) if ci.concurrently);
-    if let Some(t) = e.rewrites.iter().find(|t| cx.is_preexisting(t)) {
-        return Some((format!("rewrites {t}"), t.clone(), e.lock_on(t), false));
-    }
-    if let Some(t) = e.index_builds.iter().find(|t| cx.is_preexisting(t)) {
+    let long = if let Some(t) = e.rewrites.iter().find(|t| cx.is_preexisting(t)) {
+        format!("rewrites {t}")
+    } else if let Some(t) = e.index_builds.iter().find(|t| cx.is_preexisting(t)) {
+        format!("builds an index on {t}")
+    } else if let Some(s) = e.scans.iter().find(|s| cx.is_preexisting(&s.relation)) {
+        format!("reads all of {}", s.relation)
+    } else {
+        return None;
+    };
+    if let Some(lock) = cx.blocking_locks().into_iter().next() {
         return Some((
-            format!("builds an index on {t}"),
-            t.clone(),
-            e.lock_on(t),
-            concurrent,
+            format!(
+                "{long} under {} on {} (blocking {})",
+                lock.mode,
+                lock.relation,
+                lock.mode.blocked_traffic()
+            ),
+            lock.relation.clone(),
+            Some(lock.mode),
         ));
     }
-    if let Some(s) = e.scans.iter().find(|s| cx.is_preexisting(&s.relation)) {
-        return Some((
-            format!("reads all of {}", s.relation),
-            s.relation.clone(),
-            e.lock_on(&s.relation),
-            false,
-        ));
-    }
-    let lock = cx.blocking_locks().into_iter().next()?;
+    let held = cx.tx.strongest_blocking_held()?;
     Some((
         format!(
-            "takes {} on {}, which blocks {}",
-            lock.mode,
-            lock.relation,
-            lock.mode.blocked_traffic()
+            "{long} while {} stays locked in {} since line {} (blocking {})",
+            held.relation,
+            held.mode,
+            held.since_line,
+            held.mode.blocked_traffic()
         ),
-        lock.relation.clone(),
-        Some(lock.mode),
-        false,
+        held.relation.clone(),
+        Some(held.mode),
     ))
 }
