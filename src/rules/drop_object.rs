@@ -548,3 +548,51 @@ fn list(names: &[ObjectName]) -> String {
         _ => shown.join(", "),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::{self, FileInput, Settings, TransactionMode};
+    use crate::parse::parse_file;
+
+    /// (file, line) of each drop-object finding.
+    fn findings(files: &[&str]) -> Vec<(String, u32)> {
+        let parsed: Vec<_> = files.iter().map(|t| parse_file(t)).collect();
+        let inputs: Vec<FileInput> = parsed
+            .iter()
+            .enumerate()
+            .map(|(i, p)| FileInput {
+                display: format!("{i:03}.sql"),
+                version: None,
+                parsed: p,
+                default_mode: TransactionMode::Wrapped,
+            })
+            .collect();
+        analysis::analyze(&inputs, &Settings::default())
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "drop-object")
+            .map(|f| (f.file, f.span.start_pos.line))
+            .collect()
+    }
+
+    #[test]
+    fn a_drop_is_judged_by_what_its_own_file_does_afterwards() {
+        let got = findings(&[
+            "CREATE TABLE t (id bigint);\nCREATE VIEW v AS SELECT id FROM t;\nCREATE VIEW w AS SELECT id FROM t;",
+            // v is dropped for good here; w is dropped and re-created
+            "DROP VIEW v;\nDROP VIEW w;\nCREATE VIEW w AS SELECT id, 1 AS one FROM t;",
+            // re-creating v in a later file does not undo the earlier finding
+            "CREATE VIEW v AS SELECT id FROM t;",
+        ]);
+        assert_eq!(got, vec![("001.sql".to_string(), 1)]);
+    }
+
+    #[test]
+    fn drops_in_do_blocks_are_judged_too() {
+        let got = findings(&[
+            "CREATE TABLE t (id bigint);\nCREATE VIEW v AS SELECT id FROM t;",
+            "DO $$\nBEGIN\n  DROP VIEW v;\nEND $$;",
+        ]);
+        assert_eq!(got, vec![("001.sql".to_string(), 3)]);
+    }
+}
