@@ -19,12 +19,13 @@ fn plan(dir: &TempDir) -> Value {
     common::json(&["plan", "--format", "json", dir.path()])
 }
 
-/// `(file name, rule)` of every finding.
+/// `(file name, rule)` of every finding of severity warning or error (hints aside).
 fn findings(doc: &Value) -> Vec<(String, String)> {
     doc["findings"]
         .as_array()
         .expect("findings")
         .iter()
+        .filter(|f| f["severity"] != "hint")
         .map(|f| {
             let file = f["file"].as_str().unwrap_or_default();
             (

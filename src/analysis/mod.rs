@@ -324,7 +324,12 @@ impl Driver<'_> {
         for (rule, file, v) in raw {
             let span = v.span.unwrap_or_default();
             if let Some((ignores, ends)) = self.ignores.get(&file) {
-                let prev_end = ends.iter().copied().filter(|l| *l < span.start_pos.line).max().unwrap_or(0);
+                let prev_end = ends
+                    .iter()
+                    .copied()
+                    .filter(|l| *l < span.start_pos.line)
+                    .max()
+                    .unwrap_or(0);
                 if ignores.silences(rule.id(), span.start_pos.line, prev_end) {
                     self.out.suppressed += 1;
                     continue;
@@ -595,7 +600,11 @@ impl Driver<'_> {
             findings.push(self.finding(rule, v, span, &file.display));
         }
         self.out.findings.extend(findings);
-        let ends: Vec<u32> = parsed.statements.iter().map(|s| s.span.end_pos.line).collect();
+        let ends: Vec<u32> = parsed
+            .statements
+            .iter()
+            .map(|s| s.span.end_pos.line)
+            .collect();
         self.ignores.insert(file.display.clone(), (ignores, ends));
     }
 

@@ -37,6 +37,9 @@ pub struct Constraint {
     pub validated: bool,
     /// The index enforcing a primary key, unique or exclusion constraint.
     pub index: Option<String>,
+    /// When the constraint was added (`None`: before the replayed history). A constraint
+    /// keeps its origin across renames, like every catalog object.
+    pub origin: Option<Origin>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -194,6 +197,8 @@ pub struct Function {
     pub volatility: Option<String>,
     /// The statements of its body (PL/pgSQL or SQL), lowered.
     pub body: Vec<crate::ops::Operation>,
+    /// `RETURNS trigger`: only triggers call it, never the application.
+    pub returns_trigger: bool,
     pub origin: Option<Origin>,
 }
 
@@ -242,6 +247,11 @@ pub struct Catalog {
     pub sequences: BTreeMap<ObjectName, Sequence>,
     pub functions: BTreeMap<ObjectName, Vec<Function>>,
     pub extensions: BTreeSet<String>,
+    /// Where the schemas and extensions the replayed history created came from. A schema
+    /// (extension) in `schemas` (`extensions`) but not here existed before the history.
+    /// (Kept beside the sets so that code reading the sets stays as it is.)
+    pub schema_origins: BTreeMap<String, Origin>,
+    pub extension_origins: BTreeMap<String, Origin>,
     /// Session settings that change what statements do. Schemas searched for
     /// unqualified names, in order.
     pub search_path: Vec<String>,
@@ -264,6 +274,8 @@ impl Default for Catalog {
             sequences: BTreeMap::new(),
             functions: BTreeMap::new(),
             extensions: BTreeSet::new(),
+            schema_origins: BTreeMap::new(),
+            extension_origins: BTreeMap::new(),
             search_path: vec!["public".to_string()],
             timezone: "UTC".to_string(),
             timezone_set: false,
@@ -398,6 +410,27 @@ impl Catalog {
             Some(k) => k.clone(),
             None => self.qualify_new(name),
         }
+    }
+
+    /// The overloads of a function (or procedure) name, under its resolved name.
+    pub fn function(&self, name: &ObjectName) -> Option<(&ObjectName, &[Function])> {
+        self.resolve_in(&self.functions, name)
+            .map(|(k, f)| (k, f.as_slice()))
+    }
+
+    /// Whether the schema exists, and when it was created (`Some(None)`: before the
+    /// replayed history).
+    pub fn schema_origin(&self, name: &str) -> Option<Option<Origin>> {
+        self.schemas
+            .contains(name)
+            .then(|| self.schema_origins.get(name).copied())
+    }
+
+    /// Whether the extension is installed, and when (`Some(None)`: before the history).
+    pub fn extension_origin(&self, name: &str) -> Option<Option<Origin>> {
+        self.extensions
+            .contains(name)
+            .then(|| self.extension_origins.get(name).copied())
     }
 
     /// When the relation was created (`None`: before the replayed history, or unknown).

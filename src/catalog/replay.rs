@@ -347,7 +347,11 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             }
         }
         Operation::CreateSchema { name, .. } => {
-            cat.schemas.insert(name.clone());
+            // a schema that already exists keeps its origin (IF NOT EXISTS)
+            let created = cat.schemas.insert(name.clone());
+            if created {
+                cat.schema_origins.insert(name.clone(), origin);
+            }
         }
         Operation::AlterSchema {
             name,
@@ -357,6 +361,7 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             for n in &d.names {
                 let schema = n.name.clone();
                 cat.schemas.remove(&schema);
+                cat.schema_origins.remove(&schema);
                 if d.cascade {
                     let in_schema = |k: &ObjectName| k.schema.as_deref() == Some(schema.as_str());
                     cat.tables.retain(|k, _| !in_schema(k));
@@ -369,11 +374,16 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             }
         }
         Operation::CreateExtension { name, .. } => {
-            cat.extensions.insert(name.clone());
+            // an extension that already exists keeps its origin (IF NOT EXISTS)
+            let created = cat.extensions.insert(name.clone());
+            if created {
+                cat.extension_origins.insert(name.clone(), origin);
+            }
         }
         Operation::DropExtension(d) => {
             for n in &d.names {
                 cat.extensions.remove(&n.name);
+                cat.extension_origins.remove(&n.name);
             }
         }
         Operation::CreateFunction(cf) => {
@@ -383,6 +393,7 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 args: cf.args.clone(),
                 volatility: cf.volatility.clone(),
                 body: cf.body.clone(),
+                returns_trigger: cf.returns_trigger,
                 origin: o,
             };
             let overloads = cat.functions.entry(name).or_default();
@@ -390,6 +401,7 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 Some(existing) => {
                     existing.volatility = f.volatility;
                     existing.body = f.body;
+                    existing.returns_trigger = f.returns_trigger;
                 }
                 None => overloads.push(f),
             }
@@ -398,6 +410,15 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             for n in &drop.names {
                 if let Some(key) = cat.resolve_in(&cat.functions, n).map(|(k, _)| k.clone()) {
                     cat.functions.remove(&key);
+                    // CASCADE drops the triggers that run it (matched by name, as
+                    // `tables_with_trigger_function` does)
+                    if drop.cascade {
+                        for t in cat.tables.values_mut() {
+                            t.triggers.retain(|_, tr| {
+                                tr.function.as_ref().is_none_or(|f| f.name != key.name)
+                            });
+                        }
+                    }
                 }
             }
         }
@@ -708,6 +729,7 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
             kind,
             validated: !c.not_valid,
             index,
+            origin: o,
         });
     }
 }
@@ -1052,6 +1074,9 @@ fn rename_view(cat: &mut Catalog, name: &ObjectName, to: &str) {
 fn rename_schema(cat: &mut Catalog, from: &str, to: &str) {
     cat.schemas.remove(from);
     cat.schemas.insert(to.to_string());
+    if let Some(o) = cat.schema_origins.remove(from) {
+        cat.schema_origins.insert(to.to_string(), o);
+    }
     fn rekey<T>(map: &mut BTreeMap<ObjectName, T>, from: &str, to: &str) {
         let keys: Vec<ObjectName> = map
             .keys()
@@ -1180,6 +1205,95 @@ mod tests {
         );
         assert_eq!(expression_column_name("(a + b)"), "expr");
         assert_eq!(expression_column_name("a"), "expr");
+    }
+
+    fn replay(cat: &mut Catalog, file: usize, sql: &str) {
+        for stmt in crate::parse::parse_file(sql).statements {
+            apply(
+                cat,
+                &stmt.op,
+                Origin {
+                    file,
+                    transaction: file as u64,
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn schemas_and_extensions_remember_where_they_were_created() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE SCHEMA app; CREATE SCHEMA IF NOT EXISTS public; CREATE EXTENSION pgcrypto;",
+        );
+        assert_eq!(cat.schema_origin("app").flatten().map(|o| o.file), Some(1));
+        // `public` was there before the history: IF NOT EXISTS does not claim it
+        assert_eq!(cat.schema_origin("public"), Some(None));
+        assert_eq!(cat.schema_origin("nowhere"), None);
+        assert_eq!(
+            cat.extension_origin("pgcrypto").flatten().map(|o| o.file),
+            Some(1)
+        );
+        replay(
+            &mut cat,
+            2,
+            "ALTER SCHEMA app RENAME TO core; DROP EXTENSION pgcrypto;",
+        );
+        assert_eq!(cat.schema_origin("core").flatten().map(|o| o.file), Some(1));
+        assert_eq!(cat.schema_origin("app"), None);
+        assert_eq!(cat.extension_origin("pgcrypto"), None);
+    }
+
+    #[test]
+    fn constraints_and_trigger_functions_keep_their_origin() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE t (id bigint PRIMARY KEY, n int CONSTRAINT n_positive CHECK (n > 0));\n\
+             CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;",
+        );
+        replay(
+            &mut cat,
+            2,
+            "ALTER TABLE t RENAME CONSTRAINT n_positive TO n_gt_zero;",
+        );
+        let t = cat.table(&ObjectName::unqualified("t")).unwrap();
+        assert_eq!(
+            t.constraint("n_gt_zero")
+                .and_then(|c| c.origin)
+                .map(|o| o.file),
+            Some(1)
+        );
+        assert_eq!(
+            t.constraint("t_pkey")
+                .and_then(|c| c.origin)
+                .map(|o| o.file),
+            Some(1)
+        );
+        let (_, f) = cat.function(&ObjectName::unqualified("touch")).unwrap();
+        assert!(f[0].returns_trigger);
+    }
+
+    #[test]
+    fn dropping_a_trigger_function_with_cascade_drops_its_triggers() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE t (id bigint);\n\
+             CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+             CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+        );
+        let triggers = |cat: &Catalog| {
+            let t = cat.table(&ObjectName::unqualified("t")).unwrap();
+            t.triggers.keys().cloned().collect::<Vec<_>>()
+        };
+        assert_eq!(triggers(&cat), vec!["t_touch"]);
+        replay(&mut cat, 2, "DROP FUNCTION touch() CASCADE;");
+        assert!(triggers(&cat).is_empty());
     }
 
     #[test]

@@ -440,6 +440,7 @@ mod tests {
                 },
                 validated: true,
                 index: None,
+                origin: None,
             });
         }
         t

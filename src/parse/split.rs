@@ -69,6 +69,12 @@ pub(crate) fn line_comments(text: &str) -> Vec<(usize, usize)> {
     comments
 }
 
+/// The tokens of one SQL statement's text, comments left out (no psql layer): for rules
+/// that look at how a statement was written (its leading keywords, identifiers as typed).
+pub(crate) fn sql_tokens(text: &str) -> impl Iterator<Item = Token> + '_ {
+    Lexer::new(text, false).filter(|t| !matches!(t.kind, Tok::LineComment | Tok::BlockComment))
+}
+
 /// Kinds of [`Token`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Tok {
@@ -562,6 +568,23 @@ mod tests {
             .filter(|p| p.0 == PieceKind::Sql)
             .map(|p| p.1)
             .collect()
+    }
+
+    #[test]
+    fn sql_tokens_skip_comments_and_keep_quoted_identifiers_whole() {
+        let text = "DROP /* x */ DOMAIN -- y\n \"My \"\"D\"\"\";";
+        let toks: Vec<(Tok, &str)> = sql_tokens(text)
+            .map(|t| (t.kind, &text[t.start..t.end]))
+            .collect();
+        assert_eq!(
+            toks,
+            vec![
+                (Tok::Word, "DROP"),
+                (Tok::Word, "DOMAIN"),
+                (Tok::QuotedIdent, "\"My \"\"D\"\"\""),
+                (Tok::Semicolon, ";"),
+            ]
+        );
     }
 
     #[test]

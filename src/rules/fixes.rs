@@ -40,9 +40,63 @@ pub fn insert_after_keywords(sql: &str, after: &[&str], word: &str) -> Option<St
     Some(format!("{} {}{};", &sql[..pos], word, &sql[pos..]))
 }
 
+/// Inserts `word` before the first token that is not one of the leading `keywords`
+/// (case-insensitive; comments skipped): `IF NOT EXISTS` after `CREATE UNIQUE INDEX
+/// CONCURRENTLY`. `None` when the statement starts otherwise, or already has `word`'s
+/// first word there.
+pub fn insert_after_leading_words(sql: &str, keywords: &[&str], word: &str) -> Option<String> {
+    use crate::parse::split::{Tok, sql_tokens};
+    let sql = without_semicolon(sql);
+    let mut tokens = sql_tokens(sql);
+    let mut first = true;
+    for t in tokens.by_ref() {
+        let text = &sql[t.start..t.end];
+        let keyword = t.kind == Tok::Word && keywords.iter().any(|k| k.eq_ignore_ascii_case(text));
+        if keyword {
+            first = false;
+            continue;
+        }
+        let already = word
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case(text));
+        if first || already {
+            return None;
+        }
+        return Some(format!("{}{word} {};", &sql[..t.start], &sql[t.start..]));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inserts_if_not_exists_after_the_leading_keywords() {
+        let kws = ["create", "unique", "index", "concurrently"];
+        assert_eq!(
+            insert_after_leading_words(
+                "create unique index concurrently /* c */ a_idx on a (x);",
+                &kws,
+                "IF NOT EXISTS"
+            )
+            .as_deref(),
+            Some("create unique index concurrently /* c */ IF NOT EXISTS a_idx on a (x);")
+        );
+        assert_eq!(
+            insert_after_leading_words(
+                "CREATE INDEX IF NOT EXISTS a ON t (x)",
+                &kws,
+                "IF NOT EXISTS"
+            ),
+            None
+        );
+        assert_eq!(
+            insert_after_leading_words("DROP TABLE a", &kws, "IF EXISTS"),
+            None
+        );
+    }
 
     #[test]
     fn inserts_concurrently_keeping_the_users_text() {

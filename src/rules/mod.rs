@@ -18,6 +18,7 @@ mod add_exclusion_constraint;
 mod add_required_column;
 mod add_unique_without_index;
 mod attach_partition_scan;
+mod avoid_char_n;
 mod column_type_rewrite;
 mod concurrently_in_transaction;
 mod concurrently_on_partitioned;
@@ -27,24 +28,37 @@ mod create_trigger_locks;
 mod declared;
 mod detach_partition_non_concurrently;
 mod drop_column;
+mod drop_default;
 mod drop_index_non_concurrently;
+mod drop_object;
 mod drop_table;
+mod duplicate_migration_version;
 mod edited_applied_migration;
 mod enum_value_in_transaction;
+mod file_notes;
 mod fixes;
 mod fk_missing_index;
+mod identifier_too_long;
 mod invalid_directive;
 mod lock_held_across_statements;
 mod lock_table;
 mod missing_lock_timeout;
+mod missing_statement_timeout;
+mod narrowing_column_type;
+mod objects;
 mod prefer_bigint_keys;
 mod prefer_identity;
+mod prefer_if_not_exists;
+mod prefer_jsonb;
 mod prefer_text;
 mod prefer_timestamptz;
 mod reindex_non_concurrently;
 mod rename_column;
+mod rename_object;
 mod rename_table;
+mod require_primary_key;
 mod set_not_null_scan;
+mod set_schema;
 mod table_rewrite;
 mod truncate_table;
 mod unbatched_backfill;
@@ -252,6 +266,11 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &drop_table::DropTable,
         &rename_column::RenameColumn,
         &rename_table::RenameTable,
+        &drop_object::DropObject,
+        &rename_object::RenameObject,
+        &set_schema::SetSchema,
+        &drop_default::DropDefault,
+        &narrowing_column_type::NarrowingColumnType,
         &missing_lock_timeout::MissingLockTimeout,
         &lock_held_across_statements::LockHeldAcrossStatements,
         &unbatched_backfill::UnbatchedBackfill,
@@ -269,10 +288,17 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &unparsed_statement::UnparsedStatement,
         &invalid_directive::InvalidDirective,
         &edited_applied_migration::EditedAppliedMigration,
+        &identifier_too_long::IdentifierTooLong,
+        &duplicate_migration_version::DuplicateMigrationVersion,
         &prefer_identity::PreferIdentity,
         &prefer_bigint_keys::PreferBigintKeys,
         &prefer_text::PreferText,
         &prefer_timestamptz::PreferTimestamptz,
+        &prefer_jsonb::PreferJsonb,
+        &avoid_char_n::AvoidCharN,
+        &require_primary_key::RequirePrimaryKey,
+        &missing_statement_timeout::MissingStatementTimeout,
+        &prefer_if_not_exists::PreferIfNotExists,
     ];
     RULES
 }

@@ -1,0 +1,169 @@
+//! An identifier longer than 63 bytes: PostgreSQL truncates it without an error (a
+//! NOTICE at most), so the object gets another name than the one written.
+//!
+//! The operation model holds names already folded and truncated, as PostgreSQL would
+//! store them, so this rule reads the statement's own tokens.
+
+use super::{Context, Rule, Severity, Violation};
+use crate::ops::names::{MAX_IDENTIFIER_BYTES, fold};
+use crate::parse::Statement;
+use crate::parse::split::{Tok, sql_tokens};
+use crate::span::{Position, Span};
+
+pub struct IdentifierTooLong;
+
+impl Rule for IdentifierTooLong {
+    fn id(&self) -> &'static str {
+        "identifier-too-long"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "an identifier longer than 63 bytes, which PostgreSQL silently truncates"
+    }
+    fn category(&self) -> super::Category {
+        super::Category::Correctness
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        let mut seen: Vec<String> = Vec::new();
+        for (start, end, written, value) in long_identifiers(&cx.stmt.text) {
+            if seen.contains(&written) {
+                continue;
+            }
+            seen.push(written.clone());
+            let quoted = written.starts_with('"');
+            let truncated = fold(&value, quoted);
+            let shown = if quoted {
+                format!("\"{}\"", truncated.replace('"', "\"\""))
+            } else {
+                truncated.clone()
+            };
+            out.push(Violation {
+                message: format!(
+                    "identifier {written} is {} bytes long; PostgreSQL truncates it to {MAX_IDENTIFIER_BYTES} bytes: {shown}",
+                    value.len()
+                ),
+                span: Some(sub_span(cx.stmt, start, end)),
+                why: Some(format!(
+                    "identifiers are limited to {MAX_IDENTIFIER_BYTES} bytes (NAMEDATALEN - 1) and longer ones are cut without an error: the object is named {shown}, code and tools that look for the full name do not find it, and two long names that share their first {MAX_IDENTIFIER_BYTES} bytes are the same name"
+                )),
+                fix: Some(format!(
+                    "choose a name of at most {MAX_IDENTIFIER_BYTES} bytes, for example {shown}"
+                )),
+                ..Default::default()
+            });
+        }
+    }
+}
+
+/// Identifiers longer than the limit in a statement's text: (start, end, as written,
+/// value). A quoted identifier's value has its `""` unescaped. Strings, comments and
+/// dollar-quoted bodies are not looked into.
+fn long_identifiers(text: &str) -> Vec<(usize, usize, String, String)> {
+    let tokens: Vec<_> = sql_tokens(text).collect();
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let Some(written) = text.get(t.start..t.end) else {
+            continue;
+        };
+        let value = match t.kind {
+            Tok::Word => written.to_string(),
+            Tok::QuotedIdent if t.unterminated.is_none() => {
+                // U&"..." holds escapes: its length in bytes is not what is written
+                let unicode = i >= 2
+                    && tokens[i - 1].end == t.start
+                    && text.get(tokens[i - 1].start..tokens[i - 1].end) == Some("&")
+                    && text
+                        .get(tokens[i - 2].start..tokens[i - 2].end)
+                        .is_some_and(|w| w.eq_ignore_ascii_case("u"));
+                if unicode {
+                    continue;
+                }
+                written[1..written.len() - 1].replace("\"\"", "\"")
+            }
+            _ => continue,
+        };
+        if value.len() > MAX_IDENTIFIER_BYTES {
+            out.push((t.start, t.end, written.to_string(), value));
+        }
+    }
+    out
+}
+
+/// The span of `stmt.text[start..end]` in the file.
+fn sub_span(stmt: &Statement, start: usize, end: usize) -> Span {
+    let position = |offset: usize| {
+        let before = stmt.text.get(..offset).unwrap_or("");
+        match before.rfind('\n') {
+            None => Position {
+                line: stmt.span.start_pos.line,
+                column: stmt.span.start_pos.column + before.chars().count() as u32,
+            },
+            Some(nl) => Position {
+                line: stmt.span.start_pos.line + before.matches('\n').count() as u32,
+                column: before[nl + 1..].chars().count() as u32 + 1,
+            },
+        }
+    };
+    // the last character of the token
+    let mut last = end.saturating_sub(1).max(start);
+    while last > start && !stmt.text.is_char_boundary(last) {
+        last -= 1;
+    }
+    Span {
+        start: stmt.span.start + start,
+        end: stmt.span.start + end,
+        start_pos: position(start),
+        end_pos: position(last),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_long_words_and_quoted_identifiers_but_not_strings() {
+        let long = "a".repeat(64);
+        let sql = format!(
+            "CREATE INDEX {long} ON t (x) WHERE y = '{long}'; -- {long}\nCOMMENT ON TABLE \"{long}\" IS $${long}$$"
+        );
+        let found: Vec<String> = long_identifiers(&sql)
+            .into_iter()
+            .map(|(_, _, w, _)| w)
+            .collect();
+        assert_eq!(found, vec![long.clone(), format!("\"{long}\"")]);
+        assert!(long_identifiers(&format!("SELECT {}", "b".repeat(63))).is_empty());
+        // multi-byte characters count in bytes
+        assert_eq!(
+            long_identifiers(&format!("SELECT {}", "é".repeat(32))).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn spans_point_at_the_identifier() {
+        let text = "CREATE TABLE t (\n  x int\n) ; ALTER x";
+        let stmt = Statement {
+            index: 0,
+            span: Span {
+                start: 10,
+                end: 10 + text.len(),
+                start_pos: Position { line: 3, column: 5 },
+                end_pos: Position { line: 5, column: 1 },
+            },
+            text: text.to_string(),
+            op: crate::ops::Operation::Other {
+                kind: "X".to_string(),
+            },
+            embedded: Vec::new(),
+        };
+        let s = sub_span(&stmt, 13, 14);
+        assert_eq!((s.start_pos.line, s.start_pos.column), (3, 18));
+        let x = text.find("x int").unwrap();
+        let s = sub_span(&stmt, x, x + 1);
+        assert_eq!((s.start_pos.line, s.start_pos.column), (4, 3));
+        assert_eq!(s.start, 10 + x);
+    }
+}
