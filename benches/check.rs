@@ -70,6 +70,7 @@ fn main() {
             display: "bench.sql".to_string(),
             version: None,
             edited_since: None,
+            new_since_ref: false,
             parsed: &parsed,
             segments: analysis::TxSegment::whole(TransactionMode::Wrapped),
             no_transaction_hint: String::new(),

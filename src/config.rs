@@ -7,6 +7,7 @@
 //! paths = ["migrations"]         # what to check when no paths are given
 //! timezone = "UTC"                # the session TimeZone the migrations run with
 //! framework = "goose"             # detected per file when unset
+//! partial_history = false         # true: the migrations do not create everything they use
 //!
 //! [rules]
 //! prefer-text = "off"             # off, hint, warning or error
@@ -32,6 +33,9 @@ pub struct Config {
     /// The migration framework (`goose`, `dbmate`, `sqlx`, `flyway`, `diesel`, `prisma`,
     /// `liquibase`, `golang-migrate`, `popx`, `plain`); detected per file when unset.
     pub framework: Option<String>,
+    /// The migrations do not create every object they use (tables made by another tool,
+    /// a squashed history): turns `unknown-object` off.
+    pub partial_history: Option<bool>,
     /// Migration files or directories checked when none are given on the command line.
     pub paths: Option<Vec<String>>,
     #[serde(default)]
@@ -107,6 +111,9 @@ impl Config {
 
     /// Rule id -> severity override (`None`: the rule is off).
     pub fn rule_overrides(&self) -> BTreeMap<String, Option<Severity>> {
+        let partial =
+            self.partial_history == Some(true) && !self.rules.contains_key("unknown-object");
+        let implied = partial.then(|| ("unknown-object".to_string(), None));
         self.rules
             .iter()
             .map(|(id, v)| {
@@ -115,6 +122,7 @@ impl Config {
                     if v == "off" { None } else { Severity::parse(v) },
                 )
             })
+            .chain(implied)
             .collect()
     }
 }

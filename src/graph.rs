@@ -375,6 +375,40 @@ impl Graph {
         )
     }
 
+    /// Every object in the graph, sorted.
+    pub fn objects(&self) -> Vec<ObjectId> {
+        sorted(self.objects.keys().cloned().collect())
+    }
+
+    /// The statements that touch exactly `object` (not its parts), in history order.
+    pub fn touching_exactly(&self, object: &ObjectId) -> Vec<Touch> {
+        let Some(n) = self.node_of(object) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(NodeIndex, Touch)> = self
+            .graph
+            .edges_directed(n, Direction::Incoming)
+            .filter_map(|e| match &self.graph[e.source()] {
+                Node::Statement {
+                    file, line, kind, ..
+                } => Some((
+                    e.source(),
+                    Touch {
+                        file: file.clone(),
+                        line: *line,
+                        kind: kind.clone(),
+                        edge: *e.weight(),
+                        object: object.clone(),
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        // history order; within one statement, a drop before a re-create
+        out.sort_by_key(|(n, t)| (*n, t.edge != Edge::Drops));
+        out.into_iter().map(|(_, t)| t).collect()
+    }
+
     /// Every statement that touches `object` or one of its parts (a table's columns,
     /// constraints and indexes), in history order.
     pub fn touching(&self, object: &ObjectId) -> Vec<Touch> {
@@ -807,6 +841,7 @@ mod tests {
                 display: format!("{i:03}.sql"),
                 version: None,
                 edited_since: None,
+                new_since_ref: false,
                 parsed: p,
                 segments: TxSegment::whole(TransactionMode::Wrapped),
                 no_transaction_hint: String::new(),

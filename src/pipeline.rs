@@ -142,6 +142,7 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         .map(|(f, (prep, p))| FileInput {
             display: f.display.clone(),
             version: f.version().map(|v| v.normalized()),
+            new_since_ref: change_of(&f.path) == Some(Change::Added),
             edited_since: (change_of(&f.path) == Some(Change::Modified))
                 .then(|| opts.since.clone())
                 .flatten(),

@@ -116,3 +116,46 @@ fn object_filter_keeps_what_touches_the_object() {
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("no object named `nope`"));
 }
+
+#[test]
+fn a_later_migration_using_a_renamed_table_is_reported_at_the_rename() {
+    let dir = common::TempDir::new("graph-rename");
+    dir.write(
+        "0001_create.sql",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\n",
+    );
+    dir.write(
+        "0002_rename.sql",
+        "SET lock_timeout = '2s';\nALTER TABLE accounts RENAME TO users;\n",
+    );
+    dir.write(
+        "0003_backfill.sql",
+        "UPDATE accounts SET email = lower(email) WHERE id < 100;\n",
+    );
+    let doc = common::json(&["check", "--format", "json", dir.path()]);
+    let findings = doc["findings"].as_array().expect("findings");
+    let f = findings
+        .iter()
+        .find(|f| f["rule"] == "drop-breaks-dependents")
+        .unwrap_or_else(|| panic!("no drop-breaks-dependents in {findings:?}"));
+    assert!(
+        f["file"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("0002_rename.sql")),
+        "{f}"
+    );
+    assert_eq!(f["line"], 2);
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("0003_backfill.sql:1")),
+        "{f}"
+    );
+    // and the later statement itself names a table nothing creates any more
+    assert!(findings.iter().any(|f| {
+        f["rule"] == "unknown-object"
+            && f["file"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("0003_backfill.sql"))
+    }));
+}

@@ -163,3 +163,52 @@ fn since_outside_a_git_repository_is_a_clear_error() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("git"), "{}", out.stderr);
 }
+
+#[test]
+fn since_reports_a_new_migration_that_sorts_before_existing_ones() {
+    if !have_git() {
+        eprintln!("SKIPPED: git is not installed");
+        return;
+    }
+    let repo = TempDir::new("since-order");
+    let dir = &repo.0;
+    repo.write(
+        "m/0001_accounts.sql",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY);\n",
+    );
+    repo.write(
+        "m/0003_orgs.sql",
+        "CREATE TABLE orgs (id bigint PRIMARY KEY);\n",
+    );
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+    repo.write(
+        "m/0002_late.sql",
+        "CREATE TABLE late (id bigint PRIMARY KEY);\n",
+    );
+    repo.write(
+        "m/0004_ok.sql",
+        "CREATE TABLE ok (id bigint PRIMARY KEY);\n",
+    );
+    let out = schemaguard_in(
+        &["check", "--format", "json", "--since", "HEAD", "m"],
+        Some(dir),
+    );
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let got = rules_by_file(&doc);
+    assert!(
+        got.contains(&(
+            "0002_late.sql".to_string(),
+            "out-of-order-migration".to_string()
+        )),
+        "{got:?}"
+    );
+    assert!(
+        !got.contains(&(
+            "0004_ok.sql".to_string(),
+            "out-of-order-migration".to_string()
+        )),
+        "{got:?}"
+    );
+}

@@ -55,6 +55,8 @@ pub struct FileInput<'a> {
     pub version: Option<String>,
     /// `Some(ref)`: the file existed at this git ref and has been changed since.
     pub edited_since: Option<String>,
+    /// The file was added since the `--since` ref (a new migration under review).
+    pub new_since_ref: bool,
     pub parsed: &'a ParsedFile,
     /// How the framework runs the file, before `-- schemaguard:no-transaction` and
     /// explicit BEGIN/COMMIT are taken into account.
@@ -118,6 +120,8 @@ impl FileContext {
 pub struct FileMeta {
     pub display: String,
     pub version: Option<String>,
+    /// Added since the `--since` ref.
+    pub new_since_ref: bool,
 }
 
 /// A lock held by the open transaction.
@@ -257,6 +261,7 @@ pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
         .map(|f| FileMeta {
             display: f.display.clone(),
             version: f.version.clone(),
+            new_since_ref: f.new_since_ref,
         })
         .collect();
     let mut driver = Driver {

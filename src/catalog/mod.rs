@@ -80,6 +80,9 @@ pub struct Table {
     pub triggers: BTreeMap<String, Trigger>,
     pub origin: Option<Origin>,
     pub stats: Option<TableStats>,
+    /// Every column is known (false for `CREATE TABLE ... AS`, a `LIKE` or parent we did
+    /// not see, or a table only ever altered): absent columns are then not "unknown".
+    pub columns_complete: bool,
 }
 
 impl Table {
@@ -97,6 +100,7 @@ impl Table {
             triggers: BTreeMap::new(),
             origin,
             stats: None,
+            columns_complete: true,
         }
     }
 

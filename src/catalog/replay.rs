@@ -29,8 +29,10 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     }
                     return;
                 }
-                cat.tables
-                    .insert(name.clone(), Table::new(name.clone(), None));
+                let mut placeholder = Table::new(name.clone(), None);
+                // only ever altered here: its columns are whatever existed outside
+                placeholder.columns_complete = false;
+                cat.tables.insert(name.clone(), placeholder);
             }
             for action in &at.actions {
                 name = alter_table(cat, &name, action, o);
@@ -539,6 +541,12 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
     drop_table(cat, &name);
     let mut table = Table::new(name.clone(), o);
     table.persistence = ct.persistence;
+    table.columns_complete = ct.as_query.is_none()
+        && ct.like.iter().all(|l| cat.table(l).is_some())
+        && ct
+            .partition_of
+            .as_ref()
+            .is_none_or(|p| cat.table(p).is_some_and(|p| p.columns_complete));
     if ct.partitioned {
         table.kind = TableKind::Partitioned;
     }

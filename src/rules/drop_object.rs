@@ -568,6 +568,7 @@ mod tests {
                 display: format!("{i:03}.sql"),
                 version: None,
                 edited_since: None,
+                new_since_ref: false,
                 parsed: p,
                 segments: crate::analysis::TxSegment::whole(TransactionMode::Wrapped),
                 no_transaction_hint: String::new(),

@@ -27,6 +27,7 @@ mod create_index_non_concurrently;
 mod create_trigger_locks;
 mod declared;
 mod detach_partition_non_concurrently;
+mod drop_breaks_dependents;
 mod drop_column;
 mod drop_default;
 mod drop_index_non_concurrently;
@@ -46,6 +47,7 @@ mod missing_lock_timeout;
 mod missing_statement_timeout;
 mod narrowing_column_type;
 mod objects;
+mod out_of_order_migration;
 mod prefer_bigint_keys;
 mod prefer_identity;
 mod prefer_if_not_exists;
@@ -62,6 +64,7 @@ mod set_schema;
 mod table_rewrite;
 mod truncate_table;
 mod unbatched_backfill;
+mod unknown_object;
 mod unparsed_statement;
 mod validate_in_same_transaction;
 
@@ -290,6 +293,9 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &edited_applied_migration::EditedAppliedMigration,
         &identifier_too_long::IdentifierTooLong,
         &duplicate_migration_version::DuplicateMigrationVersion,
+        &out_of_order_migration::OutOfOrderMigration,
+        &unknown_object::UnknownObject,
+        &drop_breaks_dependents::DropBreaksDependents,
         &prefer_identity::PreferIdentity,
         &prefer_bigint_keys::PreferBigintKeys,
         &prefer_text::PreferText,

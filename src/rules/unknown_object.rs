@@ -1,0 +1,157 @@
+//! A statement alters or references a table or column that no earlier migration creates:
+//! either the history is incomplete, or the migration fails on a fresh database.
+
+use super::{Category, Context, Rule, Severity, Violation};
+use crate::ops::{AlterTableAction, ConstraintKind, ObjectName, Operation};
+
+pub struct UnknownObject;
+
+impl Rule for UnknownObject {
+    fn id(&self) -> &'static str {
+        "unknown-object"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "a statement alters or references a table or column that no earlier migration creates"
+    }
+    fn category(&self) -> Category {
+        Category::Correctness
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        let mut missing: Vec<String> = Vec::new();
+        let table_known =
+            |name: &ObjectName| cx.catalog.relation_kind(name).is_some() || is_system(name);
+        match &cx.stmt.op {
+            Operation::AlterTable(at) if !at.if_exists && !at.name.name.is_empty() => {
+                if !table_known(&at.name) {
+                    missing.push(format!("table {}", at.name));
+                } else if let Some(t) = cx.catalog.table(&at.name).filter(|t| t.columns_complete) {
+                    // columns of a known table; ADD COLUMN and renames change the set as
+                    // the actions go
+                    let mut columns: Vec<String> =
+                        t.columns.iter().map(|c| c.name.clone()).collect();
+                    for a in &at.actions {
+                        let used = match a {
+                            AlterTableAction::AddColumn { column, .. } => {
+                                columns.push(column.name.clone());
+                                None
+                            }
+                            AlterTableAction::RenameColumn { from, to } => {
+                                let hit = (!columns.contains(from)).then(|| from.clone());
+                                columns.push(to.clone());
+                                hit
+                            }
+                            AlterTableAction::DropColumn {
+                                name,
+                                if_exists: false,
+                                ..
+                            }
+                            | AlterTableAction::AlterColumnType { column: name, .. }
+                            | AlterTableAction::SetNotNull { column: name }
+                            | AlterTableAction::DropNotNull { column: name }
+                            | AlterTableAction::SetDefault { column: name, .. }
+                            | AlterTableAction::DropDefault { column: name } => {
+                                (!columns.contains(name)).then(|| name.clone())
+                            }
+                            AlterTableAction::AddConstraint(c) => {
+                                if let Some(n) = fk_target(c, &table_known) {
+                                    missing.push(format!("table {n}"));
+                                }
+                                None
+                            }
+                            _ => None,
+                        };
+                        if let Some(col) = used {
+                            missing.push(format!("column {}.{col}", at.name));
+                        }
+                    }
+                }
+            }
+            Operation::CreateTable(ct) => {
+                let own = |n: &ObjectName| n == &ct.name || table_known(n);
+                for c in ct
+                    .constraints
+                    .iter()
+                    .chain(ct.columns.iter().flat_map(|c| &c.constraints))
+                {
+                    if let Some(n) = fk_target(c, &own) {
+                        missing.push(format!("table {n}"));
+                    }
+                }
+                if let Some(parent) = &ct.partition_of {
+                    if !table_known(parent) {
+                        missing.push(format!("table {parent}"));
+                    }
+                }
+            }
+            Operation::CreateIndex(ci) if !table_known(&ci.table) => {
+                missing.push(format!("table {}", ci.table));
+            }
+            Operation::Insert(d) | Operation::Update(d) | Operation::Delete(d)
+                if !d.table.name.is_empty() && !table_known(&d.table) =>
+            {
+                missing.push(format!("table {}", d.table));
+            }
+            Operation::DropTable(d) if !d.if_exists => {
+                missing.extend(
+                    d.names
+                        .iter()
+                        .filter(|n| !table_known(n))
+                        .map(|n| format!("table {n}")),
+                );
+            }
+            _ => {}
+        }
+        if missing.is_empty() {
+            return;
+        }
+        missing.dedup();
+        out.push(Violation {
+            message: format!("no earlier migration creates {}", missing.join(", ")),
+            why: Some(
+                "either the history schemaguard read is incomplete (objects made outside these migrations: then its checks cannot see their locks and sizes), or this migration fails on a fresh database"
+                    .to_string(),
+            ),
+            fix: Some(
+                "if the objects come from elsewhere (another tool, a schema dump), say so in schemaguard.toml with `partial_history = true` (or check against the live database); otherwise fix the name"
+                    .to_string(),
+            ),
+            ..Default::default()
+        });
+    }
+}
+
+/// The referenced table of a foreign key, when it is not known.
+fn fk_target(
+    c: &crate::ops::Constraint,
+    known: &dyn Fn(&ObjectName) -> bool,
+) -> Option<ObjectName> {
+    match &c.kind {
+        ConstraintKind::ForeignKey { ref_table, .. } if !known(ref_table) => {
+            Some(ref_table.clone())
+        }
+        _ => None,
+    }
+}
+
+/// PostgreSQL's own catalogs and views, and the migration frameworks' history tables,
+/// which no migration creates.
+fn is_system(name: &ObjectName) -> bool {
+    const HISTORY_TABLES: &[&str] = &[
+        "schema_migrations",
+        "goose_db_version",
+        "flyway_schema_history",
+        "_sqlx_migrations",
+        "__diesel_schema_migrations",
+        "_prisma_migrations",
+        "databasechangelog",
+        "databasechangeloglock",
+    ];
+    matches!(
+        name.schema.as_deref(),
+        Some("pg_catalog" | "information_schema")
+    ) || (name.schema.is_none() && name.name.starts_with("pg_"))
+        || HISTORY_TABLES.contains(&name.name.as_str())
+}
