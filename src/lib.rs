@@ -9,11 +9,16 @@ pub mod cli;
 pub mod config;
 pub mod effects;
 pub mod graph;
+pub mod live;
 pub mod lock;
 pub mod ops;
+#[cfg(unix)]
+pub mod os;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
+#[cfg(unix)]
+pub mod server;
 pub mod source;
 pub mod span;

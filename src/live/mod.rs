@@ -1,0 +1,73 @@
+//! Live databases: connecting safely (read-only, time-bounded, TLS, no password in any
+//! message). Introspection, applied-migration history and size statistics build on
+//! [`LiveSession::read`].
+//!
+//! Invariant: **live never writes.** A [`LiveSession`] is read-only from its first
+//! statement (`default_transaction_read_only`), and its only way to run SQL is
+//! [`LiveSession::read`], inside `BEGIN ... READ ONLY` that is always rolled back, with
+//! `lock_timeout` and `statement_timeout` set. Reads are plain SELECTs on catalogs and
+//! statistics views (ACCESS SHARE at most).
+
+pub mod connect;
+mod pgpass;
+pub mod tls;
+
+pub use connect::{
+    APPLICATION_NAME, ConnectOptions, Host, LiveSession, PasswordSource, connect, open, redact,
+};
+pub use tls::{Roots, SslMode};
+
+use std::fmt;
+
+/// What can go wrong with a live database. `Display` is one line without any password;
+/// the CLI exits 2 on every variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveError {
+    /// The connection string or a `PG*` variable is malformed.
+    Options(String),
+    /// Connecting, or making the session read-only, failed.
+    Connect { target: String, cause: String },
+    /// A read failed.
+    Query { what: String, cause: String },
+}
+
+impl fmt::Display for LiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LiveError::Options(message) => write!(f, "invalid connection settings: {message}"),
+            LiveError::Connect { target, cause } => {
+                write!(f, "cannot connect to {target}: {cause}")
+            }
+            LiveError::Query { what, cause } => write!(f, "{what} failed: {cause}"),
+        }
+    }
+}
+
+impl std::error::Error for LiveError {}
+
+impl From<postgres::Error> for LiveError {
+    fn from(e: postgres::Error) -> LiveError {
+        LiveError::Query {
+            what: "a query".to_string(),
+            cause: match e.as_db_error() {
+                Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+                None => error_chain(&e),
+            },
+        }
+    }
+}
+
+/// The error and its causes, joined with `: ` (the postgres crate's `Display` names the
+/// kind of failure only, e.g. "error connecting to server").
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
