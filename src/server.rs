@@ -108,7 +108,7 @@ impl Binaries {
             }
             searched.push(format!("{parent}/{prefix}*/{suffix}"));
         }
-        versioned.sort_by(|a, b| b.0.cmp(&a.0));
+        versioned.sort_by_key(|v| std::cmp::Reverse(v.0));
         for (_, dir) in versioned {
             if let Some(found) = Binaries::in_dir(&dir) {
                 return Ok(found);

@@ -851,6 +851,11 @@ impl LiveSession {
         self.server_version_num
     }
 
+    /// `lock_timeout` and `statement_timeout` of the session's reads.
+    pub fn timeouts(&self) -> (Duration, Duration) {
+        (self.lock_timeout, self.statement_timeout)
+    }
+
     /// The redacted URL of the database.
     pub fn target(&self) -> &str {
         &self.target

@@ -9,6 +9,7 @@
 //! statistics views (ACCESS SHARE at most).
 
 pub mod connect;
+pub mod introspect;
 mod pgpass;
 pub mod tls;
 

@@ -92,3 +92,45 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A throwaway PostgreSQL for this test, or `None` (with a printed reason) only when no
+/// PostgreSQL programs are installed; `.ci/run` installs them, so CI never skips. Any
+/// other failure to start is a test failure.
+pub fn pg_server() -> Option<schemaguard::server::TempServer> {
+    match schemaguard::server::TempServer::start(&schemaguard::server::ServerOptions::default()) {
+        Ok(server) => Some(server),
+        Err(e) if e.is_not_installed() => {
+            eprintln!("SKIPPED: no PostgreSQL binaries found ({e}); CI installs them");
+            None
+        }
+        Err(e) => panic!("starting a throwaway PostgreSQL failed: {e}"),
+    }
+}
+
+/// Runs every `.sql` file of `dir` (sorted by name) on `client`, statement by statement
+/// (split by schemaguard's splitter, autocommit: so `CONCURRENTLY` works).
+pub fn apply_dir(client: &mut postgres::Client, dir: &Path) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read migrations dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    files.sort();
+    for f in files {
+        let sql = std::fs::read_to_string(&f).expect("read migration");
+        for piece in schemaguard::parse::split::split(&sql) {
+            if piece.kind != schemaguard::parse::split::PieceKind::Sql {
+                continue;
+            }
+            let text = &sql[piece.start..piece.end];
+            client
+                .batch_execute(text)
+                .unwrap_or_else(|e| panic!("applying {}: {text}: {e:?}", f.display()));
+        }
+    }
+}
+
+/// A URL for a database of `server` as its superuser.
+pub fn pg_url(server: &schemaguard::server::TempServer, dbname: &str) -> String {
+    server.connection_string_for(schemaguard::server::SUPERUSER, dbname)
+}
