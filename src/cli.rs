@@ -43,6 +43,10 @@ enum Command {
     Plan(PlanArgs),
     /// Export the dependency graph of migrations, statements and schema objects
     Graph(GraphArgs),
+    /// Run the migrations on a real PostgreSQL and compare the locks and rewrites it
+    /// took with the predictions
+    #[cfg(unix)]
+    Trace(crate::trace::cli::TraceArgs),
     /// List every rule with its default severity
     Rules,
     /// Print a rule's documentation page
@@ -186,6 +190,8 @@ pub fn run() -> i32 {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Graph(args)) => graph(&args),
+        #[cfg(unix)]
+        Some(Command::Trace(args)) => crate::trace::cli::run(&args),
         Some(Command::Rules) => list_rules(),
         Some(Command::Explain { rule }) => explain(&rule),
         None => check(&cli.check),
@@ -229,6 +235,7 @@ fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
         stdin_filename: args.stdin_filename.clone(),
         cwd,
         since: since.map(str::to_string),
+        initial_catalog: None,
     })
 }
 

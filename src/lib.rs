@@ -22,3 +22,5 @@ pub mod rules;
 pub mod server;
 pub mod source;
 pub mod span;
+#[cfg(unix)]
+pub mod trace;

@@ -23,6 +23,9 @@ pub struct RunOptions {
     /// Pre-merge review: report only files added or changed since this git ref (all
     /// files are still replayed for the schema they build).
     pub since: Option<String>,
+    /// The schema before the first migration (introspected from a database); empty
+    /// when `None`.
+    pub initial_catalog: Option<crate::catalog::Catalog>,
 }
 
 /// One analysed file: where it is and its text (for code frames).
@@ -39,6 +42,8 @@ pub struct Run {
     pub input_errors: Vec<(String, String)>,
     pub version: PgVersion,
     pub config: Config,
+    /// Each file split and parsed as its framework runs it (same order as `files`).
+    pub parsed: Vec<ParsedFile>,
 }
 
 /// Reads, parses and analyses. `Err` is a usage or configuration problem (exit 2).
@@ -167,6 +172,9 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         rule_overrides: config.rule_overrides(),
         ..Settings::default()
     };
+    if let Some(catalog) = &opts.initial_catalog {
+        settings.initial_catalog = catalog.clone();
+    }
     if let Some(tz) = &config.timezone {
         settings.initial_catalog.timezone = tz.clone();
     }
@@ -199,6 +207,8 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
             .files
             .retain(|f| selected.contains(f.file.as_str()));
     }
+    drop(inputs);
+    let parsed = prepared.into_iter().map(|(_, p)| p).collect();
     let files = collected
         .files
         .into_iter()
@@ -214,5 +224,6 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         input_errors,
         version,
         config,
+        parsed,
     })
 }

@@ -222,6 +222,10 @@ pub struct PlannedStatement {
     pub outside_transaction_required: Option<String>,
     pub fails: Option<String>,
     pub notes: Vec<String>,
+    /// The statement's effects as computed, on every relation (`locks`, `rewrites` and
+    /// `scans` above keep the plan's view); `trace` compares them with the server.
+    #[serde(skip)]
+    pub effects: Effects,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -778,6 +782,7 @@ impl Driver<'_> {
             outside_transaction_required: effects.outside_transaction.clone(),
             fails: effects.fails.clone(),
             notes: effects.notes.clone(),
+            effects: effects.clone(),
         });
     }
 
