@@ -447,6 +447,7 @@ impl Driver<'_> {
             .timezone
             .clone_from(&self.settings.initial_catalog.timezone);
         self.catalog.timezone_set = false;
+        self.catalog.check_function_bodies = true;
         let mut tx = TxState::default();
         let mut segment = 0;
         if segments

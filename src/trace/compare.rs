@@ -48,6 +48,10 @@ pub struct LockCheck {
     /// where locks cannot be read).
     pub documented: bool,
     pub agrees: bool,
+    /// Part of the prediction depends on the data: row triggers and foreign-key checks
+    /// run only for rows the statement touches, so without rows the lock is weaker or
+    /// absent, and that agrees too.
+    pub data_dependent: bool,
 }
 
 impl LockCheck {
@@ -214,28 +218,18 @@ pub fn compare(
         ));
     }
 
-    // predicted locks, by the relation the server knows
-    let created: BTreeSet<&str> = observed.created.iter().map(String::as_str).collect();
-    let mut predicted: BTreeMap<u32, (String, char, LockMode)> = BTreeMap::new();
-    for l in &effects.locks {
-        let Some((oid, name, kind)) = resolve(&l.relation, observed, observer).or_else(|| {
-            l.renamed_from
-                .as_ref()
-                .and_then(|r| resolve(r, observed, observer))
-        }) else {
-            // no such relation on the server (an IF EXISTS no-op, or a failure)
-            continue;
-        };
-        if created.contains(name.as_str()) {
-            continue;
-        }
-        let entry = predicted.entry(oid).or_insert((name, kind, l.mode));
-        entry.2 = entry.2.max(l.mode);
-    }
+    // predicted locks, by the relation the server knows (by its name before the
+    // statement: the statement may rename it, or give its name to another)
+    let predicted = predicted_locks(effects, observer);
+    // what is left when row triggers do not fire (no rows touched)
+    let direct = effects
+        .certain
+        .as_deref()
+        .map(|e| predicted_locks(e, observer));
 
     if observed.locks_observed {
         let mut seen: BTreeMap<u32, Seen> = BTreeMap::new();
-        for l in &observed.locks {
+        for l in observed.locks.iter().filter(|l| l.kind != 'c') {
             let entry = seen.entry(l.oid).or_insert(Seen {
                 name: l.relation.clone(),
                 kind: l.kind,
@@ -256,14 +250,32 @@ pub fn compare(
             if pred.is_none() && seen.get(&oid).is_some_and(|s| implied(s, &seen, observer)) {
                 continue;
             }
-            let already_held = pred.is_some_and(|p| observer.held_before(oid).any(|m| m == p));
-            let agrees = obs == pred || (already_held && obs.is_none_or(|o| Some(o) < pred));
+            // what certainly happens, and what may (row triggers and foreign-key
+            // checks run only for rows touched)
+            let lower = match &direct {
+                Some(d) => d.get(&oid).map(|p| p.2),
+                None => pred,
+            };
+            // a mode the transaction already held is not recorded again: the strongest
+            // held mode the statement may have asked for counts as taken
+            let again = observer
+                .held_before(oid)
+                .filter(|m| Some(*m) <= pred && Some(*m) >= lower)
+                .max();
+            let effective = obs.max(again);
+            let already_held = effective != obs;
+            let agrees = lower <= effective && effective <= pred;
             if !agrees {
+                let predicted = if lower == pred {
+                    mode_text(pred)
+                } else {
+                    format!("{} (with rows: {})", mode_text(lower), mode_text(pred))
+                };
                 c.disagreements.push(disagree(
                     DisagreementKind::Lock,
                     Some(name.clone()),
                     mode_text(obs),
-                    mode_text(pred),
+                    predicted,
                 ));
             }
             c.locks.push(LockCheck {
@@ -274,6 +286,7 @@ pub fn compare(
                 already_held,
                 documented: false,
                 agrees,
+                data_dependent: lower != pred,
             });
         }
     } else {
@@ -286,6 +299,7 @@ pub fn compare(
                 already_held: false,
                 documented: true,
                 agrees: true,
+                data_dependent: false,
             });
         }
     }
@@ -297,61 +311,82 @@ pub fn compare(
 
     // storage
     let truncating = matches!(stmt.op, Operation::Truncate { .. });
+    let mut rewritten: BTreeSet<u32> = BTreeSet::new();
+    let mut emptied: BTreeSet<u32> = BTreeSet::new();
     for n in &observed.new_storage {
         match n.kind {
-            'i' | 'I' => {}
-            _ if truncating => c.truncated.push(n.relation.clone()),
-            _ => c.rewrites.push(n.relation.clone()),
+            // a sequence's one row is written anew by some ALTER SEQUENCE forms: no
+            // table is rewritten
+            'i' | 'I' | 'S' => {}
+            _ if truncating => {
+                emptied.insert(n.oid);
+                c.truncated.push(n.relation.clone());
+            }
+            _ => {
+                rewritten.insert(n.oid);
+                c.rewrites.push(n.relation.clone());
+            }
         }
     }
+    let building: BTreeSet<u32> = effects
+        .index_builds
+        .iter()
+        .chain(&effects.rewrites)
+        .filter_map(|t| resolve(t, observer).map(|r| r.0))
+        .collect();
     for n in &observed.new_storage {
-        if matches!(n.kind, 'i' | 'I') {
-            let table = n.table.clone().unwrap_or_default();
-            if !c.rewrites.contains(&table) && !c.truncated.contains(&table) {
-                c.rebuilt_indexes.push(n.relation.clone());
-                let builds = effects
-                    .index_builds
-                    .iter()
-                    .chain(&effects.rewrites)
-                    .any(|t| {
-                        resolve(t, observed, observer).is_some_and(|(_, name, _)| name == table)
-                    });
-                if !builds {
-                    c.disagreements.push(disagree(
-                        DisagreementKind::IndexRebuild,
-                        Some(n.relation.clone()),
-                        "rebuilt".into(),
-                        format!("no index build on {table}"),
-                    ));
-                }
-            }
+        if !matches!(n.kind, 'i' | 'I') {
+            continue;
+        }
+        let table = n
+            .table
+            .as_deref()
+            .and_then(|t| {
+                observer.relation(
+                    t.split_once('.').map(|p| p.0),
+                    t.split_once('.').map_or(t, |p| p.1),
+                )
+            })
+            .map(|r| r.oid);
+        if table.is_some_and(|t| rewritten.contains(&t) || emptied.contains(&t)) {
+            continue;
+        }
+        c.rebuilt_indexes.push(n.relation.clone());
+        if !table.is_some_and(|t| building.contains(&t)) {
+            c.disagreements.push(disagree(
+                DisagreementKind::IndexRebuild,
+                Some(n.relation.clone()),
+                "rebuilt".into(),
+                format!(
+                    "no index build on {}",
+                    n.table.as_deref().unwrap_or("its table")
+                ),
+            ));
         }
     }
-    for r in &effects.rewrites {
-        if let Some((_, name, kind)) = resolve(r, observed, observer) {
-            // a partitioned table has no storage of its own: its partitions are rewritten
-            if !created.contains(name.as_str()) && kind != 'p' {
-                c.predicted_rewrites.push(name);
-            }
-        }
-    }
+    let all_rewrites = predicted_rewrites(effects, observer);
+    c.predicted_rewrites = all_rewrites.values().cloned().collect();
     c.predicted_rewrites.sort();
-    c.predicted_rewrites.dedup();
-    for r in &c.rewrites {
-        if !c.predicted_rewrites.contains(r) {
+    // at least the certain rewrites, at most all of them
+    let certain_rewrites: BTreeSet<u32> = match effects.certain.as_deref() {
+        Some(e) => predicted_rewrites(e, observer).into_keys().collect(),
+        None => all_rewrites.keys().copied().collect(),
+    };
+    for n in &observed.new_storage {
+        if rewritten.contains(&n.oid) && !all_rewrites.contains_key(&n.oid) {
             c.disagreements.push(disagree(
                 DisagreementKind::Rewrite,
-                Some(r.clone()),
+                Some(n.relation.clone()),
                 "rewritten".into(),
                 "no rewrite".into(),
             ));
         }
     }
-    for r in &c.predicted_rewrites {
-        if !c.rewrites.contains(r) {
+    for (oid, name) in &all_rewrites {
+        if certain_rewrites.contains(oid) && !rewritten.contains(oid) {
             c.disagreements.push(disagree(
                 DisagreementKind::Rewrite,
-                Some(r.clone()),
+                Some(name.clone()),
                 "not rewritten".into(),
                 "rewrite".into(),
             ));
@@ -360,30 +395,55 @@ pub fn compare(
     c
 }
 
+/// Predicted locks per relation that existed before the statement (found by the name
+/// it had then: the statement may rename it, or give its name to another).
+fn predicted_locks(
+    effects: &crate::effects::Effects,
+    observer: &Observer,
+) -> BTreeMap<u32, (String, char, LockMode)> {
+    let mut out: BTreeMap<u32, (String, char, LockMode)> = BTreeMap::new();
+    for l in &effects.locks {
+        // none: no such relation before the statement (an IF EXISTS no-op, or one the
+        // statement creates)
+        if let Some((oid, name, kind)) = resolve(l.catalog_name(), observer) {
+            let entry = out.entry(oid).or_insert((name, kind, l.mode));
+            entry.2 = entry.2.max(l.mode);
+        }
+    }
+    out
+}
+
+/// Predicted rewrites of relations with storage that existed before the statement (a
+/// partitioned table has none of its own: its partitions are rewritten).
+fn predicted_rewrites(
+    effects: &crate::effects::Effects,
+    observer: &Observer,
+) -> BTreeMap<u32, String> {
+    effects
+        .rewrites
+        .iter()
+        .filter_map(|r| resolve(r, observer).filter(|r| r.2 != 'p'))
+        .map(|(oid, name, _)| (oid, name))
+        .collect()
+}
+
 fn mode_text(mode: Option<LockMode>) -> String {
     mode.map_or_else(|| "no lock".to_string(), |m| m.as_str().to_string())
 }
 
-/// The relation a predicted name stands for on the server, after the statement:
-/// `(oid, schema.name, relkind)`. A relation the statement dropped is found among its
-/// locks.
-fn resolve(
-    name: &ObjectName,
-    observed: &Observed,
-    observer: &Observer,
-) -> Option<(u32, String, char)> {
-    if let Some(r) = observer.relation(name.schema.as_deref(), &name.name) {
-        return Some((r.oid, r.qualified(), r.kind));
+/// The relation a predicted name (as the catalog knew it before the statement) stands
+/// for on the server: `(oid, schema.name now, relkind)`. `None` for a relation that did
+/// not exist before the statement. Composite types (relkind `c`) are not relations
+/// anyone queries.
+fn resolve(name: &ObjectName, observer: &Observer) -> Option<(u32, String, char)> {
+    let before = observer.relation_before(name.schema.as_deref(), &name.name)?;
+    if before.kind == 'c' {
+        return None;
     }
-    let wanted = match &name.schema {
-        Some(s) => format!("{s}.{}", name.name),
-        None => format!("public.{}", name.name),
-    };
-    observed
-        .locks
-        .iter()
-        .find(|l| l.dropped && l.relation == wanted)
-        .map(|l| (l.oid, l.relation.clone(), l.kind))
+    let now = observer
+        .relation_by_oid(before.oid)
+        .map_or_else(|| before.qualified(), |r| r.qualified());
+    Some((before.oid, now, before.kind))
 }
 
 /// A relation's strongest new lock.

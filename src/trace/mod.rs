@@ -32,7 +32,7 @@ use crate::parse::Statement;
 use crate::pipeline::{self, Run, RunOptions};
 use crate::server::{ServerOptions, TempServer};
 use compare::Disagreement;
-use observe::{Observed, Observer, Payload};
+use observe::{Control, Observed, Observer, Payload};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -450,7 +450,9 @@ impl<'a> Executor<'a> {
             self.observer
                 .begin(self.client)
                 .map_err(|e| e.to_string())?;
-            self.batch(&guard)?;
+            self.observer
+                .run_own(self.client, &guard)
+                .map_err(|e| e.to_string())?;
             self.observer.set_after_statement(Some(guard));
         }
         Ok(())
@@ -532,7 +534,9 @@ impl<'a> Executor<'a> {
                         .map(|tz| format!("; SET LOCAL TimeZone = {}", quote_literal(&tz)))
                         .unwrap_or_default()
                 );
-                self.batch(&setup)?;
+                self.observer
+                    .run_own(self.client, &setup)
+                    .map_err(|e| e.to_string())?;
             }
         }
         for stmt in &parsed.statements {
@@ -547,11 +551,8 @@ impl<'a> Executor<'a> {
             out.statements.push(traced);
             if refused {
                 // undo the file: it cannot be traced inside our transaction
-                self.batch(&format!(
-                    "ROLLBACK TO SAVEPOINT {FILE_SAVEPOINT}; RELEASE SAVEPOINT {FILE_SAVEPOINT}"
-                ))?;
                 self.observer
-                    .partly_rolled_back(self.client)
+                    .rollback_to_own(self.client, FILE_SAVEPOINT)
                     .map_err(|e| e.to_string())?;
                 let line = stmt.span.start_pos.line;
                 out.not_traced = Some(format!(
@@ -575,7 +576,9 @@ impl<'a> Executor<'a> {
         match &self.mode {
             Mode::Throwaway => self.end_transaction()?,
             Mode::Database { .. } => {
-                self.batch(&format!("RELEASE SAVEPOINT {FILE_SAVEPOINT}"))?;
+                self.observer
+                    .run_own(self.client, &format!("RELEASE SAVEPOINT {FILE_SAVEPOINT}"))
+                    .map_err(|e| e.to_string())?;
             }
         }
         Ok(out)
@@ -740,51 +743,20 @@ impl<'a> Executor<'a> {
 
     /// BEGIN, COMMIT, ROLLBACK, SAVEPOINT ... as the file says (throwaway server only).
     fn control(&mut self, stmt: &Statement, sql: &str) -> Result<Observed, String> {
-        let started = Instant::now();
-        let result = self.client.batch_execute(sql);
-        let mut observed = Observed {
-            duration: started.elapsed(),
-            ..Observed::default()
+        let control = match &stmt.op {
+            Operation::Begin => Control::Begin,
+            Operation::Commit => Control::Commit,
+            Operation::Rollback => Control::Rollback,
+            Operation::Savepoint => Control::Savepoint,
+            Operation::ReleaseSavepoint => Control::ReleaseSavepoint,
+            Operation::RollbackToSavepoint => Control::RollbackToSavepoint,
+            _ => Control::Other,
         };
-        if let Err(e) = &result {
-            match observe::StatementError::from_postgres(e) {
-                Some(err) => observed.error = Some(err),
-                None => return Err(format!("{sql}: {}", live::error_chain(e))),
-            }
-        }
-        let o = &mut self.observer;
-        match &stmt.op {
-            Operation::Begin => {
-                if !o.in_transaction() {
-                    o.transaction_began();
-                }
-                // the file's own transaction replaces the framework's view of it
-                self.framework_tx = None;
-            }
-            Operation::Commit => {
-                let committed = result.is_ok();
-                o.transaction_ended(self.client, committed)
-                    .map_err(|e| e.to_string())?;
-                self.framework_tx = None;
-            }
-            Operation::Rollback => {
-                o.transaction_ended(self.client, false)
-                    .map_err(|e| e.to_string())?;
-                self.framework_tx = None;
-            }
-            Operation::RollbackToSavepoint => {
-                o.partly_rolled_back(self.client)
-                    .map_err(|e| e.to_string())?;
-            }
-            _ => {}
-        }
-        if result.is_err() && o.in_transaction() {
-            // a failed transaction-control statement: leave the session usable
-            let _ = self.client.batch_execute("ROLLBACK");
-            o.transaction_ended(self.client, false)
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(observed)
+        // the file's own transaction: the framework's (if any) is the same block
+        self.framework_tx = None;
+        self.observer
+            .run_control(self.client, sql, control)
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -254,6 +254,19 @@ fn send(client: &mut Client, prefix: &str, payload: Payload<'_>) -> Result<(), p
     }
 }
 
+/// A migration's own transaction control, for [`Observer::run_control`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Begin,
+    Commit,
+    Rollback,
+    Savepoint,
+    ReleaseSavepoint,
+    RollbackToSavepoint,
+    /// `PREPARE TRANSACTION`, `COMMIT PREPARED`, ...: ends the transaction.
+    Other,
+}
+
 /// How [`observe`] ends the statement's transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Finish {
@@ -286,6 +299,10 @@ pub struct Observer {
     held_before: HashMap<u32, BTreeSet<LockMode>>,
     /// Relations whose entry changed in the open transaction (re-read on rollback).
     touched: HashSet<u32>,
+    /// Relations the last statement renamed, moved or dropped, as they were before it.
+    changed_before: HashMap<u32, RelationInfo>,
+    /// Relations the last statement created, renamed or moved (their names are new).
+    named_now: HashSet<u32>,
     in_transaction: bool,
     /// Our own commands after every statement inside a transaction (re-applying
     /// `lock_timeout` on a user's database).
@@ -301,6 +318,8 @@ impl Observer {
             held: HashMap::new(),
             held_before: HashMap::new(),
             touched: HashSet::new(),
+            changed_before: HashMap::new(),
+            named_now: HashSet::new(),
             in_transaction: false,
             after_statement: None,
         };
@@ -340,15 +359,20 @@ impl Observer {
     /// A relation by name as of now; an unqualified name is looked up in `public`, then
     /// in any schema when only one has it.
     pub fn relation(&self, schema: Option<&str>, name: &str) -> Option<&RelationInfo> {
+        let key = |s: &str| (s.to_string(), name.to_string());
+        // a temporary table comes first for an unqualified name (schemaguard's catalog
+        // may have put it in `public`)
+        let temp = || {
+            self.relations
+                .values()
+                .find(|r| r.name == name && r.schema.starts_with("pg_temp"))
+                .map(|r| r.oid)
+        };
         let oid = match schema {
-            Some(s) => self
-                .by_name
-                .get(&(s.to_string(), name.to_string()))
-                .copied(),
-            None => self
-                .by_name
-                .get(&("public".to_string(), name.to_string()))
-                .copied()
+            Some("public") => self.by_name.get(&key("public")).copied().or_else(temp),
+            Some(s) => self.by_name.get(&key(s)).copied(),
+            None => temp()
+                .or_else(|| self.by_name.get(&key("public")).copied())
                 .or_else(|| {
                     let mut found = self
                         .relations
@@ -362,6 +386,27 @@ impl Observer {
                 }),
         }?;
         self.relations.get(&oid)
+    }
+
+    /// A relation by the name it had just before the last statement (which may have
+    /// renamed or dropped it, or given its name to another relation).
+    pub fn relation_before(&self, schema: Option<&str>, name: &str) -> Option<&RelationInfo> {
+        let schema_ok = |r: &RelationInfo| match schema {
+            Some(s) => r.schema == s,
+            None => r.schema == "public",
+        };
+        if let Some(old) = self
+            .changed_before
+            .values()
+            .find(|r| r.name == name && schema_ok(r))
+        {
+            return Some(old);
+        }
+        let now = self.relation(schema, name)?;
+        if self.named_now.contains(&now.oid) {
+            return None;
+        }
+        Some(now)
     }
 
     pub fn relation_by_oid(&self, oid: u32) -> Option<&RelationInfo> {
@@ -392,7 +437,7 @@ impl Observer {
     /// `BEGIN`.
     pub fn begin(&mut self, client: &mut Client) -> Result<(), ObserveError> {
         client
-            .batch_execute("BEGIN")
+            .batch_execute(&format!("BEGIN; SAVEPOINT {SAVEPOINT}"))
             .map_err(|e| session_error("BEGIN", &e))?;
         self.transaction_began();
         Ok(())
@@ -414,18 +459,14 @@ impl Observer {
         self.transaction_ended(client, false)
     }
 
-    /// The session entered a transaction block by other means (a migration's own
-    /// `BEGIN`).
-    pub fn transaction_began(&mut self) {
+    fn transaction_began(&mut self) {
         self.in_transaction = true;
         self.held.clear();
         self.held_before.clear();
         self.touched.clear();
     }
 
-    /// The transaction block ended by other means (a migration's own `COMMIT` or
-    /// `ROLLBACK`). After a rollback the relations it changed are read again.
-    pub fn transaction_ended(
+    fn transaction_ended(
         &mut self,
         client: &mut Client,
         committed: bool,
@@ -440,10 +481,98 @@ impl Observer {
         Ok(())
     }
 
-    /// Part of the transaction was undone (a migration's `ROLLBACK TO SAVEPOINT`): the
-    /// relations it changed are read again; the locks it held are re-read on the next
-    /// statement.
-    pub fn partly_rolled_back(&mut self, client: &mut Client) -> Result<(), ObserveError> {
+    /// Runs commands of our own inside the open transaction block, outside the
+    /// statement savepoint (so that a savepoint they make is not nested in ours). Their
+    /// failure is a failure of the trace.
+    pub fn run_own(&mut self, client: &mut Client, sql: &str) -> Result<(), ObserveError> {
+        client
+            .batch_execute(&format!(
+                "RELEASE SAVEPOINT {SAVEPOINT}; {sql}; SAVEPOINT {SAVEPOINT}"
+            ))
+            .map_err(|e| session_error(sql, &e))
+    }
+
+    /// Undoes everything since a savepoint of our own made with
+    /// [`run_own`](Self::run_own) (`ROLLBACK TO SAVEPOINT name`), and re-reads what that
+    /// undid.
+    pub fn rollback_to_own(&mut self, client: &mut Client, name: &str) -> Result<(), ObserveError> {
+        client
+            .batch_execute(&format!(
+                "ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}; SAVEPOINT {SAVEPOINT}"
+            ))
+            .map_err(|e| session_error("ROLLBACK TO SAVEPOINT", &e))?;
+        self.partly_rolled_back(client)
+    }
+
+    /// Runs a migration's own transaction control (`BEGIN`, `COMMIT`, `ROLLBACK`,
+    /// `SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, ...) and follows the transaction state.
+    /// Nothing is observed but the time and an error.
+    pub fn run_control(
+        &mut self,
+        client: &mut Client,
+        sql: &str,
+        control: Control,
+    ) -> Result<Observed, ObserveError> {
+        // our savepoint must not enclose the migration's own
+        let prefix = if self.in_transaction {
+            format!("RELEASE SAVEPOINT {SAVEPOINT};\n")
+        } else {
+            String::new()
+        };
+        let started = Instant::now();
+        let result = client.batch_execute(&format!("{prefix}{sql}\n"));
+        let mut observed = Observed {
+            duration: started.elapsed(),
+            ..Observed::default()
+        };
+        if let Err(e) = &result {
+            let Some(error) = StatementError::from_postgres(e) else {
+                return Err(session_error("running the statement", e));
+            };
+            observed.error = Some(error);
+        }
+        let in_block = match (control, result.is_ok()) {
+            (Control::Begin, true) => {
+                if !self.in_transaction {
+                    self.transaction_began();
+                }
+                true
+            }
+            (Control::Commit, ok) => {
+                self.transaction_ended(client, ok)?;
+                false
+            }
+            (Control::Rollback | Control::Other, _) => {
+                self.transaction_ended(client, false)?;
+                false
+            }
+            (Control::RollbackToSavepoint, true) => {
+                self.partly_rolled_back(client)?;
+                self.in_transaction
+            }
+            (_, true) => self.in_transaction,
+            (_, false) => {
+                // a failed BEGIN/SAVEPOINT/...: inside a block it aborted the
+                // transaction; leave the session usable
+                if self.in_transaction {
+                    let _ = client.batch_execute("ROLLBACK");
+                    self.transaction_ended(client, false)?;
+                }
+                false
+            }
+        };
+        if in_block {
+            client
+                .batch_execute(&format!("SAVEPOINT {SAVEPOINT}"))
+                .map_err(|e| session_error("SAVEPOINT", &e))?;
+        }
+        Ok(observed)
+    }
+
+    /// Part of the transaction was undone: the relations it changed are read again, and
+    /// the locks still held.
+    fn partly_rolled_back(&mut self, client: &mut Client) -> Result<(), ObserveError> {
+        self.forget_last();
         self.reread_touched(client)?;
         self.held.clear();
         let rows =
@@ -456,9 +585,18 @@ impl Observer {
                 self.held.entry(oid).or_default().insert(mode);
             }
         }
+        self.held_before.clone_from(&self.held);
         Ok(())
     }
 
+    /// A new statement: nothing is known of what it renamed or dropped yet.
+    fn forget_last(&mut self) {
+        self.changed_before.clear();
+        self.named_now.clear();
+    }
+
+    /// Reads again the relations the open transaction changed (they stay on the list:
+    /// a later rollback may undo more).
     fn reread_touched(&mut self, client: &mut Client) -> Result<(), ObserveError> {
         if self.touched.is_empty() {
             return Ok(());
@@ -466,7 +604,7 @@ impl Observer {
         let list: Vec<String> = self.touched.iter().map(u32::to_string).collect();
         let sql = format!("{RELATIONS_QUERY} AND c.oid IN ({})", list.join(", "));
         let rows = simple_rows(client, &sql).map_err(|e| session_error("reading pg_class", &e))?;
-        let touched: Vec<u32> = self.touched.drain().collect();
+        let touched: Vec<u32> = self.touched.iter().copied().collect();
         for oid in touched {
             self.remove(oid);
         }
@@ -480,23 +618,25 @@ impl Observer {
 
     /// Runs a statement inside the open transaction block, within a savepoint (a
     /// failure is rolled back to it and reported in [`Observed::error`]), and reads what
-    /// it did.
+    /// it did. The statement travels alone (a syntax error fails a whole query string,
+    /// so nothing of ours may share it); the savepoint was made at the end of the
+    /// previous round trip.
     pub fn run_in_transaction(
         &mut self,
         client: &mut Client,
         payload: Payload<'_>,
     ) -> Result<Observed, ObserveError> {
+        self.forget_last();
         let started = Instant::now();
-        let result = send(client, &format!("SAVEPOINT {SAVEPOINT}"), payload);
+        let result = send(client, "", payload);
         let duration = started.elapsed();
         if let Err(e) = result {
             let Some(error) = StatementError::from_postgres(&e) else {
                 return Err(session_error("running the statement", &e));
             };
+            // the savepoint survives ROLLBACK TO: ready for the next statement
             client
-                .batch_execute(&format!(
-                    "ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}"
-                ))
+                .batch_execute(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"))
                 .map_err(|e| session_error("rolling back to the savepoint", &e))?;
             self.held_before.clone_from(&self.held);
             return Ok(Observed {
@@ -513,7 +653,7 @@ impl Observer {
             .unwrap_or_default();
         let rows = simple_rows(
             client,
-            &format!("RELEASE SAVEPOINT {SAVEPOINT}; {after}{LOCKS_QUERY}"),
+            &format!("RELEASE SAVEPOINT {SAVEPOINT}; {after}{LOCKS_QUERY}; SAVEPOINT {SAVEPOINT}"),
         )
         .map_err(|e| session_error("reading pg_locks", &e))?;
         let mut observed = self.absorb(&rows);
@@ -532,7 +672,9 @@ impl Observer {
         payload: Payload<'_>,
     ) -> Result<Observed, ObserveError> {
         self.transaction_began();
+        self.forget_last();
         let started = Instant::now();
+        // a syntax error fails the whole string, BEGIN included: then ROLLBACK only warns
         let result = send(client, "BEGIN", payload);
         let duration = started.elapsed();
         if let Err(e) = result {
@@ -547,29 +689,26 @@ impl Observer {
                 ..Observed::default()
             });
         }
-        match simple_rows(client, LOCKS_QUERY) {
+        match simple_rows(client, &format!("{LOCKS_QUERY}; COMMIT")) {
             Ok(rows) => {
                 let mut observed = self.absorb(&rows);
                 observed.duration = duration;
-                let commit_started = Instant::now();
-                let committed = client.batch_execute("COMMIT");
-                observed.duration += commit_started.elapsed();
-                match committed {
-                    Ok(()) => self.transaction_ended(client, true)?,
-                    Err(e) => {
-                        // deferred constraints fail at commit: the statement failed
-                        let Some(error) = StatementError::from_postgres(&e) else {
-                            return Err(session_error("COMMIT", &e));
-                        };
-                        self.transaction_ended(client, false)?;
-                        observed.error = Some(error);
-                    }
-                }
+                self.transaction_ended(client, true)?;
                 Ok(observed)
             }
             Err(e) => {
+                // deferred constraints fail at COMMIT: the statement failed
+                let Some(error) = StatementError::from_postgres(&e) else {
+                    return Err(session_error("reading pg_locks", &e));
+                };
                 let _ = client.batch_execute("ROLLBACK");
-                Err(session_error("reading pg_locks", &e))
+                self.transaction_ended(client, false)?;
+                Ok(Observed {
+                    locks_observed: true,
+                    error: Some(error),
+                    duration,
+                    ..Observed::default()
+                })
             }
         }
     }
@@ -582,6 +721,7 @@ impl Observer {
         client: &mut Client,
         payload: Payload<'_>,
     ) -> Result<Observed, ObserveError> {
+        self.forget_last();
         let started = Instant::now();
         let result = send(client, "", payload);
         let duration = started.elapsed();
@@ -601,6 +741,14 @@ impl Observer {
         let before = std::mem::take(&mut self.relations);
         self.resync(client)?;
         for (oid, old) in &before {
+            if let Some(now) = self.relations.get(oid) {
+                if now.name != old.name || now.schema != old.schema {
+                    self.named_now.insert(*oid);
+                    self.changed_before.insert(*oid, old.clone());
+                }
+            } else {
+                self.changed_before.insert(*oid, old.clone());
+            }
             match self.relations.get(oid) {
                 None => observed.dropped.push(old.qualified()),
                 Some(now)
@@ -622,6 +770,7 @@ impl Observer {
         for (oid, now) in &self.relations {
             if !before.contains_key(oid) {
                 observed.created.push(now.qualified());
+                self.named_now.insert(*oid);
             }
         }
         observed.created.sort();
@@ -640,6 +789,8 @@ impl Observer {
         };
         let mut now_held: HashMap<u32, BTreeSet<LockMode>> = HashMap::new();
         let mut current: HashMap<u32, Option<RelationInfo>> = HashMap::new();
+        self.changed_before.clear();
+        self.named_now.clear();
         for row in rows {
             let Some(oid) = field(row, 0).and_then(|v| v.parse::<u32>().ok()) else {
                 continue;
@@ -688,6 +839,7 @@ impl Observer {
                             observed.dropped.push(old.qualified());
                             self.remove(*oid);
                             self.touched.insert(*oid);
+                            self.changed_before.insert(*oid, old);
                         }
                         Some(now) => {
                             if now.filenode != old.filenode
@@ -711,6 +863,10 @@ impl Observer {
                                 });
                             }
                             if *now != old {
+                                if now.name != old.name || now.schema != old.schema {
+                                    self.named_now.insert(*oid);
+                                    self.changed_before.insert(*oid, old.clone());
+                                }
                                 self.remove(*oid);
                                 self.insert(now.clone());
                                 self.touched.insert(*oid);
@@ -721,6 +877,7 @@ impl Observer {
                 // created by this statement
                 (None, Some(now)) => {
                     observed.created.push(now.qualified());
+                    self.named_now.insert(*oid);
                     self.insert(now.clone());
                     self.touched.insert(*oid);
                 }
