@@ -282,6 +282,7 @@ fn check(args: &CheckArgs) -> i32 {
         input_errors: &run.input_errors,
         summary,
         pg_version: run.version.0,
+        database: run.live.as_ref(),
     };
     // unreadable files go to stderr too, where a user sees them first, except where the
     // output itself is read in the log (json for scripts is unchanged)
