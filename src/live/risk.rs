@@ -99,7 +99,11 @@ pub fn apply(findings: &mut [Finding], live: &Catalog, t: &Thresholds) {
             "add-required-column" => {
                 if stats.rows >= 1.0 {
                     f.severity = Severity::Error;
-                    f.message = format!("{} ({relation} has {size}: it will fail)", f.message);
+                    f.message = format!(
+                        "{} ({relation} has ~{} rows: it will fail)",
+                        f.message,
+                        approx(stats.rows)
+                    );
                 } else {
                     f.severity = f.severity.min(Severity::Warning);
                     f.message = format!(
