@@ -475,3 +475,116 @@ fn connection_failures_are_one_line_exit_2_and_never_show_the_password() {
         assert!(!all.contains("Sup3rSecretPw"), "password shown in {format}");
     }
 }
+
+#[test]
+fn history_tables_of_goose_dbmate_diesel_and_prisma_are_read() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let v1 = "CREATE TABLE a (id bigint PRIMARY KEY);\n";
+    let v2 = "CREATE TABLE b (id bigint PRIMARY KEY);\n";
+    let v3 = "ALTER TABLE a ADD COLUMN c int;\n";
+    let sha256 = |t: &str| {
+        use sha2::Digest;
+        sha2::Sha256::digest(t.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    struct Case {
+        db: &'static str,
+        history: String,
+        files: Vec<(&'static str, &'static str)>,
+        kind: &'static str,
+    }
+    let cases = [
+        Case {
+            db: "goose",
+            // version 2 was applied, then rolled back: pending again
+            history: "CREATE TABLE goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp DEFAULT now());
+                      INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (2, true), (2, false);".into(),
+            files: vec![
+                ("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id bigint PRIMARY KEY);\n"),
+                ("00002_b.sql", "-- +goose Up\nCREATE TABLE b (id bigint PRIMARY KEY);\n"),
+                ("00003_c.sql", "-- +goose Up\nALTER TABLE a ADD COLUMN c int;\n"),
+            ],
+            kind: "goose",
+        },
+        Case {
+            db: "dbmate",
+            history: "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);
+                      INSERT INTO schema_migrations VALUES ('20240101000001');".into(),
+            files: vec![
+                ("20240101000001_a.sql", "-- migrate:up\nCREATE TABLE a (id bigint PRIMARY KEY);\n"),
+                ("20240101000002_b.sql", "-- migrate:up\nCREATE TABLE b (id bigint PRIMARY KEY);\n"),
+                ("20240101000003_c.sql", "-- migrate:up\nALTER TABLE a ADD COLUMN c int;\n"),
+            ],
+            kind: "dbmate",
+        },
+        Case {
+            db: "diesel",
+            history: "CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY, run_on timestamp NOT NULL DEFAULT now());
+                      INSERT INTO __diesel_schema_migrations (version) VALUES ('20240101000001');".into(),
+            files: vec![
+                ("2024-01-01-000001_a/up.sql", v1),
+                ("2024-01-01-000002_b/up.sql", v2),
+                ("2024-01-01-000003_c/up.sql", v3),
+            ],
+            kind: "diesel",
+        },
+        Case {
+            db: "prisma",
+            history: format!(
+                "CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz,
+                   migration_name varchar(255) NOT NULL, logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(),
+                   applied_steps_count int NOT NULL DEFAULT 0);
+                 INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', '{}', now(), '20240101000001_a');",
+                sha256(v1)
+            ),
+            files: vec![
+                ("20240101000001_a/migration.sql", v1),
+                ("20240101000002_b/migration.sql", v2),
+                ("20240101000003_c/migration.sql", v3),
+            ],
+            kind: "Prisma",
+        },
+    ];
+    for case in cases {
+        let mut db = fresh_db(&server, case.db);
+        db.batch_execute(&format!("{v1}{}", case.history))
+            .expect("history");
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, text) in &case.files {
+            write(dir.path(), name, text);
+        }
+        let (_, json) = check_json(&common::pg_url(&server, case.db), dir.path());
+        let info = &json["database"];
+        assert!(
+            info["history_table"]
+                .as_str()
+                .is_some_and(|t| t.contains(case.kind)),
+            "{}: {info}",
+            case.db
+        );
+        assert_eq!(
+            info["applied"].as_array().map(Vec::len),
+            Some(1),
+            "{}: {info}",
+            case.db
+        );
+        assert_eq!(
+            info["pending"].as_array().map(Vec::len),
+            Some(2),
+            "{}: {info}",
+            case.db
+        );
+        let found = rules_by_file(&json);
+        assert!(
+            !found
+                .iter()
+                .any(|(_, r, _)| r == "unknown-object" || r == "edited-applied-migration"),
+            "{}: {found:?}",
+            case.db
+        );
+    }
+}
