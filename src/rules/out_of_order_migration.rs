@@ -14,7 +14,7 @@ impl Rule for OutOfOrderMigration {
         Severity::Warning
     }
     fn summary(&self) -> &'static str {
-        "a new migration's version sorts before migrations that were already there (at the --since ref)"
+        "a new migration's version sorts before migrations that were already there (at the --since ref, or applied to the live database)"
     }
     fn category(&self) -> Category {
         Category::Correctness
