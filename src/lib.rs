@@ -15,6 +15,8 @@ pub mod ops;
 #[cfg(unix)]
 pub mod os;
 pub mod parse;
+#[cfg(unix)]
+pub mod pgbin;
 pub mod pipeline;
 pub mod report;
 pub mod rules;

@@ -32,8 +32,9 @@ pub struct TraceArgs {
     /// with pg_dump --schema-only) or dump file (plain SQL or pg_dump custom format)
     #[arg(long, value_name = "URL|FILE", conflicts_with = "database_url")]
     schema_from: Option<String>,
-    /// The major version of the throwaway server (its programs must be installed, e.g.
-    /// /usr/lib/postgresql/N/bin) [default: the installed one]
+    /// The major version of the throwaway server (10 to 18): the installed one of that
+    /// version (/usr/lib/postgresql/N/bin, ...), else the build from the npm registry,
+    /// downloaded once into the cache (see README) [default: the installed server]
     #[arg(long, value_name = "N", conflicts_with = "database_url")]
     pg_version: Option<u32>,
     /// The directory of the server programs (initdb, postgres, psql, pg_dump)

@@ -5,43 +5,29 @@
 //! server programs of a given major version.
 
 use crate::live::{ConnectOptions, Host, Roots};
-use crate::server::{Binaries, SUPERUSER, TempServer};
+use crate::server::{SUPERUSER, TempServer};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The directory holding `initdb` and `postgres` of major version `major`.
+/// The directory holding `initdb` and `postgres` of major version `major`: the
+/// installed one, else the build from the npm registry ([`crate::pgbin`]: cached, or
+/// downloaded once; said on standard error).
 pub fn bin_dir_for_major(major: u32) -> Result<PathBuf, String> {
-    let candidates = [
-        PathBuf::from(format!("/usr/lib/postgresql/{major}/bin")),
-        PathBuf::from(format!("/usr/pgsql-{major}/bin")),
-    ];
-    for dir in &candidates {
-        if dir.join("initdb").is_file() && dir.join("postgres").is_file() {
-            return Ok(dir.clone());
-        }
+    let got = crate::pgbin::obtain(major, &crate::pgbin::ObtainOptions::default()).map_err(|e| {
+        format!(
+            "PostgreSQL {major} is not installed here, and getting it failed: {e}. Install it (Debian/Ubuntu: `apt-get install postgresql-{major}`) or name its directory with --pg-bin"
+        )
+    })?;
+    if let crate::pgbin::Origin::Downloaded { bytes, took } = &got.origin {
+        eprintln!(
+            "PostgreSQL {major}: downloaded {} ({:.1} MB, {:.1}s) into {}",
+            got.npm_version.as_deref().unwrap_or("?"),
+            *bytes as f64 / 1e6,
+            took.as_secs_f64(),
+            got.bin_dir.display()
+        );
     }
-    // the default installation, if it is that version
-    if let Ok(found) = Binaries::find(None) {
-        if let Ok(text) = found.version() {
-            if major_of_version_text(&text) == Some(major) {
-                return Ok(found.bin_dir);
-            }
-        }
-    }
-    Err(format!(
-        "PostgreSQL {major} is not installed here (looked in {} and the default installation): install it (Debian/Ubuntu: `apt-get install postgresql-{major}`, from the PostgreSQL apt repository for other versions) or name its directory with --pg-bin",
-        candidates
-            .iter()
-            .map(|c| c.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
-}
-
-/// `postgres (PostgreSQL) 15.14 (Debian ...)` -> 15; `... 9.6.24` -> 9.
-fn major_of_version_text(text: &str) -> Option<u32> {
-    let version = text.split_whitespace().nth(2)?;
-    version.split('.').next()?.parse().ok()
+    Ok(got.bin_dir)
 }
 
 /// Whether `source` names a database rather than a file.
@@ -186,6 +172,7 @@ fn opts_scrub(opts: &ConnectOptions, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pgbin::major_of_version_text;
 
     #[test]
     fn version_text_gives_the_major() {
