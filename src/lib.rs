@@ -5,6 +5,8 @@
 
 pub mod analysis;
 pub mod catalog;
+#[cfg(unix)]
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod effects;

@@ -199,7 +199,8 @@ pub fn run(opts: &TraceOptions) -> Result<Trace, String> {
                 settings: vec![
                     ("TimeZone".into(), "UTC".into()),
                     ("autovacuum".into(), "off".into()),
-                    ("max_connections".into(), "10".into()),
+                    // 10 and 11 count max_wal_senders (10) against it
+                    ("max_connections".into(), "20".into()),
                     // a long history file in one transaction holds many locks
                     ("max_locks_per_transaction".into(), "1024".into()),
                 ],

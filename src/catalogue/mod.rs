@@ -1,0 +1,189 @@
+//! The statement catalogue: statement forms that matter for migration safety, each with
+//! a small setup, kept as data in `catalogue/forms.toml`. [`run`] runs every form on a
+//! real server of one major version and lines up what the server did with what
+//! `effects` predicts for that version (the same pipeline as `plan --pg-version N`);
+//! [`docs`] renders what the servers did as `docs/locks.md`.
+//!
+//! A form's `min_version` is the first version where its statement exists. Below it the
+//! form still runs: the server must refuse it, and schemaguard must say it fails on that
+//! version. `skip_below` is for forms whose *setup* needs a newer server (a function
+//! that is not built in before that version): they are not run below it.
+
+pub mod docs;
+pub mod run;
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+/// The catalogue file as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    /// Named setups that forms share (`uses = ["t"]`), run in the order a form lists them.
+    #[serde(default)]
+    pub setups: BTreeMap<String, String>,
+    #[serde(rename = "form")]
+    pub forms: Vec<Form>,
+}
+
+/// One statement form.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form {
+    /// Stable, kebab-case.
+    pub id: String,
+    /// The section of `docs/locks.md` it belongs to.
+    pub group: String,
+    /// What it is, in a few words.
+    pub title: String,
+    /// Shared setups, in order.
+    #[serde(default)]
+    pub uses: Vec<String>,
+    /// More setup of its own, after the shared ones.
+    #[serde(default)]
+    pub setup: String,
+    /// The statement (one).
+    pub sql: String,
+    /// The first major version with this statement form; below it the server refuses
+    /// it and schemaguard must predict that.
+    pub min_version: Option<u32>,
+    /// Not run below this version (the setup needs it).
+    pub skip_below: Option<u32>,
+    /// What the form shows, for the reference page.
+    #[serde(default)]
+    pub notes: String,
+}
+
+impl Form {
+    /// Whether the form runs on `major` at all.
+    pub fn runs_on(&self, major: u32) -> bool {
+        self.skip_below.is_none_or(|v| major >= v)
+    }
+
+    /// Whether the statement exists on `major` (else it must fail there).
+    pub fn exists_on(&self, major: u32) -> bool {
+        self.min_version.is_none_or(|v| major >= v)
+    }
+}
+
+impl Catalogue {
+    /// Reads and checks the catalogue: unique ids, known setups, one statement per form.
+    pub fn load(path: &Path) -> Result<Catalogue, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Catalogue::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Catalogue, String> {
+        let cat: Catalogue = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut ids = HashSet::new();
+        for f in &cat.forms {
+            if !ids.insert(f.id.as_str()) {
+                return Err(format!("form `{}` is listed twice", f.id));
+            }
+            if f.id.is_empty()
+                || !f
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err(format!("form id `{}` is not kebab-case", f.id));
+            }
+            for u in &f.uses {
+                if !cat.setups.contains_key(u) {
+                    return Err(format!("form `{}` uses an unknown setup `{u}`", f.id));
+                }
+            }
+            let pieces = crate::parse::split::split(&f.sql);
+            if pieces.len() != 1 {
+                return Err(format!(
+                    "form `{}` must hold one statement, not {}",
+                    f.id,
+                    pieces.len()
+                ));
+            }
+            for v in [f.min_version, f.skip_below].into_iter().flatten() {
+                if !crate::effects::PgVersion::SUPPORTED.contains(&v) {
+                    return Err(format!("form `{}`: version {v} is not known", f.id));
+                }
+            }
+        }
+        Ok(cat)
+    }
+
+    /// The whole setup SQL of a form: its shared setups, then its own.
+    pub fn setup_of(&self, form: &Form) -> String {
+        let mut out = String::new();
+        for u in &form.uses {
+            if let Some(sql) = self.setups.get(u) {
+                out.push_str(sql.trim_end());
+                out.push('\n');
+            }
+        }
+        out.push_str(form.setup.trim_end());
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_with_two_statements_is_refused() {
+        let err = Catalogue::parse(
+            r#"
+[[form]]
+id = "two"
+group = "g"
+title = "t"
+sql = "SELECT 1; SELECT 2"
+"#,
+        )
+        .unwrap_err();
+        assert!(err.contains("one statement"), "{err}");
+    }
+
+    #[test]
+    fn unknown_setups_and_duplicates_are_refused() {
+        let err = Catalogue::parse(
+            r#"
+[[form]]
+id = "a"
+group = "g"
+title = "t"
+uses = ["nope"]
+sql = "SELECT 1"
+"#,
+        )
+        .unwrap_err();
+        assert!(err.contains("unknown setup"), "{err}");
+        let err = Catalogue::parse(
+            r#"
+[[form]]
+id = "a"
+group = "g"
+title = "t"
+sql = "SELECT 1"
+[[form]]
+id = "a"
+group = "g"
+title = "t"
+sql = "SELECT 1"
+"#,
+        )
+        .unwrap_err();
+        assert!(err.contains("twice"), "{err}");
+    }
+
+    #[test]
+    fn the_repository_catalogue_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogue/forms.toml");
+        let cat = Catalogue::load(&path).expect("catalogue/forms.toml");
+        assert!(cat.forms.len() >= 100, "{} forms", cat.forms.len());
+    }
+}

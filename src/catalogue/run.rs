@@ -1,0 +1,406 @@
+//! Running catalogue forms on a real server and comparing with `effects`.
+//!
+//! Per form, on a server of one major version:
+//! 1. a database of its own (`CREATE DATABASE`), its setup run and committed, so every
+//!    relation the statement touches exists before it;
+//! 2. the prediction: the setup and the statement as two migration files through
+//!    [`crate::pipeline::run`] with that version (what `plan --pg-version N` prints);
+//! 3. the observation, with [`crate::trace::observe::Observer`]: the statement inside a
+//!    transaction block (its locks from `pg_locks`, storage from `relfilenode`, the
+//!    tables it read in full from `pg_stat_xact_user_tables.seq_scan`), rolled back; a
+//!    statement the server refuses there (SQLSTATE 25001) runs again on its own, where
+//!    only its storage changes can be seen;
+//! 4. the comparison: [`crate::trace::compare::compare`] (locks, rewrites, index
+//!    rebuilds, transaction blocks), plus failures both ways and scans.
+
+use super::{Catalogue, Form};
+use crate::lock::LockMode;
+use crate::pipeline::{self, RunOptions};
+use crate::server::{SUPERUSER, TempServer};
+use crate::trace::Execution;
+use crate::trace::compare::{self, Disagreement, DisagreementKind};
+use crate::trace::observe::{Observed, Observer, Payload};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Observed and predicted differ for one form on one version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FormDisagreement {
+    pub form: String,
+    pub version: u32,
+    /// `lock`, `rewrite`, `index-rebuild`, `failure`, `transaction-block`, `scan`,
+    /// `unparsed`.
+    pub kind: String,
+    pub relation: Option<String>,
+    pub observed: String,
+    pub predicted: String,
+}
+
+impl fmt::Display for FormDisagreement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} on PostgreSQL {}: {}",
+            self.form, self.version, self.kind
+        )?;
+        if let Some(r) = &self.relation {
+            write!(f, " on {r}")?;
+        }
+        write!(
+            f,
+            ": observed {}, predicted {}",
+            self.observed, self.predicted
+        )
+    }
+}
+
+/// A lock on a relation that existed before the statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SeenLock {
+    pub relation: String,
+    pub mode: LockMode,
+    /// Not observed (the statement runs outside a transaction block, where its locks
+    /// are released before they can be read): the documented mode.
+    pub documented: bool,
+}
+
+/// What one form did on one version.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FormOutcome {
+    pub form: String,
+    pub version: u32,
+    /// The server's error (`message (SQLSTATE x)`).
+    pub error: Option<String>,
+    /// The server refused it inside a transaction block.
+    pub refused_in_block: bool,
+    pub locks: Vec<SeenLock>,
+    /// Tables and materialized views rewritten.
+    pub rewrites: Vec<String>,
+    /// Existing indexes rebuilt (not counting those of rewritten tables).
+    pub rebuilt_indexes: Vec<String>,
+    /// Tables emptied (TRUNCATE).
+    pub truncated: Vec<String>,
+    /// Tables read in full (sequential scans), when it ran in a transaction block.
+    pub scans: Vec<String>,
+    /// Whether scans could be observed.
+    pub scans_observed: bool,
+    pub disagreements: Vec<FormDisagreement>,
+    #[serde(skip)]
+    pub duration: Duration,
+}
+
+/// Every form of `catalogue` that runs on `major`, on `server` (of that version).
+/// `Err` is a problem of the harness (a setup that fails, a lost connection), not a
+/// disagreement.
+pub fn run_all(
+    catalogue: &Catalogue,
+    server: &TempServer,
+    major: u32,
+    work_dir: &Path,
+) -> Result<Vec<FormOutcome>, String> {
+    let mut out = Vec::new();
+    for (i, form) in catalogue.forms.iter().enumerate() {
+        if !form.runs_on(major) {
+            continue;
+        }
+        let dir = work_dir.join(format!("{major}-{i}"));
+        out.push(run_form(catalogue, form, server, major, i, &dir)?);
+    }
+    Ok(out)
+}
+
+/// Runs one form (see the module documentation). `dir` is created for the migration
+/// files of the prediction.
+pub fn run_form(
+    catalogue: &Catalogue,
+    form: &Form,
+    server: &TempServer,
+    major: u32,
+    index: usize,
+    dir: &Path,
+) -> Result<FormOutcome, String> {
+    let started = Instant::now();
+    let context = |what: &str, e: &dyn fmt::Display| {
+        format!("form {} on PostgreSQL {major}: {what}: {e}", form.id)
+    };
+    let setup = catalogue.setup_of(form);
+
+    // 1. a database of its own, set up
+    let db = format!("form_{index}");
+    let mut admin = server.connect().map_err(|e| context("connecting", &e))?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .map_err(|e| context("CREATE DATABASE", &crate::live::error_chain(&e)))?;
+    drop(admin);
+    let mut client = server
+        .connect_as(SUPERUSER, &db)
+        .map_err(|e| context("connecting", &e))?;
+    client
+        .batch_execute("SET TimeZone = 'UTC'")
+        .map_err(|e| context("SET", &crate::live::error_chain(&e)))?;
+    for stmt in crate::parse::parse_file(&setup).statements {
+        client.batch_execute(&stmt.text).map_err(|e| {
+            context(
+                &format!("setup `{}`", crate::rules::short_sql(&stmt.text)),
+                &crate::live::error_chain(&e),
+            )
+        })?;
+    }
+
+    // 2. the prediction
+    std::fs::create_dir_all(dir).map_err(|e| context("creating a directory", &e))?;
+    std::fs::write(dir.join("001_setup.sql"), &setup)
+        .map_err(|e| context("writing the setup", &e))?;
+    let mut sql = form.sql.trim().to_string();
+    if !sql.ends_with(';') {
+        sql.push(';');
+    }
+    sql.push('\n');
+    std::fs::write(dir.join("002_form.sql"), &sql).map_err(|e| context("writing", &e))?;
+    let run = pipeline::run(&RunOptions {
+        paths: vec![dir.to_path_buf()],
+        pg_version: Some(major),
+        cwd: dir.to_path_buf(),
+        ..RunOptions::default()
+    })
+    .map_err(|e| context("predicting", &e))?;
+    let file = run
+        .files
+        .iter()
+        .position(|f| f.display.ends_with("002_form.sql"))
+        .ok_or_else(|| context("predicting", &"the form's file was not read"))?;
+    let display = run.files[file].display.clone();
+    let stmt = run.parsed[file]
+        .statements
+        .first()
+        .ok_or_else(|| context("predicting", &"no statement"))?;
+    let planned = run
+        .analysis
+        .plan
+        .iter()
+        .find(|p| p.file == display && p.index == stmt.index)
+        .ok_or_else(|| context("predicting", &"the statement is not in the plan"))?;
+    let effects = &planned.effects;
+
+    let mut outcome = FormOutcome {
+        form: form.id.clone(),
+        version: major,
+        ..FormOutcome::default()
+    };
+    let disagree = |kind: &str, relation: Option<String>, observed: String, predicted: String| {
+        FormDisagreement {
+            form: form.id.clone(),
+            version: major,
+            kind: kind.to_string(),
+            relation,
+            observed,
+            predicted,
+        }
+    };
+
+    // 3. the observation
+    let session = |e: crate::trace::observe::ObserveError| context("observing", &e);
+    let mut observer = Observer::new(&mut client).map_err(session)?;
+    let payload = Payload::Sql(&sql);
+    let mut refused = None;
+    let mut scans: Option<BTreeSet<u32>> = None;
+    let (execution, observed): (Execution, Observed);
+    observer.begin(&mut client).map_err(session)?;
+    let inside = observer
+        .run_in_transaction(&mut client, payload)
+        .map_err(session)?;
+    let refused_inside = inside
+        .error
+        .as_ref()
+        .is_some_and(|e| e.is_transaction_block());
+    if refused_inside {
+        observer.rollback(&mut client).map_err(session)?;
+        outcome.refused_in_block = true;
+        if effects.outside_transaction.is_none() {
+            refused = inside.error.clone();
+        }
+        observed = observer
+            .run_outside(&mut client, payload)
+            .map_err(session)?;
+        execution = Execution::Outside;
+    } else {
+        if inside.error.is_none() {
+            scans = Some(read_scans(&mut client).map_err(|e| context("reading scans", &e))?);
+        }
+        // compared before the rollback: names are as the statement left them
+        observed = inside;
+        execution = Execution::Transaction;
+    }
+
+    // 4. the comparison
+    let comparison = compare::compare(
+        &form.id, stmt, planned, execution, &observed, &observer, refused,
+    );
+    if matches!(stmt.op, crate::ops::Operation::Unparsed { .. }) {
+        outcome.disagreements.push(disagree(
+            "unparsed",
+            None,
+            observed
+                .error
+                .as_ref()
+                .map_or_else(|| "ran".to_string(), |e| format!("failed: {e}")),
+            "not understood by schemaguard".into(),
+        ));
+    }
+    outcome.disagreements.extend(
+        comparison
+            .disagreements
+            .iter()
+            .map(|d| from_trace(d, major)),
+    );
+    let failed_otherwise = observed
+        .error
+        .as_ref()
+        .filter(|e| !(e.is_transaction_block() && effects.outside_transaction.is_some()));
+    match (failed_otherwise, &effects.fails) {
+        (Some(e), None) => outcome.disagreements.push(disagree(
+            "failure",
+            None,
+            format!("fails: {e}"),
+            "succeeds".into(),
+        )),
+        (Some(_), Some(_)) | (None, None) => {}
+        // compare() has reported it
+        (None, Some(_)) => {}
+    }
+    if !form.exists_on(major) && observed.error.is_none() {
+        outcome.disagreements.push(disagree(
+            "catalogue",
+            None,
+            "succeeds".into(),
+            format!(
+                "the catalogue says this form exists from PostgreSQL {}",
+                form.min_version.unwrap_or(0)
+            ),
+        ));
+    }
+    if effects.outside_transaction.is_some() && !refused_inside && observed.error.is_none() {
+        // compare() saw it run inside the block
+    }
+
+    // scans, where observed
+    if let Some(scanned) = &scans {
+        outcome.scans_observed = true;
+        let resolve = |name: &crate::ops::ObjectName| -> Option<(u32, String, char)> {
+            let before = observer.relation_before(name.schema.as_deref(), &name.name)?;
+            let now = observer
+                .relation_by_oid(before.oid)
+                .map_or_else(|| before.qualified(), |r| r.qualified());
+            Some((before.oid, now, before.kind))
+        };
+        let predicted_scans: BTreeMap<u32, String> = effects
+            .scans
+            .iter()
+            .filter_map(|s| resolve(&s.relation))
+            .filter(|r| r.2 != 'p')
+            .map(|r| (r.0, r.1))
+            .collect();
+        let certain_scans: BTreeSet<u32> = match effects.certain.as_deref() {
+            Some(c) => c
+                .scans
+                .iter()
+                .filter_map(|s| resolve(&s.relation))
+                .map(|r| r.0)
+                .collect(),
+            None => predicted_scans.keys().copied().collect(),
+        };
+        let reads: BTreeSet<u32> = effects
+            .rewrites
+            .iter()
+            .chain(&effects.index_builds)
+            .filter_map(|r| resolve(r).map(|r| r.0))
+            .chain(predicted_scans.keys().copied())
+            .collect();
+        for (oid, name) in &predicted_scans {
+            if certain_scans.contains(oid) && !scanned.contains(oid) {
+                outcome.disagreements.push(disagree(
+                    "scan",
+                    Some(name.clone()),
+                    "not scanned".into(),
+                    "scan".into(),
+                ));
+            }
+        }
+        for oid in scanned {
+            let Some(rel) = observer.relation_by_oid(*oid) else {
+                continue;
+            };
+            outcome.scans.push(rel.qualified());
+            if !reads.contains(oid) {
+                outcome.disagreements.push(disagree(
+                    "scan",
+                    Some(rel.qualified()),
+                    "scanned".into(),
+                    "no scan".into(),
+                ));
+            }
+        }
+        outcome.scans.sort();
+    }
+
+    outcome.error = observed.error.as_ref().map(ToString::to_string);
+    outcome.locks = comparison
+        .locks
+        .iter()
+        .filter_map(|l| {
+            let mode = l.shown_mode()?;
+            Some(SeenLock {
+                relation: l.relation.clone(),
+                mode,
+                documented: l.documented,
+            })
+        })
+        .collect();
+    outcome.rewrites = comparison.rewrites.clone();
+    outcome.rebuilt_indexes = comparison.rebuilt_indexes.clone();
+    outcome.truncated = comparison.truncated.clone();
+    if observer.in_transaction() {
+        observer.rollback(&mut client).map_err(session)?;
+    }
+    drop(client);
+    let _ = std::fs::remove_dir_all(dir);
+    outcome.duration = started.elapsed();
+    Ok(outcome)
+}
+
+fn from_trace(d: &Disagreement, version: u32) -> FormDisagreement {
+    FormDisagreement {
+        form: d.file.clone(),
+        version,
+        kind: match d.kind {
+            DisagreementKind::Lock => "lock",
+            DisagreementKind::Rewrite => "rewrite",
+            DisagreementKind::IndexRebuild => "index-rebuild",
+            DisagreementKind::Failure => "failure",
+            DisagreementKind::TransactionBlock => "transaction-block",
+        }
+        .to_string(),
+        relation: d.relation.clone(),
+        observed: d.observed.clone(),
+        predicted: d.predicted.clone(),
+    }
+}
+
+/// Tables the open transaction read in full so far (`pg_stat_xact_user_tables`).
+fn read_scans(client: &mut postgres::Client) -> Result<BTreeSet<u32>, String> {
+    let rows = client
+        .simple_query(
+            "SELECT relid::int8 FROM pg_catalog.pg_stat_xact_user_tables WHERE seq_scan > 0",
+        )
+        .map_err(|e| crate::live::error_chain(&e))?;
+    Ok(rows
+        .iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse().ok()),
+            _ => None,
+        })
+        .collect())
+}
