@@ -92,6 +92,16 @@ pub struct FormOutcome {
     pub duration: Duration,
 }
 
+/// The database the forms run in, one after the other.
+const DATABASE: &str = "catalogue";
+
+/// Drops every schema of the database and makes an empty `public` (quicker than a
+/// database per form: `CREATE DATABASE` copies the template). Roles are cluster-wide:
+/// a setup that makes one must not mind that it exists.
+const RESET: &str = "DO $$ DECLARE s name; BEGIN \
+FOR s IN SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP \
+EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP; END $$; CREATE SCHEMA public";
+
 /// Every form of `catalogue` that runs on `major`, on `server` (of that version).
 /// `Err` is a problem of the harness (a setup that fails, a lost connection), not a
 /// disagreement.
@@ -101,6 +111,11 @@ pub fn run_all(
     major: u32,
     work_dir: &Path,
 ) -> Result<Vec<FormOutcome>, String> {
+    let mut admin = server.connect().map_err(|e| e.to_string())?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
+        .map_err(|e| format!("CREATE DATABASE: {}", crate::live::error_chain(&e)))?;
+    drop(admin);
     let mut out = Vec::new();
     for (i, form) in catalogue.forms.iter().enumerate() {
         if !form.runs_on(major) {
@@ -128,27 +143,43 @@ pub fn run_form(
     };
     let setup = catalogue.setup_of(form);
 
-    // 1. a database of its own, set up
-    let db = format!("form_{index}");
-    let mut admin = server.connect().map_err(|e| context("connecting", &e))?;
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db}"))
-        .map_err(|e| context("CREATE DATABASE", &crate::live::error_chain(&e)))?;
-    drop(admin);
-    let mut client = server
-        .connect_as(SUPERUSER, &db)
+    // 1. a database of its own, set up on a session of its own (the observing session
+    // must have no table statistics pending from the setup)
+    let timing = std::env::var_os("SCHEMAGUARD_CATALOGUE_TIMING").is_some();
+    let mut phases: Vec<(&str, Duration)> = Vec::new();
+    let mut lap = Instant::now();
+    let mut mark = |name: &'static str, phases: &mut Vec<(&str, Duration)>| {
+        if timing {
+            phases.push((name, lap.elapsed()));
+            lap = Instant::now();
+        }
+    };
+    let db = DATABASE;
+    let mut setup_client = server
+        .connect_as(SUPERUSER, db)
         .map_err(|e| context("connecting", &e))?;
-    client
-        .batch_execute("SET TimeZone = 'UTC'")
-        .map_err(|e| context("SET", &crate::live::error_chain(&e)))?;
+    // a clean slate: what the previous form left is dropped with its schemas
+    setup_client
+        .batch_execute(RESET)
+        .map_err(|e| context("resetting the database", &crate::live::error_chain(&e)))?;
+    mark("reset", &mut phases);
     for stmt in crate::parse::parse_file(&setup).statements {
-        client.batch_execute(&stmt.text).map_err(|e| {
+        setup_client.batch_execute(&stmt.text).map_err(|e| {
             context(
                 &format!("setup `{}`", crate::rules::short_sql(&stmt.text)),
                 &crate::live::error_chain(&e),
             )
         })?;
     }
+    drop(setup_client);
+    mark("setup", &mut phases);
+    let mut client = server
+        .connect_as(SUPERUSER, db)
+        .map_err(|e| context("connecting", &e))?;
+    client
+        .batch_execute("SET TimeZone = 'UTC'")
+        .map_err(|e| context("SET", &crate::live::error_chain(&e)))?;
+    mark("connect", &mut phases);
 
     // 2. the prediction
     std::fs::create_dir_all(dir).map_err(|e| context("creating a directory", &e))?;
@@ -184,6 +215,7 @@ pub fn run_form(
         .find(|p| p.file == display && p.index == stmt.index)
         .ok_or_else(|| context("predicting", &"the statement is not in the plan"))?;
     let effects = &planned.effects;
+    mark("predict", &mut phases);
 
     let mut outcome = FormOutcome {
         form: form.id.clone(),
@@ -235,6 +267,7 @@ pub fn run_form(
         execution = Execution::Transaction;
     }
 
+    mark("observe", &mut phases);
     // 4. the comparison
     let comparison = compare::compare(
         &form.id, stmt, planned, execution, &observed, &observer, refused,
@@ -368,6 +401,10 @@ pub fn run_form(
     drop(client);
     let _ = std::fs::remove_dir_all(dir);
     outcome.duration = started.elapsed();
+    mark("compare", &mut phases);
+    if timing {
+        eprintln!("{} on {major}: {phases:?}", form.id);
+    }
     Ok(outcome)
 }
 
