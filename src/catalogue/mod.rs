@@ -7,7 +7,9 @@
 //! A form's `min_version` is the first version where its statement exists. Below it the
 //! form still runs: the server must refuse it, and schemaguard must say it fails on that
 //! version. `skip_below` is for forms whose *setup* needs a newer server (a function
-//! that is not built in before that version): they are not run below it.
+//! that is not built in before that version): they are not run below it. A form whose
+//! failure depends on its data rather than on the version says so with `expect_error`
+//! (the SQLSTATE): the server must fail with it, and schemaguard need not predict it.
 
 pub mod docs;
 pub mod run;
@@ -50,6 +52,10 @@ pub struct Form {
     pub min_version: Option<u32>,
     /// Not run below this version (the setup needs it).
     pub skip_below: Option<u32>,
+    /// The SQLSTATE the server raises for this form because of its data or setup (a
+    /// NOT NULL column added to a table with rows): not a version fact, so schemaguard
+    /// need not predict it; the server must raise exactly this.
+    pub expect_error: Option<String>,
     /// What the form shows, for the reference page.
     #[serde(default)]
     pub notes: String,

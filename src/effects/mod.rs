@@ -224,11 +224,52 @@ impl Builder<'_> {
         }
     }
 
+    /// A rewrite of a partitioned table rewrites its partitions (it has no storage of
+    /// its own).
     fn rewrite(&mut self, name: &ObjectName) {
         let rel = self.cat.resolve_relation(name);
+        let partitioned = self.is_partitioned(&rel);
         if !self.e.rewrites.contains(&rel) {
-            self.e.rewrites.push(rel);
+            self.e.rewrites.push(rel.clone());
         }
+        if partitioned {
+            for leaf in self.leaves(&rel) {
+                if !self.e.rewrites.contains(&leaf) {
+                    self.e.rewrites.push(leaf);
+                }
+            }
+        }
+    }
+
+    /// The tables holding a table's rows: itself, or the partitions (at any depth) of a
+    /// partitioned table.
+    fn leaves(&self, name: &ObjectName) -> Vec<ObjectName> {
+        let rel = self.cat.resolve_relation(name);
+        if !self.is_partitioned(&rel) {
+            return vec![rel];
+        }
+        let mut out = Vec::new();
+        let parts: Vec<ObjectName> = self.cat.partitions(&rel).map(|t| t.name.clone()).collect();
+        for p in parts {
+            if p != rel {
+                out.extend(self.leaves(&p));
+            }
+        }
+        out
+    }
+
+    /// Sequences owned by `table`'s columns (serial and identity), or by one column.
+    fn owned_sequences(&self, table: &ObjectName, column: Option<&str>) -> Vec<ObjectName> {
+        self.cat
+            .sequences
+            .values()
+            .filter(|s| {
+                s.owned_by
+                    .as_ref()
+                    .is_some_and(|(t, c)| t == table && column.is_none_or(|col| c == col))
+            })
+            .map(|s| s.name.clone())
+            .collect()
     }
 
     fn scan(&mut self, name: &ObjectName, reason: ScanReason) {
@@ -297,12 +338,9 @@ impl Builder<'_> {
                     }
                 }
                 if let Some(parent) = &ct.partition_of {
-                    let mode = if self.v.0 >= 12 {
-                        ShareUpdateExclusive
-                    } else {
-                        AccessExclusive
-                    };
-                    self.lock(parent, mode);
+                    // ACCESS EXCLUSIVE on every version 11-18 (observed by
+                    // tests/versions.rs; only ATTACH PARTITION got the weaker lock in 12)
+                    self.lock(parent, AccessExclusive);
                     // a default partition must be checked against the new bound
                     let parent_rel = self.cat.resolve_relation(parent);
                     let default: Option<ObjectName> = self
@@ -339,9 +377,20 @@ impl Builder<'_> {
                     }
                 }
             }
-            Operation::Truncate { tables, cascade } => {
+            Operation::Truncate {
+                tables,
+                cascade,
+                restart_identity,
+            } => {
                 for t in tables {
                     self.lock_tree(t, AccessExclusive, false);
+                    if *restart_identity {
+                        // the sequences its columns own are reset (observed on 11-18)
+                        let rel = self.cat.resolve_relation(t);
+                        for s in self.owned_sequences(&rel, None) {
+                            self.lock(&s, AccessExclusive);
+                        }
+                    }
                     if *cascade {
                         let rel = self.cat.resolve_relation(t);
                         let refs: Vec<ObjectName> = self
@@ -357,6 +406,12 @@ impl Builder<'_> {
             }
             Operation::CreateIndex(ci) => {
                 let partitioned = self.is_partitioned(&ci.table);
+                let exists = ci.if_not_exists
+                    && ci.name.as_deref().is_some_and(|n| {
+                        self.cat
+                            .index(&ObjectName::new(ci.table.schema.as_deref(), n))
+                            .is_some()
+                    });
                 if ci.concurrently {
                     self.lock(&ci.table, ShareUpdateExclusive);
                     self.outside("CREATE INDEX CONCURRENTLY cannot run inside a transaction block");
@@ -366,9 +421,20 @@ impl Builder<'_> {
                 } else {
                     self.lock_tree(&ci.table, Share, ci.only);
                 }
-                if !(ci.only && partitioned) {
-                    self.scan(&ci.table, ScanReason::IndexBuild);
-                    self.index_build(&ci.table);
+                if exists {
+                    // the table is locked first, then the name is found taken: nothing
+                    // is built (observed on 11-18)
+                    self.note("the index exists: IF NOT EXISTS builds nothing");
+                } else if !(ci.only && partitioned) {
+                    // a partitioned table has no rows of its own: each partition's
+                    // index is built from its rows
+                    for t in self.leaves(&ci.table) {
+                        self.scan(&t, ScanReason::IndexBuild);
+                        self.index_build(&t);
+                    }
+                    if partitioned {
+                        self.index_build(&ci.table);
+                    }
                 }
                 if ci.nulls_not_distinct && self.v.0 < 15 {
                     self.fails("NULLS NOT DISTINCT needs PostgreSQL 15");
@@ -396,7 +462,9 @@ impl Builder<'_> {
                     self.lock(n, mode);
                     if let Some(idx) = self.cat.index(n) {
                         let table = idx.table.clone();
-                        self.lock(&table, mode);
+                        // a partitioned index takes its partitions' indexes with it,
+                        // locking their tables (observed on 11-18)
+                        self.lock_tree(&table, mode, false);
                     }
                 }
             }
@@ -425,8 +493,22 @@ impl Builder<'_> {
                         }
                     }
                     AlterIndexAction::AttachPartition { index } => {
-                        self.lock(&ai.name, ShareUpdateExclusive);
+                        // the parent index: SHARE UPDATE EXCLUSIVE from 12, ACCESS
+                        // EXCLUSIVE on 11; both tables ACCESS SHARE (observed on 11-18)
+                        let mode = if self.v.0 >= 12 {
+                            ShareUpdateExclusive
+                        } else {
+                            AccessExclusive
+                        };
+                        self.lock(&ai.name, mode);
                         self.lock(index, AccessExclusive);
+                        if let Some(t) = table {
+                            self.lock(&t, AccessShare);
+                        }
+                        if let Some(i) = self.cat.index(index) {
+                            let t = i.table.clone();
+                            self.lock(&t, AccessShare);
+                        }
                     }
                     _ => self.lock(&ai.name, AccessExclusive),
                 }
@@ -465,6 +547,8 @@ impl Builder<'_> {
             } => {
                 if *concurrently {
                     self.lock(name, Exclusive);
+                    // the new contents are compared with the old, read in full
+                    self.scan(name, ScanReason::AllRows);
                 } else {
                     self.lock(name, AccessExclusive);
                     self.rewrite(name);
@@ -622,6 +706,9 @@ impl Builder<'_> {
                 }
             }
             Operation::Insert(d) | Operation::Merge(d) => {
+                if matches!(op, Operation::Merge(_)) && self.v.0 < 15 {
+                    self.fails("MERGE needs PostgreSQL 15");
+                }
                 self.lock(&d.table, RowExclusive);
                 for r in &d.reads {
                     self.lock(r, AccessShare);
@@ -656,9 +743,11 @@ impl Builder<'_> {
                 self.fire_triggers(&d.table, event);
                 self.foreign_key_rows(&d.table, event, &d.set_columns);
             }
-            Operation::Select { reads, .. } => {
+            Operation::Select {
+                reads, row_locks, ..
+            } => {
                 for r in reads {
-                    self.lock(r, AccessShare);
+                    self.lock(r, if *row_locks { RowShare } else { AccessShare });
                 }
             }
             Operation::Copy {
@@ -1053,6 +1142,25 @@ impl Builder<'_> {
                             self.lock(&r, AccessExclusive);
                         }
                     }
+                    // CASCADE: the foreign keys that reference the column are dropped,
+                    // and their tables locked (observed on 11-18)
+                    if let Some(t) = existing {
+                        let pk: Vec<String> = t
+                            .primary_key()
+                            .map(|c| c.kind.columns().to_vec())
+                            .unwrap_or_default();
+                        let referencing: Vec<ObjectName> = self
+                            .cat
+                            .referencing(&table)
+                            .filter(|(_, c)| matches!(&c.kind, ConstraintKind::ForeignKey { ref_columns, .. }
+                                if ref_columns.contains(name) || (ref_columns.is_empty() && pk.contains(name))))
+                            .map(|(t, _)| t.name.clone())
+                            .filter(|t| t != &table)
+                            .collect();
+                        for r in referencing {
+                            self.lock(&r, AccessExclusive);
+                        }
+                    }
                     // a sequence the column owns (serial) is dropped with it (observed
                     // on 15 by `trace`)
                     let owned: Vec<ObjectName> = self
@@ -1071,14 +1179,16 @@ impl Builder<'_> {
                     column, ty, using, ..
                 } => {
                     let from = existing.and_then(|t| t.column(column)).map(|c| &c.ty);
-                    match coercion::type_change(
+                    let change = coercion::type_change(
                         from,
                         ty,
                         using.as_ref(),
                         column,
                         self.v,
                         self.cat.timezone_is_utc(),
-                    ) {
+                    );
+                    let rewritten = matches!(change, TypeChange::Rewrite(_));
+                    match change {
                         TypeChange::Rewrite(why) => {
                             self.rewrite(&table);
                             self.index_build(&table);
@@ -1114,6 +1224,11 @@ impl Builder<'_> {
                             .collect();
                         for r in referencing {
                             self.lock(&r, AccessExclusive);
+                            // the re-created foreign key checks every referencing row
+                            // again when the key's type really changed (observed on 11-18)
+                            if rewritten {
+                                self.scan(&r, ScanReason::Validate);
+                            }
                         }
                     }
                     AccessExclusive
@@ -1135,9 +1250,26 @@ impl Builder<'_> {
                 AlterTableAction::DropNotNull { .. }
                 | AlterTableAction::SetDefault { .. }
                 | AlterTableAction::DropDefault { .. } => AccessExclusive,
-                // adding identity needs a NOT NULL column already: nothing is rewritten
-                AlterTableAction::Identity { .. } => AccessExclusive,
+                // adding identity needs a NOT NULL column already: nothing is rewritten.
+                // Changing one alters its sequence (SHARE ROW EXCLUSIVE), dropping one
+                // drops it (observed on 11-18)
+                AlterTableAction::Identity { column, change } => {
+                    let seq_mode = match change {
+                        crate::ops::IdentityChange::Add(_) => None,
+                        crate::ops::IdentityChange::Set => Some(ShareRowExclusive),
+                        crate::ops::IdentityChange::Drop { .. } => Some(AccessExclusive),
+                    };
+                    if let Some(m) = seq_mode {
+                        for s in self.owned_sequences(&table, Some(column)) {
+                            self.lock(&s, m);
+                        }
+                    }
+                    AccessExclusive
+                }
                 AlterTableAction::GeneratedExpression { expr, .. } => {
+                    if expr.is_none() && self.v.0 < 13 {
+                        self.fails("ALTER COLUMN ... DROP EXPRESSION needs PostgreSQL 13");
+                    }
                     if expr.is_some() {
                         if self.v.0 < 17 {
                             self.fails("ALTER COLUMN ... SET EXPRESSION needs PostgreSQL 17");
@@ -1192,16 +1324,30 @@ impl Builder<'_> {
                     recurse = false;
                     AccessExclusive
                 }
-                AlterTableAction::SetTablespace { .. } => {
-                    self.rewrite(&table);
-                    self.note(format!("SET TABLESPACE copies {table}'s files"));
+                AlterTableAction::SetTablespace { tablespace } => {
+                    // the tablespace it is in already: nothing moves (observed on
+                    // 11-18). Tables are taken to be in the default one.
+                    if tablespace.eq_ignore_ascii_case("pg_default") {
+                        self.note(format!(
+                            "no rewrite: {table} is in pg_default already (unless it was created elsewhere)"
+                        ));
+                    } else {
+                        self.rewrite(&table);
+                        self.note(format!("SET TABLESPACE copies {table}'s files"));
+                    }
                     AccessExclusive
                 }
-                AlterTableAction::SetAccessMethod { .. } => {
+                AlterTableAction::SetAccessMethod { method } => {
                     if self.v.0 < 15 {
                         self.fails("SET ACCESS METHOD needs PostgreSQL 15");
                     }
-                    self.rewrite(&table);
+                    // to the access method it has (heap, the default): nothing is
+                    // rewritten (observed on 15-18)
+                    if method.eq_ignore_ascii_case("heap") {
+                        self.note(format!("no rewrite: {table} uses heap already"));
+                    } else {
+                        self.rewrite(&table);
+                    }
                     AccessExclusive
                 }
                 AlterTableAction::SetLogged | AlterTableAction::SetUnlogged => {
@@ -1323,8 +1469,17 @@ impl Builder<'_> {
                 AlterTableAction::ClusterOn { .. } | AlterTableAction::SetWithoutCluster => {
                     ShareUpdateExclusive
                 }
-                AlterTableAction::Inherit { parent, .. } => {
-                    self.lock(parent, ShareUpdateExclusive);
+                AlterTableAction::Inherit { parent, no } => {
+                    // INHERIT: SHARE UPDATE EXCLUSIVE on the parent; NO INHERIT: ACCESS
+                    // SHARE (observed on 11-18)
+                    self.lock(
+                        parent,
+                        if *no {
+                            AccessShare
+                        } else {
+                            ShareUpdateExclusive
+                        },
+                    );
                     AccessExclusive
                 }
                 AlterTableAction::RowSecurity
@@ -1379,6 +1534,12 @@ impl Builder<'_> {
         } else if col.identity.is_some() {
             rewrite_why = Some("an identity column fills every row from a sequence".to_string());
         } else if let Some(g) = &col.generated {
+            if g.stored && self.v.0 < 12 {
+                self.fails("generated columns need PostgreSQL 12");
+            }
+            if !g.stored && self.v.0 < 18 {
+                self.fails("virtual generated columns need PostgreSQL 18");
+            }
             if g.stored {
                 rewrite_why =
                     Some("a stored generated column is computed for every row".to_string());
@@ -1450,7 +1611,14 @@ impl Builder<'_> {
         match &c.kind {
             ConstraintKind::ForeignKey { ref_table, .. } => {
                 if self.cat.resolve_relation(ref_table) != *table {
-                    self.lock(ref_table, ShareRowExclusive);
+                    // a partitioned referenced table: its partitions too (12+; before,
+                    // it cannot be referenced)
+                    self.lock_tree(ref_table, ShareRowExclusive, false);
+                    if self.is_partitioned(ref_table) && self.v.0 < 12 {
+                        self.fails(
+                            "a foreign key referencing a partitioned table needs PostgreSQL 12",
+                        );
+                    }
                 }
                 if !c.not_valid {
                     self.scan(table, ScanReason::Validate);

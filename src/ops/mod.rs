@@ -615,6 +615,8 @@ pub enum Operation {
     Truncate {
         tables: Vec<ObjectName>,
         cascade: bool,
+        /// `RESTART IDENTITY`: the tables' owned sequences are reset too.
+        restart_identity: bool,
     },
 
     // --- indexes
@@ -719,6 +721,9 @@ pub enum Operation {
     Select {
         reads: Vec<ObjectName>,
         functions: Vec<String>,
+        /// `FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE`: row locks, and ROW SHARE
+        /// on the tables read.
+        row_locks: bool,
     },
     Copy {
         table: Option<ObjectName>,

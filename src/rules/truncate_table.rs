@@ -20,7 +20,10 @@ impl Rule for TruncateTable {
         super::Category::Breaking
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        let Operation::Truncate { tables, cascade } = &cx.stmt.op else {
+        let Operation::Truncate {
+            tables, cascade, ..
+        } = &cx.stmt.op
+        else {
             return;
         };
         for t in tables {

@@ -150,6 +150,7 @@ pub(super) fn query(q: &sql::Query) -> Operation {
     Operation::Select {
         reads: c.reads(),
         functions: c.functions(),
+        row_locks: !q.locks.is_empty(),
     }
 }
 
@@ -197,6 +198,7 @@ fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
             return Operation::Select {
                 reads: c.reads(),
                 functions: c.functions(),
+                row_locks: false,
             };
         }
     };

@@ -999,14 +999,16 @@ fn truncate_lists_tables_and_cascade() {
         parse_statement("TRUNCATE TABLE ONLY a, s.b RESTART IDENTITY CASCADE"),
         Operation::Truncate {
             tables: vec![n("a"), on(Some("s"), "b")],
-            cascade: true
+            cascade: true,
+            restart_identity: true
         }
     );
     assert_eq!(
         parse_statement("TRUNCATE a"),
         Operation::Truncate {
             tables: vec![n("a")],
-            cascade: false
+            cascade: false,
+            restart_identity: false
         }
     );
 }
@@ -1530,21 +1532,24 @@ fn select_lists_reads_and_functions() {
         parse_statement("SELECT create_hypertable('conditions', 'time')"),
         Operation::Select {
             reads: vec![],
-            functions: vec!["create_hypertable".into()]
+            functions: vec!["create_hypertable".into()],
+            row_locks: false
         }
     );
     assert_eq!(
         parse_statement("SELECT pg_catalog.setval('s', (SELECT max(id) FROM t), true)"),
         Operation::Select {
             reads: vec![n("t")],
-            functions: vec!["setval".into(), "max".into()]
+            functions: vec!["setval".into(), "max".into()],
+            row_locks: false
         }
     );
     assert_eq!(
         parse_statement("WITH w AS (SELECT 1 FROM a) SELECT * FROM w, generate_series(1, 3)"),
         Operation::Select {
             reads: vec![n("a")],
-            functions: vec!["generate_series".into()]
+            functions: vec!["generate_series".into()],
+            row_locks: false
         }
     );
 }

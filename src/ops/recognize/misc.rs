@@ -344,11 +344,15 @@ pub(super) fn truncate(c: &mut Cursor) -> Option<Operation> {
     if tables.is_empty() {
         return None;
     }
-    if c.eat_kw("restart") || c.eat_kw("continue") {
+    let restart_identity = c.eat_kw("restart");
+    if restart_identity || c.eat_kw("continue") {
         c.expect_kw("identity")?;
     }
     c.eat_kw("restrict");
     let cascade = c.eat_kw("cascade");
-    c.at_end()
-        .then_some(Operation::Truncate { tables, cascade })
+    c.at_end().then_some(Operation::Truncate {
+        tables,
+        cascade,
+        restart_identity,
+    })
 }

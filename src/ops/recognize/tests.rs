@@ -1196,7 +1196,8 @@ fn vacuum_analyze_lock_truncate_are_recognised() {
         rec("TRUNCATE TABLE ONLY a, b RESTART IDENTITY CASCADE"),
         Operation::Truncate {
             tables: vec![name("a"), name("b")],
-            cascade: true
+            cascade: true,
+            restart_identity: true
         }
     );
 }
