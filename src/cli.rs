@@ -222,6 +222,16 @@ fn explain(id: &str) -> i32 {
     match rules::page(id) {
         Some(page) => {
             print!("{page}");
+            let forms = crate::catalogue::forms_for_rule(id);
+            if !forms.is_empty() {
+                println!(
+                    "\n## Observed on PostgreSQL 11 to 18\n\nWhat these statements did on real servers of every version (locks per relation, rewrites, scans, transaction blocks), in {}:\n",
+                    crate::catalogue::DOCS_PAGE
+                );
+                for (anchor, title) in forms {
+                    println!("- {title}: {}#{anchor}", crate::catalogue::DOCS_PAGE);
+                }
+            }
             exit::CLEAN
         }
         None => {

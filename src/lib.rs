@@ -5,7 +5,6 @@
 
 pub mod analysis;
 pub mod catalog;
-#[cfg(unix)]
 pub mod catalogue;
 pub mod cli;
 pub mod config;

@@ -29,8 +29,8 @@ session held on relations that existed before it (`pg_locks`), the relations who
 replaced (`pg_class.relfilenode` before and after), the tables it read in full \
 (`pg_stat_xact_user_tables.seq_scan`), and whether the server ran it inside a transaction block. \
 The same test checks that `schemaguard plan --pg-version N` predicts exactly this for every form \
-and version; it fails on any difference. Each form runs in a database of its own after its setup \
-(small tables with a few rows; the setups are in the catalogue).\n\n",
+and version; it fails on any difference. Each form runs in an emptied database after its setup \
+(small tables with a few rows; the setups are in the catalogue), on a session of its own.\n\n",
     );
     out.push_str("Servers:");
     for (i, s) in servers.iter().enumerate() {

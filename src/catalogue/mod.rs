@@ -12,6 +12,7 @@
 //! (the SQLSTATE): the server must fail with it, and schemaguard need not predict it.
 
 pub mod docs;
+#[cfg(unix)]
 pub mod run;
 
 use serde::Deserialize;
@@ -59,6 +60,27 @@ pub struct Form {
     /// What the form shows, for the reference page.
     #[serde(default)]
     pub notes: String,
+    /// Rules whose `schemaguard explain` page links to this form.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
+
+/// The catalogue as built into the binary (for `schemaguard explain`).
+pub const EMBEDDED: &str = include_str!("../../catalogue/forms.toml");
+
+/// Where the reference page lives in the repository.
+pub const DOCS_PAGE: &str = "docs/locks.md";
+
+/// `(anchor, title)` of the catalogue forms a rule's page links to.
+pub fn forms_for_rule(rule: &str) -> Vec<(String, String)> {
+    let Ok(cat) = Catalogue::parse(EMBEDDED) else {
+        return Vec::new();
+    };
+    cat.forms
+        .into_iter()
+        .filter(|f| f.rules.iter().any(|r| r == rule))
+        .map(|f| (f.id, f.title))
+        .collect()
 }
 
 impl Form {
@@ -108,6 +130,11 @@ impl Catalogue {
                     f.id,
                     pieces.len()
                 ));
+            }
+            for r in &f.rules {
+                if crate::rules::page(r).is_none() {
+                    return Err(format!("form `{}` names an unknown rule `{r}`", f.id));
+                }
             }
             for v in [f.min_version, f.skip_below].into_iter().flatten() {
                 if !crate::effects::PgVersion::SUPPORTED.contains(&v) {
@@ -191,5 +218,26 @@ sql = "SELECT 1"
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogue/forms.toml");
         let cat = Catalogue::load(&path).expect("catalogue/forms.toml");
         assert!(cat.forms.len() >= 100, "{} forms", cat.forms.len());
+    }
+
+    #[test]
+    fn explain_links_reach_the_page() {
+        let forms = forms_for_rule("create-index-non-concurrently");
+        assert!(
+            forms
+                .iter()
+                .any(|(id, _)| id == "create-index-concurrently"),
+            "{forms:?}"
+        );
+        let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(DOCS_PAGE))
+            .expect("docs/locks.md");
+        let cat = Catalogue::parse(EMBEDDED).expect("the embedded catalogue");
+        for f in &cat.forms {
+            assert!(
+                page.contains(&format!("<a id=\"{}\"></a>", f.id)),
+                "docs/locks.md has no row for `{}`: regenerate it (README: the version test)",
+                f.id
+            );
+        }
     }
 }
