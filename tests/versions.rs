@@ -235,3 +235,58 @@ fn every_form_on_every_version_agrees_with_effects() {
         );
     }
 }
+
+/// The harness can fail: PostgreSQL 12's ATTACH PARTITION, predicted for 11 (where the
+/// parent gets ACCESS EXCLUSIVE), must come out as a named lock disagreement.
+#[test]
+fn a_wrong_prediction_is_named() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let catalogue = Catalogue::load(&root.join("catalogue/forms.toml")).expect("the catalogue");
+    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+    let offline_ok =
+        !in_ci && std::env::var("SCHEMAGUARD_VERSIONS_OFFLINE_OK").is_ok_and(|v| v == "1");
+    let opts = ObtainOptions {
+        skip_installed: true,
+        ..ObtainOptions::default()
+    };
+    let got = match pgbin::obtain(12, &opts) {
+        Ok(got) => got,
+        Err(e) if e.is_network() && offline_ok => {
+            eprintln!("SKIPPED: PostgreSQL 12: {e} (SCHEMAGUARD_VERSIONS_OFFLINE_OK=1)");
+            return;
+        }
+        Err(e) => panic!("PostgreSQL 12: {e}"),
+    };
+    let server = TempServer::start(&ServerOptions {
+        bin_dir: Some(got.bin_dir),
+        settings: vec![("max_connections".into(), "20".into())],
+        ..ServerOptions::default()
+    })
+    .expect("PostgreSQL 12");
+    let form = catalogue
+        .forms
+        .iter()
+        .find(|f| f.id == "attach-partition")
+        .expect("the attach-partition form");
+    let work = tempfile::tempdir().expect("a temporary directory");
+    let outcomes = run::run_all(
+        &Catalogue {
+            setups: catalogue.setups.clone(),
+            forms: vec![form.clone()],
+        },
+        &server,
+        11,
+        work.path(),
+    )
+    .expect("the form runs");
+    let found: Vec<String> = outcomes[0]
+        .disagreements
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        found.iter().any(|d| d
+            == "attach-partition on PostgreSQL 11: lock on public.m: observed SHARE UPDATE EXCLUSIVE, predicted ACCESS EXCLUSIVE"),
+        "{found:#?}"
+    );
+}

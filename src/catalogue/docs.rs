@@ -45,7 +45,8 @@ block, where its locks are gone before they can be read: it is the documented on
 Locks on a table's indexes no stronger than the lock on the table are left out. \
 **Rewrite** lists relations given new storage (tables, materialized views, indexes rebuilt). \
 **Scan** lists tables read in full (`-` none; `n/a` not observable outside a transaction \
-block). **Transaction block**: `yes` it runs inside one; `no` the server refuses it there; \
+block); what a data change or a foreign-key check reads depends on the plan (these tables \
+have 20 rows and no statistics), so those reads are shown but not compared. **Transaction block**: `yes` it runs inside one; `no` the server refuses it there; \
 an error is the server's own.\n\n",
     );
 
@@ -59,7 +60,34 @@ an error is the server's own.\n\n",
     for g in &groups {
         let _ = writeln!(out, "- [{g}](#{})", anchor(g));
     }
+    let _ = writeln!(
+        out,
+        "- [What differs between versions](#what-differs-between-versions)"
+    );
     out.push('\n');
+
+    // every form whose behaviour is not the same on all versions, in one list
+    let mut differs = String::new();
+    for f in &catalogue.forms {
+        let Some(list) = by_form.get(f.id.as_str()) else {
+            continue;
+        };
+        let rows = version_rows(list);
+        if rows.len() < 2 {
+            continue;
+        }
+        let parts: Vec<String> = rows
+            .iter()
+            .map(|(versions, c)| format!("{}: {}", ranges(versions), summary(c)))
+            .collect();
+        let _ = writeln!(
+            differs,
+            "- [{}](#{}): {}",
+            escape(&f.title),
+            f.id,
+            parts.join("; ")
+        );
+    }
     for g in groups {
         let _ = writeln!(out, "## {g}\n");
         out.push_str("| Statement | PG | Locks | Rewrite | Scan | Transaction block |\n");
@@ -68,17 +96,7 @@ an error is the server's own.\n\n",
             let Some(list) = by_form.get(f.id.as_str()) else {
                 continue;
             };
-            // versions that behaved alike, in version order
-            let mut rows: Vec<(Vec<u32>, [String; 4])> = Vec::new();
-            let mut sorted = list.clone();
-            sorted.sort_by_key(|o| o.version);
-            for o in sorted {
-                let cells = cells(o);
-                match rows.iter_mut().find(|r| r.1 == cells) {
-                    Some(r) => r.0.push(o.version),
-                    None => rows.push((vec![o.version], cells)),
-                }
-            }
+            let rows = version_rows(list);
             for (i, (versions, c)) in rows.iter().enumerate() {
                 let statement = if i == 0 {
                     let mut s = format!(
@@ -107,7 +125,43 @@ an error is the server's own.\n\n",
         }
         out.push('\n');
     }
+    out.push_str("## What differs between versions\n\n");
+    out.push_str("Every form above whose locks, rewrites, scans or transaction-block rule is not the same on all of 11-18 (a syntax error is the server's `42601`).\n\n");
+    out.push_str(&differs);
     out
+}
+
+/// Versions that behaved alike, in version order: `(versions, cells)`.
+fn version_rows(list: &[&FormOutcome]) -> Vec<(Vec<u32>, [String; 4])> {
+    let mut rows: Vec<(Vec<u32>, [String; 4])> = Vec::new();
+    let mut sorted = list.to_vec();
+    sorted.sort_by_key(|o| o.version);
+    for o in sorted {
+        let cells = cells(o);
+        match rows.iter_mut().find(|r| r.1 == cells) {
+            Some(r) => r.0.push(o.version),
+            None => rows.push((vec![o.version], cells)),
+        }
+    }
+    rows
+}
+
+/// One version group in a few words, for the list of differences.
+fn summary(c: &[String; 4]) -> String {
+    if c[3].starts_with("error: ") {
+        return c[3].clone();
+    }
+    let mut parts = vec![c[0].replace("<br>", ", ")];
+    if c[1] != "-" {
+        parts.push(format!("rewrites {}", c[1].replace("<br>", ", ")));
+    }
+    if c[2] != "-" && c[2] != "n/a" {
+        parts.push(format!("reads {}", c[2].replace("<br>", ", ")));
+    }
+    if c[3] == "no" {
+        parts.push("not in a transaction block".into());
+    }
+    parts.join("; ")
 }
 
 fn cells(o: &FormOutcome) -> [String; 4] {
