@@ -40,8 +40,10 @@ and version; it fails on any difference. Each form runs in an emptied database a
     out.push_str(".\n\n");
     out.push_str(
         "How to read a row: **Locks** lists the strongest mode per relation (`t` is `public.t`); \
-a mode marked † could not be observed because the statement runs only outside a transaction \
-block, where its locks are gone before they can be read: it is the documented one. \
+a statement that runs only outside a transaction block is held back by a session of ours that \
+holds ACCESS SHARE on every table with an open snapshot, and its locks are read while it waits \
+(a concurrent build, drop or reindex waits for that session after taking its own locks); a mode \
+marked † could not be seen that way (the statement did not wait): it is the documented one. \
 Locks on a table's indexes no stronger than the lock on the table are left out. \
 **Rewrite** lists relations given new storage (tables, materialized views, indexes rebuilt). \
 **Scan** lists tables read in full (`-` none; `n/a` not observable outside a transaction \

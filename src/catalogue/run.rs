@@ -8,8 +8,11 @@
 //! 3. the observation, with [`crate::trace::observe::Observer`]: the statement inside a
 //!    transaction block (its locks from `pg_locks`, storage from `relfilenode`, the
 //!    tables it read in full from `pg_stat_xact_user_tables.seq_scan`), rolled back; a
-//!    statement the server refuses there (SQLSTATE 25001) runs again on its own, where
-//!    only its storage changes can be seen;
+//!    statement the server refuses there (SQLSTATE 25001) runs again on its own: its
+//!    storage changes are seen afterwards, and its locks while it waits for a session of
+//!    ours that holds ACCESS SHARE on every table in a REPEATABLE READ transaction (a
+//!    concurrent index build, drop or reindex, or a VACUUM FULL, waits for it; one that
+//!    never waits keeps its documented locks);
 //! 4. the comparison: [`crate::trace::compare::compare`] (locks, rewrites, index
 //!    rebuilds, transaction blocks), plus failures both ways and scans.
 
@@ -239,6 +242,9 @@ pub fn run_form(
     let payload = Payload::Sql(&sql);
     let mut refused = None;
     let mut scans: Option<BTreeSet<u32>> = None;
+    // locks of a statement outside a transaction block, read while it waited:
+    // `(oid, (name, relkind, table of an index), mode)`
+    let mut held_back: Option<Vec<(u32, (String, char, Option<u32>), LockMode)>> = None;
     let (execution, observed): (Execution, Observed);
     observer.begin(&mut client).map_err(session)?;
     let inside = observer
@@ -254,9 +260,35 @@ pub fn run_form(
         if effects.outside_transaction.is_none() {
             refused = inside.error.clone();
         }
-        observed = observer
-            .run_outside(&mut client, payload)
-            .map_err(session)?;
+        // its own locks are gone when it returns: held back by a session of ours
+        // that reads every table, it waits, and its locks are read while it waits
+        let pid = backend_pid(&mut client).map_err(|e| context("pg_backend_pid", &e))?;
+        let names: BTreeMap<u32, (String, char, Option<u32>)> =
+            relation_oids(&mut client).map_err(|e| context("reading pg_class", &e))?;
+        let mut holder = server
+            .connect_as(SUPERUSER, db)
+            .map_err(|e| context("connecting", &e))?;
+        let mut watcher = server
+            .connect_as(SUPERUSER, db)
+            .map_err(|e| context("connecting", &e))?;
+        hold_every_table(&mut holder, &names).map_err(|e| context("holding the tables", &e))?;
+        let (ran, seen) = std::thread::scope(|scope| {
+            let runner = scope.spawn(|| observer.run_outside(&mut client, payload));
+            let seen = locks_while_waiting(&mut watcher, pid, &runner);
+            // let it go on, whatever was seen
+            let _ = holder.batch_execute("COMMIT");
+            (runner.join(), seen)
+        });
+        observed = match ran {
+            Ok(r) => r.map_err(session)?,
+            Err(_) => return Err(context("observing", &"the statement's thread panicked")),
+        };
+        held_back = Some(
+            seen.map_err(|e| context("reading the locks of the waiting statement", &e))?
+                .into_iter()
+                .filter_map(|(oid, mode)| names.get(&oid).map(|n| (oid, n.clone(), mode)))
+                .collect(),
+        );
         execution = Execution::Outside;
     } else {
         if inside.error.is_none() {
@@ -429,6 +461,54 @@ pub fn run_form(
             })
         })
         .collect();
+    if let Some(seen) = held_back.filter(|s| !s.is_empty()) {
+        // what it held while it waited: each lock must be the predicted one; a
+        // predicted lock not taken yet at that point stays documented
+        let predicted: BTreeMap<String, LockMode> = comparison
+            .locks
+            .iter()
+            .filter_map(|l| l.predicted.map(|m| (l.relation.clone(), m)))
+            .collect();
+        let mut strongest: BTreeMap<u32, ((String, char, Option<u32>), LockMode)> = BTreeMap::new();
+        for (oid, info, mode) in seen {
+            let e = strongest.entry(oid).or_insert((info, mode));
+            e.1 = e.1.max(mode);
+        }
+        let table_mode = |t: u32| strongest.get(&t).map(|s| s.1);
+        for ((name, kind, table), mode) in strongest.values() {
+            let pred = predicted.get(name).copied();
+            let implied = matches!(kind, 'i' | 'I')
+                && pred.is_none()
+                && table.and_then(table_mode).is_some_and(|t| t >= *mode);
+            if implied || *kind == 'c' {
+                continue;
+            }
+            if pred != Some(*mode) {
+                outcome.disagreements.push(disagree(
+                    "lock",
+                    Some(name.clone()),
+                    format!("{} (while it waited)", mode.as_str()),
+                    pred.map_or_else(|| "no lock".to_string(), |m| m.as_str().to_string()),
+                ));
+            }
+            match outcome.locks.iter_mut().find(|l| &l.relation == name) {
+                Some(l) => {
+                    l.mode = *mode;
+                    l.documented = false;
+                }
+                None => outcome.locks.push(SeenLock {
+                    relation: name.clone(),
+                    mode: *mode,
+                    documented: false,
+                }),
+            }
+        }
+        outcome.locks.sort_by(|a, b| {
+            b.mode
+                .cmp(&a.mode)
+                .then_with(|| a.relation.cmp(&b.relation))
+        });
+    }
     outcome.rewrites = comparison.rewrites.clone();
     outcome.rebuilt_indexes = comparison.rebuilt_indexes.clone();
     outcome.truncated = comparison.truncated.clone();
@@ -475,6 +555,121 @@ fn read_scans(client: &mut postgres::Client) -> Result<BTreeSet<u32>, String> {
         .filter_map(|m| match m {
             postgres::SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse().ok()),
             _ => None,
+        })
+        .collect())
+}
+
+fn simple(client: &mut postgres::Client, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
+    let messages = client
+        .simple_query(sql)
+        .map_err(|e| crate::live::error_chain(&e))?;
+    Ok(messages
+        .iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+fn backend_pid(client: &mut postgres::Client) -> Result<u32, String> {
+    simple(client, "SELECT pg_catalog.pg_backend_pid()")?
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| "no pid".to_string())
+}
+
+/// Every user relation: oid -> (`schema.name`, relkind, the table of an index).
+fn relation_oids(
+    client: &mut postgres::Client,
+) -> Result<BTreeMap<u32, (String, char, Option<u32>)>, String> {
+    let rows = simple(
+        client,
+        "SELECT c.oid::int8, n.nspname || '.' || c.relname, c.relkind, i.indrelid::int8 \
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid \
+         WHERE c.oid >= 16384 AND n.nspname <> 'pg_toast'",
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let oid = r.first()?.as_deref()?.parse().ok()?;
+            let name = r.get(1)?.clone()?;
+            let kind = r.get(2)?.as_deref()?.chars().next()?;
+            let table = r.get(3).cloned().flatten().and_then(|v| v.parse().ok());
+            Some((oid, (name, kind, table)))
+        })
+        .collect())
+}
+
+/// Opens a REPEATABLE READ transaction holding ACCESS SHARE on every table and
+/// materialized view, with a snapshot: what a concurrent build, drop, reindex or detach
+/// waits for (after taking its own locks).
+fn hold_every_table(
+    holder: &mut postgres::Client,
+    names: &BTreeMap<u32, (String, char, Option<u32>)>,
+) -> Result<(), String> {
+    let mut sql = String::from("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
+    for (name, kind, _) in names.values() {
+        if matches!(kind, 'r' | 'p' | 'm') {
+            let (schema, rel) = name.split_once('.').unwrap_or(("public", name));
+            sql.push_str(&format!(
+                "; LOCK TABLE ONLY {}.{} IN ACCESS SHARE MODE",
+                quote_ident(schema),
+                quote_ident(rel)
+            ));
+        }
+    }
+    holder
+        .batch_execute(&sql)
+        .map_err(|e| crate::live::error_chain(&e))
+}
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Waits (at most 10 s) until backend `pid` waits for a lock, then reads its relation
+/// locks (granted, and the one it waits for). Empty when it finished without waiting.
+fn locks_while_waiting<T>(
+    watcher: &mut postgres::Client,
+    pid: u32,
+    runner: &std::thread::ScopedJoinHandle<'_, T>,
+) -> Result<Vec<(u32, LockMode)>, String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let waiting = format!(
+        "SELECT wait_event_type FROM pg_catalog.pg_stat_activity WHERE pid = {pid} AND state = 'active'"
+    );
+    loop {
+        if runner.is_finished() || Instant::now() >= deadline {
+            return Ok(Vec::new());
+        }
+        let rows = simple(watcher, &waiting)?;
+        if rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .is_some_and(|w| w == "Lock")
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let rows = simple(
+        watcher,
+        &format!(
+            "SELECT relation::int8, mode FROM pg_catalog.pg_locks WHERE pid = {pid} \
+             AND locktype = 'relation' AND relation >= 16384"
+        ),
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let oid = r.first()?.as_deref()?.parse().ok()?;
+            let mode = LockMode::parse(r.get(1)?.as_deref()?)?;
+            Some((oid, mode))
         })
         .collect())
 }
