@@ -11,7 +11,8 @@
 //! `SCHEMAGUARD_VERSIONS_OFFLINE_OK=1` is set outside CI: then versions that cannot be
 //! had are skipped with a message. `SCHEMAGUARD_PG_VERSIONS=12,17` (or `11-13`) runs
 //! some versions only (the page is then not checked); `SCHEMAGUARD_VERSIONS_JOBS`
-//! sets how many servers run at once [default 2].
+//! sets how many servers run at once [default 2]; `SCHEMAGUARD_CATALOGUE_TIMING=1` prints
+//! the time of each phase of each form.
 
 use schemaguard::catalogue::Catalogue;
 use schemaguard::catalogue::docs::{self, ServerSeen};

@@ -96,6 +96,9 @@ pub struct FormOutcome {
     pub duration: Duration,
 }
 
+/// A relation as the lock reader knows it: `schema.name`, relkind, an index's table.
+type RelInfo = (String, char, Option<u32>);
+
 /// The database the forms run in, one after the other.
 const DATABASE: &str = "catalogue";
 
@@ -244,7 +247,7 @@ pub fn run_form(
     let mut scans: Option<BTreeSet<u32>> = None;
     // locks of a statement outside a transaction block, read while it waited:
     // `(oid, (name, relkind, table of an index), mode)`
-    let mut held_back: Option<Vec<(u32, (String, char, Option<u32>), LockMode)>> = None;
+    let mut held_back: Option<Vec<(u32, RelInfo, LockMode)>> = None;
     let (execution, observed): (Execution, Observed);
     observer.begin(&mut client).map_err(session)?;
     let inside = observer
@@ -263,7 +266,7 @@ pub fn run_form(
         // its own locks are gone when it returns: held back by a session of ours
         // that reads every table, it waits, and its locks are read while it waits
         let pid = backend_pid(&mut client).map_err(|e| context("pg_backend_pid", &e))?;
-        let names: BTreeMap<u32, (String, char, Option<u32>)> =
+        let names: BTreeMap<u32, RelInfo> =
             relation_oids(&mut client).map_err(|e| context("reading pg_class", &e))?;
         let mut holder = server
             .connect_as(SUPERUSER, db)
@@ -469,7 +472,7 @@ pub fn run_form(
             .iter()
             .filter_map(|l| l.predicted.map(|m| (l.relation.clone(), m)))
             .collect();
-        let mut strongest: BTreeMap<u32, ((String, char, Option<u32>), LockMode)> = BTreeMap::new();
+        let mut strongest: BTreeMap<u32, (RelInfo, LockMode)> = BTreeMap::new();
         for (oid, info, mode) in seen {
             let e = strongest.entry(oid).or_insert((info, mode));
             e.1 = e.1.max(mode);
@@ -583,9 +586,7 @@ fn backend_pid(client: &mut postgres::Client) -> Result<u32, String> {
 }
 
 /// Every user relation: oid -> (`schema.name`, relkind, the table of an index).
-fn relation_oids(
-    client: &mut postgres::Client,
-) -> Result<BTreeMap<u32, (String, char, Option<u32>)>, String> {
+fn relation_oids(client: &mut postgres::Client) -> Result<BTreeMap<u32, RelInfo>, String> {
     let rows = simple(
         client,
         "SELECT c.oid::int8, n.nspname || '.' || c.relname, c.relkind, i.indrelid::int8 \
@@ -610,7 +611,7 @@ fn relation_oids(
 /// waits for (after taking its own locks).
 fn hold_every_table(
     holder: &mut postgres::Client,
-    names: &BTreeMap<u32, (String, char, Option<u32>)>,
+    names: &BTreeMap<u32, RelInfo>,
 ) -> Result<(), String> {
     let mut sql = String::from("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
     for (name, kind, _) in names.values() {
