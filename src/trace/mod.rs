@@ -285,6 +285,17 @@ pub fn run(opts: &TraceOptions) -> Result<Trace, String> {
     }
 }
 
+/// Traces on a session the caller owns, as on a throwaway server: files run as their
+/// frameworks run them and are **committed**. For a scratch database (tests, and
+/// catalogues of statements); `server` describes it in the report.
+pub fn run_on_session(
+    client: &mut postgres::Client,
+    server: ServerInfo,
+    opts: &TraceOptions,
+) -> Result<Trace, String> {
+    trace_on(client, server, opts, None, Mode::Throwaway)
+}
+
 fn introspect_socket(server: &TempServer) -> Result<crate::catalog::Catalog, String> {
     let opts = ConnectOptions::socket(
         server.socket_dir(),
