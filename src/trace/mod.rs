@@ -142,6 +142,9 @@ pub struct Stats {
     /// Sum of the statements' own round trips.
     #[serde(serialize_with = "secs")]
     pub statement_time: Duration,
+    /// Our own round trips after each statement, reading `pg_locks`.
+    #[serde(serialize_with = "secs")]
+    pub observation_time: Duration,
     /// The whole trace: server start-up excluded, predictions and observation included.
     #[serde(serialize_with = "secs")]
     pub trace_time: Duration,
@@ -155,6 +158,12 @@ impl Stats {
     pub fn overhead_per_statement(&self) -> Duration {
         let run = self.statements.saturating_sub(self.not_run).max(1);
         self.trace_time.saturating_sub(self.statement_time) / u32::try_from(run).unwrap_or(u32::MAX)
+    }
+
+    /// Of that, our round trip reading `pg_locks` after each statement.
+    pub fn observation_per_statement(&self) -> Duration {
+        let run = self.statements.saturating_sub(self.not_run).max(1);
+        self.observation_time / u32::try_from(run).unwrap_or(u32::MAX)
     }
 }
 
@@ -400,6 +409,7 @@ fn trace_on(
                 trace.stats.failed += 1;
             }
             trace.stats.statement_time += s.observed.duration;
+            trace.stats.observation_time += s.observed.observation;
             for d in &s.comparison.disagreements {
                 trace.disagreements.push(d.clone());
             }

@@ -146,10 +146,11 @@ pub fn human(trace: &Trace) -> String {
     let _ = writeln!(out, "{}", summary_line(trace));
     let _ = writeln!(
         out,
-        "time: statements {}, tracing {} ({} per statement beyond the statements themselves)",
+        "time: statements {}, tracing {} ({} per statement beyond the statements themselves, {} of it reading pg_locks)",
         ms(st.statement_time),
         ms(st.trace_time),
-        ms(st.overhead_per_statement())
+        ms(st.overhead_per_statement()),
+        ms(st.observation_per_statement())
     );
     out
 }
