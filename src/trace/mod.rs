@@ -140,16 +140,16 @@ pub struct Stats {
     pub failed: usize,
     pub not_run: usize,
     /// Sum of the statements' own round trips.
-    #[serde(serialize_with = "secs")]
+    #[serde(serialize_with = "secs", rename = "statement_time_s")]
     pub statement_time: Duration,
     /// Our own round trips after each statement, reading `pg_locks`.
-    #[serde(serialize_with = "secs")]
+    #[serde(serialize_with = "secs", rename = "observation_time_s")]
     pub observation_time: Duration,
     /// The whole trace: server start-up excluded, predictions and observation included.
-    #[serde(serialize_with = "secs")]
+    #[serde(serialize_with = "secs", rename = "trace_time_s")]
     pub trace_time: Duration,
     /// Starting (initdb) and stopping the throwaway server, loading `--schema-from`.
-    #[serde(serialize_with = "secs")]
+    #[serde(serialize_with = "secs", rename = "setup_time_s")]
     pub setup_time: Duration,
 }
 

@@ -307,6 +307,7 @@ struct LockJson<'a> {
     blocks_reads: bool,
     blocks_writes: bool,
     agrees: bool,
+    data_dependent: bool,
 }
 
 /// The versioned JSON document (documented in README).
@@ -372,6 +373,7 @@ fn statement_json(s: &TracedStatement) -> StatementJson<'_> {
                     blocks_reads: shown.is_some_and(LockMode::blocks_reads),
                     blocks_writes: shown.is_some_and(LockMode::blocks_writes),
                     agrees: l.agrees,
+                    data_dependent: l.data_dependent,
                 }
             })
             .collect(),
