@@ -514,7 +514,11 @@ impl Driver<'_> {
             let mut effects = self.statement(&fcx, stmt, &tx, &mut raw);
             for inner in &stmt.embedded {
                 let inner_effects = self.statement(&fcx, inner, &tx, &mut raw);
-                effects.merge(&inner_effects);
+                if inner.conditional {
+                    effects.merge_data_dependent(&inner_effects);
+                } else {
+                    effects.merge(&inner_effects);
+                }
                 self.update_tx(&fcx, inner, &inner_effects, &mut tx);
                 replay::apply(
                     &mut self.catalog,

@@ -122,6 +122,15 @@ impl Effects {
         self.scans.iter().any(|s| &s.relation == relation)
     }
 
+    /// Merges the effects of a statement that may or may not run (an embedded
+    /// statement in a branch or loop of a DO block): they join the prediction, not its
+    /// certain part.
+    pub fn merge_data_dependent(&mut self, other: &Effects) {
+        let certain = self.certain.take().map_or_else(|| self.clone(), |b| *b);
+        self.merge(other);
+        self.certain = Some(Box::new(certain));
+    }
+
     /// Merges another statement's effects (a DO block's embedded statements).
     pub fn merge(&mut self, other: &Effects) {
         if self.certain.is_some() || other.certain.is_some() {
@@ -623,6 +632,9 @@ impl Builder<'_> {
             }
             Operation::Insert(d) | Operation::Merge(d) => {
                 self.lock(&d.table, RowExclusive);
+                for w in &d.cte_writes {
+                    self.lock(w, RowExclusive);
+                }
                 for r in &d.reads {
                     self.lock(r, AccessShare);
                 }
@@ -640,6 +652,9 @@ impl Builder<'_> {
             }
             Operation::Update(d) | Operation::Delete(d) => {
                 self.lock(&d.table, RowExclusive);
+                for w in &d.cte_writes {
+                    self.lock(w, RowExclusive);
+                }
                 for r in &d.reads {
                     self.lock(r, AccessShare);
                 }
