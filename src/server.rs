@@ -225,12 +225,12 @@ impl fmt::Display for ServerError {
         match self {
             ServerError::NotInstalled { searched } => write!(
                 f,
-                "no PostgreSQL server programs (initdb, postgres) found in {}: install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`) or name the directory holding them",
+                "no PostgreSQL server programs (initdb, postgres) found in {}: install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`) or name the directory holding them (`schemaguard trace --pg-bin DIR`)",
                 searched.join(", ")
             ),
             ServerError::Root { reason } => write!(
                 f,
-                "PostgreSQL refuses to run as root, and {reason}: run schemaguard as a non-root user, or create an unprivileged `postgres` user (installing the postgresql package does)"
+                "PostgreSQL refuses to run as root, and {reason}: run schemaguard as a non-root user, or create an unprivileged `postgres` user (installing the postgresql package does), or name another unprivileged account (`schemaguard trace --run-as USER`)"
             ),
             ServerError::Io { context, source } => write!(f, "{context}: {source}"),
             ServerError::Command { what, output } => {
