@@ -284,3 +284,30 @@ fn data_modifying_ctes_write_their_tables() {
     assert_eq!(lock(&e, "audit"), Some(LockMode::RowExclusive));
     assert_eq!(lock(&e, "orders"), Some(LockMode::RowExclusive));
 }
+
+#[test]
+fn functions_a_statement_calls_run_with_their_locks_when_rows_call_them() {
+    let mut cat = Catalog::default();
+    let history = "CREATE TABLE post (id int);
+        CREATE TABLE stats (n bigint);
+        CREATE FUNCTION post_count() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT count(*) FROM post); END $$;";
+    for s in crate::parse::parse_file(history).statements {
+        replay::apply(&mut cat, &s.op, Origin::default());
+    }
+    let e = of(
+        &parse_statement("UPDATE stats SET n = (SELECT post_count())"),
+        &cat,
+        PgVersion(15),
+    );
+    assert_eq!(lock(&e, "stats"), Some(LockMode::RowExclusive));
+    assert_eq!(lock(&e, "post"), Some(LockMode::AccessShare));
+    let certain = e.certain.as_deref().expect("data-dependent");
+    assert_eq!(lock(certain, "post"), None);
+    // functions schemaguard does not know (built-ins, extensions) add nothing
+    let e = of(
+        &parse_statement("SELECT now(), lower('A')"),
+        &cat,
+        PgVersion(15),
+    );
+    assert!(e.locks.is_empty() && e.certain.is_none());
+}

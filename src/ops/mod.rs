@@ -596,6 +596,8 @@ pub struct Dml {
     /// Tables written by data-modifying CTEs of the statement (`WITH x AS (INSERT INTO
     /// t ...) ...`).
     pub cte_writes: Vec<ObjectName>,
+    /// Functions the statement calls (by name).
+    pub functions: Vec<String>,
 }
 
 /// One SQL statement, lowered.

@@ -113,6 +113,23 @@ pub fn embedded(body: &str) -> Vec<Embedded> {
             && !is_assignment(body, toks.get(i + 1..).unwrap_or(&[]))
         {
             out.push(statement(first.start, blank_plpgsql_into(rest)));
+        } else {
+            // `RETURN <expr>` and `var := <expr>`: an expression with a subquery runs it
+            let end =
+                toks.len() - usize::from(toks.last().is_some_and(|t| t.kind == Tok::Semicolon));
+            let from = if is_kw(body, first, "return") {
+                Some(i + 1)
+            } else {
+                (i + 1..end)
+                    .find(|&j| {
+                        is_punct(body, toks.get(j), b'=')
+                            && (j == i + 1 || is_punct(body, toks.get(j - 1), b':'))
+                    })
+                    .map(|j| j + 1)
+            };
+            if let Some(from) = from.filter(|&f| f < end) {
+                out.extend(condition_query(body, &toks, from, end, conditional));
+            }
         }
     }
     out
@@ -580,6 +597,7 @@ mod tests {
                 DELETE FROM e WHERE ctid IN (SELECT ctid FROM e LIMIT 10);
             END LOOP;
             RETURN QUERY SELECT * FROM f;
+            n := (SELECT count(*) FROM k);
             INSERT INTO g VALUES (1);
         EXCEPTION WHEN others THEN
             INSERT INTO h VALUES (1);
@@ -607,6 +625,7 @@ mod tests {
             ("SELECT (SELECT count(*) FROM", true, false),
             ("DELETE FROM e WHERE", false, true),
             ("SELECT * FROM f;", true, false),
+            ("SELECT (SELECT count(*) FROM", true, false),
             ("INSERT INTO g VALUES", false, false),
             ("INSERT INTO h VALUES", false, true),
         ]

@@ -47,6 +47,7 @@ pub(super) fn insert(i: &sql::Insert, with: Option<&sql::With>) -> Operation {
         null_test_filter: false,
         set_columns: Vec::new(),
         cte_writes: cte_writes(with),
+        functions: c.functions(),
     })
 }
 
@@ -65,6 +66,7 @@ pub(super) fn update(u: &sql::Update, with: Option<&sql::With>) -> Operation {
         null_test_filter: u.selection.as_ref().is_some_and(only_null_tests),
         set_columns: assigned(&u.assignments),
         cte_writes: cte_writes(with),
+        functions: c.functions(),
     })
 }
 
@@ -90,6 +92,7 @@ pub(super) fn delete(d: &sql::Delete, with: Option<&sql::With>) -> Operation {
         null_test_filter: d.selection.as_ref().is_some_and(only_null_tests),
         set_columns: Vec::new(),
         cte_writes: cte_writes(with),
+        functions: c.functions(),
     })
 }
 
@@ -116,6 +119,7 @@ pub(super) fn merge(m: &sql::Merge, with: Option<&sql::With>) -> Operation {
         null_test_filter: false,
         set_columns: super::expr::dedup(set_columns),
         cte_writes: cte_writes(with),
+        functions: c.functions(),
     })
 }
 
@@ -179,7 +183,9 @@ fn cte_writes(with: Option<&sql::With>) -> Vec<ObjectName> {
 /// Adds the relations the whole query reads, and the tables its other CTEs write, to a
 /// DML operation found inside it.
 fn with_extra_reads(op: Operation, q: &sql::Query) -> Operation {
-    let all = Collector::walk(q).reads();
+    let whole = Collector::walk(q);
+    let all = whole.reads();
+    let functions = whole.functions();
     let writes = cte_writes(q.with.as_ref());
     let add = |mut d: Dml| {
         for r in all {
@@ -190,6 +196,11 @@ fn with_extra_reads(op: Operation, q: &sql::Query) -> Operation {
         for w in writes {
             if w != d.table && !d.cte_writes.contains(&w) {
                 d.cte_writes.push(w);
+            }
+        }
+        for f in functions {
+            if !d.functions.contains(&f) {
+                d.functions.push(f);
             }
         }
         d
