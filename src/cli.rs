@@ -43,6 +43,9 @@ enum Command {
     Plan(PlanArgs),
     /// Export the dependency graph of migrations, statements and schema objects
     Graph(GraphArgs),
+    /// Compare the schema the migrations produce with a live database (or any two of
+    /// migrations, databases and pg_dump files): exit 0 equal, 1 different, 2 error
+    Diff(crate::diff::DiffArgs),
     /// List every rule with its default severity
     Rules,
     /// Print a rule's documentation page
@@ -186,6 +189,7 @@ pub fn run() -> i32 {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Graph(args)) => graph(&args),
+        Some(Command::Diff(args)) => crate::diff::run(&args),
         Some(Command::Rules) => list_rules(),
         Some(Command::Explain { rule }) => explain(&rule),
         None => check(&cli.check),

@@ -115,6 +115,11 @@ impl TypeName {
         }
     }
 
+    /// A built-in type, by its canonical name (`int8`, `timestamptz`, `jsonb`, ...).
+    pub fn is_builtin(&self) -> bool {
+        canonical_builtin(&self.name, &[]).is_some_and(|c| c == self.name)
+    }
+
     pub fn is_serial(&self) -> bool {
         matches!(self.name.as_str(), "serial2" | "serial4" | "serial8")
     }
