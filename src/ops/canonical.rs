@@ -12,8 +12,9 @@
 //! 3. a string literal cast to an unbounded text type loses the cast (`'a'::text`);
 //! 4. so does a column of a text type cast to one (`(status)::text` on a varchar);
 //! 5. and an `ARRAY[...]` of string literals cast to a text array;
-//! 6. a string literal holding a number cast to a numeric type is that number
-//!    (`'-1'::integer`), and `-(1)` is the literal `-1`;
+//! 6. a number, or a string literal holding one, cast to a numeric type without
+//!    modifiers is that number (`'-1'::integer`, `(0)::numeric` where PostgreSQL
+//!    coerced a literal to a numeric column), and `-(1)` is the literal `-1`;
 //! 7. `x IN (a, b)` is `x = ANY (ARRAY[a, b])`, `NOT IN` is `<> ALL (...)`;
 //! 8. `x BETWEEN a AND b` is `x >= a AND x <= b` (`NOT BETWEEN`: `x < a OR x > b`);
 //! 9. `LIKE`/`ILIKE` are the operators PostgreSQL prints (`~~`, `!~~`, `~~*`, `!~~*`);
@@ -127,6 +128,16 @@ fn string_literal(e: &sql::Expr) -> Option<&str> {
     }
 }
 
+/// `-12`, `0.5`, `1e3`: a numeric literal's text (not `NaN` or `Infinity`).
+fn is_number_text(s: &str) -> bool {
+    let s = s.trim();
+    !s.is_empty()
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+        && s.parse::<f64>().is_ok()
+}
+
 fn is_text_type(ty: &TypeName) -> bool {
     matches!(ty.name.as_str(), "text" | "varchar" | "bpchar") && ty.schema.is_none()
 }
@@ -160,13 +171,20 @@ impl Rewrite<'_> {
             if is_text_type(&ty) && plain && ty.array_dims == 0 {
                 return expr;
             }
-            if is_numeric_type(&ty) && ty.array_dims == 0 && s.trim().parse::<f64>().is_ok() {
+            if is_numeric_type(&ty) && plain && ty.array_dims == 0 && is_number_text(s) {
                 return number(s.trim().to_string());
             }
             if ty.name == "regclass" && ty.schema.is_none() {
                 let qualified = self.ctx.relation(&ObjectName::parse(s)).to_string();
                 expr =
                     sql::Expr::Value(sql::Value::SingleQuotedString(qualified).with_empty_span());
+            }
+        }
+        if let sql::Expr::Value(v) = &expr {
+            if let sql::Value::Number(n, _) = &v.value {
+                if is_numeric_type(&ty) && plain && ty.array_dims == 0 {
+                    return number(n.clone());
+                }
             }
         }
         if is_text_type(&ty) && plain && ty.array_dims == 0 {
@@ -622,6 +640,11 @@ mod tests {
         same("NOW()", "now()");
         same("pg_catalog.now()", "now()");
         same("-1", "'-1'::integer");
+        same(
+            "balance BETWEEN -1000 AND 10",
+            "((balance >= (-1000)::numeric) AND (balance <= (10)::numeric))",
+        );
+        assert_ne!(c("1.5"), c("1.5::numeric(3,0)"));
         same("DATE '2024-01-01'", "'2024-01-01'::date");
         same("INTERVAL '1 day'", "'1 day'::interval");
         same("\"Amount\" > 0", "(\"Amount\" > (0))");
