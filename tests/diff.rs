@@ -332,6 +332,18 @@ fn directories_of_two_checkouts_compare_like_any_sides() {
     assert_eq!(differences(&doc), drift_expected());
     let doc = diff_json(&["--from", b.path(), "--to", a.path()], 1);
     assert_eq!(differences(&doc), swapped(drift_expected()));
+
+    // a statement the replay cannot read: said on stderr, the rest still compared
+    a.write("0018_odd.sql", "CREATE TABLE broken (id bigint,, );\n");
+    let out = common::schemaguard(&["diff", "--from", a.path(), "--to", b.path()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("warning: 1 statement of the migrations could not be parsed"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("0018_odd.sql:1:1"), "{}", out.stderr);
 }
 
 #[test]

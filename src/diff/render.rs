@@ -56,7 +56,7 @@ fn value(v: &Option<String>) -> String {
 /// `column public.users.email`, `constraint c on public.t`.
 fn subject(d: &Difference) -> String {
     match (&d.table, d.object) {
-        (Some(t), ObjectKind::Constraint | ObjectKind::Trigger) => {
+        (Some(t), ObjectKind::Constraint | ObjectKind::Trigger | ObjectKind::Index) => {
             format!("{} {} on {t}", d.object.as_str(), d.name)
         }
         _ => format!("{} {}", d.object.as_str(), d.name),

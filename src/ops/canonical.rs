@@ -489,6 +489,13 @@ fn wrap(e: &mut sql::Expr) {
     *e = sql::Expr::Nested(Box::new(inner));
 }
 
+/// Parenthesises `e` when it binds less tightly than `p`.
+fn wrap_below(e: &mut sql::Expr, p: u8) {
+    if precedence(e) < p {
+        wrap(e);
+    }
+}
+
 /// Puts back the parentheses precedence needs (rule 1), bottom-up.
 struct Parenthesize;
 
@@ -517,15 +524,10 @@ impl VisitorMut for Parenthesize {
                 } else {
                     13
                 };
-                if precedence(expr) < p {
-                    wrap(expr);
-                }
+                wrap_below(expr, p);
             }
-            E::Cast { expr, .. } => {
-                if precedence(expr) < 14 {
-                    wrap(expr);
-                }
-            }
+            E::Cast { expr, .. } => wrap_below(expr, 14),
+            // IS, IN, LIKE and the comparisons do not chain: equal precedence is wrapped
             E::IsNull(x)
             | E::IsNotNull(x)
             | E::IsTrue(x)
@@ -533,49 +535,21 @@ impl VisitorMut for Parenthesize {
             | E::IsFalse(x)
             | E::IsNotFalse(x)
             | E::IsUnknown(x)
-            | E::IsNotUnknown(x) => {
-                if precedence(x) <= 4 {
-                    wrap(x);
-                }
-            }
+            | E::IsNotUnknown(x) => wrap_below(x, 5),
             E::IsDistinctFrom(a, b) | E::IsNotDistinctFrom(a, b) => {
-                if precedence(a) <= 4 {
-                    wrap(a);
-                }
-                if precedence(b) <= 4 {
-                    wrap(b);
-                }
+                wrap_below(a, 5);
+                wrap_below(b, 5);
             }
-            E::AnyOp { left, .. } | E::AllOp { left, .. } => {
-                if precedence(left) <= 5 {
-                    wrap(left);
-                }
-            }
-            E::In { expr, .. } => {
-                if precedence(expr) <= 6 {
-                    wrap(expr);
-                }
-            }
+            E::AnyOp { left, .. } | E::AllOp { left, .. } => wrap_below(left, 6),
+            E::In { expr, .. } => wrap_below(expr, 7),
             E::Like { expr, pattern, .. }
             | E::ILike { expr, pattern, .. }
             | E::SimilarTo { expr, pattern, .. } => {
-                if precedence(expr) <= 6 {
-                    wrap(expr);
-                }
-                if precedence(pattern) <= 6 {
-                    wrap(pattern);
-                }
+                wrap_below(expr, 7);
+                wrap_below(pattern, 7);
             }
-            E::AtTimeZone { timestamp, .. } => {
-                if precedence(timestamp) <= 11 {
-                    wrap(timestamp);
-                }
-            }
-            E::Collate { expr, .. } => {
-                if precedence(expr) <= 12 {
-                    wrap(expr);
-                }
-            }
+            E::AtTimeZone { timestamp, .. } => wrap_below(timestamp, 12),
+            E::Collate { expr, .. } => wrap_below(expr, 13),
             _ => {}
         }
         ControlFlow::Continue(())
