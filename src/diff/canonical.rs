@@ -26,12 +26,12 @@
 //! 13. migration frameworks' history tables (and what hangs off them) and names matched
 //!     by `--exclude` are left out, on both sides.
 
-use crate::catalog::{Catalog, Constraint, Table, TableKind, TypeKind};
+use crate::catalog::{Catalog, Constraint, Index, Table, TableKind, TypeKind};
 use crate::ops::canonical::{NameContext, canonical_expr, is_null_literal};
 use crate::ops::names::quote_ident;
 use crate::ops::{ConstraintKind, IdentityKind, ObjectName, Persistence, TypeName};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What kind of schema object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -366,7 +366,7 @@ fn parents<'c>(cat: &'c Catalog, t: &Table) -> Vec<&'c Table> {
 }
 
 /// An index's definition without its name (rules 7 and 8).
-fn index_definition(cat: &Catalog, i: &crate::catalog::Index) -> String {
+fn index_definition(cat: &Catalog, i: &Index) -> String {
     let table = cat.tables.get(&i.table);
     let keys: Vec<String> = i
         .columns
@@ -532,11 +532,16 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
         }
         add_table(&mut out, cat, t);
     }
+    let mut by_table: HashMap<&ObjectName, Vec<&Index>> = HashMap::new();
+    for i in cat.indexes.values() {
+        by_table.entry(&i.table).or_default().push(i);
+    }
+    let excluded_tables: HashSet<ObjectName> = excluded_tables.into_iter().collect();
     for (name, i) in &cat.indexes {
         if excluded_tables.contains(&i.table) || exclusions.excludes(name) {
             continue;
         }
-        add_index(&mut out, cat, i);
+        add_index(&mut out, cat, &by_table, i);
     }
     for (name, s) in &cat.sequences {
         let owner = s.owned_by.as_ref();
@@ -766,7 +771,14 @@ fn add_table(out: &mut Schema, cat: &Catalog, t: &Table) {
             },
         );
     }
-    let parents = parents(cat, t);
+    let parent_definitions: HashSet<String> = parents(cat, t)
+        .iter()
+        .flat_map(|p| {
+            p.constraints
+                .iter()
+                .map(|pc| constraint_definition(cat, p, pc))
+        })
+        .collect();
     for c in &t.constraints {
         // rule 9
         if c.validated && matches!(c.kind, ConstraintKind::NotNull { .. }) {
@@ -774,12 +786,7 @@ fn add_table(out: &mut Schema, cat: &Catalog, t: &Table) {
         }
         let definition = constraint_definition(cat, t, c);
         // rule 8
-        let inherited = parents.iter().any(|p| {
-            p.constraints
-                .iter()
-                .any(|pc| constraint_definition(cat, p, pc) == definition)
-        });
-        if inherited {
+        if parent_definitions.contains(&definition) {
             continue;
         }
         let not_valid = if c.validated { "" } else { " NOT VALID" };
@@ -847,7 +854,12 @@ fn add_table(out: &mut Schema, cat: &Catalog, t: &Table) {
     }
 }
 
-fn add_index(out: &mut Schema, cat: &Catalog, i: &crate::catalog::Index) {
+fn add_index(
+    out: &mut Schema,
+    cat: &Catalog,
+    by_table: &HashMap<&ObjectName, Vec<&Index>>,
+    i: &Index,
+) {
     let table = cat.tables.get(&i.table);
     // rule 6
     let backs_constraint = table.is_some_and(|t| {
@@ -867,10 +879,12 @@ fn add_index(out: &mut Schema, cat: &Catalog, i: &crate::catalog::Index) {
     // rule 8: the partition's copy of its parent's index
     if let Some(t) = table {
         let inherited = parents(cat, t).iter().any(|p| {
-            cat.indexes_on(&p.name).any(|pi| {
-                let mut copy = pi.clone();
-                copy.table = t.name.clone();
-                index_definition(cat, &copy) == definition
+            by_table.get(&p.name).is_some_and(|indexes| {
+                indexes.iter().any(|pi| {
+                    let mut copy = (*pi).clone();
+                    copy.table = t.name.clone();
+                    index_definition(cat, &copy) == definition
+                })
             })
         });
         if inherited {
@@ -921,22 +935,27 @@ fn build_blocks(out: &mut Schema) {
         }
     }
     for (name, parts) in tables {
-        let head = out
-            .objects
-            .values()
-            .find(|o| o.kind == ObjectKind::Table && o.name == name);
+        let head = out.objects.get(&Key {
+            group_kind: ObjectKind::Table,
+            group: name.clone(),
+            kind: ObjectKind::Table,
+            name: name.clone(),
+        });
         let mut text = String::new();
         let of = |k: ObjectKind| parts.iter().filter(move |o| o.kind == k);
         match head {
             Some(h) => {
                 let (start, tail) = h.ddl.split_once('\n').unwrap_or((h.ddl.as_str(), ""));
+                let columns: HashMap<&str, &str> = of(ObjectKind::Column)
+                    .map(|o| (o.name.as_str(), o.ddl.as_str()))
+                    .collect();
                 let mut lines: Vec<String> = h
                     .column_order
                     .iter()
                     .filter_map(|c| {
-                        of(ObjectKind::Column)
-                            .find(|o| o.name == format!("{name}.{}", quote_ident(c)))
-                            .map(|o| o.ddl.clone())
+                        columns
+                            .get(format!("{name}.{}", quote_ident(c)).as_str())
+                            .map(|d| d.to_string())
                     })
                     .collect();
                 lines.extend(of(ObjectKind::Constraint).map(|o| o.ddl.clone()));

@@ -4,7 +4,7 @@
 
 use super::canonical::{Key, Object, ObjectKind, Schema};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -254,38 +254,49 @@ fn pair_renames(found: &mut Vec<Difference>) {
         };
         Some(name_free)
     };
-    let mut i = 0;
-    while i < found.len() {
+    // the extra ones, by what they are apart from their name
+    let mut extras: HashMap<(ObjectKind, Option<String>, String), Vec<usize>> = HashMap::new();
+    for (j, d) in found.iter().enumerate() {
+        if d.kind == DifferenceKind::Extra {
+            if let Some(sig) = signature(d) {
+                extras
+                    .entry((d.object, d.table.clone(), sig))
+                    .or_default()
+                    .push(j);
+            }
+        }
+    }
+    let mut taken: HashSet<usize> = HashSet::new();
+    for i in 0..found.len() {
         if found[i].kind != DifferenceKind::Missing {
-            i += 1;
             continue;
         }
         let Some(sig) = signature(&found[i]) else {
-            i += 1;
             continue;
         };
-        let partner = found.iter().position(|d| {
-            d.kind == DifferenceKind::Extra
-                && d.object == found[i].object
-                && d.table == found[i].table
-                && signature(d).as_deref() == Some(sig.as_str())
-        });
-        if let Some(j) = partner {
-            let extra = found.remove(j);
-            if j < i {
-                i -= 1;
-            }
-            let d = &mut found[i];
-            d.kind = DifferenceKind::Changed;
-            d.changes = vec![Change {
-                attribute: "name",
-                left: Some(d.name.clone()),
-                right: Some(extra.name.clone()),
-            }];
-            d.right_ddl = extra.right_ddl;
-        }
-        i += 1;
+        let key = (found[i].object, found[i].table.clone(), sig);
+        let Some(j) = extras
+            .get_mut(&key)
+            .and_then(|v| (!v.is_empty()).then(|| v.remove(0)))
+        else {
+            continue;
+        };
+        taken.insert(j);
+        let (new_name, new_ddl) = (found[j].name.clone(), found[j].right_ddl.clone());
+        let d = &mut found[i];
+        d.kind = DifferenceKind::Changed;
+        d.changes = vec![Change {
+            attribute: "name",
+            left: Some(d.name.clone()),
+            right: Some(new_name),
+        }];
+        d.right_ddl = new_ddl;
     }
+    let mut j = 0;
+    found.retain(|_| {
+        j += 1;
+        !taken.contains(&(j - 1))
+    });
 }
 
 #[cfg(test)]
