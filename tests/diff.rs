@@ -87,7 +87,7 @@ fn drift_expected() -> Vec<(String, String, String, Vec<String>)> {
             "changed",
             "constraint",
             "order_items_price_positive",
-            &["validated"],
+            &["validity"],
         ),
         (
             "changed",
@@ -330,6 +330,48 @@ fn directories_of_two_checkouts_compare_like_any_sides() {
     b.write("0017_drift.sql", DRIFT);
     let doc = diff_json(&["--from", a.path(), "--to", b.path()], 1);
     assert_eq!(differences(&doc), drift_expected());
+    // the documented shape (README, "Drift")
+    let keys = |v: &Value| -> Vec<String> {
+        let mut k: Vec<String> = v
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&doc),
+        [
+            "differences",
+            "equal",
+            "excluded",
+            "left",
+            "notes",
+            "right",
+            "schema_version",
+            "summary",
+            "tool",
+            "tool_version",
+            "unified_diff"
+        ]
+    );
+    assert_eq!(
+        keys(&doc["differences"][0]),
+        [
+            "changes",
+            "kind",
+            "left_ddl",
+            "name",
+            "object",
+            "right_ddl",
+            "table"
+        ]
+    );
+    assert_eq!(keys(&doc["left"]), ["detail", "kind", "source"]);
+    assert_eq!(
+        keys(&doc["summary"]),
+        ["changed", "extra", "missing", "objects_compared"]
+    );
     let doc = diff_json(&["--from", b.path(), "--to", a.path()], 1);
     assert_eq!(differences(&doc), swapped(drift_expected()));
 

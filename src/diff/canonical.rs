@@ -799,7 +799,7 @@ fn add_table(out: &mut Schema, cat: &Catalog, t: &Table) {
                 attributes: vec![
                     attr("definition", Some(definition.clone())),
                     attr(
-                        "validated",
+                        "validity",
                         Some(if c.validated { "VALID" } else { "NOT VALID" }.to_string()),
                     ),
                 ],

@@ -417,7 +417,7 @@ mod tests {
             .collect();
         assert_eq!(
             changes,
-            vec![("public.users.email", "nullability"), ("c", "validated")]
+            vec![("public.users.email", "nullability"), ("c", "validity")]
         );
     }
 
