@@ -375,6 +375,20 @@ fn directories_of_two_checkouts_compare_like_any_sides() {
     let doc = diff_json(&["--from", b.path(), "--to", a.path()], 1);
     assert_eq!(differences(&doc), swapped(drift_expected()));
 
+    // colours only when asked (the test runs without a terminal, with NO_COLOR)
+    let plain = common::schemaguard(&["diff", "--from", a.path(), "--to", b.path()]);
+    assert!(!plain.stdout.contains('\x1b'), "{}", plain.stdout);
+    let coloured = common::schemaguard(&[
+        "diff",
+        "--from",
+        a.path(),
+        "--to",
+        b.path(),
+        "--color",
+        "always",
+    ]);
+    assert!(coloured.stdout.contains("\x1b[31m-"), "{}", coloured.stdout);
+
     // a statement the replay cannot read: said on stderr, the rest still compared
     a.write("0018_odd.sql", "CREATE TABLE broken (id bigint,, );\n");
     let out = common::schemaguard(&["diff", "--from", a.path(), "--to", b.path()]);

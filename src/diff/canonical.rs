@@ -188,6 +188,15 @@ impl Exclusions {
     }
 }
 
+impl Exclusions {
+    /// A schema is left out by its own name, or by `name.*`.
+    pub fn excludes_schema(&self, schema: &str) -> bool {
+        self.patterns
+            .iter()
+            .any(|p| glob(p, schema) || p.strip_suffix(".*").is_some_and(|s| glob(s, schema)))
+    }
+}
+
 /// `*` matches any run of characters; everything else itself.
 fn glob(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
@@ -406,7 +415,8 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
 
     for s in &cat.schemas {
         let name = ObjectName::unqualified(s);
-        if exclusions.patterns.iter().any(|p| glob(p, s)) {
+        if exclusions.excludes_schema(s) {
+            out.excluded.push(format!("schema {name}"));
             continue;
         }
         add(
@@ -1022,6 +1032,14 @@ mod tests {
         assert!(ex.excludes(&ObjectName::new(Some("public"), "tmp_x")));
         assert!(ex.excludes(&ObjectName::new(Some("public"), "schema_migrations")));
         assert!(!ex.excludes(&ObjectName::new(Some("public"), "users")));
+        let ex = Exclusions {
+            patterns: vec!["audit.*".into()],
+            keep_history: true,
+        };
+        assert!(ex.excludes_schema("audit"));
+        assert!(ex.excludes(&ObjectName::new(Some("audit"), "log")));
+        assert!(!ex.excludes_schema("public"));
+        assert!(!ex.excludes(&ObjectName::new(Some("public"), "schema_migrations")));
     }
 
     #[test]
