@@ -72,6 +72,12 @@ struct CommonArgs {
     /// When to use colours in human output (never when NO_COLOR is set)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Start from this live database (read-only): its schema, its server version, its
+    /// table sizes, and only the migrations its history table does not list. A
+    /// `postgres://` URL or `key=value` string; parts left out come from PGHOST,
+    /// PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE and ~/.pgpass
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -226,6 +232,12 @@ fn explain(id: &str) -> i32 {
 fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let database = match &args.database_url {
+        Some(url) => Some(
+            crate::live::ConnectOptions::from_env_and_url(Some(url)).map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
     pipeline::run(&RunOptions {
         paths: args.paths.clone(),
         pg_version: args.pg_version,
@@ -233,6 +245,7 @@ fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
         stdin_filename: args.stdin_filename.clone(),
         cwd,
         since: since.map(str::to_string),
+        database,
     })
 }
 
@@ -273,6 +286,7 @@ fn check(args: &CheckArgs) -> i32 {
         input_errors: &run.input_errors,
         summary,
         pg_version: run.version.0,
+        database: run.live.as_ref(),
     };
     // unreadable files go to stderr too, where a user sees them first, except where the
     // output itself is read in the log (json for scripts is unchanged)

@@ -143,6 +143,7 @@ pub struct Schema {
 /// creates them.
 pub const HISTORY_TABLES: &[&str] = &[
     "schema_migrations",
+    "schema_migration",
     "goose_db_version",
     "flyway_schema_history",
     "_sqlx_migrations",

@@ -101,7 +101,8 @@ fn load_migrations(paths: &[PathBuf], opts: &LoadOptions) -> Result<Side, String
         config: opts.config.clone(),
         stdin_filename: None,
         cwd: opts.cwd.clone(),
-        since: None,
+        // every migration, from an empty schema: what the history produces
+        ..RunOptions::default()
     })?;
     if let Some((file, message)) = run.input_errors.first() {
         return Err(format!(
