@@ -46,6 +46,10 @@ enum Command {
     /// Compare the schema the migrations produce with a live database (or any two of
     /// migrations, databases and pg_dump files): exit 0 equal, 1 different, 2 error
     Diff(crate::diff::DiffArgs),
+    /// Run the migrations on a real PostgreSQL and compare the locks and rewrites it
+    /// took with the predictions
+    #[cfg(unix)]
+    Trace(crate::trace::cli::TraceArgs),
     /// List every rule with its default severity
     Rules,
     /// Print a rule's documentation page
@@ -196,6 +200,8 @@ pub fn run() -> i32 {
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Graph(args)) => graph(&args),
         Some(Command::Diff(args)) => crate::diff::run(&args),
+        #[cfg(unix)]
+        Some(Command::Trace(args)) => crate::trace::cli::run(&args),
         Some(Command::Rules) => list_rules(),
         Some(Command::Explain { rule }) => explain(&rule),
         None => check(&cli.check),
@@ -246,6 +252,7 @@ fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
         cwd,
         since: since.map(str::to_string),
         database,
+        initial_catalog: None,
     })
 }
 

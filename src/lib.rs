@@ -23,3 +23,5 @@ pub mod rules;
 pub mod server;
 pub mod source;
 pub mod span;
+#[cfg(unix)]
+pub mod trace;

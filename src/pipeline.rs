@@ -31,6 +31,9 @@ pub struct RunOptions {
     /// only the migrations its history table does not list (pending ones), its server
     /// version, and its table sizes for judging risk.
     pub database: Option<ConnectOptions>,
+    /// The schema before the first migration (introspected from a database); empty
+    /// when `None`.
+    pub initial_catalog: Option<crate::catalog::Catalog>,
 }
 
 /// What a run against a live database found there.
@@ -62,6 +65,8 @@ pub struct Run {
     pub version: PgVersion,
     pub config: Config,
     pub live: Option<LiveRun>,
+    /// Each file split and parsed as its framework runs it (same order as `files`).
+    pub parsed: Vec<ParsedFile>,
 }
 
 /// Reads, parses and analyses. `Err` is a usage or configuration problem (exit 2).
@@ -261,6 +266,9 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
             "already existed"
         },
     };
+    if let Some(catalog) = &opts.initial_catalog {
+        settings.initial_catalog = catalog.clone();
+    }
     if let Some(tz) = &config.timezone {
         settings.initial_catalog.timezone = tz.clone();
     }
@@ -307,6 +315,8 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
             .files
             .retain(|f| selected.contains(f.file.as_str()));
     }
+    drop(inputs);
+    let parsed = prepared.into_iter().map(|(_, p)| p).collect();
     let files = collected
         .files
         .into_iter()
@@ -323,6 +333,7 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         version,
         config,
         live: live_run,
+        parsed,
     })
 }
 

@@ -368,7 +368,13 @@ impl TempServer {
         }
         settings.extend(opts.settings.iter().cloned());
 
-        let port = free_port()?;
+        // a socket-only server touches no TCP port: the port only names the socket
+        // file, in a directory of our own
+        let port = if opts.listen_loopback {
+            free_port()?
+        } else {
+            DEFAULT_PORT
+        };
         let socket = socket_dir.join(format!(".s.PGSQL.{port}"));
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
             return Err(ServerError::Startup {
@@ -795,9 +801,12 @@ fn write_file(
     set_mode_and_owner(path, mode, owner)
 }
 
-/// A port free on 127.0.0.1 (the kernel's choice). For a socket-only server the port
-/// only names the socket file, in a directory of our own, so any port works; it is
-/// still one nothing else uses, so the same choice is safe with `listen_loopback`.
+/// The port of a socket-only server: it only names `.s.PGSQL.<port>` in our own
+/// socket directory, so PostgreSQL's default is as good as any.
+const DEFAULT_PORT: u16 = 5432;
+
+/// A port free on 127.0.0.1 (the kernel's choice), for a server that also listens
+/// there (`listen_loopback`).
 fn free_port() -> Result<u16, ServerError> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
         .map_err(|e| ServerError::io("cannot find a free port on 127.0.0.1", e))?;

@@ -242,6 +242,10 @@ pub struct PlannedStatement {
     pub outside_transaction_required: Option<String>,
     pub fails: Option<String>,
     pub notes: Vec<String>,
+    /// The statement's effects as computed, on every relation (`locks`, `rewrites` and
+    /// `scans` above keep the plan's view); `trace` compares them with the server.
+    #[serde(skip)]
+    pub effects: Effects,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -470,6 +474,7 @@ impl Driver<'_> {
             .timezone
             .clone_from(&self.settings.initial_catalog.timezone);
         self.catalog.timezone_set = false;
+        self.catalog.check_function_bodies = true;
         let mut tx = TxState::default();
         let mut segment = 0;
         if segments
@@ -536,7 +541,11 @@ impl Driver<'_> {
             let mut effects = self.statement(&fcx, stmt, &tx, &mut raw);
             for inner in &stmt.embedded {
                 let inner_effects = self.statement(&fcx, inner, &tx, &mut raw);
-                effects.merge(&inner_effects);
+                if inner.conditional {
+                    effects.merge_data_dependent(&inner_effects);
+                } else {
+                    effects.merge(&inner_effects);
+                }
                 self.update_tx(&fcx, inner, &inner_effects, &mut tx);
                 replay::apply(
                     &mut self.catalog,
@@ -806,6 +815,7 @@ impl Driver<'_> {
             outside_transaction_required: effects.outside_transaction.clone(),
             fails: effects.fails.clone(),
             notes: effects.notes.clone(),
+            effects: effects.clone(),
         });
     }
 

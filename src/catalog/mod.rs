@@ -265,6 +265,10 @@ pub struct Catalog {
     pub timezone: String,
     /// A migration set `timezone` explicitly (rather than it being assumed).
     pub timezone_set: bool,
+    /// `check_function_bodies` (on unless a migration turns it off, as pg_dump output
+    /// does): `CREATE FUNCTION ... LANGUAGE sql` then analyses its body, locking what it
+    /// reads and writes.
+    pub check_function_bodies: bool,
 }
 
 impl Default for Catalog {
@@ -283,6 +287,7 @@ impl Default for Catalog {
             search_path: vec!["public".to_string()],
             timezone: "UTC".to_string(),
             timezone_set: false,
+            check_function_bodies: true,
         }
     }
 }

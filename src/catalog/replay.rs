@@ -479,6 +479,14 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 cat.timezone_set = false;
             }
         },
+        Operation::Set(set) if set.name == "check_function_bodies" => {
+            let value = set
+                .value
+                .as_deref()
+                .map(|v| v.trim_matches('\'').to_ascii_lowercase());
+            cat.check_function_bodies =
+                !matches!(value.as_deref(), Some("off" | "false" | "0" | "no"));
+        }
         Operation::Set(set) if set.name == "search_path" => {
             cat.search_path = match &set.value {
                 Some(v) => parse_search_path(v),

@@ -98,6 +98,12 @@ pub struct Effects {
     pub fails: Option<String>,
     /// Short explanations for the plan (why a rewrite happens or does not).
     pub notes: Vec<String>,
+    /// What happens whatever the data: these effects without those that depend on
+    /// rows being touched (row triggers, foreign-key checks and actions, which run once
+    /// per row: on an empty table they take no locks). `None` when everything is
+    /// certain. `trace` accepts anything between the two.
+    #[serde(skip)]
+    pub certain: Option<Box<Effects>>,
 }
 
 impl Effects {
@@ -116,8 +122,22 @@ impl Effects {
         self.scans.iter().any(|s| &s.relation == relation)
     }
 
+    /// Merges the effects of a statement that may or may not run (an embedded
+    /// statement in a branch or loop of a DO block): they join the prediction, not its
+    /// certain part.
+    pub fn merge_data_dependent(&mut self, other: &Effects) {
+        let certain = self.certain.take().map_or_else(|| self.clone(), |b| *b);
+        self.merge(other);
+        self.certain = Some(Box::new(certain));
+    }
+
     /// Merges another statement's effects (a DO block's embedded statements).
     pub fn merge(&mut self, other: &Effects) {
+        if self.certain.is_some() || other.certain.is_some() {
+            let mut certain = self.certain.take().map_or_else(|| self.clone(), |b| *b);
+            certain.merge(other.certain.as_deref().unwrap_or(other));
+            self.certain = Some(Box::new(certain));
+        }
         for l in &other.locks {
             match self.locks.iter_mut().find(|x| x.relation == l.relation) {
                 Some(x) => x.mode = x.mode.max(l.mode),
@@ -491,6 +511,13 @@ impl Builder<'_> {
                 }
             }
             Operation::AlterSequence { name, action, .. } => {
+                // OWNED BY reads the table it names (observed on 15 by `trace`)
+                if let AlterSequenceAction::OwnedBy {
+                    table: Some(table), ..
+                } = action
+                {
+                    self.lock(table, AccessShare);
+                }
                 let mode = match action {
                     AlterSequenceAction::Options | AlterSequenceAction::OwnedBy { .. } => {
                         ShareRowExclusive
@@ -526,6 +553,36 @@ impl Builder<'_> {
                 for f in &drop.names {
                     for t in self.cat.tables_with_trigger_function(f) {
                         self.lock(&t, AccessExclusive);
+                    }
+                }
+            }
+            // a SQL-language body is analysed when the function is created: what it
+            // reads gets ACCESS SHARE, what it writes ROW EXCLUSIVE, until commit
+            // (observed on 15 by `trace`); PL/pgSQL bodies are only parsed
+            Operation::CreateFunction(cf)
+                if self.cat.check_function_bodies
+                    && cf
+                        .language
+                        .as_deref()
+                        .is_some_and(|l| l.eq_ignore_ascii_case("sql")) =>
+            {
+                for op in &cf.body {
+                    match op {
+                        Operation::Select { reads, .. } => {
+                            for r in reads {
+                                self.lock(r, AccessShare);
+                            }
+                        }
+                        Operation::Insert(d)
+                        | Operation::Update(d)
+                        | Operation::Delete(d)
+                        | Operation::Merge(d) => {
+                            self.lock(&d.table, RowExclusive);
+                            for r in &d.reads {
+                                self.lock(r, AccessShare);
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -575,6 +632,9 @@ impl Builder<'_> {
             }
             Operation::Insert(d) | Operation::Merge(d) => {
                 self.lock(&d.table, RowExclusive);
+                for w in &d.cte_writes {
+                    self.lock(w, RowExclusive);
+                }
                 for r in &d.reads {
                     self.lock(r, AccessShare);
                 }
@@ -584,9 +644,17 @@ impl Builder<'_> {
                     "update"
                 };
                 self.fire_triggers(&d.table, event);
+                self.foreign_key_rows(&d.table, event, &d.set_columns);
+                if matches!(op, Operation::Merge(_)) {
+                    self.foreign_key_rows(&d.table, "insert", &[]);
+                    self.foreign_key_rows(&d.table, "delete", &[]);
+                }
             }
             Operation::Update(d) | Operation::Delete(d) => {
                 self.lock(&d.table, RowExclusive);
+                for w in &d.cte_writes {
+                    self.lock(w, RowExclusive);
+                }
                 for r in &d.reads {
                     self.lock(r, AccessShare);
                 }
@@ -601,6 +669,7 @@ impl Builder<'_> {
                     "delete"
                 };
                 self.fire_triggers(&d.table, event);
+                self.foreign_key_rows(&d.table, event, &d.set_columns);
             }
             Operation::Select { reads, .. } => {
                 for r in reads {
@@ -709,6 +778,9 @@ impl Builder<'_> {
                 ));
             }
             let nested = inner.e;
+            if !(nested.locks.is_empty() && nested.rewrites.is_empty()) {
+                self.data_dependent_from_here();
+            }
             for l in nested.locks {
                 add_lock(&mut self.e.locks, l.relation, l.kind, l.mode);
             }
@@ -722,6 +794,74 @@ impl Builder<'_> {
                     self.e.rewrites.push(r);
                 }
             }
+        }
+    }
+
+    /// What is added from here on happens only when rows are touched: what came
+    /// before is the certain part.
+    fn data_dependent_from_here(&mut self) {
+        if self.e.certain.is_none() {
+            self.e.certain = Some(Box::new(self.e.clone()));
+        }
+    }
+
+    /// Foreign-key checks and actions, run by PostgreSQL's internal row triggers for
+    /// each row written (observed on 15 by `trace`): a row written to a referencing
+    /// table is checked against the referenced one (`FOR KEY SHARE`: ROW SHARE); a row
+    /// deleted from, or whose key is updated in, a referenced table is looked up in the
+    /// referencing ones (ROW SHARE), or deletes/updates there (ON DELETE/UPDATE
+    /// CASCADE, SET NULL, SET DEFAULT: ROW EXCLUSIVE).
+    fn foreign_key_rows(&mut self, table: &ObjectName, event: &str, set_columns: &[String]) {
+        use LockMode::*;
+        let rel = self.cat.resolve_relation(table);
+        let touches = |cols: &[String]| {
+            set_columns.is_empty()
+                || cols.is_empty()
+                || cols.iter().any(|c| set_columns.contains(c))
+        };
+        let mut locks: Vec<(ObjectName, LockMode)> = Vec::new();
+        if matches!(event, "insert" | "update") {
+            if let Some(t) = self.cat.table(&rel) {
+                for (c, r) in t.foreign_keys() {
+                    if event == "insert" || touches(c.kind.columns()) {
+                        locks.push((self.cat.resolve_relation(r), RowShare));
+                    }
+                }
+            }
+        }
+        if matches!(event, "delete" | "update") {
+            for (t, c) in self.cat.referencing(&rel) {
+                let ConstraintKind::ForeignKey {
+                    ref_columns,
+                    on_delete,
+                    on_update,
+                    ..
+                } = &c.kind
+                else {
+                    continue;
+                };
+                if event == "update" && !touches(ref_columns) {
+                    continue;
+                }
+                let action = if event == "delete" {
+                    on_delete
+                } else {
+                    on_update
+                };
+                let writes = action.as_deref().is_some_and(|a| {
+                    let a = a.to_ascii_uppercase();
+                    a.contains("CASCADE") || a.contains("SET")
+                });
+                locks.push((t.name.clone(), if writes { RowExclusive } else { RowShare }));
+            }
+        }
+        locks.retain(|(r, _)| r != &rel);
+        if locks.is_empty() {
+            return;
+        }
+        self.data_dependent_from_here();
+        for (r, mode) in locks {
+            self.lock(&r, mode);
         }
     }
 
@@ -927,6 +1067,18 @@ impl Builder<'_> {
                         for r in refs {
                             self.lock(&r, AccessExclusive);
                         }
+                    }
+                    // a sequence the column owns (serial) is dropped with it (observed
+                    // on 15 by `trace`)
+                    let owned: Vec<ObjectName> = self
+                        .cat
+                        .sequences
+                        .values()
+                        .filter(|s| s.owned_by.as_ref() == Some(&(table.clone(), name.clone())))
+                        .map(|s| s.name.clone())
+                        .collect();
+                    for s in owned {
+                        self.lock(&s, AccessExclusive);
                     }
                     AccessExclusive
                 }

@@ -228,6 +228,12 @@ impl ConnectOptions {
         self.password.is_some()
     }
 
+    /// The password, for handing to a libpq program (`pg_dump` for `trace
+    /// --schema-from`) through its environment, never its command line.
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_ref().map(|Secret(p)| p.as_str())
+    }
+
     /// Whether TLS can be used at all (never on a unix socket).
     pub fn uses_tls(&self) -> bool {
         matches!(self.host, Host::Tcp(_)) && self.sslmode != SslMode::Disable

@@ -594,6 +594,9 @@ pub struct Dml {
     pub null_test_filter: bool,
     /// UPDATE: the columns assigned.
     pub set_columns: Vec<String>,
+    /// Tables written by data-modifying CTEs of the statement (`WITH x AS (INSERT INTO
+    /// t ...) ...`).
+    pub cte_writes: Vec<ObjectName>,
 }
 
 /// One SQL statement, lowered.

@@ -158,6 +158,7 @@ mod tests {
                 kind: "X".to_string(),
             },
             embedded: Vec::new(),
+            conditional: false,
         };
         let s = sub_span(&stmt, 13, 14);
         assert_eq!((s.start_pos.line, s.start_pos.column), (3, 18));
