@@ -43,6 +43,9 @@ enum Command {
     Plan(PlanArgs),
     /// Export the dependency graph of migrations, statements and schema objects
     Graph(GraphArgs),
+    /// Compare the schema the migrations produce with a live database (or any two of
+    /// migrations, databases and pg_dump files): exit 0 equal, 1 different, 2 error
+    Diff(crate::diff::DiffArgs),
     /// Run the migrations on a real PostgreSQL and compare the locks and rewrites it
     /// took with the predictions
     #[cfg(unix)]
@@ -73,6 +76,12 @@ struct CommonArgs {
     /// When to use colours in human output (never when NO_COLOR is set)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Start from this live database (read-only): its schema, its server version, its
+    /// table sizes, and only the migrations its history table does not list. A
+    /// `postgres://` URL or `key=value` string; parts left out come from PGHOST,
+    /// PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE and ~/.pgpass
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -190,6 +199,7 @@ pub fn run() -> i32 {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Graph(args)) => graph(&args),
+        Some(Command::Diff(args)) => crate::diff::run(&args),
         #[cfg(unix)]
         Some(Command::Trace(args)) => crate::trace::cli::run(&args),
         Some(Command::Rules) => list_rules(),
@@ -228,6 +238,12 @@ fn explain(id: &str) -> i32 {
 fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let database = match &args.database_url {
+        Some(url) => Some(
+            crate::live::ConnectOptions::from_env_and_url(Some(url)).map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
     pipeline::run(&RunOptions {
         paths: args.paths.clone(),
         pg_version: args.pg_version,
@@ -235,6 +251,7 @@ fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
         stdin_filename: args.stdin_filename.clone(),
         cwd,
         since: since.map(str::to_string),
+        database,
         initial_catalog: None,
     })
 }
@@ -276,6 +293,7 @@ fn check(args: &CheckArgs) -> i32 {
         input_errors: &run.input_errors,
         summary,
         pg_version: run.version.0,
+        database: run.live.as_ref(),
     };
     // unreadable files go to stderr too, where a user sees them first, except where the
     // output itself is read in the log (json for scripts is unchanged)

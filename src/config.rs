@@ -8,6 +8,8 @@
 //! timezone = "UTC"                # the session TimeZone the migrations run with
 //! framework = "goose"             # detected per file when unset
 //! partial_history = false         # true: the migrations do not create everything they use
+//! small_table_rows = 10000        # with --database-url: lock findings on smaller tables are hints
+//! large_table_bytes = 10737418240 # with --database-url: lock warnings on bigger tables are errors
 //!
 //! [rules]
 //! prefer-text = "off"             # off, hint, warning or error
@@ -38,6 +40,12 @@ pub struct Config {
     pub partial_history: Option<bool>,
     /// Migration files or directories checked when none are given on the command line.
     pub paths: Option<Vec<String>>,
+    /// With a live database: tables with fewer rows (and under 100 MB) are small, and
+    /// lock findings on them become hints [default: 10000].
+    pub small_table_rows: Option<u64>,
+    /// With a live database: tables of at least this many bytes (with indexes and TOAST)
+    /// are large, and lock warnings on them become errors [default: 10 GiB].
+    pub large_table_bytes: Option<u64>,
     #[serde(default)]
     pub rules: BTreeMap<String, String>,
     /// Where the file was read from (not a setting).

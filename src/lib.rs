@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod effects;
 pub mod graph;
 pub mod live;

@@ -1,9 +1,13 @@
 //! Wires the pipeline for one run: configuration, `source`, `parse` (in parallel),
 //! `analysis` (in apply order). Used by the CLI and by the tests.
 
-use crate::analysis::{self, Analysis, FileInput, Settings, TransactionMode, TxSegment};
+use crate::analysis::{
+    self, Analysis, Edited, FileInput, FileMeta, Settings, TransactionMode, TxSegment,
+};
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::effects::PgVersion;
+use crate::live::{self, ConnectOptions, history::History};
 use crate::parse::{self, ParsedFile};
 use crate::source::framework::{self, Framework, Prepared, TxMode};
 use crate::source::git::Change;
@@ -23,9 +27,27 @@ pub struct RunOptions {
     /// Pre-merge review: report only files added or changed since this git ref (all
     /// files are still replayed for the schema they build).
     pub since: Option<String>,
+    /// Start from this live database: its introspected schema instead of an empty one,
+    /// only the migrations its history table does not list (pending ones), its server
+    /// version, and its table sizes for judging risk.
+    pub database: Option<ConnectOptions>,
     /// The schema before the first migration (introspected from a database); empty
     /// when `None`.
     pub initial_catalog: Option<crate::catalog::Catalog>,
+}
+
+/// What a run against a live database found there.
+#[derive(Clone, Debug)]
+pub struct LiveRun {
+    /// The database, as shown to the user (no password).
+    pub target: String,
+    pub server_version_num: u32,
+    /// `schema.table (framework)` of the history table used, if any.
+    pub history_table: Option<String>,
+    /// Files already applied (not checked, except for edits).
+    pub applied: Vec<String>,
+    /// Files checked: not applied yet.
+    pub pending: Vec<String>,
 }
 
 /// One analysed file: where it is and its text (for code frames).
@@ -42,6 +64,7 @@ pub struct Run {
     pub input_errors: Vec<(String, String)>,
     pub version: PgVersion,
     pub config: Config,
+    pub live: Option<LiveRun>,
     /// Each file split and parsed as its framework runs it (same order as `files`).
     pub parsed: Vec<ParsedFile>,
 }
@@ -140,14 +163,79 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
             (p, parsed)
         })
         .collect();
+    // a live database: its schema, its server version, and what it already applied
+    let mut version = version;
+    let mut initial_catalog = Catalog::default();
+    let mut applied_metas: Vec<FileMeta> = Vec::new();
+    let mut is_applied = vec![false; collected.files.len()];
+    let mut live_run = None;
+    let mut live_notes: Vec<(String, String)> = Vec::new();
+    if let Some(db) = &opts.database {
+        let framework = dominant_framework(prepared.iter().map(|(p, _)| p.framework));
+        let snapshot = live::snapshot(db, framework).map_err(|e| e.to_string())?;
+        let server = PgVersion(snapshot.server_version_num / 10_000);
+        if PgVersion::SUPPORTED.contains(&server.0) {
+            if let Some(asked) = opts.pg_version.or(config.pg_version) {
+                if asked != server.0 {
+                    live_notes.push((
+                        snapshot.target.clone(),
+                        format!("the database runs PostgreSQL {server}: judging for {server}, not the configured {asked}"),
+                    ));
+                }
+            }
+            version = server;
+        } else {
+            return Err(format!(
+                "{} runs PostgreSQL {} (server_version_num {}): schemaguard supports 10 to 18",
+                snapshot.target, server, snapshot.server_version_num
+            ));
+        }
+        initial_catalog = snapshot.catalog;
+        let mut run_info = LiveRun {
+            target: snapshot.target.clone(),
+            server_version_num: snapshot.server_version_num,
+            history_table: snapshot
+                .history
+                .as_ref()
+                .map(|h| format!("{} ({})", h.table, h.kind)),
+            applied: Vec::new(),
+            pending: Vec::new(),
+        };
+        match &snapshot.history {
+            Some(history) => {
+                mark_applied(
+                    history,
+                    &collected.files,
+                    &mut is_applied,
+                    &mut applied_metas,
+                    &mut live_notes,
+                );
+            }
+            None => live_notes.push((
+                snapshot.target.clone(),
+                "no migration history table found (looked for schema_migrations, goose_db_version, flyway_schema_history, _sqlx_migrations, __diesel_schema_migrations, _prisma_migrations, databasechangelog, schema_migration): every migration is checked as pending".to_string(),
+            )),
+        }
+        for (f, applied) in collected.files.iter().zip(&is_applied) {
+            if *applied {
+                run_info.applied.push(f.display.clone());
+            } else {
+                run_info.pending.push(f.display.clone());
+            }
+        }
+        live_run = Some(run_info);
+    }
     let inputs: Vec<FileInput> = collected
         .files
         .iter()
         .zip(&prepared)
-        .map(|(f, (prep, p))| FileInput {
+        .zip(&is_applied)
+        .filter(|(_, applied)| !**applied)
+        .map(|((f, (prep, p)), _)| FileInput {
             display: f.display.clone(),
             version: f.version().map(|v| v.normalized()),
-            new_since_ref: change_of(&f.path) == Some(Change::Added),
+            // against a live database every file of the run is pending
+            new_since_ref: change_of(&f.path) == Some(Change::Added) || opts.database.is_some(),
             edited_since: (change_of(&f.path) == Some(Change::Modified))
                 .then(|| opts.since.clone())
                 .flatten(),
@@ -170,7 +258,13 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
     let mut settings = Settings {
         version,
         rule_overrides: config.rule_overrides(),
-        ..Settings::default()
+        initial_catalog,
+        applied: applied_metas,
+        baseline: if opts.database.is_some() {
+            "are applied to the database"
+        } else {
+            "already existed"
+        },
     };
     if let Some(catalog) = &opts.initial_catalog {
         settings.initial_catalog = catalog.clone();
@@ -179,6 +273,13 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         settings.initial_catalog.timezone = tz.clone();
     }
     let mut analysis = analysis::analyze(&inputs, &settings);
+    if opts.database.is_some() {
+        live::risk::apply(
+            &mut analysis.findings,
+            &settings.initial_catalog,
+            &live::risk::Thresholds::from_config(&config),
+        );
+    }
     for (f, (prep, _)) in collected.files.iter().zip(&prepared) {
         for (line, message) in &prep.notes {
             analysis.notes.push(crate::analysis::FileNote {
@@ -187,6 +288,13 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
                 message: message.clone(),
             });
         }
+    }
+    for (file, message) in live_notes {
+        analysis.notes.push(crate::analysis::FileNote {
+            file,
+            line: 0,
+            message,
+        });
     }
     if opts.since.is_some() {
         // report only what changed; the rest was replayed for schema state
@@ -224,6 +332,82 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         input_errors,
         version,
         config,
+        live: live_run,
         parsed,
     })
+}
+
+/// The framework most files were written for (ignoring plain SQL), to pick its history
+/// table when a database has several.
+fn dominant_framework(frameworks: impl Iterator<Item = Framework>) -> Option<Framework> {
+    let mut counts: Vec<(Framework, usize)> = Vec::new();
+    for f in frameworks.filter(|f| *f != Framework::Plain) {
+        match counts.iter_mut().find(|(k, _)| *k == f) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((f, 1)),
+        }
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(f, _)| f)
+}
+
+/// Marks the files the history lists as applied, records an edit where the recorded
+/// checksum differs, and lists applied versions without a file (for out-of-order).
+fn mark_applied(
+    history: &History,
+    files: &[source::MigrationFile],
+    is_applied: &mut [bool],
+    metas: &mut Vec<FileMeta>,
+    notes: &mut Vec<(String, String)>,
+) {
+    let mut matched_versions = std::collections::HashSet::new();
+    for (i, f) in files.iter().enumerate() {
+        let Some(applied) = history.applied(f.version(), &f.display) else {
+            continue;
+        };
+        is_applied[i] = true;
+        let edited = applied.entry.and_then(|entry| {
+            if let Some(v) = &entry.version {
+                matched_versions.insert(v.clone());
+            }
+            let recorded = entry.checksum.as_ref()?;
+            if recorded.matches(&f.text) {
+                return None;
+            }
+            Some(Edited {
+                evidence: format!(
+                    "was applied with checksum {recorded} ({}), the file's is now {}",
+                    history.table,
+                    recorded.of_text(&f.text)
+                ),
+                restore: "as it was applied".to_string(),
+            })
+        });
+        metas.push(FileMeta {
+            display: f.display.clone(),
+            version: f.version().map(|v| v.normalized()),
+            new_since_ref: false,
+            edited,
+        });
+    }
+    // applied versions whose file is not here still count for ordering
+    for entry in &history.entries {
+        let Some(v) = &entry.version else { continue };
+        if matched_versions.contains(v) || metas.iter().any(|m| m.version.as_ref() == Some(v)) {
+            continue;
+        }
+        metas.push(FileMeta {
+            display: format!("version {v} (applied, no file here)"),
+            version: Some(v.clone()),
+            new_since_ref: false,
+            edited: None,
+        });
+    }
+    for failed in &history.failed {
+        notes.push((history.table.clone(), failed.clone()));
+    }
+    metas.sort_by(|a, b| {
+        let va = a.version.as_deref().and_then(source::Version::parse);
+        let vb = b.version.as_deref().and_then(source::Version::parse);
+        va.cmp(&vb)
+    });
 }

@@ -599,7 +599,22 @@ if [ -n "$pid" ] && ours "$pid"; then
     while [ $i -lt 50 ] && ours "$pid"; do sleep 0.1; i=$((i+1)); done
     ours "$pid" && kill -KILL "$pid" 2>/dev/null
 fi
+# backends outlive a killed postmaster for a moment, and write into the directory
+if [ -d /proc ]; then
+    i=0
+    while [ $i -lt 50 ]; do
+        left=
+        for p in /proc/[0-9]*; do
+            [ "$(readlink "$p/cwd" 2>/dev/null)" = "$data" ] && left="$left ${p#/proc/}"
+        done
+        [ -z "$left" ] && break
+        kill -KILL $left 2>/dev/null
+        sleep 0.1
+        i=$((i+1))
+    done
+fi
 rm -rf "$1"
+[ -e "$1" ] && sleep 0.2 && rm -rf "$1"
 "#;
 
 impl Guard {

@@ -73,6 +73,13 @@ pub struct Settings {
     pub rule_overrides: BTreeMap<String, Option<Severity>>,
     /// The starting schema (empty, or introspected from a database).
     pub initial_catalog: Catalog,
+    /// Migrations already applied to the live database the run starts from: not
+    /// replayed (`initial_catalog` holds their effect), but part of the history that
+    /// file- and history-level rules see, before the files of the run.
+    pub applied: Vec<FileMeta>,
+    /// What the older migrations are, for messages: "already existed" (at the `--since`
+    /// ref) or "are applied to the database".
+    pub baseline: &'static str,
 }
 
 impl Default for Settings {
@@ -81,6 +88,8 @@ impl Default for Settings {
             version: PgVersion::DEFAULT,
             rule_overrides: BTreeMap::new(),
             initial_catalog: Catalog::default(),
+            applied: Vec::new(),
+            baseline: "already existed",
         }
     }
 }
@@ -93,8 +102,6 @@ pub struct FileContext {
     pub mode: TransactionMode,
     /// The file holds more than one explicit transaction block.
     pub several_transactions: bool,
-    /// `Some(ref)`: the file existed at this git ref and has been changed since.
-    pub edited_since: Option<String>,
     /// How to mark a migration as running outside a transaction in its framework.
     pub no_transaction_hint: String,
 }
@@ -116,12 +123,25 @@ impl FileContext {
 }
 
 /// A file of the run, as file-level rules see the history.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct FileMeta {
     pub display: String,
     pub version: Option<String>,
-    /// Added since the `--since` ref.
+    /// New relative to the baseline: added since the `--since` ref, or not yet applied
+    /// to the live database.
     pub new_since_ref: bool,
+    /// The file was already applied (or existed at the `--since` ref) and has been
+    /// changed since.
+    pub edited: Option<Edited>,
+}
+
+/// How we know an applied migration was edited, and how to undo that.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edited {
+    /// Completes "`<file>` ...": "existed at main and has been changed since".
+    pub evidence: String,
+    /// Where the original is: "as it was at main", "as it was applied".
+    pub restore: String,
 }
 
 /// A lock held by the open transaction.
@@ -260,13 +280,20 @@ pub struct Analysis {
 
 /// Runs the analysis over files in apply order.
 pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
-    let history: Vec<FileMeta> = files
+    let offset = settings.applied.len();
+    let history: Vec<FileMeta> = settings
+        .applied
         .iter()
-        .map(|f| FileMeta {
+        .cloned()
+        .chain(files.iter().map(|f| FileMeta {
             display: f.display.clone(),
             version: f.version.clone(),
             new_since_ref: f.new_since_ref,
-        })
+            edited: f.edited_since.as_ref().map(|reference| Edited {
+                evidence: format!("existed at {reference} and has been changed since"),
+                restore: format!("as it was at {reference}"),
+            }),
+        }))
         .collect();
     let mut driver = Driver {
         settings,
@@ -282,7 +309,7 @@ pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
             .collect(),
     };
     for (index, file) in files.iter().enumerate() {
-        driver.file(index, file);
+        driver.file(offset + index, file);
     }
     driver.history_checks();
     driver.out.catalog = driver.catalog;
@@ -323,6 +350,7 @@ impl Driver<'_> {
             graph: &self.out.graph,
             plan: &self.out.plan,
             version: self.settings.version,
+            history: &self.history,
         };
         let mut raw: Vec<(&'static dyn Rule, String, Violation)> = Vec::new();
         for rule in &self.rules {
@@ -433,7 +461,6 @@ impl Driver<'_> {
             display: file.display.clone(),
             mode,
             several_transactions: begins > 1 || wrapped_segments > 1,
-            edited_since: file.edited_since.clone(),
             no_transaction_hint: file.no_transaction_hint.clone(),
         };
         self.out.files.push(FileSummary {
@@ -586,6 +613,7 @@ impl Driver<'_> {
             catalog_after: &self.catalog,
             history: &self.history,
             version: self.settings.version,
+            baseline: self.settings.baseline,
         };
         let mut raw: Vec<(&'static dyn Rule, Violation)> = Vec::new();
         for rule in &self.rules {

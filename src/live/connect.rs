@@ -750,24 +750,33 @@ impl fmt::Debug for LiveSession {
     }
 }
 
-/// Opens a session and makes it read-only and bounded: `default_transaction_read_only`,
-/// `lock_timeout`, `statement_timeout` and `idle_in_transaction_session_timeout` are
-/// set before anything else runs, and checked.
+/// Opens a session that is read-only and bounded from its first statement:
+/// `default_transaction_read_only`, `lock_timeout`, `statement_timeout` and
+/// `idle_in_transaction_session_timeout` go in the startup packet (`options`), so the
+/// session never runs a transaction that commits. A pooler that refuses startup
+/// options (PgBouncer without `ignore_startup_parameters = options`) gets them as `SET`s
+/// instead. Either way they are checked before anything is read.
 pub fn connect(opts: &ConnectOptions) -> Result<LiveSession, LiveError> {
-    let client = open(opts)?;
-    let mut session = LiveSession {
-        client,
-        server_version_num: 0,
-        target: opts.to_string(),
-        lock_timeout: opts.lock_timeout,
-        statement_timeout: opts.statement_timeout,
-    };
-    let setup = format!(
-        "SET default_transaction_read_only = on; SET lock_timeout = '{}ms'; SET statement_timeout = '{}ms'; SET idle_in_transaction_session_timeout = '{}ms'",
-        millis(opts.lock_timeout),
-        millis(opts.statement_timeout),
-        millis(opts.statement_timeout.max(Duration::from_secs(60))),
-    );
+    let settings = [
+        ("default_transaction_read_only", "on".to_string()),
+        ("lock_timeout", format!("{}ms", millis(opts.lock_timeout))),
+        (
+            "statement_timeout",
+            format!("{}ms", millis(opts.statement_timeout)),
+        ),
+        (
+            "idle_in_transaction_session_timeout",
+            format!(
+                "{}ms",
+                millis(opts.statement_timeout.max(Duration::from_secs(60)))
+            ),
+        ),
+    ];
+    let startup: String = settings
+        .iter()
+        .map(|(k, v)| format!("-c {k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     let fail = |e: postgres::Error| LiveError::Connect {
         target: opts.to_string(),
         cause: opts.scrub(&format!(
@@ -775,16 +784,45 @@ pub fn connect(opts: &ConnectOptions) -> Result<LiveSession, LiveError> {
             describe_query_error(&e, opts.lock_timeout, opts.statement_timeout)
         )),
     };
-    session.client.batch_execute(&setup).map_err(fail)?;
-    let row = session
-        .client
-        .query_one(
-            "SELECT current_setting('server_version_num')::int4, current_setting('transaction_read_only')",
-            &[],
-        )
-        .map_err(fail)?;
-    let version: i32 = row.get(0);
-    let read_only: String = row.get(1);
+    let client = match open_with(opts, Some(&startup)) {
+        Ok(client) => client,
+        Err(LiveError::Connect { cause, .. })
+            if cause.contains("startup parameter") || cause.contains("options") =>
+        {
+            let mut client = open(opts)?;
+            let sets: String = settings
+                .iter()
+                .map(|(k, v)| format!("SET {k} = '{v}';"))
+                .collect();
+            client.batch_execute(&sets).map_err(fail)?;
+            client
+        }
+        Err(e) => return Err(e),
+    };
+    let mut session = LiveSession {
+        client,
+        server_version_num: 0,
+        target: opts.to_string(),
+        lock_timeout: opts.lock_timeout,
+        statement_timeout: opts.statement_timeout,
+    };
+    // checked inside a read (rolled back like every read)
+    let (version, read_only) = session
+        .read(|client| {
+            client
+                .query_one(
+                    "SELECT current_setting('server_version_num')::int4, current_setting('default_transaction_read_only')",
+                    &[],
+                )
+                .map(|row| (row.get::<_, i32>(0), row.get::<_, String>(1)))
+                .map_err(|e| LiveError::Connect {
+                    target: opts.to_string(),
+                    cause: opts.scrub(&format!(
+                        "setting up the read-only session failed: {}",
+                        describe_query_error(&e, opts.lock_timeout, opts.statement_timeout)
+                    )),
+                })
+        })?;
     if read_only != "on" {
         return Err(LiveError::Connect {
             target: opts.to_string(),
@@ -799,7 +837,18 @@ pub fn connect(opts: &ConnectOptions) -> Result<LiveSession, LiveError> {
 /// uses it for reading; it is for `trace`, which writes only inside transactions it
 /// rolls back, on a database the user named with an explicit flag.
 pub fn open(opts: &ConnectOptions) -> Result<postgres::Client, LiveError> {
+    open_with(opts, None)
+}
+
+/// [`open`] with `options` (`-c name=value ...`) in the startup packet.
+fn open_with(
+    opts: &ConnectOptions,
+    startup_options: Option<&str>,
+) -> Result<postgres::Client, LiveError> {
     let mut config = postgres::Config::new();
+    if let Some(o) = startup_options {
+        config.options(o);
+    }
     match &opts.host {
         Host::Socket(dir) => config.host_path(dir),
         Host::Tcp(name) => config.host(name),

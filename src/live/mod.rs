@@ -9,8 +9,10 @@
 //! statistics views (ACCESS SHARE at most).
 
 pub mod connect;
+pub mod history;
 pub mod introspect;
 mod pgpass;
+pub mod risk;
 pub mod tls;
 
 pub use connect::{
@@ -18,7 +20,35 @@ pub use connect::{
 };
 pub use tls::{Roots, SslMode};
 
+use crate::catalog::Catalog;
+use crate::source::framework::Framework;
 use std::fmt;
+
+/// What a check against a live database starts from, read in one session.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The database as shown to the user (no password).
+    pub target: String,
+    pub server_version_num: u32,
+    /// The schema, with table sizes.
+    pub catalog: Catalog,
+    /// The migration framework's history table, if the database has one.
+    pub history: Option<history::History>,
+}
+
+/// Connects read-only, introspects the schema and reads the history table
+/// (`prefer`: the framework the migration files are written for).
+pub fn snapshot(opts: &ConnectOptions, prefer: Option<Framework>) -> Result<Snapshot, LiveError> {
+    let mut session = connect(opts)?;
+    let introspected = introspect::introspect(&mut session)?;
+    let history = history::read(&mut session, prefer)?;
+    Ok(Snapshot {
+        target: session.target().to_string(),
+        server_version_num: introspected.server_version_num,
+        catalog: introspected.catalog,
+        history,
+    })
+}
 
 /// What can go wrong with a live database. `Display` is one line without any password;
 /// the CLI exits 2 on every variant.

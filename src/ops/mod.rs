@@ -6,6 +6,7 @@
 //! sqlparser's token stream, for forms sqlparser rejects). Names are already folded the
 //! way PostgreSQL folds them: unquoted identifiers lowercased, quoted ones verbatim.
 
+pub mod canonical;
 pub mod lower;
 pub mod names;
 pub mod recognize;

@@ -58,14 +58,39 @@ pub fn render(report: &CheckReport, sources: &HashMap<String, String>, color: bo
         let _ = writeln!(out, "{}\n", renderer.render(&[group]));
     }
     for n in report.notes {
-        let _ = writeln!(out, "note: {}:{}: {}", n.file, n.line, n.message);
+        if n.line == 0 {
+            let _ = writeln!(out, "note: {}: {}", n.file, n.message);
+        } else {
+            let _ = writeln!(out, "note: {}:{}: {}", n.file, n.line, n.message);
+        }
     }
     if !report.notes.is_empty() {
         out.push('\n');
     }
+    if let Some(db) = report.database {
+        let _ = writeln!(out, "{}", database_line(db));
+    }
     out.push_str(&summary_line(summary));
     out.push('\n');
     out
+}
+
+/// What was checked against a live database: "against postgres://app@db/app
+/// (PostgreSQL 15.4): 12 migrations applied (public.schema_migrations, golang-migrate),
+/// 3 pending checked".
+pub fn database_line(db: &crate::pipeline::LiveRun) -> String {
+    let v = db.server_version_num;
+    let history = match &db.history_table {
+        Some(t) => format!("{} applied per {t}", plural(db.applied.len(), "migration")),
+        None => "no migration history table".to_string(),
+    };
+    format!(
+        "against {} (PostgreSQL {}.{}): {history}, {} pending checked",
+        db.target,
+        v / 10_000,
+        v % 10_000,
+        db.pending.len()
+    )
 }
 
 /// The summary line: `1 error, 2 warnings, 3 hints in 14 files (312 statements)`.

@@ -38,6 +38,18 @@ struct CheckJson<'a> {
     findings: Vec<FindingJson<'a>>,
     notes: &'a [crate::analysis::FileNote],
     input_errors: Vec<InputErrorJson<'a>>,
+    /// Only with `--database-url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database: Option<DatabaseJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct DatabaseJson<'a> {
+    target: &'a str,
+    server_version_num: u32,
+    history_table: Option<&'a str>,
+    applied: &'a [String],
+    pending: &'a [String],
 }
 
 /// `(file, message)` pairs for files that could not be read.
@@ -76,6 +88,13 @@ pub fn check(report: &CheckReport) -> String {
             .iter()
             .map(|(file, message)| InputErrorJson { file, message })
             .collect(),
+        database: report.database.map(|db| DatabaseJson {
+            target: &db.target,
+            server_version_num: db.server_version_num,
+            history_table: db.history_table.as_deref(),
+            applied: &db.applied,
+            pending: &db.pending,
+        }),
     };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

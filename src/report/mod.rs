@@ -23,6 +23,8 @@ pub struct CheckReport<'a> {
     pub input_errors: &'a [(String, String)],
     pub summary: Summary,
     pub pg_version: u32,
+    /// The live database the run started from (`--database-url`).
+    pub database: Option<&'a crate::pipeline::LiveRun>,
 }
 
 /// Counts for the summary line.

@@ -1,7 +1,10 @@
-//! A migration that existed at the `--since` ref was changed: databases that already
-//! applied it never see the change (and checksum-checking frameworks refuse to run).
+//! A migration that was already applied was changed: databases that applied it never
+//! see the change (and checksum-checking frameworks refuse to run). Known two ways: the
+//! file existed at the `--since` ref and differs now, or its checksum differs from the
+//! one the live database's history table recorded (Flyway, sqlx, Prisma).
 
-use super::{Category, FileCheck, Rule, Severity, Violation};
+use super::{Category, HistoryCheck, Rule, Severity, Violation};
+use crate::span::{Position, Span};
 
 pub struct EditedAppliedMigration;
 
@@ -13,29 +16,39 @@ impl Rule for EditedAppliedMigration {
         Severity::Error
     }
     fn summary(&self) -> &'static str {
-        "a migration that already existed (at the --since ref) was edited; databases that applied it never get the change"
+        "a migration that was already applied (it existed at the --since ref, or the live database recorded another checksum) was edited; databases that applied it never get the change"
     }
     fn category(&self) -> Category {
         Category::Correctness
     }
     fn check(&self, _cx: &super::Context, _out: &mut Vec<Violation>) {}
-    fn check_file(&self, cx: &FileCheck, out: &mut Vec<Violation>) {
-        let Some(reference) = &cx.file.edited_since else {
-            return;
-        };
-        out.push(Violation {
-            message: format!(
-                "{} existed at {reference} and has been changed since",
-                cx.file.display
-            ),
-            why: Some(
-                "migration frameworks run each migration once: databases that already applied this file keep the old version, so environments drift apart; frameworks that store checksums (Flyway, sqlx, Prisma, Liquibase) refuse to continue"
-                    .to_string(),
-            ),
-            fix: Some(format!(
-                "restore the file as it was at {reference} and put the change in a new migration"
-            )),
-            ..Default::default()
-        });
+    fn check_history(&self, cx: &HistoryCheck, out: &mut Vec<(String, Violation)>) {
+        for meta in cx.history {
+            let Some(edited) = &meta.edited else {
+                continue;
+            };
+            out.push((
+                meta.display.clone(),
+                Violation {
+                    message: format!("{} {}", meta.display, edited.evidence),
+                    // the file as a whole: its first line
+                    span: Some(Span {
+                        start: 0,
+                        end: 0,
+                        start_pos: Position { line: 1, column: 1 },
+                        end_pos: Position { line: 1, column: 1 },
+                    }),
+                    why: Some(
+                        "migration frameworks run each migration once: databases that already applied this file keep the old version, so environments drift apart; frameworks that store checksums (Flyway, sqlx, Prisma, Liquibase) refuse to continue"
+                            .to_string(),
+                    ),
+                    fix: Some(format!(
+                        "restore the file {} and put the change in a new migration",
+                        edited.restore
+                    )),
+                    ..Default::default()
+                },
+            ));
+        }
     }
 }

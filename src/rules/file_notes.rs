@@ -64,7 +64,6 @@ mod tests {
             display: display.to_string(),
             mode: TransactionMode::Wrapped,
             several_transactions: false,
-            edited_since: None,
             no_transaction_hint: String::new(),
         }
     }

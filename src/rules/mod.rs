@@ -216,6 +216,8 @@ pub struct FileCheck<'a> {
     /// Every file of the run, in apply order.
     pub history: &'a [crate::analysis::FileMeta],
     pub version: PgVersion,
+    /// What the older migrations are: "already existed" or "are applied to the database".
+    pub baseline: &'a str,
 }
 
 /// What a history-level check sees, once every file has run: the dependency graph (which
@@ -224,6 +226,9 @@ pub struct HistoryCheck<'a> {
     pub graph: &'a crate::graph::Graph,
     pub plan: &'a [crate::analysis::PlannedStatement],
     pub version: PgVersion,
+    /// Every migration in apply order: those applied to the live database first (when
+    /// the run starts from one), then the files of the run.
+    pub history: &'a [crate::analysis::FileMeta],
 }
 
 impl HistoryCheck<'_> {

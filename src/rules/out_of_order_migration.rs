@@ -14,7 +14,7 @@ impl Rule for OutOfOrderMigration {
         Severity::Warning
     }
     fn summary(&self) -> &'static str {
-        "a new migration's version sorts before migrations that were already there (at the --since ref)"
+        "a new migration's version sorts before migrations that were already there (at the --since ref, or applied to the live database)"
     }
     fn category(&self) -> Category {
         Category::Correctness
@@ -43,9 +43,10 @@ impl Rule for OutOfOrderMigration {
         };
         out.push(Violation {
             message: format!(
-                "{} is new, but its version {version} sorts before {} migration(s) that already existed, the latest {latest}",
+                "{} is new, but its version {version} sorts before {} migration(s) that {}, the latest {latest}",
                 cx.file.display,
-                newer.len()
+                newer.len(),
+                cx.baseline
             ),
             why: Some(
                 "databases that already applied the later migrations treat this one as missing: golang-migrate and goose refuse to go on (or skip it), Flyway ignores it unless outOfOrder=true, and where it does run it runs after schema changes it may not expect"
