@@ -252,9 +252,21 @@ fn check(args: &CheckArgs) -> i32 {
         }
     };
     let mut findings = run.analysis.findings.clone();
-    findings.sort_by(|a, b| {
-        let order = |f: &rules::Finding| run.analysis.files.iter().position(|x| x.file == f.file);
-        (order(a), a.span.start_pos, a.rule).cmp(&(order(b), b.span.start_pos, b.rule))
+    // apply order of each file, looked up once (not a scan of the files per comparison)
+    let file_order: HashMap<&str, usize> = run
+        .analysis
+        .files
+        .iter()
+        .enumerate()
+        .rev() // the first of two equal names wins, as a scan would find it
+        .map(|(i, f)| (f.file.as_str(), i))
+        .collect();
+    findings.sort_by_cached_key(|f| {
+        (
+            file_order.get(f.file.as_str()).copied(),
+            f.span.start_pos,
+            f.rule,
+        )
     });
     let statements = run.analysis.files.iter().map(|f| f.statements).sum();
     let summary = Summary::count(

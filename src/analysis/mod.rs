@@ -12,7 +12,8 @@ use crate::parse::{ParsedFile, Statement};
 use crate::rules::{self, Context, FileCheck, Finding, Rule, Severity, Violation};
 use crate::span::Span;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How a file (or a part of it) is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -122,6 +123,9 @@ pub struct FileMeta {
     pub version: Option<String>,
     /// Added since the `--since` ref.
     pub new_since_ref: bool,
+    /// The first earlier file with the same version (an index into the history), found
+    /// once for the whole run rather than by each file scanning those before it.
+    pub same_version_as: Option<usize>,
 }
 
 /// A lock held by the open transaction.
@@ -256,12 +260,24 @@ pub struct Analysis {
 
 /// Runs the analysis over files in apply order.
 pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
+    let mut first_of_version: HashMap<&str, usize> = HashMap::new();
     let history: Vec<FileMeta> = files
         .iter()
-        .map(|f| FileMeta {
+        .enumerate()
+        .map(|(i, f)| FileMeta {
             display: f.display.clone(),
             version: f.version.clone(),
             new_since_ref: f.new_since_ref,
+            same_version_as: f
+                .version
+                .as_deref()
+                .and_then(|v| match first_of_version.entry(v) {
+                    Entry::Occupied(first) => Some(*first.get()),
+                    Entry::Vacant(slot) => {
+                        slot.insert(i);
+                        None
+                    }
+                }),
         })
         .collect();
     let mut driver = Driver {

@@ -4,7 +4,10 @@
 //! introspection or a schema dump; `effects`, the rules and `diff` only ever read it.
 //! Names are stored schema-qualified; lookups of unqualified names follow the search path.
 
+mod indexes;
 pub mod replay;
+
+pub use indexes::Indexes;
 
 use crate::ops::{ConstraintKind, Expr, IdentityKind, ObjectName, Persistence, TypeName};
 use serde::Serialize;
@@ -245,7 +248,7 @@ impl RelKind {
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
     pub tables: BTreeMap<ObjectName, Table>,
-    pub indexes: BTreeMap<ObjectName, Index>,
+    pub indexes: Indexes,
     pub views: BTreeMap<ObjectName, View>,
     pub types: BTreeMap<ObjectName, TypeDef>,
     pub sequences: BTreeMap<ObjectName, Sequence>,
@@ -272,7 +275,7 @@ impl Default for Catalog {
         Catalog {
             schemas: ["public".to_string()].into_iter().collect(),
             tables: BTreeMap::new(),
-            indexes: BTreeMap::new(),
+            indexes: Indexes::default(),
             views: BTreeMap::new(),
             types: BTreeMap::new(),
             sequences: BTreeMap::new(),
@@ -453,7 +456,7 @@ impl Catalog {
 
     /// Indexes on `table`.
     pub fn indexes_on<'a>(&'a self, table: &'a ObjectName) -> impl Iterator<Item = &'a Index> + 'a {
-        self.indexes.values().filter(move |i| &i.table == table)
+        self.indexes.on(table)
     }
 
     /// Tables whose foreign keys reference `table`: (referencing table, constraint).
