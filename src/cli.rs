@@ -8,6 +8,7 @@ use crate::rules::{self, Severity};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 
 /// Exit codes (documented in README.md).
@@ -219,7 +220,9 @@ fn explain(id: &str) -> i32 {
     }
 }
 
-fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
+/// The run is never dropped: the process exits right after reporting it, and freeing a
+/// long history's statements, plan and graph piece by piece costs more than the exit.
+fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<ManuallyDrop<Run>, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     pipeline::run(&RunOptions {
@@ -230,6 +233,7 @@ fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
         cwd,
         since: since.map(str::to_string),
     })
+    .map(ManuallyDrop::new)
 }
 
 fn use_color(choice: ColorChoice) -> bool {

@@ -1,7 +1,9 @@
 //! Wires the pipeline for one run: configuration, `source`, `parse` (in parallel),
 //! `analysis` (in apply order). Used by the CLI and by the tests.
 
-use crate::analysis::{self, Analysis, FileInput, Settings, TransactionMode, TxSegment};
+use crate::analysis::{
+    Analysis, Analyzer, FileInput, FileMeta, Settings, TransactionMode, TxSegment,
+};
 use crate::config::Config;
 use crate::effects::PgVersion;
 use crate::parse::{self, ParsedFile};
@@ -9,7 +11,9 @@ use crate::source::framework::{self, Framework, Prepared, TxMode};
 use crate::source::git::Change;
 use crate::source::{self, SourceOptions};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -122,46 +126,6 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         let key = path.canonicalize().unwrap_or_else(|_| opts.cwd.join(path));
         changes.get(&key).copied()
     };
-    // each file as its framework runs it (up part, transaction segments), then parsed:
-    // independent per file, so in parallel; the analysis replays in apply order
-    let configured = config.framework.as_deref().and_then(Framework::parse);
-    let assume_tx = config.assume_in_transaction.unwrap_or(true);
-    let prepared: Vec<(Prepared, ParsedFile)> = collected
-        .files
-        .par_iter()
-        .map(|f| {
-            let p = framework::prepare(&f.path, &f.text, configured, assume_tx);
-            let parsed = parse::parse_file(&p.text);
-            (p, parsed)
-        })
-        .collect();
-    let inputs: Vec<FileInput> = collected
-        .files
-        .iter()
-        .zip(&prepared)
-        .map(|(f, (prep, p))| FileInput {
-            display: f.display.clone(),
-            version: f.version().map(|v| v.normalized()),
-            new_since_ref: change_of(&f.path) == Some(Change::Added),
-            edited_since: (change_of(&f.path) == Some(Change::Modified))
-                .then(|| opts.since.clone())
-                .flatten(),
-            parsed: p,
-            segments: prep
-                .segments
-                .iter()
-                .map(|s| TxSegment {
-                    start_line: s.start_line,
-                    mode: match s.mode {
-                        TxMode::Wrapped => TransactionMode::Wrapped,
-                        TxMode::Autocommit => TransactionMode::Autocommit,
-                        TxMode::ImplicitMulti => TransactionMode::ImplicitMulti,
-                    },
-                })
-                .collect(),
-            no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
-        })
-        .collect();
     let mut settings = Settings {
         version,
         rule_overrides: config.rule_overrides(),
@@ -170,13 +134,88 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
     if let Some(tz) = &config.timezone {
         settings.initial_catalog.timezone = tz.clone();
     }
-    let mut analysis = analysis::analyze(&inputs, &settings);
-    for (f, (prep, _)) in collected.files.iter().zip(&prepared) {
-        for (line, message) in &prep.notes {
+    let history: Vec<FileMeta> = collected
+        .files
+        .iter()
+        .map(|f| {
+            FileMeta::new(
+                &f.display,
+                f.version().map(|v| v.normalized()),
+                change_of(&f.path) == Some(Change::Added),
+            )
+        })
+        .collect();
+    // each file as its framework runs it (up part, transaction segments), then parsed:
+    // independent per file, so in parallel on rayon's threads; meanwhile this thread
+    // replays them in apply order as they arrive, and drops each once analysed
+    let configured = config.framework.as_deref().and_then(Framework::parse);
+    let assume_tx = config.assume_in_transaction.unwrap_or(true);
+    let files = &collected.files;
+    let mut prepare_notes: Vec<Vec<(u32, String)>> = Vec::with_capacity(files.len());
+    let mut analyzer = Analyzer::new(history, &settings);
+    std::thread::scope(|scope| {
+        let (sender, parsed) = mpsc::channel::<(usize, Prepared, ParsedFile)>();
+        scope.spawn(move || {
+            files
+                .par_iter()
+                .enumerate()
+                .for_each_with(sender, |sender, (i, f)| {
+                    let p = framework::prepare(&f.path, &f.text, configured, assume_tx);
+                    let parsed = parse::parse_file(&p.text);
+                    // the receiver is gone only if the analysis panicked
+                    let _ = sender.send((i, p, parsed));
+                });
+        });
+        let mut waiting: BTreeMap<usize, (Prepared, ParsedFile)> = BTreeMap::new();
+        for (index, f) in files.iter().enumerate() {
+            let (prep, p) = loop {
+                if let Some(ready) = waiting.remove(&index) {
+                    break ready;
+                }
+                match parsed.recv() {
+                    Ok((i, prep, p)) => {
+                        waiting.insert(i, (prep, p));
+                    }
+                    // every file is sent before the senders are dropped, unless parsing
+                    // panicked: leaving the scope re-raises that panic
+                    Err(_) => return,
+                }
+            };
+            analyzer.file(
+                index,
+                &FileInput {
+                    display: f.display.clone(),
+                    version: f.version().map(|v| v.normalized()),
+                    new_since_ref: change_of(&f.path) == Some(Change::Added),
+                    edited_since: (change_of(&f.path) == Some(Change::Modified))
+                        .then(|| opts.since.clone())
+                        .flatten(),
+                    parsed: &p,
+                    segments: prep
+                        .segments
+                        .iter()
+                        .map(|s| TxSegment {
+                            start_line: s.start_line,
+                            mode: match s.mode {
+                                TxMode::Wrapped => TransactionMode::Wrapped,
+                                TxMode::Autocommit => TransactionMode::Autocommit,
+                                TxMode::ImplicitMulti => TransactionMode::ImplicitMulti,
+                            },
+                        })
+                        .collect(),
+                    no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
+                },
+            );
+            prepare_notes.push(prep.notes);
+        }
+    });
+    let mut analysis = analyzer.finish();
+    for (f, notes) in collected.files.iter().zip(prepare_notes) {
+        for (line, message) in notes {
             analysis.notes.push(crate::analysis::FileNote {
                 file: f.display.clone(),
-                line: *line,
-                message: message.clone(),
+                line,
+                message,
             });
         }
     }

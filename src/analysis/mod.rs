@@ -260,45 +260,78 @@ pub struct Analysis {
 
 /// Runs the analysis over files in apply order.
 pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
-    let mut first_of_version: HashMap<&str, usize> = HashMap::new();
-    let history: Vec<FileMeta> = files
+    let history = files
         .iter()
-        .enumerate()
-        .map(|(i, f)| FileMeta {
-            display: f.display.clone(),
-            version: f.version.clone(),
-            new_since_ref: f.new_since_ref,
-            same_version_as: f
-                .version
-                .as_deref()
-                .and_then(|v| match first_of_version.entry(v) {
-                    Entry::Occupied(first) => Some(*first.get()),
-                    Entry::Vacant(slot) => {
-                        slot.insert(i);
-                        None
-                    }
-                }),
-        })
+        .map(|f| FileMeta::new(&f.display, f.version.clone(), f.new_since_ref))
         .collect();
-    let mut driver = Driver {
-        settings,
-        history,
-        ignores: BTreeMap::new(),
-        catalog: settings.initial_catalog.clone(),
-        out: Analysis::default(),
-        next_tx: 1,
-        rules: rules::all()
-            .iter()
-            .copied()
-            .filter(|r| !matches!(settings.rule_overrides.get(r.id()), Some(None)))
-            .collect(),
-    };
+    let mut analyzer = Analyzer::new(history, settings);
     for (index, file) in files.iter().enumerate() {
-        driver.file(index, file);
+        analyzer.file(index, file);
     }
-    driver.history_checks();
-    driver.out.catalog = driver.catalog;
-    driver.out
+    analyzer.finish()
+}
+
+impl FileMeta {
+    pub fn new(display: &str, version: Option<String>, new_since_ref: bool) -> FileMeta {
+        FileMeta {
+            display: display.to_string(),
+            version,
+            new_since_ref,
+            same_version_as: None,
+        }
+    }
+}
+
+/// [`analyze`] one file at a time, so that a caller can hand over each file as soon as
+/// it is parsed (and drop it once analysed) while later files are still being parsed.
+pub struct Analyzer<'s> {
+    driver: Driver<'s>,
+}
+
+impl<'s> Analyzer<'s> {
+    /// `history`: every file of the run, in apply order.
+    pub fn new(mut history: Vec<FileMeta>, settings: &'s Settings) -> Analyzer<'s> {
+        let mut first_of_version: HashMap<String, usize> = HashMap::new();
+        for (i, f) in history.iter_mut().enumerate() {
+            f.same_version_as =
+                f.version
+                    .as_ref()
+                    .and_then(|v| match first_of_version.entry(v.clone()) {
+                        Entry::Occupied(first) => Some(*first.get()),
+                        Entry::Vacant(slot) => {
+                            slot.insert(i);
+                            None
+                        }
+                    });
+        }
+        Analyzer {
+            driver: Driver {
+                settings,
+                history,
+                ignores: BTreeMap::new(),
+                catalog: settings.initial_catalog.clone(),
+                out: Analysis::default(),
+                next_tx: 1,
+                rules: rules::all()
+                    .iter()
+                    .copied()
+                    .filter(|r| !matches!(settings.rule_overrides.get(r.id()), Some(None)))
+                    .collect(),
+            },
+        }
+    }
+
+    /// The file at `index` of the history; files must come in apply order.
+    pub fn file(&mut self, index: usize, file: &FileInput) {
+        self.driver.file(index, file);
+    }
+
+    /// Runs the history-level checks once every file has been analysed.
+    pub fn finish(mut self) -> Analysis {
+        self.driver.history_checks();
+        self.driver.out.catalog = self.driver.catalog;
+        self.driver.out
+    }
 }
 
 struct Driver<'s> {

@@ -9,6 +9,7 @@ pub mod replay;
 
 pub use indexes::Indexes;
 
+use crate::ops::names::NameKey;
 use crate::ops::{ConstraintKind, Expr, IdentityKind, ObjectName, Persistence, TypeName};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -345,11 +346,14 @@ impl Catalog {
         if name.schema.is_some() {
             return map.get_key_value(name);
         }
+        // looked up by borrowed parts: no name is built per schema tried
         self.search_path
             .iter()
             .map(String::as_str)
             .chain(["pg_catalog"])
-            .find_map(|schema| map.get_key_value(&ObjectName::new(Some(schema), &name.name)))
+            .find_map(|schema| {
+                map.get_key_value(&(Some(schema), name.name.as_str()) as &dyn NameKey)
+            })
     }
 
     pub fn table(&self, name: &ObjectName) -> Option<&Table> {

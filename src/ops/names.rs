@@ -44,10 +44,57 @@ impl ObjectName {
 
 impl fmt::Display for ObjectName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // written piece by piece: names are displayed for every statement of a history
         if let Some(schema) = &self.schema {
-            write!(f, "{}.", quote_ident(schema))?;
+            write_ident(f, schema)?;
+            f.write_str(".")?;
         }
-        f.write_str(&quote_ident(&self.name))
+        write_ident(f, &self.name)
+    }
+}
+
+/// A borrowed `(schema, name)`, to look up maps keyed by [`ObjectName`] without building
+/// one: `map.get(&(Some("public"), "accounts") as &dyn NameKey)`.
+pub trait NameKey {
+    fn parts(&self) -> (Option<&str>, &str);
+}
+
+impl NameKey for ObjectName {
+    fn parts(&self) -> (Option<&str>, &str) {
+        (self.schema.as_deref(), &self.name)
+    }
+}
+
+impl NameKey for (Option<&str>, &str) {
+    fn parts(&self) -> (Option<&str>, &str) {
+        *self
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn NameKey + 'a> for ObjectName {
+    fn borrow(&self) -> &(dyn NameKey + 'a) {
+        self
+    }
+}
+
+// the same order as `ObjectName`'s derived one: schema (absent first), then name
+impl PartialEq for dyn NameKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn NameKey + '_ {}
+
+impl PartialOrd for dyn NameKey + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for dyn NameKey + '_ {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.parts().cmp(&other.parts())
     }
 }
 
@@ -119,20 +166,31 @@ pub fn split_qualified(text: &str) -> Vec<String> {
 
 /// Quotes an identifier when PostgreSQL would need it to keep its spelling.
 pub fn quote_ident(name: &str) -> String {
-    let plain = !name.is_empty()
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && !is_reserved(name);
-    if plain {
+    if is_plain(name) {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
     }
+}
+
+/// Writes `name` as [`quote_ident`] would return it.
+fn write_ident(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+    if is_plain(name) {
+        f.write_str(name)
+    } else {
+        write!(f, "\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// Needs no quotes to keep its spelling.
+fn is_plain(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == b'_')
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'$')
+        && !is_reserved(name)
 }
 
 /// PostgreSQL's reserved key words (those that cannot be a bare column or table name).

@@ -68,6 +68,8 @@ fn long_identifiers(text: &str) -> Vec<(usize, usize, String, String)> {
             continue;
         };
         let value = match t.kind {
+            // most words are short: measured before anything is allocated
+            Tok::Word if written.len() <= MAX_IDENTIFIER_BYTES => continue,
             Tok::Word => written.to_string(),
             Tok::QuotedIdent if t.unterminated.is_none() => {
                 // U&"..." holds escapes: its length in bytes is not what is written
