@@ -350,6 +350,8 @@ fn write_history(dir: &Path) -> usize {
 
 struct Measured {
     wall: Duration,
+    /// User + system CPU time (all threads): steadier than wall time on a busy machine.
+    cpu: Option<Duration>,
     peak_rss_kib: Option<u64>,
     code: i32,
 }
@@ -374,9 +376,13 @@ fn measure(cmd: &mut Command) -> Measured {
         } else {
             -1
         };
+        let time = |t: libc::timeval| {
+            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+        };
         // ru_maxrss is in KiB on Linux
         Measured {
             wall,
+            cpu: Some(time(usage.ru_utime) + time(usage.ru_stime)),
             peak_rss_kib: Some(usage.ru_maxrss as u64),
             code,
         }
@@ -387,26 +393,33 @@ fn measure(cmd: &mut Command) -> Measured {
         let status = child.wait().expect("wait");
         Measured {
             wall: started.elapsed(),
+            cpu: None,
             peak_rss_kib: None,
             code: status.code().unwrap_or(-1),
         }
     }
 }
 
-/// Best wall time of `RUNS` runs, and the largest peak RSS seen.
+/// Best wall and CPU times of `RUNS` runs, and the largest peak RSS seen.
 fn best(mut make: impl FnMut() -> Command, ok: &[i32]) -> Measured {
     let mut best: Option<Measured> = None;
     let mut peak = None;
+    let mut cpu: Option<Duration> = None;
     for _ in 0..RUNS {
         let m = measure(&mut make());
         assert!(ok.contains(&m.code), "exit code {}", m.code);
         peak = peak.max(m.peak_rss_kib);
+        cpu = match (cpu, m.cpu) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if best.as_ref().is_none_or(|b| m.wall < b.wall) {
             best = Some(m);
         }
     }
     let mut best = best.expect("at least one run");
     best.peak_rss_kib = peak;
+    best.cpu = cpu;
     best
 }
 
@@ -417,15 +430,26 @@ fn rss(m: &Measured) -> String {
     }
 }
 
-fn report(label: &str, statements: usize, m: &Measured) -> f64 {
+/// Prints one program's figures; returns statements per second of wall time and of CPU
+/// time.
+fn report(label: &str, statements: usize, m: &Measured) -> (f64, Option<f64>) {
     let per_sec = statements as f64 / m.wall.as_secs_f64();
+    let per_cpu_sec = m.cpu.map(|c| statements as f64 / c.as_secs_f64());
+    let cpu = match (m.cpu, per_cpu_sec) {
+        (Some(c), Some(r)) => format!(
+            "cpu {:>7.1} ms {:>8.0} statements/cpu-s",
+            c.as_secs_f64() * 1e3,
+            r
+        ),
+        _ => "cpu unknown".to_string(),
+    };
     println!(
-        "{label:<22} {:>8.1} ms  {:>10.0} statements/s  {}",
+        "{label:<18} wall {:>7.1} ms {:>8.0} statements/s  {cpu}  {}",
         m.wall.as_secs_f64() * 1e3,
         per_sec,
         rss(m)
     );
-    per_sec
+    (per_sec, per_cpu_sec)
 }
 
 /// The squawk binary, if one runs.
@@ -496,7 +520,10 @@ fn main() {
         },
         &[0],
     );
-    println!("best of {RUNS} runs, output to /dev/null:");
+    println!(
+        "best of {RUNS} runs, output to /dev/null ({} cpus):",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     let check_rate = report("schemaguard check", statements, &check);
     let plan_rate = report("schemaguard plan", statements, &plan);
     if let Some(kib) = check.peak_rss_kib.max(plan.peak_rss_kib) {
@@ -522,10 +549,17 @@ fn main() {
             );
             let squawk_rate = report("squawk", statements, &sq);
             println!(
-                "ratio: check {:.2}x squawk's throughput, plan {:.2}x (goal: at least 3x)",
-                check_rate / squawk_rate,
-                plan_rate / squawk_rate
+                "ratio (wall): check {:.2}x squawk's throughput, plan {:.2}x (goal: at least 3x)",
+                check_rate.0 / squawk_rate.0,
+                plan_rate.0 / squawk_rate.0
             );
+            if let (Some(c), Some(p), Some(s)) = (check_rate.1, plan_rate.1, squawk_rate.1) {
+                println!(
+                    "ratio (cpu):  check {:.2}x squawk's statements per cpu-second, plan {:.2}x",
+                    c / s,
+                    p / s
+                );
+            }
         }
     }
     if !keep {
