@@ -174,13 +174,14 @@ impl FailOn {
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // clap quotes the offending value, which may be a connection string
+            eprint!("{}", crate::live::redact_all(&e.render().to_string()));
+            return exit::ERROR;
+        }
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                exit::ERROR
-            } else {
-                exit::CLEAN
-            };
+            return exit::CLEAN;
         }
     };
     match cli.command {
@@ -214,7 +215,11 @@ fn explain(id: &str) -> i32 {
             exit::CLEAN
         }
         None => {
-            eprintln!("error: `{id}` is not a schemaguard rule; `schemaguard rules` lists them");
+            // echoed redacted: a connection string pasted here is still a secret
+            eprintln!(
+                "error: `{}` is not a schemaguard rule; `schemaguard rules` lists them",
+                crate::live::redact_all(id)
+            );
             exit::ERROR
         }
     }

@@ -6,6 +6,7 @@ use crate::analysis::{
 };
 use crate::config::Config;
 use crate::effects::PgVersion;
+use crate::live::redact_all;
 use crate::parse::{self, ParsedFile};
 use crate::source::framework::{self, Framework, Prepared, TxMode};
 use crate::source::git::Change;
@@ -46,7 +47,38 @@ pub struct Run {
 }
 
 /// Reads, parses and analyses. `Err` is a usage or configuration problem (exit 2).
+///
+/// No message carries a password: a connection string given where a path belongs is
+/// refused (shown redacted), and errors and unreadable-file messages are redacted.
 pub fn run(opts: &RunOptions) -> Result<Run, String> {
+    let given = opts
+        .paths
+        .iter()
+        .chain(&opts.config)
+        .map(|p| p.to_string_lossy().into_owned())
+        .chain(opts.stdin_filename.clone());
+    for text in given {
+        if looks_like_connection_string(&text) {
+            return Err(format!(
+                "`{}` looks like a database connection string, not a migration file or directory",
+                redact_all(&text)
+            ));
+        }
+    }
+    let mut run = run_unredacted(opts).map_err(|e| redact_all(&e))?;
+    for (file, message) in &mut run.input_errors {
+        *file = redact_all(file);
+        *message = redact_all(message);
+    }
+    Ok(run)
+}
+
+/// A URL with a scheme (`postgres://...`), or a libpq `key=value` string with a password.
+fn looks_like_connection_string(text: &str) -> bool {
+    text.contains("://") || redact_all(text) != text
+}
+
+fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     let config = Config::load(opts.config.as_deref(), &opts.cwd)?;
     let version = PgVersion(
         opts.pg_version
