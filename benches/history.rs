@@ -506,6 +506,29 @@ fn main() {
         summary["errors"], summary["warnings"], summary["hints"]
     );
 
+    // start-up: one small file, best of 20 (the process, its threads, the rules)
+    let one = dir.join("000001_create_t0.sql");
+    let startup = (0..20)
+        .map(|_| {
+            measure(
+                Command::new(bin)
+                    .args(["check", "--format", "json"])
+                    .arg(&one),
+            )
+            .wall
+        })
+        .min()
+        .unwrap_or_default();
+    println!(
+        "startup: check on one small file {:.1} ms ({} the 20 ms budget)",
+        startup.as_secs_f64() * 1e3,
+        if startup.as_millis() < 20 {
+            "under"
+        } else {
+            "OVER"
+        }
+    );
+
     let check = best(
         || {
             let mut c = Command::new(bin);
