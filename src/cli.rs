@@ -2,7 +2,7 @@
 //! codes. `main.rs` only calls [`run`].
 
 use crate::graph::ObjectKind;
-use crate::pipeline::{self, Run, RunOptions};
+use crate::pipeline::{self, Report, Run, RunOptions};
 use crate::report::{self, CheckReport, Summary};
 use crate::rules::{self, Severity};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -227,7 +227,11 @@ fn explain(id: &str) -> i32 {
 
 /// The run is never dropped: the process exits right after reporting it, and freeing a
 /// long history's statements, plan and graph piece by piece costs more than the exit.
-fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<ManuallyDrop<Run>, String> {
+fn prepare(
+    args: &CommonArgs,
+    since: Option<&str>,
+    report: Report,
+) -> Result<ManuallyDrop<Run>, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     pipeline::run(&RunOptions {
@@ -237,6 +241,7 @@ fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<ManuallyDrop<Run>, 
         stdin_filename: args.stdin_filename.clone(),
         cwd,
         since: since.map(str::to_string),
+        report,
     })
     .map(ManuallyDrop::new)
 }
@@ -253,7 +258,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn check(args: &CheckArgs) -> i32 {
-    let run = match prepare(&args.common, args.since.as_deref()) {
+    let run = match prepare(&args.common, args.since.as_deref(), Report::Findings) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -323,7 +328,7 @@ fn check(args: &CheckArgs) -> i32 {
 }
 
 fn plan(args: &PlanArgs) -> i32 {
-    let run = match prepare(&args.common, None) {
+    let run = match prepare(&args.common, None, Report::Plan) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -358,7 +363,7 @@ fn sources(run: &Run) -> HashMap<String, String> {
 }
 
 fn graph(args: &GraphArgs) -> i32 {
-    let run = match prepare(&args.common, None) {
+    let run = match prepare(&args.common, None, Report::Graph) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");

@@ -28,6 +28,20 @@ pub struct RunOptions {
     /// Pre-merge review: report only files added or changed since this git ref (all
     /// files are still replayed for the schema they build).
     pub since: Option<String>,
+    /// What the command reports: the run computes only what that needs.
+    pub report: Report,
+}
+
+/// What a command reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Report {
+    /// Findings (`check`): rules, and the graph for history-level rules.
+    #[default]
+    Findings,
+    /// The plan: locks, rewrites and transactions per statement; no rules, no graph.
+    Plan,
+    /// The dependency graph; no rules.
+    Graph,
 }
 
 /// One analysed file: where it is and its text (for code frames).
@@ -166,6 +180,8 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     if let Some(tz) = &config.timezone {
         settings.initial_catalog.timezone = tz.clone();
     }
+    settings.rules = opts.report == Report::Findings;
+    settings.graph = opts.report != Report::Plan;
     let history: Vec<FileMeta> = collected
         .files
         .iter()

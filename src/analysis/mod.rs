@@ -74,6 +74,11 @@ pub struct Settings {
     pub rule_overrides: BTreeMap<String, Option<Severity>>,
     /// The starting schema (empty, or introspected from a database).
     pub initial_catalog: Catalog,
+    /// Run the rules (`plan` and `graph` report no findings and skip them).
+    pub rules: bool,
+    /// Build the dependency graph (history-level rules and `graph` need it; `plan` does
+    /// not).
+    pub graph: bool,
 }
 
 impl Default for Settings {
@@ -82,6 +87,8 @@ impl Default for Settings {
             version: PgVersion::DEFAULT,
             rule_overrides: BTreeMap::new(),
             initial_catalog: Catalog::default(),
+            rules: true,
+            graph: true,
         }
     }
 }
@@ -315,6 +322,7 @@ impl<'s> Analyzer<'s> {
                 rules: rules::all()
                     .iter()
                     .copied()
+                    .filter(|_| settings.rules)
                     .filter(|r| !matches!(settings.rule_overrides.get(r.id()), Some(None)))
                     .collect(),
             },
@@ -451,7 +459,9 @@ impl Driver<'_> {
                 message: "holds no SQL statements".to_string(),
             });
         }
-        self.out.graph.add_migration(&file.display);
+        if self.settings.graph {
+            self.out.graph.add_migration(&file.display);
+        }
         let begins = parsed
             .statements
             .iter()
@@ -571,15 +581,17 @@ impl Driver<'_> {
             }
             self.update_tx(&fcx, stmt, &effects, &mut tx);
             self.plan(&fcx, stmt, &effects, &tx);
-            self.out.graph.add_statement(
-                &file.display,
-                stmt.index,
-                start_line,
-                &operation_kind(&stmt.op),
-                &stmt.op,
-                &effects,
-                &self.catalog,
-            );
+            if self.settings.graph {
+                self.out.graph.add_statement(
+                    &file.display,
+                    stmt.index,
+                    start_line,
+                    &operation_kind(&stmt.op),
+                    &stmt.op,
+                    &effects,
+                    &self.catalog,
+                );
+            }
             replay::apply(
                 &mut self.catalog,
                 &stmt.op,
@@ -588,8 +600,10 @@ impl Driver<'_> {
                     transaction: tx.id,
                 },
             );
-            for op in std::iter::once(&stmt.op).chain(stmt.embedded.iter().map(|e| &e.op)) {
-                self.out.graph.add_dependencies(op, &self.catalog);
+            if self.settings.graph {
+                for op in std::iter::once(&stmt.op).chain(stmt.embedded.iter().map(|e| &e.op)) {
+                    self.out.graph.add_dependencies(op, &self.catalog);
+                }
             }
 
             for (rule, v, span) in raw {

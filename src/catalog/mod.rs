@@ -9,7 +9,6 @@ pub mod replay;
 
 pub use indexes::Indexes;
 
-use crate::ops::names::NameKey;
 use crate::ops::{ConstraintKind, Expr, IdentityKind, ObjectName, Persistence, TypeName};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -346,14 +345,26 @@ impl Catalog {
         if name.schema.is_some() {
             return map.get_key_value(name);
         }
-        // looked up by borrowed parts: no name is built per schema tried
-        self.search_path
+        // one probe for every schema tried: its schema is rewritten in place
+        let mut probe = ObjectName {
+            schema: Some(String::new()),
+            name: name.name.clone(),
+        };
+        for schema in self
+            .search_path
             .iter()
             .map(String::as_str)
             .chain(["pg_catalog"])
-            .find_map(|schema| {
-                map.get_key_value(&(Some(schema), name.name.as_str()) as &dyn NameKey)
-            })
+        {
+            if let Some(s) = probe.schema.as_mut() {
+                s.clear();
+                s.push_str(schema);
+            }
+            if let Some(found) = map.get_key_value(&probe) {
+                return Some(found);
+            }
+        }
+        None
     }
 
     pub fn table(&self, name: &ObjectName) -> Option<&Table> {

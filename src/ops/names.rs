@@ -53,51 +53,6 @@ impl fmt::Display for ObjectName {
     }
 }
 
-/// A borrowed `(schema, name)`, to look up maps keyed by [`ObjectName`] without building
-/// one: `map.get(&(Some("public"), "accounts") as &dyn NameKey)`.
-pub trait NameKey {
-    fn parts(&self) -> (Option<&str>, &str);
-}
-
-impl NameKey for ObjectName {
-    fn parts(&self) -> (Option<&str>, &str) {
-        (self.schema.as_deref(), &self.name)
-    }
-}
-
-impl NameKey for (Option<&str>, &str) {
-    fn parts(&self) -> (Option<&str>, &str) {
-        *self
-    }
-}
-
-impl<'a> std::borrow::Borrow<dyn NameKey + 'a> for ObjectName {
-    fn borrow(&self) -> &(dyn NameKey + 'a) {
-        self
-    }
-}
-
-// the same order as `ObjectName`'s derived one: schema (absent first), then name
-impl PartialEq for dyn NameKey + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.parts() == other.parts()
-    }
-}
-
-impl Eq for dyn NameKey + '_ {}
-
-impl PartialOrd for dyn NameKey + '_ {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for dyn NameKey + '_ {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.parts().cmp(&other.parts())
-    }
-}
-
 impl Serialize for ObjectName {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -173,6 +128,17 @@ pub fn quote_ident(name: &str) -> String {
     }
 }
 
+/// Appends `name` to `out` as [`quote_ident`] would return it.
+pub fn push_ident(out: &mut String, name: &str) {
+    if is_plain(name) {
+        out.push_str(name);
+    } else {
+        out.push('"');
+        out.push_str(&name.replace('"', "\"\""));
+        out.push('"');
+    }
+}
+
 /// Writes `name` as [`quote_ident`] would return it.
 fn write_ident(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
     if is_plain(name) {
@@ -195,87 +161,89 @@ fn is_plain(name: &str) -> bool {
 
 /// PostgreSQL's reserved key words (those that cannot be a bare column or table name).
 fn is_reserved(word: &str) -> bool {
-    const RESERVED: &[&str] = &[
-        "all",
-        "analyse",
-        "analyze",
-        "and",
-        "any",
-        "array",
-        "as",
-        "asc",
-        "asymmetric",
-        "both",
-        "case",
-        "cast",
-        "check",
-        "collate",
-        "column",
-        "constraint",
-        "create",
-        "current_catalog",
-        "current_date",
-        "current_role",
-        "current_time",
-        "current_timestamp",
-        "current_user",
-        "default",
-        "deferrable",
-        "desc",
-        "distinct",
-        "do",
-        "else",
-        "end",
-        "except",
-        "false",
-        "fetch",
-        "for",
-        "foreign",
-        "from",
-        "grant",
-        "group",
-        "having",
-        "in",
-        "initially",
-        "intersect",
-        "into",
-        "lateral",
-        "leading",
-        "limit",
-        "localtime",
-        "localtimestamp",
-        "not",
-        "null",
-        "offset",
-        "on",
-        "only",
-        "or",
-        "order",
-        "placing",
-        "primary",
-        "references",
-        "returning",
-        "select",
-        "session_user",
-        "some",
-        "symmetric",
-        "system_user",
-        "table",
-        "then",
-        "to",
-        "trailing",
-        "true",
-        "union",
-        "unique",
-        "user",
-        "using",
-        "variadic",
-        "when",
-        "where",
-        "window",
-        "with",
-    ];
-    RESERVED.binary_search(&word).is_ok()
+    // a `match` compiles to a switch on the length and fixed-size compares: names are
+    // displayed for every statement of a history
+    matches!(
+        word,
+        "all"
+            | "analyse"
+            | "analyze"
+            | "and"
+            | "any"
+            | "array"
+            | "as"
+            | "asc"
+            | "asymmetric"
+            | "both"
+            | "case"
+            | "cast"
+            | "check"
+            | "collate"
+            | "column"
+            | "constraint"
+            | "create"
+            | "current_catalog"
+            | "current_date"
+            | "current_role"
+            | "current_time"
+            | "current_timestamp"
+            | "current_user"
+            | "default"
+            | "deferrable"
+            | "desc"
+            | "distinct"
+            | "do"
+            | "else"
+            | "end"
+            | "except"
+            | "false"
+            | "fetch"
+            | "for"
+            | "foreign"
+            | "from"
+            | "grant"
+            | "group"
+            | "having"
+            | "in"
+            | "initially"
+            | "intersect"
+            | "into"
+            | "lateral"
+            | "leading"
+            | "limit"
+            | "localtime"
+            | "localtimestamp"
+            | "not"
+            | "null"
+            | "offset"
+            | "on"
+            | "only"
+            | "or"
+            | "order"
+            | "placing"
+            | "primary"
+            | "references"
+            | "returning"
+            | "select"
+            | "session_user"
+            | "some"
+            | "symmetric"
+            | "system_user"
+            | "table"
+            | "then"
+            | "to"
+            | "trailing"
+            | "true"
+            | "union"
+            | "unique"
+            | "user"
+            | "using"
+            | "variadic"
+            | "when"
+            | "where"
+            | "window"
+            | "with"
+    )
 }
 
 #[cfg(test)]
