@@ -17,32 +17,6 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// FNV-1a: object names are short and not chosen by an attacker who could exploit it, and
-/// every statement of a history looks several of them up (SipHash was a tenth of the
-/// graph's time).
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -161,7 +135,7 @@ impl Edge {
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     pub graph: DiGraph<Node, Edge>,
-    objects: HashMap<ObjectId, NodeIndex, BuildHasherDefault<Fnv>>,
+    objects: HashMap<ObjectId, NodeIndex>,
     current_migration: Option<NodeIndex>,
 }
 

@@ -715,6 +715,7 @@ impl Driver<'_> {
             catalog: &self.catalog,
             version: self.settings.version,
             tx,
+            altered_table: std::cell::OnceCell::new(),
         };
         for rule in &self.rules {
             let mut out = Vec::new();
