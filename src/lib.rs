@@ -8,6 +8,8 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod effects;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod live;
 pub mod lock;

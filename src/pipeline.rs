@@ -239,18 +239,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                         .then(|| opts.since.clone())
                         .flatten(),
                     parsed: &p,
-                    segments: prep
-                        .segments
-                        .iter()
-                        .map(|s| TxSegment {
-                            start_line: s.start_line,
-                            mode: match s.mode {
-                                TxMode::Wrapped => TransactionMode::Wrapped,
-                                TxMode::Autocommit => TransactionMode::Autocommit,
-                                TxMode::ImplicitMulti => TransactionMode::ImplicitMulti,
-                            },
-                        })
-                        .collect(),
+                    segments: segments_of(&prep),
                     no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
                 },
             );
@@ -302,4 +291,19 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
         version,
         config,
     })
+}
+
+/// The transaction segments of a prepared file, as the analysis takes them.
+pub fn segments_of(prep: &Prepared) -> Vec<TxSegment> {
+    prep.segments
+        .iter()
+        .map(|s| TxSegment {
+            start_line: s.start_line,
+            mode: match s.mode {
+                TxMode::Wrapped => TransactionMode::Wrapped,
+                TxMode::Autocommit => TransactionMode::Autocommit,
+                TxMode::ImplicitMulti => TransactionMode::ImplicitMulti,
+            },
+        })
+        .collect()
 }
