@@ -9,11 +9,13 @@ use crate::report::{self, CheckReport, Summary};
 use crate::source::{self, SourceOptions, framework};
 use std::collections::HashMap;
 
-/// The splitter and the parser on any text: pieces in order, inside the text, on
-/// character boundaries; statements with positions inside the text.
+/// The splitter and the parser on any text: pieces in order of their start, inside the
+/// text, on character boundaries, statements not overlapping one another (a psql
+/// meta-command may sit inside a statement, which keeps going around it); statements
+/// with positions inside the text.
 pub fn split_and_parse(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let mut last = 0;
+    let (mut last_start, mut last_sql_end) = (0, 0);
     for p in split::split(&text) {
         assert!(
             p.start <= p.end && p.end <= text.len(),
@@ -22,9 +24,13 @@ pub fn split_and_parse(data: &[u8]) {
             p.end,
             text.len()
         );
-        assert!(p.start >= last, "pieces out of order at {}", p.start);
+        assert!(p.start >= last_start, "pieces out of order at {}", p.start);
         assert!(text.is_char_boundary(p.start) && text.is_char_boundary(p.end));
-        last = p.end;
+        if p.kind == split::PieceKind::Sql {
+            assert!(p.start >= last_sql_end, "statements overlap at {}", p.start);
+            last_sql_end = p.end;
+        }
+        last_start = p.start;
     }
     let parsed = parse::parse_file(&text);
     let lines = text.lines().count().max(1) as u32 + 1;
