@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod effects;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod live;
 pub mod lock;

@@ -548,7 +548,7 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
         by_table.entry(&i.table).or_default().push(i);
     }
     let excluded_tables: HashSet<ObjectName> = excluded_tables.into_iter().collect();
-    for (name, i) in &cat.indexes {
+    for (name, i) in cat.indexes.iter() {
         if excluded_tables.contains(&i.table) || exclusions.excludes(name) {
             continue;
         }

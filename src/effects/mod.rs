@@ -225,6 +225,15 @@ impl Builder<'_> {
             return;
         }
         let rel = self.cat.resolve_relation(name);
+        // only a partitioned table has partitions: a regular one needs no look through
+        // every table of the catalog (done for every ALTER TABLE of a long history)
+        if self
+            .cat
+            .table(&rel)
+            .is_some_and(|t| t.kind != TableKind::Partitioned)
+        {
+            return;
+        }
         let parts: Vec<ObjectName> = self.cat.partitions(&rel).map(|t| t.name.clone()).collect();
         for p in parts {
             if p != rel {

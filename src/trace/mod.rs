@@ -361,6 +361,9 @@ fn trace_on(
     let mut run_opts = opts.run.clone();
     run_opts.pg_version = Some(version.0);
     run_opts.initial_catalog = initial_catalog;
+    // trace compares the plan with the server and runs the parsed statements: no rules
+    run_opts.report = pipeline::Report::Plan;
+    run_opts.keep_parsed = true;
     let run = pipeline::run(&run_opts)?;
     let mut trace = Trace {
         server,
