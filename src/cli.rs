@@ -2,12 +2,13 @@
 //! codes. `main.rs` only calls [`run`].
 
 use crate::graph::ObjectKind;
-use crate::pipeline::{self, Run, RunOptions};
+use crate::pipeline::{self, Report, Run, RunOptions};
 use crate::report::{self, CheckReport, Summary};
 use crate::rules::{self, Severity};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 
 /// Exit codes (documented in README.md).
@@ -43,6 +44,9 @@ enum Command {
     Plan(PlanArgs),
     /// Export the dependency graph of migrations, statements and schema objects
     Graph(GraphArgs),
+    /// Compare the schema the migrations produce with a live database (or any two of
+    /// migrations, databases and pg_dump files): exit 0 equal, 1 different, 2 error
+    Diff(crate::diff::DiffArgs),
     /// Run the migrations on a real PostgreSQL and compare the locks and rewrites it
     /// took with the predictions
     #[cfg(unix)]
@@ -183,19 +187,21 @@ impl FailOn {
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // clap quotes the offending value, which may be a connection string
+            eprint!("{}", crate::live::redact_all(&e.render().to_string()));
+            return exit::ERROR;
+        }
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                exit::ERROR
-            } else {
-                exit::CLEAN
-            };
+            return exit::CLEAN;
         }
     };
     match cli.command {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Plan(args)) => plan(&args),
         Some(Command::Graph(args)) => graph(&args),
+        Some(Command::Diff(args)) => crate::diff::run(&args),
         #[cfg(unix)]
         Some(Command::Trace(args)) => crate::trace::cli::run(&args),
         Some(Command::Rules) => list_rules(),
@@ -235,13 +241,23 @@ fn explain(id: &str) -> i32 {
             exit::CLEAN
         }
         None => {
-            eprintln!("error: `{id}` is not a schemaguard rule; `schemaguard rules` lists them");
+            // echoed redacted: a connection string pasted here is still a secret
+            eprintln!(
+                "error: `{}` is not a schemaguard rule; `schemaguard rules` lists them",
+                crate::live::redact_all(id)
+            );
             exit::ERROR
         }
     }
 }
 
-fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
+/// The run is never dropped: the process exits right after reporting it, and freeing a
+/// long history's statements, plan and graph piece by piece costs more than the exit.
+fn prepare(
+    args: &CommonArgs,
+    since: Option<&str>,
+    report: Report,
+) -> Result<ManuallyDrop<Run>, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let database = match &args.database_url {
@@ -257,9 +273,12 @@ fn prepare(args: &CommonArgs, since: Option<&str>) -> Result<Run, String> {
         stdin_filename: args.stdin_filename.clone(),
         cwd,
         since: since.map(str::to_string),
-        initial_catalog: None,
         database,
+        initial_catalog: None,
+        report,
+        keep_parsed: false,
     })
+    .map(ManuallyDrop::new)
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -274,7 +293,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn check(args: &CheckArgs) -> i32 {
-    let run = match prepare(&args.common, args.since.as_deref()) {
+    let run = match prepare(&args.common, args.since.as_deref(), Report::Findings) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -282,9 +301,21 @@ fn check(args: &CheckArgs) -> i32 {
         }
     };
     let mut findings = run.analysis.findings.clone();
-    findings.sort_by(|a, b| {
-        let order = |f: &rules::Finding| run.analysis.files.iter().position(|x| x.file == f.file);
-        (order(a), a.span.start_pos, a.rule).cmp(&(order(b), b.span.start_pos, b.rule))
+    // apply order of each file, looked up once (not a scan of the files per comparison)
+    let file_order: HashMap<&str, usize> = run
+        .analysis
+        .files
+        .iter()
+        .enumerate()
+        .rev() // the first of two equal names wins, as a scan would find it
+        .map(|(i, f)| (f.file.as_str(), i))
+        .collect();
+    findings.sort_by_cached_key(|f| {
+        (
+            file_order.get(f.file.as_str()).copied(),
+            f.span.start_pos,
+            f.rule,
+        )
     });
     let statements = run.analysis.files.iter().map(|f| f.statements).sum();
     let summary = Summary::count(
@@ -333,7 +364,7 @@ fn check(args: &CheckArgs) -> i32 {
 }
 
 fn plan(args: &PlanArgs) -> i32 {
-    let run = match prepare(&args.common, None) {
+    let run = match prepare(&args.common, None, Report::Plan) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -368,7 +399,7 @@ fn sources(run: &Run) -> HashMap<String, String> {
 }
 
 fn graph(args: &GraphArgs) -> i32 {
-    let run = match prepare(&args.common, None) {
+    let run = match prepare(&args.common, None, Report::Graph) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");

@@ -288,8 +288,16 @@ impl Graph {
                 continue;
             };
             let tid = ObjectId::relation(ObjectKind::Table, &table);
+            // `table.` written once for all its columns, constraints and indexes
+            let prefix = format!("{}.", tid.name);
+            let part = |kind: ObjectKind, name: &str| {
+                let mut id = String::with_capacity(prefix.len() + name.len() + 2);
+                id.push_str(&prefix);
+                crate::ops::names::push_ident(&mut id, name);
+                ObjectId::new(kind, id)
+            };
             for c in &t.columns {
-                let cid = ObjectId::column(&table, &c.name);
+                let cid = part(ObjectKind::Column, &c.name);
                 self.depends(&cid, &tid);
                 if let Some(ty) =
                     after.type_def(&ObjectName::new(c.ty.schema.as_deref(), &c.ty.name))
@@ -310,10 +318,10 @@ impl Graph {
                 }
             }
             for con in &t.constraints {
-                let id = ObjectId::constraint(&table, &con.name);
+                let id = part(ObjectKind::Constraint, &con.name);
                 self.depends(&id, &tid);
                 for c in con.kind.columns() {
-                    self.depends(&id, &ObjectId::column(&table, c));
+                    self.depends(&id, &part(ObjectKind::Column, c));
                 }
                 if let ConstraintKind::ForeignKey {
                     ref_table,
@@ -341,7 +349,7 @@ impl Graph {
                 self.depends(&iid, &tid);
                 for c in &idx.columns {
                     if !c.starts_with('(') {
-                        self.depends(&iid, &ObjectId::column(&table, c));
+                        self.depends(&iid, &part(ObjectKind::Column, c));
                     }
                 }
             }

@@ -8,7 +8,10 @@ pub mod catalog;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod effects;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod live;
 pub mod lock;

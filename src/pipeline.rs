@@ -2,18 +2,20 @@
 //! `analysis` (in apply order). Used by the CLI and by the tests.
 
 use crate::analysis::{
-    self, Analysis, Edited, FileInput, FileMeta, Settings, TransactionMode, TxSegment,
+    Analysis, Analyzer, Edited, FileInput, FileMeta, Settings, TransactionMode, TxSegment,
 };
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::effects::PgVersion;
-use crate::live::{self, ConnectOptions, history::History};
+use crate::live::{self, ConnectOptions, history::History, redact_all};
 use crate::parse::{self, ParsedFile};
 use crate::source::framework::{self, Framework, Prepared, TxMode};
 use crate::source::git::Change;
 use crate::source::{self, SourceOptions};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -27,13 +29,18 @@ pub struct RunOptions {
     /// Pre-merge review: report only files added or changed since this git ref (all
     /// files are still replayed for the schema they build).
     pub since: Option<String>,
-    /// The schema before the first migration (introspected from a database); empty
-    /// when `None`.
-    pub initial_catalog: Option<crate::catalog::Catalog>,
     /// Start from this live database: its introspected schema instead of an empty one,
     /// only the migrations its history table does not list (pending ones), its server
     /// version, and its table sizes for judging risk.
     pub database: Option<ConnectOptions>,
+    /// The schema before the first migration (introspected from a database); empty
+    /// when `None`.
+    pub initial_catalog: Option<crate::catalog::Catalog>,
+    /// What the command reports: the run computes only what that needs.
+    pub report: Report,
+    /// Keep every file's parsed statements in [`Run::parsed`] (trace runs them);
+    /// otherwise each is dropped once analysed.
+    pub keep_parsed: bool,
 }
 
 /// What a run against a live database found there.
@@ -50,6 +57,18 @@ pub struct LiveRun {
     pub pending: Vec<String>,
 }
 
+/// What a command reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Report {
+    /// Findings (`check`): rules, and the graph for history-level rules.
+    #[default]
+    Findings,
+    /// The plan: locks, rewrites and transactions per statement; no rules, no graph.
+    Plan,
+    /// The dependency graph; no rules.
+    Graph,
+}
+
 /// One analysed file: where it is and its text (for code frames).
 pub struct SourceFile {
     pub path: PathBuf,
@@ -64,13 +83,44 @@ pub struct Run {
     pub input_errors: Vec<(String, String)>,
     pub version: PgVersion,
     pub config: Config,
+    pub live: Option<LiveRun>,
     /// Each file split and parsed as its framework runs it (same order as `files`).
     pub parsed: Vec<ParsedFile>,
-    pub live: Option<LiveRun>,
 }
 
 /// Reads, parses and analyses. `Err` is a usage or configuration problem (exit 2).
+///
+/// No message carries a password: a connection string given where a path belongs is
+/// refused (shown redacted), and errors and unreadable-file messages are redacted.
 pub fn run(opts: &RunOptions) -> Result<Run, String> {
+    let given = opts
+        .paths
+        .iter()
+        .chain(&opts.config)
+        .map(|p| p.to_string_lossy().into_owned())
+        .chain(opts.stdin_filename.clone());
+    for text in given {
+        if looks_like_connection_string(&text) {
+            return Err(format!(
+                "`{}` looks like a database connection string, not a migration file or directory",
+                redact_all(&text)
+            ));
+        }
+    }
+    let mut run = run_unredacted(opts).map_err(|e| redact_all(&e))?;
+    for (file, message) in &mut run.input_errors {
+        *file = redact_all(file);
+        *message = redact_all(message);
+    }
+    Ok(run)
+}
+
+/// A URL with a scheme (`postgres://...`), or a libpq `key=value` string with a password.
+fn looks_like_connection_string(text: &str) -> bool {
+    text.contains("://") || redact_all(text) != text
+}
+
+fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     let config = Config::load(opts.config.as_deref(), &opts.cwd)?;
     let version = PgVersion(
         opts.pg_version
@@ -150,19 +200,13 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         let key = path.canonicalize().unwrap_or_else(|_| opts.cwd.join(path));
         changes.get(&key).copied()
     };
-    // each file as its framework runs it (up part, transaction segments), then parsed:
-    // independent per file, so in parallel; the analysis replays in apply order
     let configured = config.framework.as_deref().and_then(Framework::parse);
     let assume_tx = config.assume_in_transaction.unwrap_or(true);
-    let prepared: Vec<(Prepared, ParsedFile)> = collected
-        .files
-        .par_iter()
-        .map(|f| {
-            let p = framework::prepare(&f.path, &f.text, configured, assume_tx);
-            let parsed = parse::parse_file(&p.text);
-            (p, parsed)
-        })
-        .collect();
+    let prepare = |f: &source::MigrationFile| -> (Prepared, ParsedFile) {
+        let p = framework::prepare(&f.path, &f.text, configured, assume_tx);
+        let parsed = parse::parse_file(&p.text);
+        (p, parsed)
+    };
     // a live database: its schema, its server version, and what it already applied
     let mut version = version;
     let mut initial_catalog = Catalog::default();
@@ -170,8 +214,13 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
     let mut is_applied = vec![false; collected.files.len()];
     let mut live_run = None;
     let mut live_notes: Vec<(String, String)> = Vec::new();
+    // which history table to read depends on every file's framework, so against a
+    // database all files are prepared and parsed (in parallel) before the analysis
+    let mut prepared: Option<Vec<(Prepared, ParsedFile)>> = None;
     if let Some(db) = &opts.database {
-        let framework = dominant_framework(prepared.iter().map(|(p, _)| p.framework));
+        let all: Vec<(Prepared, ParsedFile)> = collected.files.par_iter().map(prepare).collect();
+        let framework = dominant_framework(all.iter().map(|(p, _)| p.framework));
+        prepared = Some(all);
         let snapshot = live::snapshot(db, framework).map_err(|e| e.to_string())?;
         let server = PgVersion(snapshot.server_version_num / 10_000);
         if PgVersion::SUPPORTED.contains(&server.0) {
@@ -225,36 +274,6 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         }
         live_run = Some(run_info);
     }
-    let inputs: Vec<FileInput> = collected
-        .files
-        .iter()
-        .zip(&prepared)
-        .zip(&is_applied)
-        .filter(|(_, applied)| !**applied)
-        .map(|((f, (prep, p)), _)| FileInput {
-            display: f.display.clone(),
-            version: f.version().map(|v| v.normalized()),
-            // against a live database every file of the run is pending
-            new_since_ref: change_of(&f.path) == Some(Change::Added) || opts.database.is_some(),
-            edited_since: (change_of(&f.path) == Some(Change::Modified))
-                .then(|| opts.since.clone())
-                .flatten(),
-            parsed: p,
-            segments: prep
-                .segments
-                .iter()
-                .map(|s| TxSegment {
-                    start_line: s.start_line,
-                    mode: match s.mode {
-                        TxMode::Wrapped => TransactionMode::Wrapped,
-                        TxMode::Autocommit => TransactionMode::Autocommit,
-                        TxMode::ImplicitMulti => TransactionMode::ImplicitMulti,
-                    },
-                })
-                .collect(),
-            no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
-        })
-        .collect();
     let mut settings = Settings {
         version,
         rule_overrides: config.rule_overrides(),
@@ -265,6 +284,7 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         } else {
             "already existed"
         },
+        ..Settings::default()
     };
     if let Some(catalog) = &opts.initial_catalog {
         settings.initial_catalog = catalog.clone();
@@ -272,7 +292,107 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
     if let Some(tz) = &config.timezone {
         settings.initial_catalog.timezone = tz.clone();
     }
-    let mut analysis = analysis::analyze(&inputs, &settings);
+    settings.rules = opts.report == Report::Findings;
+    settings.graph = opts.report != Report::Plan;
+    // against a live database every file of the run is pending
+    let new_of = |f: &source::MigrationFile| {
+        change_of(&f.path) == Some(Change::Added) || opts.database.is_some()
+    };
+    let edited_of = |f: &source::MigrationFile| {
+        (change_of(&f.path) == Some(Change::Modified))
+            .then(|| opts.since.clone())
+            .flatten()
+    };
+    let pending: Vec<&source::MigrationFile> = collected
+        .files
+        .iter()
+        .zip(&is_applied)
+        .filter(|(_, applied)| !**applied)
+        .map(|(f, _)| f)
+        .collect();
+    let history: Vec<FileMeta> = pending
+        .iter()
+        .map(|f| {
+            FileMeta::new(&f.display, f.version().map(|v| v.normalized()), new_of(f))
+                .edited_since(edited_of(f).as_deref())
+        })
+        .collect();
+    let mut analyzer = Analyzer::new(history, &settings);
+    let mut prepare_notes: Vec<Vec<(u32, String)>> = Vec::with_capacity(collected.files.len());
+    let mut kept: Vec<ParsedFile> = Vec::new();
+    // one pending file, handed to the analysis in apply order
+    let mut analyse = |index: usize, f: &source::MigrationFile, prep: &Prepared, p: &ParsedFile| {
+        analyzer.file(
+            index,
+            &FileInput {
+                display: f.display.clone(),
+                version: f.version().map(|v| v.normalized()),
+                new_since_ref: new_of(f),
+                edited_since: edited_of(f),
+                parsed: p,
+                segments: segments_of(prep),
+                no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
+            },
+        );
+    };
+    match prepared {
+        Some(all) => {
+            let mut index = 0;
+            for ((f, (prep, p)), applied) in collected.files.iter().zip(all).zip(&is_applied) {
+                if !*applied {
+                    analyse(index, f, &prep, &p);
+                    index += 1;
+                }
+                prepare_notes.push(prep.notes);
+                if opts.keep_parsed {
+                    kept.push(p);
+                }
+            }
+        }
+        None => {
+            // each file as its framework runs it (up part, transaction segments), then
+            // parsed: independent per file, so in parallel on rayon's threads; meanwhile
+            // this thread replays them in apply order as they arrive, and drops each
+            // once analysed (unless kept)
+            let files = &collected.files;
+            std::thread::scope(|scope| {
+                let (sender, parsed) = mpsc::channel::<(usize, Prepared, ParsedFile)>();
+                scope.spawn(move || {
+                    files
+                        .par_iter()
+                        .enumerate()
+                        .for_each_with(sender, |sender, (i, f)| {
+                            let (p, parsed) = prepare(f);
+                            // the receiver is gone only if the analysis panicked
+                            let _ = sender.send((i, p, parsed));
+                        });
+                });
+                let mut waiting: BTreeMap<usize, (Prepared, ParsedFile)> = BTreeMap::new();
+                for (index, f) in files.iter().enumerate() {
+                    let (prep, p) = loop {
+                        if let Some(ready) = waiting.remove(&index) {
+                            break ready;
+                        }
+                        match parsed.recv() {
+                            Ok((i, prep, p)) => {
+                                waiting.insert(i, (prep, p));
+                            }
+                            // every file is sent before the senders are dropped, unless
+                            // parsing panicked: leaving the scope re-raises that panic
+                            Err(_) => return,
+                        }
+                    };
+                    analyse(index, f, &prep, &p);
+                    prepare_notes.push(prep.notes);
+                    if opts.keep_parsed {
+                        kept.push(p);
+                    }
+                }
+            });
+        }
+    }
+    drop(pending);
+    let mut analysis = analyzer.finish();
     if opts.database.is_some() {
         live::risk::apply(
             &mut analysis.findings,
@@ -280,12 +400,12 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
             &live::risk::Thresholds::from_config(&config),
         );
     }
-    for (f, (prep, _)) in collected.files.iter().zip(&prepared) {
-        for (line, message) in &prep.notes {
+    for (f, notes) in collected.files.iter().zip(prepare_notes) {
+        for (line, message) in notes {
             analysis.notes.push(crate::analysis::FileNote {
                 file: f.display.clone(),
-                line: *line,
-                message: message.clone(),
+                line,
+                message,
             });
         }
     }
@@ -315,8 +435,6 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
             .files
             .retain(|f| selected.contains(f.file.as_str()));
     }
-    drop(inputs);
-    let parsed = prepared.into_iter().map(|(_, p)| p).collect();
     let files = collected
         .files
         .into_iter()
@@ -332,8 +450,8 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         input_errors,
         version,
         config,
-        parsed,
         live: live_run,
+        parsed: kept,
     })
 }
 
@@ -387,6 +505,7 @@ fn mark_applied(
             version: f.version().map(|v| v.normalized()),
             new_since_ref: false,
             edited,
+            same_version_as: None,
         });
     }
     // applied versions whose file is not here still count for ordering
@@ -400,6 +519,7 @@ fn mark_applied(
             version: Some(v.clone()),
             new_since_ref: false,
             edited: None,
+            same_version_as: None,
         });
     }
     for failed in &history.failed {
@@ -410,4 +530,19 @@ fn mark_applied(
         let vb = b.version.as_deref().and_then(source::Version::parse);
         va.cmp(&vb)
     });
+}
+
+/// The transaction segments of a prepared file, as the analysis takes them.
+pub fn segments_of(prep: &Prepared) -> Vec<TxSegment> {
+    prep.segments
+        .iter()
+        .map(|s| TxSegment {
+            start_line: s.start_line,
+            mode: match s.mode {
+                TxMode::Wrapped => TransactionMode::Wrapped,
+                TxMode::Autocommit => TransactionMode::Autocommit,
+                TxMode::ImplicitMulti => TransactionMode::ImplicitMulti,
+            },
+        })
+        .collect()
 }

@@ -225,12 +225,12 @@ impl fmt::Display for ServerError {
         match self {
             ServerError::NotInstalled { searched } => write!(
                 f,
-                "no PostgreSQL server programs (initdb, postgres) found in {}: install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`) or name the directory holding them",
+                "no PostgreSQL server programs (initdb, postgres) found in {}: install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`) or name the directory holding them (`schemaguard trace --pg-bin DIR`)",
                 searched.join(", ")
             ),
             ServerError::Root { reason } => write!(
                 f,
-                "PostgreSQL refuses to run as root, and {reason}: run schemaguard as a non-root user, or create an unprivileged `postgres` user (installing the postgresql package does)"
+                "PostgreSQL refuses to run as root, and {reason}: run schemaguard as a non-root user, or create an unprivileged `postgres` user (installing the postgresql package does), or name another unprivileged account (`schemaguard trace --run-as USER`)"
             ),
             ServerError::Io { context, source } => write!(f, "{context}: {source}"),
             ServerError::Command { what, output } => {
@@ -368,7 +368,13 @@ impl TempServer {
         }
         settings.extend(opts.settings.iter().cloned());
 
-        let port = free_port()?;
+        // a socket-only server touches no TCP port: the port only names the socket
+        // file, in a directory of our own
+        let port = if opts.listen_loopback {
+            free_port()?
+        } else {
+            DEFAULT_PORT
+        };
         let socket = socket_dir.join(format!(".s.PGSQL.{port}"));
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
             return Err(ServerError::Startup {
@@ -593,7 +599,22 @@ if [ -n "$pid" ] && ours "$pid"; then
     while [ $i -lt 50 ] && ours "$pid"; do sleep 0.1; i=$((i+1)); done
     ours "$pid" && kill -KILL "$pid" 2>/dev/null
 fi
+# backends outlive a killed postmaster for a moment, and write into the directory
+if [ -d /proc ]; then
+    i=0
+    while [ $i -lt 50 ]; do
+        left=
+        for p in /proc/[0-9]*; do
+            [ "$(readlink "$p/cwd" 2>/dev/null)" = "$data" ] && left="$left ${p#/proc/}"
+        done
+        [ -z "$left" ] && break
+        kill -KILL $left 2>/dev/null
+        sleep 0.1
+        i=$((i+1))
+    done
+fi
 rm -rf "$1"
+[ -e "$1" ] && sleep 0.2 && rm -rf "$1"
 "#;
 
 impl Guard {
@@ -795,9 +816,12 @@ fn write_file(
     set_mode_and_owner(path, mode, owner)
 }
 
-/// A port free on 127.0.0.1 (the kernel's choice). For a socket-only server the port
-/// only names the socket file, in a directory of our own, so any port works; it is
-/// still one nothing else uses, so the same choice is safe with `listen_loopback`.
+/// The port of a socket-only server: it only names `.s.PGSQL.<port>` in our own
+/// socket directory, so PostgreSQL's default is as good as any.
+const DEFAULT_PORT: u16 = 5432;
+
+/// A port free on 127.0.0.1 (the kernel's choice), for a server that also listens
+/// there (`listen_loopback`).
 fn free_port() -> Result<u16, ServerError> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
         .map_err(|e| ServerError::io("cannot find a free port on 127.0.0.1", e))?;

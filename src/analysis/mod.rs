@@ -12,7 +12,8 @@ use crate::parse::{ParsedFile, Statement};
 use crate::rules::{self, Context, FileCheck, Finding, Rule, Severity, Violation};
 use crate::span::Span;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How a file (or a part of it) is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -80,6 +81,11 @@ pub struct Settings {
     /// What the older migrations are, for messages: "already existed" (at the `--since`
     /// ref) or "are applied to the database".
     pub baseline: &'static str,
+    /// Run the rules (`plan` and `graph` report no findings and skip them).
+    pub rules: bool,
+    /// Build the dependency graph (history-level rules and `graph` need it; `plan` does
+    /// not).
+    pub graph: bool,
 }
 
 impl Default for Settings {
@@ -90,6 +96,8 @@ impl Default for Settings {
             initial_catalog: Catalog::default(),
             applied: Vec::new(),
             baseline: "already existed",
+            rules: true,
+            graph: true,
         }
     }
 }
@@ -133,6 +141,9 @@ pub struct FileMeta {
     /// The file was already applied (or existed at the `--since` ref) and has been
     /// changed since.
     pub edited: Option<Edited>,
+    /// The first earlier file with the same version (an index into the history), found
+    /// once for the whole run rather than by each file scanning those before it.
+    pub same_version_as: Option<usize>,
 }
 
 /// How we know an applied migration was edited, and how to undo that.
@@ -280,40 +291,100 @@ pub struct Analysis {
 
 /// Runs the analysis over files in apply order.
 pub fn analyze(files: &[FileInput], settings: &Settings) -> Analysis {
-    let offset = settings.applied.len();
-    let history: Vec<FileMeta> = settings
-        .applied
-        .iter()
-        .cloned()
-        .chain(files.iter().map(|f| FileMeta {
-            display: f.display.clone(),
-            version: f.version.clone(),
-            new_since_ref: f.new_since_ref,
-            edited: f.edited_since.as_ref().map(|reference| Edited {
-                evidence: format!("existed at {reference} and has been changed since"),
-                restore: format!("as it was at {reference}"),
-            }),
-        }))
-        .collect();
-    let mut driver = Driver {
-        settings,
-        history,
-        ignores: BTreeMap::new(),
-        catalog: settings.initial_catalog.clone(),
-        out: Analysis::default(),
-        next_tx: 1,
-        rules: rules::all()
-            .iter()
-            .copied()
-            .filter(|r| !matches!(settings.rule_overrides.get(r.id()), Some(None)))
-            .collect(),
-    };
+    let history = files.iter().map(FileMeta::of_input).collect();
+    let mut analyzer = Analyzer::new(history, settings);
     for (index, file) in files.iter().enumerate() {
-        driver.file(offset + index, file);
+        analyzer.file(index, file);
     }
-    driver.history_checks();
-    driver.out.catalog = driver.catalog;
-    driver.out
+    analyzer.finish()
+}
+
+impl FileMeta {
+    pub fn new(display: &str, version: Option<String>, new_since_ref: bool) -> FileMeta {
+        FileMeta {
+            display: display.to_string(),
+            version,
+            new_since_ref,
+            edited: None,
+            same_version_as: None,
+        }
+    }
+
+    /// Marks the file as edited since the `--since` ref, when `reference` is given.
+    pub fn edited_since(mut self, reference: Option<&str>) -> FileMeta {
+        self.edited = reference.map(|reference| Edited {
+            evidence: format!("existed at {reference} and has been changed since"),
+            restore: format!("as it was at {reference}"),
+        });
+        self
+    }
+
+    fn of_input(f: &FileInput) -> FileMeta {
+        FileMeta::new(&f.display, f.version.clone(), f.new_since_ref)
+            .edited_since(f.edited_since.as_deref())
+    }
+}
+
+/// [`analyze`] one file at a time, so that a caller can hand over each file as soon as
+/// it is parsed (and drop it once analysed) while later files are still being parsed.
+pub struct Analyzer<'s> {
+    driver: Driver<'s>,
+    /// Files already applied to the live database come first in the history.
+    offset: usize,
+}
+
+impl<'s> Analyzer<'s> {
+    /// `files`: every file of the run, in apply order. The history that file- and
+    /// history-level rules see is `settings.applied` followed by these.
+    pub fn new(files: Vec<FileMeta>, settings: &'s Settings) -> Analyzer<'s> {
+        let offset = settings.applied.len();
+        let mut history: Vec<FileMeta> = Vec::with_capacity(offset + files.len());
+        history.extend(settings.applied.iter().cloned());
+        history.extend(files);
+        let mut first_of_version: HashMap<String, usize> = HashMap::new();
+        for (i, f) in history.iter_mut().enumerate() {
+            f.same_version_as =
+                f.version
+                    .as_ref()
+                    .and_then(|v| match first_of_version.entry(v.clone()) {
+                        Entry::Occupied(first) => Some(*first.get()),
+                        Entry::Vacant(slot) => {
+                            slot.insert(i);
+                            None
+                        }
+                    });
+        }
+        Analyzer {
+            driver: Driver {
+                settings,
+                history,
+                ignores: BTreeMap::new(),
+                catalog: settings.initial_catalog.clone(),
+                out: Analysis::default(),
+                next_tx: 1,
+                rules: rules::all()
+                    .iter()
+                    .copied()
+                    .filter(|_| settings.rules)
+                    .filter(|r| !matches!(settings.rule_overrides.get(r.id()), Some(None)))
+                    .collect(),
+            },
+            offset,
+        }
+    }
+
+    /// The file at `index` of the run's files (as given to [`Analyzer::new`]); files
+    /// must come in apply order.
+    pub fn file(&mut self, index: usize, file: &FileInput) {
+        self.driver.file(self.offset + index, file);
+    }
+
+    /// Runs the history-level checks once every file has been analysed.
+    pub fn finish(mut self) -> Analysis {
+        self.driver.history_checks();
+        self.driver.out.catalog = self.driver.catalog;
+        self.driver.out
+    }
 }
 
 struct Driver<'s> {
@@ -434,7 +505,9 @@ impl Driver<'_> {
                 message: "holds no SQL statements".to_string(),
             });
         }
-        self.out.graph.add_migration(&file.display);
+        if self.settings.graph {
+            self.out.graph.add_migration(&file.display);
+        }
         let begins = parsed
             .statements
             .iter()
@@ -541,7 +614,11 @@ impl Driver<'_> {
             let mut effects = self.statement(&fcx, stmt, &tx, &mut raw);
             for inner in &stmt.embedded {
                 let inner_effects = self.statement(&fcx, inner, &tx, &mut raw);
-                effects.merge(&inner_effects);
+                if inner.conditional {
+                    effects.merge_data_dependent(&inner_effects);
+                } else {
+                    effects.merge(&inner_effects);
+                }
                 self.update_tx(&fcx, inner, &inner_effects, &mut tx);
                 replay::apply(
                     &mut self.catalog,
@@ -554,15 +631,17 @@ impl Driver<'_> {
             }
             self.update_tx(&fcx, stmt, &effects, &mut tx);
             self.plan(&fcx, stmt, &effects, &tx);
-            self.out.graph.add_statement(
-                &file.display,
-                stmt.index,
-                start_line,
-                &operation_kind(&stmt.op),
-                &stmt.op,
-                &effects,
-                &self.catalog,
-            );
+            if self.settings.graph {
+                self.out.graph.add_statement(
+                    &file.display,
+                    stmt.index,
+                    start_line,
+                    &operation_kind(&stmt.op),
+                    &stmt.op,
+                    &effects,
+                    &self.catalog,
+                );
+            }
             replay::apply(
                 &mut self.catalog,
                 &stmt.op,
@@ -571,8 +650,10 @@ impl Driver<'_> {
                     transaction: tx.id,
                 },
             );
-            for op in std::iter::once(&stmt.op).chain(stmt.embedded.iter().map(|e| &e.op)) {
-                self.out.graph.add_dependencies(op, &self.catalog);
+            if self.settings.graph {
+                for op in std::iter::once(&stmt.op).chain(stmt.embedded.iter().map(|e| &e.op)) {
+                    self.out.graph.add_dependencies(op, &self.catalog);
+                }
             }
 
             for (rule, v, span) in raw {
@@ -685,6 +766,7 @@ impl Driver<'_> {
             catalog: &self.catalog,
             version: self.settings.version,
             tx,
+            altered_table: std::cell::OnceCell::new(),
         };
         for rule in &self.rules {
             let mut out = Vec::new();

@@ -4,7 +4,10 @@
 //! introspection or a schema dump; `effects`, the rules and `diff` only ever read it.
 //! Names are stored schema-qualified; lookups of unqualified names follow the search path.
 
+mod indexes;
 pub mod replay;
+
+pub use indexes::Indexes;
 
 use crate::ops::{ConstraintKind, Expr, IdentityKind, ObjectName, Persistence, TypeName};
 use serde::Serialize;
@@ -245,7 +248,7 @@ impl RelKind {
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
     pub tables: BTreeMap<ObjectName, Table>,
-    pub indexes: BTreeMap<ObjectName, Index>,
+    pub indexes: Indexes,
     pub views: BTreeMap<ObjectName, View>,
     pub types: BTreeMap<ObjectName, TypeDef>,
     pub sequences: BTreeMap<ObjectName, Sequence>,
@@ -276,7 +279,7 @@ impl Default for Catalog {
         Catalog {
             schemas: ["public".to_string()].into_iter().collect(),
             tables: BTreeMap::new(),
-            indexes: BTreeMap::new(),
+            indexes: Indexes::default(),
             views: BTreeMap::new(),
             types: BTreeMap::new(),
             sequences: BTreeMap::new(),
@@ -347,11 +350,26 @@ impl Catalog {
         if name.schema.is_some() {
             return map.get_key_value(name);
         }
-        self.search_path
+        // one probe for every schema tried: its schema is rewritten in place
+        let mut probe = ObjectName {
+            schema: Some(String::new()),
+            name: name.name.clone(),
+        };
+        for schema in self
+            .search_path
             .iter()
             .map(String::as_str)
             .chain(["pg_catalog"])
-            .find_map(|schema| map.get_key_value(&ObjectName::new(Some(schema), &name.name)))
+        {
+            if let Some(s) = probe.schema.as_mut() {
+                s.clear();
+                s.push_str(schema);
+            }
+            if let Some(found) = map.get_key_value(&probe) {
+                return Some(found);
+            }
+        }
+        None
     }
 
     pub fn table(&self, name: &ObjectName) -> Option<&Table> {
@@ -458,7 +476,7 @@ impl Catalog {
 
     /// Indexes on `table`.
     pub fn indexes_on<'a>(&'a self, table: &'a ObjectName) -> impl Iterator<Item = &'a Index> + 'a {
-        self.indexes.values().filter(move |i| &i.table == table)
+        self.indexes.on(table)
     }
 
     /// Tables whose foreign keys reference `table`: (referencing table, constraint).

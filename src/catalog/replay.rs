@@ -109,7 +109,7 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
             match &ai.action {
                 AlterIndexAction::Rename { to } => {
                     let new = ObjectName::new(key.schema.as_deref(), to);
-                    let Some(idx) = move_object(&mut cat.indexes, &key, new) else {
+                    let Some(idx) = cat.indexes.rekey(&key, new) else {
                         return;
                     };
                     // an index backing a constraint renames the constraint too
@@ -124,16 +124,11 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     }
                 }
                 AlterIndexAction::SetSchema { schema } => {
-                    move_object(
-                        &mut cat.indexes,
-                        &key,
-                        ObjectName::new(Some(schema), &key.name),
-                    );
+                    cat.indexes
+                        .rekey(&key, ObjectName::new(Some(schema), &key.name));
                 }
                 AlterIndexAction::AttachPartition { .. } => {
-                    if let Some(idx) = cat.indexes.get_mut(&key) {
-                        idx.valid = true;
-                    }
+                    cat.indexes.update(&key, |idx| idx.valid = true);
                 }
                 _ => {}
             }
@@ -192,9 +187,8 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     }
                 }
                 cat.views.remove(&name);
-                let idx: Vec<ObjectName> = cat.indexes_on(&name).map(|i| i.name.clone()).collect();
-                for i in idx {
-                    cat.indexes.remove(&i);
+                for k in cat.indexes.keys_on(&name) {
+                    cat.indexes.remove(&k);
                 }
             }
         }
@@ -785,8 +779,15 @@ fn alter_table(
                 t.columns.retain(|c| &c.name != col);
                 t.constraints.retain(|c| !c.kind.columns().contains(col));
             }
-            cat.indexes
-                .retain(|_, i| !(&i.table == name && i.columns.contains(col)));
+            let dropped: Vec<ObjectName> = cat
+                .indexes
+                .keys_on(name)
+                .into_iter()
+                .filter(|k| cat.indexes.get(k).is_some_and(|i| i.columns.contains(col)))
+                .collect();
+            for i in dropped {
+                cat.indexes.remove(&i);
+            }
             cat.sequences
                 .retain(|_, s| s.owned_by.as_ref() != Some(&(name.clone(), col.clone())));
         }
@@ -879,11 +880,8 @@ fn alter_table(
             }
             if let Some(old) = renamed_index {
                 let key = ObjectName::new(name.schema.as_deref(), &old);
-                move_object(
-                    &mut cat.indexes,
-                    &key,
-                    ObjectName::new(name.schema.as_deref(), to),
-                );
+                cat.indexes
+                    .rekey(&key, ObjectName::new(name.schema.as_deref(), to));
             }
         }
         AlterTableAction::RenameColumn { from, to } => {
@@ -895,13 +893,13 @@ fn alter_table(
                     rename_in_constraint(&mut c.kind, from, to);
                 }
             }
-            for i in cat.indexes.values_mut().filter(|i| &i.table == name) {
+            cat.indexes.update_on(name, |i| {
                 for c in &mut i.columns {
                     if c == from {
                         *c = to.clone();
                     }
                 }
-            }
+            });
             // foreign keys elsewhere that name this column as referenced
             for t in cat.tables.values_mut() {
                 for c in &mut t.constraints {
@@ -930,9 +928,8 @@ fn alter_table(
         AlterTableAction::SetSchema { schema } => {
             let new = ObjectName::new(Some(schema), &name.name);
             move_table(cat, name, &new);
-            for i in cat.indexes.values_mut().filter(|i| i.table == new) {
-                i.name.schema = Some(schema.clone());
-            }
+            cat.indexes
+                .update_on(&new, |i| i.name.schema = Some(schema.clone()));
             let moved: Vec<ObjectName> = cat
                 .indexes
                 .iter()
@@ -1025,10 +1022,8 @@ fn move_table(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
     };
     t.name = new.clone();
     cat.tables.insert(new.clone(), t);
-    for i in cat.indexes.values_mut() {
-        if &i.table == old {
-            i.table = new.clone();
-        }
+    for k in cat.indexes.keys_on(old) {
+        cat.indexes.update(&k, |i| i.table = new.clone());
     }
     for s in cat.sequences.values_mut() {
         if let Some((t, _)) = &mut s.owned_by {
@@ -1064,7 +1059,9 @@ fn drop_table(cat: &mut Catalog, name: &ObjectName) {
     if cat.tables.remove(name).is_none() {
         return;
     }
-    cat.indexes.retain(|_, i| &i.table != name);
+    for k in cat.indexes.keys_on(name) {
+        cat.indexes.remove(&k);
+    }
     cat.sequences
         .retain(|_, s| s.owned_by.as_ref().is_none_or(|(t, _)| t != name));
     // partitions go with their parent
@@ -1106,7 +1103,15 @@ fn rename_schema(cat: &mut Catalog, from: &str, to: &str) {
         }
     }
     rekey(&mut cat.tables, from, to);
-    rekey(&mut cat.indexes, from, to);
+    let index_keys: Vec<ObjectName> = cat
+        .indexes
+        .keys()
+        .filter(|k| k.schema.as_deref() == Some(from))
+        .cloned()
+        .collect();
+    for k in index_keys {
+        cat.indexes.rekey(&k, ObjectName::new(Some(to), &k.name));
+    }
     rekey(&mut cat.views, from, to);
     rekey(&mut cat.types, from, to);
     rekey(&mut cat.sequences, from, to);

@@ -122,6 +122,15 @@ impl Effects {
         self.scans.iter().any(|s| &s.relation == relation)
     }
 
+    /// Merges the effects of a statement that may or may not run (an embedded
+    /// statement in a branch or loop of a DO block): they join the prediction, not its
+    /// certain part.
+    pub fn merge_data_dependent(&mut self, other: &Effects) {
+        let certain = self.certain.take().map_or_else(|| self.clone(), |b| *b);
+        self.merge(other);
+        self.certain = Some(Box::new(certain));
+    }
+
     /// Merges another statement's effects (a DO block's embedded statements).
     pub fn merge(&mut self, other: &Effects) {
         if self.certain.is_some() || other.certain.is_some() {
@@ -216,6 +225,15 @@ impl Builder<'_> {
             return;
         }
         let rel = self.cat.resolve_relation(name);
+        // only a partitioned table has partitions: a regular one needs no look through
+        // every table of the catalog (done for every ALTER TABLE of a long history)
+        if self
+            .cat
+            .table(&rel)
+            .is_some_and(|t| t.kind != TableKind::Partitioned)
+        {
+            return;
+        }
         let parts: Vec<ObjectName> = self.cat.partitions(&rel).map(|t| t.name.clone()).collect();
         for p in parts {
             if p != rel {
@@ -710,6 +728,9 @@ impl Builder<'_> {
                     self.fails("MERGE needs PostgreSQL 15");
                 }
                 self.lock(&d.table, RowExclusive);
+                for w in &d.cte_writes {
+                    self.lock(w, RowExclusive);
+                }
                 for r in &d.reads {
                     self.lock(r, AccessShare);
                 }
@@ -724,9 +745,13 @@ impl Builder<'_> {
                     self.foreign_key_rows(&d.table, "insert", &[]);
                     self.foreign_key_rows(&d.table, "delete", &[]);
                 }
+                self.call_functions(&d.functions);
             }
             Operation::Update(d) | Operation::Delete(d) => {
                 self.lock(&d.table, RowExclusive);
+                for w in &d.cte_writes {
+                    self.lock(w, RowExclusive);
+                }
                 for r in &d.reads {
                     self.lock(r, AccessShare);
                 }
@@ -742,13 +767,17 @@ impl Builder<'_> {
                 };
                 self.fire_triggers(&d.table, event);
                 self.foreign_key_rows(&d.table, event, &d.set_columns);
+                self.call_functions(&d.functions);
             }
             Operation::Select {
-                reads, row_locks, ..
+                reads,
+                row_locks,
+                functions,
             } => {
                 for r in reads {
                     self.lock(r, if *row_locks { RowShare } else { AccessShare });
                 }
+                self.call_functions(functions);
             }
             Operation::Copy {
                 table: Some(t),
@@ -867,6 +896,47 @@ impl Builder<'_> {
                 if !self.e.rewrites.contains(&r) {
                     self.e.rewrites.push(r);
                 }
+            }
+        }
+    }
+
+    /// The statements of functions the statement calls (those the migrations define,
+    /// with a PL/pgSQL or SQL body) run inside it, with their locks (observed on 15 by
+    /// `trace`). How often, if at all, depends on the rows: data-dependent.
+    fn call_functions(&mut self, names: &[String]) {
+        if self.trigger_depth >= MAX_TRIGGER_DEPTH || names.is_empty() {
+            return;
+        }
+        let body: Vec<Operation> = self
+            .cat
+            .functions
+            .iter()
+            .filter(|(k, _)| names.iter().any(|n| n.eq_ignore_ascii_case(&k.name)))
+            .flat_map(|(_, overloads)| overloads.iter().flat_map(|f| f.body.iter().cloned()))
+            .collect();
+        if body.is_empty() {
+            return;
+        }
+        let mut inner = Builder {
+            cat: self.cat,
+            v: self.v,
+            e: Effects::default(),
+            trigger_depth: self.trigger_depth + 1,
+        };
+        for op in &body {
+            inner.operation(op);
+        }
+        let nested = inner.e;
+        if nested.locks.is_empty() && nested.rewrites.is_empty() {
+            return;
+        }
+        self.data_dependent_from_here();
+        for l in nested.locks {
+            add_lock(&mut self.e.locks, l.relation, l.kind, l.mode);
+        }
+        for r in nested.rewrites {
+            if !self.e.rewrites.contains(&r) {
+                self.e.rewrites.push(r);
             }
         }
     }

@@ -208,3 +208,106 @@ fn if_exists_on_an_unknown_object_takes_no_lock() {
             .is_empty()
     );
 }
+
+// Facts `trace` showed on PostgreSQL 15 that effects had missed.
+
+const SHOP: &str = "CREATE TABLE users (id bigint PRIMARY KEY);
+    CREATE TABLE orders (id serial PRIMARY KEY, user_id bigint REFERENCES users (id));
+    CREATE TABLE audit (id bigint, user_id bigint REFERENCES users (id) ON DELETE CASCADE)";
+
+#[test]
+fn a_dropped_serial_column_drops_its_sequence() {
+    let e = effects(SHOP, "ALTER TABLE orders DROP COLUMN id", 15);
+    assert_eq!(lock(&e, "orders_id_seq"), Some(LockMode::AccessExclusive));
+    let e = effects(SHOP, "ALTER TABLE orders DROP COLUMN user_id", 15);
+    assert_eq!(lock(&e, "orders_id_seq"), None);
+}
+
+#[test]
+fn sequence_owned_by_reads_the_table() {
+    let history = "CREATE TABLE t (id int); CREATE SEQUENCE s";
+    let e = effects(history, "ALTER SEQUENCE s OWNED BY t.id", 15);
+    assert_eq!(lock(&e, "t"), Some(LockMode::AccessShare));
+}
+
+#[test]
+fn foreign_key_checks_and_actions_lock_only_when_rows_are_touched() {
+    // a row written to a referencing table is checked in the referenced one
+    let e = effects(SHOP, "INSERT INTO orders (user_id) VALUES (1)", 15);
+    assert_eq!(lock(&e, "users"), Some(LockMode::RowShare));
+    let certain = e.certain.as_deref().expect("a data-dependent part");
+    assert_eq!(lock(certain, "users"), None);
+    assert_eq!(lock(certain, "orders"), Some(LockMode::RowExclusive));
+    // deleting referenced rows: checked (NO ACTION) or cascaded (ON DELETE CASCADE)
+    let e = effects(SHOP, "DELETE FROM users WHERE id = 1", 15);
+    assert_eq!(lock(&e, "orders"), Some(LockMode::RowShare));
+    assert_eq!(lock(&e, "audit"), Some(LockMode::RowExclusive));
+    // an UPDATE of other columns checks nothing
+    let e = effects(
+        "CREATE TABLE users (id bigint PRIMARY KEY, name text); CREATE TABLE orders (id int, user_id bigint REFERENCES users (id))",
+        "UPDATE users SET name = 'x' WHERE id = 1",
+        15,
+    );
+    assert_eq!(lock(&e, "orders"), None);
+    assert!(e.certain.is_none());
+}
+
+#[test]
+fn creating_a_sql_function_analyses_its_body() {
+    let cat = {
+        let mut cat = Catalog::default();
+        for stmt in SHOP.split(';') {
+            replay::apply(&mut cat, &parse_statement(stmt), Origin::default());
+        }
+        cat
+    };
+    let op = |sql: &str| crate::parse::parse_file(sql).statements.remove(0).op;
+    let sql = "CREATE FUNCTION purge() RETURNS void LANGUAGE sql AS $$ DELETE FROM audit WHERE id IN (SELECT id FROM orders) $$;";
+    let e = of(&op(sql), &cat, PgVersion(15));
+    assert_eq!(lock(&e, "audit"), Some(LockMode::RowExclusive));
+    assert_eq!(lock(&e, "orders"), Some(LockMode::AccessShare));
+    // PL/pgSQL bodies are only parsed; with check_function_bodies off nothing is
+    let plpgsql = "CREATE FUNCTION purge() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM audit; END $$;";
+    assert!(of(&op(plpgsql), &cat, PgVersion(15)).locks.is_empty());
+    let mut off = cat.clone();
+    off.check_function_bodies = false;
+    assert!(of(&op(sql), &off, PgVersion(15)).locks.is_empty());
+}
+
+#[test]
+fn data_modifying_ctes_write_their_tables() {
+    let e = effects(
+        SHOP,
+        "WITH gone AS (DELETE FROM audit RETURNING user_id) INSERT INTO orders (user_id) SELECT user_id FROM gone",
+        15,
+    );
+    assert_eq!(lock(&e, "audit"), Some(LockMode::RowExclusive));
+    assert_eq!(lock(&e, "orders"), Some(LockMode::RowExclusive));
+}
+
+#[test]
+fn functions_a_statement_calls_run_with_their_locks_when_rows_call_them() {
+    let mut cat = Catalog::default();
+    let history = "CREATE TABLE post (id int);
+        CREATE TABLE stats (n bigint);
+        CREATE FUNCTION post_count() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT count(*) FROM post); END $$;";
+    for s in crate::parse::parse_file(history).statements {
+        replay::apply(&mut cat, &s.op, Origin::default());
+    }
+    let e = of(
+        &parse_statement("UPDATE stats SET n = (SELECT post_count())"),
+        &cat,
+        PgVersion(15),
+    );
+    assert_eq!(lock(&e, "stats"), Some(LockMode::RowExclusive));
+    assert_eq!(lock(&e, "post"), Some(LockMode::AccessShare));
+    let certain = e.certain.as_deref().expect("data-dependent");
+    assert_eq!(lock(certain, "post"), None);
+    // functions schemaguard does not know (built-ins, extensions) add nothing
+    let e = of(
+        &parse_statement("SELECT now(), lower('A')"),
+        &cat,
+        PgVersion(15),
+    );
+    assert!(e.locks.is_empty() && e.certain.is_none());
+}

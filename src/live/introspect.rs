@@ -290,7 +290,10 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
     // constraints, through our own parser: pg_get_constraintdef prints them as DDL
     let sql = format!(
         "SELECT co.conrelid::int8, co.conname, co.convalidated, pg_get_constraintdef(co.oid),
-                (SELECT ic.relname FROM pg_class ic WHERE ic.oid = co.conindid)
+                -- the index enforcing it (for a foreign key, conindid is the referenced
+                -- table's index, which is not this constraint's)
+                CASE WHEN co.contype IN ('p', 'u', 'x')
+                     THEN (SELECT ic.relname FROM pg_class ic WHERE ic.oid = co.conindid) END
            FROM pg_constraint co
            JOIN pg_class c ON c.oid = co.conrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -317,6 +320,31 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 index,
                 origin: None,
             });
+        }
+    }
+
+    // foreign keys name their table as pg_get_constraintdef printed it (unqualified when
+    // the session's search path finds it): store it resolved, as replay does
+    let tables: Vec<ObjectName> = cat.tables.keys().cloned().collect();
+    for name in tables {
+        let resolved: Vec<Option<ObjectName>> = cat.tables[&name]
+            .constraints
+            .iter()
+            .map(|c| match &c.kind {
+                crate::ops::ConstraintKind::ForeignKey { ref_table, .. } => {
+                    Some(cat.resolve_relation(ref_table))
+                }
+                _ => None,
+            })
+            .collect();
+        if let Some(t) = cat.tables.get_mut(&name) {
+            for (c, r) in t.constraints.iter_mut().zip(resolved) {
+                if let (crate::ops::ConstraintKind::ForeignKey { ref_table, .. }, Some(r)) =
+                    (&mut c.kind, r)
+                {
+                    *ref_table = r;
+                }
+            }
         }
     }
 

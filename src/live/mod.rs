@@ -50,6 +50,35 @@ pub fn snapshot(opts: &ConnectOptions, prefer: Option<Framework>) -> Result<Snap
     })
 }
 
+/// [`redact`] for any text that may quote connection strings (an error message, a
+/// command line): every URL's password on every line, and every `password=` value.
+pub fn redact_all(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        // one piece per URL, each starting at the word holding its `://`
+        let mut starts: Vec<usize> = Vec::new();
+        let mut from = 0;
+        while let Some(pos) = line[from..].find("://") {
+            let at = from + pos;
+            let word = line[..at]
+                .rfind(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '(' | '<'))
+                .map_or(0, |i| i + 1);
+            if starts.last().is_none_or(|&s| word > s) {
+                starts.push(word);
+            }
+            from = at + 3;
+        }
+        if starts.first() != Some(&0) {
+            starts.insert(0, 0);
+        }
+        for (i, &start) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).copied().unwrap_or(line.len());
+            out.push_str(&redact(&line[start..end]));
+        }
+    }
+    out
+}
+
 /// What can go wrong with a live database. `Display` is one line without any password;
 /// the CLI exits 2 on every variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,4 +130,30 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_all;
+
+    #[test]
+    fn redact_all_hides_every_url_password_on_every_line() {
+        let text = "error: invalid value 'postgres://alice:pw1@db/app' for '--x'\n\
+                    from postgresql://bob:p@ss2@h:5432/d?sslmode=require to mysql://c:pw3@h \
+                    and host=h password=pw4 user=u\nno secret here: a@b://";
+        let out = redact_all(text);
+        for secret in ["pw1", "p@ss2", "pw3", "pw4"] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+        assert!(
+            out.contains("postgres://alice:***@db/app' for '--x'"),
+            "{out}"
+        );
+        assert!(
+            out.contains("postgresql://bob:***@h:5432/d?sslmode=require"),
+            "{out}"
+        );
+        assert!(out.contains("no secret here: a@b://"), "{out}");
+        assert_eq!(redact_all("plain text\n"), "plain text\n");
+    }
 }

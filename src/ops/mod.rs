@@ -6,6 +6,7 @@
 //! sqlparser's token stream, for forms sqlparser rejects). Names are already folded the
 //! way PostgreSQL folds them: unquoted identifiers lowercased, quoted ones verbatim.
 
+pub mod canonical;
 pub mod lower;
 pub mod names;
 pub mod recognize;
@@ -593,6 +594,11 @@ pub struct Dml {
     pub null_test_filter: bool,
     /// UPDATE: the columns assigned.
     pub set_columns: Vec<String>,
+    /// Tables written by data-modifying CTEs of the statement (`WITH x AS (INSERT INTO
+    /// t ...) ...`).
+    pub cte_writes: Vec<ObjectName>,
+    /// Functions the statement calls (by name).
+    pub functions: Vec<String>,
 }
 
 /// One SQL statement, lowered.

@@ -115,6 +115,11 @@ impl TypeName {
         }
     }
 
+    /// A built-in type, by its canonical name (`int8`, `timestamptz`, `jsonb`, ...).
+    pub fn is_builtin(&self) -> bool {
+        canonical_builtin(&self.name, &[]).is_some_and(|c| c == self.name)
+    }
+
     pub fn is_serial(&self) -> bool {
         matches!(self.name.as_str(), "serial2" | "serial4" | "serial8")
     }
@@ -149,6 +154,47 @@ impl TypeName {
             s.push('.');
         }
         s.push_str(&super::names::quote_ident(&self.name));
+        if !self.modifiers.is_empty() {
+            let mods: Vec<String> = self.modifiers.iter().map(i64::to_string).collect();
+            s.push_str(&format!("({})", mods.join(",")));
+        }
+        for _ in 0..self.array_dims {
+            s.push_str("[]");
+        }
+        s
+    }
+}
+
+impl TypeName {
+    /// The one spelling `diff` prints for a type, whichever way it was written: the
+    /// common SQL name of a built-in (`bigint` for `int8`/`BIGINT`, `timestamptz` for
+    /// `timestamp with time zone`, `varchar(255)` for `character varying(255)`) with its
+    /// modifiers and array markers; user-defined types as `schema.name` when qualified.
+    pub fn spelling(&self) -> String {
+        let base = match self.name.as_str() {
+            "int2" => "smallint",
+            "int4" => "integer",
+            "int8" => "bigint",
+            "float4" => "real",
+            "float8" => "double precision",
+            "bool" => "boolean",
+            "bpchar" if !self.modifiers.is_empty() => "char",
+            "varbit" => "bit varying",
+            // the internal one-byte type is spelled quoted, unlike `char(n)`
+            "char" => "\"char\"",
+            name if canonical_builtin(name, &[]).is_some_and(|c| c == name) => name,
+            _ => "",
+        };
+        let mut s = String::new();
+        if base.is_empty() {
+            if let Some(schema) = &self.schema {
+                s.push_str(&super::names::quote_ident(schema));
+                s.push('.');
+            }
+            s.push_str(&super::names::quote_ident(&self.name));
+        } else {
+            s.push_str(base);
+        }
         if !self.modifiers.is_empty() {
             let mods: Vec<String> = self.modifiers.iter().map(i64::to_string).collect();
             s.push_str(&format!("({})", mods.join(",")));
@@ -270,6 +316,36 @@ mod tests {
         assert_eq!(t("INT ARRAY"), ("int4".into(), vec![], 1));
         assert_eq!(t("bigserial"), ("serial8".into(), vec![], 0));
         assert_eq!(t("pg_catalog.int8"), ("int8".into(), vec![], 0));
+    }
+
+    #[test]
+    fn one_spelling_whichever_way_a_type_was_written() {
+        for (a, b) in [
+            ("BIGINT", "int8"),
+            ("timestamp with time zone", "TIMESTAMPTZ"),
+            ("character varying(255)", "varchar(255)"),
+            ("double precision", "float8"),
+            ("numeric(10, 2)[]", "decimal(10,2)[]"),
+            ("pg_catalog.bool", "boolean"),
+        ] {
+            assert_eq!(TypeName::parse(a).spelling(), TypeName::parse(b).spelling());
+        }
+        assert_eq!(TypeName::parse("INT8").spelling(), "bigint");
+        assert_eq!(
+            TypeName::parse("timestamp with time zone").spelling(),
+            "timestamptz"
+        );
+        assert_eq!(
+            TypeName::parse("CHARACTER VARYING(255)").spelling(),
+            "varchar(255)"
+        );
+        assert_eq!(TypeName::parse("character(3)").spelling(), "char(3)");
+        assert_eq!(
+            TypeName::parse("public.\"Mood\"").spelling(),
+            "public.\"Mood\""
+        );
+        assert_eq!(TypeName::parse("\"char\"").spelling(), "\"char\"");
+        assert_eq!(TypeName::parse("integer[]").spelling(), "integer[]");
     }
 
     #[test]

@@ -23,8 +23,12 @@ pub struct Statement {
     /// The exact source text, from the first keyword to the terminating `;` (if any).
     pub text: String,
     pub op: Operation,
-    /// Statements embedded in a `DO` body, with positions in the file.
+    /// Statements embedded in a `DO` body, with positions in the file (and the queries
+    /// its conditions and loops evaluate, as `SELECT`s).
     pub embedded: Vec<Statement>,
+    /// An embedded statement that runs only on some paths through its body (in a
+    /// branch, a loop or an exception handler): its effects depend on the data.
+    pub conditional: bool,
 }
 
 /// Something worth telling the user that is not a finding (e.g. a skipped meta-command).
@@ -85,17 +89,18 @@ pub fn parse_file(text: &str) -> ParsedFile {
                 let embedded = match &op {
                     Operation::Do {
                         body, body_offset, ..
-                    } => plpgsql::embedded_statements(body)
+                    } => plpgsql::embedded(body)
                         .into_iter()
-                        .map(|(off, sql)| {
-                            let start = piece.start + body_offset + off;
-                            let end = start + sql.len();
+                        .map(|e| {
+                            let start = piece.start + body_offset + e.offset;
+                            let end = (start + e.len).min(piece.end);
                             Statement {
                                 index: out.statements.len(),
                                 span: index.span(text, start, end),
-                                op: parse_statement(&sql),
-                                text: sql,
+                                op: parse_statement(&e.sql),
+                                text: e.sql,
                                 embedded: Vec::new(),
+                                conditional: e.conditional,
                             }
                         })
                         .collect(),
@@ -107,6 +112,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
                     text: stmt_text.to_string(),
                     op,
                     embedded,
+                    conditional: false,
                 });
             }
         }
@@ -146,9 +152,11 @@ fn with_function_body(op: Operation, stmt_text: &str) -> Operation {
             if matches!(cf.language.as_deref(), Some("plpgsql" | "sql")) =>
         {
             if let Some(body) = plpgsql::function_body(stmt_text) {
-                cf.body = plpgsql::embedded_statements(&body)
+                // what the function does when called: its statements and the queries
+                // of its conditions
+                cf.body = plpgsql::embedded(&body)
                     .into_iter()
-                    .map(|(_, sql)| parse_statement(&sql))
+                    .map(|e| parse_statement(&e.sql))
                     .filter(|op| !matches!(op, Operation::Unparsed { .. }))
                     .collect();
             }

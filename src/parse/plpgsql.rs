@@ -22,8 +22,36 @@ const SQL_STARTS: &[&str] = &[
 
 /// `(byte offset in body, statement text)` for each embedded SQL statement.
 pub fn embedded_statements(body: &str) -> Vec<(usize, String)> {
+    embedded(body)
+        .into_iter()
+        .filter(|e| !e.condition)
+        .map(|e| (e.offset, e.sql))
+        .collect()
+}
+
+/// SQL found in a PL/pgSQL body: a statement, or a query the body evaluates in a
+/// condition (`IF`/`ELSIF`/`WHILE`/`WHEN` conditions holding a subquery, as `SELECT
+/// <condition>`; the query of `FOR ... IN <query> LOOP` and `RETURN QUERY <query>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Embedded {
+    /// Byte offset in the body of the SQL's first character (of the condition, for a
+    /// condition given a `SELECT`).
+    pub offset: usize,
+    /// Bytes of the body it covers.
+    pub len: usize,
+    pub sql: String,
+    /// A query of a condition or loop rather than a statement.
+    pub condition: bool,
+    /// Runs only on some paths: inside `IF`/`CASE` branches, loops or exception
+    /// handlers (how often, if at all, depends on the data).
+    pub conditional: bool,
+}
+
+/// Statements and condition queries of a body, in order. See [`Embedded`].
+pub fn embedded(body: &str) -> Vec<Embedded> {
     let mut out = Vec::new();
     let mut in_declare = false;
+    let mut nest = Nesting::default();
     for piece in split::split_sql(body) {
         if piece.unterminated.is_some() {
             continue;
@@ -40,26 +68,104 @@ pub fn embedded_statements(body: &str) -> Vec<(usize, String)> {
                 ..t
             })
             .collect();
-        let Some(i) = skip_structure(body, &toks, &mut in_declare) else {
+        let mut conditions = Vec::new();
+        let found = skip_structure(body, &toks, &mut in_declare, &mut nest, &mut conditions);
+        out.extend(conditions);
+        let Some(i) = found else {
             continue;
         };
         let Some(first) = toks.get(i) else { continue };
         let rest = body.get(first.start..piece.end).unwrap_or("");
+        let conditional = nest.depth > 0;
+        let statement = |offset: usize, sql: String| Embedded {
+            offset,
+            len: sql.len(),
+            sql,
+            condition: false,
+            conditional,
+        };
         if is_kw(body, first, "perform") {
             // PERFORM x runs SELECT x; same length, so positions stay exact
-            out.push((
+            out.push(statement(
                 first.start,
                 format!("SELECT {}", rest.get(7..).unwrap_or("")),
             ));
         } else if is_kw(body, first, "execute") {
-            out.extend(execute_literal(body, toks.get(i + 1..).unwrap_or(&[])));
+            out.extend(
+                execute_literal(body, toks.get(i + 1..).unwrap_or(&[]))
+                    .into_iter()
+                    .map(|(off, sql)| statement(off, sql)),
+            );
+        } else if is_kw(body, first, "return")
+            && toks.get(i + 1).is_some_and(|t| is_kw(body, t, "query"))
+        {
+            if let Some(q) = toks.get(i + 2) {
+                let sql = body.get(q.start..piece.end).unwrap_or("").to_string();
+                out.push(Embedded {
+                    offset: q.start,
+                    len: sql.len(),
+                    sql,
+                    condition: true,
+                    conditional,
+                });
+            }
         } else if SQL_STARTS.iter().any(|k| is_kw(body, first, k))
             && !is_assignment(body, toks.get(i + 1..).unwrap_or(&[]))
         {
-            out.push((first.start, blank_plpgsql_into(rest)));
+            out.push(statement(first.start, blank_plpgsql_into(rest)));
+        } else {
+            // `RETURN <expr>` and `var := <expr>`: an expression with a subquery runs it
+            let end =
+                toks.len() - usize::from(toks.last().is_some_and(|t| t.kind == Tok::Semicolon));
+            let from = if is_kw(body, first, "return") {
+                Some(i + 1)
+            } else {
+                (i + 1..end)
+                    .find(|&j| {
+                        is_punct(body, toks.get(j), b'=')
+                            && (j == i + 1 || is_punct(body, toks.get(j - 1), b':'))
+                    })
+                    .map(|j| j + 1)
+            };
+            if let Some(from) = from.filter(|&f| f < end) {
+                out.extend(condition_query(body, &toks, from, end, conditional));
+            }
         }
     }
     out
+}
+
+/// Where a body is in its control structure: how many branches, loops and exception
+/// handlers enclose the current point, and which blocks have handlers.
+#[derive(Default)]
+struct Nesting {
+    depth: usize,
+    /// One entry per open BEGIN block: whether it has an EXCEPTION section.
+    blocks: Vec<bool>,
+}
+
+/// The condition between token `from` and the keyword at `to` (exclusive), as a query
+/// when it holds a subquery.
+fn condition_query(
+    body: &str,
+    toks: &[Token],
+    from: usize,
+    to: usize,
+    conditional: bool,
+) -> Option<Embedded> {
+    let inner = toks.get(from..to)?;
+    if !inner.iter().any(|t| is_kw(body, t, "select")) {
+        return None;
+    }
+    let (first, last) = (inner.first()?, inner.last()?);
+    let text = body.get(first.start..last.end)?;
+    Some(Embedded {
+        offset: first.start,
+        len: text.len(),
+        sql: format!("SELECT {text}"),
+        condition: true,
+        conditional,
+    })
 }
 
 /// PL/pgSQL's `SELECT ... INTO [STRICT] var`, `SELECT INTO var ...` and
@@ -179,8 +285,15 @@ fn is_assignment(body: &str, after: &[Token]) -> bool {
 }
 
 /// Skips the PL/pgSQL structure at the start of a piece; the index of the first token of
-/// what follows, or `None` when the piece holds no statement.
-fn skip_structure(body: &str, toks: &[Token], in_declare: &mut bool) -> Option<usize> {
+/// what follows, or `None` when the piece holds no statement. Follows the nesting, and
+/// collects the queries of the conditions it passes.
+fn skip_structure(
+    body: &str,
+    toks: &[Token],
+    in_declare: &mut bool,
+    nest: &mut Nesting,
+    conditions: &mut Vec<Embedded>,
+) -> Option<usize> {
     let mut i = 0;
     loop {
         let t = toks.get(i)?;
@@ -191,6 +304,7 @@ fn skip_structure(body: &str, toks: &[Token], in_declare: &mut bool) -> Option<u
                 return None;
             }
             *in_declare = false;
+            nest.blocks.push(false);
             i += 1;
         } else if is_punct(body, Some(t), b'<') && is_punct(body, toks.get(i + 1), b'<') {
             // <<label>>
@@ -200,17 +314,69 @@ fn skip_structure(body: &str, toks: &[Token], in_declare: &mut bool) -> Option<u
         } else if kw("declare") {
             *in_declare = true;
             i += 1;
-        } else if kw("begin") || kw("else") || kw("loop") || kw("exception") {
+        } else if kw("begin") {
+            nest.blocks.push(false);
+            i += 1;
+        } else if kw("exception") {
+            if let Some(handled) = nest.blocks.last_mut() {
+                if !*handled {
+                    *handled = true;
+                    nest.depth += 1;
+                }
+            }
+            i += 1;
+        } else if kw("else") {
+            i += 1;
+        } else if kw("loop") {
+            nest.depth += 1;
             i += 1;
         } else if kw("if") || kw("elsif") || kw("elseif") || kw("when") {
-            i = past(body, toks, i + 1, "then")?;
+            let opens = kw("if");
+            let next = past(body, toks, i + 1, "then")?;
+            conditions.extend(condition_query(body, toks, i + 1, next - 1, nest.depth > 0));
+            if opens {
+                nest.depth += 1;
+            }
+            i = next;
         } else if kw("for") || kw("foreach") || kw("while") {
-            i = past(body, toks, i + 1, "loop")?;
+            let next = past(body, toks, i + 1, "loop")?;
+            if kw("while") {
+                conditions.extend(condition_query(body, toks, i + 1, next - 1, nest.depth > 0));
+            } else if let Some(q) = (i + 1..next - 1).find(|&j| {
+                toks.get(j).is_some_and(|t| is_kw(body, t, "in"))
+                    && toks
+                        .get(j + 1)
+                        .is_some_and(|t| is_kw(body, t, "select") || is_kw(body, t, "with"))
+            }) {
+                // FOR x IN <query> LOOP: the query runs when the loop is reached
+                if let (Some(first), Some(last)) = (toks.get(q + 1), toks.get(next - 2)) {
+                    if let Some(text) = body.get(first.start..last.end) {
+                        conditions.push(Embedded {
+                            offset: first.start,
+                            len: text.len(),
+                            sql: text.to_string(),
+                            condition: true,
+                            conditional: nest.depth > 0,
+                        });
+                    }
+                }
+            }
+            nest.depth += 1;
+            i = next;
         } else if kw("case") {
             // CASE [expr] WHEN ...: move to the first WHEN
+            nest.depth += 1;
             i = past(body, toks, i + 1, "when")? - 1;
         } else if kw("end") {
-            return None; // END [IF | LOOP | CASE] [label]
+            // END [IF | LOOP | CASE] [label], or a block's END
+            let closes_structure = toks.get(i + 1).is_some_and(|n| {
+                is_kw(body, n, "if") || is_kw(body, n, "loop") || is_kw(body, n, "case")
+            });
+            // a block's END closes its exception handlers, if it had any
+            if closes_structure || nest.blocks.pop() == Some(true) {
+                nest.depth = nest.depth.saturating_sub(1);
+            }
+            return None;
         } else {
             return Some(i);
         }
@@ -416,6 +582,61 @@ fn format_literal(body: &str, t: &Token, sql: &mut String, map: &mut Vec<usize>)
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn statements_in_branches_loops_and_handlers_are_conditional() {
+        let b = "BEGIN
+            UPDATE a SET x = 1;
+            IF EXISTS (SELECT 1 FROM flags WHERE on) THEN
+                DELETE FROM b;
+            END IF;
+            FOR r IN SELECT id FROM c LOOP
+                INSERT INTO d VALUES (r.id);
+            END LOOP;
+            WHILE (SELECT count(*) FROM e) > 0 LOOP
+                DELETE FROM e WHERE ctid IN (SELECT ctid FROM e LIMIT 10);
+            END LOOP;
+            RETURN QUERY SELECT * FROM f;
+            n := (SELECT count(*) FROM k);
+            INSERT INTO g VALUES (1);
+        EXCEPTION WHEN others THEN
+            INSERT INTO h VALUES (1);
+        END";
+        let got: Vec<(String, bool, bool)> = embedded(b)
+            .into_iter()
+            .map(|e| {
+                (
+                    e.sql
+                        .split_whitespace()
+                        .take(4)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    e.condition,
+                    e.conditional,
+                )
+            })
+            .collect();
+        let want: Vec<(String, bool, bool)> = [
+            ("UPDATE a SET x", false, false),
+            ("SELECT EXISTS (SELECT 1", true, false),
+            ("DELETE FROM b;", false, true),
+            ("SELECT id FROM c", true, false),
+            ("INSERT INTO d VALUES", false, true),
+            ("SELECT (SELECT count(*) FROM", true, false),
+            ("DELETE FROM e WHERE", false, true),
+            ("SELECT * FROM f;", true, false),
+            ("SELECT (SELECT count(*) FROM", true, false),
+            ("INSERT INTO g VALUES", false, false),
+            ("INSERT INTO h VALUES", false, true),
+        ]
+        .into_iter()
+        .map(|(s, c, d)| (s.to_string(), c, d))
+        .collect();
+        assert_eq!(got, want);
+        // the statements alone, as before
+        assert_eq!(embedded_statements(b).len(), 6);
+    }
+
     #[test]
     fn function_bodies_are_read_from_dollar_or_single_quotes() {
         use super::function_body as f;

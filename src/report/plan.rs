@@ -3,6 +3,7 @@
 
 use crate::analysis::{FileSummary, PlannedStatement, TransactionMode};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt::Write;
 
 #[derive(Serialize)]
@@ -110,6 +111,11 @@ pub fn human(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) 
         out,
         "plan for PostgreSQL {pg_version} (locks on relations that existed before the file; * = new)\n"
     );
+    // each file's statements, grouped once (not a scan of the whole plan per file)
+    let mut by_file: HashMap<&str, Vec<&PlannedStatement>> = HashMap::new();
+    for p in plan {
+        by_file.entry(p.file.as_str()).or_default().push(p);
+    }
     for f in files {
         let mode = match f.mode {
             TransactionMode::Wrapped => "one transaction",
@@ -124,8 +130,7 @@ pub fn human(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) 
             f.file,
             super::plural(f.statements, "statement")
         );
-        let rows: Vec<&PlannedStatement> = plan.iter().filter(|p| p.file == f.file).collect();
-        for p in rows {
+        for p in by_file.get(f.file.as_str()).into_iter().flatten() {
             let locks: Vec<String> = p
                 .locks
                 .iter()

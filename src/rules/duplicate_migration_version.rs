@@ -20,18 +20,14 @@ impl Rule for DuplicateMigrationVersion {
     }
     fn check(&self, _cx: &super::Context, _out: &mut Vec<Violation>) {}
     fn check_file(&self, fc: &FileCheck, out: &mut Vec<Violation>) {
-        let index = fc.file.index;
-        let Some(version) = fc.history.get(index).and_then(|f| f.version.as_ref()) else {
+        let Some(this) = fc.history.get(fc.file.index) else {
+            return;
+        };
+        let Some(version) = &this.version else {
             return;
         };
         // reported on the later file, naming the first one with that version
-        let Some(first) = fc
-            .history
-            .get(..index)
-            .unwrap_or_default()
-            .iter()
-            .find(|f| f.version.as_ref() == Some(version))
-        else {
+        let Some(first) = this.same_version_as.and_then(|i| fc.history.get(i)) else {
             return;
         };
         out.push(Violation {

@@ -7,7 +7,7 @@
 use super::{Context, Rule, Severity, Violation};
 use crate::ops::names::{MAX_IDENTIFIER_BYTES, fold};
 use crate::parse::Statement;
-use crate::parse::split::{Tok, sql_tokens};
+use crate::parse::split::{Tok, Token, sql_tokens};
 use crate::span::{Position, Span};
 
 pub struct IdentifierTooLong;
@@ -61,22 +61,32 @@ impl Rule for IdentifierTooLong {
 /// value). A quoted identifier's value has its `""` unescaped. Strings, comments and
 /// dollar-quoted bodies are not looked into.
 fn long_identifiers(text: &str) -> Vec<(usize, usize, String, String)> {
-    let tokens: Vec<_> = sql_tokens(text).collect();
     let mut out = Vec::new();
-    for (i, t) in tokens.iter().enumerate() {
+    // the two tokens before the current one (for `U&"..."`), without collecting them all
+    let (mut prev, mut prev2): (Option<Token>, Option<Token>) = (None, None);
+    for t in sql_tokens(text) {
+        let before = (prev, prev2);
+        prev2 = prev;
+        prev = Some(t);
         let Some(written) = text.get(t.start..t.end) else {
             continue;
         };
         let value = match t.kind {
+            // most words are short: measured before anything is allocated
+            Tok::Word if written.len() <= MAX_IDENTIFIER_BYTES => continue,
             Tok::Word => written.to_string(),
             Tok::QuotedIdent if t.unterminated.is_none() => {
                 // U&"..." holds escapes: its length in bytes is not what is written
-                let unicode = i >= 2
-                    && tokens[i - 1].end == t.start
-                    && text.get(tokens[i - 1].start..tokens[i - 1].end) == Some("&")
-                    && text
-                        .get(tokens[i - 2].start..tokens[i - 2].end)
-                        .is_some_and(|w| w.eq_ignore_ascii_case("u"));
+                let unicode = match before {
+                    (Some(amp), Some(u)) => {
+                        amp.end == t.start
+                            && text.get(amp.start..amp.end) == Some("&")
+                            && text
+                                .get(u.start..u.end)
+                                .is_some_and(|w| w.eq_ignore_ascii_case("u"))
+                    }
+                    _ => false,
+                };
                 if unicode {
                     continue;
                 }
@@ -158,6 +168,7 @@ mod tests {
                 kind: "X".to_string(),
             },
             embedded: Vec::new(),
+            conditional: false,
         };
         let s = sub_span(&stmt, 13, 14);
         assert_eq!((s.start_pos.line, s.start_pos.column), (3, 18));

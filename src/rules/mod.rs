@@ -165,6 +165,9 @@ pub struct Context<'a> {
     pub catalog: &'a Catalog,
     pub version: PgVersion,
     pub tx: &'a TxState,
+    /// [`alter_of_existing_table`](Self::alter_of_existing_table)'s table, worked out
+    /// once for all the rules that ask (`OnceCell::new()` when building a context).
+    pub altered_table: std::cell::OnceCell<Option<ObjectName>>,
 }
 
 impl Context<'_> {
@@ -197,8 +200,11 @@ impl Context<'_> {
         let crate::ops::Operation::AlterTable(at) = &self.stmt.op else {
             return None;
         };
-        let table = self.catalog.resolve_relation(&at.name);
-        self.is_preexisting(&table).then_some((at, table))
+        let table = self.altered_table.get_or_init(|| {
+            let table = self.catalog.resolve_relation(&at.name);
+            self.is_preexisting(&table).then_some(table)
+        });
+        table.clone().map(|t| (at, t))
     }
 
     /// How the user marks a file as running outside a transaction, for fix texts.
@@ -329,10 +335,67 @@ mod pages {
 
 /// `ALTER TABLE`-style short statement text for messages: the first line, shortened.
 pub fn short_sql(sql: &str) -> String {
-    let one_line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 80 {
-        format!("{}...", one_line.chars().take(77).collect::<String>())
-    } else {
-        one_line
+    // words joined by one space, read only as far as needed (a statement may be a long
+    // function body): more than 80 characters become the first 77 and `...`
+    let mut out = String::with_capacity(84);
+    let mut count = 0;
+    let mut space = false;
+    for c in sql.chars() {
+        if c.is_whitespace() {
+            space = count > 0;
+            continue;
+        }
+        for c in [' ', c].into_iter().skip(usize::from(!space)) {
+            if count == 80 {
+                count += 1;
+                break;
+            }
+            out.push(c);
+            count += 1;
+        }
+        space = false;
+        if count > 80 {
+            break;
+        }
+    }
+    if count > 80 {
+        let cut = out.char_indices().nth(77).map_or(out.len(), |(i, _)| i);
+        out.truncate(cut);
+        out.push_str("...");
+    }
+    out
+}
+
+#[cfg(test)]
+mod short_sql_tests {
+    use super::short_sql;
+
+    /// The plain definition: join every word, then cut.
+    fn reference(sql: &str) -> String {
+        let one_line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        if one_line.chars().count() > 80 {
+            format!("{}...", one_line.chars().take(77).collect::<String>())
+        } else {
+            one_line
+        }
+    }
+
+    #[test]
+    fn short_sql_joins_words_and_cuts_at_80_characters() {
+        let mut cases = vec![
+            String::new(),
+            "  \n ".to_string(),
+            "SELECT 1;".to_string(),
+            "ALTER TABLE t\n  ADD COLUMN c int;".to_string(),
+        ];
+        for n in 75..86 {
+            cases.push("x".repeat(n));
+            cases.push(format!("{} y", "x".repeat(n - 2)));
+            cases.push(format!("{} {}", "é".repeat(n / 2), "ß".repeat(n / 2)));
+            cases.push(format!("{}\n\t  z", "w".repeat(n - 3)));
+        }
+        for sql in cases {
+            assert_eq!(short_sql(&sql), reference(&sql), "{sql:?}");
+        }
     }
 }

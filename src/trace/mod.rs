@@ -140,13 +140,16 @@ pub struct Stats {
     pub failed: usize,
     pub not_run: usize,
     /// Sum of the statements' own round trips.
-    #[serde(serialize_with = "secs")]
+    #[serde(serialize_with = "secs", rename = "statement_time_s")]
     pub statement_time: Duration,
+    /// Our own round trips after each statement, reading `pg_locks`.
+    #[serde(serialize_with = "secs", rename = "observation_time_s")]
+    pub observation_time: Duration,
     /// The whole trace: server start-up excluded, predictions and observation included.
-    #[serde(serialize_with = "secs")]
+    #[serde(serialize_with = "secs", rename = "trace_time_s")]
     pub trace_time: Duration,
     /// Starting (initdb) and stopping the throwaway server, loading `--schema-from`.
-    #[serde(serialize_with = "secs")]
+    #[serde(serialize_with = "secs", rename = "setup_time_s")]
     pub setup_time: Duration,
 }
 
@@ -155,6 +158,12 @@ impl Stats {
     pub fn overhead_per_statement(&self) -> Duration {
         let run = self.statements.saturating_sub(self.not_run).max(1);
         self.trace_time.saturating_sub(self.statement_time) / u32::try_from(run).unwrap_or(u32::MAX)
+    }
+
+    /// Of that, our round trip reading `pg_locks` after each statement.
+    pub fn observation_per_statement(&self) -> Duration {
+        let run = self.statements.saturating_sub(self.not_run).max(1);
+        self.observation_time / u32::try_from(run).unwrap_or(u32::MAX)
     }
 }
 
@@ -286,6 +295,17 @@ pub fn run(opts: &TraceOptions) -> Result<Trace, String> {
     }
 }
 
+/// Traces on a session the caller owns, as on a throwaway server: files run as their
+/// frameworks run them and are **committed**. For a scratch database (tests, and
+/// catalogues of statements); `server` describes it in the report.
+pub fn run_on_session(
+    client: &mut postgres::Client,
+    server: ServerInfo,
+    opts: &TraceOptions,
+) -> Result<Trace, String> {
+    trace_on(client, server, opts, None, Mode::Throwaway)
+}
+
 fn introspect_socket(server: &TempServer) -> Result<crate::catalog::Catalog, String> {
     let opts = ConnectOptions::socket(
         server.socket_dir(),
@@ -342,6 +362,9 @@ fn trace_on(
     let mut run_opts = opts.run.clone();
     run_opts.pg_version = Some(version.0);
     run_opts.initial_catalog = initial_catalog;
+    // trace compares the plan with the server and runs the parsed statements: no rules
+    run_opts.report = pipeline::Report::Plan;
+    run_opts.keep_parsed = true;
     let run = pipeline::run(&run_opts)?;
     let mut trace = Trace {
         server,
@@ -390,6 +413,7 @@ fn trace_on(
                 trace.stats.failed += 1;
             }
             trace.stats.statement_time += s.observed.duration;
+            trace.stats.observation_time += s.observed.observation;
             for d in &s.comparison.disagreements {
                 trace.disagreements.push(d.clone());
             }

@@ -146,10 +146,11 @@ pub fn human(trace: &Trace) -> String {
     let _ = writeln!(out, "{}", summary_line(trace));
     let _ = writeln!(
         out,
-        "time: statements {}, tracing {} ({} per statement beyond the statements themselves)",
+        "time: statements {}, tracing {} ({} per statement beyond the statements themselves, {} of it reading pg_locks)",
         ms(st.statement_time),
         ms(st.trace_time),
-        ms(st.overhead_per_statement())
+        ms(st.overhead_per_statement()),
+        ms(st.observation_per_statement())
     );
     out
 }
@@ -306,6 +307,7 @@ struct LockJson<'a> {
     blocks_reads: bool,
     blocks_writes: bool,
     agrees: bool,
+    data_dependent: bool,
 }
 
 /// The versioned JSON document (documented in README).
@@ -371,6 +373,7 @@ fn statement_json(s: &TracedStatement) -> StatementJson<'_> {
                     blocks_reads: shown.is_some_and(LockMode::blocks_reads),
                     blocks_writes: shown.is_some_and(LockMode::blocks_writes),
                     agrees: l.agrees,
+                    data_dependent: l.data_dependent,
                 }
             })
             .collect(),

@@ -46,6 +46,8 @@ pub(super) fn insert(i: &sql::Insert, with: Option<&sql::With>) -> Operation {
         filtered: false,
         null_test_filter: false,
         set_columns: Vec::new(),
+        cte_writes: cte_writes(with),
+        functions: c.functions(),
     })
 }
 
@@ -63,6 +65,8 @@ pub(super) fn update(u: &sql::Update, with: Option<&sql::With>) -> Operation {
         filtered: u.selection.is_some(),
         null_test_filter: u.selection.as_ref().is_some_and(only_null_tests),
         set_columns: assigned(&u.assignments),
+        cte_writes: cte_writes(with),
+        functions: c.functions(),
     })
 }
 
@@ -87,6 +91,8 @@ pub(super) fn delete(d: &sql::Delete, with: Option<&sql::With>) -> Operation {
         filtered: d.selection.is_some(),
         null_test_filter: d.selection.as_ref().is_some_and(only_null_tests),
         set_columns: Vec::new(),
+        cte_writes: cte_writes(with),
+        functions: c.functions(),
     })
 }
 
@@ -112,6 +118,8 @@ pub(super) fn merge(m: &sql::Merge, with: Option<&sql::With>) -> Operation {
         filtered: true,
         null_test_filter: false,
         set_columns: super::expr::dedup(set_columns),
+        cte_writes: cte_writes(with),
+        functions: c.functions(),
     })
 }
 
@@ -154,13 +162,46 @@ pub(super) fn query(q: &sql::Query) -> Operation {
     }
 }
 
-/// Adds the relations the whole query reads to a DML operation found inside it.
+/// The tables written by data-modifying CTEs (`WITH x AS (INSERT INTO t ...)`).
+fn cte_writes(with: Option<&sql::With>) -> Vec<ObjectName> {
+    let mut out: Vec<ObjectName> = Vec::new();
+    for cte in with.iter().flat_map(|w| &w.cte_tables) {
+        if let Operation::Insert(d)
+        | Operation::Update(d)
+        | Operation::Delete(d)
+        | Operation::Merge(d) = query(&cte.query)
+        {
+            for t in std::iter::once(d.table).chain(d.cte_writes) {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Adds the relations the whole query reads, and the tables its other CTEs write, to a
+/// DML operation found inside it.
 fn with_extra_reads(op: Operation, q: &sql::Query) -> Operation {
-    let all = Collector::walk(q).reads();
+    let whole = Collector::walk(q);
+    let all = whole.reads();
+    let functions = whole.functions();
+    let writes = cte_writes(q.with.as_ref());
     let add = |mut d: Dml| {
         for r in all {
             if r != d.table && !d.reads.contains(&r) {
                 d.reads.push(r);
+            }
+        }
+        for w in writes {
+            if w != d.table && !d.cte_writes.contains(&w) {
+                d.cte_writes.push(w);
+            }
+        }
+        for f in functions {
+            if !d.functions.contains(&f) {
+                d.functions.push(f);
             }
         }
         d

@@ -1,0 +1,660 @@
+//! Canonical text of SQL expressions, so that the same expression compares equal
+//! whichever way it was written: by hand in a migration, or printed back by PostgreSQL
+//! (`pg_get_expr`, `pg_get_constraintdef`, `pg_dump`).
+//!
+//! The text is parsed with sqlparser, the AST rewritten, and printed again; only `ops`
+//! knows sqlparser, so `diff` asks here. The rewrites (each one a way PostgreSQL's
+//! deparser and a human differ):
+//! 1. redundant parentheses go; they come back only where precedence needs them
+//!    (`((a >= 1) AND (a <= 100))` and `a >= 1 AND a <= 100` print the same);
+//! 2. `CAST(x AS t)` is printed `x::t`, and every type in one spelling
+//!    ([`TypeName::spelling`]: `::character varying` is `::varchar`);
+//! 3. a string literal cast to an unbounded text type loses the cast (`'a'::text`);
+//! 4. so does a column of a text type cast to one (`(status)::text` on a varchar);
+//! 5. and an `ARRAY[...]` of string literals cast to a text array;
+//! 6. a number, or a string literal holding one, cast to a numeric type without
+//!    modifiers is that number (`'-1'::integer`, `(0)::numeric` where PostgreSQL
+//!    coerced a literal to a numeric column), and `-(1)` is the literal `-1`;
+//! 7. `x IN (a, b)` is `x = ANY (ARRAY[a, b])`, `NOT IN` is `<> ALL (...)`;
+//! 8. `x BETWEEN a AND b` is `x >= a AND x <= b` (`NOT BETWEEN`: `x < a OR x > b`);
+//! 9. `LIKE`/`ILIKE` are the operators PostgreSQL prints (`~~`, `!~~`, `~~*`, `!~~*`);
+//! 10. `CURRENT_TIMESTAMP` and `transaction_timestamp()` are `now()`;
+//! 11. `DATE '2024-01-01'` and `INTERVAL '1 day'` are casts of the literal;
+//! 12. identifiers are folded and quoted only where needed; function names are folded,
+//!     `pg_catalog.` dropped, user functions qualified through the [`NameContext`];
+//! 13. a `'name'::regclass` literal names its relation qualified;
+//! 14. (defaults, generated columns) a cast of the whole expression to the column's
+//!     own type goes (`'{}'::jsonb` on a `jsonb` column is `'{}'`).
+
+use super::names::{fold, quote_ident};
+use super::{ObjectName, TypeName};
+use sqlparser::ast::{self as sql, VisitMut, VisitorMut};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use std::ops::ControlFlow;
+
+/// How to resolve names met in an expression: the catalog it belongs to.
+pub trait NameContext {
+    /// The type of a column of the expression's table, if known.
+    fn column_type(&self, _column: &str) -> Option<TypeName> {
+        None
+    }
+    /// A relation named in a `'name'::regclass` literal, qualified.
+    fn relation(&self, name: &ObjectName) -> ObjectName {
+        name.clone()
+    }
+    /// A called function's name as it should be printed: qualified for a user function,
+    /// without schema for a built-in.
+    fn function(&self, name: &ObjectName) -> ObjectName {
+        name.clone()
+    }
+    /// A type's spelling (resolving user-defined types to their schema).
+    fn type_spelling(&self, ty: &TypeName) -> String {
+        ty.spelling()
+    }
+}
+
+/// A context that resolves nothing (names stay as written).
+pub struct NoContext;
+
+impl NameContext for NoContext {}
+
+/// The canonical text of `text`, an SQL expression. `target` is the type of the column
+/// a default or generation expression belongs to (a cast of the whole expression to it
+/// is dropped). Text sqlparser cannot read comes back with its whitespace squashed.
+pub fn canonical_expr(text: &str, ctx: &dyn NameContext, target: Option<&TypeName>) -> String {
+    let Some(mut e) = parse_expr(text) else {
+        return text.split_whitespace().collect::<Vec<_>>().join(" ");
+    };
+    let _ = e.visit(&mut Rewrite { ctx });
+    if let Some(target) = target {
+        drop_cast_to(&mut e, target);
+    }
+    let _ = e.visit(&mut Parenthesize);
+    e.to_string()
+}
+
+/// The expression is the literal `NULL` (maybe cast): a default that is no default.
+pub fn is_null_literal(text: &str) -> bool {
+    let mut e = match parse_expr(text) {
+        Some(e) => e,
+        None => return false,
+    };
+    loop {
+        match e {
+            sql::Expr::Nested(inner) => e = *inner,
+            sql::Expr::Cast { expr, .. } => e = *expr,
+            sql::Expr::Value(v) => return matches!(v.value, sql::Value::Null),
+            _ => return false,
+        }
+    }
+}
+
+fn parse_expr(text: &str) -> Option<sql::Expr> {
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect)
+        .with_recursion_limit(50)
+        .try_with_sql(text)
+        .ok()?;
+    let e = parser.parse_expr().ok()?;
+    // the whole text must be the one expression
+    match parser.peek_token().token {
+        sqlparser::tokenizer::Token::EOF => Some(e),
+        _ => None,
+    }
+}
+
+/// Takes an expression out of a slot, leaving a placeholder.
+fn take(e: &mut sql::Expr) -> sql::Expr {
+    std::mem::replace(e, sql::Expr::Value(sql::Value::Null.with_empty_span()))
+}
+
+/// An identifier printed verbatim: already folded and quoted as needed.
+fn raw_ident(text: String) -> sql::Ident {
+    sql::Ident::new(text)
+}
+
+fn fold_ident(i: &sql::Ident) -> String {
+    fold(&i.value, i.quote_style.is_some())
+}
+
+fn string_literal(e: &sql::Expr) -> Option<&str> {
+    match e {
+        sql::Expr::Value(v) => match &v.value {
+            sql::Value::SingleQuotedString(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `-12`, `0.5`, `1e3`: a numeric literal's text (not `NaN` or `Infinity`).
+fn is_number_text(s: &str) -> bool {
+    let s = s.trim();
+    !s.is_empty()
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+        && s.parse::<f64>().is_ok()
+}
+
+fn is_text_type(ty: &TypeName) -> bool {
+    matches!(ty.name.as_str(), "text" | "varchar" | "bpchar") && ty.schema.is_none()
+}
+
+fn is_numeric_type(ty: &TypeName) -> bool {
+    matches!(
+        ty.name.as_str(),
+        "int2" | "int4" | "int8" | "numeric" | "float4" | "float8"
+    ) && ty.schema.is_none()
+}
+
+fn custom_type(spelling: String) -> sql::DataType {
+    sql::DataType::Custom(sql::ObjectName::from(vec![raw_ident(spelling)]), Vec::new())
+}
+
+fn number(text: String) -> sql::Expr {
+    sql::Expr::Value(sql::Value::Number(text, false).with_empty_span())
+}
+
+/// Rewrites 1 (removal) to 13, bottom-up.
+struct Rewrite<'c> {
+    ctx: &'c dyn NameContext,
+}
+
+impl Rewrite<'_> {
+    /// `expr::ty`, simplified by rules 3 to 6 and 13.
+    fn cast(&self, mut expr: sql::Expr, data_type: &sql::DataType) -> sql::Expr {
+        let ty = TypeName::parse(&data_type.to_string());
+        let plain = ty.modifiers.is_empty();
+        if let Some(s) = string_literal(&expr) {
+            if is_text_type(&ty) && plain && ty.array_dims == 0 {
+                return expr;
+            }
+            if is_numeric_type(&ty) && plain && ty.array_dims == 0 && is_number_text(s) {
+                return number(s.trim().to_string());
+            }
+            if ty.name == "regclass" && ty.schema.is_none() {
+                let qualified = self.ctx.relation(&ObjectName::parse(s)).to_string();
+                expr =
+                    sql::Expr::Value(sql::Value::SingleQuotedString(qualified).with_empty_span());
+            }
+        }
+        if let sql::Expr::Value(v) = &expr {
+            if let sql::Value::Number(n, _) = &v.value {
+                if is_numeric_type(&ty) && plain && ty.array_dims == 0 {
+                    return number(n.clone());
+                }
+            }
+        }
+        if is_text_type(&ty) && plain && ty.array_dims == 0 {
+            if let sql::Expr::Identifier(i) = &expr {
+                let column = fold_ident(i);
+                if self
+                    .ctx
+                    .column_type(&column)
+                    .is_some_and(|t| is_text_type(&t) && t.array_dims == 0)
+                {
+                    return expr;
+                }
+            }
+        }
+        if is_text_type(&ty) && plain && ty.array_dims == 1 {
+            if let sql::Expr::Array(a) = &expr {
+                if a.elem.iter().all(|e| string_literal(e).is_some()) {
+                    return expr;
+                }
+            }
+        }
+        sql::Expr::Cast {
+            kind: sql::CastKind::DoubleColon,
+            expr: Box::new(expr),
+            data_type: custom_type(self.ctx.type_spelling(&ty)),
+            format: None,
+        }
+    }
+
+    fn function(&self, f: &mut sql::Function) -> Option<sql::Expr> {
+        let parts: Vec<String> = f
+            .name
+            .0
+            .iter()
+            .map(|p| match p {
+                sql::ObjectNamePart::Identifier(i) => fold_ident(i),
+                sql::ObjectNamePart::Function(g) => fold_ident(&g.name),
+            })
+            .collect();
+        let mut name = match parts.as_slice() {
+            [] => return None,
+            [n] => ObjectName::unqualified(n),
+            [.., s, n] => ObjectName::new(Some(s), n),
+        };
+        let no_args = match &f.args {
+            sql::FunctionArguments::None => true,
+            sql::FunctionArguments::List(l) => l.args.is_empty() && l.clauses.is_empty(),
+            sql::FunctionArguments::Subquery(_) => false,
+        };
+        if name.schema.as_deref() == Some("pg_catalog") {
+            name.schema = None;
+        }
+        let now = name.schema.is_none()
+            && no_args
+            && match name.name.as_str() {
+                "current_timestamp" => matches!(f.args, sql::FunctionArguments::None),
+                "transaction_timestamp" | "now" => true,
+                _ => false,
+            };
+        if now {
+            f.name = sql::ObjectName::from(vec![raw_ident("now".to_string())]);
+            f.args = sql::FunctionArguments::List(sql::FunctionArgumentList {
+                duplicate_treatment: None,
+                args: Vec::new(),
+                clauses: Vec::new(),
+            });
+            return None;
+        }
+        let resolved = self.ctx.function(&name);
+        let mut idents = Vec::new();
+        if let Some(s) = &resolved.schema {
+            idents.push(raw_ident(quote_ident(s)));
+        }
+        // keyword-functions without parentheses (`CURRENT_DATE`) keep their keyword
+        if matches!(f.args, sql::FunctionArguments::None) {
+            idents.push(raw_ident(resolved.name.to_ascii_uppercase()));
+        } else {
+            idents.push(raw_ident(quote_ident(&resolved.name)));
+        }
+        f.name = sql::ObjectName::from(idents);
+        None
+    }
+}
+
+impl VisitorMut for Rewrite<'_> {
+    type Break = ();
+
+    fn post_visit_expr(&mut self, e: &mut sql::Expr) -> ControlFlow<()> {
+        use sql::Expr as E;
+        let replacement = match e {
+            E::Nested(inner) => Some(take(inner)),
+            E::Cast {
+                kind: sql::CastKind::Cast | sql::CastKind::DoubleColon,
+                expr,
+                data_type,
+                format: None,
+            } => Some(self.cast(take(expr), data_type)),
+            E::TypedString(ts) => {
+                let literal = E::Value(ts.value.clone());
+                Some(self.cast(literal, &ts.data_type))
+            }
+            E::Interval(i)
+                if i.leading_field.is_none()
+                    && i.last_field.is_none()
+                    && i.leading_precision.is_none()
+                    && i.fractional_seconds_precision.is_none()
+                    && string_literal(&i.value).is_some() =>
+            {
+                Some(self.cast(
+                    take(&mut i.value),
+                    &sql::DataType::Interval {
+                        fields: None,
+                        precision: None,
+                    },
+                ))
+            }
+            E::In {
+                expr,
+                target: sql::InTarget::List(items),
+                negated,
+                global: false,
+            } => {
+                let array = E::Array(sql::Array {
+                    elem: std::mem::take(items),
+                    named: true,
+                });
+                Some(if *negated {
+                    E::AllOp {
+                        left: Box::new(take(expr)),
+                        compare_op: sql::BinaryOperator::NotEq,
+                        right: Box::new(array),
+                    }
+                } else {
+                    E::AnyOp {
+                        left: Box::new(take(expr)),
+                        compare_op: sql::BinaryOperator::Eq,
+                        right: Box::new(array),
+                        is_some: false,
+                    }
+                })
+            }
+            E::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let x = take(expr);
+                let (lo_op, hi_op, join) = if *negated {
+                    (
+                        sql::BinaryOperator::Lt,
+                        sql::BinaryOperator::Gt,
+                        sql::BinaryOperator::Or,
+                    )
+                } else {
+                    (
+                        sql::BinaryOperator::GtEq,
+                        sql::BinaryOperator::LtEq,
+                        sql::BinaryOperator::And,
+                    )
+                };
+                Some(E::BinaryOp {
+                    left: Box::new(E::BinaryOp {
+                        left: Box::new(x.clone()),
+                        op: lo_op,
+                        right: Box::new(take(low)),
+                    }),
+                    op: join,
+                    right: Box::new(E::BinaryOp {
+                        left: Box::new(x),
+                        op: hi_op,
+                        right: Box::new(take(high)),
+                    }),
+                })
+            }
+            E::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => Some(E::BinaryOp {
+                left: Box::new(take(expr)),
+                op: if *negated {
+                    sql::BinaryOperator::PGNotLikeMatch
+                } else {
+                    sql::BinaryOperator::PGLikeMatch
+                },
+                right: Box::new(take(pattern)),
+            }),
+            E::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => Some(E::BinaryOp {
+                left: Box::new(take(expr)),
+                op: if *negated {
+                    sql::BinaryOperator::PGNotILikeMatch
+                } else {
+                    sql::BinaryOperator::PGILikeMatch
+                },
+                right: Box::new(take(pattern)),
+            }),
+            E::UnaryOp {
+                op: sql::UnaryOperator::Minus,
+                expr,
+            } => match expr.as_ref() {
+                E::Value(v) => match &v.value {
+                    sql::Value::Number(n, _) if !n.starts_with('-') => {
+                        Some(number(format!("-{n}")))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            E::UnaryOp {
+                op: sql::UnaryOperator::Plus,
+                expr,
+            } => Some(take(expr)),
+            E::Function(f) => self.function(f),
+            E::Identifier(i) => Some(E::Identifier(raw_ident(quote_ident(&fold_ident(i))))),
+            E::CompoundIdentifier(parts) => Some(E::CompoundIdentifier(
+                parts
+                    .iter()
+                    .map(|p| raw_ident(quote_ident(&fold_ident(p))))
+                    .collect(),
+            )),
+            _ => None,
+        };
+        if let Some(r) = replacement {
+            *e = r;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Rule 14: `(expr)::target` at the top is `expr`.
+fn drop_cast_to(e: &mut sql::Expr, target: &TypeName) {
+    if let sql::Expr::Cast {
+        expr, data_type, ..
+    } = e
+    {
+        let ty = TypeName::parse(&data_type.to_string());
+        if ty.name == target.name && ty.array_dims == target.array_dims {
+            *e = take(expr);
+        }
+    }
+}
+
+/// Binding strength, PostgreSQL's table (higher binds tighter).
+fn precedence(e: &sql::Expr) -> u8 {
+    use sql::Expr as E;
+    match e {
+        E::BinaryOp { op, .. } => binary_precedence(op),
+        E::UnaryOp {
+            op: sql::UnaryOperator::Not,
+            ..
+        } => 3,
+        E::UnaryOp { .. } => 13,
+        E::IsNull(_)
+        | E::IsNotNull(_)
+        | E::IsTrue(_)
+        | E::IsNotTrue(_)
+        | E::IsFalse(_)
+        | E::IsNotFalse(_)
+        | E::IsUnknown(_)
+        | E::IsNotUnknown(_)
+        | E::IsDistinctFrom(..)
+        | E::IsNotDistinctFrom(..) => 4,
+        E::AnyOp { .. } | E::AllOp { .. } => 5,
+        E::Between { .. } | E::In { .. } | E::Like { .. } | E::ILike { .. } => 6,
+        E::SimilarTo { .. } => 6,
+        E::AtTimeZone { .. } => 11,
+        E::Collate { .. } => 12,
+        E::Value(v) => match &v.value {
+            sql::Value::Number(n, _) if n.starts_with('-') => 13,
+            _ => 15,
+        },
+        E::Cast { .. } => 14,
+        _ => 15,
+    }
+}
+
+fn binary_precedence(op: &sql::BinaryOperator) -> u8 {
+    use sql::BinaryOperator as B;
+    match op {
+        B::Or => 1,
+        B::And => 2,
+        B::Eq | B::NotEq | B::Lt | B::Gt | B::LtEq | B::GtEq => 5,
+        B::Plus | B::Minus => 8,
+        B::Multiply | B::Divide | B::Modulo => 9,
+        B::PGExp => 10,
+        // every other operator (`||`, `~~`, `@>`, `->>`, ...)
+        _ => 7,
+    }
+}
+
+fn wrap(e: &mut sql::Expr) {
+    let inner = take(e);
+    *e = sql::Expr::Nested(Box::new(inner));
+}
+
+/// Parenthesises `e` when it binds less tightly than `p`.
+fn wrap_below(e: &mut sql::Expr, p: u8) {
+    if precedence(e) < p {
+        wrap(e);
+    }
+}
+
+/// Puts back the parentheses precedence needs (rule 1), bottom-up.
+struct Parenthesize;
+
+impl VisitorMut for Parenthesize {
+    type Break = ();
+
+    fn post_visit_expr(&mut self, e: &mut sql::Expr) -> ControlFlow<()> {
+        use sql::Expr as E;
+        match e {
+            E::BinaryOp { left, op, right } => {
+                let p = binary_precedence(op);
+                // AND and OR are associative: `a AND (b AND c)` is `a AND b AND c`
+                let associative = matches!(op, sql::BinaryOperator::And | sql::BinaryOperator::Or)
+                    && matches!(right.as_ref(), E::BinaryOp { op: r, .. } if r == op);
+                if precedence(left) < p {
+                    wrap(left);
+                }
+                let rp = precedence(right);
+                if rp < p || (rp == p && !associative) {
+                    wrap(right);
+                }
+            }
+            E::UnaryOp { op, expr } => {
+                let p = if matches!(op, sql::UnaryOperator::Not) {
+                    3
+                } else {
+                    13
+                };
+                wrap_below(expr, p);
+            }
+            E::Cast { expr, .. } => wrap_below(expr, 14),
+            // IS, IN, LIKE and the comparisons do not chain: equal precedence is wrapped
+            E::IsNull(x)
+            | E::IsNotNull(x)
+            | E::IsTrue(x)
+            | E::IsNotTrue(x)
+            | E::IsFalse(x)
+            | E::IsNotFalse(x)
+            | E::IsUnknown(x)
+            | E::IsNotUnknown(x) => wrap_below(x, 5),
+            E::IsDistinctFrom(a, b) | E::IsNotDistinctFrom(a, b) => {
+                wrap_below(a, 5);
+                wrap_below(b, 5);
+            }
+            E::AnyOp { left, .. } | E::AllOp { left, .. } => wrap_below(left, 6),
+            E::In { expr, .. } => wrap_below(expr, 7),
+            E::Like { expr, pattern, .. }
+            | E::ILike { expr, pattern, .. }
+            | E::SimilarTo { expr, pattern, .. } => {
+                wrap_below(expr, 7);
+                wrap_below(pattern, 7);
+            }
+            E::AtTimeZone { timestamp, .. } => wrap_below(timestamp, 12),
+            E::Collate { expr, .. } => wrap_below(expr, 13),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(text: &str) -> String {
+        canonical_expr(text, &NoContext, None)
+    }
+
+    fn same(a: &str, b: &str) {
+        assert_eq!(c(a), c(b), "{a}  vs  {b}");
+    }
+
+    /// A table whose `status` is a varchar.
+    struct Orders;
+
+    impl NameContext for Orders {
+        fn column_type(&self, column: &str) -> Option<TypeName> {
+            (column == "status").then(|| TypeName::parse("character varying(20)"))
+        }
+    }
+
+    #[test]
+    fn parentheses_only_where_precedence_needs_them() {
+        same("((a >= 1) AND (a <= 100))", "a >= 1 AND a <= 100");
+        assert_eq!(c("((a >= 1) AND (a <= 100))"), "a >= 1 AND a <= 100");
+        same("(price_cents >= 0)", "price_cents >= 0");
+        assert_eq!(c("(a OR b) AND c"), "(a OR b) AND c");
+        assert_ne!(c("(a OR b) AND c"), c("a OR (b AND c)"));
+        assert_eq!(c("a - (b - c)"), "a - (b - c)");
+        assert_ne!(c("a - (b - c)"), c("(a - b) - c"));
+        same("a AND (b AND c)", "((a AND b) AND c)");
+        assert_eq!(c("((a + b))::text"), "(a + b)::text");
+    }
+
+    #[test]
+    fn postgres_deparsed_forms_match_hand_written_ones() {
+        same(
+            "percent_off BETWEEN 1 AND 100",
+            "(((percent_off >= 1) AND (percent_off <= 100)))",
+        );
+        let orders = |t: &str| canonical_expr(t, &Orders, None);
+        assert_eq!(
+            orders("status IN ('a', 'b')"),
+            orders(
+                "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))"
+            )
+        );
+        same(
+            "status IN ('a', 'b')",
+            "(status = ANY (ARRAY['a'::text, 'b'::text]))",
+        );
+        same("status NOT IN ('a')", "(status <> ALL (ARRAY['a'::text]))");
+        same("email LIKE '%@%'", "((email ~~ '%@%'::text))");
+        same("CAST(x AS BIGINT)", "(x)::int8");
+        same("CURRENT_TIMESTAMP", "now()");
+        same("NOW()", "now()");
+        same("pg_catalog.now()", "now()");
+        same("-1", "'-1'::integer");
+        same(
+            "balance BETWEEN -1000 AND 10",
+            "((balance >= (-1000)::numeric) AND (balance <= (10)::numeric))",
+        );
+        assert_ne!(c("1.5"), c("1.5::numeric(3,0)"));
+        same("DATE '2024-01-01'", "'2024-01-01'::date");
+        same("INTERVAL '1 day'", "'1 day'::interval");
+        same("\"Amount\" > 0", "(\"Amount\" > (0))");
+        same("Amount > 0", "(amount > 0)");
+    }
+
+    #[test]
+    fn different_expressions_stay_different() {
+        assert_ne!(c("a > 1"), c("a >= 1"));
+        assert_ne!(c("'a'::varchar(1)"), c("'a'"));
+        assert_ne!(
+            c("x::text"),
+            c("x"),
+            "a column of unknown type keeps its cast"
+        );
+        assert_ne!(c("CURRENT_DATE"), c("now()"));
+    }
+
+    #[test]
+    fn a_cast_to_the_columns_own_type_goes() {
+        let jsonb = TypeName::parse("jsonb");
+        assert_eq!(
+            canonical_expr("'{}'::jsonb", &NoContext, Some(&jsonb)),
+            canonical_expr("'{}'", &NoContext, Some(&jsonb))
+        );
+        let status = TypeName::parse("order_status");
+        assert_eq!(
+            canonical_expr("'pending'::order_status", &NoContext, Some(&status)),
+            "'pending'"
+        );
+        assert!(is_null_literal("NULL::text"));
+        assert!(!is_null_literal("'NULL'"));
+    }
+
+    #[test]
+    fn unreadable_text_is_kept_with_whitespace_squashed() {
+        assert_eq!(c("a  +\n ("), "a + (");
+    }
+}

@@ -1,0 +1,754 @@
+//! `schemaguard trace` against a real PostgreSQL that the tests start themselves:
+//! - every conformance case and the sample migrations: observed = predicted (no
+//!   disagreement), and what the server did matches the locks each conformance case
+//!   states (verified on a real server when the case was written);
+//! - the observation primitive on single statements (locks, rewrites, errors, rollback);
+//! - `--database-url`: refused without `--allow-on-database`, nothing committed, files
+//!   that cannot run in a transaction not run, `lock_timeout` instead of waiting;
+//! - `--schema-from` a dump file and a live database;
+//! - killing trace mid-run (SIGKILL, SIGINT) leaves no server and no directory behind.
+//!
+//! Skips (with a message) when no PostgreSQL is installed, or `../shared` is absent.
+
+mod common;
+
+use schemaguard::lock::LockMode;
+use schemaguard::pipeline::RunOptions;
+use schemaguard::server::TempServer;
+use schemaguard::trace::observe::{self, Finish, Observer, Payload};
+use schemaguard::trace::{self, Execution, ServerInfo, Target, Trace, TraceOptions};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_migrations")
+}
+
+/// Traces `dir` on a fresh database of `server` (committed, like a throwaway server).
+fn trace_dir(server: &TempServer, dir: &Path, db: &str) -> Trace {
+    trace_dir_after(server, dir, db, &[])
+}
+
+/// As [`trace_dir`], after running `setup` in the database.
+fn trace_dir_after(server: &TempServer, dir: &Path, db: &str, setup: &[String]) -> Trace {
+    let mut admin = server.connect().expect("connect");
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{db}\""))
+        .expect("create database");
+    let mut client = server
+        .connect_as(schemaguard::server::SUPERUSER, db)
+        .expect("connect to the case database");
+    for sql in setup {
+        client.batch_execute(sql).expect("setup SQL");
+    }
+    let info = ServerInfo {
+        version: server.version().to_string(),
+        version_num: server.version_num(),
+        kind: "throwaway",
+        target: db.to_string(),
+        schema_from: None,
+    };
+    let opts = TraceOptions {
+        run: RunOptions {
+            paths: vec![dir.to_path_buf()],
+            cwd: dir.to_path_buf(),
+            ..RunOptions::default()
+        },
+        target: Target::Throwaway {
+            bin_dir: None,
+            major: None,
+            run_as: None,
+            schema_from: None,
+        },
+        progress: false,
+    };
+    trace::run_on_session(&mut client, info, &opts)
+        .unwrap_or_else(|e| panic!("trace of {} failed: {e}", dir.display()))
+}
+
+/// Every statement that failed on the server failed as predicted (or was not
+/// understood by schemaguard): returns the unexpected failures.
+fn unexpected_failures(t: &Trace) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in &t.files {
+        for s in &f.statements {
+            if let Some(e) = &s.observed.error {
+                let c = &s.comparison;
+                let predicted = c.unparsed
+                    || c.predicted_failure.is_some()
+                    || (e.is_transaction_block() && c.predicted_outside_transaction.is_some());
+                if !predicted {
+                    out.push(format!("{}:{} {}: {e}", f.file, s.line, s.sql));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `-- expect-lock:` lines of a conformance file: (statement start line, expectations).
+fn lock_expectations(text: &str) -> Vec<(u32, Vec<(String, String)>)> {
+    let mut out = Vec::new();
+    let mut pending: Option<Vec<(String, String)>> = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix("-- expect-lock:") {
+            let rest = rest.trim();
+            let list = if rest.eq_ignore_ascii_case("none") {
+                Vec::new()
+            } else {
+                rest.split(',')
+                    .filter_map(|p| {
+                        let p = p.trim();
+                        let (rel, mode) = p.split_once(' ')?;
+                        Some((rel.to_string(), mode.trim().to_string()))
+                    })
+                    .collect()
+            };
+            pending = Some(list);
+        } else if t.is_empty() || t.starts_with("--") {
+            continue;
+        } else if let Some(list) = pending.take() {
+            out.push((i as u32 + 1, list));
+        }
+    }
+    out
+}
+
+#[test]
+fn conformance_cases_trace_with_observed_equal_to_predicted() {
+    let Some(cases) = common::shared_dir("conformance") else {
+        return;
+    };
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&cases)
+        .expect("read conformance")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 25, "only {} cases", dirs.len());
+    let mut problems = Vec::new();
+    let mut statements = 0;
+    let mut checked_expectations = 0;
+    for (i, dir) in dirs.iter().enumerate() {
+        let t = trace_dir(&server, dir, &format!("case{i}"));
+        let name = dir.file_name().unwrap_or_default().to_string_lossy();
+        statements += t.stats.statements;
+        problems.extend(t.disagreements.iter().map(|d| format!("{name}: {d}")));
+        problems.extend(
+            unexpected_failures(&t)
+                .into_iter()
+                .map(|f| format!("{name}: unexpected failure {f}")),
+        );
+        // the locks the case states, as the server showed them
+        for f in &t.files {
+            let path = dir.join(Path::new(&f.file).file_name().unwrap_or_default());
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for (line, expected) in lock_expectations(&text) {
+                let Some(s) = f.statements.iter().find(|s| s.line == line) else {
+                    problems.push(format!("{name}/{}:{line}: no traced statement", f.file));
+                    continue;
+                };
+                checked_expectations += 1;
+                let shown: Vec<(String, LockMode)> = s
+                    .comparison
+                    .locks
+                    .iter()
+                    .filter_map(|l| {
+                        let mode =
+                            l.shown_mode()
+                                .or(if l.already_held { l.predicted } else { None })?;
+                        Some((l.relation.rsplit('.').next()?.to_string(), mode))
+                    })
+                    .collect();
+                if expected.is_empty() {
+                    if let Some((rel, mode)) = shown.iter().find(|(_, m)| m.blocks_traffic()) {
+                        problems.push(format!(
+                            "{name}/{}:{line}: expected no blocking lock, the server took {mode} on {rel}",
+                            f.file
+                        ));
+                    }
+                }
+                for (rel, mode) in &expected {
+                    let want = LockMode::parse(mode).expect("a lock mode in the case");
+                    if !shown.iter().any(|(r, m)| r == rel && *m == want) {
+                        problems.push(format!(
+                            "{name}/{}:{line}: expected {want} on {rel}, the server showed {shown:?}",
+                            f.file
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "traced {} conformance cases ({statements} statements), {checked_expectations} lock expectations checked",
+        dirs.len()
+    );
+    assert!(checked_expectations >= 8, "{checked_expectations}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Whether a disagreement is about something that blocks traffic or other DDL (a mode
+/// of SHARE UPDATE EXCLUSIVE or stronger on either side), a rewrite, a failure or a
+/// transaction-block rule, rather than a weak lock.
+fn is_strong(d: &schemaguard::trace::compare::Disagreement) -> bool {
+    use schemaguard::trace::compare::DisagreementKind;
+    if d.kind != DisagreementKind::Lock {
+        return true;
+    }
+    [&d.observed, &d.predicted]
+        .iter()
+        .flat_map(|t| t.split(['(', ')', ':']))
+        .filter_map(|p| LockMode::parse(p.trim().trim_start_matches("with rows").trim()))
+        .any(|m| m >= LockMode::ShareUpdateExclusive)
+}
+
+/// Six real histories (~5,100 statements, each after its set-up SQL): no disagreement
+/// at all (those on what blocks traffic or rewrites are listed apart, being worse).
+#[test]
+fn corpus_histories_trace_without_blocking_disagreements() {
+    let Some(corpus) = common::shared_dir("corpus") else {
+        return;
+    };
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(corpus.join("manifest.json")).expect("manifest"),
+    )
+    .expect("manifest JSON");
+    let mut statements = 0;
+    let mut strong = Vec::new();
+    let mut weak = Vec::new();
+    for (i, set) in manifest["sets"]
+        .as_array()
+        .expect("sets")
+        .iter()
+        .enumerate()
+    {
+        let name = set["name"].as_str().expect("name");
+        let setup: Vec<String> = set["setup_sql"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let t = trace_dir_after(
+            &server,
+            &corpus.join("sets").join(name),
+            &format!("corpus{i}"),
+            &setup,
+        );
+        statements += t.stats.statements;
+        for d in &t.disagreements {
+            if is_strong(d) {
+                strong.push(d.to_string());
+            } else {
+                weak.push(d.to_string());
+            }
+        }
+    }
+    eprintln!(
+        "traced {statements} corpus statements: {} weak-lock disagreements:\n{}",
+        weak.len(),
+        weak.join("\n")
+    );
+    assert!(statements > 5000, "{statements}");
+    assert!(strong.is_empty(), "{}", strong.join("\n"));
+    assert!(weak.is_empty(), "{}", weak.join("\n"));
+}
+
+#[test]
+fn sample_migrations_trace_with_observed_equal_to_predicted() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let t = trace_dir(&server, &sample_dir(), "samples");
+    assert_eq!(t.stats.files, 16);
+    assert!(t.disagreements.is_empty(), "{:#?}", t.disagreements);
+    assert!(
+        unexpected_failures(&t).is_empty(),
+        "{:?}",
+        unexpected_failures(&t)
+    );
+    // the dangerous ones are seen as such
+    let stmt = |file: &str, kind: &str| {
+        t.files
+            .iter()
+            .find(|f| f.file.ends_with(file))
+            .and_then(|f| f.statements.iter().find(|s| s.kind == kind))
+            .unwrap_or_else(|| panic!("{file} {kind}"))
+    };
+    let index = stmt("0011_index_orders_status.sql", "CREATE INDEX");
+    assert_eq!(index.execution, Execution::Transaction);
+    assert!(
+        index
+            .comparison
+            .locks
+            .iter()
+            .any(|l| l.relation == "public.orders" && l.observed == Some(LockMode::Share)),
+        "{:?}",
+        index.comparison.locks
+    );
+    let rewrite = stmt("0015_add_products_public_id.sql", "ALTER TABLE");
+    assert_eq!(rewrite.comparison.rewrites, ["public.products"]);
+    let concurrent = stmt("0006_index_products_sku.sql", "CREATE INDEX CONCURRENTLY");
+    assert_eq!(concurrent.execution, Execution::Outside);
+    assert!(concurrent.comparison.locks.iter().all(|l| l.documented));
+    assert!(t.stats.observed >= 30, "{:?}", t.stats);
+}
+
+#[test]
+fn observing_one_statement_sees_its_locks_and_rewrites() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let mut c = server.connect().expect("connect");
+    c.batch_execute(
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text); INSERT INTO accounts VALUES (1, 'a')",
+    )
+    .expect("setup");
+
+    let o = observe::observe(
+        &mut c,
+        "ALTER TABLE accounts ADD COLUMN token uuid DEFAULT gen_random_uuid()",
+        Finish::Rollback,
+    )
+    .expect("observe");
+    assert!(o.error.is_none(), "{o:?}");
+    let strongest = o.strongest_locks();
+    assert_eq!(strongest[0].relation, "public.accounts");
+    assert_eq!(strongest[0].mode, LockMode::AccessExclusive);
+    assert!(
+        o.new_storage
+            .iter()
+            .any(|n| n.relation == "public.accounts" && n.kind == 'r'),
+        "{o:?}"
+    );
+
+    // a stable default: the same lock, no rewrite; rolled back, so not there after
+    let o = observe::observe(
+        &mut c,
+        "ALTER TABLE accounts ADD COLUMN created_at timestamptz DEFAULT now()",
+        Finish::Rollback,
+    )
+    .expect("observe");
+    assert!(o.new_storage.is_empty(), "{o:?}");
+    let cols: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attnum > 0",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(cols, 2, "observe rolled back");
+
+    let o = observe::observe(
+        &mut c,
+        "CREATE INDEX accounts_email_idx ON accounts (email)",
+        Finish::Commit,
+    )
+    .expect("observe");
+    assert_eq!(o.strongest_locks()[0].mode, LockMode::Share);
+    assert_eq!(o.created, ["public.accounts_email_idx"]);
+
+    // a failing statement: its error, nothing else, the session still usable
+    let o = observe::observe(
+        &mut c,
+        "ALTER TABLE nowhere ADD COLUMN x int",
+        Finish::Commit,
+    )
+    .expect("observe");
+    assert_eq!(o.error.as_ref().map(|e| e.sqlstate.as_str()), Some("42P01"));
+    assert!(o.locks.is_empty());
+    c.batch_execute("SELECT 1").expect("usable");
+}
+
+#[test]
+fn an_observer_follows_a_transaction_and_its_rollback() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let mut c = server.connect().expect("connect");
+    c.batch_execute("CREATE TABLE t (id int); CREATE TABLE u (id int)")
+        .expect("setup");
+    let mut o = Observer::new(&mut c).expect("observer");
+    o.begin(&mut c).expect("begin");
+    let first = o
+        .run_in_transaction(&mut c, Payload::Sql("ALTER TABLE t RENAME TO t2"))
+        .expect("rename");
+    assert_eq!(first.locks[0].relation, "public.t2");
+    // the same mode again is not new; a syntax error does not end the transaction
+    let again = o
+        .run_in_transaction(&mut c, Payload::Sql("ALTER TABLE t2 ADD COLUMN x int"))
+        .expect("add column");
+    assert!(again.locks.is_empty(), "{again:?}");
+    assert!(
+        o.held_before(first.locks[0].oid)
+            .any(|m| m == LockMode::AccessExclusive)
+    );
+    let bad = o
+        .run_in_transaction(&mut c, Payload::Sql("ALTER TABLE u ADD COLUMN ,,"))
+        .expect("syntax error");
+    assert_eq!(bad.error.map(|e| e.sqlstate), Some("42601".to_string()));
+    let truncate = o
+        .run_in_transaction(&mut c, Payload::Sql("TRUNCATE u"))
+        .expect("truncate");
+    assert_eq!(truncate.new_storage.len(), 1, "{truncate:?}");
+    o.rollback(&mut c).expect("rollback");
+    // after the rollback the observer knows t by its old name again
+    assert!(o.relation(Some("public"), "t").is_some());
+    assert!(o.relation(Some("public"), "t2").is_none());
+}
+
+fn binary(args: &[&str], envs: &[(&str, &str)]) -> common::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_schemaguard"));
+    cmd.args(args).env("NO_COLOR", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run schemaguard");
+    common::Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn the_command_traces_on_a_throwaway_server_in_every_format() {
+    if common::pg_server().is_none() {
+        return;
+    }
+    let dir = common::TempDir::new("trace-cli");
+    dir.write("001_base.sql", "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\nCOPY accounts (id, email) FROM stdin;\n1\ta@example.com\n2\tb@example.com\n\\.\n");
+    dir.write(
+        "002_index.sql",
+        "CREATE INDEX accounts_email_idx ON accounts (email);\nUPDATE accounts SET email = lower(email);\n",
+    );
+    let human = binary(&["trace", dir.path()], &[]);
+    assert_eq!(human.code, 0, "{}{}", human.stdout, human.stderr);
+    assert!(
+        human.stdout.contains("trace on PostgreSQL"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("locks: public.accounts SHARE (blocks writes)"),
+        "{}",
+        human.stdout
+    );
+    assert!(human.stdout.contains("0 disagreements"), "{}", human.stdout);
+
+    let json = binary(&["trace", "--format", "json", dir.path()], &[]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(doc["schema_version"], 1);
+    assert!(doc["server"]["version_num"].as_u64().unwrap_or(0) >= 100000);
+    let files = doc["files"].as_array().expect("files");
+    assert_eq!(files.len(), 2);
+    // the COPY data arrived: the UPDATE touched two rows (ROW EXCLUSIVE seen)
+    let copy = &files[0]["statements"][1];
+    assert_eq!(copy["kind"], "COPY");
+    assert!(copy["error"].is_null(), "{copy}");
+    let index = &files[1]["statements"][0];
+    assert_eq!(index["locks"][0]["relation"], "public.accounts");
+    assert_eq!(index["locks"][0]["observed"], "SHARE");
+    assert_eq!(index["locks"][0]["blocks_writes"], true);
+    assert_eq!(doc["disagreements"].as_array().map(Vec::len), Some(0));
+
+    let md = binary(&["trace", "--format", "markdown", dir.path()], &[]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert!(
+        md.stdout.starts_with("### schemaguard trace:"),
+        "{}",
+        md.stdout
+    );
+    assert!(md.stdout.contains("| line | statement |"), "{}", md.stdout);
+}
+
+#[test]
+fn a_disagreement_exits_1_and_is_listed() {
+    if common::pg_server().is_none() {
+        return;
+    }
+    // schemaguard cannot know what a function called in a DEFAULT does: the server
+    // shows the lock it takes on another table, which effects did not predict
+    let dir = common::TempDir::new("trace-disagree");
+    dir.write(
+        "001_base.sql",
+        "CREATE TABLE audit (id int);\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nCREATE FUNCTION audit_count() RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$ BEGIN RETURN (SELECT count(*) FROM audit); END $$;\n",
+    );
+    dir.write(
+        "002_col.sql",
+        "ALTER TABLE t ADD COLUMN n bigint DEFAULT audit_count();\n",
+    );
+    let out = binary(&["trace", dir.path()], &[]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("lock on public.audit: observed ACCESS SHARE, predicted no lock"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn on_a_database_nothing_is_committed_and_locks_are_never_waited_for() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let mut admin = server.connect().expect("connect");
+    admin
+        .batch_execute(
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, email text); INSERT INTO accounts VALUES (1, 'a')",
+        )
+        .expect("setup");
+    let url = common::pg_url(&server, "postgres");
+    let dir = common::TempDir::new("trace-db");
+    dir.write(
+        "001_col.sql",
+        "ALTER TABLE accounts ADD COLUMN token uuid DEFAULT gen_random_uuid();\nCREATE TABLE added (id int);\nCOMMIT;\n",
+    );
+    dir.write(
+        "002_concurrently.sql",
+        "-- schemaguard:no-transaction\nCREATE INDEX CONCURRENTLY accounts_email_idx ON accounts (email);\n",
+    );
+
+    let refused = binary(&["trace", "--database-url", &url, dir.path()], &[]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("--allow-on-database"),
+        "{}",
+        refused.stderr
+    );
+
+    let out = binary(
+        &[
+            "trace",
+            "--format",
+            "json",
+            "--database-url",
+            &url,
+            "--allow-on-database",
+            dir.path(),
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(doc["server"]["kind"], "database");
+    let first = &doc["files"][0]["statements"];
+    assert_eq!(first[0]["rewrites"][0], "public.accounts");
+    assert_eq!(first[2]["execution"], "not_run", "COMMIT is never run");
+    let second = &doc["files"][1];
+    assert!(
+        second["not_traced"]
+            .as_str()
+            .is_some_and(|s| s.contains("CREATE INDEX CONCURRENTLY")),
+        "{second}"
+    );
+    // nothing stayed
+    let cols: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attnum > 0",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(cols, 2);
+    let added: Option<String> = admin
+        .query_one("SELECT to_regclass('added')::text", &[])
+        .expect("regclass")
+        .get(0);
+    assert_eq!(added, None);
+    let indexes: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_class WHERE relname = 'accounts_email_idx'",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(indexes, 0);
+
+    // another session holds the table: trace gives up after lock_timeout
+    let mut holder = server.connect().expect("connect");
+    holder
+        .batch_execute("BEGIN; LOCK TABLE accounts IN ACCESS SHARE MODE")
+        .expect("hold");
+    let started = Instant::now();
+    let out = binary(
+        &[
+            "trace",
+            "--database-url",
+            &url,
+            "--allow-on-database",
+            "--lock-timeout",
+            "200ms",
+            dir.path(),
+        ],
+        &[],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        out.stdout.contains("lock timeout") || out.stdout.contains("55P03"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    holder.batch_execute("ROLLBACK").expect("release");
+}
+
+#[test]
+fn schema_from_a_dump_file_and_a_live_database() {
+    let Some(source) = common::pg_server() else {
+        return;
+    };
+    let dir = common::TempDir::new("trace-schema");
+    let dump = dir.write(
+        "schema.sql",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);\nCREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id));\n",
+    );
+    let migrations = dir.0.join("migrations");
+    std::fs::create_dir_all(&migrations).expect("mkdir");
+    std::fs::write(
+        migrations.join("001_index.sql"),
+        "CREATE INDEX accounts_email_idx ON accounts (email);\nALTER TABLE orders ADD COLUMN note text;\n",
+    )
+    .expect("write");
+    let mig = migrations.to_str().expect("utf-8");
+
+    let out = binary(
+        &["trace", "--schema-from", dump.to_str().expect("utf-8"), mig],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("locks: public.accounts SHARE (blocks writes)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("loaded with the schema of"),
+        "{}",
+        out.stdout
+    );
+
+    // the same schema from a live database (pg_dump --schema-only)
+    let mut c = source.connect().expect("connect");
+    c.batch_execute(&std::fs::read_to_string(&dump).expect("read"))
+        .expect("load");
+    let url = common::pg_url(&source, "postgres");
+    let out = binary(&["trace", "--schema-from", &url, mig], &[]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("locks: public.orders ACCESS EXCLUSIVE"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Starts `schemaguard trace` on a migration that sleeps, waits until its server runs
+/// the sleep, kills it with `signal`, and checks that the server and its directory go.
+fn killed_mid_trace_leaves_nothing(signal: i32) {
+    if common::pg_server().is_none() {
+        return;
+    }
+    let dir = common::TempDir::new(&format!("trace-kill-{signal}"));
+    dir.write("001_base.sql", "CREATE TABLE t (id int);\n");
+    dir.write("002_sleep.sql", "SELECT pg_sleep(60);\n");
+    // a directory of our own for the server's temp dir, reachable by `postgres`
+    let tmp = std::env::temp_dir().join(format!("sg-kill-{signal}-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("mkdir");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_schemaguard"))
+        .args(["trace", dir.path()])
+        .env("TMPDIR", &tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // the server is up and busy with pg_sleep when a backend runs it
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut postmaster: Option<i32> = None;
+    while Instant::now() < deadline {
+        let pidfile = std::fs::read_dir(&tmp)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path().join("data").join("postmaster.pid"));
+        if let Some(pid) = pidfile
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|t| t.lines().next().and_then(|l| l.trim().parse().ok()))
+        {
+            postmaster = Some(pid);
+            let sleeping = std::fs::read_dir("/proc")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| {
+                    std::fs::read_to_string(e.path().join("cmdline"))
+                        .is_ok_and(|c| c.contains("SELECT"))
+                });
+            if sleeping {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let postmaster = postmaster.expect("the throwaway server started");
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill(2) on our own child's pid; no memory is involved
+    let rc = unsafe { libc::kill(child.id() as i32, signal) };
+    assert_eq!(rc, 0);
+    let status = child.wait().expect("wait");
+    assert!(!status.success());
+    // the watchdog stops the server and removes the directory
+    let gone = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| s.split_whitespace().nth(2) == Some("Z"))
+            .unwrap_or(true)
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let empty = std::fs::read_dir(&tmp)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(true);
+        if empty && gone(postmaster) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left: Vec<PathBuf> = std::fs::read_dir(&tmp)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert!(gone(postmaster), "postmaster {postmaster} still runs");
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn sigkill_mid_trace_leaves_no_server_and_no_directory() {
+    killed_mid_trace_leaves_nothing(libc::SIGKILL);
+}
+
+#[test]
+fn sigint_mid_trace_leaves_no_server_and_no_directory() {
+    killed_mid_trace_leaves_nothing(libc::SIGINT);
+}
