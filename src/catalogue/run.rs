@@ -201,6 +201,9 @@ pub fn run_form(
         paths: vec![dir.to_path_buf()],
         pg_version: Some(major),
         cwd: dir.to_path_buf(),
+        // the plan and the parsed statement; no rules
+        report: pipeline::Report::Plan,
+        keep_parsed: true,
         ..RunOptions::default()
     })
     .map_err(|e| context("predicting", &e))?;
