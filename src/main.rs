@@ -1,6 +1,31 @@
 //! The `schemaguard` binary: everything happens in `schemaguard::cli`.
 
+use std::panic::PanicHookInfo;
+
+/// What a shell reports for a program killed by SIGPIPE (128 + 13): the reader of our
+/// output went away (`schemaguard rules | head`).
+const BROKEN_PIPE: i32 = 141;
+
+/// `println!` panics when standard output is a closed pipe; that is the reader's
+/// choice, not a bug.
+fn is_broken_pipe(info: &PanicHookInfo<'_>) -> bool {
+    let message = info
+        .payload()
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| info.payload().downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    message.starts_with("failed printing to stdout") && message.contains("Broken pipe")
+}
+
 fn main() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if is_broken_pipe(info) {
+            std::process::exit(BROKEN_PIPE);
+        }
+        default_hook(info);
+    }));
     let code = match std::panic::catch_unwind(schemaguard::cli::run) {
         Ok(code) => code,
         Err(_) => {

@@ -383,3 +383,20 @@ fn deep_nesting_is_an_unparsed_statement_not_a_crash() {
         &out.stdout[..out.stdout.len().min(500)]
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_internal_error() {
+    // `schemaguard rules | head -1`: the pipe closes before we finish writing
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schemaguard"))
+        .arg("rules")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn schemaguard");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for schemaguard");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+    // what a shell reports for a program ended by SIGPIPE
+    assert_eq!(out.status.code(), Some(141));
+}
