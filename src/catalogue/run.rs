@@ -367,9 +367,8 @@ pub fn run_form(
             ),
         ));
     }
-    if effects.outside_transaction.is_some() && !refused_inside && observed.error.is_none() {
-        // compare() saw it run inside the block
-    }
+    // a statement predicted to need no transaction block that ran inside one is a
+    // disagreement compare() has reported
 
     // scans, where observed
     if let Some(scanned) = &scans {
