@@ -262,7 +262,10 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             }
             None => live_notes.push((
                 snapshot.target.clone(),
-                "no migration history table found (looked for schema_migrations, goose_db_version, flyway_schema_history, _sqlx_migrations, __diesel_schema_migrations, _prisma_migrations, databasechangelog, schema_migration): every migration is checked as pending".to_string(),
+                format!(
+                    "no migration history table found (looked for {}): every migration is checked as pending",
+                    live::history::tables_looked_for()
+                ),
             )),
         }
         for (f, applied) in collected.files.iter().zip(&is_applied) {

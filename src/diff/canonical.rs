@@ -139,23 +139,7 @@ pub struct Schema {
     pub excluded: Vec<String>,
 }
 
-/// The history tables of migration frameworks: the database has them, no migration
-/// creates them.
-pub const HISTORY_TABLES: &[&str] = &[
-    "schema_migrations",
-    "schema_migration",
-    "goose_db_version",
-    "flyway_schema_history",
-    "_sqlx_migrations",
-    "__diesel_schema_migrations",
-    "_prisma_migrations",
-    "databasechangelog",
-    "databasechangeloglock",
-    "alembic_version",
-    "ar_internal_metadata",
-    "knex_migrations",
-    "knex_migrations_lock",
-];
+pub use crate::source::framework::HISTORY_TABLES;
 
 /// What to leave out: framework history tables (unless `keep_history`) and names that
 /// match an `--exclude` pattern (`*` matches any run of characters; a pattern without a

@@ -240,16 +240,14 @@ fn names_match(recorded: &str, display: &str) -> bool {
 }
 
 /// Table names looked for, in order of preference when nothing else decides.
-const TABLES: [&str; 8] = [
-    "flyway_schema_history",
-    "_sqlx_migrations",
-    "_prisma_migrations",
-    "goose_db_version",
-    "__diesel_schema_migrations",
-    "databasechangelog",
-    "schema_migrations",
-    "schema_migration",
-];
+const TABLES: &[&str] = crate::source::framework::HISTORY_TABLES
+    .split_at(crate::source::framework::READ_HISTORY_TABLES)
+    .0;
+
+/// The history tables looked for, for messages: `a, b, ...`.
+pub fn tables_looked_for() -> String {
+    TABLES.join(", ")
+}
 
 /// Finds and reads the history table. `Ok(None)`: the database has none (nothing was
 /// applied by a known framework). `prefer`: the framework the files were written for.

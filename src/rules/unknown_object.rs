@@ -139,19 +139,9 @@ fn fk_target(
 /// PostgreSQL's own catalogs and views, and the migration frameworks' history tables,
 /// which no migration creates.
 fn is_system(name: &ObjectName) -> bool {
-    const HISTORY_TABLES: &[&str] = &[
-        "schema_migrations",
-        "goose_db_version",
-        "flyway_schema_history",
-        "_sqlx_migrations",
-        "__diesel_schema_migrations",
-        "_prisma_migrations",
-        "databasechangelog",
-        "databasechangeloglock",
-    ];
     matches!(
         name.schema.as_deref(),
         Some("pg_catalog" | "information_schema")
     ) || (name.schema.is_none() && name.name.starts_with("pg_"))
-        || HISTORY_TABLES.contains(&name.name.as_str())
+        || crate::source::framework::HISTORY_TABLES.contains(&name.name.as_str())
 }

@@ -132,6 +132,30 @@ pub struct Prepared {
     pub notes: Vec<(u32, String)>,
 }
 
+/// The bookkeeping tables migration frameworks keep in the database: the history tables
+/// `live::history` reads (in its order of preference, first), then the frameworks' other
+/// tables (locks, metadata). No migration creates them, so rules do not report them as
+/// unknown and `diff` leaves them out.
+pub const HISTORY_TABLES: &[&str] = &[
+    "flyway_schema_history",
+    "_sqlx_migrations",
+    "_prisma_migrations",
+    "goose_db_version",
+    "__diesel_schema_migrations",
+    "databasechangelog",
+    "schema_migrations",
+    "schema_migration",
+    // not read for history
+    "databasechangeloglock",
+    "alembic_version",
+    "ar_internal_metadata",
+    "knex_migrations",
+    "knex_migrations_lock",
+];
+
+/// How many of [`HISTORY_TABLES`] are history tables `live::history` reads.
+pub const READ_HISTORY_TABLES: usize = 8;
+
 /// Which framework a file belongs to, from its name, folder and first lines.
 pub fn detect(path: &Path, text: &str) -> Framework {
     let name = path
