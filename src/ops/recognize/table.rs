@@ -49,24 +49,39 @@ pub(super) fn alter_table(c: &mut Cursor) -> Option<Operation> {
     if c.at_end() {
         return None;
     }
+    // an action we do not model is kept as `Other`, but only when PostgreSQL has an
+    // action starting so: `ALTER TABLE t FROBNICATE` is not PostgreSQL, and the
+    // statement stays unparsed (and reported) rather than guessed at
     let actions = split_commas(c.take_rest())
         .into_iter()
         .map(|toks| {
             let mut a = c.over(toks);
             match alter_action(&mut a) {
-                Some(action) if a.at_end() => action,
-                _ => AlterTableAction::Other {
+                Some(action) if a.at_end() => Some(action),
+                _ if is_action_start(&c.over(toks)) => Some(AlterTableAction::Other {
                     description: a.text(toks),
-                },
+                }),
+                _ => None,
             }
         })
-        .collect();
+        .collect::<Option<Vec<_>>>()?;
     Some(Operation::AlterTable(AlterTable {
         name,
         if_exists,
         only,
         actions,
     }))
+}
+
+/// The words an `ALTER TABLE` action starts with, in PostgreSQL 10-18 (`ALTER [COLUMN]`,
+/// `SET ...`, `NO INHERIT`, `NOT OF`, `OWNER TO`, `REPLICA IDENTITY`, ...).
+const ACTION_STARTS: &[&str] = &[
+    "add", "alter", "attach", "cluster", "detach", "disable", "drop", "enable", "force", "inherit",
+    "no", "not", "of", "owner", "rename", "replica", "reset", "set", "validate",
+];
+
+fn is_action_start(c: &Cursor) -> bool {
+    ACTION_STARTS.iter().any(|kw| c.is_kw(kw))
 }
 
 /// One action of `ALTER TABLE`. The caller checks that it consumed every token.
