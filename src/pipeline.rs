@@ -294,6 +294,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     }
     settings.rules = opts.report == Report::Findings;
     settings.graph = opts.report != Report::Plan;
+    settings.dependencies = opts.report == Report::Graph;
     // against a live database every file of the run is pending
     let new_of = |f: &source::MigrationFile| {
         change_of(&f.path) == Some(Change::Added) || opts.database.is_some()

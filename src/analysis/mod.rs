@@ -86,6 +86,9 @@ pub struct Settings {
     /// Build the dependency graph (history-level rules and `graph` need it; `plan` does
     /// not).
     pub graph: bool,
+    /// Record in the graph what created objects depend on (`DependsOn` edges: only the
+    /// `graph` command shows them; history-level rules follow statements' touches).
+    pub dependencies: bool,
 }
 
 impl Default for Settings {
@@ -98,6 +101,7 @@ impl Default for Settings {
             baseline: "already existed",
             rules: true,
             graph: true,
+            dependencies: true,
         }
     }
 }
@@ -650,7 +654,7 @@ impl Driver<'_> {
                     transaction: tx.id,
                 },
             );
-            if self.settings.graph {
+            if self.settings.graph && self.settings.dependencies {
                 for op in std::iter::once(&stmt.op).chain(stmt.embedded.iter().map(|e| &e.op)) {
                     self.out.graph.add_dependencies(op, &self.catalog);
                 }
