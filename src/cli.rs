@@ -267,6 +267,8 @@ fn prepare(
         initial_catalog: None,
         report,
         keep_parsed: false,
+        // check reports findings only
+        skip_plan: report == Report::Findings,
     })
     .map(ManuallyDrop::new)
 }

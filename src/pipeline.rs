@@ -41,6 +41,9 @@ pub struct RunOptions {
     /// Keep every file's parsed statements in [`Run::parsed`] (trace runs them);
     /// otherwise each is dropped once analysed.
     pub keep_parsed: bool,
+    /// The caller reads no plan (`check`): the analysis keeps none
+    /// ([`crate::analysis::Analysis::plan`] stays empty).
+    pub skip_plan: bool,
 }
 
 /// What a run against a live database found there.
@@ -295,6 +298,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     settings.rules = opts.report == Report::Findings;
     settings.graph = opts.report != Report::Plan;
     settings.dependencies = opts.report == Report::Graph;
+    settings.plan = !opts.skip_plan;
     // against a live database every file of the run is pending
     let new_of = |f: &source::MigrationFile| {
         change_of(&f.path) == Some(Change::Added) || opts.database.is_some()
