@@ -6,8 +6,10 @@
 
 mod indexes;
 pub mod replay;
+mod tables;
 
 pub use indexes::Indexes;
+pub use tables::Tables;
 
 use crate::ops::{ConstraintKind, Expr, IdentityKind, ObjectName, Persistence, TypeName};
 use serde::Serialize;
@@ -247,7 +249,7 @@ impl RelKind {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
-    pub tables: BTreeMap<ObjectName, Table>,
+    pub tables: Tables,
     pub indexes: Indexes,
     pub views: BTreeMap<ObjectName, View>,
     pub types: BTreeMap<ObjectName, TypeDef>,
@@ -278,7 +280,7 @@ impl Default for Catalog {
     fn default() -> Catalog {
         Catalog {
             schemas: ["public".to_string()].into_iter().collect(),
-            tables: BTreeMap::new(),
+            tables: Tables::default(),
             indexes: Indexes::default(),
             views: BTreeMap::new(),
             types: BTreeMap::new(),
@@ -479,17 +481,14 @@ impl Catalog {
         self.indexes.on(table)
     }
 
-    /// Tables whose foreign keys reference `table`: (referencing table, constraint).
-    /// Replay stores a foreign key's referenced table resolved, so this compares names.
+    /// Tables whose foreign keys reference `table`: (referencing table, constraint), in
+    /// table-name order. Replay stores a foreign key's referenced table resolved, so this
+    /// compares names; `Tables` keeps a lookup by referenced table.
     pub fn referencing<'a>(
         &'a self,
         table: &'a ObjectName,
     ) -> impl Iterator<Item = (&'a Table, &'a Constraint)> + 'a {
-        self.tables.values().flat_map(move |t| {
-            t.foreign_keys()
-                .filter(move |(_, r)| *r == table)
-                .map(move |(c, _)| (t, c))
-        })
+        self.tables.referencing(table)
     }
 
     /// Views and materialized views that read `relation`, directly or through other
