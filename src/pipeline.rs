@@ -15,7 +15,11 @@ use crate::source::{self, SourceOptions};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+
+/// Parsed files that may wait for the analysis (which takes them in apply order).
+const PARSED_AHEAD: usize = 128;
 
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -358,19 +362,36 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             // each file as its framework runs it (up part, transaction segments), then
             // parsed: independent per file, so in parallel on rayon's threads; meanwhile
             // this thread replays them in apply order as they arrive, and drops each
-            // once analysed (unless kept)
+            // once analysed (unless kept). The workers take files in apply order, and
+            // at most `PARSED_AHEAD` parsed files wait for the analysis: every worker
+            // feeds it from the start, and memory stays bounded however long the history
             let files = &collected.files;
+            let next = AtomicUsize::new(0);
             std::thread::scope(|scope| {
-                let (sender, parsed) = mpsc::channel::<(usize, Prepared, ParsedFile)>();
+                let (sender, parsed) =
+                    mpsc::sync_channel::<(usize, Prepared, ParsedFile)>(PARSED_AHEAD);
+                let prepare = &prepare;
+                let next = &next;
                 scope.spawn(move || {
-                    files
-                        .par_iter()
-                        .enumerate()
-                        .for_each_with(sender, |sender, (i, f)| {
-                            let (p, parsed) = prepare(f);
-                            // the receiver is gone only if the analysis panicked
-                            let _ = sender.send((i, p, parsed));
-                        });
+                    rayon::scope(move |workers| {
+                        for _ in 0..rayon::current_num_threads() {
+                            let sender = sender.clone();
+                            workers.spawn(move |_| {
+                                loop {
+                                    let i = next.fetch_add(1, Ordering::Relaxed);
+                                    let Some(f) = files.get(i) else {
+                                        break;
+                                    };
+                                    let (p, parsed) = prepare(f);
+                                    // the receiver is gone only if the analysis panicked
+                                    if sender.send((i, p, parsed)).is_err() {
+                                        break;
+                                    }
+                                }
+                            });
+                        }
+                        drop(sender);
+                    });
                 });
                 let mut waiting: BTreeMap<usize, (Prepared, ParsedFile)> = BTreeMap::new();
                 for (index, f) in files.iter().enumerate() {
