@@ -7,7 +7,7 @@ use crate::report::{self, CheckReport, Summary};
 use crate::rules::{self, Severity};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 
@@ -367,10 +367,23 @@ fn plan(args: &PlanArgs) -> i32 {
         eprintln!("error: {file}: {message}");
     }
     match args.format {
-        PlanFormat::Json => println!(
-            "{}",
-            report::plan::json(&run.analysis.files, &run.analysis.plan, run.version.0)
-        ),
+        PlanFormat::Json => {
+            // written as produced: a long history's plan is tens of megabytes of JSON
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let written = report::plan::write_json(
+                &mut out,
+                &run.analysis.files,
+                &run.analysis.plan,
+                run.version.0,
+            )
+            .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush());
+            if let Err(e) = written {
+                eprintln!("error: cannot write the plan: {e}");
+                return exit::ERROR;
+            }
+        }
         PlanFormat::Human => print!(
             "{}",
             report::plan::human(&run.analysis.files, &run.analysis.plan, run.version.0)
