@@ -335,7 +335,18 @@ fn check(args: &CheckArgs) -> i32 {
         }
     }
     match args.format {
-        CheckFormat::Json => println!("{}", report::json::check(&report)),
+        CheckFormat::Json => {
+            // written as produced, like the plan
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let written = report::json::write_check(&mut out, &report)
+                .and_then(|()| writeln!(out))
+                .and_then(|()| out.flush());
+            if let Err(e) = written {
+                eprintln!("error: cannot write the findings: {e}");
+                return exit::ERROR;
+            }
+        }
         CheckFormat::Human => print!(
             "{}",
             report::human::render(&report, &sources(&run), use_color(args.common.color))
