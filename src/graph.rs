@@ -150,6 +150,15 @@ pub struct Touch {
     pub object: ObjectId,
 }
 
+/// A [`Touch`] borrowed from the graph, without the object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TouchRef<'a> {
+    pub file: &'a str,
+    pub line: u32,
+    pub kind: &'a str,
+    pub edge: Edge,
+}
+
 impl Graph {
     pub fn add_migration(&mut self, file: &str) {
         let n = self.graph.add_node(Node::Migration {
@@ -390,10 +399,24 @@ impl Graph {
 
     /// The statements that touch exactly `object` (not its parts), in history order.
     pub fn touching_exactly(&self, object: &ObjectId) -> Vec<Touch> {
+        self.touches_of(object)
+            .into_iter()
+            .map(|t| Touch {
+                file: t.file.to_string(),
+                line: t.line,
+                kind: t.kind.to_string(),
+                edge: t.edge,
+                object: object.clone(),
+            })
+            .collect()
+    }
+
+    /// [`Graph::touching_exactly`], borrowed from the graph (nothing copied).
+    pub fn touches_of(&self, object: &ObjectId) -> Vec<TouchRef<'_>> {
         let Some(n) = self.node_of(object) else {
             return Vec::new();
         };
-        let mut out: Vec<(NodeIndex, Touch)> = self
+        let mut out: Vec<(NodeIndex, TouchRef)> = self
             .graph
             .edges_directed(n, Direction::Incoming)
             .filter_map(|e| match &self.graph[e.source()] {
@@ -401,12 +424,11 @@ impl Graph {
                     file, line, kind, ..
                 } => Some((
                     e.source(),
-                    Touch {
-                        file: file.clone(),
+                    TouchRef {
+                        file,
                         line: *line,
-                        kind: kind.clone(),
+                        kind,
                         edge: *e.weight(),
-                        object: object.clone(),
                     },
                 )),
                 _ => None,
@@ -415,6 +437,13 @@ impl Graph {
         // history order; within one statement, a drop before a re-create
         out.sort_by_key(|(n, t)| (*n, t.edge != Edge::Drops));
         out.into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// Every object in the graph, sorted, borrowed (nothing copied).
+    pub fn object_ids(&self) -> Vec<&ObjectId> {
+        let mut ids: Vec<&ObjectId> = self.objects.keys().collect();
+        ids.sort();
+        ids
     }
 
     /// Every statement that touches `object` or one of its parts (a table's columns,

@@ -794,8 +794,11 @@ fn alter_table(
             for i in dropped {
                 cat.indexes.remove(&i);
             }
-            cat.sequences
-                .retain(|_, s| s.owned_by.as_ref() != Some(&(name.clone(), col.clone())));
+            cat.sequences.retain(|_, s| {
+                s.owned_by
+                    .as_ref()
+                    .is_none_or(|(t, c)| t != name || c != col)
+            });
         }
         AlterTableAction::AlterColumnType { column, ty, .. } => {
             if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
