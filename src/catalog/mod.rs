@@ -297,6 +297,30 @@ impl Default for Catalog {
     }
 }
 
+/// A map of catalog objects by qualified name (`BTreeMap`, [`Tables`], [`Indexes`]), for
+/// [`Catalog`]'s name resolution.
+pub trait ByName<T> {
+    fn get_key_value(&self, name: &ObjectName) -> Option<(&ObjectName, &T)>;
+}
+
+impl<T> ByName<T> for BTreeMap<ObjectName, T> {
+    fn get_key_value(&self, name: &ObjectName) -> Option<(&ObjectName, &T)> {
+        BTreeMap::get_key_value(self, name)
+    }
+}
+
+impl ByName<Table> for Tables {
+    fn get_key_value(&self, name: &ObjectName) -> Option<(&ObjectName, &Table)> {
+        Tables::get_key_value(self, name)
+    }
+}
+
+impl ByName<Index> for Indexes {
+    fn get_key_value(&self, name: &ObjectName) -> Option<(&ObjectName, &Index)> {
+        std::ops::Deref::deref(self).get_key_value(name)
+    }
+}
+
 impl Catalog {
     /// The session time zone is UTC (or an alias of it).
     pub fn timezone_is_utc(&self) -> bool {
@@ -344,9 +368,9 @@ impl Catalog {
     /// Resolves a name against `map` the way PostgreSQL does: qualified names exactly;
     /// unqualified ones through the search path (tracked from `SET search_path`), then
     /// `pg_catalog`. An object in a schema off the path is not found, as in PostgreSQL.
-    fn resolve_in<'a, T>(
+    fn resolve_in<'a, T, M: ByName<T> + ?Sized>(
         &self,
-        map: &'a BTreeMap<ObjectName, T>,
+        map: &'a M,
         name: &ObjectName,
     ) -> Option<(&'a ObjectName, &'a T)> {
         if name.schema.is_some() {

@@ -7,15 +7,19 @@
 //! under the same names. A table handed out to change (`get_mut`, `insert`, `remove`)
 //! is noted as changed, and re-filed in the lookup by the next [`Tables::settle`] (the
 //! end of every replayed operation, or the next change once a few are pending);
-//! `values_mut`, `iter_mut` and `retain` may change any table, so the lookup is rebuilt
+//! `values_mut` and `retain` may change any table, so the lookup is rebuilt
 //! once. Until then lookups also look at the tables changed since, so they are always
 //! exact.
+//!
+//! Tables are looked up by name far more often than anything else (every statement
+//! resolves the relations it names, their origin and kind, several times), so they are
+//! stored in a hash map, with their names in a sorted set beside it for the name-order
+//! iteration the rest of the code expects (`iter`, `keys`, `values`, serialization).
 
 use super::{Constraint, Table};
 use crate::ops::{ConstraintKind, ObjectName};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::ops::Deref;
+use std::collections::{BTreeSet, HashMap};
 
 /// Changed tables kept pending before a change re-files them.
 const PENDING: usize = 16;
@@ -23,7 +27,9 @@ const PENDING: usize = 16;
 /// Table name -> table, and referenced table -> tables with a foreign key to it.
 #[derive(Clone, Default)]
 pub struct Tables {
-    map: BTreeMap<ObjectName, Table>,
+    map: HashMap<ObjectName, Table>,
+    /// The names of `map`, in order.
+    order: BTreeSet<ObjectName>,
     /// Referenced table -> the tables whose foreign keys reference it (as stored: replay
     /// stores them resolved), as of the last `settle`.
     referenced_by: HashMap<ObjectName, BTreeSet<ObjectName>>,
@@ -106,7 +112,7 @@ impl Tables {
         table: &ObjectName,
     ) -> Box<dyn Iterator<Item = (&'a ObjectName, &'a Table)> + 'a> {
         if self.stale {
-            return Box::new(self.map.iter());
+            return Box::new(self.iter());
         }
         let filed = self.referenced_by.get(table);
         if self.changed.is_empty() {
@@ -149,11 +155,15 @@ impl Tables {
 
     pub fn insert(&mut self, key: ObjectName, table: Table) -> Option<Table> {
         self.change(&key);
+        if !self.order.contains(&key) {
+            self.order.insert(key.clone());
+        }
         self.map.insert(key, table)
     }
 
     pub fn remove(&mut self, key: &ObjectName) -> Option<Table> {
         let old = self.map.remove(key)?;
+        self.order.remove(key);
         self.change(key);
         Some(old)
     }
@@ -166,19 +176,62 @@ impl Tables {
         self.map.get_mut(key)
     }
 
-    pub fn retain(&mut self, keep: impl FnMut(&ObjectName, &mut Table) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&ObjectName, &mut Table) -> bool) {
         self.stale = true;
-        self.map.retain(keep);
+        let mut dropped = Vec::new();
+        // in name order, as on the map this replaces
+        for k in &self.order {
+            if let Some(t) = self.map.get_mut(k) {
+                if !keep(k, t) {
+                    dropped.push(k.clone());
+                }
+            }
+        }
+        for k in dropped {
+            self.map.remove(&k);
+            self.order.remove(&k);
+        }
     }
 
+    /// Every table, to change (in no particular order).
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Table> {
         self.stale = true;
         self.map.values_mut()
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&ObjectName, &mut Table)> {
-        self.stale = true;
-        self.map.iter_mut()
+    pub fn get(&self, key: &ObjectName) -> Option<&Table> {
+        self.map.get(key)
+    }
+
+    pub fn get_key_value(&self, key: &ObjectName) -> Option<(&ObjectName, &Table)> {
+        self.map.get_key_value(key)
+    }
+
+    pub fn contains_key(&self, key: &ObjectName) -> bool {
+        self.map.contains_key(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Names and tables, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&ObjectName, &Table)> {
+        self.order.iter().filter_map(|k| self.map.get_key_value(k))
+    }
+
+    /// Names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &ObjectName> {
+        self.order.iter()
+    }
+
+    /// Tables, in name order.
+    pub fn values(&self) -> impl Iterator<Item = &Table> {
+        self.order.iter().filter_map(|k| self.map.get(k))
     }
 }
 
@@ -186,27 +239,29 @@ fn references(c: &Constraint, table: &ObjectName) -> bool {
     matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == table)
 }
 
-impl Deref for Tables {
-    type Target = BTreeMap<ObjectName, Table>;
+impl std::ops::Index<&ObjectName> for Tables {
+    type Output = Table;
 
-    fn deref(&self) -> &BTreeMap<ObjectName, Table> {
-        &self.map
+    fn index(&self, key: &ObjectName) -> &Table {
+        &self.map[key]
     }
 }
 
 impl<'a> IntoIterator for &'a Tables {
     type Item = (&'a ObjectName, &'a Table);
-    type IntoIter = std::collections::btree_map::Iter<'a, ObjectName, Table>;
+    type IntoIter = Box<dyn Iterator<Item = (&'a ObjectName, &'a Table)> + 'a>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.map.iter()
+        Box::new(self.iter())
     }
 }
 
 impl FromIterator<(ObjectName, Table)> for Tables {
     fn from_iter<I: IntoIterator<Item = (ObjectName, Table)>>(iter: I) -> Tables {
+        let map: HashMap<ObjectName, Table> = iter.into_iter().collect();
         Tables {
-            map: iter.into_iter().collect(),
+            order: map.keys().cloned().collect(),
+            map,
             stale: true,
             ..Tables::default()
         }
@@ -221,13 +276,13 @@ impl PartialEq for Tables {
 
 impl std::fmt::Debug for Tables {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.map.fmt(f)
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
 impl Serialize for Tables {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.map.serialize(s)
+        s.collect_map(self.iter())
     }
 }
 
