@@ -19,7 +19,11 @@
 use super::{Constraint, Table};
 use crate::ops::{ConstraintKind, ObjectName};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+/// foldhash: names are hashed on every lookup, and SipHash (std's default, resistant to
+/// collision attacks a local CLI does not face) cost several times more.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Changed tables kept pending before a change re-files them.
 const PENDING: usize = 16;
