@@ -135,7 +135,9 @@ impl Edge {
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     pub graph: DiGraph<Node, Edge>,
-    objects: HashMap<ObjectId, NodeIndex>,
+    /// foldhash: every statement looks up the objects it touches (the order of this map
+    /// is never shown: listings sort it)
+    objects: HashMap<ObjectId, NodeIndex, foldhash::fast::RandomState>,
     current_migration: Option<NodeIndex>,
 }
 
