@@ -7,7 +7,7 @@ use crate::report::{self, CheckReport, Summary};
 use crate::rules::{self, Severity};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 
@@ -19,6 +19,19 @@ pub mod exit {
     pub const FINDINGS: i32 = 1;
     /// Usage, configuration, input or internal error.
     pub const ERROR: i32 = 2;
+    /// The reader of standard output went away (`schemaguard rules | head -1`): what a
+    /// shell reports for a program ended by SIGPIPE (128 + 13), without a message.
+    pub const BROKEN_PIPE: i32 = 141;
+}
+
+/// The exit code after writing the output failed: quiet [`exit::BROKEN_PIPE`] when the
+/// reader went away, else a message and [`exit::ERROR`].
+fn output_failed(what: &str, e: &std::io::Error) -> i32 {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return exit::BROKEN_PIPE;
+    }
+    eprintln!("error: cannot write {what}: {e}");
+    exit::ERROR
 }
 
 #[derive(Parser, Debug)]
@@ -277,6 +290,8 @@ fn prepare(
         initial_catalog: None,
         report,
         keep_parsed: false,
+        // check reports findings only
+        skip_plan: report == Report::Findings,
     })
     .map(ManuallyDrop::new)
 }
@@ -343,7 +358,17 @@ fn check(args: &CheckArgs) -> i32 {
         }
     }
     match args.format {
-        CheckFormat::Json => println!("{}", report::json::check(&report)),
+        CheckFormat::Json => {
+            // written as produced, like the plan
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let written = report::json::write_check(&mut out, &report)
+                .and_then(|()| writeln!(out))
+                .and_then(|()| out.flush());
+            if let Err(e) = written {
+                return output_failed("the findings", &e);
+            }
+        }
         CheckFormat::Human => print!(
             "{}",
             report::human::render(&report, &sources(&run), use_color(args.common.color))
@@ -375,10 +400,22 @@ fn plan(args: &PlanArgs) -> i32 {
         eprintln!("error: {file}: {message}");
     }
     match args.format {
-        PlanFormat::Json => println!(
-            "{}",
-            report::plan::json(&run.analysis.files, &run.analysis.plan, run.version.0)
-        ),
+        PlanFormat::Json => {
+            // written as produced: a long history's plan is tens of megabytes of JSON
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let written = report::plan::write_json(
+                &mut out,
+                &run.analysis.files,
+                &run.analysis.plan,
+                run.version.0,
+            )
+            .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush());
+            if let Err(e) = written {
+                return output_failed("the plan", &e);
+            }
+        }
         PlanFormat::Human => print!(
             "{}",
             report::plan::human(&run.analysis.files, &run.analysis.plan, run.version.0)

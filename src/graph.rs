@@ -135,7 +135,9 @@ impl Edge {
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     pub graph: DiGraph<Node, Edge>,
-    objects: HashMap<ObjectId, NodeIndex>,
+    /// foldhash: every statement looks up the objects it touches (the order of this map
+    /// is never shown: listings sort it)
+    objects: HashMap<ObjectId, NodeIndex, foldhash::fast::RandomState>,
     current_migration: Option<NodeIndex>,
 }
 
@@ -148,6 +150,15 @@ pub struct Touch {
     pub edge: Edge,
     /// The object touched (the one asked about, or one of its columns, indexes, ...).
     pub object: ObjectId,
+}
+
+/// A [`Touch`] borrowed from the graph, without the object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TouchRef<'a> {
+    pub file: &'a str,
+    pub line: u32,
+    pub kind: &'a str,
+    pub edge: Edge,
 }
 
 impl Graph {
@@ -390,10 +401,24 @@ impl Graph {
 
     /// The statements that touch exactly `object` (not its parts), in history order.
     pub fn touching_exactly(&self, object: &ObjectId) -> Vec<Touch> {
+        self.touches_of(object)
+            .into_iter()
+            .map(|t| Touch {
+                file: t.file.to_string(),
+                line: t.line,
+                kind: t.kind.to_string(),
+                edge: t.edge,
+                object: object.clone(),
+            })
+            .collect()
+    }
+
+    /// [`Graph::touching_exactly`], borrowed from the graph (nothing copied).
+    pub fn touches_of(&self, object: &ObjectId) -> Vec<TouchRef<'_>> {
         let Some(n) = self.node_of(object) else {
             return Vec::new();
         };
-        let mut out: Vec<(NodeIndex, Touch)> = self
+        let mut out: Vec<(NodeIndex, TouchRef)> = self
             .graph
             .edges_directed(n, Direction::Incoming)
             .filter_map(|e| match &self.graph[e.source()] {
@@ -401,12 +426,11 @@ impl Graph {
                     file, line, kind, ..
                 } => Some((
                     e.source(),
-                    Touch {
-                        file: file.clone(),
+                    TouchRef {
+                        file,
                         line: *line,
-                        kind: kind.clone(),
+                        kind,
                         edge: *e.weight(),
-                        object: object.clone(),
                     },
                 )),
                 _ => None,
@@ -415,6 +439,13 @@ impl Graph {
         // history order; within one statement, a drop before a re-create
         out.sort_by_key(|(n, t)| (*n, t.edge != Edge::Drops));
         out.into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// Every object in the graph, sorted, borrowed (nothing copied).
+    pub fn object_ids(&self) -> Vec<&ObjectId> {
+        let mut ids: Vec<&ObjectId> = self.objects.keys().collect();
+        ids.sort();
+        ids
     }
 
     /// Every statement that touches `object` or one of its parts (a table's columns,

@@ -15,7 +15,11 @@ use crate::source::{self, SourceOptions};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+
+/// Parsed files that may wait for the analysis (which takes them in apply order).
+const PARSED_AHEAD: usize = 128;
 
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -41,6 +45,9 @@ pub struct RunOptions {
     /// Keep every file's parsed statements in [`Run::parsed`] (trace runs them);
     /// otherwise each is dropped once analysed.
     pub keep_parsed: bool,
+    /// The caller reads no plan (`check`): the analysis keeps none
+    /// ([`crate::analysis::Analysis::plan`] stays empty).
+    pub skip_plan: bool,
 }
 
 /// What a run against a live database found there.
@@ -297,6 +304,8 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     }
     settings.rules = opts.report == Report::Findings;
     settings.graph = opts.report != Report::Plan;
+    settings.dependencies = opts.report == Report::Graph;
+    settings.plan = !opts.skip_plan;
     // against a live database every file of the run is pending
     let new_of = |f: &source::MigrationFile| {
         change_of(&f.path) == Some(Change::Added) || opts.database.is_some()
@@ -356,19 +365,36 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             // each file as its framework runs it (up part, transaction segments), then
             // parsed: independent per file, so in parallel on rayon's threads; meanwhile
             // this thread replays them in apply order as they arrive, and drops each
-            // once analysed (unless kept)
+            // once analysed (unless kept). The workers take files in apply order, and
+            // at most `PARSED_AHEAD` parsed files wait for the analysis: every worker
+            // feeds it from the start, and memory stays bounded however long the history
             let files = &collected.files;
+            let next = AtomicUsize::new(0);
             std::thread::scope(|scope| {
-                let (sender, parsed) = mpsc::channel::<(usize, Prepared, ParsedFile)>();
+                let (sender, parsed) =
+                    mpsc::sync_channel::<(usize, Prepared, ParsedFile)>(PARSED_AHEAD);
+                let prepare = &prepare;
+                let next = &next;
                 scope.spawn(move || {
-                    files
-                        .par_iter()
-                        .enumerate()
-                        .for_each_with(sender, |sender, (i, f)| {
-                            let (p, parsed) = prepare(f);
-                            // the receiver is gone only if the analysis panicked
-                            let _ = sender.send((i, p, parsed));
-                        });
+                    rayon::scope(move |workers| {
+                        for _ in 0..rayon::current_num_threads() {
+                            let sender = sender.clone();
+                            workers.spawn(move |_| {
+                                loop {
+                                    let i = next.fetch_add(1, Ordering::Relaxed);
+                                    let Some(f) = files.get(i) else {
+                                        break;
+                                    };
+                                    let (p, parsed) = prepare(f);
+                                    // the receiver is gone only if the analysis panicked
+                                    if sender.send((i, p, parsed)).is_err() {
+                                        break;
+                                    }
+                                }
+                            });
+                        }
+                        drop(sender);
+                    });
                 });
                 let mut waiting: BTreeMap<usize, (Prepared, ParsedFile)> = BTreeMap::new();
                 for (index, f) in files.iter().enumerate() {

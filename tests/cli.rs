@@ -401,3 +401,20 @@ fn a_reader_that_goes_away_is_not_an_internal_error() {
     // what a shell reports for a program ended by SIGPIPE
     assert_eq!(out.status.code(), Some(141));
 }
+
+#[test]
+fn a_reader_that_goes_away_from_streamed_json_is_not_an_error_message() {
+    // check --format json is written as produced (not through println!)
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_schemaguard"))
+        .args(["check", "--format", "json", "sample_migrations"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run schemaguard");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+    assert_eq!(out.status.code(), Some(141));
+}

@@ -86,6 +86,11 @@ pub struct Settings {
     /// Build the dependency graph (history-level rules and `graph` need it; `plan` does
     /// not).
     pub graph: bool,
+    /// Record in the graph what created objects depend on (`DependsOn` edges: only the
+    /// `graph` command shows them; history-level rules follow statements' touches).
+    pub dependencies: bool,
+    /// Keep the plan (`plan`, `trace`, and library callers; `check` reports none).
+    pub plan: bool,
 }
 
 impl Default for Settings {
@@ -98,6 +103,8 @@ impl Default for Settings {
             baseline: "already existed",
             rules: true,
             graph: true,
+            dependencies: true,
+            plan: true,
         }
     }
 }
@@ -359,6 +366,7 @@ impl<'s> Analyzer<'s> {
                 settings,
                 history,
                 ignores: BTreeMap::new(),
+                spans: HashMap::new(),
                 catalog: settings.initial_catalog.clone(),
                 out: Analysis::default(),
                 next_tx: 1,
@@ -392,6 +400,9 @@ struct Driver<'s> {
     history: Vec<FileMeta>,
     /// Each file's ignores and statement end lines, for history-level findings.
     ignores: BTreeMap<String, (Ignores, Vec<u32>)>,
+    /// Each file's statement spans (transaction control left out), for history-level
+    /// findings.
+    spans: HashMap<String, Vec<Span>>,
     catalog: Catalog,
     out: Analysis,
     next_tx: u64,
@@ -419,7 +430,7 @@ impl Driver<'_> {
     fn history_checks(&mut self) {
         let cx = rules::HistoryCheck {
             graph: &self.out.graph,
-            plan: &self.out.plan,
+            spans: &self.spans,
             version: self.settings.version,
             history: &self.history,
         };
@@ -558,6 +569,7 @@ impl Driver<'_> {
             tx.id = self.new_tx();
             tx.start_line = 1;
         }
+        let mut spans: Vec<Span> = Vec::with_capacity(parsed.statements.len());
         let plan_start = self.out.plan.len();
         let mut tx_plan_start = plan_start;
         let mut prev_end_line = 0;
@@ -630,7 +642,12 @@ impl Driver<'_> {
                 );
             }
             self.update_tx(&fcx, stmt, &effects, &mut tx);
-            self.plan(&fcx, stmt, &effects, &tx);
+            if self.settings.plan {
+                self.plan(&fcx, stmt, &effects, &tx);
+            }
+            if !stmt.op.is_transaction_control() {
+                spans.push(stmt.span);
+            }
             if self.settings.graph {
                 self.out.graph.add_statement(
                     &file.display,
@@ -650,7 +667,7 @@ impl Driver<'_> {
                     transaction: tx.id,
                 },
             );
-            if self.settings.graph {
+            if self.settings.graph && self.settings.dependencies {
                 for op in std::iter::once(&stmt.op).chain(stmt.embedded.iter().map(|e| &e.op)) {
                     self.out.graph.add_dependencies(op, &self.catalog);
                 }
@@ -725,6 +742,12 @@ impl Driver<'_> {
             .map(|s| s.span.end_pos.line)
             .collect();
         self.ignores.insert(file.display.clone(), (ignores, ends));
+        match self.spans.entry(file.display.clone()) {
+            Entry::Occupied(mut earlier) => earlier.get_mut().extend(spans),
+            Entry::Vacant(slot) => {
+                slot.insert(spans);
+            }
+        }
     }
 
     fn finding(&self, rule: &'static dyn Rule, v: Violation, span: Span, file: &str) -> Finding {

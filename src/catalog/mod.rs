@@ -6,8 +6,10 @@
 
 mod indexes;
 pub mod replay;
+mod tables;
 
 pub use indexes::Indexes;
+pub use tables::Tables;
 
 use crate::ops::{ConstraintKind, Expr, IdentityKind, ObjectName, Persistence, TypeName};
 use serde::Serialize;
@@ -247,7 +249,7 @@ impl RelKind {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
-    pub tables: BTreeMap<ObjectName, Table>,
+    pub tables: Tables,
     pub indexes: Indexes,
     pub views: BTreeMap<ObjectName, View>,
     pub types: BTreeMap<ObjectName, TypeDef>,
@@ -278,7 +280,7 @@ impl Default for Catalog {
     fn default() -> Catalog {
         Catalog {
             schemas: ["public".to_string()].into_iter().collect(),
-            tables: BTreeMap::new(),
+            tables: Tables::default(),
             indexes: Indexes::default(),
             views: BTreeMap::new(),
             types: BTreeMap::new(),
@@ -292,6 +294,30 @@ impl Default for Catalog {
             timezone_set: false,
             check_function_bodies: true,
         }
+    }
+}
+
+/// A map of catalog objects by qualified name (`BTreeMap`, [`Tables`], [`Indexes`]), for
+/// [`Catalog`]'s name resolution.
+pub trait ByName<T> {
+    fn get_key_value(&self, name: &ObjectName) -> Option<(&ObjectName, &T)>;
+}
+
+impl<T> ByName<T> for BTreeMap<ObjectName, T> {
+    fn get_key_value(&self, name: &ObjectName) -> Option<(&ObjectName, &T)> {
+        BTreeMap::get_key_value(self, name)
+    }
+}
+
+impl ByName<Table> for Tables {
+    fn get_key_value(&self, name: &ObjectName) -> Option<(&ObjectName, &Table)> {
+        Tables::get_key_value(self, name)
+    }
+}
+
+impl ByName<Index> for Indexes {
+    fn get_key_value(&self, name: &ObjectName) -> Option<(&ObjectName, &Index)> {
+        std::ops::Deref::deref(self).get_key_value(name)
     }
 }
 
@@ -342,9 +368,9 @@ impl Catalog {
     /// Resolves a name against `map` the way PostgreSQL does: qualified names exactly;
     /// unqualified ones through the search path (tracked from `SET search_path`), then
     /// `pg_catalog`. An object in a schema off the path is not found, as in PostgreSQL.
-    fn resolve_in<'a, T>(
+    fn resolve_in<'a, T, M: ByName<T> + ?Sized>(
         &self,
-        map: &'a BTreeMap<ObjectName, T>,
+        map: &'a M,
         name: &ObjectName,
     ) -> Option<(&'a ObjectName, &'a T)> {
         if name.schema.is_some() {
@@ -479,17 +505,14 @@ impl Catalog {
         self.indexes.on(table)
     }
 
-    /// Tables whose foreign keys reference `table`: (referencing table, constraint).
-    /// Replay stores a foreign key's referenced table resolved, so this compares names.
+    /// Tables whose foreign keys reference `table`: (referencing table, constraint), in
+    /// table-name order. Replay stores a foreign key's referenced table resolved, so this
+    /// compares names; `Tables` keeps a lookup by referenced table.
     pub fn referencing<'a>(
         &'a self,
         table: &'a ObjectName,
     ) -> impl Iterator<Item = (&'a Table, &'a Constraint)> + 'a {
-        self.tables.values().flat_map(move |t| {
-            t.foreign_keys()
-                .filter(move |(_, r)| *r == table)
-                .map(move |(c, _)| (t, c))
-        })
+        self.tables.referencing(table)
     }
 
     /// Views and materialized views that read `relation`, directly or through other

@@ -14,6 +14,12 @@ use crate::ops::names::MAX_IDENTIFIER_BYTES;
 
 /// Applies one operation. `origin` says which file and transaction this happens in.
 pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
+    apply_operation(cat, op, origin);
+    // the tables it changed are re-filed in the foreign-key lookup
+    cat.tables.settle();
+}
+
+fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
     let o = Some(origin);
     match op {
         Operation::CreateTable(ct) => create_table(cat, ct, o),
@@ -788,8 +794,11 @@ fn alter_table(
             for i in dropped {
                 cat.indexes.remove(&i);
             }
-            cat.sequences
-                .retain(|_, s| s.owned_by.as_ref() != Some(&(name.clone(), col.clone())));
+            cat.sequences.retain(|_, s| {
+                s.owned_by
+                    .as_ref()
+                    .is_none_or(|(t, c)| t != name || c != col)
+            });
         }
         AlterTableAction::AlterColumnType { column, ty, .. } => {
             if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
@@ -901,7 +910,10 @@ fn alter_table(
                 }
             });
             // foreign keys elsewhere that name this column as referenced
-            for t in cat.tables.values_mut() {
+            for k in cat.tables.referencing_keys(name) {
+                let Some(t) = cat.tables.get_mut(&k) else {
+                    continue;
+                };
                 for c in &mut t.constraints {
                     if let ConstraintKind::ForeignKey {
                         ref_table,
@@ -1102,7 +1114,17 @@ fn rename_schema(cat: &mut Catalog, from: &str, to: &str) {
             }
         }
     }
-    rekey(&mut cat.tables, from, to);
+    let table_keys: Vec<ObjectName> = cat
+        .tables
+        .keys()
+        .filter(|k| k.schema.as_deref() == Some(from))
+        .cloned()
+        .collect();
+    for k in table_keys {
+        if let Some(t) = cat.tables.remove(&k) {
+            cat.tables.insert(ObjectName::new(Some(to), &k.name), t);
+        }
+    }
     let index_keys: Vec<ObjectName> = cat
         .indexes
         .keys()

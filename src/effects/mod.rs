@@ -1237,7 +1237,11 @@ impl Builder<'_> {
                         .cat
                         .sequences
                         .values()
-                        .filter(|s| s.owned_by.as_ref() == Some(&(table.clone(), name.clone())))
+                        .filter(|s| {
+                            s.owned_by
+                                .as_ref()
+                                .is_some_and(|(t, c)| t == &table && c == name)
+                        })
                         .map(|s| s.name.clone())
                         .collect();
                     for s in owned {

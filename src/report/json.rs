@@ -35,7 +35,7 @@ struct CheckJson<'a> {
     tool_version: &'static str,
     pg_version: u32,
     summary: Summary,
-    findings: Vec<FindingJson<'a>>,
+    findings: FindingsJson<'a>,
     notes: &'a [crate::analysis::FileNote],
     input_errors: Vec<InputErrorJson<'a>>,
     /// Only with `--database-url`.
@@ -52,8 +52,42 @@ struct DatabaseJson<'a> {
     pending: &'a [String],
 }
 
-/// `(file, message)` pairs for files that could not be read.
+/// The findings, each converted as it is written (not copied whole first).
+struct FindingsJson<'a>(&'a [crate::rules::Finding]);
+
+impl Serialize for FindingsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(finding_json))
+    }
+}
+
+fn finding_json(f: &crate::rules::Finding) -> FindingJson<'_> {
+    FindingJson {
+        file: &f.file,
+        line: f.span.start_pos.line,
+        column: f.span.start_pos.column,
+        end_line: f.span.end_pos.line,
+        end_column: f.span.end_pos.column,
+        rule: f.rule,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        relation: f.relation.as_ref().map(|r| r.to_string()),
+        lock_mode: f.lock_mode.map(|m| m.as_str()),
+        why: f.why.as_deref(),
+        fix: f.fix.as_deref(),
+    }
+}
+
 pub fn check(report: &CheckReport) -> String {
+    let mut out = Vec::new();
+    match write_check(&mut out, report) {
+        Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}"),
+    }
+}
+
+/// The `check` document, written to `out` as it is produced.
+pub fn write_check(out: &mut impl std::io::Write, report: &CheckReport) -> std::io::Result<()> {
     let (findings, input_errors, summary, pg_version) = (
         report.findings,
         report.input_errors,
@@ -66,23 +100,7 @@ pub fn check(report: &CheckReport) -> String {
         tool_version: env!("CARGO_PKG_VERSION"),
         pg_version,
         summary: *summary,
-        findings: findings
-            .iter()
-            .map(|f| FindingJson {
-                file: &f.file,
-                line: f.span.start_pos.line,
-                column: f.span.start_pos.column,
-                end_line: f.span.end_pos.line,
-                end_column: f.span.end_pos.column,
-                rule: f.rule,
-                severity: f.severity.as_str(),
-                message: &f.message,
-                relation: f.relation.as_ref().map(|r| r.to_string()),
-                lock_mode: f.lock_mode.map(|m| m.as_str()),
-                why: f.why.as_deref(),
-                fix: f.fix.as_deref(),
-            })
-            .collect(),
+        findings: FindingsJson(findings),
         notes: report.notes,
         input_errors: input_errors
             .iter()
@@ -96,5 +114,5 @@ pub fn check(report: &CheckReport) -> String {
             pending: &db.pending,
         }),
     };
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    serde_json::to_writer_pretty(out, &doc).map_err(std::io::Error::from)
 }

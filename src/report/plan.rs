@@ -50,58 +50,83 @@ struct PlanJson<'a> {
     tool_version: &'static str,
     pg_version: u32,
     files: &'a [FileSummary],
-    statements: Vec<StatementJson<'a>>,
+    statements: StatementsJson<'a>,
 }
 
-pub fn json(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) -> String {
+/// The statements, each converted as it is written (a long history's plan is not
+/// copied whole first).
+struct StatementsJson<'a>(&'a [PlannedStatement]);
+
+impl Serialize for StatementsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(statement_json))
+    }
+}
+
+/// The plan as JSON, written to `out` as it is produced.
+pub fn write_json(
+    out: &mut impl std::io::Write,
+    files: &[FileSummary],
+    plan: &[PlannedStatement],
+    pg_version: u32,
+) -> std::io::Result<()> {
     let doc = PlanJson {
         schema_version: super::json::SCHEMA_VERSION,
         tool: "schemaguard",
         tool_version: env!("CARGO_PKG_VERSION"),
         pg_version,
         files,
-        statements: plan
+        statements: StatementsJson(plan),
+    };
+    serde_json::to_writer_pretty(out, &doc).map_err(std::io::Error::from)
+}
+
+pub fn json(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) -> String {
+    let mut out = Vec::new();
+    match write_json(&mut out, files, plan, pg_version) {
+        Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}"),
+    }
+}
+
+fn statement_json(p: &PlannedStatement) -> StatementJson<'_> {
+    StatementJson {
+        file: &p.file,
+        index: p.index,
+        start_line: p.span.start_pos.line,
+        start_column: p.span.start_pos.column,
+        end_line: p.span.end_pos.line,
+        end_column: p.span.end_pos.column,
+        kind: &p.kind,
+        sql: &p.sql,
+        locks: p
+            .locks
             .iter()
-            .map(|p| StatementJson {
-                file: &p.file,
-                index: p.index,
-                start_line: p.span.start_pos.line,
-                start_column: p.span.start_pos.column,
-                end_line: p.span.end_pos.line,
-                end_column: p.span.end_pos.column,
-                kind: &p.kind,
-                sql: &p.sql,
-                locks: p
-                    .locks
-                    .iter()
-                    .map(|l| LockJson {
-                        relation: l.relation.to_string(),
-                        relkind: l.relkind,
-                        mode: l.mode.as_str(),
-                        preexisting: l.preexisting,
-                        blocks_reads: l.blocks_reads,
-                        blocks_writes: l.blocks_writes,
-                    })
-                    .collect(),
-                rewrites: p.rewrites.iter().map(|r| r.to_string()).collect(),
-                scans: p
-                    .scans
-                    .iter()
-                    .map(|s| ScanJson {
-                        relation: s.relation.to_string(),
-                        reason: s.reason,
-                    })
-                    .collect(),
-                in_transaction: p.in_transaction,
-                transaction: p.transaction,
-                held_until_line: p.held_until_line,
-                requires_outside_transaction: p.outside_transaction_required.as_deref(),
-                fails: p.fails.as_deref(),
-                notes: &p.notes,
+            .map(|l| LockJson {
+                relation: l.relation.to_string(),
+                relkind: l.relkind,
+                mode: l.mode.as_str(),
+                preexisting: l.preexisting,
+                blocks_reads: l.blocks_reads,
+                blocks_writes: l.blocks_writes,
             })
             .collect(),
-    };
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        rewrites: p.rewrites.iter().map(|r| r.to_string()).collect(),
+        scans: p
+            .scans
+            .iter()
+            .map(|s| ScanJson {
+                relation: s.relation.to_string(),
+                reason: s.reason,
+            })
+            .collect(),
+        in_transaction: p.in_transaction,
+        transaction: p.transaction,
+        held_until_line: p.held_until_line,
+        requires_outside_transaction: p.outside_transaction_required.as_deref(),
+        fails: p.fails.as_deref(),
+        notes: &p.notes,
+    }
 }
 
 /// One block per file: its transaction mode, then a row per statement.

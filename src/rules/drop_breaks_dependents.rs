@@ -153,7 +153,7 @@ impl Rule for DropBreaksDependents {
 
     /// Later migrations that still use what an earlier statement dropped or renamed.
     fn check_history(&self, cx: &HistoryCheck, out: &mut Vec<(String, Violation)>) {
-        for id in cx.graph.objects() {
+        for id in cx.graph.object_ids() {
             if !matches!(
                 id.kind,
                 ObjectKind::Table
@@ -164,19 +164,19 @@ impl Rule for DropBreaksDependents {
             ) {
                 continue;
             }
-            let touches = cx.graph.touching_exactly(&id);
-            let mut dropped_at: Option<(String, u32)> = None;
+            let touches = cx.graph.touches_of(id);
+            let mut dropped_at: Option<(&str, u32)> = None;
             for t in touches {
                 match t.edge {
-                    Edge::Drops => dropped_at = Some((t.file.clone(), t.line)),
+                    Edge::Drops => dropped_at = Some((t.file, t.line)),
                     Edge::Creates => dropped_at = None,
                     Edge::Reads | Edge::Writes | Edge::Alters => {
                         if let Some((file, line)) = dropped_at.take() {
-                            let Some(span) = cx.span_at(&file, line) else {
+                            let Some(span) = cx.span_at(file, line) else {
                                 continue;
                             };
                             out.push((
-                                file,
+                                file.to_string(),
                                 Violation {
                                     message: format!(
                                         "{} {} is dropped or renamed here, but {}:{} still uses it",

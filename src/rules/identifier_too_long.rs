@@ -62,6 +62,9 @@ impl Rule for IdentifierTooLong {
 /// dollar-quoted bodies are not looked into.
 fn long_identifiers(text: &str) -> Vec<(usize, usize, String, String)> {
     let mut out = Vec::new();
+    if !may_hold_long_identifier(text) {
+        return out;
+    }
     // the two tokens before the current one (for `U&"..."`), without collecting them all
     let (mut prev, mut prev2): (Option<Token>, Option<Token>) = (None, None);
     for t in sql_tokens(text) {
@@ -99,6 +102,30 @@ fn long_identifiers(text: &str) -> Vec<(usize, usize, String, String)> {
         }
     }
     out
+}
+
+/// Whether `text` may hold an identifier over the limit: a word is a run of identifier
+/// bytes, and a quoted identifier needs a `"`. Most statements have neither, and are not
+/// tokenized again.
+fn may_hold_long_identifier(text: &str) -> bool {
+    if text.len() <= MAX_IDENTIFIER_BYTES {
+        return false;
+    }
+    if text.contains('"') {
+        return true;
+    }
+    let mut run = 0;
+    for &b in text.as_bytes() {
+        if crate::parse::split::is_ident_cont(b) {
+            run += 1;
+            if run > MAX_IDENTIFIER_BYTES {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 /// The span of `stmt.text[start..end]` in the file.

@@ -227,10 +227,11 @@ pub struct FileCheck<'a> {
 }
 
 /// What a history-level check sees, once every file has run: the dependency graph (which
-/// statements touch which objects, in order) and the plan (for statements' positions).
+/// statements touch which objects, in order) and where each statement is.
 pub struct HistoryCheck<'a> {
     pub graph: &'a crate::graph::Graph,
-    pub plan: &'a [crate::analysis::PlannedStatement],
+    /// File -> the spans of its statements (transaction control left out), in order.
+    pub spans: &'a std::collections::HashMap<String, Vec<Span>>,
     pub version: PgVersion,
     /// Every migration in apply order: those applied to the live database first (when
     /// the run starts from one), then the files of the run.
@@ -240,10 +241,11 @@ pub struct HistoryCheck<'a> {
 impl HistoryCheck<'_> {
     /// The span of a statement the graph names (file and line).
     pub fn span_at(&self, file: &str, line: u32) -> Option<Span> {
-        self.plan
+        self.spans
+            .get(file)?
             .iter()
-            .find(|p| p.file == file && p.span.start_pos.line == line)
-            .map(|p| p.span)
+            .find(|s| s.start_pos.line == line)
+            .copied()
     }
 }
 

@@ -370,7 +370,8 @@ impl Walker<'_> {
                 }
             }
         }
-        listed.sort_by_key(|e| e.file_name());
+        // each name read once (`file_name` allocates), not at every comparison
+        listed.sort_by_cached_key(|e| e.file_name());
         ancestors.push(canon.clone());
         for entry in listed {
             let name = entry.file_name();

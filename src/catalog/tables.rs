@@ -1,0 +1,392 @@
+//! The catalog's tables, by name, with a reverse foreign-key lookup beside them.
+//!
+//! Every row written to or deleted from a table asks "which tables have foreign keys to
+//! this one" (their checks and actions run on each row); scanning every table's
+//! constraints each time made a 10,000-file history quadratic. [`Tables`] reads like
+//! the `BTreeMap` it wraps (it dereferences to it) and has the map's mutating methods
+//! under the same names. A table handed out to change (`get_mut`, `insert`, `remove`)
+//! is noted as changed, and re-filed in the lookup by the next [`Tables::settle`] (the
+//! end of every replayed operation, or the next change once a few are pending);
+//! `values_mut` and `retain` may change any table, so the lookup is rebuilt
+//! once. Until then lookups also look at the tables changed since, so they are always
+//! exact.
+//!
+//! Tables are looked up by name far more often than anything else (every statement
+//! resolves the relations it names, their origin and kind, several times), so they are
+//! stored in a hash map, with their names in a sorted set beside it for the name-order
+//! iteration the rest of the code expects (`iter`, `keys`, `values`, serialization).
+
+use super::{Constraint, Table};
+use crate::ops::{ConstraintKind, ObjectName};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// foldhash: names are hashed on every lookup, and SipHash (std's default, resistant to
+/// collision attacks a local CLI does not face) cost several times more.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Changed tables kept pending before a change re-files them.
+const PENDING: usize = 16;
+
+/// Table name -> table, and referenced table -> tables with a foreign key to it.
+#[derive(Clone, Default)]
+pub struct Tables {
+    map: HashMap<ObjectName, Table>,
+    /// The names of `map`, in order.
+    order: BTreeSet<ObjectName>,
+    /// Referenced table -> the tables whose foreign keys reference it (as stored: replay
+    /// stores them resolved), as of the last `settle`.
+    referenced_by: HashMap<ObjectName, BTreeSet<ObjectName>>,
+    /// Referencing table -> the referenced tables it is filed under.
+    filed_under: HashMap<ObjectName, Vec<ObjectName>>,
+    /// Tables changed since the last `settle` (they may have gained or lost foreign keys).
+    changed: BTreeSet<ObjectName>,
+    /// Any table may have changed: the lookup is rebuilt by the next `settle`.
+    stale: bool,
+}
+
+impl Tables {
+    /// Re-files the tables changed since the last call in the foreign-key lookup.
+    pub fn settle(&mut self) {
+        if self.stale {
+            self.referenced_by.clear();
+            self.filed_under.clear();
+            self.changed.clear();
+            self.stale = false;
+            let keys: Vec<ObjectName> = self.map.keys().cloned().collect();
+            for k in keys {
+                self.file(k);
+            }
+            return;
+        }
+        for k in std::mem::take(&mut self.changed) {
+            if let Some(refs) = self.filed_under.remove(&k) {
+                for r in refs {
+                    if let Some(set) = self.referenced_by.get_mut(&r) {
+                        set.remove(&k);
+                        if set.is_empty() {
+                            self.referenced_by.remove(&r);
+                        }
+                    }
+                }
+            }
+            self.file(k);
+        }
+    }
+
+    /// Files `key`'s foreign keys (it is not filed anywhere yet).
+    fn file(&mut self, key: ObjectName) {
+        let Some(t) = self.map.get(&key) else {
+            return;
+        };
+        let mut refs: Vec<ObjectName> = Vec::new();
+        for (_, r) in t.foreign_keys() {
+            if !refs.contains(r) {
+                refs.push(r.clone());
+            }
+        }
+        if refs.is_empty() {
+            return;
+        }
+        for r in &refs {
+            self.referenced_by
+                .entry(r.clone())
+                .or_default()
+                .insert(key.clone());
+        }
+        self.filed_under.insert(key, refs);
+    }
+
+    fn change(&mut self, key: &ObjectName) {
+        if self.stale {
+            return;
+        }
+        if self.changed.len() >= PENDING {
+            self.settle();
+        }
+        if !self.changed.contains(key) {
+            self.changed.insert(key.clone());
+        }
+    }
+
+    /// The tables that may have a foreign key to `table`, with their keys, in name
+    /// order (a superset: callers compare each constraint's referenced table).
+    fn candidates<'a>(
+        &'a self,
+        table: &ObjectName,
+    ) -> Box<dyn Iterator<Item = (&'a ObjectName, &'a Table)> + 'a> {
+        if self.stale {
+            return Box::new(self.iter());
+        }
+        let filed = self.referenced_by.get(table);
+        if self.changed.is_empty() {
+            Box::new(
+                filed
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|k| self.map.get_key_value(k)),
+            )
+        } else {
+            // those filed and those changed since, once each, in name order
+            let mut keys: BTreeSet<&'a ObjectName> = self.changed.iter().collect();
+            keys.extend(filed.into_iter().flatten());
+            Box::new(keys.into_iter().filter_map(|k| self.map.get_key_value(k)))
+        }
+    }
+
+    /// Tables whose foreign keys reference `table` (as stored, compared by name), with
+    /// each such constraint, in table-name and then constraint order.
+    pub fn referencing<'a>(
+        &'a self,
+        table: &'a ObjectName,
+    ) -> impl Iterator<Item = (&'a Table, &'a Constraint)> + 'a {
+        self.candidates(table).flat_map(move |(_, t)| {
+            t.constraints
+                .iter()
+                .filter(move |c| references(c, table))
+                .map(move |c| (t, c))
+        })
+    }
+
+    /// The keys of the tables with a foreign key to `table`, in name order (to change
+    /// them).
+    pub fn referencing_keys(&self, table: &ObjectName) -> Vec<ObjectName> {
+        self.candidates(table)
+            .filter(|(_, t)| t.constraints.iter().any(|c| references(c, table)))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    pub fn insert(&mut self, key: ObjectName, table: Table) -> Option<Table> {
+        self.change(&key);
+        if !self.order.contains(&key) {
+            self.order.insert(key.clone());
+        }
+        self.map.insert(key, table)
+    }
+
+    pub fn remove(&mut self, key: &ObjectName) -> Option<Table> {
+        let old = self.map.remove(key)?;
+        self.order.remove(key);
+        self.change(key);
+        Some(old)
+    }
+
+    /// The table under `key`, to change.
+    pub fn get_mut(&mut self, key: &ObjectName) -> Option<&mut Table> {
+        if self.map.contains_key(key) {
+            self.change(key);
+        }
+        self.map.get_mut(key)
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&ObjectName, &mut Table) -> bool) {
+        self.stale = true;
+        let mut dropped = Vec::new();
+        // in name order, as on the map this replaces
+        for k in &self.order {
+            if let Some(t) = self.map.get_mut(k) {
+                if !keep(k, t) {
+                    dropped.push(k.clone());
+                }
+            }
+        }
+        for k in dropped {
+            self.map.remove(&k);
+            self.order.remove(&k);
+        }
+    }
+
+    /// Every table, to change (in no particular order).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Table> {
+        self.stale = true;
+        self.map.values_mut()
+    }
+
+    pub fn get(&self, key: &ObjectName) -> Option<&Table> {
+        self.map.get(key)
+    }
+
+    pub fn get_key_value(&self, key: &ObjectName) -> Option<(&ObjectName, &Table)> {
+        self.map.get_key_value(key)
+    }
+
+    pub fn contains_key(&self, key: &ObjectName) -> bool {
+        self.map.contains_key(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Names and tables, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&ObjectName, &Table)> {
+        self.order.iter().filter_map(|k| self.map.get_key_value(k))
+    }
+
+    /// Names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &ObjectName> {
+        self.order.iter()
+    }
+
+    /// Tables, in name order.
+    pub fn values(&self) -> impl Iterator<Item = &Table> {
+        self.order.iter().filter_map(|k| self.map.get(k))
+    }
+}
+
+fn references(c: &Constraint, table: &ObjectName) -> bool {
+    matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, .. } if ref_table == table)
+}
+
+impl std::ops::Index<&ObjectName> for Tables {
+    type Output = Table;
+
+    fn index(&self, key: &ObjectName) -> &Table {
+        &self.map[key]
+    }
+}
+
+impl<'a> IntoIterator for &'a Tables {
+    type Item = (&'a ObjectName, &'a Table);
+    type IntoIter = Box<dyn Iterator<Item = (&'a ObjectName, &'a Table)> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl FromIterator<(ObjectName, Table)> for Tables {
+    fn from_iter<I: IntoIterator<Item = (ObjectName, Table)>>(iter: I) -> Tables {
+        let map: HashMap<ObjectName, Table> = iter.into_iter().collect();
+        Tables {
+            order: map.keys().cloned().collect(),
+            map,
+            stale: true,
+            ..Tables::default()
+        }
+    }
+}
+
+impl PartialEq for Tables {
+    fn eq(&self, other: &Tables) -> bool {
+        self.map == other.map
+    }
+}
+
+impl std::fmt::Debug for Tables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Tables {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Origin;
+
+    fn key(name: &str) -> ObjectName {
+        ObjectName::new(Some("public"), name)
+    }
+
+    fn fk(name: &str, to: &str) -> Constraint {
+        Constraint {
+            name: name.to_string(),
+            kind: ConstraintKind::ForeignKey {
+                columns: vec!["x".to_string()],
+                ref_table: key(to),
+                ref_columns: vec![],
+                on_delete: None,
+                on_update: None,
+            },
+            validated: true,
+            index: None,
+            origin: None::<Origin>,
+        }
+    }
+
+    fn table(name: &str, fks: &[(&str, &str)]) -> Table {
+        let mut t = Table::new(key(name), None);
+        t.constraints = fks.iter().map(|(n, to)| fk(n, to)).collect();
+        t
+    }
+
+    fn referencing(t: &Tables, to: &str) -> Vec<String> {
+        let to = key(to);
+        t.referencing(&to)
+            .map(|(t, c)| format!("{}.{}", t.name.name, c.name))
+            .collect()
+    }
+
+    /// What a scan of every table finds.
+    fn scanned(t: &Tables, to: &str) -> Vec<String> {
+        let to = key(to);
+        t.values()
+            .flat_map(|t| {
+                t.foreign_keys()
+                    .filter(|(_, r)| **r == to)
+                    .map(|(c, _)| format!("{}.{}", t.name.name, c.name))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lookup_follows_every_change() {
+        let mut t = Tables::default();
+        t.insert(key("b"), table("b", &[("b_a", "a"), ("b_a2", "a")]));
+        t.insert(key("c"), table("c", &[("c_a", "a"), ("c_b", "b")]));
+        // pending, then settled: the same answers
+        assert_eq!(referencing(&t, "a"), ["b.b_a", "b.b_a2", "c.c_a"]);
+        t.settle();
+        assert_eq!(referencing(&t, "a"), ["b.b_a", "b.b_a2", "c.c_a"]);
+        assert_eq!(referencing(&t, "b"), ["c.c_b"]);
+        // a foreign key dropped and one added through get_mut
+        if let Some(c) = t.get_mut(&key("c")) {
+            c.constraints.retain(|x| x.name != "c_a");
+            c.constraints.push(fk("c_d", "d"));
+        }
+        assert_eq!(referencing(&t, "a"), ["b.b_a", "b.b_a2"]);
+        assert_eq!(referencing(&t, "d"), ["c.c_d"]);
+        t.settle();
+        assert_eq!(referencing(&t, "a"), ["b.b_a", "b.b_a2"]);
+        assert_eq!(referencing(&t, "d"), ["c.c_d"]);
+        // many changes: settled along the way
+        for i in 0..40 {
+            let n = format!("t{i:02}");
+            t.insert(key(&n), table(&n, &[("to_a", "a")]));
+        }
+        assert_eq!(referencing(&t, "a"), scanned(&t, "a"));
+        t.remove(&key("b"));
+        assert_eq!(referencing(&t, "a"), scanned(&t, "a"));
+        // arbitrary changes
+        for x in t.values_mut() {
+            for c in &mut x.constraints {
+                if let ConstraintKind::ForeignKey { ref_table, .. } = &mut c.kind {
+                    *ref_table = key("e");
+                }
+            }
+        }
+        assert!(referencing(&t, "a").is_empty());
+        assert_eq!(referencing(&t, "e"), scanned(&t, "e"));
+        t.settle();
+        assert_eq!(referencing(&t, "e"), scanned(&t, "e"));
+        t.retain(|k, _| k.name != "c");
+        assert_eq!(referencing(&t, "e"), scanned(&t, "e"));
+        t.settle();
+        assert_eq!(referencing(&t, "e"), scanned(&t, "e"));
+        let fresh: Tables = t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(fresh, t);
+        assert_eq!(referencing(&fresh, "e"), scanned(&t, "e"));
+    }
+}
