@@ -10,8 +10,8 @@
 //! 2. the cache ([`cache_root`]): `<root>/<npm version>/native/bin`, complete when its
 //!    marker file exists: nothing is downloaded;
 //! 3. the npm registry: the version's manifest (for the tarball's address and its
-//!    `dist.integrity`), the tarball, checked against that SHA-512 before anything is
-//!    unpacked, then unpacked (only `package/native/`, regular files and directories,
+//!    `dist.integrity`, which must name the SHA-512 pinned in [`PINNED_INTEGRITY`]), the
+//!    tarball, checked against that SHA-512 before anything is unpacked, then unpacked (only `package/native/`, regular files and directories,
 //!    no path leaving the directory) into a temporary directory beside the final one,
 //!    the library links of `native/pg-symlinks.json` made, everything made readable by
 //!    all (the server runs as an unprivileged user when we are root), and renamed into
