@@ -811,5 +811,6 @@ mod tests {
             major_of_version_text("postgres (PostgreSQL) 9.6.24"),
             Some(9)
         );
+        assert_eq!(major_of_version_text("nonsense"), None);
     }
 }

@@ -515,6 +515,25 @@ impl Catalog {
         self.tables.referencing(table)
     }
 
+    /// The other tables whose foreign keys reference `column` of `table`, by name or
+    /// through its primary key (a foreign key without columns references the key).
+    pub fn tables_referencing_column(&self, table: &ObjectName, column: &str) -> Vec<ObjectName> {
+        let pk: Vec<String> = self
+            .table(table)
+            .and_then(|t| t.primary_key())
+            .map(|c| c.kind.columns().to_vec())
+            .unwrap_or_default();
+        let has = |columns: &[String]| columns.iter().any(|c| c == column);
+        self.referencing(table)
+            .filter(|(_, c)| {
+                matches!(&c.kind, ConstraintKind::ForeignKey { ref_columns, .. }
+                    if has(ref_columns) || (ref_columns.is_empty() && has(&pk)))
+            })
+            .map(|(t, _)| t.name.clone())
+            .filter(|t| t != table)
+            .collect()
+    }
+
     /// Views and materialized views that read `relation`, directly or through other
     /// views (what `DROP ... CASCADE` drops along with it).
     pub fn dependent_views(&self, relation: &ObjectName) -> Vec<ObjectName> {

@@ -1214,19 +1214,8 @@ impl Builder<'_> {
                     }
                     // CASCADE: the foreign keys that reference the column are dropped,
                     // and their tables locked (observed on 11-18)
-                    if let Some(t) = existing {
-                        let pk: Vec<String> = t
-                            .primary_key()
-                            .map(|c| c.kind.columns().to_vec())
-                            .unwrap_or_default();
-                        let referencing: Vec<ObjectName> = self
-                            .cat
-                            .referencing(&table)
-                            .filter(|(_, c)| matches!(&c.kind, ConstraintKind::ForeignKey { ref_columns, .. }
-                                if ref_columns.contains(name) || (ref_columns.is_empty() && pk.contains(name))))
-                            .map(|(t, _)| t.name.clone())
-                            .filter(|t| t != &table)
-                            .collect();
+                    if existing.is_some() {
+                        let referencing = self.cat.tables_referencing_column(&table, name);
                         for r in referencing {
                             self.lock(&r, AccessExclusive);
                         }
@@ -1284,18 +1273,7 @@ impl Builder<'_> {
                         for r in refs {
                             self.lock(&r, AccessExclusive);
                         }
-                        let pk: Vec<String> = t
-                            .primary_key()
-                            .map(|c| c.kind.columns().to_vec())
-                            .unwrap_or_default();
-                        let referencing: Vec<ObjectName> = self
-                            .cat
-                            .referencing(&table)
-                            .filter(|(_, c)| matches!(&c.kind, ConstraintKind::ForeignKey { ref_columns, .. }
-                                if ref_columns.contains(column) || (ref_columns.is_empty() && pk.contains(column))))
-                            .map(|(t, _)| t.name.clone())
-                            .filter(|t| t != &table)
-                            .collect();
+                        let referencing = self.cat.tables_referencing_column(&table, column);
                         for r in referencing {
                             self.lock(&r, AccessExclusive);
                             // the re-created foreign key checks every referencing row

@@ -172,20 +172,6 @@ fn opts_scrub(opts: &ConnectOptions, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pgbin::major_of_version_text;
-
-    #[test]
-    fn version_text_gives_the_major() {
-        assert_eq!(
-            major_of_version_text("postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)"),
-            Some(15)
-        );
-        assert_eq!(
-            major_of_version_text("postgres (PostgreSQL) 9.6.24"),
-            Some(9)
-        );
-        assert_eq!(major_of_version_text("nonsense"), None);
-    }
 
     #[test]
     fn urls_and_key_value_strings_are_databases() {
