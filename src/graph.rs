@@ -139,6 +139,77 @@ pub struct Graph {
     /// is never shown: listings sort it)
     objects: HashMap<ObjectId, NodeIndex, foldhash::fast::RandomState>,
     current_migration: Option<NodeIndex>,
+    /// `Some` for a graph that keeps no nodes and answers only
+    /// [`Graph::uses_after_drop`] ([`Graph::uses_after_drop_only`]).
+    watch: Option<Box<DropWatch>>,
+}
+
+/// A later statement that uses an object an earlier statement dropped (or renamed
+/// away), with nothing re-creating it in between.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UseAfterDrop {
+    pub object: ObjectId,
+    /// The statement that dropped it: file and line.
+    pub dropped_in: (String, u32),
+    /// The first statement after the drop that uses it.
+    pub used_in: (String, u32),
+}
+
+/// What [`Graph::uses_after_drop`] needs, kept as the statements come instead of as a
+/// graph: the objects dropped and not yet re-created or used, and the uses found.
+/// A whole history's graph is most of `check`'s memory and a sixth of its time.
+#[derive(Clone, Debug, Default)]
+struct DropWatch {
+    /// Object -> the statement that dropped it (file, line).
+    dropped: HashMap<ObjectId, (String, u32), foldhash::fast::RandomState>,
+    /// Uses found, with their position in history order (the full graph lists them by
+    /// object, then in history order: `finish` sorts them the same way).
+    found: Vec<(ObjectId, u64, UseAfterDrop)>,
+    /// Touches seen so far.
+    seq: u64,
+}
+
+impl DropWatch {
+    /// One touch of `id` by the statement at `file`:`line`, in the order the full graph
+    /// walks an object's touches.
+    fn touch(&mut self, id: &ObjectId, edge: Edge, file: &str, line: u32) {
+        self.seq += 1;
+        match edge {
+            Edge::Drops => {
+                self.dropped.insert(id.clone(), (file.to_string(), line));
+            }
+            Edge::Creates => {
+                self.dropped.remove(id);
+            }
+            Edge::Reads | Edge::Writes | Edge::Alters => {
+                if let Some(dropped_in) = self.dropped.remove(id) {
+                    self.found.push((
+                        id.clone(),
+                        self.seq,
+                        UseAfterDrop {
+                            object: id.clone(),
+                            dropped_in,
+                            used_in: (file.to_string(), line),
+                        },
+                    ));
+                }
+            }
+            Edge::Contains | Edge::DependsOn => {}
+        }
+    }
+}
+
+/// The objects a later statement uses by name, whose drop [`Graph::uses_after_drop`]
+/// follows.
+fn used_by_name(kind: ObjectKind) -> bool {
+    matches!(
+        kind,
+        ObjectKind::Table
+            | ObjectKind::Column
+            | ObjectKind::View
+            | ObjectKind::Type
+            | ObjectKind::Sequence
+    )
 }
 
 /// One statement's touch on an object, in history order.
@@ -162,7 +233,19 @@ pub struct TouchRef<'a> {
 }
 
 impl Graph {
+    /// A graph that keeps no nodes or edges and answers only [`Graph::uses_after_drop`]
+    /// (what `check` needs: its history-level rule).
+    pub fn uses_after_drop_only() -> Graph {
+        Graph {
+            watch: Some(Box::default()),
+            ..Graph::default()
+        }
+    }
+
     pub fn add_migration(&mut self, file: &str) {
+        if self.watch.is_some() {
+            return;
+        }
         let n = self.graph.add_node(Node::Migration {
             file: file.to_string(),
         });
@@ -213,7 +296,11 @@ impl Graph {
         op: &Operation,
         effects: &Effects,
         before: &Catalog,
-    ) -> NodeIndex {
+    ) -> Option<NodeIndex> {
+        if let Some(watch) = &mut self.watch {
+            watch_statement(watch, file, line, op, effects, before);
+            return None;
+        }
         let s = self.graph.add_node(Node::Statement {
             file: file.to_string(),
             index,
@@ -254,7 +341,7 @@ impl Graph {
                 self.edge(s, &ObjectId::relation(kind, &lock.relation), Edge::Creates);
             }
         }
-        s
+        Some(s)
     }
 
     /// Records what the objects a statement created depend on, from the schema after it.
@@ -446,6 +533,41 @@ impl Graph {
         let mut ids: Vec<&ObjectId> = self.objects.keys().collect();
         ids.sort();
         ids
+    }
+
+    /// Every later statement that uses a table, column, view, type or sequence an
+    /// earlier statement dropped or renamed away (nothing re-creating it in between):
+    /// by object, then in history order.
+    pub fn uses_after_drop(&self) -> Vec<UseAfterDrop> {
+        if let Some(watch) = &self.watch {
+            let mut found: Vec<&(ObjectId, u64, UseAfterDrop)> = watch.found.iter().collect();
+            found.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+            return found.into_iter().map(|(_, _, u)| u.clone()).collect();
+        }
+        let mut out = Vec::new();
+        for id in self.object_ids() {
+            if !used_by_name(id.kind) {
+                continue;
+            }
+            let mut dropped_in: Option<(&str, u32)> = None;
+            for t in self.touches_of(id) {
+                match t.edge {
+                    Edge::Drops => dropped_in = Some((t.file, t.line)),
+                    Edge::Creates => dropped_in = None,
+                    Edge::Reads | Edge::Writes | Edge::Alters => {
+                        if let Some((file, line)) = dropped_in.take() {
+                            out.push(UseAfterDrop {
+                                object: id.clone(),
+                                dropped_in: (file.to_string(), line),
+                                used_in: (t.file.to_string(), t.line),
+                            });
+                        }
+                    }
+                    Edge::Contains | Edge::DependsOn => {}
+                }
+            }
+        }
+        out
     }
 
     /// Every statement that touches `object` or one of its parts (a table's columns,
@@ -715,6 +837,82 @@ fn relkind_object(kind: crate::catalog::RelKind) -> ObjectKind {
     }
 }
 
+/// [`Graph::add_statement`] for a graph that only watches drops: the same touches,
+/// walked in the order the full graph lists them (per object: a drop first, then the
+/// other touches newest first, as petgraph iterates incoming edges).
+fn watch_statement(
+    watch: &mut DropWatch,
+    file: &str,
+    line: u32,
+    op: &Operation,
+    effects: &Effects,
+    before: &Catalog,
+) {
+    let mut created: BTreeSet<ObjectId> = BTreeSet::new();
+    let mut dropped: BTreeSet<ObjectId> = BTreeSet::new();
+    let mut altered: BTreeSet<ObjectId> = BTreeSet::new();
+    operation_objects(op, before, &mut created, &mut dropped, &mut altered);
+    // (object, edge) in the order the full graph adds them, without repeats
+    let mut touches: Vec<(ObjectId, Edge)> = Vec::new();
+    let add = |id: ObjectId, edge: Edge, touches: &mut Vec<(ObjectId, Edge)>| {
+        if used_by_name(id.kind) && !touches.iter().any(|(i, e)| *e == edge && *i == id) {
+            touches.push((id, edge));
+        }
+    };
+    for id in &created {
+        add(id.clone(), Edge::Creates, &mut touches);
+    }
+    for id in &dropped {
+        add(id.clone(), Edge::Drops, &mut touches);
+    }
+    for id in &altered {
+        add(id.clone(), Edge::Alters, &mut touches);
+    }
+    for lock in &effects.locks {
+        let kind = relkind_object(lock.kind);
+        let id = ObjectId::relation(kind, lock.catalog_name());
+        if created.contains(&id) || dropped.contains(&id) || altered.contains(&id) {
+            continue;
+        }
+        let edge = match lock.mode {
+            LockMode::AccessShare | LockMode::RowShare => Edge::Reads,
+            LockMode::RowExclusive => Edge::Writes,
+            _ => Edge::Alters,
+        };
+        add(id, edge, &mut touches);
+        if lock.renamed_from.is_some() {
+            add(
+                ObjectId::relation(kind, &lock.relation),
+                Edge::Creates,
+                &mut touches,
+            );
+        }
+    }
+    let mut done: Vec<bool> = vec![false; touches.len()];
+    for first in 0..touches.len() {
+        if done[first] {
+            continue;
+        }
+        let id = &touches[first].0;
+        let mine: Vec<usize> = (first..touches.len())
+            .filter(|&j| touches[j].0 == *id)
+            .collect();
+        for &j in &mine {
+            done[j] = true;
+        }
+        if let Some(&d) = mine.iter().find(|&&j| touches[j].1 == Edge::Drops) {
+            watch.touch(id, Edge::Drops, file, line);
+            for &j in mine.iter().rev().filter(|&&j| j != d) {
+                watch.touch(id, touches[j].1, file, line);
+            }
+        } else {
+            for &j in mine.iter().rev() {
+                watch.touch(id, touches[j].1, file, line);
+            }
+        }
+    }
+}
+
 /// The objects an operation creates, drops and alters, by name (resolved against the
 /// schema before it).
 fn operation_objects(
@@ -872,6 +1070,10 @@ mod tests {
     use crate::parse::parse_file;
 
     fn history(files: &[&str]) -> Graph {
+        history_with(files, analysis::GraphDetail::Full)
+    }
+
+    fn history_with(files: &[&str], detail: analysis::GraphDetail) -> Graph {
         let parsed: Vec<_> = files.iter().map(|t| parse_file(t)).collect();
         let inputs: Vec<FileInput> = parsed
             .iter()
@@ -886,7 +1088,77 @@ mod tests {
                 no_transaction_hint: String::new(),
             })
             .collect();
-        analysis::analyze(&inputs, &Settings::default()).graph
+        let settings = Settings {
+            graph: detail,
+            ..Settings::default()
+        };
+        analysis::analyze(&inputs, &settings).graph
+    }
+
+    /// The graph that only watches drops answers exactly as the full graph does.
+    fn uses_after_drop_both_ways(files: &[&str]) -> Vec<UseAfterDrop> {
+        let full = history_with(files, analysis::GraphDetail::Full).uses_after_drop();
+        let watched = history_with(files, analysis::GraphDetail::UsesAfterDrop);
+        assert_eq!(watched.graph.node_count(), 0, "the watching graph keeps no nodes");
+        assert_eq!(watched.uses_after_drop(), full, "{files:#?}");
+        full
+    }
+
+    #[test]
+    fn watching_drops_finds_what_the_full_graph_finds() {
+        let uses = uses_after_drop_both_ways(&[
+            "CREATE TABLE a (id bigint PRIMARY KEY, x int, y int);\nCREATE TABLE b (id bigint);\nCREATE VIEW v AS SELECT id FROM b;",
+            // dropped, then re-created before use: fine
+            "DROP TABLE b CASCADE;\nCREATE TABLE b (id bigint);\nINSERT INTO b VALUES (1);",
+            // renamed away, then used under the old name (twice: only the first counts)
+            "ALTER TABLE a RENAME COLUMN x TO x2;\nALTER TABLE a RENAME TO a2;",
+            "SELECT x FROM a;\nUPDATE a SET y = 1;\nUPDATE a SET y = 2;",
+            // a column dropped and read back, a view dropped and read
+            "ALTER TABLE a2 DROP COLUMN y;\nDROP VIEW v;",
+            "CREATE INDEX ON a2 (y);\nSELECT * FROM v;\nDROP TABLE b;",
+            "INSERT INTO b VALUES (2);\nINSERT INTO b VALUES (3);",
+            // renamed back: re-created, so a later use is fine
+            "ALTER TABLE a2 RENAME TO a;\nSELECT 1 FROM a;",
+        ]);
+        let named: Vec<String> = uses
+            .iter()
+            .map(|u| {
+                format!(
+                    "{} {} {}:{} -> {}:{}",
+                    u.object.kind.as_str(),
+                    u.object.name,
+                    u.dropped_in.0,
+                    u.dropped_in.1,
+                    u.used_in.0,
+                    u.used_in.1
+                )
+            })
+            .collect();
+        assert_eq!(
+            named,
+            [
+                "table public.a 002.sql:2 -> 003.sql:1",
+                "table public.b 005.sql:3 -> 006.sql:1",
+            ],
+        );
+    }
+
+    #[test]
+    fn watching_drops_agrees_on_the_bundled_samples() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_migrations");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .expect("sample_migrations")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .collect();
+        paths.sort();
+        let texts: Vec<String> = paths
+            .iter()
+            .map(|p| std::fs::read_to_string(p).expect("readable sample"))
+            .collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        assert!(texts.len() > 10);
+        uses_after_drop_both_ways(&texts);
     }
 
     fn table(name: &str) -> ObjectId {

@@ -2,7 +2,8 @@
 //! `analysis` (in apply order). Used by the CLI and by the tests.
 
 use crate::analysis::{
-    Analysis, Analyzer, Edited, FileInput, FileMeta, Settings, TransactionMode, TxSegment,
+    Analysis, Analyzer, Edited, FileInput, FileMeta, GraphDetail, Settings, TransactionMode,
+    TxSegment,
 };
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -303,8 +304,11 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
         settings.initial_catalog.timezone = tz.clone();
     }
     settings.rules = opts.report == Report::Findings;
-    settings.graph = opts.report != Report::Plan;
-    settings.dependencies = opts.report == Report::Graph;
+    settings.graph = match opts.report {
+        Report::Plan => GraphDetail::None,
+        Report::Findings => GraphDetail::UsesAfterDrop,
+        Report::Graph => GraphDetail::Full,
+    };
     settings.plan = !opts.skip_plan;
     // against a live database every file of the run is pending
     let new_of = |f: &source::MigrationFile| {

@@ -83,12 +83,8 @@ pub struct Settings {
     pub baseline: &'static str,
     /// Run the rules (`plan` and `graph` report no findings and skip them).
     pub rules: bool,
-    /// Build the dependency graph (history-level rules and `graph` need it; `plan` does
-    /// not).
-    pub graph: bool,
-    /// Record in the graph what created objects depend on (`DependsOn` edges: only the
-    /// `graph` command shows them; history-level rules follow statements' touches).
-    pub dependencies: bool,
+    /// How much of the dependency graph to build.
+    pub graph: GraphDetail,
     /// Keep the plan (`plan`, `trace`, and library callers; `check` reports none).
     pub plan: bool,
 }
@@ -102,11 +98,25 @@ impl Default for Settings {
             applied: Vec::new(),
             baseline: "already existed",
             rules: true,
-            graph: true,
-            dependencies: true,
+            graph: GraphDetail::Full,
             plan: true,
         }
     }
+}
+
+/// How much of the dependency graph a run builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphDetail {
+    /// None (`plan`).
+    None,
+    /// Only what the history-level rules ask of it, [`Graph::uses_after_drop`]: no
+    /// nodes or edges (`check`).
+    ///
+    /// [`Graph::uses_after_drop`]: crate::graph::Graph::uses_after_drop
+    UsesAfterDrop,
+    /// Every migration, statement and object, and what created objects depend on
+    /// (`graph`, library callers).
+    Full,
 }
 
 /// What the analysis knows about the file a statement is in.
@@ -368,7 +378,13 @@ impl<'s> Analyzer<'s> {
                 ignores: BTreeMap::new(),
                 spans: HashMap::new(),
                 catalog: settings.initial_catalog.clone(),
-                out: Analysis::default(),
+                out: Analysis {
+                    graph: match settings.graph {
+                        GraphDetail::UsesAfterDrop => crate::graph::Graph::uses_after_drop_only(),
+                        GraphDetail::None | GraphDetail::Full => crate::graph::Graph::default(),
+                    },
+                    ..Analysis::default()
+                },
                 next_tx: 1,
                 rules: rules::all()
                     .iter()
@@ -516,7 +532,7 @@ impl Driver<'_> {
                 message: "holds no SQL statements".to_string(),
             });
         }
-        if self.settings.graph {
+        if self.settings.graph != GraphDetail::None {
             self.out.graph.add_migration(&file.display);
         }
         let begins = parsed
@@ -648,7 +664,7 @@ impl Driver<'_> {
             if !stmt.op.is_transaction_control() {
                 spans.push(stmt.span);
             }
-            if self.settings.graph {
+            if self.settings.graph != GraphDetail::None {
                 self.out.graph.add_statement(
                     &file.display,
                     stmt.index,
@@ -667,7 +683,7 @@ impl Driver<'_> {
                     transaction: tx.id,
                 },
             );
-            if self.settings.graph && self.settings.dependencies {
+            if self.settings.graph == GraphDetail::Full {
                 for op in std::iter::once(&stmt.op).chain(stmt.embedded.iter().map(|e| &e.op)) {
                     self.out.graph.add_dependencies(op, &self.catalog);
                 }

@@ -4,7 +4,6 @@
 
 use super::{Category, Context, HistoryCheck, Rule, Severity, Violation};
 use crate::catalog::Catalog;
-use crate::graph::{Edge, ObjectKind};
 use crate::ops::{AlterTableAction, ConstraintKind, ObjectName, Operation};
 
 pub struct DropBreaksDependents;
@@ -153,52 +152,31 @@ impl Rule for DropBreaksDependents {
 
     /// Later migrations that still use what an earlier statement dropped or renamed.
     fn check_history(&self, cx: &HistoryCheck, out: &mut Vec<(String, Violation)>) {
-        for id in cx.graph.object_ids() {
-            if !matches!(
-                id.kind,
-                ObjectKind::Table
-                    | ObjectKind::Column
-                    | ObjectKind::View
-                    | ObjectKind::Type
-                    | ObjectKind::Sequence
-            ) {
+        for u in cx.graph.uses_after_drop() {
+            let (file, line) = &u.dropped_in;
+            let Some(span) = cx.span_at(file, *line) else {
                 continue;
-            }
-            let touches = cx.graph.touches_of(id);
-            let mut dropped_at: Option<(&str, u32)> = None;
-            for t in touches {
-                match t.edge {
-                    Edge::Drops => dropped_at = Some((t.file, t.line)),
-                    Edge::Creates => dropped_at = None,
-                    Edge::Reads | Edge::Writes | Edge::Alters => {
-                        if let Some((file, line)) = dropped_at.take() {
-                            let Some(span) = cx.span_at(file, line) else {
-                                continue;
-                            };
-                            out.push((
-                                file.to_string(),
-                                Violation {
-                                    message: format!(
-                                        "{} {} is dropped or renamed here, but {}:{} still uses it",
-                                        id.kind.as_str(),
-                                        id.name,
-                                        t.file,
-                                        t.line
-                                    ),
-                                    span: Some(span),
-                                    why: Some("the later migration fails on every database this history runs on".to_string()),
-                                    fix: Some(format!(
-                                        "update {} to use the new name (or drop it after its last use)",
-                                        t.file
-                                    )),
-                                    ..Default::default()
-                                },
-                            ));
-                        }
-                    }
-                    Edge::Contains | Edge::DependsOn => {}
-                }
-            }
+            };
+            let (used_file, used_line) = &u.used_in;
+            out.push((
+                file.clone(),
+                Violation {
+                    message: format!(
+                        "{} {} is dropped or renamed here, but {used_file}:{used_line} still uses it",
+                        u.object.kind.as_str(),
+                        u.object.name,
+                    ),
+                    span: Some(span),
+                    why: Some(
+                        "the later migration fails on every database this history runs on"
+                            .to_string(),
+                    ),
+                    fix: Some(format!(
+                        "update {used_file} to use the new name (or drop it after its last use)"
+                    )),
+                    ..Default::default()
+                },
+            ));
         }
     }
 }
