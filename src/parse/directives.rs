@@ -35,6 +35,10 @@ const PREFIX: &str = "schemaguard:";
 pub fn scan(text: &str) -> (Directives, DirectiveErrors) {
     let mut found = Vec::new();
     let mut errors = Vec::new();
+    if !text.contains(PREFIX) {
+        // no directive anywhere: the file need not be lexed again for its comments
+        return (found, errors);
+    }
     // Comments come in order, so the line number is counted incrementally.
     let (mut line, mut counted_to) = (1u32, 0usize);
     for (start, end) in split::line_comments(text) {

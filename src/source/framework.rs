@@ -216,8 +216,14 @@ fn is_flyway_name(name: &str) -> bool {
 
 /// A line that starts (after blanks) with `marker`, case-insensitively.
 fn has_marker(text: &str, marker: &str) -> bool {
-    text.lines()
-        .any(|l| l.trim_start().to_ascii_lowercase().starts_with(marker))
+    // `marker` is lower case: compared ignoring ASCII case, without copying each line
+    let marker = marker.as_bytes();
+    text.lines().any(|l| {
+        l.trim_start()
+            .as_bytes()
+            .get(..marker.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(marker))
+    })
 }
 
 /// Prepares a file for analysis: its framework (from `configured`, else detected), the

@@ -155,8 +155,10 @@ pub struct Collected {
 /// `-` for stdin). Never fails as a whole: problems are in [`Collected::errors`].
 pub fn collect(paths: &[PathBuf], opts: &SourceOptions) -> Collected {
     let cwd = std::env::current_dir().ok();
+    // normalized once, not for every file's display path
+    let cwd_normalized = cwd.as_deref().map(lexical_normalize);
     let mut walker = Walker {
-        cwd: cwd.as_deref(),
+        cwd: cwd_normalized.as_deref(),
         visited_dirs: HashSet::new(),
         seen_files: HashSet::new(),
         candidates: Vec::new(),
@@ -277,6 +279,7 @@ struct Candidate {
 }
 
 struct Walker<'a> {
+    /// The current directory, lexically normalized.
     cwd: Option<&'a Path>,
     /// Canonical paths of the directories walked so far.
     visited_dirs: HashSet<PathBuf>,
@@ -291,7 +294,7 @@ impl Walker<'_> {
     fn error(&mut self, path: &Path, message: String) {
         self.errors.push(InputError {
             path: path.to_path_buf(),
-            display: display_path_in(path, self.cwd),
+            display: display_path_normalized(path, self.cwd),
             message,
         });
     }
@@ -337,7 +340,7 @@ impl Walker<'_> {
         } else {
             self.candidates.push(Candidate {
                 path: path.to_path_buf(),
-                display: display_path_in(path, self.cwd),
+                display: display_path_normalized(path, self.cwd),
             });
         }
     }
@@ -422,7 +425,7 @@ impl Walker<'_> {
                     }
                 };
                 if let Some(target) = ancestors.iter().find(|a| **a == child) {
-                    let target = display_path_in(target, self.cwd);
+                    let target = display_path_normalized(target, self.cwd);
                     self.error(
                         &path,
                         format!(
@@ -514,13 +517,19 @@ pub fn display_path(path: &Path) -> String {
 }
 
 fn display_path_in(path: &Path, cwd: Option<&Path>) -> String {
+    display_path_normalized(path, cwd.map(lexical_normalize).as_deref())
+}
+
+/// [`display_path_in`] with `cwd` already lexically normalized (the same result: `cwd`
+/// is absolute, and normalizing it first changes no later step).
+fn display_path_normalized(path: &Path, cwd: Option<&Path>) -> String {
     if let Some(cwd) = cwd {
         let abs = if path.is_absolute() {
             lexical_normalize(path)
         } else {
             lexical_normalize(&cwd.join(path))
         };
-        if let Ok(rel) = abs.strip_prefix(lexical_normalize(cwd))
+        if let Ok(rel) = abs.strip_prefix(cwd)
             && !rel.as_os_str().is_empty()
         {
             return slash_path(rel);

@@ -456,6 +456,16 @@ fn display_paths() {
     assert_eq!(d("../other/0001.sql"), "../other/0001.sql");
     assert_eq!(d("./../other/0001.sql"), "../other/0001.sql");
     assert_eq!(display_path_in(Path::new("a/b.sql"), None), "a/b.sql");
+    // a current directory with `.` and `..` in it gives the same names
+    let messy = Path::new("/work/./other/../project");
+    assert_eq!(
+        display_path_in(Path::new("/work/project/migrations/0001.sql"), Some(messy)),
+        "migrations/0001.sql"
+    );
+    assert_eq!(
+        display_path_in(Path::new("migrations/../db/0001.sql"), Some(messy)),
+        "db/0001.sql"
+    );
 }
 
 /// The real corpus: each set's directory, collected, must come out in the manifest's
