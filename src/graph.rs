@@ -1099,7 +1099,11 @@ mod tests {
     fn uses_after_drop_both_ways(files: &[&str]) -> Vec<UseAfterDrop> {
         let full = history_with(files, analysis::GraphDetail::Full).uses_after_drop();
         let watched = history_with(files, analysis::GraphDetail::UsesAfterDrop);
-        assert_eq!(watched.graph.node_count(), 0, "the watching graph keeps no nodes");
+        assert_eq!(
+            watched.graph.node_count(),
+            0,
+            "the watching graph keeps no nodes"
+        );
         assert_eq!(watched.uses_after_drop(), full, "{files:#?}");
         full
     }

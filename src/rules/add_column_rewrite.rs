@@ -5,7 +5,7 @@
 use super::{Context, Rule, Severity, Violation};
 use crate::catalog::TypeKind;
 use crate::lock::LockMode;
-use crate::ops::{AlterTableAction, ObjectName, Operation, TypeName};
+use crate::ops::{AlterTableAction, ObjectName, TypeName};
 
 pub struct AddColumnRewrite;
 
@@ -23,13 +23,12 @@ impl Rule for AddColumnRewrite {
         super::Category::Locks
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        let Operation::AlterTable(at) = &cx.stmt.op else {
+        let Some((at, table)) = cx.alter_table_target() else {
             return;
         };
-        let table = cx.catalog.resolve_relation(&at.name);
         // fixes use the name as the user wrote it
         let written = &at.name;
-        if !cx.is_preexisting(&table) || !cx.effects.rewrites_table(&table) {
+        if !cx.is_preexisting(table) || !cx.effects.rewrites_table(table) {
             return;
         }
         for action in &at.actions {

@@ -7,7 +7,7 @@ use super::{Context, Rule, Severity, Violation};
 use crate::effects::ScanReason;
 use crate::effects::partition::{BoundProof, check_for, proof};
 use crate::lock::LockMode;
-use crate::ops::{AlterTableAction, ObjectName, Operation, PartitionBound};
+use crate::ops::{AlterTableAction, ObjectName, PartitionBound};
 
 pub struct AttachPartitionScan;
 
@@ -25,10 +25,9 @@ impl Rule for AttachPartitionScan {
         super::Category::Locks
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        let Operation::AlterTable(at) = &cx.stmt.op else {
+        let Some((at, parent)) = cx.alter_table_target() else {
             return;
         };
-        let parent = cx.catalog.resolve_relation(&at.name);
         let single = at.actions.len() == 1;
         for action in &at.actions {
             let AlterTableAction::AttachPartition {
@@ -61,7 +60,7 @@ impl Rule for AttachPartitionScan {
             }
             let key: Vec<String> = cx
                 .catalog
-                .table(&parent)
+                .table(parent)
                 .map(|t| t.partition_key.clone())
                 .unwrap_or_default();
             let unsure = match (cx.catalog.table(&part), bound) {

@@ -4,7 +4,7 @@
 use super::{Context, Rule, Severity, Violation};
 use crate::effects::coercion::{self, TypeChange};
 use crate::lock::LockMode;
-use crate::ops::{AlterTableAction, Operation};
+use crate::ops::AlterTableAction;
 
 pub struct ColumnTypeRewrite;
 
@@ -22,13 +22,12 @@ impl Rule for ColumnTypeRewrite {
         super::Category::Locks
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        let Operation::AlterTable(at) = &cx.stmt.op else {
+        let Some((at, table)) = cx.alter_table_target() else {
             return;
         };
-        let table = cx.catalog.resolve_relation(&at.name);
         // fixes use the name as the user wrote it
         let written = &at.name;
-        if !cx.is_preexisting(&table) || !cx.effects.rewrites_table(&table) {
+        if !cx.is_preexisting(table) || !cx.effects.rewrites_table(table) {
             return;
         }
         for action in &at.actions {
@@ -40,7 +39,7 @@ impl Rule for ColumnTypeRewrite {
             };
             let from = cx
                 .catalog
-                .table(&table)
+                .table(table)
                 .and_then(|t| t.column(column))
                 .map(|c| &c.ty);
             let TypeChange::Rewrite(why) = coercion::type_change(

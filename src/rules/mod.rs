@@ -165,9 +165,10 @@ pub struct Context<'a> {
     pub catalog: &'a Catalog,
     pub version: PgVersion,
     pub tx: &'a TxState,
-    /// [`alter_of_existing_table`](Self::alter_of_existing_table)'s table, worked out
-    /// once for all the rules that ask (`OnceCell::new()` when building a context).
-    pub altered_table: std::cell::OnceCell<Option<ObjectName>>,
+    /// An `ALTER TABLE`'s table, resolved, and whether it existed before (see
+    /// [`is_preexisting`](Self::is_preexisting)): worked out once for all the rules
+    /// that ask (`OnceCell::new()` when building a context).
+    pub altered_table: std::cell::OnceCell<(ObjectName, bool)>,
 }
 
 impl Context<'_> {
@@ -197,14 +198,26 @@ impl Context<'_> {
     /// The statement is an `ALTER TABLE` of a pre-existing table: the statement and the
     /// table's resolved name. (Most lock rules start here.)
     pub fn alter_of_existing_table(&self) -> Option<(&crate::ops::AlterTable, ObjectName)> {
+        let (at, (table, preexisting)) = self.alter_target()?;
+        preexisting.then(|| (at, table.clone()))
+    }
+
+    /// The statement is an `ALTER TABLE`: the statement and the table's resolved name
+    /// (resolved once for all the rules that ask).
+    pub fn alter_table_target(&self) -> Option<(&crate::ops::AlterTable, &ObjectName)> {
+        self.alter_target().map(|(at, (table, _))| (at, table))
+    }
+
+    fn alter_target(&self) -> Option<(&crate::ops::AlterTable, &(ObjectName, bool))> {
         let crate::ops::Operation::AlterTable(at) = &self.stmt.op else {
             return None;
         };
-        let table = self.altered_table.get_or_init(|| {
+        let target = self.altered_table.get_or_init(|| {
             let table = self.catalog.resolve_relation(&at.name);
-            self.is_preexisting(&table).then_some(table)
+            let preexisting = self.is_preexisting(&table);
+            (table, preexisting)
         });
-        table.clone().map(|t| (at, t))
+        Some((at, target))
     }
 
     /// How the user marks a file as running outside a transaction, for fix texts.

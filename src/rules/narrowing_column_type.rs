@@ -52,11 +52,10 @@ impl Rule for NarrowingColumnType {
             });
             return;
         }
-        let Operation::AlterTable(at) = &cx.stmt.op else {
+        let Some((at, table)) = cx.alter_table_target() else {
             return;
         };
-        let table = cx.catalog.resolve_relation(&at.name);
-        if !cx.is_preexisting(&table) {
+        if !cx.is_preexisting(table) {
             return;
         }
         for action in &at.actions {
@@ -68,7 +67,7 @@ impl Rule for NarrowingColumnType {
             };
             let Some(from) = cx
                 .catalog
-                .table(&table)
+                .table(table)
                 .and_then(|t| t.column(column))
                 .map(|c| &c.ty)
             else {
@@ -86,7 +85,7 @@ impl Rule for NarrowingColumnType {
                 n.contains(&(table.clone(), column.clone()))
             });
             out.push(violation(
-                &table, &at.name, column, from, ty, &losses, fitted,
+                table, &at.name, column, from, ty, &losses, fitted,
             ));
         }
     }

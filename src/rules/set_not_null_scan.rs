@@ -4,7 +4,7 @@
 use super::{Context, Rule, Severity, Violation};
 use crate::effects::ScanReason;
 use crate::lock::LockMode;
-use crate::ops::{AlterTableAction, Operation};
+use crate::ops::AlterTableAction;
 
 pub struct SetNotNullScan;
 
@@ -22,18 +22,17 @@ impl Rule for SetNotNullScan {
         super::Category::Locks
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        let Operation::AlterTable(at) = &cx.stmt.op else {
+        let Some((at, table)) = cx.alter_table_target() else {
             return;
         };
-        let table = cx.catalog.resolve_relation(&at.name);
         // fixes use the name as the user wrote it
         let written = &at.name;
-        if !cx.is_preexisting(&table)
+        if !cx.is_preexisting(table)
             || !cx
                 .effects
                 .scans
                 .iter()
-                .any(|s| s.relation == table && s.reason == ScanReason::NotNull)
+                .any(|s| s.relation == *table && s.reason == ScanReason::NotNull)
         {
             return;
         }

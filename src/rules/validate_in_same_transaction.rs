@@ -2,7 +2,7 @@
 //! strong lock for the whole validation: the two-step pattern gains nothing.
 
 use super::{Context, Rule, Severity, Violation};
-use crate::ops::{AlterTableAction, Operation};
+use crate::ops::AlterTableAction;
 
 pub struct ValidateInSameTransaction;
 
@@ -20,13 +20,12 @@ impl Rule for ValidateInSameTransaction {
         super::Category::Locks
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        let Operation::AlterTable(at) = &cx.stmt.op else {
-            return;
-        };
         if !cx.tx.active {
             return;
         }
-        let table = cx.catalog.resolve_relation(&at.name);
+        let Some((at, table)) = cx.alter_table_target() else {
+            return;
+        };
         // fixes use the name as the user wrote it
         let written = &at.name;
         for action in &at.actions {
@@ -37,15 +36,15 @@ impl Rule for ValidateInSameTransaction {
                 .tx
                 .not_valid_added
                 .iter()
-                .any(|(t, n)| t == &table && n == name);
-            if !added_here || !cx.is_preexisting(&table) {
+                .any(|(t, n)| t == table && n == name);
+            if !added_here || !cx.is_preexisting(table) {
                 continue;
             }
             let held = cx
                 .tx
                 .held
                 .iter()
-                .find(|h| h.relation == table)
+                .find(|h| h.relation == *table)
                 .map(|h| h.mode);
             out.push(Violation {
                 message: format!(
