@@ -16,7 +16,7 @@ use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -66,21 +66,60 @@ impl ObjectId {
     }
 
     fn relation(kind: ObjectKind, name: &ObjectName) -> ObjectId {
-        ObjectId::new(kind, name.to_string())
+        Named::Relation(kind, name).id()
     }
 
     fn column(table: &ObjectName, column: &str) -> ObjectId {
-        ObjectId::new(
-            ObjectKind::Column,
-            format!("{table}.{}", crate::ops::names::quote_ident(column)),
-        )
+        Named::Column(table, column).id()
+    }
+}
+
+/// An object as a statement names it, before its [`ObjectId`] is spelled out (the drop
+/// watch spells most names only into a scratch buffer, to hash them).
+#[derive(Clone, Copy, Debug)]
+enum Named<'a> {
+    Relation(ObjectKind, &'a ObjectName),
+    Column(&'a ObjectName, &'a str),
+    Constraint(&'a ObjectName, &'a str),
+    Schema(&'a str),
+}
+
+impl Named<'_> {
+    fn kind(self) -> ObjectKind {
+        match self {
+            Named::Relation(kind, _) => kind,
+            Named::Column(..) => ObjectKind::Column,
+            Named::Constraint(..) => ObjectKind::Constraint,
+            Named::Schema(_) => ObjectKind::Schema,
+        }
     }
 
-    fn constraint(table: &ObjectName, name: &str) -> ObjectId {
-        ObjectId::new(
-            ObjectKind::Constraint,
-            format!("{table}.{}", crate::ops::names::quote_ident(name)),
-        )
+    /// Appends the [`ObjectId`]'s name (`public.accounts`, `public.accounts.email`).
+    fn push_name(self, out: &mut String) {
+        use crate::ops::names::push_ident;
+        let push_relation = |out: &mut String, n: &ObjectName| {
+            // as `ObjectName`'s Display writes it
+            if let Some(schema) = &n.schema {
+                push_ident(out, schema);
+                out.push('.');
+            }
+            push_ident(out, &n.name);
+        };
+        match self {
+            Named::Relation(_, n) => push_relation(out, n),
+            Named::Column(t, part) | Named::Constraint(t, part) => {
+                push_relation(out, t);
+                out.push('.');
+                push_ident(out, part);
+            }
+            Named::Schema(s) => push_ident(out, s),
+        }
+    }
+
+    fn id(self) -> ObjectId {
+        let mut name = String::new();
+        self.push_name(&mut name);
+        ObjectId::new(self.kind(), name)
     }
 }
 
@@ -167,15 +206,38 @@ struct DropWatch {
     found: Vec<(ObjectId, u64, UseAfterDrop)>,
     /// Touches seen so far.
     seq: u64,
+    /// A hash of every object ever dropped (kind and name): an object whose hash is not
+    /// here was never dropped, so its touches change nothing.
+    ever_dropped: HashSet<u64, foldhash::fast::RandomState>,
+    /// Scratch space for spelling out names to hash them.
+    scratch: String,
 }
 
 impl DropWatch {
+    fn hash(&self, kind: ObjectKind, name: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.ever_dropped.hasher().hash_one((kind, name))
+    }
+
+    /// The hash [`DropWatch::ever_dropped`] keeps for the object.
+    fn hash_of(&self, named: Named<'_>, scratch: &mut String) -> u64 {
+        scratch.clear();
+        named.push_name(scratch);
+        self.hash(named.kind(), scratch.as_str())
+    }
+
+    /// Whether the object may have been dropped (it certainly was not when this says no).
+    fn may_be_dropped(&self, named: Named<'_>, scratch: &mut String) -> bool {
+        !self.ever_dropped.is_empty() && self.ever_dropped.contains(&self.hash_of(named, scratch))
+    }
+
     /// One touch of `id` by the statement at `file`:`line`, in the order the full graph
     /// walks an object's touches.
     fn touch(&mut self, id: &ObjectId, edge: Edge, file: &str, line: u32) {
         self.seq += 1;
         match edge {
             Edge::Drops => {
+                self.ever_dropped.insert(self.hash(id.kind, &id.name));
                 self.dropped.insert(id.clone(), (file.to_string(), line));
             }
             Edge::Creates => {
@@ -839,7 +901,8 @@ fn relkind_object(kind: crate::catalog::RelKind) -> ObjectKind {
 
 /// [`Graph::add_statement`] for a graph that only watches drops: the same touches,
 /// walked in the order the full graph lists them (per object: a drop first, then the
-/// other touches newest first, as petgraph iterates incoming edges).
+/// other touches newest first, as petgraph iterates incoming edges). Only drops and
+/// touches of objects that may be dropped matter; the others are not spelled out.
 fn watch_statement(
     watch: &mut DropWatch,
     file: &str,
@@ -848,10 +911,44 @@ fn watch_statement(
     effects: &Effects,
     before: &Catalog,
 ) {
+    // a renamed relation's new name: rare, and the exact sets decide whether it counts,
+    // so such a statement spells out every object
+    let mut every = effects.locks.iter().any(|l| l.renamed_from.is_some());
     let mut created: BTreeSet<ObjectId> = BTreeSet::new();
     let mut dropped: BTreeSet<ObjectId> = BTreeSet::new();
     let mut altered: BTreeSet<ObjectId> = BTreeSet::new();
-    operation_objects(op, before, &mut created, &mut dropped, &mut altered);
+    let mut scratch = std::mem::take(&mut watch.scratch);
+    loop {
+        // objects left out, and this statement's drops: a statement that drops an
+        // object never dropped before and also creates or alters it (`DROP COLUMN a,
+        // ADD COLUMN a int`) needs that touch too, so it is walked again in full
+        let mut left_out: Vec<u64> = Vec::new();
+        let mut dropping: Vec<u64> = Vec::new();
+        named_objects(op, before, &mut |edge, named| {
+            if !every {
+                let hash = watch.hash_of(named, &mut scratch);
+                if edge == Edge::Drops {
+                    dropping.push(hash);
+                } else if !watch.ever_dropped.contains(&hash) {
+                    left_out.push(hash);
+                    return;
+                }
+            }
+            let id = named.id();
+            match edge {
+                Edge::Creates => created.insert(id),
+                Edge::Drops => dropped.insert(id),
+                _ => altered.insert(id),
+            };
+        });
+        if every || !left_out.iter().any(|h| dropping.contains(h)) {
+            break;
+        }
+        every = true;
+        created.clear();
+        dropped.clear();
+        altered.clear();
+    }
     // (object, edge) in the order the full graph adds them, without repeats
     let mut touches: Vec<(ObjectId, Edge)> = Vec::new();
     let add = |id: ObjectId, edge: Edge, touches: &mut Vec<(ObjectId, Edge)>| {
@@ -870,7 +967,13 @@ fn watch_statement(
     }
     for lock in &effects.locks {
         let kind = relkind_object(lock.kind);
-        let id = ObjectId::relation(kind, lock.catalog_name());
+        let named = Named::Relation(kind, lock.catalog_name());
+        // a relation this statement drops, or that may be dropped, is in the sets
+        // above if the statement names it
+        if !every && !watch.may_be_dropped(named, &mut scratch) {
+            continue;
+        }
+        let id = named.id();
         if created.contains(&id) || dropped.contains(&id) || altered.contains(&id) {
             continue;
         }
@@ -888,6 +991,7 @@ fn watch_statement(
             );
         }
     }
+    watch.scratch = scratch;
     let mut done: Vec<bool> = vec![false; touches.len()];
     for first in 0..touches.len() {
         if done[first] {
@@ -922,56 +1026,75 @@ fn operation_objects(
     dropped: &mut BTreeSet<ObjectId>,
     altered: &mut BTreeSet<ObjectId>,
 ) {
+    named_objects(op, cat, &mut |edge, named| {
+        let id = named.id();
+        match edge {
+            Edge::Creates => created.insert(id),
+            Edge::Drops => dropped.insert(id),
+            _ => altered.insert(id),
+        };
+    });
+}
+
+/// [`operation_objects`], each object handed to `sink` with its edge (`Creates`,
+/// `Drops` or `Alters`) as a [`Named`], not yet spelled out.
+fn named_objects(op: &Operation, cat: &Catalog, sink: &mut dyn FnMut(Edge, Named<'_>)) {
     use ObjectKind as K;
     match op {
         Operation::CreateTable(ct) => {
             let t = cat.qualify_new(&ct.name);
-            created.insert(ObjectId::relation(K::Table, &t));
+            sink(Edge::Creates, Named::Relation(K::Table, &t));
             for c in &ct.columns {
-                created.insert(ObjectId::column(&t, &c.name));
+                sink(Edge::Creates, Named::Column(&t, &c.name));
             }
         }
         Operation::AlterTable(at) => {
             let t = cat.resolve_relation(&at.name);
-            altered.insert(ObjectId::relation(K::Table, &t));
+            // a renamed table is dropped under its old name, not altered
+            if !at
+                .actions
+                .iter()
+                .any(|a| matches!(a, AlterTableAction::RenameTable { .. }))
+            {
+                sink(Edge::Alters, Named::Relation(K::Table, &t));
+            }
             for a in &at.actions {
                 match a {
                     AlterTableAction::AddColumn { column, .. } => {
-                        created.insert(ObjectId::column(&t, &column.name));
+                        sink(Edge::Creates, Named::Column(&t, &column.name));
                     }
                     AlterTableAction::DropColumn { name, .. } => {
-                        dropped.insert(ObjectId::column(&t, name));
+                        sink(Edge::Drops, Named::Column(&t, name));
                     }
                     AlterTableAction::AlterColumnType { column, .. }
                     | AlterTableAction::SetNotNull { column }
                     | AlterTableAction::DropNotNull { column }
                     | AlterTableAction::SetDefault { column, .. }
                     | AlterTableAction::DropDefault { column } => {
-                        altered.insert(ObjectId::column(&t, column));
+                        sink(Edge::Alters, Named::Column(&t, column));
                     }
                     AlterTableAction::RenameColumn { from, to } => {
-                        dropped.insert(ObjectId::column(&t, from));
-                        created.insert(ObjectId::column(&t, to));
+                        sink(Edge::Drops, Named::Column(&t, from));
+                        sink(Edge::Creates, Named::Column(&t, to));
                     }
                     AlterTableAction::AddConstraint(c) => {
-                        created.insert(ObjectId::constraint(
-                            &t,
-                            &crate::catalog::replay::constraint_name(&t, c),
-                        ));
+                        sink(
+                            Edge::Creates,
+                            Named::Constraint(&t, &crate::catalog::replay::constraint_name(&t, c)),
+                        );
                     }
                     AlterTableAction::DropConstraint { name, .. } => {
-                        dropped.insert(ObjectId::constraint(&t, name));
+                        sink(Edge::Drops, Named::Constraint(&t, name));
                     }
                     AlterTableAction::ValidateConstraint { name } => {
-                        altered.insert(ObjectId::constraint(&t, name));
+                        sink(Edge::Alters, Named::Constraint(&t, name));
                     }
                     AlterTableAction::RenameTable { to } => {
-                        dropped.insert(ObjectId::relation(K::Table, &t));
-                        altered.remove(&ObjectId::relation(K::Table, &t));
-                        created.insert(ObjectId::relation(
-                            K::Table,
-                            &ObjectName::new(t.schema.as_deref(), to),
-                        ));
+                        sink(Edge::Drops, Named::Relation(K::Table, &t));
+                        sink(
+                            Edge::Creates,
+                            Named::Relation(K::Table, &ObjectName::new(t.schema.as_deref(), to)),
+                        );
                     }
                     _ => {}
                 }
@@ -980,45 +1103,60 @@ fn operation_objects(
         Operation::DropTable(d) => {
             for n in &d.names {
                 if cat.table(n).is_some() || !d.if_exists {
-                    dropped.insert(ObjectId::relation(K::Table, &cat.resolve_relation(n)));
+                    sink(
+                        Edge::Drops,
+                        Named::Relation(K::Table, &cat.resolve_relation(n)),
+                    );
                 }
             }
         }
         Operation::CreateIndex(ci) => {
             if let Some(name) = &ci.name {
                 let schema = cat.resolve_relation(&ci.table).schema;
-                created.insert(ObjectId::relation(
-                    K::Index,
-                    &ObjectName::new(schema.as_deref(), name),
-                ));
+                sink(
+                    Edge::Creates,
+                    Named::Relation(K::Index, &ObjectName::new(schema.as_deref(), name)),
+                );
             }
         }
         Operation::DropIndex(d) => {
             for n in &d.names {
                 if cat.index(n).is_some() || !d.if_exists {
-                    dropped.insert(ObjectId::relation(K::Index, &cat.resolve_relation(n)));
+                    sink(
+                        Edge::Drops,
+                        Named::Relation(K::Index, &cat.resolve_relation(n)),
+                    );
                 }
             }
         }
         Operation::CreateView(cv) => {
-            created.insert(ObjectId::relation(K::View, &cat.qualify_new(&cv.name)));
+            sink(
+                Edge::Creates,
+                Named::Relation(K::View, &cat.qualify_new(&cv.name)),
+            );
         }
         Operation::DropView { drop, .. } => {
             for n in &drop.names {
                 if cat.view(n).is_some() || !drop.if_exists {
-                    dropped.insert(ObjectId::relation(K::View, &cat.resolve_relation(n)));
+                    sink(
+                        Edge::Drops,
+                        Named::Relation(K::View, &cat.resolve_relation(n)),
+                    );
                 }
             }
         }
         Operation::CreateType(ct) => {
-            created.insert(ObjectId::relation(K::Type, &cat.qualify_new(&ct.name)));
+            sink(
+                Edge::Creates,
+                Named::Relation(K::Type, &cat.qualify_new(&ct.name)),
+            );
         }
         Operation::AlterType(at) => {
             let name = cat
                 .type_def(&at.name)
                 .map(|t| t.name.clone())
                 .unwrap_or_else(|| cat.qualify_new(&at.name));
-            altered.insert(ObjectId::relation(K::Type, &name));
+            sink(Edge::Alters, Named::Relation(K::Type, &name));
         }
         Operation::DropType(d) => {
             for n in &d.names {
@@ -1026,37 +1164,43 @@ fn operation_objects(
                     .type_def(n)
                     .map(|t| t.name.clone())
                     .unwrap_or_else(|| cat.qualify_new(n));
-                dropped.insert(ObjectId::relation(K::Type, &name));
+                sink(Edge::Drops, Named::Relation(K::Type, &name));
             }
         }
         Operation::CreateSequence { name, .. } => {
-            created.insert(ObjectId::relation(K::Sequence, &cat.qualify_new(name)));
+            sink(
+                Edge::Creates,
+                Named::Relation(K::Sequence, &cat.qualify_new(name)),
+            );
         }
         Operation::DropSequence(d) => {
             for n in &d.names {
-                dropped.insert(ObjectId::relation(K::Sequence, &cat.resolve_relation(n)));
+                sink(
+                    Edge::Drops,
+                    Named::Relation(K::Sequence, &cat.resolve_relation(n)),
+                );
             }
         }
         Operation::CreateFunction(cf) => {
-            created.insert(ObjectId::relation(K::Function, &cat.qualify_new(&cf.name)));
+            sink(
+                Edge::Creates,
+                Named::Relation(K::Function, &cat.qualify_new(&cf.name)),
+            );
         }
         Operation::DropFunction { drop, .. } => {
             for n in &drop.names {
-                dropped.insert(ObjectId::relation(K::Function, &cat.qualify_new(n)));
+                sink(
+                    Edge::Drops,
+                    Named::Relation(K::Function, &cat.qualify_new(n)),
+                );
             }
         }
         Operation::CreateSchema { name, .. } => {
-            created.insert(ObjectId::new(
-                K::Schema,
-                crate::ops::names::quote_ident(name),
-            ));
+            sink(Edge::Creates, Named::Schema(name));
         }
         Operation::DropSchema(d) => {
             for n in &d.names {
-                dropped.insert(ObjectId::new(
-                    K::Schema,
-                    crate::ops::names::quote_ident(&n.name),
-                ));
+                sink(Edge::Drops, Named::Schema(&n.name));
             }
         }
         _ => {}
@@ -1145,6 +1289,32 @@ mod tests {
                 "table public.b 005.sql:3 -> 006.sql:1",
             ],
         );
+    }
+
+    #[test]
+    fn watching_drops_sees_a_drop_and_re_create_in_one_statement() {
+        let uses = uses_after_drop_both_ways(&[
+            "CREATE TABLE a (id bigint PRIMARY KEY, y int, z int);",
+            // dropped and re-added in one statement: the later use is fine
+            "ALTER TABLE a DROP COLUMN y, ADD COLUMN y text;\nALTER TABLE a ALTER COLUMN y SET NOT NULL;",
+            // dropped, then used: found (a column drop, then its use)
+            "ALTER TABLE a DROP COLUMN z;\nALTER TABLE a ALTER COLUMN z SET NOT NULL;",
+            // a table renamed away and back in later statements
+            "ALTER TABLE a RENAME TO b;\nALTER TABLE b RENAME TO a;\nALTER TABLE a ADD COLUMN w int;",
+        ]);
+        let named: Vec<String> = uses
+            .iter()
+            .map(|u| {
+                format!(
+                    "{} {} -> {}:{}",
+                    u.object.kind.as_str(),
+                    u.object.name,
+                    u.used_in.0,
+                    u.used_in.1
+                )
+            })
+            .collect();
+        assert_eq!(named, ["column public.a.z -> 002.sql:2"]);
     }
 
     #[test]
