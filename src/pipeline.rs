@@ -372,26 +372,36 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             // once analysed (unless kept). The workers take files in apply order, and
             // at most `PARSED_AHEAD` parsed files wait for the analysis: every worker
             // feeds it from the start, and memory stays bounded however long the history
+            //
+            // A file the analysis is done with goes back to the worker that parsed it, to
+            // be dropped there: freeing is off this thread (the one all others wait
+            // for), and the allocator gets the memory back on the thread that reuses it
             let files = &collected.files;
             let next = AtomicUsize::new(0);
             std::thread::scope(|scope| {
                 let (sender, parsed) =
-                    mpsc::sync_channel::<(usize, Prepared, ParsedFile)>(PARSED_AHEAD);
+                    mpsc::sync_channel::<(usize, usize, Prepared, ParsedFile)>(PARSED_AHEAD);
+                let (done, done_with): (Vec<_>, Vec<_>) = (0..rayon::current_num_threads())
+                    .map(|_| mpsc::channel::<(Prepared, ParsedFile)>())
+                    .unzip();
                 let prepare = &prepare;
                 let next = &next;
                 scope.spawn(move || {
                     rayon::scope(move |workers| {
-                        for _ in 0..rayon::current_num_threads() {
+                        for (worker, done_with) in done_with.into_iter().enumerate() {
                             let sender = sender.clone();
                             workers.spawn(move |_| {
                                 loop {
+                                    while let Ok(analysed) = done_with.try_recv() {
+                                        drop(analysed);
+                                    }
                                     let i = next.fetch_add(1, Ordering::Relaxed);
                                     let Some(f) = files.get(i) else {
                                         break;
                                     };
                                     let (p, parsed) = prepare(f);
                                     // the receiver is gone only if the analysis panicked
-                                    if sender.send((i, p, parsed)).is_err() {
+                                    if sender.send((i, worker, p, parsed)).is_err() {
                                         break;
                                     }
                                 }
@@ -400,15 +410,15 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                         drop(sender);
                     });
                 });
-                let mut waiting: BTreeMap<usize, (Prepared, ParsedFile)> = BTreeMap::new();
+                let mut waiting: BTreeMap<usize, (usize, Prepared, ParsedFile)> = BTreeMap::new();
                 for (index, f) in files.iter().enumerate() {
-                    let (prep, p) = loop {
+                    let (worker, mut prep, p) = loop {
                         if let Some(ready) = waiting.remove(&index) {
                             break ready;
                         }
                         match parsed.recv() {
-                            Ok((i, prep, p)) => {
-                                waiting.insert(i, (prep, p));
+                            Ok((i, worker, prep, p)) => {
+                                waiting.insert(i, (worker, prep, p));
                             }
                             // every file is sent before the senders are dropped, unless
                             // parsing panicked: leaving the scope re-raises that panic
@@ -416,9 +426,13 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                         }
                     };
                     analyse(index, f, &prep, &p);
-                    prepare_notes.push(prep.notes);
+                    prepare_notes.push(std::mem::take(&mut prep.notes));
                     if opts.keep_parsed {
                         kept.push(p);
+                    } else if let Some(done) = done.get(worker) {
+                        // a worker that has finished drops nothing: the file comes back
+                        // in the error and is dropped here
+                        let _ = done.send((prep, p));
                     }
                 }
             });

@@ -523,6 +523,9 @@ fn display_path_in(path: &Path, cwd: Option<&Path>) -> String {
 /// [`display_path_in`] with `cwd` already lexically normalized (the same result: `cwd`
 /// is absolute, and normalizing it first changes no later step).
 fn display_path_normalized(path: &Path, cwd: Option<&Path>) -> String {
+    if let Some(display) = display_clean_path(path, cwd) {
+        return display;
+    }
     if let Some(cwd) = cwd {
         let abs = if path.is_absolute() {
             lexical_normalize(path)
@@ -536,6 +539,39 @@ fn display_path_normalized(path: &Path, cwd: Option<&Path>) -> String {
         }
     }
     slash_path(path)
+}
+
+/// [`display_path_normalized`] without splitting paths into components, for the usual
+/// case (every file of a walked directory): a `/`-separated path without `.`, `..` or
+/// empty segments. `None` for anything else.
+fn display_clean_path(path: &Path, cwd: Option<&Path>) -> Option<String> {
+    if std::path::MAIN_SEPARATOR != '/' {
+        return None;
+    }
+    let clean = |s: &str| {
+        !s.is_empty()
+            && s.split('/').enumerate().all(|(i, segment)| {
+                (i == 0 && segment.is_empty())
+                    || !(segment.is_empty() || segment == "." || segment == "..")
+            })
+    };
+    let p = path.to_str().filter(|p| clean(p))?;
+    if !p.starts_with('/') {
+        // relative and clean: under the current directory it is itself
+        return Some(p.to_string());
+    }
+    match cwd {
+        None => Some(p.to_string()),
+        Some(cwd) => {
+            let cwd = cwd.to_str().filter(|c| c.len() > 1 && clean(c))?;
+            Some(
+                match p.strip_prefix(cwd).and_then(|rest| rest.strip_prefix('/')) {
+                    Some(rest) if !rest.is_empty() => rest.to_string(),
+                    _ => p.to_string(),
+                },
+            )
+        }
+    }
 }
 
 /// Removes `.` components and resolves `..` against the component before it (for display

@@ -456,6 +456,44 @@ fn display_paths() {
     assert_eq!(d("../other/0001.sql"), "../other/0001.sql");
     assert_eq!(d("./../other/0001.sql"), "../other/0001.sql");
     assert_eq!(display_path_in(Path::new("a/b.sql"), None), "a/b.sql");
+    // the quick path for clean paths gives what the component-wise one gives
+    for cwd in [
+        "/work/project",
+        "/work/./project/",
+        "/",
+        "/work/project/../x",
+    ] {
+        for p in [
+            "/work/project/migrations/0001.sql",
+            "/work/project",
+            "/work/projectx/a.sql",
+            "/work/x/a.sql",
+            "/elsewhere/0001.sql",
+            "migrations/0001.sql",
+            "a.sql",
+            "a//b.sql",
+            "a/./b.sql",
+            "a/../b.sql",
+            "/",
+            "a/",
+        ] {
+            let (p, cwd) = (Path::new(p), Path::new(cwd));
+            let slow = {
+                let cwd = lexical_normalize(cwd);
+                let abs = if p.is_absolute() {
+                    lexical_normalize(p)
+                } else {
+                    lexical_normalize(&cwd.join(p))
+                };
+                match abs.strip_prefix(&cwd) {
+                    Ok(rel) if !rel.as_os_str().is_empty() => slash_path(rel),
+                    _ => slash_path(p),
+                }
+            };
+            assert_eq!(display_path_in(p, Some(cwd)), slow, "{p:?} in {cwd:?}");
+            assert_eq!(display_path_in(p, None), slash_path(p), "{p:?}");
+        }
+    }
     // a current directory with `.` and `..` in it gives the same names
     let messy = Path::new("/work/./other/../project");
     assert_eq!(
