@@ -86,15 +86,63 @@ pub fn check(report: &CheckReport) -> String {
     }
 }
 
-/// The `check` document, written to `out` as it is produced.
+/// The `check` document, written to `out`: the findings (most of it) serialized in
+/// parallel, in order, into the document's other fields.
 pub fn write_check(out: &mut impl std::io::Write, report: &CheckReport) -> std::io::Result<()> {
-    let (findings, input_errors, summary, pg_version) = (
-        report.findings,
-        report.input_errors,
-        &report.summary,
-        report.pg_version,
-    );
-    let doc = CheckJson {
+    use rayon::prelude::*;
+    let skeleton = serde_json::to_string_pretty(&check_document(report, &[]))?;
+    // the empty findings array of the skeleton, at the document's top level (a string
+    // value cannot hold `"findings": []`: its quotes would be escaped)
+    const SLOT: &str = "\n  \"findings\": []";
+    let Some(at) = skeleton.find(SLOT) else {
+        return serde_json::to_writer_pretty(out, &check_document(report, report.findings))
+            .map_err(std::io::Error::from);
+    };
+    let (head, tail) = skeleton.split_at(at + SLOT.len() - "[]".len());
+    out.write_all(head.as_bytes())?;
+    if report.findings.is_empty() {
+        out.write_all(b"[]")?;
+    } else {
+        // as serde_json's pretty printer writes an array two levels deep: each element
+        // on a new line indented by four spaces, its own lines by four more
+        let chunks: Vec<serde_json::Result<Vec<u8>>> = report
+            .findings
+            .par_chunks(256)
+            .map(|chunk| {
+                let mut buf = Vec::new();
+                for f in chunk {
+                    buf.extend_from_slice(b",\n    ");
+                    let one = serde_json::to_vec_pretty(&finding_json(f))?;
+                    // JSON strings hold no raw newline: every newline is between tokens
+                    for (i, line) in one.split(|&b| b == b'\n').enumerate() {
+                        if i > 0 {
+                            buf.extend_from_slice(b"\n    ");
+                        }
+                        buf.extend_from_slice(line);
+                    }
+                }
+                Ok(buf)
+            })
+            .collect();
+        out.write_all(b"[")?;
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let chunk = chunk?;
+            // the first element has no comma before it
+            out.write_all(if i == 0 { &chunk[1..] } else { &chunk })?;
+        }
+        out.write_all(b"\n  ]")?;
+    }
+    out.write_all(tail["[]".len()..].as_bytes())
+}
+
+/// The `check` document with `findings` as its findings.
+fn check_document<'a>(
+    report: &'a CheckReport,
+    findings: &'a [crate::rules::Finding],
+) -> CheckJson<'a> {
+    let (input_errors, summary, pg_version) =
+        (report.input_errors, &report.summary, report.pg_version);
+    CheckJson {
         schema_version: SCHEMA_VERSION,
         tool: "schemaguard",
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -113,6 +161,65 @@ pub fn write_check(out: &mut impl std::io::Write, report: &CheckReport) -> std::
             applied: &db.applied,
             pending: &db.pending,
         }),
-    };
-    serde_json::to_writer_pretty(out, &doc).map_err(std::io::Error::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::FileNote;
+    use crate::lock::LockMode;
+    use crate::ops::ObjectName;
+    use crate::rules::{Finding, Severity};
+
+    fn finding(i: usize) -> Finding {
+        Finding {
+            rule: "rule-id",
+            severity: if i % 2 == 0 {
+                Severity::Error
+            } else {
+                Severity::Hint
+            },
+            message: format!(
+                "message {i} with \"quotes\", a\nnewline, a tab\t, é and \\ and \u{1}"
+            ),
+            file: format!("dir/{i:04}_file.sql"),
+            span: crate::span::Span::default(),
+            relation: (i % 3 != 0).then(|| ObjectName::new(Some("public"), "t\"x")),
+            lock_mode: (i % 4 == 0).then_some(LockMode::AccessExclusive),
+            why: (i % 5 != 0).then(|| "why\r\n".repeat(i % 7)),
+            fix: None,
+        }
+    }
+
+    /// The parallel writer writes exactly what serde_json writes for the whole document.
+    #[test]
+    fn check_document_is_what_serde_json_writes() {
+        let notes = vec![FileNote {
+            file: "a.sql".into(),
+            line: 3,
+            message: "a note: \"findings\": [] in text".into(),
+        }];
+        let errors = vec![("b.sql".to_string(), "cannot read".to_string())];
+        for n in [0, 1, 2, 255, 256, 257, 1000] {
+            let findings: Vec<Finding> = (0..n).map(finding).collect();
+            let report = CheckReport {
+                findings: &findings,
+                notes: &notes,
+                input_errors: &errors,
+                summary: crate::report::Summary::default(),
+                pg_version: 16,
+                database: None,
+            };
+            let mut written = Vec::new();
+            write_check(&mut written, &report).expect("written");
+            let expected =
+                serde_json::to_vec_pretty(&check_document(&report, &findings)).expect("serialized");
+            assert_eq!(
+                String::from_utf8_lossy(&written),
+                String::from_utf8_lossy(&expected),
+                "{n} findings"
+            );
+        }
+    }
 }
