@@ -132,7 +132,7 @@ pub fn write_check(out: &mut impl std::io::Write, report: &CheckReport) -> std::
         }
         out.write_all(b"\n  ]")?;
     }
-    out.write_all(tail["[]".len()..].as_bytes())
+    out.write_all(&tail.as_bytes()["[]".len()..])
 }
 
 /// The `check` document with `findings` as its findings.
