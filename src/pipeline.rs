@@ -210,9 +210,9 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     };
     let configured = config.framework.as_deref().and_then(Framework::parse);
     let assume_tx = config.assume_in_transaction.unwrap_or(true);
-    let prepare = |f: &source::MigrationFile| -> (Prepared, ParsedFile) {
+    let prepare = |cache: &mut parse::Cache, f: &source::MigrationFile| -> (Prepared, ParsedFile) {
         let p = framework::prepare(&f.path, &f.text, configured, assume_tx);
-        let parsed = parse::parse_file(&p.text);
+        let parsed = parse::parse_file_with(&p.text, cache);
         (p, parsed)
     };
     // a live database: its schema, its server version, and what it already applied
@@ -226,7 +226,11 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     // database all files are prepared and parsed (in parallel) before the analysis
     let mut prepared: Option<Vec<(Prepared, ParsedFile)>> = None;
     if let Some(db) = &opts.database {
-        let all: Vec<(Prepared, ParsedFile)> = collected.files.par_iter().map(prepare).collect();
+        let all: Vec<(Prepared, ParsedFile)> = collected
+            .files
+            .par_iter()
+            .map_init(parse::Cache::default, prepare)
+            .collect();
         let framework = dominant_framework(all.iter().map(|(p, _)| p.framework));
         prepared = Some(all);
         let snapshot = live::snapshot(db, framework).map_err(|e| e.to_string())?;
@@ -391,6 +395,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                         for (worker, done_with) in done_with.into_iter().enumerate() {
                             let sender = sender.clone();
                             workers.spawn(move |_| {
+                                let mut cache = parse::Cache::default();
                                 loop {
                                     while let Ok(analysed) = done_with.try_recv() {
                                         drop(analysed);
@@ -399,7 +404,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                                     let Some(f) = files.get(i) else {
                                         break;
                                     };
-                                    let (p, parsed) = prepare(f);
+                                    let (p, parsed) = prepare(&mut cache, f);
                                     // the receiver is gone only if the analysis panicked
                                     if sender.send((i, worker, p, parsed)).is_err() {
                                         break;

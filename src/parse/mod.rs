@@ -50,6 +50,43 @@ pub struct ParsedFile {
 
 /// Splits and parses one file's text.
 pub fn parse_file(text: &str) -> ParsedFile {
+    parse_file_with(text, &mut Cache::default())
+}
+
+/// Operations already parsed, by statement text: a thread that parses many files keeps
+/// one, because histories repeat their boilerplate (`SET lock_timeout = '2s';`,
+/// `BEGIN;`, PL/pgSQL's `END IF`) and [`parse_statement`] is a function of the text
+/// alone (positions are added by the caller).
+#[derive(Default)]
+pub struct Cache {
+    ops: std::collections::HashMap<Box<str>, Operation, foldhash::fast::RandomState>,
+}
+
+impl Cache {
+    /// Longer statements are not kept: boilerplate is short, and a long statement
+    /// seldom comes twice.
+    const LONGEST: usize = 256;
+    /// At most this many statements are kept (a few MB).
+    const MOST: usize = 8192;
+
+    /// [`parse_statement`], answered from the cache when the text came before.
+    pub fn parse(&mut self, sql: &str) -> Operation {
+        if sql.len() > Self::LONGEST {
+            return parse_statement(sql);
+        }
+        if let Some(op) = self.ops.get(sql) {
+            return op.clone();
+        }
+        let op = parse_statement(sql);
+        if self.ops.len() < Self::MOST {
+            self.ops.insert(sql.into(), op.clone());
+        }
+        op
+    }
+}
+
+/// [`parse_file`] with the statements parsed through `cache`.
+pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
     let index = LineIndex::new(text);
     let mut out = ParsedFile::default();
     for piece in split::split(text) {
@@ -78,14 +115,14 @@ pub fn parse_file(text: &str) -> ParsedFile {
                     Some(what) => Operation::Unparsed {
                         reason: format!("unterminated {what} starting here"),
                     },
-                    None => match parse_statement(stmt_text) {
+                    None => match cache.parse(stmt_text) {
                         Operation::Unparsed { reason } => Operation::Unparsed {
                             reason: relocate_error(&reason, span.start_pos),
                         },
                         op => op,
                     },
                 };
-                let op = with_function_body(op, stmt_text);
+                let op = with_function_body(op, stmt_text, cache);
                 let embedded = match &op {
                     Operation::Do {
                         body, body_offset, ..
@@ -97,7 +134,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
                             Statement {
                                 index: out.statements.len(),
                                 span: index.span(text, start, end),
-                                op: parse_statement(&e.sql),
+                                op: cache.parse(&e.sql),
                                 text: e.sql,
                                 embedded: Vec::new(),
                                 conditional: e.conditional,
@@ -146,7 +183,7 @@ pub fn parse_statement(sql: &str) -> Operation {
 
 /// Fills a PL/pgSQL or SQL function's body statements, so that what a trigger does when
 /// it fires can be known (`effects` runs them for the DML that fires the trigger).
-fn with_function_body(op: Operation, stmt_text: &str) -> Operation {
+fn with_function_body(op: Operation, stmt_text: &str, cache: &mut Cache) -> Operation {
     match op {
         Operation::CreateFunction(mut cf)
             if matches!(cf.language.as_deref(), Some("plpgsql" | "sql")) =>
@@ -156,7 +193,7 @@ fn with_function_body(op: Operation, stmt_text: &str) -> Operation {
                 // of its conditions
                 cf.body = plpgsql::embedded(&body)
                     .into_iter()
-                    .map(|e| parse_statement(&e.sql))
+                    .map(|e| cache.parse(&e.sql))
                     .filter(|op| !matches!(op, Operation::Unparsed { .. }))
                     .collect();
             }
@@ -198,6 +235,32 @@ const RECURSION_LIMIT: usize = 50;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A statement answered from the cache is what parsing it again gives, and an
+    /// error in a repeated statement still points at each occurrence.
+    #[test]
+    fn the_cache_answers_as_parsing_does() {
+        let text = "SET lock_timeout = '2s';\nCREATE TABLE t (id int,, );\nSET lock_timeout = '2s';\n\n  CREATE TABLE t (id int,, );\nDO $$ BEGIN IF true THEN SET lock_timeout = '2s'; END IF; END $$;\n";
+        let mut cache = Cache::default();
+        let first = format!("{:?}", parse_file_with(text, &mut cache));
+        assert!(!cache.ops.is_empty());
+        let again = format!("{:?}", parse_file_with(text, &mut cache));
+        let fresh = format!("{:?}", parse_file(text));
+        assert_eq!(first, fresh);
+        assert_eq!(again, fresh);
+        let parsed = parse_file_with(text, &mut cache);
+        let reasons: Vec<&str> = parsed
+            .statements
+            .iter()
+            .filter_map(|s| match &s.op {
+                Operation::Unparsed { reason } => Some(reason.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].contains("at line 2,"), "{reasons:?}");
+        assert!(reasons[1].contains("at line 5,"), "{reasons:?}");
+    }
 
     #[test]
     fn parser_errors_point_into_the_file() {
