@@ -26,20 +26,64 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// (statements, statements the fast path answered for) over `paths`.
-fn check_files(paths: &[PathBuf]) -> (usize, usize) {
-    let (mut total, mut fast) = (0, 0);
+/// The SQL statements of the files at `paths`, each with its file.
+fn statements(paths: &[PathBuf]) -> Vec<(&Path, String)> {
+    let mut out = Vec::new();
     for path in paths {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let text = String::from_utf8_lossy(&bytes);
         for piece in split::split(&text) {
-            if piece.kind != PieceKind::Sql {
-                continue;
+            if piece.kind == PieceKind::Sql {
+                out.push((path.as_path(), text[piece.start..piece.end].to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// (statements, statements the fast path answered for) over `paths`.
+fn check_files(paths: &[PathBuf]) -> (usize, usize) {
+    let statements = statements(paths);
+    let mut fast = 0;
+    for (path, sql) in &statements {
+        let answered = std::panic::catch_unwind(|| fast_tokens_agree(sql))
+            .unwrap_or_else(|_| panic!("in {}: {sql:?}", path.display()));
+        if answered {
+            fast += 1;
+        }
+    }
+    (statements.len(), fast)
+}
+
+/// Real statements with a few SQL-ish pieces inserted at random places (a deterministic
+/// LCG): the edges of the fast path's subset inside realistic text.
+fn check_mutations(paths: &[PathBuf], per_statement: usize) -> (usize, usize) {
+    const PIECES: &[&str] = &[
+        "'", "\"", "$", "$$", "$a$", "--", "/*", "*/", "-", ">", "<", "=", "!", "|", ":", ".", "_",
+        "1", "e", "E'", "U&", "\\", "é", "\r", "\n", "\t", "?", "@", "#", "~", "^", "&", "->",
+        "->>", "$1", "0x", "1e5", "stdin", " ",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize
+    };
+    let (mut total, mut fast) = (0, 0);
+    for (path, sql) in statements(paths) {
+        for _ in 0..per_statement {
+            let mut mutated = sql.clone();
+            for _ in 0..1 + next() % 3 {
+                let mut at = next() % (mutated.len() + 1);
+                while !mutated.is_char_boundary(at) {
+                    at -= 1;
+                }
+                mutated.insert_str(at, PIECES[next() % PIECES.len()]);
             }
             total += 1;
-            let sql = &text[piece.start..piece.end];
-            let answered = std::panic::catch_unwind(|| fast_tokens_agree(sql))
-                .unwrap_or_else(|_| panic!("in {} at byte {}", path.display(), piece.start));
+            let answered = std::panic::catch_unwind(|| fast_tokens_agree(&mutated))
+                .unwrap_or_else(|_| panic!("a mutation of a statement of {}", path.display()));
             if answered {
                 fast += 1;
             }
@@ -65,6 +109,10 @@ fn fast_tokens_are_sqlparsers_on_project_files() {
     assert!(paths.len() >= 16, "the project's SQL files are missing");
     let counts = check_files(&paths);
     report("sample_migrations and test fixtures", counts);
+    report(
+        "sample_migrations and test fixtures, mutated",
+        check_mutations(&paths, 200),
+    );
     assert!(
         counts.1 * 2 > counts.0,
         "the fast path answered for too few statements: {counts:?}"
@@ -80,6 +128,10 @@ fn fast_tokens_are_sqlparsers_on_shared_conformance_and_corpus() {
         let mut paths = Vec::new();
         files(&dir, ".sql", &mut paths);
         report(&format!("../shared/{what}"), check_files(&paths));
+        report(
+            &format!("../shared/{what}, mutated"),
+            check_mutations(&paths, 4),
+        );
     }
 }
 

@@ -12,12 +12,12 @@
 //!   per-character case-insensitive compare);
 //! - `"quoted identifiers"` and `'strings'` (with `""` and `''` doubling), whose content
 //!   may be any text (a backslash is an ordinary character in both for PostgreSQL);
-//! - `$$bodies$$` without a `$` inside, and `$tag$bodies$tag$` with an ASCII tag;
+//! - `$$bodies$$` and `$tag$bodies$tag$` with an ASCII tag;
 //! - integers and decimals (`1`, `1.5`, `.5`, `1.`) not followed by a letter or `_`
 //!   (exponents, `_` separators, `0x` radixes and `L` suffixes are left to sqlparser);
 //! - spaces, tabs, `\n`, `\r`, `\r\n`, `--` comments and nested `/* */` comments (any text
 //!   inside);
-//! - `( ) , ; [ ] + * / = == => : :: := != < <= <> > >= - % | ||`, when the character
+//! - `( ) , ; [ ] + * / = == => : :: := != < <= <> > >= - -> ->> % | ||`, when the character
 //!   after them cannot extend them into another operator.
 //!
 //! Left out on purpose: non-ASCII outside strings, identifiers and comments; `E''`, `U&''`,
@@ -173,6 +173,10 @@ impl Lexer<'_> {
                         prefix: "--".to_string(),
                     }))
                 }
+                Some(b'>') => match self.peek(2) {
+                    Some(b'>') => self.operator(3, Token::LongArrow),
+                    _ => self.operator(2, Token::Arrow),
+                },
                 _ => self.operator(1, Token::Minus),
             },
             b'/' => match self.peek(1) {
@@ -306,7 +310,7 @@ impl Lexer<'_> {
         Some(Token::Number(value, false))
     }
 
-    /// `$$...$$` without a `$` inside, or `$tag$...$tag$`.
+    /// `$$...$$` or `$tag$...$tag$`.
     fn dollar_quoted(&mut self) -> Option<Token> {
         let (tag, body) = match self.peek(1)? {
             b'$' => (None, self.pos + 2),
@@ -325,24 +329,15 @@ impl Lexer<'_> {
             }
             _ => return None,
         };
-        let (value_end, end) = match tag {
-            None => {
-                // sqlparser's `$$` scan treats a lone `$` in the body in its own way
-                let close = body + self.bytes[body..].iter().position(|&c| c == b'$')?;
-                if self.bytes.get(close + 1) != Some(&b'$') {
-                    return None;
-                }
-                (close, close + 2)
-            }
-            Some(_) => {
-                let delimiter = self.text.get(self.pos..body)?;
-                let close = body + self.text.get(body..)?.find(delimiter)?;
-                (close, close + delimiter.len())
-            }
-        };
+        // The delimiter that closes the string: the opening `$tag$`, or `$$` (sqlparser's
+        // `$$` scan holds back each `$` until it sees the next character: a second `$`
+        // closes the string, anything else is kept with the `$`, so it too ends at the
+        // first `$$`).
+        let delimiter = self.text.get(self.pos..body)?;
+        let value_end = body + self.text.get(body..)?.find(delimiter)?;
         let value = self.text.get(body..value_end)?.to_string();
         let tag = tag.map(str::to_string);
-        self.advance_to(end);
+        self.advance_to(value_end + delimiter.len());
         Some(Token::DollarQuotedString(DollarQuotedString { value, tag }))
     }
 
