@@ -14,7 +14,8 @@ use std::collections::HashMap;
 /// The splitter and the parser on any text: pieces in order of their start, inside the
 /// text, on character boundaries, statements not overlapping one another (a psql
 /// meta-command may sit inside a statement, which keeps going around it); statements
-/// with positions inside the text.
+/// with positions inside the text; the fast tokenizer agreeing with sqlparser's on every
+/// statement.
 pub fn split_and_parse(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let (mut last_start, mut last_sql_end) = (0, 0);
