@@ -7,12 +7,15 @@ use crate::parse::{self, split};
 use crate::pipeline::segments_of;
 use crate::report::{self, CheckReport, Summary};
 use crate::source::{self, SourceOptions, framework};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::tokenizer::Tokenizer;
 use std::collections::HashMap;
 
 /// The splitter and the parser on any text: pieces in order of their start, inside the
 /// text, on character boundaries, statements not overlapping one another (a psql
 /// meta-command may sit inside a statement, which keeps going around it); statements
-/// with positions inside the text.
+/// with positions inside the text; the fast tokenizer agreeing with sqlparser's on every
+/// statement.
 pub fn split_and_parse(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let (mut last_start, mut last_sql_end) = (0, 0);
@@ -31,6 +34,9 @@ pub fn split_and_parse(data: &[u8]) {
             last_sql_end = p.end;
         }
         last_start = p.start;
+        if p.kind == split::PieceKind::Sql {
+            fast_tokens_agree(&text[p.start..p.end]);
+        }
     }
     let parsed = parse::parse_file(&text);
     let lines = text.lines().count().max(1) as u32 + 1;
@@ -39,6 +45,30 @@ pub fn split_and_parse(data: &[u8]) {
         assert!(s.span.start_pos.line >= 1 && s.span.end_pos.line <= lines);
         assert!(s.span.start_pos <= s.span.end_pos || s.span.is_empty());
     }
+}
+
+/// The fast tokenizer in front of sqlparser's (`parse::tokens`) on one statement's text:
+/// whenever it answers, its tokens and their spans are exactly sqlparser's. Returns
+/// whether it answered (`false`: the text is left to sqlparser).
+pub fn fast_tokens_agree(sql: &str) -> bool {
+    let Some(fast) = parse::tokens::tokenize(sql) else {
+        return false;
+    };
+    let slow = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .with_unescape(true)
+        .tokenize_with_location();
+    let slow = match slow {
+        Ok(tokens) => tokens,
+        Err(err) => panic!("the fast tokenizer answered where sqlparser fails ({err}): {sql:?}"),
+    };
+    if let Some(i) = (0..fast.len().max(slow.len())).find(|&i| fast.get(i) != slow.get(i)) {
+        panic!(
+            "the fast tokenizer disagrees with sqlparser at token {i} of {sql:?}:\n  fast:      {:?}\n  sqlparser: {:?}",
+            fast.get(i),
+            slow.get(i)
+        );
+    }
+    true
 }
 
 /// A whole run on in-memory files: up to four migrations (the input split at NUL bytes),

@@ -6,6 +6,7 @@
 pub mod directives;
 pub mod plpgsql;
 pub mod split;
+pub(crate) mod tokens;
 
 use crate::ops::{self, Operation};
 use crate::span::{LineIndex, Span};
@@ -163,10 +164,13 @@ pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
 /// Parses one statement's text into an operation. Never panics.
 pub fn parse_statement(sql: &str) -> Operation {
     let dialect = PostgreSqlDialect {};
-    let parsed = Parser::new(&dialect)
-        .with_recursion_limit(RECURSION_LIMIT)
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements());
+    let parser = Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT);
+    // the same tokens as `try_with_sql` makes, faster, for the text the fast path knows
+    let parser = match tokens::tokenize(sql) {
+        Some(tokens) => Ok(parser.with_tokens_with_locations(tokens)),
+        None => parser.try_with_sql(sql),
+    };
+    let parsed = parser.and_then(|mut p| p.parse_statements());
     match parsed {
         Ok(stmts) if stmts.len() == 1 => ops::lower::lower(&stmts[0], sql),
         Ok(stmts) if stmts.is_empty() => Operation::Other {
