@@ -36,7 +36,7 @@ impl Rule for AddExclusionConstraint {
             let name = c
                 .name
                 .clone()
-                .unwrap_or_else(|| crate::catalog::replay::constraint_name(&table, c));
+                .unwrap_or_else(|| crate::catalog::replay::constraint_name(table, c));
             let method = using.as_deref().unwrap_or("gist");
             let fails = cx
                 .effects

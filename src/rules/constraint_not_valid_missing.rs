@@ -38,13 +38,13 @@ impl Rule for ConstraintNotValidMissing {
                     let Some((what, mode)) = kind_and_lock(c, cx) else {
                         continue;
                     };
-                    let name = c.name.clone().unwrap_or_else(|| default_name(&table, c));
+                    let name = c.name.clone().unwrap_or_else(|| default_name(table, c));
                     let add = if single && c.name.is_some() {
                         format!("{} NOT VALID;", without_semicolon(&cx.stmt.text))
                     } else {
                         format!("ALTER TABLE {written} ADD CONSTRAINT {name} ... NOT VALID;")
                     };
-                    out.push(violation(&table, written, &what, mode, &add, &name));
+                    out.push(violation(table, written, &what, mode, &add, &name));
                 }
                 AlterTableAction::AddColumn { column, .. } => {
                     for c in column
@@ -55,7 +55,7 @@ impl Rule for ConstraintNotValidMissing {
                         let Some((what, _)) = kind_and_lock(c, cx) else {
                             continue;
                         };
-                        let name = c.name.clone().unwrap_or_else(|| default_name(&table, c));
+                        let name = c.name.clone().unwrap_or_else(|| default_name(table, c));
                         let add = format!(
                             "ALTER TABLE {written} ADD COLUMN {} {};\nALTER TABLE {written} ADD CONSTRAINT {name} {} NOT VALID;",
                             column.name,
@@ -63,7 +63,7 @@ impl Rule for ConstraintNotValidMissing {
                             constraint_sql(c)
                         );
                         let mut v = violation(
-                            &table,
+                            table,
                             written,
                             &what,
                             LockMode::AccessExclusive,

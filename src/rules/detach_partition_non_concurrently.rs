@@ -38,7 +38,7 @@ impl Rule for DetachPartitionNonConcurrently {
             let detached = cx.catalog.resolve_relation(partition);
             let default = cx
                 .catalog
-                .partitions(&table)
+                .partitions(table)
                 .find(|t| t.default_partition && t.name != detached)
                 .map(|t| t.name.clone());
             let also = default

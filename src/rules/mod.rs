@@ -197,9 +197,9 @@ impl Context<'_> {
 
     /// The statement is an `ALTER TABLE` of a pre-existing table: the statement and the
     /// table's resolved name. (Most lock rules start here.)
-    pub fn alter_of_existing_table(&self) -> Option<(&crate::ops::AlterTable, ObjectName)> {
+    pub fn alter_of_existing_table(&self) -> Option<(&crate::ops::AlterTable, &ObjectName)> {
         let (at, (table, preexisting)) = self.alter_target()?;
-        preexisting.then(|| (at, table.clone()))
+        preexisting.then_some((at, table))
     }
 
     /// The statement is an `ALTER TABLE`: the statement and the table's resolved name

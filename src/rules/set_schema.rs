@@ -104,13 +104,13 @@ fn moved(cx: &Context) -> Option<(ObjectName, ObjectName, Option<ObjectKind>, St
                 _ => None,
             })?;
             let (_, old) = cx.alter_of_existing_table()?;
-            let kind = match cat.relation_kind(&old) {
+            let kind = match cat.relation_kind(old) {
                 Some(RelKind::View) => Some(ObjectKind::View),
                 Some(RelKind::MaterializedView) => Some(ObjectKind::MaterializedView),
                 Some(RelKind::Sequence) => Some(ObjectKind::Sequence),
                 _ => None,
             };
-            Some((at.name.clone(), old, kind, schema))
+            Some((at.name.clone(), old.clone(), kind, schema))
         }
         Operation::AlterView(av) => {
             let AlterViewAction::SetSchema { schema } = &av.action else {
