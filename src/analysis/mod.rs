@@ -726,10 +726,13 @@ impl Driver<'_> {
             baseline: self.settings.baseline,
         };
         let mut raw: Vec<(&'static dyn Rule, Violation)> = Vec::new();
+        // one buffer for every rule: most rules find nothing in most files
+        let mut out = Vec::new();
         for rule in &self.rules {
-            let mut out = Vec::new();
             rule.check_file(&check, &mut out);
-            raw.extend(out.into_iter().map(|v| (*rule, v)));
+            if !out.is_empty() {
+                raw.extend(out.drain(..).map(|v| (*rule, v)));
+            }
         }
         let first = parsed
             .statements
@@ -807,10 +810,13 @@ impl Driver<'_> {
             tx,
             altered_table: std::cell::OnceCell::new(),
         };
+        // one buffer for every rule: most rules find nothing in most statements
+        let mut out = Vec::new();
         for rule in &self.rules {
-            let mut out = Vec::new();
             rule.check(&cx, &mut out);
-            raw.extend(out.into_iter().map(|v| (*rule, v, stmt.span)));
+            if !out.is_empty() {
+                raw.extend(out.drain(..).map(|v| (*rule, v, stmt.span)));
+            }
         }
         effects
     }
