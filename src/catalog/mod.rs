@@ -301,6 +301,25 @@ impl Default for Catalog {
 /// [`Catalog`]'s name resolution.
 pub trait ByName<T> {
     fn get_key_value(&self, name: &ObjectName) -> Option<(&ObjectName, &T)>;
+
+    /// The entry named `schema`.`name`. `probe` is scratch space for maps that need an
+    /// `ObjectName` to look one up (built once for all the schemas tried).
+    fn get_in_schema(
+        &self,
+        schema: &str,
+        name: &str,
+        probe: &mut Option<ObjectName>,
+    ) -> Option<(&ObjectName, &T)> {
+        let probe = probe.get_or_insert_with(|| ObjectName {
+            schema: Some(String::new()),
+            name: name.to_string(),
+        });
+        if let Some(s) = probe.schema.as_mut() {
+            s.clear();
+            s.push_str(schema);
+        }
+        self.get_key_value(probe)
+    }
 }
 
 impl<T> ByName<T> for BTreeMap<ObjectName, T> {
@@ -312,6 +331,18 @@ impl<T> ByName<T> for BTreeMap<ObjectName, T> {
 impl ByName<Table> for Tables {
     fn get_key_value(&self, name: &ObjectName) -> Option<(&ObjectName, &Table)> {
         Tables::get_key_value(self, name)
+    }
+
+    fn get_in_schema(
+        &self,
+        schema: &str,
+        name: &str,
+        _probe: &mut Option<ObjectName>,
+    ) -> Option<(&ObjectName, &Table)> {
+        self.get_key_value_by_parts(&tables::NameRef {
+            schema: Some(schema),
+            name,
+        })
     }
 }
 
@@ -376,22 +407,15 @@ impl Catalog {
         if name.schema.is_some() {
             return map.get_key_value(name);
         }
-        // one probe for every schema tried: its schema is rewritten in place
-        let mut probe = ObjectName {
-            schema: Some(String::new()),
-            name: name.name.clone(),
-        };
+        // one probe for every schema tried, if the map needs one (tables do not)
+        let mut probe = None;
         for schema in self
             .search_path
             .iter()
             .map(String::as_str)
             .chain(["pg_catalog"])
         {
-            if let Some(s) = probe.schema.as_mut() {
-                s.clear();
-                s.push_str(schema);
-            }
-            if let Some(found) = map.get_key_value(&probe) {
+            if let Some(found) = map.get_in_schema(schema, &name.name, &mut probe) {
                 return Some(found);
             }
         }

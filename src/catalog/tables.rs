@@ -23,7 +23,22 @@ use std::collections::BTreeSet;
 
 /// foldhash: names are hashed on every lookup, and SipHash (std's default, resistant to
 /// collision attacks a local CLI does not face) cost several times more.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A name by its parts, to look a table up without building an [`ObjectName`]. It hashes
+/// as the `ObjectName` with the same parts does (its derived `Hash`: the schema as an
+/// `Option`, then the name), which `name_ref_hashes_as_the_object_name` checks.
+#[derive(Hash)]
+pub struct NameRef<'a> {
+    pub schema: Option<&'a str>,
+    pub name: &'a str,
+}
+
+impl hashbrown::Equivalent<ObjectName> for NameRef<'_> {
+    fn equivalent(&self, key: &ObjectName) -> bool {
+        key.schema.as_deref() == self.schema && key.name == self.name
+    }
+}
 
 /// Changed tables kept pending before a change re-files them.
 const PENDING: usize = 16;
@@ -211,6 +226,11 @@ impl Tables {
         self.map.get_key_value(key)
     }
 
+    /// [`Tables::get_key_value`] by the name's parts.
+    pub fn get_key_value_by_parts(&self, key: &NameRef) -> Option<(&ObjectName, &Table)> {
+        self.map.get_key_value(key)
+    }
+
     pub fn contains_key(&self, key: &ObjectName) -> bool {
         self.map.contains_key(key)
     }
@@ -388,5 +408,51 @@ mod tests {
         let fresh: Tables = t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         assert_eq!(fresh, t);
         assert_eq!(referencing(&fresh, "e"), scanned(&t, "e"));
+    }
+}
+
+#[cfg(test)]
+mod name_ref_tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    /// A lookup by parts finds what a lookup by `ObjectName` finds: same hash, same key.
+    #[test]
+    fn name_ref_hashes_as_the_object_name() {
+        let hasher = foldhash::fast::RandomState::default();
+        for (schema, name) in [
+            (Some("public"), "accounts"),
+            (None, "accounts"),
+            (Some(""), ""),
+            (Some("a.b"), "c"),
+            (Some("a"), "b.c"),
+            (Some("Weird \"Schema\""), "é"),
+        ] {
+            let owned = ObjectName {
+                schema: schema.map(str::to_string),
+                name: name.to_string(),
+            };
+            assert_eq!(
+                hasher.hash_one(&owned),
+                hasher.hash_one(NameRef { schema, name }),
+                "{owned:?}"
+            );
+        }
+        let mut tables = Tables::default();
+        let key = ObjectName::new(Some("public"), "accounts");
+        tables.insert(key.clone(), Table::new(key.clone(), None));
+        let found = tables.get_key_value_by_parts(&NameRef {
+            schema: Some("public"),
+            name: "accounts",
+        });
+        assert_eq!(found.map(|(k, _)| k), Some(&key));
+        assert!(
+            tables
+                .get_key_value_by_parts(&NameRef {
+                    schema: None,
+                    name: "accounts"
+                })
+                .is_none()
+        );
     }
 }

@@ -18,10 +18,13 @@ pub(super) struct Tok {
 /// cannot be mapped back to a byte offset. The flag tells whether a `;` remains at the top
 /// level, i.e. the text holds more than one statement.
 pub(super) fn tokenize(sql: &str) -> Option<(Vec<Tok>, bool)> {
-    let dialect = PostgreSqlDialect {};
-    let raw = Tokenizer::new(&dialect, sql)
-        .tokenize_with_location()
-        .ok()?;
+    // the fast tokenizer gives sqlparser's tokens exactly, where it answers
+    let raw = match crate::parse::tokens::tokenize(sql) {
+        Some(tokens) => tokens,
+        None => Tokenizer::new(&PostgreSqlDialect {}, sql)
+            .tokenize_with_location()
+            .ok()?,
+    };
     let mut walker = Walker::new(sql);
     let mut toks = Vec::with_capacity(raw.len());
     for t in raw {
