@@ -104,31 +104,35 @@ pub fn write_check(out: &mut impl std::io::Write, report: &CheckReport) -> std::
         out.write_all(b"[]")?;
     } else {
         // as serde_json's pretty printer writes an array two levels deep: each element
-        // on a new line indented by four spaces, its own lines by four more
-        let chunks: Vec<serde_json::Result<Vec<u8>>> = report
-            .findings
-            .par_chunks(256)
-            .map(|chunk| {
-                let mut buf = Vec::new();
-                for f in chunk {
-                    buf.extend_from_slice(b",\n    ");
-                    let one = serde_json::to_vec_pretty(&finding_json(f))?;
-                    // JSON strings hold no raw newline: every newline is between tokens
-                    for (i, line) in one.split(|&b| b == b'\n').enumerate() {
-                        if i > 0 {
-                            buf.extend_from_slice(b"\n    ");
-                        }
-                        buf.extend_from_slice(line);
-                    }
-                }
-                Ok(buf)
-            })
-            .collect();
+        // on a new line indented by four spaces, its own lines by four more. A group of
+        // chunks at a time, so that the whole text is never held in memory.
         out.write_all(b"[")?;
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            let chunk = chunk?;
-            // the first element has no comma before it
-            out.write_all(if i == 0 { &chunk[1..] } else { &chunk })?;
+        let mut first = true;
+        for group in report.findings.chunks(256 * 16) {
+            let chunks: Vec<serde_json::Result<Vec<u8>>> = group
+                .par_chunks(256)
+                .map(|chunk| {
+                    let mut buf = Vec::new();
+                    for f in chunk {
+                        buf.extend_from_slice(b",\n    ");
+                        let one = serde_json::to_vec_pretty(&finding_json(f))?;
+                        // JSON strings hold no raw newline: every newline is between tokens
+                        for (i, line) in one.split(|&b| b == b'\n').enumerate() {
+                            if i > 0 {
+                                buf.extend_from_slice(b"\n    ");
+                            }
+                            buf.extend_from_slice(line);
+                        }
+                    }
+                    Ok(buf)
+                })
+                .collect();
+            for chunk in chunks {
+                let chunk = chunk?;
+                // the first element has no comma before it
+                out.write_all(if first { &chunk[1..] } else { &chunk })?;
+                first = false;
+            }
         }
         out.write_all(b"\n  ]")?;
     }
@@ -201,7 +205,7 @@ mod tests {
             message: "a note: \"findings\": [] in text".into(),
         }];
         let errors = vec![("b.sql".to_string(), "cannot read".to_string())];
-        for n in [0, 1, 2, 255, 256, 257, 1000] {
+        for n in [0, 1, 2, 255, 256, 257, 1000, 4096, 4097, 9000] {
             let findings: Vec<Finding> = (0..n).map(finding).collect();
             let report = CheckReport {
                 findings: &findings,
