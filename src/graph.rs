@@ -202,7 +202,7 @@ struct DropWatch {
     /// Object -> the statement that dropped it (file, line).
     dropped: HashMap<ObjectId, (String, u32), foldhash::fast::RandomState>,
     /// Uses found, with their position in history order (the full graph lists them by
-    /// object, then in history order: `finish` sorts them the same way).
+    /// object, then in history order: [`Graph::uses_after_drop`] sorts them so).
     found: Vec<(ObjectId, u64, UseAfterDrop)>,
     /// Touches seen so far.
     seq: u64,
