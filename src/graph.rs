@@ -392,11 +392,7 @@ impl Graph {
             if created.contains(&id) || dropped.contains(&id) || altered.contains(&id) {
                 continue;
             }
-            let edge = match lock.mode {
-                LockMode::AccessShare | LockMode::RowShare => Edge::Reads,
-                LockMode::RowExclusive => Edge::Writes,
-                _ => Edge::Alters,
-            };
+            let edge = lock_edge(lock.mode);
             self.edge(s, &id, edge);
             if lock.renamed_from.is_some() {
                 // the relation lives on under its new name
@@ -601,35 +597,27 @@ impl Graph {
     /// earlier statement dropped or renamed away (nothing re-creating it in between):
     /// by object, then in history order.
     pub fn uses_after_drop(&self) -> Vec<UseAfterDrop> {
-        if let Some(watch) = &self.watch {
-            let mut found: Vec<&(ObjectId, u64, UseAfterDrop)> = watch.found.iter().collect();
-            found.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-            return found.into_iter().map(|(_, _, u)| u.clone()).collect();
-        }
-        let mut out = Vec::new();
-        for id in self.object_ids() {
-            if !used_by_name(id.kind) {
-                continue;
-            }
-            let mut dropped_in: Option<(&str, u32)> = None;
-            for t in self.touches_of(id) {
-                match t.edge {
-                    Edge::Drops => dropped_in = Some((t.file, t.line)),
-                    Edge::Creates => dropped_in = None,
-                    Edge::Reads | Edge::Writes | Edge::Alters => {
-                        if let Some((file, line)) = dropped_in.take() {
-                            out.push(UseAfterDrop {
-                                object: id.clone(),
-                                dropped_in: (file.to_string(), line),
-                                used_in: (t.file.to_string(), t.line),
-                            });
+        // the full graph walks each object's touches in history order through the same
+        // watch that `check` keeps as statements come
+        let walked;
+        let watch = match &self.watch {
+            Some(watch) => watch,
+            None => {
+                let mut watch = DropWatch::default();
+                for id in self.object_ids() {
+                    if used_by_name(id.kind) {
+                        for t in self.touches_of(id) {
+                            watch.touch(id, t.edge, t.file, t.line);
                         }
                     }
-                    Edge::Contains | Edge::DependsOn => {}
                 }
+                walked = watch;
+                &walked
             }
-        }
-        out
+        };
+        let mut found: Vec<&(ObjectId, u64, UseAfterDrop)> = watch.found.iter().collect();
+        found.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        found.into_iter().map(|(_, _, u)| u.clone()).collect()
     }
 
     /// Every statement that touches `object` or one of its parts (a table's columns,
@@ -889,6 +877,16 @@ fn mermaid_escape(s: &str) -> String {
     s.replace('"', "#quot;")
 }
 
+/// How a statement touches a relation it locks but does not name as created, dropped or
+/// altered: reads it, writes its rows, or changes it.
+fn lock_edge(mode: LockMode) -> Edge {
+    match mode {
+        LockMode::AccessShare | LockMode::RowShare => Edge::Reads,
+        LockMode::RowExclusive => Edge::Writes,
+        _ => Edge::Alters,
+    }
+}
+
 fn relkind_object(kind: crate::catalog::RelKind) -> ObjectKind {
     use crate::catalog::RelKind;
     match kind {
@@ -977,11 +975,7 @@ fn watch_statement(
         if created.contains(&id) || dropped.contains(&id) || altered.contains(&id) {
             continue;
         }
-        let edge = match lock.mode {
-            LockMode::AccessShare | LockMode::RowShare => Edge::Reads,
-            LockMode::RowExclusive => Edge::Writes,
-            _ => Edge::Alters,
-        };
+        let edge = lock_edge(lock.mode);
         add(id, edge, &mut touches);
         if lock.renamed_from.is_some() {
             add(
