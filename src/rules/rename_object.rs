@@ -58,10 +58,10 @@ impl Rule for RenameObject {
     }
     fn check(&self, cx: &Context, _out: &mut Vec<Violation>) {
         let found = match &cx.stmt.op {
-            Operation::AlterTable(at) => {
-                let table = cx
-                    .alter_table_target()
-                    .map_or_else(|| cx.catalog.resolve_relation(&at.name), |(_, t)| t.clone());
+            Operation::AlterTable(_) => {
+                let Some((at, table)) = cx.alter_table_target() else {
+                    return;
+                };
                 // the table under its old and its new name
                 let moved: Vec<ObjectName> = at
                     .actions
