@@ -86,7 +86,7 @@ impl Rule for RenameObject {
                     .flatten()
                     .map(|c| (table.clone(), c.clone()))
                     .collect();
-                if cx.is_preexisting(&table) {
+                if cx.is_preexisting(table) {
                     file_notes::with(&NOTES, cx.file, |n| {
                         if !moved.is_empty() {
                             n.moved_tables.push(table.clone());
