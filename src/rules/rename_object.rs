@@ -101,7 +101,7 @@ impl Rule for RenameObject {
                         AlterTableAction::RenameConstraint { from, to } => Some((from, to)),
                         _ => None,
                     })
-                    .and_then(|(from, to)| constraint(cx, &at.name, &table, from, to))
+                    .and_then(|(from, to)| constraint(cx, &at.name, table, from, to))
             }
             Operation::AlterIndex(ai) => match &ai.action {
                 AlterIndexAction::Rename { to } => index(cx, &ai.name, ai.if_exists, to),
