@@ -473,15 +473,20 @@ fn read_file(
 ) -> Result<MigrationFile, InputError> {
     let max = opts.max_file_bytes;
     let result = (|| -> Result<String, String> {
-        let meta = fs::metadata(&path).map_err(|e| format!("cannot read: {e}"))?;
+        // opened first and then asked for its size: one path lookup, not two
+        let file = fs::File::open(&path).map_err(|e| format!("cannot read: {e}"))?;
+        let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
         if meta.is_dir() {
             return Err("is a directory; expected a file".into());
         }
         if meta.is_file() && meta.len() > max {
             return Err(decode::too_large(max, Some(meta.len())));
         }
-        let file = fs::File::open(&path).map_err(|e| format!("cannot read: {e}"))?;
-        let mut bytes = Vec::new();
+        // sized from the metadata (one byte over, for the read that finds the end): a
+        // limited reader gives `read_to_end` no size hint, and it would grow the buffer
+        // from 32 bytes in several reads
+        let hint = if meta.is_file() { meta.len() } else { 0 };
+        let mut bytes = Vec::with_capacity(usize::try_from(hint.saturating_add(1)).unwrap_or(0));
         file.take(max.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read: {e}"))?;
