@@ -6,7 +6,8 @@
 //!
 //! Every program is timed as a user runs it: a process over the files, output to
 //! `/dev/null` in a machine format (`--format json` / `--reporter json`), best of
-//! `RUNS`. `SQUAWK=/path/to/squawk` picks the squawk binary (default: `squawk` on PATH);
+//! `RUNS`. `SQUAWK=/path/to/squawk` picks the squawk binary (default: `squawk` on PATH; a
+//! pyenv shim is looked through to the program it starts, see `unwrapped`);
 //! `SCHEMAGUARD_BENCH_DIR=dir` writes the history there and keeps it (for profiling).
 
 use std::fmt::Write as _;
@@ -458,10 +459,47 @@ fn report(label: &str, statements: usize, m: &Measured) -> (f64, Option<f64>) {
 fn squawk() -> Option<PathBuf> {
     let path = PathBuf::from(std::env::var_os("SQUAWK").unwrap_or_else(|| "squawk".into()));
     let out = Command::new(&path).arg("--version").output().ok()?;
-    out.status.success().then(|| {
-        print!("squawk: {}", String::from_utf8_lossy(&out.stdout));
-        path
+    if !out.status.success() {
+        return None;
+    }
+    print!("squawk: {}", String::from_utf8_lossy(&out.stdout));
+    Some(match unwrapped(&path) {
+        Some(real) => {
+            println!(
+                "squawk: {} is a script that starts it; timing the program itself, {}",
+                path.display(),
+                real.display()
+            );
+            real
+        }
+        None => path,
     })
+}
+
+/// The program behind a version manager's shim (pyenv's `squawk` is a shell script that
+/// runs `pyenv exec`, about 100 ms a start on a small VM): timing the shim would charge
+/// squawk for pyenv, not for its work.
+fn unwrapped(path: &Path) -> Option<PathBuf> {
+    let on_path = if path.components().count() > 1 {
+        path.to_path_buf()
+    } else {
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .map(|dir| dir.join(path))
+            .find(|p| p.is_file())?
+    };
+    if !starts_with(&on_path, b"#!") {
+        return None;
+    }
+    let name = on_path.file_name()?;
+    let out = Command::new("pyenv").arg("which").arg(name).output().ok()?;
+    let real = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
+    (out.status.success() && starts_with(&real, b"\x7fELF")).then_some(real)
+}
+
+fn starts_with(path: &Path, prefix: &[u8]) -> bool {
+    use std::io::Read as _;
+    let mut head = vec![0; prefix.len()];
+    std::fs::File::open(path).is_ok_and(|mut f| f.read_exact(&mut head).is_ok()) && head == prefix
 }
 
 fn main() {
