@@ -58,17 +58,25 @@ pub fn parse_file(text: &str) -> ParsedFile {
 /// one, because histories repeat their boilerplate (`SET lock_timeout = '2s';`,
 /// `BEGIN;`, PL/pgSQL's `END IF`) and [`parse_statement`] is a function of the text
 /// alone (positions are added by the caller).
+///
+/// A text is kept the second time it comes, not the first: most statements of a
+/// history come once, and keeping each of those cost a copy of its operation and
+/// memory that was never read again. The first sighting leaves only a hash.
 #[derive(Default)]
 pub struct Cache {
     ops: std::collections::HashMap<Box<str>, Operation, foldhash::fast::RandomState>,
+    /// Hashes of the texts seen once. A collision only keeps a text one sighting early.
+    seen: std::collections::HashSet<u64, foldhash::fast::RandomState>,
 }
 
 impl Cache {
     /// Longer statements are not kept: boilerplate is short, and a long statement
     /// seldom comes twice.
     const LONGEST: usize = 256;
-    /// At most this many statements are kept (a few MB).
+    /// At most this many statements are kept.
     const MOST: usize = 8192;
+    /// At most this many first sightings are remembered (8 bytes each).
+    const SEEN: usize = 1 << 16;
 
     /// [`parse_statement`], answered from the cache when the text came before.
     pub fn parse(&mut self, sql: &str) -> Operation {
@@ -80,7 +88,12 @@ impl Cache {
         }
         let op = parse_statement(sql);
         if self.ops.len() < Self::MOST {
-            self.ops.insert(sql.into(), op.clone());
+            let hash = std::hash::BuildHasher::hash_one(self.seen.hasher(), sql);
+            if self.seen.contains(&hash) {
+                self.ops.insert(sql.into(), op.clone());
+            } else if self.seen.len() < Self::SEEN {
+                self.seen.insert(hash);
+            }
         }
         op
     }
@@ -264,6 +277,34 @@ mod tests {
         assert_eq!(reasons.len(), 2, "{reasons:?}");
         assert!(reasons[0].contains("at line 2,"), "{reasons:?}");
         assert!(reasons[1].contains("at line 5,"), "{reasons:?}");
+    }
+
+    /// A text is kept on its second sighting: one that comes once costs a hash, not a
+    /// copy of its operation.
+    #[test]
+    fn the_cache_keeps_what_comes_twice() {
+        let mut cache = Cache::default();
+        let once = cache.parse("CREATE TABLE once (id int)");
+        assert!(cache.ops.is_empty());
+        assert_eq!(cache.seen.len(), 1);
+        let first = cache.parse("SET lock_timeout = '2s'");
+        assert!(cache.ops.is_empty());
+        let second = cache.parse("SET lock_timeout = '2s'");
+        assert_eq!(cache.ops.len(), 1);
+        assert!(cache.ops.contains_key("SET lock_timeout = '2s'"));
+        let third = cache.parse("SET lock_timeout = '2s'");
+        assert_eq!(format!("{first:?}"), format!("{second:?}"));
+        assert_eq!(format!("{first:?}"), format!("{third:?}"));
+        assert_eq!(
+            format!("{once:?}"),
+            format!("{:?}", parse_statement("CREATE TABLE once (id int)"))
+        );
+        // too long to keep, however often it comes
+        let long = format!("SELECT {}", "1 + ".repeat(80) + "1");
+        for _ in 0..3 {
+            cache.parse(&long);
+        }
+        assert_eq!(cache.ops.len(), 1);
     }
 
     #[test]
