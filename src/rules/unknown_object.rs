@@ -30,17 +30,17 @@ impl Rule for UnknownObject {
                 } else if let Some(t) = cx.catalog.table(&at.name).filter(|t| t.columns_complete) {
                     // columns of a known table; ADD COLUMN and renames change the set as
                     // the actions go
-                    let mut columns: Vec<String> =
-                        t.columns.iter().map(|c| c.name.clone()).collect();
+                    let mut columns: Vec<&str> =
+                        t.columns.iter().map(|c| c.name.as_str()).collect();
                     for a in &at.actions {
                         let used = match a {
                             AlterTableAction::AddColumn { column, .. } => {
-                                columns.push(column.name.clone());
+                                columns.push(&column.name);
                                 None
                             }
                             AlterTableAction::RenameColumn { from, to } => {
-                                let hit = (!columns.contains(from)).then(|| from.clone());
-                                columns.push(to.clone());
+                                let hit = (!columns.contains(&from.as_str())).then(|| from.clone());
+                                columns.push(to);
                                 hit
                             }
                             AlterTableAction::DropColumn {
@@ -53,7 +53,7 @@ impl Rule for UnknownObject {
                             | AlterTableAction::DropNotNull { column: name }
                             | AlterTableAction::SetDefault { column: name, .. }
                             | AlterTableAction::DropDefault { column: name } => {
-                                (!columns.contains(name)).then(|| name.clone())
+                                (!columns.contains(&name.as_str())).then(|| name.clone())
                             }
                             AlterTableAction::AddConstraint(c) => {
                                 if let Some(n) = fk_target(c, &table_known) {
