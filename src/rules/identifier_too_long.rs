@@ -114,21 +114,30 @@ fn may_hold_long_identifier(text: &str) -> bool {
     if text.contains('"') {
         return true;
     }
-    let mut run = 0;
-    for &b in text.as_bytes() {
-        if crate::parse::split::is_ident_cont(b) {
-            run += 1;
-            if run > MAX_IDENTIFIER_BYTES {
+    has_long_run(text.as_bytes())
+}
+
+/// Whether `bytes` hold more than [`MAX_IDENTIFIER_BYTES`] identifier bytes in a row. Such
+/// a run covers one of every `MAX_IDENTIFIER_BYTES + 1` positions, so only those are
+/// looked at, and the run around each identifier byte found there is measured: a
+/// statement is read a 64th, not byte by byte (this runs on every statement).
+fn has_long_run(bytes: &[u8]) -> bool {
+    const STEP: usize = MAX_IDENTIFIER_BYTES + 1;
+    let ident = |i: usize| crate::parse::split::is_ident_cont(bytes[i]);
+    let mut i = STEP - 1;
+    while i < bytes.len() {
+        if ident(i) {
+            let start = (0..i).rev().take_while(|&j| ident(j)).last().unwrap_or(i);
+            let end = (i..bytes.len()).find(|&j| !ident(j)).unwrap_or(bytes.len());
+            if end - start > MAX_IDENTIFIER_BYTES {
                 return true;
             }
-        } else {
-            run = 0;
         }
+        i += STEP;
     }
     false
 }
 
-/// The span of `stmt.text[start..end]` in the file.
 fn sub_span(stmt: &Statement, start: usize, end: usize) -> Span {
     let position = |offset: usize| {
         let before = stmt.text.get(..offset).unwrap_or("");
@@ -177,6 +186,66 @@ mod tests {
             long_identifiers(&format!("SELECT {}", "é".repeat(32))).len(),
             1
         );
+    }
+
+    /// The sampled search finds a long run exactly when a byte-by-byte count does.
+    #[test]
+    fn long_runs_are_found_as_counting_finds_them() {
+        fn counted(bytes: &[u8]) -> bool {
+            let mut run = 0;
+            bytes.iter().any(|&b| {
+                run = if crate::parse::split::is_ident_cont(b) {
+                    run + 1
+                } else {
+                    0
+                };
+                run > MAX_IDENTIFIER_BYTES
+            })
+        }
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut long = 0;
+        for _ in 0..20_000 {
+            let len = (next() % 400) as usize;
+            // mostly identifier bytes, so that runs near the limit are common
+            let gap = 8 + next() % 120;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match next() % gap {
+                    0 => b' ',
+                    1 => b'(',
+                    2 => 0xC3,
+                    3 => b'$',
+                    4 => b'7',
+                    _ => b'a',
+                })
+                .collect();
+            let expected = counted(&bytes);
+            long += usize::from(expected);
+            assert_eq!(
+                has_long_run(&bytes),
+                expected,
+                "{:?}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        assert!(long > 1000, "{long}");
+        for n in 60..70 {
+            for at in [0, 1, 63, 64, 65, 127, 128] {
+                let mut bytes = vec![b' '; at];
+                bytes.extend(std::iter::repeat_n(b'x', n));
+                bytes.extend([b' ', b'y']);
+                assert_eq!(
+                    has_long_run(&bytes),
+                    n > MAX_IDENTIFIER_BYTES,
+                    "{n} at {at}"
+                );
+            }
+        }
     }
 
     #[test]
