@@ -847,11 +847,14 @@ impl Driver<'_> {
                 }
             }
             Operation::AlterTable(at) => {
-                let table = self.catalog.resolve_relation(&at.name);
+                // resolved only for a NOT VALID constraint (most ALTER TABLEs add none)
+                let mut table = None;
                 for a in &at.actions {
                     if let AlterTableAction::AddConstraint(c) = a {
                         if c.not_valid {
-                            let name = replay::constraint_name(&table, c);
+                            let table = table
+                                .get_or_insert_with(|| self.catalog.resolve_relation(&at.name));
+                            let name = replay::constraint_name(table, c);
                             tx.not_valid_added.push((table.clone(), name));
                         }
                     }
