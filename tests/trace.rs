@@ -669,7 +669,9 @@ fn killed_mid_trace_leaves_nothing(signal: i32) {
     }
     let dir = common::TempDir::new(&format!("trace-kill-{signal}"));
     dir.write("001_base.sql", "CREATE TABLE t (id int);\n");
-    dir.write("002_sleep.sql", "SELECT pg_sleep(60);\n");
+    // longer than the wait below: on a stalled machine the sleep is still running when
+    // the signal comes (a 60 s sleep once ended first, and the run exited 0)
+    dir.write("002_sleep.sql", "SELECT pg_sleep(600);\n");
     // a directory of our own for the server's temp dir, reachable by `postgres`
     let tmp = std::env::temp_dir().join(format!("sg-kill-{signal}-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("mkdir");
