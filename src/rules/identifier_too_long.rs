@@ -138,6 +138,7 @@ fn has_long_run(bytes: &[u8]) -> bool {
     false
 }
 
+/// The span of `stmt.text[start..end]` in the file.
 fn sub_span(stmt: &Statement, start: usize, end: usize) -> Span {
     let position = |offset: usize| {
         let before = stmt.text.get(..offset).unwrap_or("");
