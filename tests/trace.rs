@@ -669,9 +669,7 @@ fn killed_mid_trace_leaves_nothing(signal: i32) {
     }
     let dir = common::TempDir::new(&format!("trace-kill-{signal}"));
     dir.write("001_base.sql", "CREATE TABLE t (id int);\n");
-    // longer than the wait below: on a stalled machine the sleep is still running when
-    // the signal comes (a 60 s sleep once ended first, and the run exited 0)
-    dir.write("002_sleep.sql", "SELECT pg_sleep(600);\n");
+    dir.write("002_sleep.sql", "SELECT pg_sleep(60);\n");
     // a directory of our own for the server's temp dir, reachable by `postgres`
     let tmp = std::env::temp_dir().join(format!("sg-kill-{signal}-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("mkdir");
@@ -679,13 +677,28 @@ fn killed_mid_trace_leaves_nothing(signal: i32) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_schemaguard"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_schemaguard"));
+    command
         .args(["trace", dir.path()])
         .env("TMPDIR", &tmp)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
+        .stderr(std::process::Stdio::null());
+    // A shell without job control starts background commands with SIGINT ignored, and
+    // the child inherits that: `cargo test &` then never saw the trace end on SIGINT
+    // (the sleep ran out and the trace exited 0). The child gets the default action,
+    // as a program started from a terminal has.
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: signal(2) is async-signal-safe, and nothing else runs in the child
+        // between fork and exec
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+    }
+    let mut child = command.spawn().expect("spawn");
     // the server is up and busy with pg_sleep when a backend runs it
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut postmaster: Option<i32> = None;
