@@ -377,6 +377,13 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             // at most `PARSED_AHEAD` parsed files wait for the analysis: every worker
             // feeds it from the start, and memory stays bounded however long the history
             //
+            // There is one worker fewer than rayon has threads, and this thread parses
+            // too, whenever the file it needs next is not ready: it takes the next file
+            // no one has taken. So no more threads run than there are cores (three
+            // threads on two cores took turns, and the analysis, the one all others
+            // wait for, got two thirds of a core), and no core idles while this one
+            // waits.
+            //
             // A file the analysis is done with goes back to the worker that parsed it, to
             // be dropped there: freeing is off this thread (the one all others wait
             // for), and the allocator gets the memory back on the thread that reuses it
@@ -385,7 +392,8 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             std::thread::scope(|scope| {
                 let (sender, parsed) =
                     mpsc::sync_channel::<(usize, usize, Prepared, ParsedFile)>(PARSED_AHEAD);
-                let (done, done_with): (Vec<_>, Vec<_>) = (0..rayon::current_num_threads())
+                let workers = rayon::current_num_threads().saturating_sub(1).max(1);
+                let (done, done_with): (Vec<_>, Vec<_>) = (0..workers)
                     .map(|_| mpsc::channel::<(Prepared, ParsedFile)>())
                     .unzip();
                 let prepare = &prepare;
@@ -416,18 +424,34 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                     });
                 });
                 let mut waiting: BTreeMap<usize, (usize, Prepared, ParsedFile)> = BTreeMap::new();
+                let mut cache = parse::Cache::default();
                 for (index, f) in files.iter().enumerate() {
                     let (worker, mut prep, p) = loop {
                         if let Some(ready) = waiting.remove(&index) {
                             break ready;
                         }
-                        match parsed.recv() {
+                        let received = match parsed.try_recv() {
+                            Err(mpsc::TryRecvError::Empty) => {
+                                // not ready: parse the next file no one has taken (it
+                                // is dropped here, `usize::MAX` is no worker's number)
+                                let i = next.fetch_add(1, Ordering::Relaxed);
+                                if let Some(g) = files.get(i) {
+                                    let (prep, p) = prepare(&mut cache, g);
+                                    waiting.insert(i, (usize::MAX, prep, p));
+                                    continue;
+                                }
+                                // every file is taken: wait for the workers
+                                parsed.recv().map_err(|_| ())
+                            }
+                            other => other.map_err(|_| ()),
+                        };
+                        match received {
                             Ok((i, worker, prep, p)) => {
                                 waiting.insert(i, (worker, prep, p));
                             }
                             // every file is sent before the senders are dropped, unless
                             // parsing panicked: leaving the scope re-raises that panic
-                            Err(_) => return,
+                            Err(()) => return,
                         }
                     };
                     analyse(index, f, &prep, &p);
@@ -436,7 +460,8 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                         kept.push(p);
                     } else if let Some(done) = done.get(worker) {
                         // a worker that has finished drops nothing: the file comes back
-                        // in the error and is dropped here
+                        // in the error and is dropped here, as are the files this
+                        // thread parsed
                         let _ = done.send((prep, p));
                     }
                 }
