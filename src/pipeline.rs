@@ -431,9 +431,11 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                             break ready;
                         }
                         let received = match parsed.try_recv() {
-                            Err(mpsc::TryRecvError::Empty) => {
-                                // not ready: parse the next file no one has taken (it
-                                // is dropped here, `usize::MAX` is no worker's number)
+                            // not ready: parse the next file no one has taken (it is
+                            // dropped here, `usize::MAX` is no worker's number), unless
+                            // `PARSED_AHEAD` files already wait (a long file in a
+                            // worker must not let this thread parse the whole history)
+                            Err(mpsc::TryRecvError::Empty) if waiting.len() < PARSED_AHEAD => {
                                 let i = next.fetch_add(1, Ordering::Relaxed);
                                 if let Some(g) = files.get(i) {
                                     let (prep, p) = prepare(&mut cache, g);
@@ -443,6 +445,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                                 // every file is taken: wait for the workers
                                 parsed.recv().map_err(|_| ())
                             }
+                            Err(mpsc::TryRecvError::Empty) => parsed.recv().map_err(|_| ()),
                             other => other.map_err(|_| ()),
                         };
                         match received {

@@ -89,33 +89,50 @@ pub fn check(report: &CheckReport) -> String {
 /// The `check` document, written to `out`: the findings (most of it) serialized in
 /// parallel, in order, into the document's other fields.
 pub fn write_check(out: &mut impl std::io::Write, report: &CheckReport) -> std::io::Result<()> {
-    use rayon::prelude::*;
     let skeleton = serde_json::to_string_pretty(&check_document(report, &[]))?;
-    // the empty findings array of the skeleton, at the document's top level (a string
-    // value cannot hold `"findings": []`: its quotes would be escaped)
-    const SLOT: &str = "\n  \"findings\": []";
-    let Some(at) = skeleton.find(SLOT) else {
-        return serde_json::to_writer_pretty(out, &check_document(report, report.findings))
-            .map_err(std::io::Error::from);
+    if !write_with_array(out, &skeleton, "findings", report.findings, finding_json)? {
+        serde_json::to_writer_pretty(out, &check_document(report, report.findings))?;
+    }
+    Ok(())
+}
+
+/// Writes `skeleton`, a pretty-printed document whose top-level field `field` is an
+/// empty array, with `items` (converted by `to_json`) as that array's elements: exactly
+/// the text serde_json's pretty printer writes for the whole document, but the
+/// elements are serialized in parallel, a group of chunks at a time, so that the whole
+/// text is never held in memory. `Ok(false)` (nothing written) when the skeleton has no
+/// such field.
+pub(crate) fn write_with_array<'a, T: Sync, J: Serialize>(
+    out: &mut impl std::io::Write,
+    skeleton: &str,
+    field: &str,
+    items: &'a [T],
+    to_json: impl Fn(&'a T) -> J + Sync,
+) -> std::io::Result<bool> {
+    use rayon::prelude::*;
+    // the empty array of the skeleton, at the document's top level (a string value
+    // cannot hold `"field": []`: its quotes would be escaped)
+    let slot = format!("\n  \"{field}\": []");
+    let Some(at) = skeleton.find(&slot) else {
+        return Ok(false);
     };
-    let (head, tail) = skeleton.split_at(at + SLOT.len() - "[]".len());
+    let (head, tail) = skeleton.split_at(at + slot.len() - "[]".len());
     out.write_all(head.as_bytes())?;
-    if report.findings.is_empty() {
+    if items.is_empty() {
         out.write_all(b"[]")?;
     } else {
         // as serde_json's pretty printer writes an array two levels deep: each element
-        // on a new line indented by four spaces, its own lines by four more. A group of
-        // chunks at a time, so that the whole text is never held in memory.
+        // on a new line indented by four spaces, its own lines by four more
         out.write_all(b"[")?;
         let mut first = true;
-        for group in report.findings.chunks(256 * 16) {
+        for group in items.chunks(256 * 16) {
             let chunks: Vec<serde_json::Result<Vec<u8>>> = group
                 .par_chunks(256)
                 .map(|chunk| {
                     let mut buf = Vec::new();
-                    for f in chunk {
+                    for item in chunk {
                         buf.extend_from_slice(b",\n    ");
-                        let one = serde_json::to_vec_pretty(&finding_json(f))?;
+                        let one = serde_json::to_vec_pretty(&to_json(item))?;
                         // JSON strings hold no raw newline: every newline is between tokens
                         for (i, line) in one.split(|&b| b == b'\n').enumerate() {
                             if i > 0 {
@@ -136,7 +153,8 @@ pub fn write_check(out: &mut impl std::io::Write, report: &CheckReport) -> std::
         }
         out.write_all(b"\n  ]")?;
     }
-    out.write_all(&tail.as_bytes()["[]".len()..])
+    out.write_all(&tail.as_bytes()["[]".len()..])?;
+    Ok(true)
 }
 
 /// The `check` document with `findings` as its findings.

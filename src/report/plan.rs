@@ -63,22 +63,28 @@ impl Serialize for StatementsJson<'_> {
     }
 }
 
-/// The plan as JSON, written to `out` as it is produced.
+/// The plan as JSON, written to `out` as it is produced (a group of statements at a
+/// time).
 pub fn write_json(
     out: &mut impl std::io::Write,
     files: &[FileSummary],
     plan: &[PlannedStatement],
     pg_version: u32,
 ) -> std::io::Result<()> {
-    let doc = PlanJson {
+    let doc = |statements| PlanJson {
         schema_version: super::json::SCHEMA_VERSION,
         tool: "schemaguard",
         tool_version: env!("CARGO_PKG_VERSION"),
         pg_version,
         files,
-        statements: StatementsJson(plan),
+        statements: StatementsJson(statements),
     };
-    serde_json::to_writer_pretty(out, &doc).map_err(std::io::Error::from)
+    // the statements (most of it) serialized in parallel, in order, into the rest
+    let skeleton = serde_json::to_string_pretty(&doc(&[]))?;
+    if !super::json::write_with_array(out, &skeleton, "statements", plan, statement_json)? {
+        serde_json::to_writer_pretty(out, &doc(plan))?;
+    }
+    Ok(())
 }
 
 pub fn json(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) -> String {
