@@ -3,7 +3,79 @@
 // mimalloc: a run allocates and frees millions of small strings and vectors (names,
 // statements, effects) on several threads; glibc's malloc took a quarter of the time
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
+
+/// mimalloc, asked as C's `malloc` is whenever the alignment asks nothing more:
+/// `mimalloc::MiMalloc` calls `mi_malloc_aligned` for every block, and a run makes
+/// millions of them. The condition is mimalloc's own (`mi_malloc_is_naturally_aligned`
+/// in `alloc-aligned.c`): a block of at least `align` bytes is aligned to 16 (the
+/// largest alignment `mi_malloc` guarantees), or to its size when smaller.
+mod allocator {
+    use libmimalloc_sys as mi;
+    use std::alloc::{GlobalAlloc, Layout};
+    use std::ffi::c_void;
+
+    /// `MI_MAX_ALIGN_SIZE`
+    const MAX_NATURAL_ALIGN: usize = 16;
+
+    pub struct MiMalloc;
+
+    fn natural(align: usize, size: usize) -> bool {
+        align <= MAX_NATURAL_ALIGN && align <= size
+    }
+
+    // SAFETY (all four): the layouts come from the standard library with a non-zero size
+    // and a power-of-two alignment; blocks are given back to the mimalloc functions that
+    // made them (`mi_free` and `mi_realloc*` take blocks of any of its allocators), and
+    // a block from the plain functions is aligned as `natural` requires.
+    unsafe impl GlobalAlloc for MiMalloc {
+        #[inline]
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let (size, align) = (layout.size(), layout.align());
+            // SAFETY: see above
+            unsafe {
+                if natural(align, size) {
+                    mi::mi_malloc(size).cast()
+                } else {
+                    mi::mi_malloc_aligned(size, align).cast()
+                }
+            }
+        }
+
+        #[inline]
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            let (size, align) = (layout.size(), layout.align());
+            // SAFETY: see above
+            unsafe {
+                if natural(align, size) {
+                    mi::mi_zalloc(size).cast()
+                } else {
+                    mi::mi_zalloc_aligned(size, align).cast()
+                }
+            }
+        }
+
+        #[inline]
+        unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+            // SAFETY: see above
+            unsafe { mi::mi_free(ptr.cast::<c_void>()) }
+        }
+
+        #[inline]
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let align = layout.align();
+            // SAFETY: see above; `mi_realloc` keeps the block when it still fits (it was
+            // aligned for `align` when made) or makes a plain one of `new_size` bytes
+            unsafe {
+                if natural(align, new_size) {
+                    mi::mi_realloc(ptr.cast::<c_void>(), new_size).cast()
+                } else {
+                    mi::mi_realloc_aligned(ptr.cast::<c_void>(), new_size, align).cast()
+                }
+            }
+        }
+    }
+}
 
 use std::panic::PanicHookInfo;
 
