@@ -487,9 +487,11 @@ fn read_file(
         // from 32 bytes in several reads
         let hint = if meta.is_file() { meta.len() } else { 0 };
         let mut bytes = Vec::with_capacity(usize::try_from(hint.saturating_add(1)).unwrap_or(0));
-        file.take(max.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read: {e}"))?;
+        let mut file = file.take(max.saturating_add(1));
+        if !read_whole(&mut file, &mut bytes, hint).map_err(|e| format!("cannot read: {e}"))? {
+            file.read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read: {e}"))?;
+        }
         if bytes.len() as u64 > max {
             // It grew since, or it is a stream (a pipe, a device).
             return Err(decode::too_large(max, None));
@@ -512,6 +514,33 @@ fn read_file(
             message,
         }),
     }
+}
+
+/// One `read` for a regular file of `len` bytes (by its metadata), into `bytes`: `true`
+/// when it returned exactly `len` bytes though one more was asked for, so the file is
+/// read whole without a second `read` to find its end (a regular file reads short only
+/// at its end). `false` when the rest must be read: the file is empty or not regular
+/// (`len` 0), it grew, or the read came back short. What was read stays in `bytes`.
+fn read_whole(file: &mut impl Read, bytes: &mut Vec<u8>, len: u64) -> io::Result<bool> {
+    let Ok(len) = usize::try_from(len) else {
+        return Ok(false);
+    };
+    if len == 0 {
+        return Ok(false);
+    }
+    bytes.resize(len + 1, 0);
+    let n = loop {
+        match file.read(bytes) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                bytes.clear();
+                return Err(e);
+            }
+        }
+    };
+    bytes.truncate(n);
+    Ok(n == len)
 }
 
 /// How to show `path` to the user: relative to the current directory when it is under

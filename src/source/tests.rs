@@ -555,3 +555,58 @@ fn corpus_apply_order_matches_manifest() {
         eprintln!("corpus {name}: {} files in manifest order", got.len());
     }
 }
+
+/// A reader that hands out at most `step` bytes a call, and is interrupted once first.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+    interrupted: bool,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.interrupted {
+            self.interrupted = true;
+            return Err(io::Error::from(io::ErrorKind::Interrupted));
+        }
+        let n = self.step.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// One read takes a file of the size its metadata gives; anything else (a short read,
+/// a file that grew, no size) is left for `read_to_end`, with what was read kept.
+#[test]
+fn read_whole_trusts_only_a_read_of_exactly_the_size() {
+    let data = b"CREATE TABLE t (id int);\n".repeat(10);
+    let whole = |step: usize, len: u64| {
+        let mut r = Trickle {
+            data: &data,
+            step,
+            interrupted: false,
+        };
+        let mut bytes = Vec::new();
+        let done = read_whole(&mut r, &mut bytes, len).expect("read");
+        if !done {
+            r.read_to_end(&mut bytes).expect("rest");
+        }
+        assert_eq!(bytes, data, "step {step}, len {len}");
+        done
+    };
+    let len = data.len() as u64;
+    assert!(whole(usize::MAX, len), "one read of the whole file");
+    assert!(!whole(7, len), "a short read is not the end");
+    assert!(
+        !whole(usize::MAX, len - 3),
+        "the file grew since its metadata"
+    );
+    assert!(!whole(usize::MAX, 0), "no size: read to the end");
+    // and through the real reader, on a real file
+    let dir = TempDir::new("read-whole");
+    dir.write("a.sql", &data);
+    let (names, collected) = order_of(dir.path());
+    assert_eq!(names, vec!["a.sql"]);
+    assert_eq!(collected.files[0].text.as_bytes(), &data[..]);
+}
