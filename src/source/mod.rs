@@ -159,8 +159,8 @@ pub fn collect(paths: &[PathBuf], opts: &SourceOptions) -> Collected {
     let cwd_normalized = cwd.as_deref().map(lexical_normalize);
     let mut walker = Walker {
         cwd: cwd_normalized.as_deref(),
-        visited_dirs: HashSet::new(),
-        seen_files: HashSet::new(),
+        visited_dirs: HashSet::default(),
+        seen_files: HashSet::default(),
         candidates: Vec::new(),
         errors: Vec::new(),
         skipped_down: Vec::new(),
@@ -282,9 +282,9 @@ struct Walker<'a> {
     /// The current directory, lexically normalized.
     cwd: Option<&'a Path>,
     /// Canonical paths of the directories walked so far.
-    visited_dirs: HashSet<PathBuf>,
+    visited_dirs: HashSet<PathBuf, foldhash::fast::RandomState>,
     /// Canonical folder + file name of every file taken (or skipped as down).
-    seen_files: HashSet<PathBuf>,
+    seen_files: HashSet<PathBuf, foldhash::fast::RandomState>,
     candidates: Vec<Candidate>,
     errors: Vec<InputError>,
     skipped_down: Vec<PathBuf>,
