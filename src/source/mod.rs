@@ -482,9 +482,9 @@ fn read_file(
         if meta.is_file() && meta.len() > max {
             return Err(decode::too_large(max, Some(meta.len())));
         }
-        // sized from the metadata (one byte over, for the read that finds the end): a
-        // limited reader gives `read_to_end` no size hint, and it would grow the buffer
-        // from 32 bytes in several reads
+        // sized from the metadata, one byte over (a read that fills it shows the file
+        // grew): a limited reader gives `read_to_end` no size hint, and it would grow the
+        // buffer from 32 bytes in several reads
         let hint = if meta.is_file() { meta.len() } else { 0 };
         let mut bytes = Vec::with_capacity(usize::try_from(hint.saturating_add(1)).unwrap_or(0));
         let mut file = file.take(max.saturating_add(1));
