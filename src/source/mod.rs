@@ -488,10 +488,16 @@ fn read_file(
         let hint = if meta.is_file() { meta.len() } else { 0 };
         let mut bytes = Vec::with_capacity(usize::try_from(hint.saturating_add(1)).unwrap_or(0));
         let mut file = file.take(max.saturating_add(1));
-        if !read_whole(&mut file, &mut bytes, hint).map_err(|e| format!("cannot read: {e}"))? {
-            file.read_to_end(&mut bytes)
-                .map_err(|e| format!("cannot read: {e}"))?;
-        }
+        read_whole(&mut file, &mut bytes, hint)
+            // the rest, when one read did not take the whole file
+            .and_then(|whole| {
+                if whole {
+                    Ok(())
+                } else {
+                    file.read_to_end(&mut bytes).map(drop)
+                }
+            })
+            .map_err(|e| format!("cannot read: {e}"))?;
         if bytes.len() as u64 > max {
             // It grew since, or it is a stream (a pipe, a device).
             return Err(decode::too_large(max, None));
