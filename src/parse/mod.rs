@@ -177,13 +177,33 @@ pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
 /// Parses one statement's text into an operation. Never panics.
 pub fn parse_statement(sql: &str) -> Operation {
     let dialect = PostgreSqlDialect {};
-    let parser = Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT);
-    // the same tokens as `try_with_sql` makes, faster, for the text the fast path knows
-    let parser = match tokens::tokenize(sql) {
-        Some(tokens) => Ok(parser.with_tokens_with_locations(tokens)),
-        None => parser.try_with_sql(sql),
+    let parser = || Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT);
+    // the same tokens as `try_with_sql` makes, faster, for the text the fast path knows;
+    // without positions, which only an error message needs (see `tokenize_unlocated`)
+    let parsed = match tokens::tokenize_unlocated(sql) {
+        Some(tokens) => match parser()
+            .with_tokens_with_locations(tokens)
+            .parse_statements()
+        {
+            // what sqlparser cannot parse, the recognizer may know; if not, the error
+            // message needs the positions: parsed again with them
+            Err(_) => match ops::recognize::recognize(sql) {
+                Some(op) => return op,
+                None => match tokens::tokenize(sql) {
+                    Some(located) => parser()
+                        .with_tokens_with_locations(located)
+                        .parse_statements(),
+                    None => parser()
+                        .try_with_sql(sql)
+                        .and_then(|mut p| p.parse_statements()),
+                },
+            },
+            parsed => parsed,
+        },
+        None => parser()
+            .try_with_sql(sql)
+            .and_then(|mut p| p.parse_statements()),
     };
-    let parsed = parser.and_then(|mut p| p.parse_statements());
     match parsed {
         Ok(stmts) if stmts.len() == 1 => ops::lower::lower(&stmts[0], sql),
         Ok(stmts) if stmts.is_empty() => Operation::Other {

@@ -37,6 +37,21 @@ use std::sync::LazyLock;
 /// The tokens sqlparser would produce for `sql` with the PostgreSQL dialect, or `None`
 /// when `sql` holds something this fast path does not handle (see the module docs).
 pub fn tokenize(sql: &str) -> Option<Vec<TokenWithSpan>> {
+    tokenize_with(sql, true)
+}
+
+/// [`tokenize`] with every span empty (`Span::empty()`, line 0): the tokens to parse
+/// with when no position is needed. sqlparser decides nothing by a token's position; it
+/// only writes positions into the AST and into its error messages. And it makes an error
+/// message each time it backtracks (it tries a data type before each expression, a
+/// typed string such as `DATE '2024-01-01'`, and fails on every plain column name), with
+/// the position printed in; a line 0 position prints as nothing. A parse that fails is
+/// parsed again with positions, for the message the user sees.
+pub fn tokenize_unlocated(sql: &str) -> Option<Vec<TokenWithSpan>> {
+    tokenize_with(sql, false)
+}
+
+fn tokenize_with(sql: &str, located: bool) -> Option<Vec<TokenWithSpan>> {
     let mut lexer = Lexer {
         text: sql,
         bytes: sql.as_bytes(),
@@ -51,15 +66,17 @@ pub fn tokenize(sql: &str) -> Option<Vec<TokenWithSpan>> {
     while lexer.pos < lexer.bytes.len() {
         let start = lexer.location();
         let token = lexer.next_token(prev_non_whitespace_is_word)?;
+        let span = if located {
+            Span::new(start, lexer.location())
+        } else {
+            Span::empty()
+        };
         match &token {
             Token::Whitespace(_) => {}
             Token::Word(_) => prev_non_whitespace_is_word = true,
             _ => prev_non_whitespace_is_word = false,
         }
-        tokens.push(TokenWithSpan {
-            token,
-            span: Span::new(start, lexer.location()),
-        });
+        tokens.push(TokenWithSpan { token, span });
     }
     Some(tokens)
 }
