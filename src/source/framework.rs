@@ -214,15 +214,21 @@ fn is_flyway_name(name: &str) -> bool {
                 .all(|c| c.is_ascii_digit() || c == '.' || c == '_'))
 }
 
-/// A line that starts (after blanks) with `marker`, case-insensitively.
+/// A line that starts (after blanks) with `marker`, case-insensitively. `marker` is a
+/// lower-case `--` comment.
 fn has_marker(text: &str, marker: &str) -> bool {
-    // `marker` is lower case: compared ignoring ASCII case, without copying each line
+    debug_assert!(marker.starts_with("--"));
+    // each `--` is a candidate (a SIMD search; most files have few), not each line
+    let bytes = text.as_bytes();
     let marker = marker.as_bytes();
-    text.lines().any(|l| {
-        l.trim_start()
-            .as_bytes()
-            .get(..marker.len())
-            .is_some_and(|start| start.eq_ignore_ascii_case(marker))
+    memchr::memmem::find_iter(bytes, b"--").any(|at| {
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |nl| nl + 1);
+        // only blanks before it on its line (what `trim_start` skips)
+        text.get(line_start..at)
+            .is_some_and(|before| before.chars().all(char::is_whitespace))
+            && bytes
+                .get(at..at + marker.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(marker))
     })
 }
 
@@ -422,6 +428,60 @@ mod tests {
 
     fn p(s: &str) -> PathBuf {
         PathBuf::from(s)
+    }
+
+    /// `has_marker` finds exactly the lines that start, after blanks, with the marker:
+    /// checked against that definition, line by line, on texts built from pieces that
+    /// sit around the edges (blanks of every kind, `\r\n`, `--` twice on a line, a
+    /// marker cut short at the end, other case, non-ASCII before it).
+    #[test]
+    fn has_marker_is_a_line_that_starts_with_it() {
+        let by_lines = |text: &str, marker: &str| {
+            text.lines().any(|l| {
+                l.trim_start()
+                    .as_bytes()
+                    .get(..marker.len())
+                    .is_some_and(|start| start.eq_ignore_ascii_case(marker.as_bytes()))
+            })
+        };
+        let pieces = [
+            "-- +goose up",
+            "-- +GOOSE Up",
+            "-- +goose",
+            "  \t-- +goose up",
+            "\u{a0}\u{2003}-- +goose up",
+            "x -- +goose up",
+            "-- -- +goose up",
+            "---- +goose up",
+            "é-- +goose up",
+            "\r\n",
+            "\n",
+            "\r",
+            " ",
+            "SELECT 1;",
+            "-",
+            "--",
+            "-- migrate:up",
+        ];
+        let mut texts = vec![String::new()];
+        for a in pieces {
+            texts.push(a.to_string());
+            for b in pieces {
+                texts.push(format!("{a}{b}"));
+                for c in pieces {
+                    texts.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        for text in &texts {
+            for marker in ["-- +goose up", "-- migrate:up", "-- +goose no transaction"] {
+                assert_eq!(
+                    has_marker(text, marker),
+                    by_lines(text, marker),
+                    "{text:?} {marker:?}"
+                );
+            }
+        }
     }
 
     #[test]
