@@ -184,16 +184,31 @@ pub fn collect(paths: &[PathBuf], opts: &SourceOptions) -> Collected {
         mut skipped_down,
         ..
     } = walker;
-    let read: Vec<Result<MigrationFile, InputError>> = candidates
+    // what is known of a file from its name alone (down or not, how it is shown) is
+    // worked out here, in parallel, not in the walk, which is serial
+    let cwd = cwd_normalized.as_deref();
+    let read: Vec<Found> = candidates
         .into_par_iter()
-        .map(|c| read_file(c.path, c.display, opts))
+        .map(|c| {
+            if c.in_down || naming::is_down_name(&c.path) {
+                return Found::Down(c.path);
+            }
+            let display = display_path_normalized(&c.path, cwd);
+            Found::File(read_file(c.path, display, opts))
+        })
         .collect();
     let mut files = Vec::with_capacity(read.len() + 1);
-    for r in read.into_iter().chain(stdin_file) {
+    for r in read {
         match r {
-            Ok(f) => files.push(f),
-            Err(e) => errors.push(e),
+            Found::File(Ok(f)) => files.push(f),
+            Found::File(Err(e)) => errors.push(e),
+            Found::Down(path) => skipped_down.push(path),
         }
+    }
+    match stdin_file {
+        Some(Ok(f)) => files.push(f),
+        Some(Err(e)) => errors.push(e),
+        None => {}
     }
     sort_files(&mut files);
     errors.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
@@ -272,10 +287,18 @@ fn read_stdin(opts: &SourceOptions, cwd: Option<&Path>) -> Result<MigrationFile,
     }
 }
 
-/// A file to read.
+/// A file found: to read, unless it is a down migration.
 struct Candidate {
     path: PathBuf,
-    display: String,
+    /// Under a folder named `down`.
+    in_down: bool,
+}
+
+/// What became of a [`Candidate`].
+enum Found {
+    File(Result<MigrationFile, InputError>),
+    /// A down migration, skipped.
+    Down(PathBuf),
 }
 
 struct Walker<'a> {
@@ -335,14 +358,10 @@ impl Walker<'_> {
         if !self.seen_files.insert(key) {
             return;
         }
-        if in_down || naming::is_down_name(path) {
-            self.skipped_down.push(path.to_path_buf());
-        } else {
-            self.candidates.push(Candidate {
-                path: path.to_path_buf(),
-                display: display_path_normalized(path, self.cwd),
-            });
-        }
+        self.candidates.push(Candidate {
+            path: path.to_path_buf(),
+            in_down,
+        });
     }
 
     /// Walks `dir` (whose canonical path is `canon`); `ancestors` are the canonical paths
@@ -363,24 +382,25 @@ impl Walker<'_> {
                 return;
             }
         };
+        // each name read once (`file_name` allocates), not at every comparison
         let mut listed = Vec::new();
         for entry in entries {
             match entry {
-                Ok(entry) => listed.push(entry),
+                Ok(entry) => {
+                    let name = entry.file_name();
+                    if !name.as_encoded_bytes().starts_with(b".") {
+                        listed.push((name, entry));
+                    }
+                }
                 Err(e) => {
                     self.error(dir, format!("cannot read directory: {e}"));
                     return;
                 }
             }
         }
-        // each name read once (`file_name` allocates), not at every comparison
-        listed.sort_by_cached_key(|e| e.file_name());
+        listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         ancestors.push(canon.clone());
-        for entry in listed {
-            let name = entry.file_name();
-            if name.as_encoded_bytes().starts_with(b".") {
-                continue;
-            }
+        for (name, entry) in listed {
             let path = dir.join(&name);
             let bytes = name.as_encoded_bytes();
             let is_sql = bytes.len() > 4 && bytes[bytes.len() - 4..].eq_ignore_ascii_case(b".sql");
