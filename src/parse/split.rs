@@ -121,8 +121,31 @@ fn is_ident_start(b: u8) -> bool {
 }
 
 pub(crate) fn is_ident_cont(b: u8) -> bool {
-    is_ident_start(b) || b.is_ascii_digit() || b == b'$'
+    CLASS[usize::from(b)] & IDENT_CONT != 0
 }
+
+/// [`CLASS`] bits: the byte goes on with a word ([`is_ident_cont`]).
+const IDENT_CONT: u8 = 1;
+/// [`CLASS`] bits: the byte is whitespace between tokens.
+const BLANK: u8 = 2;
+
+/// Each byte's classes, looked up once per byte where a word or a run of blanks is
+/// scanned (the splitter reads every byte of every file).
+static CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 {
+            class[b] |= IDENT_CONT;
+        }
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            class[b] |= BLANK;
+        }
+        b += 1;
+    }
+    class
+};
 
 /// A dollar-quote tag may not contain `$` itself.
 fn is_tag_cont(b: u8) -> bool {
@@ -260,9 +283,7 @@ impl Iterator for Lexer<'_> {
     type Item = Token;
 
     fn next(&mut self) -> Option<Token> {
-        let start = self.seek(self.pos, |b| {
-            !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-        });
+        let start = self.seek(self.pos, |b| CLASS[usize::from(b)] & BLANK == 0);
         let b = self.byte(start)?;
         let next = self.byte(start + 1);
         Some(match b {
