@@ -76,6 +76,19 @@ pub enum ScanReason {
     AllRows,
 }
 
+impl ScanReason {
+    /// The name it serializes as.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanReason::Validate => "validate",
+            ScanReason::IndexBuild => "index_build",
+            ScanReason::NotNull => "not_null",
+            ScanReason::PartitionBound => "partition_bound",
+            ScanReason::AllRows => "all_rows",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Scan {
     pub relation: ObjectName,

@@ -78,6 +78,25 @@ fn finding_json(f: &crate::rules::Finding) -> FindingJson<'_> {
     }
 }
 
+/// One finding as an element of the findings array: what `serde_json`'s pretty printer
+/// writes for [`finding_json`] there, written directly (see [`super::jsonw`]).
+fn write_finding(out: &mut Vec<u8>, f: &crate::rules::Finding) {
+    let mut o = super::jsonw::Object::begin(out, 2);
+    o.str("file", &f.file);
+    o.number("line", u64::from(f.span.start_pos.line));
+    o.number("column", u64::from(f.span.start_pos.column));
+    o.number("end_line", u64::from(f.span.end_pos.line));
+    o.number("end_column", u64::from(f.span.end_pos.column));
+    o.str("rule", f.rule);
+    o.str("severity", f.severity.as_str());
+    o.str("message", &f.message);
+    o.opt_display("relation", f.relation.as_ref());
+    o.opt_str("lock_mode", f.lock_mode.map(|m| m.as_str()));
+    o.opt_str("why", f.why.as_deref());
+    o.opt_str("fix", f.fix.as_deref());
+    o.end();
+}
+
 pub fn check(report: &CheckReport) -> String {
     let mut out = Vec::new();
     match write_check(&mut out, report) {
@@ -90,24 +109,24 @@ pub fn check(report: &CheckReport) -> String {
 /// parallel, in order, into the document's other fields.
 pub fn write_check(out: &mut impl std::io::Write, report: &CheckReport) -> std::io::Result<()> {
     let skeleton = serde_json::to_string_pretty(&check_document(report, &[]))?;
-    if !write_with_array(out, &skeleton, "findings", report.findings, finding_json)? {
+    if !write_with_array(out, &skeleton, "findings", report.findings, write_finding)? {
         serde_json::to_writer_pretty(out, &check_document(report, report.findings))?;
     }
     Ok(())
 }
 
 /// Writes `skeleton`, a pretty-printed document whose top-level field `field` is an
-/// empty array, with `items` (converted by `to_json`) as that array's elements: exactly
-/// the text serde_json's pretty printer writes for the whole document, but the
-/// elements are serialized in parallel, a group of chunks at a time, so that the whole
-/// text is never held in memory. `Ok(false)` (nothing written) when the skeleton has no
-/// such field.
-pub(crate) fn write_with_array<'a, T: Sync, J: Serialize>(
+/// empty array, with `items` as that array's elements, each written by `write` as
+/// serde_json's pretty printer writes an element there (an object two levels deep):
+/// exactly the text serde_json writes for the whole document, but the elements are
+/// written in parallel, a group of chunks at a time, so that the whole text is never
+/// held in memory. `Ok(false)` (nothing written) when the skeleton has no such field.
+pub(crate) fn write_with_array<T: Sync>(
     out: &mut impl std::io::Write,
     skeleton: &str,
     field: &str,
-    items: &'a [T],
-    to_json: impl Fn(&'a T) -> J + Sync,
+    items: &[T],
+    write: impl Fn(&mut Vec<u8>, &T) + Sync,
 ) -> std::io::Result<bool> {
     use rayon::prelude::*;
     // the empty array of the skeleton, at the document's top level (a string value
@@ -122,30 +141,22 @@ pub(crate) fn write_with_array<'a, T: Sync, J: Serialize>(
         out.write_all(b"[]")?;
     } else {
         // as serde_json's pretty printer writes an array two levels deep: each element
-        // on a new line indented by four spaces, its own lines by four more
+        // on a new line indented by four spaces
         out.write_all(b"[")?;
         let mut first = true;
         for group in items.chunks(256 * 16) {
-            let chunks: Vec<serde_json::Result<Vec<u8>>> = group
+            let chunks: Vec<Vec<u8>> = group
                 .par_chunks(256)
                 .map(|chunk| {
                     let mut buf = Vec::new();
                     for item in chunk {
                         buf.extend_from_slice(b",\n    ");
-                        let one = serde_json::to_vec_pretty(&to_json(item))?;
-                        // JSON strings hold no raw newline: every newline is between tokens
-                        for (i, line) in one.split(|&b| b == b'\n').enumerate() {
-                            if i > 0 {
-                                buf.extend_from_slice(b"\n    ");
-                            }
-                            buf.extend_from_slice(line);
-                        }
+                        write(&mut buf, item);
                     }
-                    Ok(buf)
+                    buf
                 })
                 .collect();
             for chunk in chunks {
-                let chunk = chunk?;
                 // the first element has no comma before it
                 out.write_all(if first { &chunk[1..] } else { &chunk })?;
                 first = false;
@@ -210,7 +221,7 @@ mod tests {
             relation: (i % 3 != 0).then(|| ObjectName::new(Some("public"), "t\"x")),
             lock_mode: (i % 4 == 0).then_some(LockMode::AccessExclusive),
             why: (i % 5 != 0).then(|| "why\r\n".repeat(i % 7)),
-            fix: None,
+            fix: (i % 2 == 1).then(|| format!("fix {i}:\n  ALTER TABLE \"t\" ADD c int;\u{7f}")),
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+mod jsonw;
 pub mod markdown;
 pub mod plan;
 pub mod sarif;

@@ -81,7 +81,7 @@ pub fn write_json(
     };
     // the statements (most of it) serialized in parallel, in order, into the rest
     let skeleton = serde_json::to_string_pretty(&doc(&[]))?;
-    if !super::json::write_with_array(out, &skeleton, "statements", plan, statement_json)? {
+    if !super::json::write_with_array(out, &skeleton, "statements", plan, write_statement)? {
         serde_json::to_writer_pretty(out, &doc(plan))?;
     }
     Ok(())
@@ -93,6 +93,49 @@ pub fn json(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) -
         Ok(()) => String::from_utf8_lossy(&out).into_owned(),
         Err(e) => format!("{{\"error\": \"{e}\"}}"),
     }
+}
+
+/// One statement as an element of the statements array: what `serde_json`'s pretty
+/// printer writes for [`statement_json`] there, written directly (see
+/// [`super::jsonw`]).
+fn write_statement(out: &mut Vec<u8>, p: &PlannedStatement) {
+    use super::jsonw::Object;
+    let mut o = Object::begin(out, 2);
+    o.str("file", &p.file);
+    o.number("index", p.index as u64);
+    o.number("start_line", u64::from(p.span.start_pos.line));
+    o.number("start_column", u64::from(p.span.start_pos.column));
+    o.number("end_line", u64::from(p.span.end_pos.line));
+    o.number("end_column", u64::from(p.span.end_pos.column));
+    o.str("kind", &p.kind);
+    o.str("sql", &p.sql);
+    o.array("locks", &p.locks, |out, depth, l| {
+        let mut lock = Object::begin(out, depth);
+        lock.display("relation", &l.relation);
+        lock.str("relkind", l.relkind);
+        lock.str("mode", l.mode.as_str());
+        lock.bool("preexisting", l.preexisting);
+        lock.bool("blocks_reads", l.blocks_reads);
+        lock.bool("blocks_writes", l.blocks_writes);
+        lock.end();
+    });
+    o.display_array("rewrites", &p.rewrites);
+    o.array("scans", &p.scans, |out, depth, s| {
+        let mut scan = Object::begin(out, depth);
+        scan.display("relation", &s.relation);
+        scan.str("reason", s.reason.as_str());
+        scan.end();
+    });
+    o.bool("in_transaction", p.in_transaction);
+    o.number("transaction", p.transaction);
+    o.opt_number("held_until_line", p.held_until_line.map(u64::from));
+    o.opt_str(
+        "requires_outside_transaction",
+        p.outside_transaction_required.as_deref(),
+    );
+    o.opt_str("fails", p.fails.as_deref());
+    o.str_array("notes", &p.notes);
+    o.end();
 }
 
 fn statement_json(p: &PlannedStatement) -> StatementJson<'_> {
@@ -224,4 +267,83 @@ fn join(names: &[crate::ops::ObjectName]) -> String {
         .map(|n| n.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{Report, RunOptions, run};
+
+    /// The plan's JSON, written element by element by hand and in parallel, is byte for
+    /// byte what serde_json's pretty printer writes for the whole document: on the
+    /// bundled samples and on a file that makes every field take a value (locks of
+    /// every kind, rewrites, scans of every reason, a statement that must run outside a
+    /// transaction, one that fails, notes, text that needs escaping).
+    #[test]
+    fn plan_json_is_what_serde_json_writes() {
+        let dir = std::env::temp_dir().join(format!("sg_plan_json_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_migrations");
+        std::fs::write(
+            dir.join("9999_everything.sql"),
+            "CREATE TABLE \"we\"\"ird\" (id int, v text, p int);\n\
+             CREATE TABLE parted (id int) PARTITION BY RANGE (id);\n\
+             CREATE TABLE part1 (id int);\n\
+             ALTER TABLE \"we\"\"ird\" ADD CONSTRAINT c CHECK (id > 0) NOT VALID;\n\
+             ALTER TABLE \"we\"\"ird\" VALIDATE CONSTRAINT c;\n\
+             ALTER TABLE \"we\"\"ird\" ALTER COLUMN v SET NOT NULL;\n\
+             ALTER TABLE \"we\"\"ird\" ALTER COLUMN p TYPE bigint;\n\
+             ALTER TABLE parted ATTACH PARTITION part1 FOR VALUES FROM (0) TO (10);\n\
+             UPDATE \"we\"\"ird\" SET v = 'a \"quoted\" \\ back\tslash é';\n\
+             CREATE INDEX i ON \"we\"\"ird\" (v);\n\
+             CREATE INDEX CONCURRENTLY j ON \"we\"\"ird\" (p);\n\
+             CREATE INDEX CONCURRENTLY k ON parted (id);\n\
+             ALTER TABLE missing_table ADD COLUMN x int;\n\
+             \\set ON_ERROR_STOP on\n\
+             SELECT 1;\n",
+        )
+        .expect("written");
+        for path in [samples, dir.clone()] {
+            let run = run(&RunOptions {
+                paths: vec![path.clone()],
+                cwd: path.clone(),
+                report: Report::Plan,
+                ..RunOptions::default()
+            })
+            .expect("the run");
+            let (files, plan) = (&run.analysis.files, &run.analysis.plan);
+            assert!(!plan.is_empty());
+            let mut written = Vec::new();
+            write_json(&mut written, files, plan, 16).expect("written");
+            let expected = serde_json::to_vec_pretty(&PlanJson {
+                schema_version: super::super::json::SCHEMA_VERSION,
+                tool: "schemaguard",
+                tool_version: env!("CARGO_PKG_VERSION"),
+                pg_version: 16,
+                files,
+                statements: StatementsJson(plan),
+            })
+            .expect("serialized");
+            assert_eq!(
+                String::from_utf8_lossy(&written),
+                String::from_utf8_lossy(&expected),
+                "{}",
+                path.display()
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// [`ScanReason::as_str`] is the name serde gives each reason.
+    #[test]
+    fn scan_reasons_are_named_as_serde_names_them() {
+        use crate::effects::ScanReason::*;
+        for r in [Validate, IndexBuild, NotNull, PartitionBound, AllRows] {
+            assert_eq!(
+                serde_json::to_value(r).expect("serialized"),
+                serde_json::Value::from(r.as_str())
+            );
+        }
+    }
 }
