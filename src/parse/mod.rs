@@ -178,6 +178,11 @@ pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
 pub fn parse_statement(sql: &str) -> Operation {
     let dialect = PostgreSqlDialect {};
     let parser = || Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT);
+    let by_sqlparser = || {
+        parser()
+            .try_with_sql(sql)
+            .and_then(|mut p| p.parse_statements())
+    };
     // the same tokens as `try_with_sql` makes, faster, for the text the fast path knows;
     // without positions, which only an error message needs (see `tokenize_unlocated`)
     let parsed = match tokens::tokenize_unlocated(sql) {
@@ -193,16 +198,12 @@ pub fn parse_statement(sql: &str) -> Operation {
                     Some(located) => parser()
                         .with_tokens_with_locations(located)
                         .parse_statements(),
-                    None => parser()
-                        .try_with_sql(sql)
-                        .and_then(|mut p| p.parse_statements()),
+                    None => by_sqlparser(),
                 },
             },
             parsed => parsed,
         },
-        None => parser()
-            .try_with_sql(sql)
-            .and_then(|mut p| p.parse_statements()),
+        None => by_sqlparser(),
     };
     match parsed {
         Ok(stmts) if stmts.len() == 1 => ops::lower::lower(&stmts[0], sql),
