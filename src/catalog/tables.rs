@@ -75,6 +75,11 @@ impl Tables {
             return;
         }
         for k in std::mem::take(&mut self.changed) {
+            // most changes (a column, a default, a check) leave the foreign keys as they
+            // were: the table stays filed where it is
+            if self.filed_as_is(&k) {
+                continue;
+            }
             if let Some(refs) = self.filed_under.remove(&k) {
                 for r in refs {
                     if let Some(set) = self.referenced_by.get_mut(&r) {
@@ -89,17 +94,34 @@ impl Tables {
         }
     }
 
+    /// The tables `t`'s foreign keys reference, once each, in constraint order: what
+    /// [`Tables::file`] files it under.
+    fn referenced(t: &Table) -> Vec<&ObjectName> {
+        let mut refs: Vec<&ObjectName> = Vec::new();
+        for (_, r) in t.foreign_keys() {
+            if !refs.contains(&r) {
+                refs.push(r);
+            }
+        }
+        refs
+    }
+
+    /// `key` is filed exactly as [`Tables::file`] would file it now (under nothing, if it
+    /// is gone or has no foreign key).
+    fn filed_as_is(&self, key: &ObjectName) -> bool {
+        let filed = self.filed_under.get(key).map_or(&[][..], Vec::as_slice);
+        match self.map.get(key) {
+            None => filed.is_empty(),
+            Some(t) => Self::referenced(t).into_iter().eq(filed.iter()),
+        }
+    }
+
     /// Files `key`'s foreign keys (it is not filed anywhere yet).
     fn file(&mut self, key: ObjectName) {
         let Some(t) = self.map.get(&key) else {
             return;
         };
-        let mut refs: Vec<ObjectName> = Vec::new();
-        for (_, r) in t.foreign_keys() {
-            if !refs.contains(r) {
-                refs.push(r.clone());
-            }
-        }
+        let refs: Vec<ObjectName> = Self::referenced(t).into_iter().cloned().collect();
         if refs.is_empty() {
             return;
         }
@@ -378,6 +400,31 @@ mod tests {
         }
         assert_eq!(referencing(&t, "a"), ["b.b_a", "b.b_a2"]);
         assert_eq!(referencing(&t, "d"), ["c.c_d"]);
+        t.settle();
+        assert_eq!(referencing(&t, "a"), ["b.b_a", "b.b_a2"]);
+        assert_eq!(referencing(&t, "d"), ["c.c_d"]);
+        // changes that keep the referenced tables (stays filed as it was), then one that
+        // keeps the constraints but points one elsewhere (filed anew)
+        if let Some(b) = t.get_mut(&key("b")) {
+            b.constraints.retain(|x| x.name != "b_a2");
+            b.constraints.push(fk("b_a3", "a"));
+        }
+        t.settle();
+        assert_eq!(referencing(&t, "a"), ["b.b_a", "b.b_a3"]);
+        if let Some(b) = t.get_mut(&key("b")) {
+            b.constraints = vec![fk("b_a", "a"), fk("b_a3", "d")];
+        }
+        t.settle();
+        assert_eq!(referencing(&t, "a"), ["b.b_a"]);
+        assert_eq!(referencing(&t, "d"), ["b.b_a3", "c.c_d"]);
+        if let Some(b) = t.get_mut(&key("b")) {
+            b.constraints = vec![fk("b_a", "a"), fk("b_a2", "a"), fk("b_a3", "d")];
+        }
+        t.settle();
+        assert_eq!(referencing(&t, "a"), ["b.b_a", "b.b_a2"]);
+        if let Some(b) = t.get_mut(&key("b")) {
+            b.constraints = vec![fk("b_a", "a"), fk("b_a2", "a")];
+        }
         t.settle();
         assert_eq!(referencing(&t, "a"), ["b.b_a", "b.b_a2"]);
         assert_eq!(referencing(&t, "d"), ["c.c_d"]);
