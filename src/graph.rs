@@ -75,7 +75,7 @@ impl ObjectId {
 }
 
 /// An object as a statement names it, before its [`ObjectId`] is spelled out (the drop
-/// watch spells most names only into a scratch buffer, to hash them).
+/// watch hashes most names by their parts, and never spells them out).
 #[derive(Clone, Copy, Debug)]
 enum Named<'a> {
     Relation(ObjectKind, &'a ObjectName),
@@ -206,29 +206,34 @@ struct DropWatch {
     found: Vec<(ObjectId, u64, UseAfterDrop)>,
     /// Touches seen so far.
     seq: u64,
-    /// A hash of every object ever dropped (kind and name): an object whose hash is not
-    /// here was never dropped, so its touches change nothing.
+    /// A hash of every object ever dropped, by [`DropWatch::hash_of`] (filled only as
+    /// `check` keeps the watch): an object whose hash is not here was never dropped, so
+    /// its touches change nothing.
     ever_dropped: HashSet<u64, foldhash::fast::RandomState>,
-    /// Scratch space for spelling out names to hash them.
-    scratch: String,
 }
 
 impl DropWatch {
-    fn hash(&self, kind: ObjectKind, name: &str) -> u64 {
+    /// The hash [`DropWatch::ever_dropped`] keeps for the object: of its kind and the
+    /// parts of its name, which is what its [`ObjectId`] spells out (one spelling per
+    /// parts: plain identifiers hold no `.` or `"`, the others are quoted). So two names
+    /// with one `ObjectId` hash alike, without the name being spelled out.
+    fn hash_of(&self, named: Named<'_>) -> u64 {
         use std::hash::BuildHasher;
-        self.ever_dropped.hasher().hash_one((kind, name))
-    }
-
-    /// The hash [`DropWatch::ever_dropped`] keeps for the object.
-    fn hash_of(&self, named: Named<'_>, scratch: &mut String) -> u64 {
-        scratch.clear();
-        named.push_name(scratch);
-        self.hash(named.kind(), scratch.as_str())
+        let (schema, name, part) = match named {
+            Named::Relation(_, n) => (n.schema.as_deref(), n.name.as_str(), None),
+            Named::Column(t, part) | Named::Constraint(t, part) => {
+                (t.schema.as_deref(), t.name.as_str(), Some(part))
+            }
+            Named::Schema(s) => (None, s, None),
+        };
+        self.ever_dropped
+            .hasher()
+            .hash_one((named.kind(), schema, name, part))
     }
 
     /// Whether the object may have been dropped (it certainly was not when this says no).
-    fn may_be_dropped(&self, named: Named<'_>, scratch: &mut String) -> bool {
-        !self.ever_dropped.is_empty() && self.ever_dropped.contains(&self.hash_of(named, scratch))
+    fn may_be_dropped(&self, named: Named<'_>) -> bool {
+        !self.ever_dropped.is_empty() && self.ever_dropped.contains(&self.hash_of(named))
     }
 
     /// One touch of `id` by the statement at `file`:`line`, in the order the full graph
@@ -237,7 +242,6 @@ impl DropWatch {
         self.seq += 1;
         match edge {
             Edge::Drops => {
-                self.ever_dropped.insert(self.hash(id.kind, &id.name));
                 self.dropped.insert(id.clone(), (file.to_string(), line));
             }
             Edge::Creates => {
@@ -915,19 +919,20 @@ fn watch_statement(
     let mut created: BTreeSet<ObjectId> = BTreeSet::new();
     let mut dropped: BTreeSet<ObjectId> = BTreeSet::new();
     let mut altered: BTreeSet<ObjectId> = BTreeSet::new();
-    let mut scratch = std::mem::take(&mut watch.scratch);
+    // the hashes of what this statement drops, for `ever_dropped` once it is walked
+    let mut drops: Vec<u64>;
     loop {
         // objects left out, and this statement's drops: a statement that drops an
         // object never dropped before and also creates or alters it (`DROP COLUMN a,
         // ADD COLUMN a int`) needs that touch too, so it is walked again in full
         let mut left_out: Vec<u64> = Vec::new();
-        let mut dropping: Vec<u64> = Vec::new();
+        drops = Vec::new();
         named_objects(op, before, &mut |edge, named| {
-            if !every {
-                let hash = watch.hash_of(named, &mut scratch);
-                if edge == Edge::Drops {
-                    dropping.push(hash);
-                } else if !watch.ever_dropped.contains(&hash) {
+            if edge == Edge::Drops {
+                drops.push(watch.hash_of(named));
+            } else if !every {
+                let hash = watch.hash_of(named);
+                if !watch.ever_dropped.contains(&hash) {
                     left_out.push(hash);
                     return;
                 }
@@ -939,7 +944,7 @@ fn watch_statement(
                 _ => altered.insert(id),
             };
         });
-        if every || !left_out.iter().any(|h| dropping.contains(h)) {
+        if every || !left_out.iter().any(|h| drops.contains(h)) {
             break;
         }
         every = true;
@@ -968,7 +973,7 @@ fn watch_statement(
         let named = Named::Relation(kind, lock.catalog_name());
         // a relation this statement drops, or that may be dropped, is in the sets
         // above if the statement names it
-        if !every && !watch.may_be_dropped(named, &mut scratch) {
+        if !every && !watch.may_be_dropped(named) {
             continue;
         }
         let id = named.id();
@@ -985,7 +990,7 @@ fn watch_statement(
             );
         }
     }
-    watch.scratch = scratch;
+    watch.ever_dropped.extend(drops);
     let mut done: Vec<bool> = vec![false; touches.len()];
     for first in 0..touches.len() {
         if done[first] {
