@@ -14,8 +14,8 @@ use std::collections::HashMap;
 /// The splitter and the parser on any text: pieces in order of their start, inside the
 /// text, on character boundaries, statements not overlapping one another (a psql
 /// meta-command may sit inside a statement, which keeps going around it); statements
-/// with positions inside the text; the fast tokenizer agreeing with sqlparser's on every
-/// statement.
+/// with positions inside the text; the fast tokenizer agreeing with sqlparser's, and the
+/// first-try dialect with PostgreSQL's, on every statement.
 pub fn split_and_parse(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let (mut last_start, mut last_sql_end) = (0, 0);
@@ -36,6 +36,7 @@ pub fn split_and_parse(data: &[u8]) {
         last_start = p.start;
         if p.kind == split::PieceKind::Sql {
             fast_tokens_agree(&text[p.start..p.end]);
+            unlocated_dialect_agrees(&text[p.start..p.end]);
         }
     }
     let parsed = parse::parse_file(&text);
@@ -69,6 +70,40 @@ pub fn fast_tokens_agree(sql: &str) -> bool {
         );
     }
     true
+}
+
+/// The dialect statements are first parsed with (`parse::dialect::Unlocated`) against
+/// sqlparser's PostgreSQL dialect on one statement's text (sqlparser's tokens for both):
+/// the same tree, or both fail. Returns whether it parsed.
+pub fn unlocated_dialect_agrees(sql: &str) -> bool {
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .with_unescape(true)
+        .tokenize_with_location()
+    else {
+        return false;
+    };
+    let parse = |dialect: &dyn sqlparser::dialect::Dialect| {
+        sqlparser::parser::Parser::new(dialect)
+            .with_recursion_limit(parse::RECURSION_LIMIT)
+            .with_tokens_with_locations(tokens.clone())
+            .parse_statements()
+    };
+    match (
+        parse(&PostgreSqlDialect {}),
+        parse(&parse::dialect::Unlocated),
+    ) {
+        (Ok(pg), Ok(unlocated)) => {
+            assert!(
+                pg == unlocated,
+                "the first-try dialect parses {sql:?} differently:\n  postgres:  {pg:?}\n  first-try: {unlocated:?}"
+            );
+            true
+        }
+        (Err(_), Err(_)) => false,
+        (pg, unlocated) => panic!(
+            "the first-try dialect and PostgreSQL's disagree on whether {sql:?} parses:\n  postgres:  {pg:?}\n  first-try: {unlocated:?}"
+        ),
+    }
 }
 
 /// A whole run on in-memory files: up to four migrations (the input split at NUL bytes),

@@ -3,11 +3,13 @@
 //! `../shared/corpus/` (skipped with a message where `../shared` is absent), plus the
 //! folders named in `SCHEMAGUARD_TOKENS_DIRS` (`:`-separated; e.g. a generated bench
 //! history). Whenever the fast path answers, its tokens and spans must be sqlparser's;
-//! prints how many statements took it.
+//! prints how many statements took it. On the same statements (and the fuzz seeds), the
+//! dialect statements are first parsed with must parse as sqlparser's PostgreSQL dialect
+//! does (`parse::dialect`).
 
 mod common;
 
-use schemaguard::fuzzing::fast_tokens_agree;
+use schemaguard::fuzzing::{fast_tokens_agree, unlocated_dialect_agrees};
 use schemaguard::parse::split::{self, PieceKind};
 use std::path::{Path, PathBuf};
 
@@ -46,8 +48,11 @@ fn check_files(paths: &[PathBuf]) -> (usize, usize) {
     let statements = statements(paths);
     let mut fast = 0;
     for (path, sql) in &statements {
-        let answered = std::panic::catch_unwind(|| fast_tokens_agree(sql))
-            .unwrap_or_else(|_| panic!("in {}: {sql:?}", path.display()));
+        let answered = std::panic::catch_unwind(|| {
+            unlocated_dialect_agrees(sql);
+            fast_tokens_agree(sql)
+        })
+        .unwrap_or_else(|_| panic!("in {}: {sql:?}", path.display()));
         if answered {
             fast += 1;
         }
@@ -82,8 +87,11 @@ fn check_mutations(paths: &[PathBuf], per_statement: usize) -> (usize, usize) {
                 mutated.insert_str(at, PIECES[next() % PIECES.len()]);
             }
             total += 1;
-            let answered = std::panic::catch_unwind(|| fast_tokens_agree(&mutated))
-                .unwrap_or_else(|_| panic!("a mutation of a statement of {}", path.display()));
+            let answered = std::panic::catch_unwind(|| {
+                unlocated_dialect_agrees(&mutated);
+                fast_tokens_agree(&mutated)
+            })
+            .unwrap_or_else(|_| panic!("a mutation of a statement of {}", path.display()));
             if answered {
                 fast += 1;
             }
@@ -106,7 +114,8 @@ fn fast_tokens_are_sqlparsers_on_project_files() {
     files(&root.join("sample_migrations"), ".sql", &mut paths);
     files(&root.join("tests/data"), ".sql", &mut paths);
     files(&root.join("tests/fuzz-regressions"), "", &mut paths);
-    assert!(paths.len() >= 16, "the project's SQL files are missing");
+    files(&root.join("fuzz/seeds"), ".sql", &mut paths);
+    assert!(paths.len() >= 600, "the project's SQL files are missing");
     let counts = check_files(&paths);
     report("sample_migrations and test fixtures", counts);
     report(

@@ -3,6 +3,7 @@
 //! `Unparsed` only when neither understands it. Parsing never fails as a whole: one bad
 //! statement costs one statement.
 
+pub(crate) mod dialect;
 pub mod directives;
 pub mod plpgsql;
 pub mod split;
@@ -186,7 +187,9 @@ pub fn parse_statement(sql: &str) -> Operation {
     // the same tokens as `try_with_sql` makes, faster, for the text the fast path knows;
     // without positions, which only an error message needs (see `tokenize_unlocated`)
     let parsed = match tokens::tokenize_unlocated(sql) {
-        Some(tokens) => match parser()
+        // the dialect that skips the messages no one reads (see `dialect`)
+        Some(tokens) => match Parser::new(&dialect::Unlocated)
+            .with_recursion_limit(RECURSION_LIMIT)
             .with_tokens_with_locations(tokens)
             .parse_statements()
         {
@@ -268,7 +271,7 @@ fn relocate_error(reason: &str, start: crate::span::Position) -> String {
 }
 
 /// sqlparser's nesting limit: deep nesting becomes an error, never a stack overflow.
-const RECURSION_LIMIT: usize = 50;
+pub(crate) const RECURSION_LIMIT: usize = 50;
 
 #[cfg(test)]
 mod tests {
