@@ -342,6 +342,38 @@ fn no_colour_when_not_a_terminal_or_no_color_is_set() {
     assert!(forced.stdout.contains('\u{1b}'));
 }
 
+/// A panic is a bug, and still a documented outcome: the panic's message, an internal
+/// error, exit 2, from the main thread or any other (the release build aborts on a panic,
+/// so `main`'s hook does all of it; `SCHEMAGUARD_TEST_PANIC` makes one).
+#[test]
+fn a_panic_is_an_internal_error_that_exits_2_on_any_thread() {
+    for place in ["main", "thread"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_schemaguard"))
+            .args(["check", "--format", "json", "sample_migrations"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("SCHEMAGUARD_TEST_PANIC", place)
+            .output()
+            .expect("run schemaguard");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{place}: {stderr}");
+        assert!(out.stdout.is_empty(), "{place}");
+        assert!(
+            stderr.contains("panicked at") && stderr.contains("SCHEMAGUARD_TEST_PANIC"),
+            "{place}: {stderr}"
+        );
+        assert!(
+            stderr.contains("error: internal error (a bug in schemaguard)"),
+            "{place}: {stderr}"
+        );
+        if place == "thread" {
+            assert!(
+                stderr.contains("SCHEMAGUARD_TEST_PANIC=thread"),
+                "{place}: {stderr}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_huge_statement_file_is_checked_quickly_without_panicking() {
     let dir = TempDir::new("big");
