@@ -29,8 +29,9 @@ pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
     let mut run = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 16) {
-            // no early exit: the whole chunk is folded, which vectorizes
+        if let Some(chunk) = bytes[i..].first_chunk::<16>() {
+            // no early exit, and a length known when compiling: the whole chunk is
+            // folded in a few vector instructions
             if !chunk.iter().fold(false, |any, &b| any | escaped(b)) {
                 i += 16;
                 continue;
