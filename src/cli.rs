@@ -318,7 +318,7 @@ fn check(args: &CheckArgs) -> i32 {
     // sorted for the report: taken, not copied (nothing else reads them)
     let mut findings = std::mem::take(&mut run.analysis.findings);
     // apply order of each file, looked up once (not a scan of the files per comparison)
-    let file_order: HashMap<&str, usize> = run
+    let file_order: crate::analysis::FastMap<&str, usize> = run
         .analysis
         .files
         .iter()

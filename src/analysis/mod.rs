@@ -15,6 +15,11 @@ use serde::Serialize;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// A hash map with foldhash: keyed by file names, hashed once per file (SipHash, std's
+/// default, resists collision attacks a local CLI does not face, at several times the
+/// cost).
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// How a file (or a part of it) is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -358,7 +363,8 @@ impl<'s> Analyzer<'s> {
         let mut history: Vec<FileMeta> = Vec::with_capacity(offset + files.len());
         history.extend(settings.applied.iter().cloned());
         history.extend(files);
-        let mut first_of_version: HashMap<String, usize> = HashMap::new();
+        let mut first_of_version: FastMap<String, usize> =
+            FastMap::with_capacity_and_hasher(history.len(), Default::default());
         for (i, f) in history.iter_mut().enumerate() {
             f.same_version_as =
                 f.version
@@ -376,7 +382,7 @@ impl<'s> Analyzer<'s> {
                 settings,
                 history,
                 ignores: BTreeMap::new(),
-                spans: HashMap::new(),
+                spans: FastMap::default(),
                 catalog: settings.initial_catalog.clone(),
                 out: Analysis {
                     graph: match settings.graph {
@@ -418,7 +424,7 @@ struct Driver<'s> {
     ignores: BTreeMap<String, (Ignores, Vec<u32>)>,
     /// Each file's statement spans (transaction control left out), for history-level
     /// findings.
-    spans: HashMap<String, Vec<Span>>,
+    spans: FastMap<String, Vec<Span>>,
     catalog: Catalog,
     out: Analysis,
     next_tx: u64,

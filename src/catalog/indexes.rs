@@ -15,18 +15,22 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Deref;
 use std::sync::OnceLock;
 
+/// Table -> the keys of its indexes (foldhash: every index created and every lookup by
+/// table hashes a name; SipHash, std's default, costs several times more).
+type ByTable = HashMap<ObjectName, BTreeSet<ObjectName>, foldhash::fast::RandomState>;
+
 /// Index name -> index, and table -> names of its indexes.
 #[derive(Clone, Default)]
 pub struct Indexes {
     map: BTreeMap<ObjectName, Index>,
     /// Table -> the keys of its indexes; built on first use after an arbitrary change.
-    by_table: OnceLock<HashMap<ObjectName, BTreeSet<ObjectName>>>,
+    by_table: OnceLock<ByTable>,
 }
 
 impl Indexes {
-    fn lookup(&self) -> &HashMap<ObjectName, BTreeSet<ObjectName>> {
+    fn lookup(&self) -> &ByTable {
         self.by_table.get_or_init(|| {
-            let mut by_table: HashMap<ObjectName, BTreeSet<ObjectName>> = HashMap::new();
+            let mut by_table = ByTable::default();
             for (k, i) in &self.map {
                 by_table
                     .entry(i.table.clone())

@@ -244,7 +244,7 @@ pub struct FileCheck<'a> {
 pub struct HistoryCheck<'a> {
     pub graph: &'a crate::graph::Graph,
     /// File -> the spans of its statements (transaction control left out), in order.
-    pub spans: &'a std::collections::HashMap<String, Vec<Span>>,
+    pub spans: &'a crate::analysis::FastMap<String, Vec<Span>>,
     pub version: PgVersion,
     /// Every migration in apply order: those applied to the live database first (when
     /// the run starts from one), then the files of the run.
