@@ -55,12 +55,12 @@ pub mod framework;
 pub mod git;
 mod naming;
 
-use rayon::prelude::*;
 use std::collections::HashSet;
 use std::fmt;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 pub use decode::format_size;
 pub use naming::{NameKind, Version, name_kind};
@@ -157,47 +157,59 @@ pub fn collect(paths: &[PathBuf], opts: &SourceOptions) -> Collected {
     let cwd = std::env::current_dir().ok();
     // normalized once, not for every file's display path
     let cwd_normalized = cwd.as_deref().map(lexical_normalize);
-    let mut walker = Walker {
-        cwd: cwd_normalized.as_deref(),
-        visited_dirs: HashSet::default(),
-        seen_files: HashSet::default(),
-        candidates: Vec::new(),
-        errors: Vec::new(),
-        skipped_down: Vec::new(),
-    };
-    let mut stdin_file = None;
-    let mut stdin_read = false;
-    for path in paths {
-        if path.as_os_str() == "-" {
-            if !stdin_read {
-                stdin_read = true;
-                stdin_file = Some(read_stdin(opts, cwd.as_deref()));
-            }
-            continue;
-        }
-        walker.input(path);
-    }
-
-    let Walker {
-        candidates,
-        mut errors,
-        mut skipped_down,
-        ..
-    } = walker;
+    let cwd_normalized = cwd_normalized.as_deref();
     // what is known of a file from its name alone (down or not, how it is shown) is
-    // worked out here, in parallel, not in the walk, which is serial
-    let cwd = cwd_normalized.as_deref();
-    let read: Vec<Found> = candidates
-        .into_par_iter()
-        .map(|c| {
-            if c.in_down || naming::is_down_name(&c.path) {
-                return Found::Down(c.path);
+    // worked out with its reading, in parallel, not in the walk, which is serial
+    let found = |c: Candidate| {
+        if c.in_down || naming::is_down_name(&c.path) {
+            return Found::Down(c.path);
+        }
+        let display = display_path_normalized(&c.path, cwd_normalized);
+        Found::File(read_file(c.path, display, opts))
+    };
+    // the files are read while the walk goes on: each batch of candidates it finds is
+    // read on rayon's threads, and put back in walk order afterwards
+    let batches: Mutex<Vec<(usize, Vec<Found>)>> = Mutex::new(Vec::new());
+    let mut stdin_file = None;
+    let (mut errors, mut skipped_down) = rayon::in_place_scope(|scope| {
+        let mut walker = Walker {
+            cwd: cwd_normalized,
+            visited_dirs: HashSet::default(),
+            seen_files: HashSet::default(),
+            candidates: Vec::new(),
+            taken: 0,
+            read: &mut |start, batch: Vec<Candidate>| {
+                let (found, batches) = (&found, &batches);
+                scope.spawn(move |_| {
+                    let read: Vec<Found> = batch.into_iter().map(found).collect();
+                    // (a panic while holding the lock ends the run: see `main`)
+                    batches
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((start, read));
+                });
+            },
+            errors: Vec::new(),
+            skipped_down: Vec::new(),
+        };
+        let mut stdin_read = false;
+        for path in paths {
+            if path.as_os_str() == "-" {
+                if !stdin_read {
+                    stdin_read = true;
+                    stdin_file = Some(read_stdin(opts, cwd.as_deref()));
+                }
+                continue;
             }
-            let display = display_path_normalized(&c.path, cwd);
-            Found::File(read_file(c.path, display, opts))
-        })
-        .collect();
-    let mut files = Vec::with_capacity(read.len() + 1);
+            walker.input(path);
+        }
+        walker.flush();
+        (walker.errors, walker.skipped_down)
+    });
+    let mut batches = batches.into_inner().unwrap_or_else(PoisonError::into_inner);
+    batches.sort_unstable_by_key(|(start, _)| *start);
+    let read = batches.into_iter().flat_map(|(_, read)| read);
+    let mut files = Vec::new();
     for r in read {
         match r {
             Found::File(Ok(f)) => files.push(f),
@@ -301,19 +313,38 @@ enum Found {
     Down(PathBuf),
 }
 
-struct Walker<'a> {
+struct Walker<'a, 'r> {
     /// The current directory, lexically normalized.
     cwd: Option<&'a Path>,
     /// Canonical paths of the directories walked so far.
     visited_dirs: HashSet<PathBuf, foldhash::fast::RandomState>,
     /// Canonical folder + file name of every file taken (or skipped as down).
     seen_files: HashSet<PathBuf, foldhash::fast::RandomState>,
+    /// Files found and not yet handed to `read`.
     candidates: Vec<Candidate>,
+    /// How many files were handed to `read`.
+    taken: usize,
+    /// Reads a batch of files, given the position of its first in walk order.
+    read: &'r mut dyn FnMut(usize, Vec<Candidate>),
     errors: Vec<InputError>,
     skipped_down: Vec<PathBuf>,
 }
 
-impl Walker<'_> {
+/// Files handed to [`Walker::read`] at a time: enough that a batch's reading outweighs
+/// handing it over, few enough that the reading starts early and is shared evenly.
+const READ_BATCH: usize = 64;
+
+impl Walker<'_, '_> {
+    /// Hands the files found since the last call to `read`.
+    fn flush(&mut self) {
+        if !self.candidates.is_empty() {
+            let batch = std::mem::take(&mut self.candidates);
+            let start = self.taken;
+            self.taken += batch.len();
+            (self.read)(start, batch);
+        }
+    }
+
     fn error(&mut self, path: &Path, message: String) {
         self.errors.push(InputError {
             path: path.to_path_buf(),
@@ -362,6 +393,9 @@ impl Walker<'_> {
             path: path.to_path_buf(),
             in_down,
         });
+        if self.candidates.len() >= READ_BATCH {
+            self.flush();
+        }
     }
 
     /// Walks `dir` (whose canonical path is `canon`); `ancestors` are the canonical paths

@@ -610,3 +610,30 @@ fn read_whole_trusts_only_a_read_of_exactly_the_size() {
     assert_eq!(names, vec!["a.sql"]);
     assert_eq!(collected.files[0].text.as_bytes(), &data[..]);
 }
+
+/// Files are read in batches while the walk goes on: across batch boundaries none is lost
+/// or read twice, each keeps its own text, and the order is the apply order (equal
+/// versions by path, as `0002_two`/`2_other` above).
+#[test]
+fn files_read_in_batches_keep_their_text_and_order() {
+    let t = TempDir::new("batches");
+    let n = 3 * super::READ_BATCH + 5;
+    let mut expected = Vec::new();
+    for i in 0..n {
+        // every third file shares its version with the one before it
+        let version = i - usize::from(i % 3 == 2);
+        let name = format!("{version:05}_{i:05}.sql");
+        t.write(&name, format!("select {i};\n"));
+        expected.push(name);
+        if i % 10 == 0 {
+            t.write(&format!("{version:05}_{i:05}.down.sql"), "select 0;\n");
+        }
+    }
+    let (names, c) = order_of(t.path());
+    assert_eq!(names, expected);
+    for (i, f) in c.files.iter().enumerate() {
+        assert_eq!(f.text, format!("select {i};\n"), "{}", f.display);
+    }
+    assert_eq!(c.skipped_down.len(), n.div_ceil(10));
+    assert!(c.errors.is_empty(), "{:?}", c.errors);
+}
