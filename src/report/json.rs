@@ -148,7 +148,9 @@ pub(crate) fn write_with_array<T: Sync>(
             let chunks: Vec<Vec<u8>> = group
                 .par_chunks(256)
                 .map(|chunk| {
-                    let mut buf = Vec::new();
+                    // sized for the element (a finding or a plan statement is well under
+                    // 1 KiB of JSON), not grown by doubling and copying
+                    let mut buf = Vec::with_capacity(chunk.len() * 1024);
                     for item in chunk {
                         buf.extend_from_slice(b",\n    ");
                         write(&mut buf, item);

@@ -9,9 +9,13 @@ use std::fmt::Display;
 
 /// Two spaces per level, as `serde_json::ser::PrettyFormatter` indents.
 fn indent(out: &mut Vec<u8>, depth: usize) {
-    for _ in 0..depth {
-        out.extend_from_slice(b"  ");
+    const SPACES: &[u8; 32] = b"                                ";
+    let mut n = 2 * depth;
+    while n > SPACES.len() {
+        out.extend_from_slice(SPACES);
+        n -= SPACES.len();
     }
+    out.extend_from_slice(&SPACES[..n]);
 }
 
 /// Whether `b` must be escaped in a JSON string (`serde_json`'s escape table: the
@@ -86,21 +90,27 @@ impl<'a> Object<'a> {
         }
     }
 
-    fn key(&mut self, key: &str) {
-        self.out
-            .extend_from_slice(if self.empty { b"\n" } else { b",\n" });
+    /// A field's key. Keys are the field names of the struct serde_json would write,
+    /// spelled in our code (hence `'static`): none needs escaping (checked in debug
+    /// builds, and by the tests' comparisons with serde_json), so it is copied as is.
+    fn key(&mut self, key: &'static str) {
+        debug_assert!(!key.bytes().any(escaped), "{key:?} needs escaping");
+        let out = &mut *self.out;
+        out.reserve(key.len() + 2 * self.depth + 8);
+        out.extend_from_slice(if self.empty { b"\n" } else { b",\n" });
         self.empty = false;
-        indent(self.out, self.depth + 1);
-        string(self.out, key);
-        self.out.extend_from_slice(b": ");
+        indent(out, self.depth + 1);
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\": ");
     }
 
-    pub(crate) fn str(&mut self, key: &str, value: &str) {
+    pub(crate) fn str(&mut self, key: &'static str, value: &str) {
         self.key(key);
         string(self.out, value);
     }
 
-    pub(crate) fn opt_str(&mut self, key: &str, value: Option<&str>) {
+    pub(crate) fn opt_str(&mut self, key: &'static str, value: Option<&str>) {
         match value {
             Some(v) => self.str(key, v),
             None => self.null(key),
@@ -108,7 +118,7 @@ impl<'a> Object<'a> {
     }
 
     /// A value serialized as its `Display` text (`ObjectName`, a qualified name).
-    pub(crate) fn display(&mut self, key: &str, value: &impl Display) {
+    pub(crate) fn display(&mut self, key: &'static str, value: &impl Display) {
         use std::fmt::Write;
         self.scratch.clear();
         let _ = write!(self.scratch, "{value}");
@@ -116,51 +126,51 @@ impl<'a> Object<'a> {
         string(self.out, &self.scratch);
     }
 
-    pub(crate) fn opt_display(&mut self, key: &str, value: Option<&impl Display>) {
+    pub(crate) fn opt_display(&mut self, key: &'static str, value: Option<&impl Display>) {
         match value {
             Some(v) => self.display(key, v),
             None => self.null(key),
         }
     }
 
-    pub(crate) fn number(&mut self, key: &str, value: u64) {
+    pub(crate) fn number(&mut self, key: &'static str, value: u64) {
         self.key(key);
         self.out
             .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
-    pub(crate) fn opt_number(&mut self, key: &str, value: Option<u64>) {
+    pub(crate) fn opt_number(&mut self, key: &'static str, value: Option<u64>) {
         match value {
             Some(v) => self.number(key, v),
             None => self.null(key),
         }
     }
 
-    pub(crate) fn bool(&mut self, key: &str, value: bool) {
+    pub(crate) fn bool(&mut self, key: &'static str, value: bool) {
         self.key(key);
         self.out
             .extend_from_slice(if value { b"true" } else { b"false" });
     }
 
-    pub(crate) fn null(&mut self, key: &str) {
+    pub(crate) fn null(&mut self, key: &'static str) {
         self.key(key);
         self.out.extend_from_slice(b"null");
     }
 
     /// An array of strings, each the `Display` text of an item.
-    pub(crate) fn display_array<T: Display>(&mut self, key: &str, items: &[T]) {
+    pub(crate) fn display_array<T: Display>(&mut self, key: &'static str, items: &[T]) {
         self.array(key, items, |out, _, item| string(out, &item.to_string()));
     }
 
     /// An array of strings.
-    pub(crate) fn str_array<T: AsRef<str>>(&mut self, key: &str, items: &[T]) {
+    pub(crate) fn str_array<T: AsRef<str>>(&mut self, key: &'static str, items: &[T]) {
         self.array(key, items, |out, _, item| string(out, item.as_ref()));
     }
 
     /// An array whose elements `write` writes (`depth` is the elements' own).
     pub(crate) fn array<T>(
         &mut self,
-        key: &str,
+        key: &'static str,
         items: &[T],
         mut write: impl FnMut(&mut Vec<u8>, usize, &T),
     ) {
@@ -218,6 +228,19 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn indentation_is_two_spaces_a_level_at_any_depth() {
+        for depth in 0..40 {
+            let mut out = b"x".to_vec();
+            indent(&mut out, depth);
+            assert_eq!(
+                out,
+                [b"x".to_vec(), b"  ".repeat(depth)].concat(),
+                "{depth}"
+            );
+        }
     }
 
     #[test]
