@@ -115,6 +115,13 @@ pub fn write_check(out: &mut impl std::io::Write, report: &CheckReport) -> std::
     Ok(())
 }
 
+/// Elements written by one task: a buffer of at most 64 KiB, which the allocator keeps
+/// and hands out again (four times as many took 35 MB more memory on the 34 MB plan of
+/// the 10,000-file history).
+const CHUNK: usize = 64;
+/// Elements written, in parallel, before their buffers are written out.
+const GROUP: usize = 64 * CHUNK;
+
 /// Writes `skeleton`, a pretty-printed document whose top-level field `field` is an
 /// empty array, with `items` as that array's elements, each written by `write` as
 /// serde_json's pretty printer writes an element there (an object two levels deep):
@@ -144,11 +151,11 @@ pub(crate) fn write_with_array<T: Sync>(
         // on a new line indented by four spaces
         out.write_all(b"[")?;
         let mut first = true;
-        for group in items.chunks(256 * 16) {
+        for group in items.chunks(GROUP) {
             let chunks: Vec<Vec<u8>> = group
-                .par_chunks(256)
+                .par_chunks(CHUNK)
                 .map(|chunk| {
-                    // sized for the element (a finding or a plan statement is well under
+                    // sized for the elements (a finding or a plan statement is well under
                     // 1 KiB of JSON), not grown by doubling and copying
                     let mut buf = Vec::with_capacity(chunk.len() * 1024);
                     for item in chunk {
@@ -236,7 +243,18 @@ mod tests {
             message: "a note: \"findings\": [] in text".into(),
         }];
         let errors = vec![("b.sql".to_string(), "cannot read".to_string())];
-        for n in [0, 1, 2, 255, 256, 257, 1000, 4096, 4097, 9000] {
+        for n in [
+            0,
+            1,
+            2,
+            CHUNK - 1,
+            CHUNK,
+            CHUNK + 1,
+            1000,
+            GROUP,
+            GROUP + 1,
+            9000,
+        ] {
             let findings: Vec<Finding> = (0..n).map(finding).collect();
             let report = CheckReport {
                 findings: &findings,
