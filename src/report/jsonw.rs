@@ -10,6 +10,18 @@ use std::fmt::Display;
 /// Two spaces per level, as `serde_json::ser::PrettyFormatter` indents.
 fn indent(out: &mut Vec<u8>, depth: usize) {
     const SPACES: &[u8; 32] = b"                                ";
+    // the depths our documents have, as copies of a length known when compiling (a
+    // few stores, not a call to memcpy: this runs for every field written)
+    match depth {
+        0 => return,
+        1 => return out.extend_from_slice(&SPACES[..2]),
+        2 => return out.extend_from_slice(&SPACES[..4]),
+        3 => return out.extend_from_slice(&SPACES[..6]),
+        4 => return out.extend_from_slice(&SPACES[..8]),
+        5 => return out.extend_from_slice(&SPACES[..10]),
+        6 => return out.extend_from_slice(&SPACES[..12]),
+        _ => {}
+    }
     let mut n = 2 * depth;
     while n > SPACES.len() {
         out.extend_from_slice(SPACES);
