@@ -1,0 +1,43 @@
+-- Statements whose parse depends on what PostgreSQL's sqlparser dialect allows, for
+-- tests/tokens.rs: the first-try dialect (src/parse/dialect.rs) must parse each as
+-- PostgreSQL's does. Not a migration; nothing runs it.
+ALTER TABLE users ADD COLUMN IF NOT EXISTS username varchar;
+ALTER TABLE users ALTER COLUMN id TYPE bigint USING id::bigint;
+ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;
+CREATE TABLE child (extra int) INHERITS (parent);
+CREATE TABLE copy_of (LIKE users INCLUDING ALL);
+CREATE TABLE rooms (id int, during tsrange, EXCLUDE USING gist (during WITH &&));
+CREATE INDEX CONCURRENTLY users_email_idx ON users (lower(email)) WITH (fillfactor = 70);
+CREATE TABLE arr (tags text[], grid int[][], n numeric(10, 2) ARRAY);
+COMMENT ON COLUMN users.email IS 'the login';
+LISTEN users_changed;
+NOTIFY users_changed, 'payload';
+SELECT DISTINCT ON (user_id) user_id, created_at FROM logins ORDER BY user_id, created_at DESC;
+SELECT count(*) FILTER (WHERE active) AS active_users FROM users;
+SELECT data->>'name', data->'tags', data #>> '{a,b}' FROM docs WHERE data ? 'name';
+SELECT name FROM users WHERE name ILIKE 'a%' AND email ~ '@example' AND code !~* 'x';
+SELECT 5 !, 1 << 3, 8 >> 1, 2 ^ 3, |/ 16, @ -5;
+SELECT id FROM t WHERE deleted_at NOTNULL OR archived_at ISNULL;
+SELECT interval '1 day', DATE '2024-01-01', TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00';
+SELECT '{1,2}'::int[], ARRAY[1, 2][1], (x).field, $$body$$, E'\n', U&'\0041', B'101', X'ff';
+SELECT xmlelement(name foo), trim(both 'x' from 'xax'), extract(epoch FROM now());
+UPDATE users SET name = 'a' FROM accounts a WHERE a.user_id = users.id RETURNING users.*;
+INSERT INTO users AS u (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET id = excluded.id;
+WITH moved AS MATERIALIZED (DELETE FROM a RETURNING *) INSERT INTO b SELECT * FROM moved;
+SELECT a FROM t1 JOIN t2 USING (id) LEFT JOIN LATERAL (SELECT 1) s ON true;
+CREATE FUNCTION add(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql AS $$ SELECT a + b $$;
+SELECT add(a => 1, b := 2);
+CREATE ROLE IF NOT EXISTS app;
+ALTER USER app WITH PASSWORD 'secret';
+CREATE GROUP admins;
+DROP GROUP admins;
+EXPLAIN (ANALYZE, BUFFERS) SELECT 1;
+SET NAMES 'UTF8';
+LOAD 'auto_explain';
+SELECT 1_000_000, 0x1F, 0o17, 0b101;
+SELECT point '(1,2)' <-> point '(3,4)', box '((0,0),(1,1))' @> point '(0.5,0.5)';
+SELECT a FROM t ORDER BY a USING <;
+SELECT * FROM (a JOIN b ON true) JOIN c ON true;
+SELECT a BETWEEN 1 AND 2 = true;
+COPY users (id, name) FROM STDIN;
