@@ -266,6 +266,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             Some(history) => {
                 mark_applied(
                     history,
+                    configured,
                     &collected.files,
                     &mut is_applied,
                     &mut applied_metas,
@@ -333,7 +334,10 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     let history: Vec<FileMeta> = pending
         .iter()
         .map(|f| {
-            FileMeta::new(&f.display, f.version().map(|v| v.normalized()), new_of(f))
+            let version = f.version().map(|v| v.normalized());
+            let key = framework::record_key(&f.path, &f.text, version.clone(), configured);
+            FileMeta::new(&f.display, version, new_of(f))
+                .keyed_by(key)
                 .edited_since(edited_of(f).as_deref())
         })
         .collect();
@@ -552,6 +556,7 @@ fn dominant_framework(frameworks: impl Iterator<Item = Framework>) -> Option<Fra
 /// checksum differs, and lists applied versions without a file (for out-of-order).
 fn mark_applied(
     history: &History,
+    configured: Option<Framework>,
     files: &[source::MigrationFile],
     is_applied: &mut [bool],
     metas: &mut Vec<FileMeta>,
@@ -580,13 +585,12 @@ fn mark_applied(
                 restore: "as it was applied".to_string(),
             })
         });
-        metas.push(FileMeta {
-            display: f.display.clone(),
-            version: f.version().map(|v| v.normalized()),
-            new_since_ref: false,
-            edited,
-            same_version_as: None,
-        });
+        let version = f.version().map(|v| v.normalized());
+        let key = framework::record_key(&f.path, &f.text, version.clone(), configured);
+        metas.push(FileMeta::new(&f.display, version, false).keyed_by(key));
+        if let Some(meta) = metas.last_mut() {
+            meta.edited = edited;
+        }
     }
     // applied versions whose file is not here still count for ordering
     for entry in &history.entries {
@@ -594,13 +598,20 @@ fn mark_applied(
         if matched_versions.contains(v) || metas.iter().any(|m| m.version.as_ref() == Some(v)) {
             continue;
         }
-        metas.push(FileMeta {
-            display: format!("version {v} (applied, no file here)"),
-            version: Some(v.clone()),
-            new_since_ref: false,
-            edited: None,
-            same_version_as: None,
-        });
+        // Prisma records the whole migration name: a file can only collide with it by
+        // having that very name
+        let key = match history.kind {
+            live::history::HistoryKind::Prisma => entry.name.clone(),
+            _ => Some(v.clone()),
+        };
+        metas.push(
+            FileMeta::new(
+                &format!("version {v} (applied, no file here)"),
+                Some(v.clone()),
+                false,
+            )
+            .keyed_by(key),
+        );
     }
     for failed in &history.failed {
         notes.push((history.table.clone(), failed.clone()));

@@ -403,3 +403,62 @@ fn configured_framework_overrides_detection() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("rails"), "{}", out.stderr);
 }
+
+/// What each framework's history table keys a migration on decides whether two files
+/// collide: Prisma records the whole folder name, so two folders with the same
+/// timestamp both run; diesel records the version, so the second is skipped wherever
+/// the first ran; Liquibase keys changesets, not files.
+#[test]
+fn duplicate_versions_collide_only_where_the_framework_keys_on_them() {
+    let rule = "duplicate-migration-version";
+    let fired = |doc: &Value| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| short(f["file"].as_str().unwrap_or_default()))
+            .collect()
+    };
+    let prisma = TempDir::new("prisma-same-timestamp");
+    prisma.write(
+        "20240304123642_a/migration.sql",
+        "CREATE TABLE a (id bigint PRIMARY KEY);\n",
+    );
+    prisma.write(
+        "20240304123642_b/migration.sql",
+        "CREATE TABLE b (id bigint PRIMARY KEY);\n",
+    );
+    assert_eq!(fired(&check(&prisma, &[])), Vec::<String>::new());
+
+    let diesel = TempDir::new("diesel-same-version");
+    diesel.write(
+        "2024-03-04-123642_a/up.sql",
+        "CREATE TABLE a (id bigint PRIMARY KEY);\n",
+    );
+    diesel.write(
+        "2024-03-04-123642_b/up.sql",
+        "CREATE TABLE b (id bigint PRIMARY KEY);\n",
+    );
+    assert_eq!(
+        fired(&check(&diesel, &[])),
+        vec!["2024-03-04-123642_b/up.sql".to_string()]
+    );
+
+    let liquibase = TempDir::new("liquibase-same-version");
+    for name in ["0001_a.sql", "1_b.sql"] {
+        liquibase.write(
+            name,
+            &format!(
+                "--liquibase formatted sql\n--changeset dev:{name}\nCREATE TABLE t_{} (id bigint PRIMARY KEY);\n",
+                &name[..name.len() - 4].replace('_', "")
+            ),
+        );
+    }
+    assert_eq!(fired(&check(&liquibase, &[])), Vec::<String>::new());
+
+    let plain = TempDir::new("plain-same-version");
+    plain.write("0002_a.sql", "CREATE TABLE a (id bigint PRIMARY KEY);\n");
+    plain.write("2_b.sql", "CREATE TABLE b (id bigint PRIMARY KEY);\n");
+    assert_eq!(fired(&check(&plain, &[])).len(), 1);
+}

@@ -497,3 +497,77 @@ fn readme_github_actions_example_produces_valid_sarif() {
     let doc = assert_valid_sarif(&out.stdout);
     assert_eq!(doc["runs"][0]["results"].as_array().map(Vec::len), Some(7));
 }
+
+/// A missing setting is reported once per migration: one `missing-lock-timeout`
+/// finding on the first statement, the others listed as `related` (in JSON, as SARIF
+/// related locations, and as `also:` lines), and still one per migration when one of
+/// them is silenced. A CRLF file's code frames show no stray `␍`.
+#[test]
+fn a_missing_lock_timeout_is_one_finding_per_migration_listing_its_statements() {
+    let dir = TempDir::new("lock-timeout-once");
+    dir.write(
+        "0001_base.sql",
+        "CREATE TABLE a (id bigint PRIMARY KEY, v text);\nCREATE TABLE b (id bigint PRIMARY KEY);\n",
+    );
+    dir.write(
+        "0002_many.sql",
+        "ALTER TABLE a ADD COLUMN w int;\r\nALTER TABLE b ADD COLUMN x int;\r\n-- schemaguard:ignore missing-lock-timeout -- tested\r\nALTER TABLE a ADD COLUMN y int;\r\nALTER TABLE b ADD COLUMN z int;\r\n",
+    );
+    let doc = common::json(&["check", "--format", "json", dir.path()]);
+    let grouped: Vec<&Value> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "missing-lock-timeout")
+        .collect();
+    assert_eq!(grouped.len(), 1, "{grouped:#?}");
+    let f = grouped[0];
+    assert_eq!(f["line"], 1);
+    let related: Vec<u64> = f["related"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .filter_map(|r| r["line"].as_u64())
+        .collect();
+    assert_eq!(
+        related,
+        vec![2, 5],
+        "the silenced statement (line 4) is left out"
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("2 more statements of this migration: lines 2, 5"),
+        "{f}"
+    );
+    // other rules' findings keep their own places
+    assert!(
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["rule"] == "missing-lock-timeout" || f.get("related").is_none())
+    );
+
+    let sarif = schemaguard(&["check", "--format", "sarif", dir.path()]);
+    let sarif = assert_valid_sarif(&sarif.stdout);
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "missing-lock-timeout")
+        .expect("the grouped result");
+    assert_eq!(
+        result["relatedLocations"]
+            .as_array()
+            .map(|a| a.len())
+            .unwrap_or(0),
+        2
+    );
+
+    let human = schemaguard(&["check", dir.path()]);
+    assert!(human.stdout.contains("= also: "), "{}", human.stdout);
+    assert!(!human.stdout.contains('\u{240d}'), "{}", human.stdout);
+    assert!(!human.stdout.contains('\r'), "{}", human.stdout);
+}

@@ -134,6 +134,9 @@ pub struct FileContext {
     pub several_transactions: bool,
     /// How to mark a migration as running outside a transaction in its framework.
     pub no_transaction_hint: String,
+    /// The position of the file's last statement that is not transaction control: a
+    /// statement at or after it has nothing after it in the migration that could fail.
+    pub last_statement: usize,
 }
 
 impl FileContext {
@@ -163,8 +166,12 @@ pub struct FileMeta {
     /// The file was already applied (or existed at the `--since` ref) and has been
     /// changed since.
     pub edited: Option<Edited>,
-    /// The first earlier file with the same version (an index into the history), found
-    /// once for the whole run rather than by each file scanning those before it.
+    /// What the framework's history table records the migration by
+    /// ([`crate::source::framework::record_key`]): by default its version; Prisma's
+    /// whole folder name; `None` where two files cannot collide (Liquibase).
+    pub record_key: Option<String>,
+    /// The first earlier file with the same record key (an index into the history),
+    /// found once for the whole run rather than by each file scanning those before it.
     pub same_version_as: Option<usize>,
 }
 
@@ -325,11 +332,19 @@ impl FileMeta {
     pub fn new(display: &str, version: Option<String>, new_since_ref: bool) -> FileMeta {
         FileMeta {
             display: display.to_string(),
+            record_key: version.clone(),
             version,
             new_since_ref,
             edited: None,
             same_version_as: None,
         }
+    }
+
+    /// Sets what the framework's history table records the migration by (by default its
+    /// version).
+    pub fn keyed_by(mut self, key: Option<String>) -> FileMeta {
+        self.record_key = key;
+        self
     }
 
     /// Marks the file as edited since the `--since` ref, when `reference` is given.
@@ -367,7 +382,7 @@ impl<'s> Analyzer<'s> {
             FastMap::with_capacity_and_hasher(history.len(), Default::default());
         for (i, f) in history.iter_mut().enumerate() {
             f.same_version_as =
-                f.version
+                f.record_key
                     .as_ref()
                     .and_then(|v| match first_of_version.entry(v.clone()) {
                         Entry::Occupied(first) => Some(*first.get()),
@@ -568,6 +583,11 @@ impl Driver<'_> {
             mode,
             several_transactions: begins > 1 || wrapped_segments > 1,
             no_transaction_hint: file.no_transaction_hint.clone(),
+            last_statement: parsed
+                .statements
+                .iter()
+                .rposition(|s| !s.op.is_transaction_control())
+                .unwrap_or(0),
         };
         self.out.files.push(FileSummary {
             file: file.display.clone(),
@@ -760,6 +780,9 @@ impl Driver<'_> {
             }
             findings.push(self.finding(rule, v, span, &file.display));
         }
+        for rule in self.rules.iter().filter(|r| r.once_per_migration()) {
+            once_per_migration(&mut findings, rule.id());
+        }
         self.out.findings.extend(findings);
         let ends: Vec<u32> = parsed
             .statements
@@ -795,6 +818,7 @@ impl Driver<'_> {
             lock_mode: v.lock_mode,
             why: v.why,
             fix: v.fix,
+            related: Vec::new(),
         }
     }
 
@@ -1008,6 +1032,42 @@ fn resolve_segments(
         .collect()
 }
 
+/// Folds `rule`'s findings of one file into the first: the others become its
+/// [`Finding::related`] places, and its message names their lines.
+fn once_per_migration(findings: &mut Vec<Finding>, rule: &str) {
+    let Some(first) = findings.iter().position(|f| f.rule == rule) else {
+        return;
+    };
+    let mut related = Vec::new();
+    // one pass, keeping order (a file may hold thousands of statements)
+    let rest = findings.split_off(first + 1);
+    for f in rest {
+        if f.rule == rule {
+            related.push(crate::rules::Related {
+                line: f.span.start_pos.line,
+                end_line: f.span.end_pos.line,
+                message: f.message,
+            });
+        } else {
+            findings.push(f);
+        }
+    }
+    if related.is_empty() {
+        return;
+    }
+    let lines: Vec<String> = related.iter().map(|r| r.line.to_string()).collect();
+    let f = &mut findings[first];
+    f.message = format!(
+        "{} (and {} more statement{} of this migration: line{} {})",
+        f.message,
+        related.len(),
+        if related.len() == 1 { "" } else { "s" },
+        if related.len() == 1 { "" } else { "s" },
+        lines.join(", ")
+    );
+    f.related = related;
+}
+
 fn directive_finding(file: &str, line: u32, message: String) -> Finding {
     let pos = crate::span::Position { line, column: 1 };
     Finding {
@@ -1025,6 +1085,7 @@ fn directive_finding(file: &str, line: u32, message: String) -> Finding {
         lock_mode: None,
         why: None,
         fix: None,
+        related: Vec::new(),
     }
 }
 

@@ -152,6 +152,7 @@ mod tests {
             lock_mode: None,
             why: None,
             fix: None,
+            related: Vec::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 use super::{CheckReport, Summary, plural};
 use crate::rules::{Finding, Severity};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -40,6 +41,18 @@ pub fn render(report: &CheckReport, sources: &HashMap<String, String>, color: bo
                 f.file, f.span.start_pos.line, f.span.start_pos.column
             ))),
         };
+        if !f.related.is_empty() {
+            let also: Vec<String> = f
+                .related
+                .iter()
+                .map(|r| format!("{}:{}: {}", f.file, r.line, r.message))
+                .collect();
+            group = group.element(
+                Level::NOTE
+                    .no_name()
+                    .message(format!("also: {}", also.join("\n      "))),
+            );
+        }
         if let Some(why) = &f.why {
             group = group.element(Level::NOTE.no_name().message(format!("why: {why}")));
         }
@@ -137,23 +150,53 @@ fn label(f: &Finding) -> String {
 
 /// The lines of the finding's span, the 1-based number of the first, and the span's byte
 /// range within them.
-fn frame<'t>(text: &'t str, f: &Finding) -> Option<(&'t str, usize, std::ops::Range<usize>)> {
+fn frame<'t>(text: &'t str, f: &Finding) -> Option<(Cow<'t, str>, usize, std::ops::Range<usize>)> {
     if f.span.end <= f.span.start || f.span.end > text.len() {
         // a position without extent (e.g. a directive line): show that line
         let line = f.span.start_pos.line as usize;
         let start = nth_line_start(text, line)?;
         let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        return Some((&text[start..end], line, 0..(end - start)));
+        let end = if text[..end].ends_with('\r') && end > start {
+            end - 1
+        } else {
+            end
+        };
+        return Some((Cow::Borrowed(&text[start..end]), line, 0..(end - start)));
     }
     let line_start = text[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[f.span.end..]
         .find('\n')
         .map_or(text.len(), |i| f.span.end + i);
-    Some((
-        &text[line_start..line_end],
-        f.span.start_pos.line as usize,
-        (f.span.start - line_start)..(f.span.end - line_start),
-    ))
+    let lines = &text[line_start..line_end];
+    let range = (f.span.start - line_start)..(f.span.end - line_start);
+    let line = f.span.start_pos.line as usize;
+    Some(match without_carriage_returns(lines, range.clone()) {
+        Some((kept, range)) => (Cow::Owned(kept), line, range),
+        None => (Cow::Borrowed(lines), line, range),
+    })
+}
+
+/// A CRLF file's lines without the `\r` before each `\n` (and at the end), and `range`
+/// moved to match: the code frame would show each as a stray `␍`. `None` when there is
+/// none.
+fn without_carriage_returns(
+    lines: &str,
+    range: std::ops::Range<usize>,
+) -> Option<(String, std::ops::Range<usize>)> {
+    if !lines.contains('\r') {
+        return None;
+    }
+    let bytes = lines.as_bytes();
+    let dropped = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1).is_none_or(|b| *b == b'\n');
+    let before = |end: usize| (0..end.min(bytes.len())).filter(|&i| dropped(i)).count();
+    let kept: String = lines
+        .char_indices()
+        .filter(|(i, c)| *c != '\r' || !dropped(*i))
+        .map(|(_, c)| c)
+        .collect();
+    let start = range.start - before(range.start);
+    let end = (range.end - before(range.end)).min(kept.len()).max(start);
+    Some((kept, start..end))
 }
 
 fn nth_line_start(text: &str, line: usize) -> Option<usize> {

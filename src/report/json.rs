@@ -20,6 +20,9 @@ struct FindingJson<'a> {
     lock_mode: Option<&'static str>,
     why: Option<&'a str>,
     fix: Option<&'a str>,
+    /// Only for a rule reported once per migration: the other statements it applies to.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    related: &'a [crate::rules::Related],
 }
 
 #[derive(Serialize)]
@@ -75,6 +78,7 @@ fn finding_json(f: &crate::rules::Finding) -> FindingJson<'_> {
         lock_mode: f.lock_mode.map(|m| m.as_str()),
         why: f.why.as_deref(),
         fix: f.fix.as_deref(),
+        related: &f.related,
     }
 }
 
@@ -94,6 +98,15 @@ fn write_finding(out: &mut Vec<u8>, f: &crate::rules::Finding) {
     o.opt_str("lock_mode", f.lock_mode.map(|m| m.as_str()));
     o.opt_str("why", f.why.as_deref());
     o.opt_str("fix", f.fix.as_deref());
+    if !f.related.is_empty() {
+        o.array("related", &f.related, |out, depth, r| {
+            let mut e = super::jsonw::Object::begin(out, depth);
+            e.number("line", u64::from(r.line));
+            e.number("end_line", u64::from(r.end_line));
+            e.str("message", &r.message);
+            e.end();
+        });
+    }
     o.end();
 }
 
@@ -231,6 +244,13 @@ mod tests {
             lock_mode: (i % 4 == 0).then_some(LockMode::AccessExclusive),
             why: (i % 5 != 0).then(|| "why\r\n".repeat(i % 7)),
             fix: (i % 2 == 1).then(|| format!("fix {i}:\n  ALTER TABLE \"t\" ADD c int;\u{7f}")),
+            related: (0..i % 3)
+                .map(|k| crate::rules::Related {
+                    line: k as u32 + 2,
+                    end_line: k as u32 + 3,
+                    message: format!("also \"{k}\"\n"),
+                })
+                .collect(),
         }
     }
 

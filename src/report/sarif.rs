@@ -146,6 +146,26 @@ fn result(f: &Finding) -> s::Result {
                 .build(),
         )
         .build();
+    let related: Vec<s::Location> = f
+        .related
+        .iter()
+        .map(|r| {
+            s::Location::builder()
+                .physical_location(
+                    s::PhysicalLocation::builder()
+                        .artifact_location(artifact(&f.file))
+                        .region(
+                            s::Region::builder()
+                                .start_line(i64::from(r.line.max(1)))
+                                .end_line(i64::from(r.end_line.max(r.line).max(1)))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .message(s::Message::builder().text(r.message.clone()).build())
+                .build()
+        })
+        .collect();
     let result = s::Result::builder()
         .rule_id(f.rule)
         .level(match f.severity {
@@ -160,9 +180,17 @@ fn result(f: &Finding) -> s::Result {
                 .additional_properties(props)
                 .build(),
         );
-    match rules::all().iter().position(|r| r.id() == f.rule) {
-        Some(index) => result.rule_index(index as i64).build(),
-        None => result.build(),
+    match (
+        rules::all().iter().position(|r| r.id() == f.rule),
+        related.is_empty(),
+    ) {
+        (Some(index), true) => result.rule_index(index as i64).build(),
+        (Some(index), false) => result
+            .rule_index(index as i64)
+            .related_locations(related)
+            .build(),
+        (None, true) => result.build(),
+        (None, false) => result.related_locations(related).build(),
     }
 }
 

@@ -1,5 +1,8 @@
-//! Two migration files with the same version: frameworks record applied migrations by
-//! version, so one of them is rejected, skipped, or applied in an undefined order.
+//! Two migration files that the framework records under the same key: one of them is
+//! rejected, skipped as already applied, or applied in an undefined order. The key is
+//! what the framework's history table holds (`source::framework::record_key`): the
+//! version for most frameworks, Prisma's whole folder name; Liquibase keys changesets,
+//! not files, so it never fires there.
 
 use super::{FileCheck, Rule, Severity, Violation};
 
@@ -23,7 +26,7 @@ impl Rule for DuplicateMigrationVersion {
         let Some(this) = fc.history.get(fc.file.index) else {
             return;
         };
-        let Some(version) = &this.version else {
+        let Some(key) = &this.record_key else {
             return;
         };
         // reported on the later file, naming the first one with that version
@@ -32,11 +35,11 @@ impl Rule for DuplicateMigrationVersion {
         };
         out.push(Violation {
             message: format!(
-                "{} has version {version}, like {}",
+                "{} has version {key}, like {}",
                 fc.file.display, first.display
             ),
             why: Some(format!(
-                "migration frameworks record applied migrations by version: depending on the framework the run fails (Flyway, golang-migrate and goose reject duplicate versions), or once one of the two is recorded as applied the other is skipped, so {} may never run where {} already did",
+                "the framework records applied migrations by version: depending on the framework the run fails (Flyway, golang-migrate and goose reject duplicate versions), or once one of the two is recorded as applied the other is skipped (dbmate, diesel, sqlx, popx), so {} may never run where {} already did",
                 fc.file.display, first.display
             )),
             fix: Some(format!(

@@ -66,7 +66,7 @@ impl Rule for FkMissingIndex {
                 if indexed(cat, &table.name, columns) {
                     continue;
                 }
-                out.push(violation(
+                let mut v = violation(
                     cx,
                     stmt,
                     written,
@@ -77,10 +77,22 @@ impl Rule for FkMissingIndex {
                     on_delete,
                     on_update,
                     new_table,
-                ));
+                );
+                // A table this migration creates is empty while it runs: the missing
+                // index slows no delete yet, so it is design advice, not a danger to
+                // running traffic.
+                if new_table || created_in(cat, &table.name, cx.file.index) {
+                    v.severity = Some(Severity::Hint);
+                }
+                out.push(v);
             }
         }
     }
+}
+
+/// `table` was created by file `file` (this migration).
+fn created_in(cat: &Catalog, table: &ObjectName, file: usize) -> bool {
+    cat.relation_origin(table).is_some_and(|o| o.file == file)
 }
 
 /// The foreign keys a statement adds: (table as written, constraint, table created by

@@ -18,6 +18,9 @@ impl Rule for MissingLockTimeout {
     fn category(&self) -> super::Category {
         super::Category::Locks
     }
+    fn once_per_migration(&self) -> bool {
+        true
+    }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         if cx.tx.lock_timeout_set() {
             return;

@@ -154,6 +154,17 @@ pub struct Finding {
     pub lock_mode: Option<LockMode>,
     pub why: Option<String>,
     pub fix: Option<String>,
+    /// The other statements of the migration this finding stands for, when the rule
+    /// reports once per migration ([`Rule::once_per_migration`]); empty otherwise.
+    pub related: Vec<Related>,
+}
+
+/// Another place a finding applies to: a statement of the same file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Related {
+    pub line: u32,
+    pub end_line: u32,
+    pub message: String,
 }
 
 /// Everything a rule may look at for one statement.
@@ -276,6 +287,12 @@ pub trait Rule: Sync {
     /// Checks the whole history once every file has run (violations must carry a span;
     /// they are reported in the named file).
     fn check_history(&self, _cx: &HistoryCheck, _out: &mut Vec<(String, Violation)>) {}
+    /// The rule's findings in one file are one finding: the first statement's, with
+    /// the others (those not silenced) listed as [`Finding::related`]. For a missing
+    /// setting whose fix is one line at the top of the migration.
+    fn once_per_migration(&self) -> bool {
+        false
+    }
 }
 
 /// Every rule, in the order they are documented.

@@ -31,6 +31,13 @@ impl Rule for PreferIfNotExists {
         let Some((what, if_clause, fixed)) = judge(cx) else {
             return;
         };
+        // The migration's last statement has nothing after it that could fail: either
+        // it fails (and is not applied) or the migration is done. Only a concurrent index
+        // build leaves something behind when it fails itself (an INVALID index).
+        let concurrent_index = matches!(&cx.stmt.op, Operation::CreateIndex(ci) if ci.concurrently);
+        if cx.stmt.index >= cx.file.last_statement && !concurrent_index {
+            return;
+        }
         if if_clause.is_empty() {
             // an unnamed index: IF NOT EXISTS needs a name, and a retry builds a second index
             out.push(Violation {

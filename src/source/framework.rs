@@ -156,6 +156,63 @@ pub const HISTORY_TABLES: &[&str] = &[
 /// How many of [`HISTORY_TABLES`] are history tables `live::history` reads.
 pub const READ_HISTORY_TABLES: usize = 8;
 
+/// What the framework's history table records a migration by, so two files with the
+/// same key collide (one is rejected, or skipped as already applied); `None` when the
+/// framework keys on something that cannot collide between two files.
+/// - Prisma: `_prisma_migrations.migration_name`, the whole folder name
+///   (`20240304123642_a` and `20240304123642_b` both run).
+/// - Liquibase: `databasechangelog` keys each changeset on id, author and file name, not
+///   the file's version.
+/// - Flyway repeatables (`R__x.sql`): by description, re-run whenever their checksum
+///   changes; they have no version.
+/// - Every other framework (Flyway, golang-migrate, goose, dbmate, sqlx, diesel, popx):
+///   the version (`schema_migrations.version`, `flyway_schema_history.version`, ...).
+///
+/// `configured` is the framework named in the configuration, if any; otherwise the
+/// file's name and first line decide, as [`detect`] would for these frameworks.
+pub fn record_key(
+    path: &Path,
+    text: &str,
+    version: Option<String>,
+    configured: Option<Framework>,
+) -> Option<String> {
+    let version = version?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let framework = configured.unwrap_or_else(|| {
+        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let first = first.trim().to_ascii_lowercase();
+        if first.starts_with("--liquibase formatted sql")
+            || first.starts_with("-- liquibase formatted sql")
+        {
+            Framework::Liquibase
+        } else if name == "migration.sql" {
+            Framework::Prisma
+        } else {
+            Framework::Plain
+        }
+    });
+    match framework {
+        Framework::Liquibase => None,
+        Framework::Prisma => {
+            // the folder's name, or the file's stem for a loose file
+            let folder = if name == "migration.sql" {
+                path.parent().and_then(|p| p.file_name())
+            } else {
+                path.file_stem()
+            };
+            Some(
+                folder
+                    .and_then(|f| f.to_str())
+                    .map_or(version, str::to_string),
+            )
+        }
+        _ => Some(version),
+    }
+}
+
 /// Which framework a file belongs to, from its name, folder and first lines.
 pub fn detect(path: &Path, text: &str) -> Framework {
     let name = path
