@@ -462,3 +462,36 @@ fn duplicate_versions_collide_only_where_the_framework_keys_on_them() {
     plain.write("2_b.sql", "CREATE TABLE b (id bigint PRIMARY KEY);\n");
     assert_eq!(fired(&check(&plain, &[])).len(), 1);
 }
+
+/// `fk-missing-index` is a danger (warning) where the referencing table already holds
+/// rows, and design advice (hint) on a table the migration itself creates.
+#[test]
+fn fk_missing_index_is_a_hint_on_a_table_created_in_the_migration() {
+    let severity_of = |doc: &Value| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "fk-missing-index")
+            .map(|f| f["severity"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let dir = TempDir::new("fk-hint");
+    dir.write(
+        "0001_customers.sql",
+        "CREATE TABLE customers (id bigint PRIMARY KEY);\nCREATE TABLE invoices (id bigint PRIMARY KEY, customer_id bigint);\n",
+    );
+    dir.write(
+        "0002_orders.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));\nALTER TABLE orders ADD COLUMN invoice_id bigint REFERENCES invoices (id);\n",
+    );
+    assert_eq!(severity_of(&check(&dir, &[])), vec!["hint", "hint"]);
+    dir.write(
+        "0003_invoices_fk.sql",
+        "SET lock_timeout = '2s';\nALTER TABLE invoices ADD CONSTRAINT invoices_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;\n",
+    );
+    assert_eq!(
+        severity_of(&check(&dir, &[])),
+        vec!["hint", "hint", "warning"]
+    );
+}

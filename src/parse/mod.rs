@@ -33,6 +33,29 @@ pub struct Statement {
     pub conditional: bool,
 }
 
+impl Statement {
+    /// The span of `self.text[start..end]` in the file (`start..end` a range of the
+    /// statement's own text).
+    pub fn sub_span(&self, start: usize, end: usize) -> Span {
+        let index = crate::span::LineIndex::new(&self.text);
+        let local = index.span(&self.text, start, end);
+        let place = |p: crate::span::Position| crate::span::Position {
+            line: self.span.start_pos.line + p.line - 1,
+            column: if p.line == 1 {
+                self.span.start_pos.column + p.column - 1
+            } else {
+                p.column
+            },
+        };
+        Span {
+            start: self.span.start + local.start,
+            end: self.span.start + local.end,
+            start_pos: place(local.start_pos),
+            end_pos: place(local.end_pos),
+        }
+    }
+}
+
 /// Something worth telling the user that is not a finding (e.g. a skipped meta-command).
 #[derive(Clone, Debug, Serialize)]
 pub struct Note {
