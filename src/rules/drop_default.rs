@@ -25,7 +25,6 @@ impl Rule for DropDefault {
     }
     fn check(&self, _cx: &super::Context, _out: &mut Vec<Violation>) {}
     fn check_file(&self, fc: &FileCheck, out: &mut Vec<Violation>) {
-        let cat = fc.catalog_after;
         let statements = || {
             fc.statements
                 .iter()
@@ -39,13 +38,13 @@ impl Rule for DropDefault {
                 let AlterTableAction::DropDefault { column } = action else {
                     continue;
                 };
-                let Some(table) = cat.table(&at.name) else {
-                    continue; // dropped or renamed later in the file
+                let Some(table) = fc.table_after(&at.name, stmt.index) else {
+                    continue; // dropped later in the file
                 };
                 if table.origin.is_some_and(|o| o.file == fc.file.index) {
                     continue; // created in this migration
                 }
-                let Some(col) = table.column(column) else {
+                let Some(col) = table.column(&fc.column_after(&at.name, column, stmt.index)) else {
                     continue;
                 };
                 let required = col.not_null
@@ -56,7 +55,11 @@ impl Rule for DropDefault {
                     continue;
                 }
                 let new_column = statements().any(|s| adds_column(s, &at.name, column));
-                out.push(finding(fc, stmt, &at.name, &table.name, column, new_column));
+                // named as at the statement when the file moves or renames it later
+                let moved = table.name.name != at.name.name
+                    || (at.name.schema.is_some() && at.name.schema != table.name.schema);
+                let shown = if moved { &at.name } else { &table.name };
+                out.push(finding(fc, stmt, &at.name, shown, column, new_column));
             }
         }
     }

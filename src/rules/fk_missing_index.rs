@@ -38,8 +38,8 @@ impl Rule for FkMissingIndex {
             .flat_map(|s| std::iter::once(s).chain(s.embedded.iter()));
         for stmt in all {
             for (written, c, new_table) in foreign_keys(stmt) {
-                let Some(table) = cat.table(written) else {
-                    continue; // dropped or renamed later in the file
+                let Some(table) = cx.table_after(written, stmt.index) else {
+                    continue; // dropped later in the file
                 };
                 if table.persistence == Persistence::Temporary {
                     continue;

@@ -7,7 +7,7 @@ use crate::analysis::{FileContext, TxState};
 use crate::catalog::Catalog;
 use crate::effects::{Effects, PgVersion};
 use crate::lock::LockMode;
-use crate::ops::ObjectName;
+use crate::ops::{AlterTableAction, ObjectName};
 use crate::parse::Statement;
 use crate::span::Span;
 use serde::{Deserialize, Serialize};
@@ -248,6 +248,73 @@ pub struct FileCheck<'a> {
     pub version: PgVersion,
     /// What the older migrations are: "already existed" or "are applied to the database".
     pub baseline: &'a str,
+}
+
+impl FileCheck<'_> {
+    /// The table that `name` names at statement `at` (its position in the file), as it
+    /// stands after the file: later `RENAME TO` and `SET SCHEMA` of it in this file are
+    /// followed, so a moved or renamed table is not taken for a dropped one. `None` when
+    /// it is gone.
+    pub fn table_after(&self, name: &ObjectName, at: usize) -> Option<&crate::catalog::Table> {
+        self.catalog_after.table(&self.followed(name, at))
+    }
+
+    /// `name` with this file's later renames and moves of the table applied.
+    fn followed(&self, name: &ObjectName, at: usize) -> ObjectName {
+        let mut current = name.clone();
+        let later = self
+            .statements
+            .iter()
+            .filter(|s| s.index > at)
+            .flat_map(|s| std::iter::once(s).chain(s.embedded.iter()));
+        for stmt in later {
+            let crate::ops::Operation::AlterTable(alter) = &stmt.op else {
+                continue;
+            };
+            if !same_table(&alter.name, &current) {
+                continue;
+            }
+            for action in &alter.actions {
+                match action {
+                    AlterTableAction::RenameTable { to } => current.name.clone_from(to),
+                    AlterTableAction::SetSchema { schema } => current.schema = Some(schema.clone()),
+                    _ => {}
+                }
+            }
+        }
+        current
+    }
+
+    /// `column` of the table `table` names at statement `at`, as named after the file
+    /// (later `RENAME COLUMN`s in this file followed).
+    pub fn column_after(&self, table: &ObjectName, column: &str, at: usize) -> String {
+        let mut current = column.to_string();
+        for stmt in self.statements.iter().filter(|s| s.index > at) {
+            let crate::ops::Operation::AlterTable(alter) = &stmt.op else {
+                continue;
+            };
+            if !same_table(
+                &self.followed(&alter.name, stmt.index),
+                &self.followed(table, at),
+            ) {
+                continue;
+            }
+            for action in &alter.actions {
+                if let AlterTableAction::RenameColumn { from, to } = action {
+                    if *from == current {
+                        current.clone_from(to);
+                    }
+                }
+            }
+        }
+        current
+    }
+}
+
+/// Two names of a table in one file: equal names, and equal schemas where both are
+/// written (an unqualified name is the table the file has been working on).
+fn same_table(a: &ObjectName, b: &ObjectName) -> bool {
+    a.name == b.name && (a.schema.is_none() || b.schema.is_none() || a.schema == b.schema)
 }
 
 /// What a history-level check sees, once every file has run: the dependency graph (which

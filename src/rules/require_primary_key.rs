@@ -35,7 +35,7 @@ impl Rule for RequirePrimaryKey {
             }
             // the table as it is after the migration: dropped, renamed or already there
             // (IF NOT EXISTS) is not this rule's business
-            let Some(table) = fc.catalog_after.table(&ct.name) else {
+            let Some(table) = fc.table_after(&ct.name, stmt.index) else {
                 continue;
             };
             if table.origin.is_none_or(|o| o.file != fc.file.index) || table.primary_key().is_some()
