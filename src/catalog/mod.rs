@@ -52,6 +52,8 @@ pub struct Trigger {
     pub function: Option<ObjectName>,
     /// `insert`, `update`, `delete`, `truncate`.
     pub events: Vec<String>,
+    /// `FOR EACH ROW`: on a partitioned table, cloned to every partition.
+    pub for_each_row: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -274,6 +276,10 @@ pub struct Catalog {
     /// does): `CREATE FUNCTION ... LANGUAGE sql` then analyses its body, locking what it
     /// reads and writes.
     pub check_function_bodies: bool,
+    /// Some table ever inherited from another (`INHERITS`, `ALTER TABLE ... INHERIT`):
+    /// only then are a table's inheritance children looked for (a look through every
+    /// table).
+    pub any_inheritance: bool,
 }
 
 impl Default for Catalog {
@@ -293,6 +299,7 @@ impl Default for Catalog {
             timezone: "UTC".to_string(),
             timezone_set: false,
             check_function_bodies: true,
+            any_inheritance: false,
         }
     }
 }
@@ -592,6 +599,19 @@ impl Catalog {
 
     /// Partitions of a partitioned table (direct children); `partition_of` is stored
     /// resolved by replay.
+    /// The tables that inherit from `parent` (`INHERITS`), one level down; none unless
+    /// the history used inheritance at all.
+    pub fn inheritors<'a>(&'a self, parent: &'a ObjectName) -> Vec<ObjectName> {
+        if !self.any_inheritance {
+            return Vec::new();
+        }
+        self.tables
+            .values()
+            .filter(|t| t.inherits.contains(parent))
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
     pub fn partitions<'a>(
         &'a self,
         parent: &'a ObjectName,

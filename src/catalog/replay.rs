@@ -449,6 +449,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     Trigger {
                         function: ct.function.clone(),
                         events: ct.events.clone(),
+                        for_each_row: ct.for_each_row,
                     },
                 );
             }
@@ -567,6 +568,7 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
         .iter()
         .map(|p| cat.resolve_relation(p))
         .collect();
+    cat.any_inheritance |= !table.inherits.is_empty();
     for source in &ct.like {
         if let Some(src) = cat.table(source) {
             table.columns.extend(src.columns.iter().cloned());
@@ -987,6 +989,7 @@ fn alter_table(
                 t.inherits.retain(|p| p != &parent);
                 if !no {
                     t.inherits.push(parent);
+                    cat.any_inheritance = true;
                 }
             }
         }

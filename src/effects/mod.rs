@@ -238,20 +238,98 @@ impl Builder<'_> {
             return;
         }
         let rel = self.cat.resolve_relation(name);
-        // only a partitioned table has partitions: a regular one needs no look through
-        // every table of the catalog (done for every ALTER TABLE of a long history)
+        for d in self.descendants(&rel) {
+            self.lock(&d, mode);
+        }
+    }
+
+    /// A table's partitions and inheritance children, one level down. Only a
+    /// partitioned table has partitions, and only a history that used `INHERITS` has
+    /// children: other tables need no look through every table of the catalog (done for
+    /// every ALTER TABLE of a long history).
+    fn children(&self, rel: &ObjectName) -> Vec<ObjectName> {
+        let mut out = self.cat.inheritors(rel);
         if self
             .cat
-            .table(&rel)
-            .is_some_and(|t| t.kind != TableKind::Partitioned)
+            .table(rel)
+            .is_none_or(|t| t.kind == TableKind::Partitioned)
         {
+            out.extend(self.cat.partitions(rel).map(|t| t.name.clone()));
+        }
+        out.retain(|c| c != rel);
+        out
+    }
+
+    /// Locks the sequences `table`'s columns own (serial, identity).
+    fn lock_owned_sequences(&mut self, table: &ObjectName, mode: LockMode) {
+        let seqs: Vec<ObjectName> = self
+            .cat
+            .sequences
+            .values()
+            .filter(|s| s.owned_by.as_ref().is_some_and(|(t, _)| t == table))
+            .map(|s| s.name.clone())
+            .collect();
+        for s in seqs {
+            self.lock(&s, mode);
+        }
+    }
+
+    /// Locks the sequence that `table`'s `column` owns (serial, identity), if any.
+    fn lock_owned_sequence_of(&mut self, table: &ObjectName, column: &str, mode: LockMode) {
+        let seqs: Vec<ObjectName> = self
+            .cat
+            .sequences
+            .values()
+            .filter(|s| {
+                s.owned_by
+                    .as_ref()
+                    .is_some_and(|(t, c)| t == table && c == column)
+            })
+            .map(|s| s.name.clone())
+            .collect();
+        for s in seqs {
+            self.lock(&s, mode);
+        }
+    }
+
+    /// `name` is a row trigger of the partitioned table `table` (so each partition has a
+    /// clone of it).
+    fn row_trigger_of_partitioned(&self, table: &ObjectName, name: &str) -> bool {
+        self.is_partitioned(table)
+            && self
+                .cat
+                .table(table)
+                .and_then(|t| t.triggers.get(name))
+                .is_some_and(|t| t.for_each_row)
+    }
+
+    /// Every table below `rel` (partitions and inheritance children, at any depth).
+    fn descendants(&self, rel: &ObjectName) -> Vec<ObjectName> {
+        let mut out: Vec<ObjectName> = Vec::new();
+        let mut queue = self.children(rel);
+        while let Some(c) = queue.pop() {
+            if out.contains(&c) || &c == rel {
+                continue;
+            }
+            queue.extend(self.children(&c));
+            out.push(c);
+        }
+        out
+    }
+
+    /// A query on a parent reaches its descendants: PostgreSQL locks each in `mode`
+    /// when it plans the query, except partitions it prunes (or, for INSERT, every
+    /// partition a row is routed to). Which depends on the query and the rows, so these
+    /// locks are possible, not certain (observed on 15 by `trace`).
+    fn lock_descendants_possibly(&mut self, name: &ObjectName, mode: LockMode) {
+        let rel = self.cat.resolve_relation(name);
+        let below = self.descendants(&rel);
+        if below.is_empty() {
             return;
         }
-        let parts: Vec<ObjectName> = self.cat.partitions(&rel).map(|t| t.name.clone()).collect();
-        for p in parts {
-            if p != rel {
-                self.lock_tree(&p, mode, false);
-            }
+        self.data_dependent_from_here();
+        for d in below {
+            self.lock(&d, mode);
         }
     }
 
@@ -382,6 +460,21 @@ impl Builder<'_> {
                     if let Some(d) = default {
                         self.lock(&d, AccessExclusive);
                         self.scan(&d, ScanReason::PartitionBound);
+                    }
+                    // the parent's foreign keys are cloned to the partition, with their
+                    // triggers on the referenced tables (observed on 15 by `trace`)
+                    let referenced: Vec<ObjectName> = self
+                        .cat
+                        .table(&parent_rel)
+                        .map(|t| {
+                            t.foreign_keys()
+                                .map(|(_, r)| self.cat.resolve_relation(r))
+                                .filter(|r| r != &parent_rel)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for r in referenced {
+                        self.lock(&r, ShareRowExclusive);
                     }
                 }
                 for p in &ct.inherits {
@@ -640,17 +733,43 @@ impl Builder<'_> {
                     self.lock(n, AccessExclusive);
                 }
             }
+            // every relation of the schema is dropped, with what depends on it (views
+            // elsewhere, referencing foreign keys): observed on 15 by `trace`
             Operation::DropSchema(d) if d.cascade => {
                 for n in &d.names {
+                    let in_schema = |k: &ObjectName| k.schema.as_deref() == Some(n.name.as_str());
                     let tables: Vec<ObjectName> = self
                         .cat
                         .tables
                         .keys()
-                        .filter(|k| k.schema.as_deref() == Some(n.name.as_str()))
+                        .filter(|k| in_schema(k))
+                        .cloned()
+                        .collect();
+                    let views: Vec<ObjectName> = self
+                        .cat
+                        .views
+                        .keys()
+                        .filter(|k| in_schema(k))
+                        .cloned()
+                        .collect();
+                    let sequences: Vec<ObjectName> = self
+                        .cat
+                        .sequences
+                        .keys()
+                        .filter(|k| in_schema(k))
                         .cloned()
                         .collect();
                     for t in tables {
-                        self.lock(&t, AccessExclusive);
+                        self.drop_table(&t, true);
+                    }
+                    for v in views {
+                        self.lock(&v, AccessExclusive);
+                        for dependent in self.cat.dependent_views(&v) {
+                            self.lock(&dependent, AccessExclusive);
+                        }
+                    }
+                    for s in sequences {
+                        self.lock(&s, AccessExclusive);
                     }
                 }
             }
@@ -693,12 +812,24 @@ impl Builder<'_> {
                 }
             }
             Operation::CreateTrigger(ct) => {
-                self.lock(&ct.table, ShareRowExclusive);
+                // a row trigger on a partitioned table is cloned to every partition
+                // (observed on 15 by `trace`); a statement trigger stays on the parent
+                let partitioned = self.is_partitioned(&ct.table);
+                self.lock_tree(
+                    &ct.table,
+                    ShareRowExclusive,
+                    !(ct.for_each_row && partitioned),
+                );
                 if ct.or_replace && self.v.0 < 14 {
                     self.fails("CREATE OR REPLACE TRIGGER needs PostgreSQL 14");
                 }
             }
-            Operation::AlterTrigger { table, .. } => self.lock(table, AccessExclusive),
+            // a partitioned table's row trigger has a clone on every partition, renamed
+            // and dropped with it (observed on 15 by `trace`)
+            Operation::AlterTrigger { table, name, .. } => {
+                let cloned = self.row_trigger_of_partitioned(table, name);
+                self.lock_tree(table, AccessExclusive, !cloned);
+            }
             Operation::DropTrigger {
                 table,
                 name,
@@ -711,7 +842,8 @@ impl Builder<'_> {
                     .is_some_and(|t| t.triggers.contains_key(name));
                 let label = ObjectName::new(None, &format!("{name} ON {table}"));
                 if !self.absent_if_exists(&label, *if_exists, known) {
-                    self.lock(table, AccessExclusive);
+                    let cloned = self.row_trigger_of_partitioned(table, name);
+                    self.lock_tree(table, AccessExclusive, !cloned);
                 }
             }
             Operation::Policy { table } | Operation::RewriteRule { table } => {
@@ -754,6 +886,7 @@ impl Builder<'_> {
                 };
                 self.fire_triggers(&d.table, event);
                 self.foreign_key_rows(&d.table, event, &d.set_columns);
+                self.lock_descendants_possibly(&d.table, RowExclusive);
                 if matches!(op, Operation::Merge(_)) {
                     self.foreign_key_rows(&d.table, "insert", &[]);
                     self.foreign_key_rows(&d.table, "delete", &[]);
@@ -780,6 +913,7 @@ impl Builder<'_> {
                 };
                 self.fire_triggers(&d.table, event);
                 self.foreign_key_rows(&d.table, event, &d.set_columns);
+                self.lock_descendants_possibly(&d.table, RowExclusive);
                 self.call_functions(&d.functions);
             }
             Operation::Select {
@@ -787,8 +921,12 @@ impl Builder<'_> {
                 row_locks,
                 functions,
             } => {
+                let mode = if *row_locks { RowShare } else { AccessShare };
                 for r in reads {
-                    self.lock(r, if *row_locks { RowShare } else { AccessShare });
+                    self.lock(r, mode);
+                }
+                for r in reads {
+                    self.lock_descendants_possibly(r, mode);
                 }
                 self.call_functions(functions);
             }
@@ -1206,6 +1344,9 @@ impl Builder<'_> {
         let existing = self.cat.table(&table);
         let mut mode = AccessShare;
         let mut recurse = !at.only;
+        // inheritance children get only CHECK constraints (and what is not a
+        // constraint); partitions get every constraint
+        let mut to_inheritors = true;
         for action in &at.actions {
             let m = match action {
                 AlterTableAction::AddColumn { column, .. } => {
@@ -1254,6 +1395,14 @@ impl Builder<'_> {
                 AlterTableAction::AlterColumnType {
                     column, ty, using, ..
                 } => {
+                    // an identity column's sequence takes the new type too (observed
+                    // on 15 by `trace`: SHARE ROW EXCLUSIVE on it)
+                    if existing
+                        .and_then(|t| t.column(column))
+                        .is_some_and(|c| c.identity.is_some())
+                    {
+                        self.lock_owned_sequence_of(&table, column, ShareRowExclusive);
+                    }
                     let from = existing.and_then(|t| t.column(column)).map(|c| &c.ty);
                     let change = coercion::type_change(
                         from,
@@ -1352,7 +1501,10 @@ impl Builder<'_> {
                     }
                     AccessExclusive
                 }
-                AlterTableAction::AddConstraint(c) => self.add_constraint(&table, c),
+                AlterTableAction::AddConstraint(c) => {
+                    to_inheritors &= matches!(c.kind, ConstraintKind::Check { .. });
+                    self.add_constraint(&table, c)
+                }
                 AlterTableAction::ValidateConstraint { name } => {
                     let c = existing.and_then(|t| t.constraint(name));
                     if let Some(ConstraintKind::ForeignKey { ref_table, .. }) = c.map(|c| &c.kind) {
@@ -1366,6 +1518,7 @@ impl Builder<'_> {
                 }
                 AlterTableAction::DropConstraint { name, .. } => {
                     if let Some(c) = existing.and_then(|t| t.constraint(name)) {
+                        to_inheritors &= matches!(c.kind, ConstraintKind::Check { .. });
                         if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
                             let r = ref_table.clone();
                             if self.cat.resolve_relation(&r) != table {
@@ -1382,11 +1535,17 @@ impl Builder<'_> {
                     }
                     AccessExclusive
                 }
+                // a column or constraint is renamed in the children too (observed on 15)
                 AlterTableAction::RenameConstraint { .. }
-                | AlterTableAction::RenameColumn { .. }
-                | AlterTableAction::RenameTable { .. }
-                | AlterTableAction::SetSchema { .. } => {
+                | AlterTableAction::RenameColumn { .. } => AccessExclusive,
+                AlterTableAction::RenameTable { .. } => {
                     recurse = false;
+                    AccessExclusive
+                }
+                // the sequences it owns move with it (observed on 15)
+                AlterTableAction::SetSchema { .. } => {
+                    recurse = false;
+                    self.lock_owned_sequences(&table, AccessExclusive);
                     AccessExclusive
                 }
                 AlterTableAction::SetTablespace { tablespace } => {
@@ -1416,7 +1575,17 @@ impl Builder<'_> {
                     AccessExclusive
                 }
                 AlterTableAction::SetLogged | AlterTableAction::SetUnlogged => {
-                    self.rewrite(&table);
+                    // already so: nothing is rewritten (observed on 15 by `trace`); the
+                    // sequences it owns change with it
+                    let target = if matches!(action, AlterTableAction::SetLogged) {
+                        crate::ops::Persistence::Permanent
+                    } else {
+                        crate::ops::Persistence::Unlogged
+                    };
+                    if existing.is_none_or(|t| t.persistence != target) {
+                        self.rewrite(&table);
+                    }
+                    self.lock_owned_sequences(&table, AccessExclusive);
                     AccessExclusive
                 }
                 AlterTableAction::SetStorageParams { params, .. } => {
@@ -1432,7 +1601,9 @@ impl Builder<'_> {
                     bound,
                 } => {
                     recurse = false;
-                    self.lock(partition, AccessExclusive);
+                    // a partitioned partition comes with its whole tree (indexes and
+                    // triggers are cloned to it; observed on 15 by `trace`)
+                    self.lock_tree(partition, AccessExclusive, false);
                     let proof = match (self.cat.table(partition), bound) {
                         (Some(p), Some(b)) => {
                             let key = existing
@@ -1523,7 +1694,8 @@ impl Builder<'_> {
                         } else {
                             ShareUpdateExclusive
                         };
-                        self.lock(partition, mode);
+                        // with its own partitions, if it has any (observed on 15)
+                        self.lock_tree(partition, mode, false);
                         if let Some(d) = default {
                             self.lock(&d, AccessExclusive);
                         }
@@ -1547,9 +1719,15 @@ impl Builder<'_> {
                     );
                     AccessExclusive
                 }
+                // a new owner is not given to partitions, but to the sequences the table
+                // owns (observed on 15 by `trace`)
+                AlterTableAction::OwnerTo => {
+                    recurse = false;
+                    self.lock_owned_sequences(&table, AccessExclusive);
+                    AccessExclusive
+                }
                 AlterTableAction::RowSecurity
                 | AlterTableAction::ReplicaIdentity
-                | AlterTableAction::OwnerTo
                 | AlterTableAction::Other { .. } => AccessExclusive,
             };
             mode = mode.max(m);
@@ -1565,7 +1743,16 @@ impl Builder<'_> {
             }
         }
         if after == table {
-            self.lock_tree(&table, mode, !recurse);
+            if to_inheritors {
+                self.lock_tree(&table, mode, !recurse);
+            } else {
+                self.lock(&table, mode);
+                if recurse && self.is_partitioned(&table) {
+                    for d in self.descendants(&table) {
+                        self.lock(&d, mode);
+                    }
+                }
+            }
         } else {
             let kind = self.kind_of(&table);
             self.e.locks.push(RelationLock {

@@ -311,3 +311,110 @@ fn functions_a_statement_calls_run_with_their_locks_when_rows_call_them() {
     );
     assert!(e.locks.is_empty() && e.certain.is_none());
 }
+
+/// What a parent's statement reaches below it, as `trace` saw on PostgreSQL 15 over
+/// PostgreSQL's own regression DDL (`../shared/pg-regress`).
+mod descendants {
+    use super::*;
+
+    const INHERITANCE: &str = "CREATE TABLE a (aa text);
+        CREATE TABLE b (bb text) INHERITS (a);
+        CREATE TABLE c (cc text) INHERITS (b);
+        CREATE TABLE d (dd text)";
+
+    #[test]
+    fn alter_table_recurses_to_inheritance_children_except_non_check_constraints() {
+        let e = effects(INHERITANCE, "ALTER TABLE a ADD COLUMN x int", 15);
+        for t in ["a", "b", "c"] {
+            assert_eq!(lock(&e, t), Some(LockMode::AccessExclusive), "{t}");
+        }
+        assert_eq!(lock(&e, "d"), None);
+        let only = effects(INHERITANCE, "ALTER TABLE ONLY a ADD CHECK (aa <> '')", 15);
+        assert_eq!(lock(&only, "b"), None);
+        let check = effects(INHERITANCE, "ALTER TABLE a ADD CHECK (aa <> '')", 15);
+        assert!(lock(&check, "c").is_some());
+        // a unique constraint is not inherited: the children are not touched
+        let unique = effects(INHERITANCE, "ALTER TABLE a ADD UNIQUE (aa)", 15);
+        assert_eq!(lock(&unique, "b"), None);
+        // renames of columns reach the children; OWNER TO does not
+        let rename = effects(INHERITANCE, "ALTER TABLE a RENAME aa TO ab", 15);
+        assert!(lock(&rename, "c").is_some());
+    }
+
+    #[test]
+    fn a_query_on_a_parent_may_lock_its_descendants() {
+        let e = effects(INHERITANCE, "SELECT * FROM a", 15);
+        assert_eq!(lock(&e, "a"), Some(LockMode::AccessShare));
+        assert_eq!(lock(&e, "c"), Some(LockMode::AccessShare));
+        // possible, not certain: pruning or routing decides
+        let certain = e.certain.as_deref().expect("a certain part");
+        assert_eq!(certain.lock_on(&ObjectName::new(Some("public"), "c")), None);
+        let e = effects(EVENTS, "INSERT INTO ev VALUES (1, now())", 15);
+        assert_eq!(lock(&e, "ev_2024"), Some(LockMode::RowExclusive));
+        let e = effects(INHERITANCE, "SELECT * FROM d", 15);
+        assert!(e.certain.is_none());
+    }
+
+    #[test]
+    fn a_row_trigger_on_a_partitioned_table_is_cloned_to_its_partitions() {
+        let row = effects(
+            EVENTS,
+            "CREATE TRIGGER t AFTER INSERT ON ev FOR EACH ROW EXECUTE FUNCTION f()",
+            15,
+        );
+        assert_eq!(lock(&row, "ev_2024"), Some(LockMode::ShareRowExclusive));
+        let statement = effects(
+            EVENTS,
+            "CREATE TRIGGER t AFTER INSERT ON ev FOR EACH STATEMENT EXECUTE FUNCTION f()",
+            15,
+        );
+        assert_eq!(lock(&statement, "ev_2024"), None);
+        let history = format!(
+            "{EVENTS}; CREATE TRIGGER t AFTER INSERT ON ev FOR EACH ROW EXECUTE FUNCTION f()"
+        );
+        let drop = effects(&history, "DROP TRIGGER t ON ev", 15);
+        assert_eq!(lock(&drop, "ev_def"), Some(LockMode::AccessExclusive));
+    }
+
+    #[test]
+    fn drop_schema_cascade_drops_views_and_sequences_too() {
+        let e = effects(
+            "CREATE SCHEMA s; CREATE TABLE s.t (id serial); CREATE VIEW s.v AS SELECT * FROM s.t;
+             CREATE SEQUENCE s.q; CREATE VIEW public.w AS SELECT * FROM s.v",
+            "DROP SCHEMA s CASCADE",
+            15,
+        );
+        for (schema, name) in [("s", "t"), ("s", "v"), ("s", "q"), ("public", "w")] {
+            assert_eq!(
+                e.lock_on(&ObjectName::new(Some(schema), name)),
+                Some(LockMode::AccessExclusive),
+                "{schema}.{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn set_logged_on_a_logged_table_rewrites_nothing() {
+        let logged = effects("CREATE TABLE t (id int)", "ALTER TABLE t SET LOGGED", 15);
+        assert!(logged.rewrites.is_empty());
+        let unlogged = effects(
+            "CREATE UNLOGGED TABLE t (id int)",
+            "ALTER TABLE t SET LOGGED",
+            15,
+        );
+        assert_eq!(unlogged.rewrites.len(), 1);
+    }
+
+    #[test]
+    fn attach_and_detach_take_the_partitions_own_partitions() {
+        let history = "CREATE TABLE p (id int) PARTITION BY RANGE (id);
+            CREATE TABLE p1 (id int) PARTITION BY RANGE (id);
+            CREATE TABLE p11 PARTITION OF p1 FOR VALUES FROM (0) TO (10)";
+        let attach = effects(
+            history,
+            "ALTER TABLE p ATTACH PARTITION p1 FOR VALUES FROM (0) TO (100)",
+            15,
+        );
+        assert_eq!(lock(&attach, "p11"), Some(LockMode::AccessExclusive));
+    }
+}

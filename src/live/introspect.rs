@@ -557,6 +557,8 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 Trigger {
                     function: Some(ObjectName::new(Some(&fschema), &fname)),
                     events: trigger_events(tgtype),
+                    // TRIGGER_TYPE_ROW
+                    for_each_row: tgtype & 1 != 0,
                 },
             );
         }

@@ -557,6 +557,9 @@ pub struct CreateTrigger {
     pub constraint: bool,
     /// The events that fire it, lowercased: `insert`, `update`, `delete`, `truncate`.
     pub events: Vec<String>,
+    /// `FOR EACH ROW` (a statement-level trigger otherwise): a row trigger on a
+    /// partitioned table is cloned to every partition.
+    pub for_each_row: bool,
 }
 
 /// What `COMMENT ON` is about.

@@ -57,7 +57,7 @@ const RELATIONS_QUERY: &str = "SELECT c.oid::int8, n.nspname, c.relname, c.relki
 FROM pg_catalog.pg_class c \
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid \
-WHERE c.oid >= 16384 AND n.nspname <> 'pg_toast'";
+WHERE c.oid >= 16384 AND n.nspname NOT LIKE 'pg\\_toast%'";
 
 /// A relation as `pg_class` knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -449,11 +449,17 @@ impl Observer {
             Some(s) => r.schema == s,
             None => r.schema == "public",
         };
-        if let Some(old) = self
-            .changed_before
-            .values()
-            .find(|r| r.name == name && schema_ok(r))
-        {
+        // a temporary relation, which schemaguard's catalog may have put in `public` (as
+        // [`Observer::relation`] looks it up too)
+        let temp_ok = |r: &RelationInfo| {
+            matches!(schema, None | Some("public")) && r.schema.starts_with("pg_temp")
+        };
+        let changed = |ok: &dyn Fn(&RelationInfo) -> bool| {
+            self.changed_before
+                .values()
+                .find(|r| r.name == name && ok(r))
+        };
+        if let Some(old) = changed(&schema_ok).or_else(|| changed(&temp_ok)) {
             return Some(old);
         }
         let now = self.relation(schema, name)?;
@@ -869,7 +875,12 @@ impl Observer {
                 r.oid = oid;
                 r
             });
-            if info.as_ref().is_some_and(|r| r.schema == "pg_toast") {
+            // TOAST relations (`pg_toast`, and a temporary table's `pg_toast_temp_N`)
+            // go with their table
+            if info
+                .as_ref()
+                .is_some_and(|r| r.schema.starts_with("pg_toast"))
+            {
                 continue;
             }
             now_held.entry(oid).or_default().insert(mode);

@@ -362,6 +362,13 @@ pub(super) fn create_trigger(t: &sql::CreateTrigger) -> Operation {
         or_replace: t.or_replace,
         function: t.exec_body.as_ref().map(|b| object_name(&b.func_desc.name)),
         constraint: t.is_constraint,
+        for_each_row: matches!(
+            t.trigger_object,
+            Some(
+                sql::TriggerObjectKind::For(sql::TriggerObject::Row)
+                    | sql::TriggerObjectKind::ForEach(sql::TriggerObject::Row)
+            )
+        ),
         events: t
             .events
             .iter()

@@ -1334,6 +1334,7 @@ fn create_trigger_names_table_and_function() {
             function: Some(on(Some("s"), "f")),
             constraint: false,
             events: vec!["update".to_string()],
+            for_each_row: true,
         })
     );
     let Operation::CreateTrigger(t) = parse_statement(

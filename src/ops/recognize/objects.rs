@@ -563,7 +563,14 @@ pub(super) fn create_trigger(
         .collect();
     c.expect_kw("on")?;
     let table = c.object_name()?;
-    c.until_kw(&["execute"]);
+    let clauses = c.until_kw(&["execute"]);
+    // a constraint trigger is always FOR EACH ROW
+    let for_each_row = constraint
+        || clauses.windows(3).any(|w| {
+            is_word(&w[0].token, "for")
+                && (is_word(&w[1].token, "row")
+                    || (is_word(&w[1].token, "each") && is_word(&w[2].token, "row")))
+        });
     c.expect_kw("execute")?;
     c.eat_one_of(&["function", "procedure"])?;
     let function = c.object_name()?;
@@ -576,5 +583,6 @@ pub(super) fn create_trigger(
             function: Some(function),
             constraint,
             events,
+            for_each_row,
         }))
 }

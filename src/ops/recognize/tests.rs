@@ -963,6 +963,7 @@ fn create_trigger_with_string_arguments_is_recognised() {
             function: Some(name("s.f")),
             constraint: false,
             events: vec!["insert".to_string(), "update".to_string()],
+            for_each_row: true,
         })
     );
 }
