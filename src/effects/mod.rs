@@ -252,12 +252,45 @@ impl Builder<'_> {
         if self
             .cat
             .table(rel)
-            .is_none_or(|t| t.kind == TableKind::Partitioned)
+            .is_some_and(|t| t.kind == TableKind::Partitioned)
         {
             out.extend(self.cat.partitions(rel).map(|t| t.name.clone()));
         }
         out.retain(|c| c != rel);
         out
+    }
+
+    /// A new partition of `parent` gets clones of the foreign keys on both sides of it
+    /// (observed on 15 by `trace`): those of `parent`, whose triggers go on each
+    /// referenced table and its partitions, and those referencing `parent`, whose
+    /// action triggers go on the partition with the referencing tables locked. All in
+    /// SHARE ROW EXCLUSIVE.
+    fn clone_foreign_keys(&mut self, parent: &ObjectName) {
+        use LockMode::ShareRowExclusive;
+        let Some(table) = self.cat.table(parent) else {
+            return;
+        };
+        let referenced: Vec<ObjectName> = table
+            .foreign_keys()
+            .map(|(_, r)| self.cat.resolve_relation(r))
+            .collect();
+        let referencing: Vec<ObjectName> = self
+            .cat
+            .referencing(parent)
+            .map(|(t, _)| t.name.clone())
+            .filter(|t| t != parent)
+            .collect();
+        for r in referenced {
+            if &r != parent {
+                self.lock(&r, ShareRowExclusive);
+            }
+            for d in self.descendants(&r) {
+                self.lock(&d, ShareRowExclusive);
+            }
+        }
+        for r in referencing {
+            self.lock(&r, ShareRowExclusive);
+        }
     }
 
     /// Locks the sequences `table`'s columns own (serial, identity).
@@ -461,21 +494,7 @@ impl Builder<'_> {
                         self.lock(&d, AccessExclusive);
                         self.scan(&d, ScanReason::PartitionBound);
                     }
-                    // the parent's foreign keys are cloned to the partition, with their
-                    // triggers on the referenced tables (observed on 15 by `trace`)
-                    let referenced: Vec<ObjectName> = self
-                        .cat
-                        .table(&parent_rel)
-                        .map(|t| {
-                            t.foreign_keys()
-                                .map(|(_, r)| self.cat.resolve_relation(r))
-                                .filter(|r| r != &parent_rel)
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    for r in referenced {
-                        self.lock(&r, ShareRowExclusive);
-                    }
+                    self.clone_foreign_keys(&parent_rel);
                 }
                 for p in &ct.inherits {
                     self.lock(p, ShareUpdateExclusive);
@@ -1604,6 +1623,8 @@ impl Builder<'_> {
                     // a partitioned partition comes with its whole tree (indexes and
                     // triggers are cloned to it; observed on 15 by `trace`)
                     self.lock_tree(partition, AccessExclusive, false);
+                    // the parent's foreign keys are cloned to it
+                    self.clone_foreign_keys(&table);
                     let proof = match (self.cat.table(partition), bound) {
                         (Some(p), Some(b)) => {
                             let key = existing

@@ -418,3 +418,25 @@ mod descendants {
         assert_eq!(lock(&attach, "p11"), Some(LockMode::AccessExclusive));
     }
 }
+
+#[test]
+fn a_new_partition_clones_the_foreign_keys_on_both_sides_of_its_parent() {
+    let history = "CREATE TABLE pk (id int PRIMARY KEY) PARTITION BY RANGE (id);
+        CREATE TABLE pk1 PARTITION OF pk FOR VALUES FROM (0) TO (10);
+        CREATE TABLE fk (id int REFERENCES pk) PARTITION BY RANGE (id);
+        CREATE TABLE other (id int REFERENCES pk)";
+    let e = effects(
+        history,
+        "CREATE TABLE fk1 PARTITION OF fk FOR VALUES FROM (0) TO (10)",
+        15,
+    );
+    assert_eq!(lock(&e, "pk"), Some(LockMode::ShareRowExclusive));
+    assert_eq!(lock(&e, "pk1"), Some(LockMode::ShareRowExclusive));
+    let e = effects(
+        history,
+        "CREATE TABLE pk2 PARTITION OF pk FOR VALUES FROM (10) TO (20)",
+        15,
+    );
+    assert_eq!(lock(&e, "fk"), Some(LockMode::ShareRowExclusive));
+    assert_eq!(lock(&e, "other"), Some(LockMode::ShareRowExclusive));
+}
