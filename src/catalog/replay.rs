@@ -828,12 +828,40 @@ fn alter_table(
             }
         }
         AlterTableAction::Identity { column, change } => {
+            let known = cat
+                .tables
+                .get(name)
+                .and_then(|t| t.column(column))
+                .is_some();
             if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
                 match change {
                     IdentityChange::Add(kind) => c.identity = Some(*kind),
                     IdentityChange::Drop { .. } => c.identity = None,
                     IdentityChange::Set => {}
                 }
+            }
+            // an identity column owns a sequence, made and dropped with the identity
+            match change {
+                IdentityChange::Add(_) if known => {
+                    let seq = ObjectName::new(
+                        name.schema.as_deref(),
+                        &make_object_name(&name.name, Some(column), "seq"),
+                    );
+                    cat.sequences.insert(
+                        seq.clone(),
+                        Sequence {
+                            name: seq,
+                            owned_by: Some((name.clone(), column.clone())),
+                            origin: o,
+                        },
+                    );
+                }
+                IdentityChange::Drop { .. } => cat.sequences.retain(|_, s| {
+                    s.owned_by
+                        .as_ref()
+                        .is_none_or(|(t, c)| t != name || c != column)
+                }),
+                _ => {}
             }
         }
         AlterTableAction::GeneratedExpression { column, expr } => {

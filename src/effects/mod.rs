@@ -293,34 +293,9 @@ impl Builder<'_> {
         }
     }
 
-    /// Locks the sequences `table`'s columns own (serial, identity).
-    fn lock_owned_sequences(&mut self, table: &ObjectName, mode: LockMode) {
-        let seqs: Vec<ObjectName> = self
-            .cat
-            .sequences
-            .values()
-            .filter(|s| s.owned_by.as_ref().is_some_and(|(t, _)| t == table))
-            .map(|s| s.name.clone())
-            .collect();
-        for s in seqs {
-            self.lock(&s, mode);
-        }
-    }
-
-    /// Locks the sequence that `table`'s `column` owns (serial, identity), if any.
-    fn lock_owned_sequence_of(&mut self, table: &ObjectName, column: &str, mode: LockMode) {
-        let seqs: Vec<ObjectName> = self
-            .cat
-            .sequences
-            .values()
-            .filter(|s| {
-                s.owned_by
-                    .as_ref()
-                    .is_some_and(|(t, c)| t == table && c == column)
-            })
-            .map(|s| s.name.clone())
-            .collect();
-        for s in seqs {
+    /// Locks the sequences `table`'s columns own (serial, identity), or `column`'s.
+    fn lock_owned_sequences(&mut self, table: &ObjectName, column: Option<&str>, mode: LockMode) {
+        for s in self.owned_sequences(table, column) {
             self.lock(&s, mode);
         }
     }
@@ -1198,17 +1173,28 @@ impl Builder<'_> {
         let Some(table) = self.cat.table(&rel) else {
             return;
         };
-        // its foreign keys' triggers live on the referenced tables
+        // its foreign keys' triggers live on the referenced tables (and on each of
+        // their partitions: observed on 15 by `trace`)
         let refs: Vec<ObjectName> = table
             .foreign_keys()
             .map(|(_, r)| self.cat.resolve_relation(r))
             .filter(|r| r != &rel)
             .collect();
         for r in refs {
-            self.lock(&r, AccessExclusive);
+            self.lock_tree(&r, AccessExclusive, false);
         }
         if let Some(parent) = table.partition_of.clone() {
             self.lock(&parent, AccessExclusive);
+            // the default partition's implicit constraint changes (observed on 15)
+            let default: Vec<ObjectName> = self
+                .cat
+                .partitions(&parent)
+                .filter(|t| t.default_partition && t.name != rel)
+                .map(|t| t.name.clone())
+                .collect();
+            for d in default {
+                self.lock(&d, AccessExclusive);
+            }
         }
         let seqs: Vec<ObjectName> = self
             .cat
@@ -1420,7 +1406,7 @@ impl Builder<'_> {
                         .and_then(|t| t.column(column))
                         .is_some_and(|c| c.identity.is_some())
                     {
-                        self.lock_owned_sequence_of(&table, column, ShareRowExclusive);
+                        self.lock_owned_sequences(&table, Some(column), ShareRowExclusive);
                     }
                     let from = existing.and_then(|t| t.column(column)).map(|c| &c.ty);
                     let change = coercion::type_change(
@@ -1451,12 +1437,14 @@ impl Builder<'_> {
                             .map(|(_, r)| self.cat.resolve_relation(r))
                             .filter(|r| r != &table)
                             .collect();
+                        // with their partitions, whose clones are re-created too
+                        // (observed on 15 by `trace`)
                         for r in refs {
-                            self.lock(&r, AccessExclusive);
+                            self.lock_tree(&r, AccessExclusive, false);
                         }
                         let referencing = self.cat.tables_referencing_column(&table, column);
                         for r in referencing {
-                            self.lock(&r, AccessExclusive);
+                            self.lock_tree(&r, AccessExclusive, false);
                             // the re-created foreign key checks every referencing row
                             // again when the key's type really changed (observed on 11-18)
                             if rewritten {
@@ -1487,15 +1475,15 @@ impl Builder<'_> {
                 // Changing one alters its sequence (SHARE ROW EXCLUSIVE), dropping one
                 // drops it (observed on 11-18)
                 AlterTableAction::Identity { column, change } => {
+                    // an identity is not inherited (observed on 15 by `trace`)
+                    to_inheritors = false;
                     let seq_mode = match change {
                         crate::ops::IdentityChange::Add(_) => None,
                         crate::ops::IdentityChange::Set => Some(ShareRowExclusive),
                         crate::ops::IdentityChange::Drop { .. } => Some(AccessExclusive),
                     };
                     if let Some(m) = seq_mode {
-                        for s in self.owned_sequences(&table, Some(column)) {
-                            self.lock(&s, m);
-                        }
+                        self.lock_owned_sequences(&table, Some(column), m);
                     }
                     AccessExclusive
                 }
@@ -1521,7 +1509,13 @@ impl Builder<'_> {
                     AccessExclusive
                 }
                 AlterTableAction::AddConstraint(c) => {
-                    to_inheritors &= matches!(c.kind, ConstraintKind::Check { .. });
+                    to_inheritors &= matches!(
+                        c.kind,
+                        ConstraintKind::Check {
+                            no_inherit: false,
+                            ..
+                        }
+                    );
                     self.add_constraint(&table, c)
                 }
                 AlterTableAction::ValidateConstraint { name } => {
@@ -1564,7 +1558,7 @@ impl Builder<'_> {
                 // the sequences it owns move with it (observed on 15)
                 AlterTableAction::SetSchema { .. } => {
                     recurse = false;
-                    self.lock_owned_sequences(&table, AccessExclusive);
+                    self.lock_owned_sequences(&table, None, AccessExclusive);
                     AccessExclusive
                 }
                 AlterTableAction::SetTablespace { tablespace } => {
@@ -1604,7 +1598,7 @@ impl Builder<'_> {
                     if existing.is_none_or(|t| t.persistence != target) {
                         self.rewrite(&table);
                     }
-                    self.lock_owned_sequences(&table, AccessExclusive);
+                    self.lock_owned_sequences(&table, None, AccessExclusive);
                     AccessExclusive
                 }
                 AlterTableAction::SetStorageParams { params, .. } => {
@@ -1717,6 +1711,19 @@ impl Builder<'_> {
                         };
                         // with its own partitions, if it has any (observed on 15)
                         self.lock_tree(partition, mode, false);
+                        // the foreign keys it had from the parent become its own: their
+                        // triggers on the referenced tables change (observed on 15)
+                        let referenced: Vec<ObjectName> = existing
+                            .map(|t| {
+                                t.foreign_keys()
+                                    .map(|(_, r)| self.cat.resolve_relation(r))
+                                    .filter(|r| r != &table)
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        for r in referenced {
+                            self.lock_tree(&r, ShareRowExclusive, false);
+                        }
                         if let Some(d) = default {
                             self.lock(&d, AccessExclusive);
                         }
@@ -1744,7 +1751,7 @@ impl Builder<'_> {
                 // owns (observed on 15 by `trace`)
                 AlterTableAction::OwnerTo => {
                     recurse = false;
-                    self.lock_owned_sequences(&table, AccessExclusive);
+                    self.lock_owned_sequences(&table, None, AccessExclusive);
                     AccessExclusive
                 }
                 AlterTableAction::RowSecurity

@@ -440,3 +440,28 @@ fn a_new_partition_clones_the_foreign_keys_on_both_sides_of_its_parent() {
     assert_eq!(lock(&e, "fk"), Some(LockMode::ShareRowExclusive));
     assert_eq!(lock(&e, "other"), Some(LockMode::ShareRowExclusive));
 }
+
+#[test]
+fn identity_sequences_are_made_and_dropped_with_the_identity() {
+    let history = "CREATE TABLE t (a int NOT NULL);
+        ALTER TABLE t ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY";
+    let e = effects(history, "ALTER TABLE t ALTER COLUMN a DROP IDENTITY", 15);
+    assert_eq!(lock(&e, "t_a_seq"), Some(LockMode::AccessExclusive));
+    let e = effects(history, "ALTER TABLE t ALTER COLUMN a TYPE bigint", 15);
+    assert_eq!(lock(&e, "t_a_seq"), Some(LockMode::ShareRowExclusive));
+    let dropped = format!("{history}; ALTER TABLE t ALTER COLUMN a DROP IDENTITY");
+    let e = effects(&dropped, "DROP TABLE t", 15);
+    assert_eq!(lock(&e, "t_a_seq"), None);
+}
+
+#[test]
+fn dropping_a_partition_locks_the_default_partition_and_no_inherit_checks_stay_put() {
+    let e = effects(EVENTS, "DROP TABLE ev_2024", 15);
+    assert_eq!(lock(&e, "ev_def"), Some(LockMode::AccessExclusive));
+    let e = effects(
+        "CREATE TABLE a (x int); CREATE TABLE b () INHERITS (a)",
+        "ALTER TABLE a ADD CONSTRAINT c CHECK (x > 0) NO INHERIT",
+        15,
+    );
+    assert_eq!(lock(&e, "b"), None);
+}
