@@ -87,7 +87,8 @@ struct CommonArgs {
     /// The file name to report for SQL read from standard input (`-`)
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
-    /// When to use colours in human output (never when NO_COLOR is set)
+    /// When to use colours in human output: `auto` colours on a terminal unless NO_COLOR
+    /// is set; `always` colours even then (an explicit choice overrides NO_COLOR)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     /// Start from this live database (read-only): its schema, its server version, its
