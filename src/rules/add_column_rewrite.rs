@@ -128,7 +128,9 @@ fn fix(
     };
     let ty = match domain {
         Some(base) => base.text.clone(),
-        None => column.ty.without_serial().text,
+        // a serial's storage type (`serial` is not a type ADD COLUMN can keep here)
+        None if column.ty.is_serial() => column.ty.without_serial().name,
+        None => column.ty.text.clone(),
     };
     let mut plain = quote_ident(&column.name);
     plain.push(' ');

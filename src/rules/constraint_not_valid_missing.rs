@@ -115,8 +115,7 @@ fn not_valid_statement(
     if ranges.len() != at.actions.len() {
         return None;
     }
-    let named =
-        |c: &Constraint| quote_ident(&c.name.clone().unwrap_or_else(|| default_name(table, c)));
+    let named = |c: &Constraint| quote_ident(&crate::catalog::replay::constraint_name(table, c));
     let mut out = String::new();
     let mut last = 0;
     for (action, (start, end)) in at.actions.iter().zip(&ranges) {

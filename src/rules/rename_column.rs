@@ -47,16 +47,27 @@ impl Rule for RenameColumn {
                     cx.catalog
                         .table(table)
                         .and_then(|t| t.column(from))
-                        .map(|c| c.ty.without_serial())
+                        .map(|c| &c.ty)
                         // a type the catalog no longer knows by that name (renamed since)
                         .filter(|ty| {
-                            ty.is_builtin()
+                            ty.is_serial()
+                                || ty.is_builtin()
                                 || cx
                                     .catalog
                                     .type_def(&ObjectName::new(ty.schema.as_deref(), &ty.name))
                                     .is_some()
                         })
-                        .map_or_else(|| "<type>".to_string(), |ty| ty.text),
+                        // a serial's storage type: the copy gets no sequence of its own
+                        .map_or_else(
+                            || "<type>".to_string(),
+                            |ty| {
+                                if ty.is_serial() {
+                                    ty.without_serial().name
+                                } else {
+                                    ty.text.clone()
+                                }
+                            },
+                        ),
                     quote_ident(from),
                 )),
                 ..Default::default()
