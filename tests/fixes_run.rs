@@ -1,7 +1,8 @@
 //! Every fix `check` prints runs on PostgreSQL.
 //!
-//! For `sample_migrations/`, every case of `../shared/conformance/` and every history of
-//! `../shared/corpus/` (after its `setup_sql`), the findings of `check` (the library's
+//! For `sample_migrations/`, `tests/data/fixes/` (names that exist only quoted, through
+//! the rules that print names), every case of `../shared/conformance/` and every history
+//! of `../shared/corpus/` (after its `setup_sql`), the findings of `check` (the library's
 //! run, for the server's major version) are collected; then the history is applied once,
 //! in order, on a throwaway server, by `trace` (files run as their frameworks run them),
 //! and at each finding's point the fix's SQL runs and must succeed. Nothing a fix does
@@ -415,11 +416,19 @@ fn every_fix_check_prints_runs_on_postgres() {
         return;
     };
     let started = Instant::now();
-    let mut sources: Vec<(String, PathBuf, Vec<String>)> = vec![(
-        "sample_migrations".into(),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_migrations"),
-        Vec::new(),
-    )];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources: Vec<(String, PathBuf, Vec<String>)> = vec![
+        (
+            "sample_migrations".into(),
+            root.join("sample_migrations"),
+            Vec::new(),
+        ),
+        (
+            "tests/data/fixes".into(),
+            root.join("tests/data/fixes"),
+            Vec::new(),
+        ),
+    ];
     if let Some(cases) = common::shared_dir("conformance") {
         for dir in case_dirs(&cases) {
             let name = dir.file_name().unwrap_or_default().to_string_lossy();
@@ -529,5 +538,148 @@ fn the_contract_tells_display_only_fixes_from_sql() {
     assert_eq!(
         statements_of("BEGIN;\nCREATE INDEX CONCURRENTLY \"Concurrently\" ON t (b);\nCOMMIT;"),
         ["CREATE INDEX  \"Concurrently\" ON t (b);"]
+    );
+}
+
+/// The fixes `check` prints for `files` (name, SQL), by rule, in order.
+fn fixes_for(files: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+    let dir = common::TempDir::new("fix-text");
+    for (name, sql) in files {
+        dir.write(name, sql);
+    }
+    findings(&dir.0, 15)
+        .into_iter()
+        .filter_map(|f| Some((f.rule, f.fix?)))
+        .collect()
+}
+
+fn fix_of(fixes: &[(&'static str, String)], rule: &str) -> String {
+    fixes
+        .iter()
+        .find(|(r, _)| *r == rule)
+        .map(|(_, f)| f.clone())
+        .unwrap_or_else(|| panic!("no {rule} fix in {fixes:#?}"))
+}
+
+const QUOTED_BASE: &str = "CREATE TABLE \"Account\" (id bigint PRIMARY KEY, \"Email\" text);\nCREATE TABLE \"Session\" (id bigint PRIMARY KEY, \"userId\" bigint, \"Token\" text);\n";
+
+#[test]
+fn fk_missing_index_quotes_the_table_column_and_index_names() {
+    let fixes = fixes_for(&[
+        ("001_base.sql", QUOTED_BASE),
+        (
+            "002_fk.sql",
+            "ALTER TABLE \"Session\" ADD CONSTRAINT \"Session_userId_fkey\" FOREIGN KEY (\"userId\") REFERENCES \"Account\" (id) NOT VALID;\n",
+        ),
+    ]);
+    let fix = fix_of(&fixes, "fk-missing-index");
+    assert!(
+        fix.ends_with(
+            "\nCREATE INDEX CONCURRENTLY \"Session_userId_idx\" ON \"Session\" (\"userId\");"
+        ),
+        "{fix}"
+    );
+}
+
+#[test]
+fn fk_missing_index_names_fit_in_63_bytes_and_avoid_taken_names() {
+    let table = "t".repeat(40);
+    let column = "c".repeat(40);
+    let fixes = fixes_for(&[
+        (
+            "001_base.sql",
+            &format!(
+                "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE {table} ({column} int);\nCREATE INDEX {t29}_{c29}_idx ON {table} (({column} + 1));\n",
+                t29 = &table[..29],
+                c29 = &column[..29],
+            ),
+        ),
+        (
+            "002_fk.sql",
+            &format!("ALTER TABLE {table} ADD FOREIGN KEY ({column}) REFERENCES a NOT VALID;\n"),
+        ),
+    ]);
+    let fix = fix_of(&fixes, "fk-missing-index");
+    let name = fix
+        .rsplit("CONCURRENTLY ")
+        .next()
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_default();
+    assert!(name.len() <= 63, "{name} ({} bytes)", name.len());
+    // table_col_idx (cut to 63 bytes) is taken, by the expression index: PostgreSQL's
+    // next choice, cut to fit the longer label
+    assert_eq!(name, format!("{}_{}_idx1", &table[..29], &column[..28]));
+}
+
+#[test]
+fn validate_and_rename_fixes_quote_the_constraint_and_the_new_names() {
+    let fixes = fixes_for(&[
+        ("001_base.sql", QUOTED_BASE),
+        (
+            "002_check.sql",
+            "ALTER TABLE \"Session\" ADD CONSTRAINT \"Token Present\" CHECK (\"Token\" IS NOT NULL);\n",
+        ),
+        (
+            "003_rename.sql",
+            "ALTER TABLE \"Account\" RENAME TO \"Member\";\nALTER TABLE \"Session\" RENAME COLUMN \"Token\" TO \"AccessToken\";\n",
+        ),
+        (
+            "004_rename.sql",
+            "ALTER TABLE \"Session\" RENAME CONSTRAINT \"Token Present\" TO \"tokenPresent\";\n",
+        ),
+    ]);
+    let fix = fix_of(&fixes, "constraint-not-valid-missing");
+    assert!(
+        fix.contains("\nALTER TABLE \"Session\" ADD CONSTRAINT \"Token Present\" CHECK (\"Token\" IS NOT NULL) NOT VALID;\n"),
+        "{fix}"
+    );
+    assert!(
+        fix.ends_with("\nALTER TABLE \"Session\" VALIDATE CONSTRAINT \"Token Present\";"),
+        "{fix}"
+    );
+    let fix = fix_of(&fixes, "rename-table");
+    assert!(
+        fix.contains("\nALTER TABLE \"Account\" RENAME TO \"Member\";\nCREATE VIEW \"Account\" AS SELECT * FROM \"Member\";"),
+        "{fix}"
+    );
+    let fix = fix_of(&fixes, "rename-column");
+    assert!(
+        fix.contains("\nALTER TABLE \"Session\" ADD COLUMN \"AccessToken\" TEXT;\n"),
+        "{fix}"
+    );
+    let fix = fix_of(&fixes, "rename-object");
+    assert!(
+        fix.contains(
+            "\nALTER TABLE \"Session\" RENAME CONSTRAINT \"Token Present\" TO \"tokenPresent\";\n"
+        ),
+        "{fix}"
+    );
+}
+
+#[test]
+fn add_column_rewrite_keeps_not_null_and_the_columns_constraints() {
+    let fixes = fixes_for(&[
+        ("001_base.sql", QUOTED_BASE),
+        (
+            "002_col.sql",
+            "ALTER TABLE \"Account\" ADD COLUMN \"refId\" uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE;\n",
+        ),
+    ]);
+    let fix = fix_of(&fixes, "add-column-rewrite");
+    let sql: Vec<&str> = fix.lines().skip(1).collect();
+    assert_eq!(
+        sql,
+        [
+            "ALTER TABLE \"Account\" ADD COLUMN \"refId\" UUID;",
+            "ALTER TABLE \"Account\" ALTER COLUMN \"refId\" SET DEFAULT gen_random_uuid();",
+            "-- backfill in batches, repeated until it updates no row (a short transaction each):",
+            "UPDATE \"Account\" SET \"refId\" = gen_random_uuid() WHERE ctid IN (SELECT ctid FROM \"Account\" WHERE \"refId\" IS NULL LIMIT 10000);",
+            "ALTER TABLE \"Account\" ADD CONSTRAINT \"Account_refId_not_null_check\" CHECK (\"refId\" IS NOT NULL) NOT VALID;",
+            "ALTER TABLE \"Account\" VALIDATE CONSTRAINT \"Account_refId_not_null_check\";",
+            "ALTER TABLE \"Account\" ALTER COLUMN \"refId\" SET NOT NULL;   -- PostgreSQL 12+: no scan, the validated CHECK proves it",
+            "ALTER TABLE \"Account\" DROP CONSTRAINT \"Account_refId_not_null_check\";",
+            "CREATE UNIQUE INDEX CONCURRENTLY \"Account_refId_key\" ON \"Account\" (\"refId\");   -- outside a transaction",
+            "ALTER TABLE \"Account\" ADD CONSTRAINT \"Account_refId_key\" UNIQUE USING INDEX \"Account_refId_key\";",
+        ]
     );
 }

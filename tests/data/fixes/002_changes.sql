@@ -1,0 +1,15 @@
+ALTER TABLE "Session" ADD CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId") REFERENCES "Account" (id);
+ALTER TABLE "Order" ADD FOREIGN KEY ("accountId") REFERENCES "Account" (id) ON DELETE CASCADE;
+ALTER TABLE "Order" ADD COLUMN "Note" text, ADD CONSTRAINT "Order_Total_check" CHECK ("Total" >= 0);
+ALTER TABLE "Account" ADD COLUMN "refId" uuid NOT NULL DEFAULT gen_random_uuid();
+ALTER TABLE "Account" ADD COLUMN "Seq" serial;
+ALTER TABLE "Account" ADD COLUMN "Code" text DEFAULT md5(random()::text) UNIQUE CHECK ("Code" <> '');
+ALTER TABLE "Account" ALTER COLUMN "createdAt" SET NOT NULL;
+ALTER TABLE "Account" ADD CONSTRAINT "Account_Email_key" UNIQUE ("Email");
+ALTER TABLE "Account" ALTER COLUMN "Email" TYPE varchar(50);
+ALTER TABLE "Session" ALTER COLUMN "Kind" DROP DEFAULT;
+ALTER TABLE "Order" ALTER COLUMN "Total" TYPE bigint;
+CREATE INDEX "Order_Total_idx" ON "Order" ("Total");
+DROP INDEX "Session_Token_idx";
+REINDEX TABLE "Session";
+ALTER TABLE "Event" ATTACH PARTITION "Event_2024" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
