@@ -198,7 +198,7 @@ fn fix(
     }
     if domain.is_some() {
         steps.push(format!(
-            "-- then enforce the domain's CHECK as a table CHECK on {name}, added NOT VALID and validated, and change the type to the domain in a later migration"
+            "-- then enforce the domain's rule as a table CHECK on {name}, added NOT VALID and validated in a later migration"
         ));
     }
     for c in &column.constraints {

@@ -17,5 +17,6 @@ CREATE TABLE "Event" (id bigint, "At" date NOT NULL) PARTITION BY RANGE ("At");
 CREATE TABLE "Event_2024" (id bigint, "At" date NOT NULL);
 CREATE TYPE "Mood" AS ENUM ('ok', 'Sad');
 CREATE TABLE "Reading" (id bigint PRIMARY KEY, "Mood" "Mood");
+CREATE DOMAIN "Positive" AS integer CHECK (VALUE > 0);
 CREATE VIEW "ActiveSession" AS SELECT * FROM "Session";
 INSERT INTO "Account" VALUES (1, 'a@example.com', now());

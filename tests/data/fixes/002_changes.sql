@@ -13,3 +13,7 @@ CREATE INDEX "Order_Total_idx" ON "Order" ("Total");
 DROP INDEX "Session_Token_idx";
 REINDEX TABLE "Session";
 ALTER TABLE "Event" ATTACH PARTITION "Event_2024" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE "Order" ADD COLUMN "Num" bigint GENERATED ALWAYS AS IDENTITY;
+ALTER TABLE "Order" ADD COLUMN "Double" bigint GENERATED ALWAYS AS ("Total" * 2) STORED;
+ALTER TABLE "Session" ADD COLUMN "ownerId" bigint NOT NULL DEFAULT floor(random())::bigint + 1 REFERENCES "Account" (id) ON DELETE CASCADE;
+ALTER TABLE "Order" ADD COLUMN "Qty" "Positive";
