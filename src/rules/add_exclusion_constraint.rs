@@ -57,9 +57,9 @@ impl Rule for AddExclusionConstraint {
                     "there is no online way to add it. Either accept the lock in a maintenance window, bounded by a lock timeout, in a transaction of its own:\n\
                      SET lock_timeout = '2s';\n\
                      {};\n\
-                     or build a new table with the constraint, copy the rows over in batches (keeping it in sync with a trigger), and swap the names in one short transaction:\n\
-                     ALTER TABLE {written} RENAME TO {old};\n\
-                     ALTER TABLE {new} RENAME TO {bare};",
+                     -- or build a new table with the constraint, copy the rows over in batches (keeping it in sync with a trigger), and swap the names in one short transaction:\n\
+                     -- ALTER TABLE {written} RENAME TO {old};\n\
+                     -- ALTER TABLE {new} RENAME TO {bare};",
                     super::fixes::without_semicolon(&cx.stmt.text),
                     old = crate::ops::ObjectName::unqualified(&format!("{}_old", written.name)),
                     new = crate::ops::ObjectName::new(

@@ -49,7 +49,8 @@ impl Rule for AddRequiredColumn {
                 fix: Some(format!(
                     "add it with a default (no rewrite on PostgreSQL 11+ for a constant), or nullable and backfilled, then enforce NOT NULL:\n\
                      ALTER TABLE {written} ADD COLUMN {} {} NOT NULL DEFAULT <value>;",
-                    column.name, column.ty.text
+                    crate::ops::names::quote_ident(&column.name),
+                    column.ty.text
                 )),
                 ..Default::default()
             });

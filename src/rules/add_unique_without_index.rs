@@ -2,6 +2,7 @@
 
 use super::{Context, Rule, Severity, Violation};
 use crate::lock::LockMode;
+use crate::ops::ObjectName;
 use crate::ops::{AlterTableAction, ConstraintKind};
 
 pub struct AddUniqueWithoutIndex;
@@ -47,6 +48,39 @@ impl Rule for AddUniqueWithoutIndex {
                 crate::catalog::replay::make_object_name(&table.name, cols.as_deref(), label)
             });
             let cols = columns.join(", ");
+            // the fix prints names quoted where PostgreSQL needs it (they are stored folded)
+            let sql_cols = super::fixes::idents(columns);
+            let nulls = match &c.kind {
+                ConstraintKind::Unique {
+                    nulls_not_distinct: true,
+                    ..
+                } => " NULLS NOT DISTINCT",
+                _ => "",
+            };
+            let deferrable = if c.deferrable { " DEFERRABLE" } else { "" };
+            // the index gets the constraint's name when attached: build it under a free
+            // one (the name may still be taken, by what the statement drops)
+            let taken = |n: &str| {
+                cx.catalog
+                    .relation_kind(&ObjectName::new(table.schema.as_deref(), n))
+                    .is_some()
+            };
+            let index = if taken(&name) {
+                crate::catalog::replay::make_object_name(&name, None, "new")
+            } else {
+                name.clone()
+            };
+            let index = crate::ops::names::quote_ident(&index);
+            let name = crate::ops::names::quote_ident(&name);
+            // the statement's other actions (adding the columns, dropping the old key)
+            // still have to run, before the constraint is attached
+            let others = if at.actions.len() > 1 {
+                format!(
+                    "\nALTER TABLE {written} ...;   -- the statement's other actions, without this ADD {kind}"
+                )
+            } else {
+                String::new()
+            };
             out.push(Violation {
                 message: format!(
                     "ADD {kind} on {table} builds its index while holding ACCESS EXCLUSIVE"
@@ -57,7 +91,7 @@ impl Rule for AddUniqueWithoutIndex {
                     "reads and writes on {table} wait until the index over ({cols}) is built"
                 )),
                 fix: Some(format!(
-                    "build the index concurrently, then attach it (brief lock):\n{}\nCREATE UNIQUE INDEX CONCURRENTLY {name} ON {written} ({cols});\n-- next migration:\nALTER TABLE {written} ADD CONSTRAINT {name} {kind} USING INDEX {name};",
+                    "build the index concurrently, then attach it (brief lock):{others}\n{}\nCREATE UNIQUE INDEX CONCURRENTLY {index} ON {written} ({sql_cols}){nulls};\n-- next migration:\nALTER TABLE {written} ADD CONSTRAINT {name} {kind} USING INDEX {index}{deferrable};",
                     cx.no_transaction_directive()
                 )),
                 ..Default::default()

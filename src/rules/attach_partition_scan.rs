@@ -182,7 +182,9 @@ fn check_fix(
     let check = check.unwrap_or_else(|| {
         "<the partition bound, as PostgreSQL states it: pg_get_partition_constraintdef() of an attached sibling>".to_string()
     });
-    let name = crate::catalog::replay::make_object_name(&part.name, None, "bound");
+    let name = crate::ops::names::quote_ident(&crate::catalog::replay::make_object_name(
+        &part.name, None, "bound",
+    ));
     format!(
         "prove the bound with a CHECK first, so ATTACH skips the scan:\n\
          ALTER TABLE {written} ADD CONSTRAINT {name} CHECK ({check}) NOT VALID;\n\

@@ -40,7 +40,7 @@ impl Rule for AvoidCharN {
                 ),
                 fix: Some(format!(
                     "{col} text{brackets}, with CHECK (char_length({col}) = {n}) if every value must have exactly {n} characters",
-                    col = c.column
+                    col = crate::ops::names::quote_ident(c.column)
                 )),
                 ..Default::default()
             });

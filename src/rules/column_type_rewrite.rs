@@ -63,9 +63,10 @@ impl Rule for ColumnTypeRewrite {
                 why: Some(format!("{why}; reads and writes on {table} wait for the whole rewrite")),
                 fix: Some(format!(
                     "add a new column, backfill it in batches, then switch the application over:\n\
-                     ALTER TABLE {written} ADD COLUMN {column}_new {};\n\
+                     ALTER TABLE {written} ADD COLUMN {} {};\n\
                      -- backfill in batches (UPDATE ... WHERE id BETWEEN ...), keep it in sync with a trigger,\n\
                      -- then rename or drop the old column in a later release",
+                    crate::ops::names::quote_ident(&crate::catalog::replay::make_object_name(column, None, "new")),
                     ty.text
                 )),
                 severity: unsure.then_some(Severity::Warning),

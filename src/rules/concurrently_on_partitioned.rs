@@ -76,7 +76,8 @@ impl Rule for ConcurrentlyOnPartitioned {
                     ));
                 } else {
                     per.push_str(&format!(
-                        "CREATE {unique}INDEX CONCURRENTLY {ine}{pidx} ON {pname}{rest};\n"
+                        "CREATE {unique}INDEX CONCURRENTLY {ine}{} ON {pname}{rest};\n",
+                        crate::ops::names::quote_ident(&pidx)
                     ));
                 }
                 let pidx_ref =

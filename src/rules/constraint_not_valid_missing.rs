@@ -4,10 +4,11 @@
 //! and so is an inline REFERENCES when the new column has a default; without a default
 //! PostgreSQL knows the new column is all NULL and skips the foreign key check.
 
-use super::fixes::without_semicolon;
+use super::fixes::{column_sql, constraint_sql, without_semicolon};
 use super::{Context, Rule, Severity, Violation};
 use crate::catalog::replay::make_object_name;
 use crate::lock::LockMode;
+use crate::ops::names::quote_ident;
 use crate::ops::{AlterTableAction, ColumnDef, Constraint, ConstraintKind, ObjectName};
 
 pub struct ConstraintNotValidMissing;
@@ -32,6 +33,9 @@ impl Rule for ConstraintNotValidMissing {
         // fixes use the name as the user wrote it
         let written = &at.name;
         let single = at.actions.len() == 1;
+        // the whole statement with its checked constraints NOT VALID (and named): its
+        // other actions (adding the column, dropping the old constraint) are kept
+        let whole = not_valid_statement(cx, at, table);
         for action in &at.actions {
             match action {
                 AlterTableAction::AddConstraint(c) if !c.not_valid => {
@@ -39,10 +43,19 @@ impl Rule for ConstraintNotValidMissing {
                         continue;
                     };
                     let name = c.name.clone().unwrap_or_else(|| default_name(table, c));
-                    let add = if single && c.name.is_some() {
-                        format!("{} NOT VALID;", without_semicolon(&cx.stmt.text))
-                    } else {
-                        format!("ALTER TABLE {written} ADD CONSTRAINT {name} ... NOT VALID;")
+                    let add = match constraint_sql(c) {
+                        _ if whole.is_some() => whole.clone().unwrap_or_default(),
+                        _ if single && c.name.is_some() => {
+                            format!("{} NOT VALID;", without_semicolon(&cx.stmt.text))
+                        }
+                        Some(sql) => format!(
+                            "ALTER TABLE {written} ADD CONSTRAINT {} {sql} NOT VALID;",
+                            quote_ident(&name)
+                        ),
+                        None => format!(
+                            "ALTER TABLE {written} ADD CONSTRAINT {} ... NOT VALID;",
+                            quote_ident(&name)
+                        ),
                     };
                     out.push(violation(table, written, &what, mode, &add, &name));
                 }
@@ -56,12 +69,14 @@ impl Rule for ConstraintNotValidMissing {
                             continue;
                         };
                         let name = c.name.clone().unwrap_or_else(|| default_name(table, c));
-                        let add = format!(
-                            "ALTER TABLE {written} ADD COLUMN {} {};\nALTER TABLE {written} ADD CONSTRAINT {name} {} NOT VALID;",
-                            column.name,
-                            column.ty.text,
-                            constraint_sql(c)
-                        );
+                        let add = whole.clone().unwrap_or_else(|| {
+                            format!(
+                                "ALTER TABLE {written} ADD COLUMN {};\nALTER TABLE {written} ADD CONSTRAINT {} {} NOT VALID;",
+                                column_sql(column),
+                                quote_ident(&name),
+                                constraint_sql(c).unwrap_or_else(|| "...".to_string())
+                            )
+                        });
                         let mut v = violation(
                             table,
                             written,
@@ -84,6 +99,71 @@ impl Rule for ConstraintNotValidMissing {
             }
         }
     }
+}
+
+/// The statement as written, with each constraint it adds that PostgreSQL would check
+/// against every row made `NOT VALID` and named (so `VALIDATE` can name it); an inline
+/// one becomes a table constraint of the same statement, after its column. `None` when
+/// the statement's text does not split into its actions.
+fn not_valid_statement(
+    cx: &Context,
+    at: &crate::ops::AlterTable,
+    table: &ObjectName,
+) -> Option<String> {
+    let sql = without_semicolon(&cx.stmt.text);
+    let ranges = super::fixes::alter_table_actions(sql);
+    if ranges.len() != at.actions.len() {
+        return None;
+    }
+    let named = |c: &Constraint| quote_ident(&crate::catalog::replay::constraint_name(table, c));
+    let mut out = String::new();
+    let mut last = 0;
+    for (action, (start, end)) in at.actions.iter().zip(&ranges) {
+        let text = &sql[*start..*end];
+        let replaced = match action {
+            AlterTableAction::AddConstraint(c)
+                if !c.not_valid && kind_and_lock(c, cx).is_some() =>
+            {
+                if c.name.is_some() {
+                    format!("{text} NOT VALID")
+                } else {
+                    // `ADD FOREIGN KEY ...` -> `ADD CONSTRAINT name FOREIGN KEY ...`
+                    if !text.get(..3)?.eq_ignore_ascii_case("add") {
+                        return None;
+                    }
+                    let rest = text.get(3..)?;
+                    format!("ADD CONSTRAINT {}{rest} NOT VALID", named(c))
+                }
+            }
+            AlterTableAction::AddColumn {
+                column,
+                if_not_exists,
+            } if column.constraints.iter().any(|c| inline_checked(column, c)) => {
+                let ine = if *if_not_exists { "IF NOT EXISTS " } else { "" };
+                let mut t = format!("ADD COLUMN {ine}{}", column_sql(column));
+                for c in &column.constraints {
+                    let valid = if inline_checked(column, c) {
+                        " NOT VALID"
+                    } else {
+                        ""
+                    };
+                    t.push_str(&format!(
+                        ", ADD CONSTRAINT {} {}{valid}",
+                        named(c),
+                        constraint_sql(c)?
+                    ));
+                }
+                t
+            }
+            _ => continue,
+        };
+        out.push_str(&sql[last..*start]);
+        out.push_str(&replaced);
+        last = *end;
+    }
+    out.push_str(&sql[last..]);
+    out.push(';');
+    Some(out)
 }
 
 /// What the constraint is, and the lock adding it takes on the table.
@@ -140,30 +220,6 @@ fn default_name(table: &ObjectName, c: &Constraint) -> String {
     )
 }
 
-/// The constraint as a table constraint, for fixes of inline ones.
-fn constraint_sql(c: &Constraint) -> String {
-    match &c.kind {
-        ConstraintKind::ForeignKey {
-            columns,
-            ref_table,
-            ref_columns,
-            ..
-        } => {
-            let refs = if ref_columns.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", ref_columns.join(", "))
-            };
-            format!(
-                "FOREIGN KEY ({}) REFERENCES {ref_table}{refs}",
-                columns.join(", ")
-            )
-        }
-        ConstraintKind::Check { expr, .. } => format!("CHECK ({})", expr.text),
-        _ => "...".to_string(),
-    }
-}
-
 /// `table` is the resolved name (messages), `written` the name as in the statement (fixes).
 fn violation(
     table: &ObjectName,
@@ -182,7 +238,8 @@ fn violation(
             mode.blocked_traffic()
         )),
         fix: Some(format!(
-            "add it NOT VALID (instant), then validate in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on):\n{add}\n-- next migration:\nALTER TABLE {written} VALIDATE CONSTRAINT {name};"
+            "add it NOT VALID (instant), then validate in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on):\n{add}\n-- next migration:\nALTER TABLE {written} VALIDATE CONSTRAINT {};",
+            quote_ident(name)
         )),
         ..Default::default()
     }

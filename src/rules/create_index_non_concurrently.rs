@@ -40,7 +40,10 @@ impl Rule for CreateIndexNonConcurrently {
                  {dir}\n\
                  CREATE INDEX CONCURRENTLY {name}_<partition> ON <partition> (...);   -- for each partition\n\
                  ALTER INDEX {name} ATTACH PARTITION {name}_<partition>;",
-                name = ci.name.as_deref().unwrap_or("<index>"),
+                name = ci
+                    .name
+                    .as_deref()
+                    .map_or_else(|| "<index>".to_string(), crate::ops::names::quote_ident),
                 dir = cx.no_transaction_directive(),
             )
         } else {

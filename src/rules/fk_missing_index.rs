@@ -4,9 +4,10 @@
 //! same migration counts.
 
 use super::{FileCheck, Rule, Severity, Violation};
-use crate::catalog::replay::{constraint_name, make_object_name};
+use crate::catalog::replay::constraint_name;
 use crate::catalog::{Catalog, Index};
 use crate::lock::LockMode;
+use crate::ops::names::quote_ident;
 use crate::ops::{
     AlterTableAction, Constraint, ConstraintKind, ObjectName, Operation, Persistence,
 };
@@ -167,7 +168,13 @@ fn violation(
     new_table: bool,
 ) -> Violation {
     let cols = columns.join(", ");
-    let index = make_object_name(&table.name, Some(&columns.join("_")), "idx");
+    // the fix prints names quoted where PostgreSQL needs it (they are stored folded)
+    let sql_cols = super::fixes::idents(columns);
+    let index = quote_ident(&super::fixes::new_index_name(
+        cx.catalog_after,
+        table,
+        columns,
+    ));
     // the referential actions that write the referencing rows
     let writes = |a: &Option<String>| {
         a.as_deref()
@@ -200,11 +207,11 @@ fn violation(
         .is_some_and(|o| o.file == cx.file.index);
     let fix = if new_table || created_here {
         format!(
-            "index the referencing columns in this migration ({table} is new, a plain index blocks nobody):\nCREATE INDEX {index} ON {written} ({cols});"
+            "index the referencing columns in this migration ({table} is new, a plain index blocks nobody):\nCREATE INDEX {index} ON {written} ({sql_cols});"
         )
     } else {
         format!(
-            "index the referencing columns, concurrently, in a migration of its own:\n{}\nSET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY {index} ON {written} ({cols});",
+            "index the referencing columns, concurrently, in a migration of its own:\n{}\nSET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY {index} ON {written} ({sql_cols});",
             cx.file.no_transaction_directive()
         )
     };

@@ -31,7 +31,10 @@ impl Rule for LockTable {
                 message: "LOCK TABLE outside a transaction block fails: \"LOCK TABLE can only be used in transaction blocks\"".to_string(),
                 lock_mode: Some(*mode),
                 why: Some("this file runs statement by statement (no transaction), and PostgreSQL refuses a top-level LOCK TABLE there (inside a DO block it would hold the lock until the DO ends); a lock that ended with its own statement would protect nothing anyway".to_string()),
-                fix: Some("run it inside the transaction that needs it:\nBEGIN;\nSET LOCAL lock_timeout = '2s';\n-- LOCK TABLE ..., then the statements it protects\nCOMMIT;".to_string()),
+                fix: Some(format!(
+                    "run it inside the transaction that needs it:\nBEGIN;\nSET LOCAL lock_timeout = '2s';\n{};\n-- then the statements it protects\nCOMMIT;",
+                    super::fixes::without_semicolon(&cx.stmt.text)
+                )),
                 severity: Some(Severity::Error),
                 ..Default::default()
             });

@@ -129,13 +129,15 @@ fn violation(
     if !silent.is_empty() {
         effects.push(silent.join(" and "));
     }
+    // the SQL prints names quoted where PostgreSQL needs it (they are stored folded)
+    let col = crate::ops::names::quote_ident(column);
     let check = losses
         .iter()
         .map(|l| match l {
             Loss::TooLong(n) => {
-                format!("SELECT count(*) FROM {written} WHERE length({column}::text) > {n};")
+                format!("SELECT count(*) FROM {written} WHERE length({col}::text) > {n};")
             }
-            Loss::OutOfRange(_) => format!("SELECT min({column}), max({column}) FROM {written};"),
+            Loss::OutOfRange(_) => format!("SELECT min({col}), max({col}) FROM {written};"),
             Loss::Silent(what) => format!(
                 "-- it {what}: if that is not intended, keep {}",
                 from.text.to_lowercase()
@@ -145,9 +147,13 @@ fn violation(
         .join("\n");
     let keep = if losses.iter().any(|l| matches!(l, Loss::TooLong(_))) {
         format!(
-            "\nIf the limit is a rule of your data, keep {} and add it as a CHECK constraint, NOT VALID, validated in a later migration:\nALTER TABLE {written} ADD CONSTRAINT {}_{column}_length CHECK (length({column}::text) <= {}) NOT VALID;",
+            "\n-- if the limit is a rule of your data, keep {} and add it as a CHECK constraint, NOT VALID, validated in a later migration:\nALTER TABLE {written} ADD CONSTRAINT {} CHECK (length({col}::text) <= {}) NOT VALID;",
             from.text.to_lowercase(),
-            table.name,
+            crate::ops::names::quote_ident(&crate::catalog::replay::make_object_name(
+                &table.name,
+                Some(column),
+                "length"
+            )),
             losses
                 .iter()
                 .find_map(|l| match l {

@@ -33,7 +33,7 @@ impl Rule for PreferJsonb {
                     "json keeps the text as written and parses it again on every access; jsonb is parsed once, can be indexed (GIN), supports containment and key-existence operators, and has equality (json has none, so DISTINCT, GROUP BY, UNION and unique indexes fail on it). Keep json only if the exact text (key order, duplicate keys, whitespace) must be preserved"
                         .to_string(),
                 ),
-                fix: Some(format!("{} jsonb{brackets}", c.column)),
+                fix: Some(format!("{} jsonb{brackets}", crate::ops::names::quote_ident(c.column))),
                 ..Default::default()
             });
         }

@@ -194,7 +194,16 @@ fn fix(cx: &Context, r: &crate::ops::Reindex, target: &str) -> String {
         sql.push_str(&format!(
             "CREATE {}INDEX CONCURRENTLY {new} ON {table}{method} ({}){predicate};\n",
             if i.unique { "UNIQUE " } else { "" },
-            i.columns.join(", ")
+            // names quoted where PostgreSQL needs it; expressions are kept as their text
+            i.columns
+                .iter()
+                .map(|c| if c.starts_with('(') {
+                    c.clone()
+                } else {
+                    crate::ops::names::quote_ident(c)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         if i.primary || i.unique && is_constraint_index(cx, i) {
             sql.push_str(&format!(

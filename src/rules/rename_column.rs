@@ -2,7 +2,8 @@
 
 use super::{Context, Rule, Severity, Violation};
 use crate::lock::LockMode;
-use crate::ops::AlterTableAction;
+use crate::ops::names::quote_ident;
+use crate::ops::{AlterTableAction, ObjectName};
 
 pub struct RenameColumn;
 
@@ -38,9 +39,36 @@ impl Rule for RenameColumn {
                 )),
                 fix: Some(format!(
                     "expand and contract: add {to}, write both columns, backfill, switch reads to {to}, then drop {from}:\n\
-                     ALTER TABLE {written} ADD COLUMN {to} <type>;\n\
-                     -- keep {to} in sync (application or trigger), backfill in batches, ship readers of {to}, then\n\
-                     ALTER TABLE {written} DROP COLUMN {from};"
+                     ALTER TABLE {written} ADD COLUMN {} {};\n\
+                     -- keep {to} in sync (application or trigger), backfill in batches, ship readers of {to}, then, in a later release:\n\
+                     -- ALTER TABLE {written} DROP COLUMN {};",
+                    quote_ident(to),
+                    // the type as the catalog knows it, else a placeholder (display-only)
+                    cx.catalog
+                        .table(table)
+                        .and_then(|t| t.column(from))
+                        .map(|c| &c.ty)
+                        // a type the catalog no longer knows by that name (renamed since)
+                        .filter(|ty| {
+                            ty.is_serial()
+                                || ty.is_builtin()
+                                || cx
+                                    .catalog
+                                    .type_def(&ObjectName::new(ty.schema.as_deref(), &ty.name))
+                                    .is_some()
+                        })
+                        // a serial's storage type: the copy gets no sequence of its own
+                        .map_or_else(
+                            || "<type>".to_string(),
+                            |ty| {
+                                if ty.is_serial() {
+                                    ty.without_serial().name
+                                } else {
+                                    ty.text.clone()
+                                }
+                            },
+                        ),
+                    quote_ident(from),
                 )),
                 ..Default::default()
             });

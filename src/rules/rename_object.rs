@@ -8,6 +8,7 @@ use super::objects::{self, ObjectKind};
 use super::{Context, FileCheck, Rule, Severity, Violation};
 use crate::catalog::TypeKind;
 use crate::lock::LockMode;
+use crate::ops::names::quote_ident;
 use crate::ops::{
     AlterIndexAction, AlterTableAction, AlterTypeAction, AlterViewAction, ConstraintKind,
     ObjectName, Operation,
@@ -190,6 +191,10 @@ fn columns_of(cx: &Context, old: &OldName, table: Option<&ObjectName>) -> Column
     columns.into_iter().map(|c| (table.clone(), c)).collect()
 }
 
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
 fn ignore_line(old: &str) -> String {
     format!("-- schemaguard:ignore rename-object -- nothing running uses {old} since <release>")
 }
@@ -236,7 +241,9 @@ fn constraint(
             .or(Some(LockMode::AccessExclusive)),
         why: Some(why),
         fix: Some(format!(
-            "keep the old name until no running version names it; then rename it:\nALTER TABLE {written} RENAME CONSTRAINT {from} TO {to};\n{}",
+            "keep the old name until no running version names it; then rename it:\nALTER TABLE {written} RENAME CONSTRAINT {} TO {};\n{}",
+            quote_ident(from),
+            quote_ident(to),
             ignore_line(from)
         )),
         ..Default::default()
@@ -279,7 +286,8 @@ fn index(
         relation: table.clone(),
         lock_mode: table.as_ref().and_then(|t| cx.effects.lock_on(t)),
         fix: Some(format!(
-            "rename it once nothing running names {written}:\nALTER INDEX {written} RENAME TO {to};\n{}",
+            "rename it once nothing running names {written}:\nALTER INDEX {written} RENAME TO {};\n{}",
+            quote_ident(to),
             ignore_line(&written.to_string())
         )),
         ..Default::default()
@@ -331,7 +339,8 @@ fn type_rename(cx: &Context, written: &ObjectName, to: &str) -> Option<(OldName,
             name.name, name.name
         )),
         fix: Some(format!(
-            "keep the name, or first ship an application version that no longer names it; then rename it:\nALTER {keyword} {written} RENAME TO {to};\n{}",
+            "keep the name, or first ship an application version that no longer names it; then rename it:\nALTER {keyword} {written} RENAME TO {};\n{}",
+            quote_ident(to),
             ignore_line(&written.to_string())
         )),
         ..Default::default()
@@ -370,7 +379,8 @@ fn enum_value(
             "existing rows hold '{to}' as soon as this commits: the running version's writes of '{from}' fail (invalid input value for enum) and its reads meet a value it does not know"
         )),
         fix: Some(format!(
-            "add the new value, ship an application version that writes '{to}' and reads both, then move the rows in batches:\nALTER TYPE {written} ADD VALUE IF NOT EXISTS '{to}';\n-- later: UPDATE ... SET <column> = '{to}' WHERE <column> = '{from}';  (an enum value cannot be dropped: leave '{from}' unused)"
+            "add the new value, ship an application version that writes '{to}' and reads both, then move the rows in batches:\nALTER TYPE {written} ADD VALUE IF NOT EXISTS {};\n-- later: UPDATE ... SET <column> = '{to}' WHERE <column> = '{from}';  (an enum value cannot be dropped: leave '{from}' unused)",
+            quote_literal(to)
         )),
         ..Default::default()
     };
@@ -488,7 +498,9 @@ fn view(
             name.name
         )),
         fix: Some(format!(
-            "rename, and leave a view with the old name until no running version uses it:\nALTER {keyword} {written} RENAME TO {to};\nCREATE VIEW {written} AS SELECT * FROM {to};\n-- later migration: DROP VIEW {written};"
+            "rename, and leave a view with the old name until no running version uses it:\nALTER {keyword} {written} RENAME TO {};\nCREATE VIEW {written} AS SELECT * FROM {};\n-- later migration: DROP VIEW {written};",
+            quote_ident(to),
+            ObjectName::new(written.schema.as_deref(), to)
         )),
         ..Default::default()
     };

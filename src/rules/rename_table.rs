@@ -39,9 +39,11 @@ impl Rule for RenameTable {
                 )),
                 fix: Some(format!(
                     "rename, and leave a view with the old name until no running version uses it:\n\
-                     ALTER TABLE {written} RENAME TO {to};\n\
-                     CREATE VIEW {written} AS SELECT * FROM {to};   -- simple views are updatable\n\
-                     -- later migration: DROP VIEW {written};"
+                     ALTER TABLE {written} RENAME TO {};\n\
+                     CREATE VIEW {written} AS SELECT * FROM {};   -- simple views are updatable\n\
+                     -- later migration: DROP VIEW {written};",
+                    crate::ops::names::quote_ident(to),
+                    crate::ops::ObjectName::new(written.schema.as_deref(), to)
                 )),
                 ..Default::default()
             });

@@ -78,7 +78,7 @@ fn fix(ct: &CreateTable, table: &Table) -> String {
                 .iter()
                 .all(|col| table.column(col).is_some_and(|c| c.not_null)) =>
         {
-            Some(columns.join(", "))
+            Some(super::fixes::idents(columns))
         }
         _ => None,
     });

@@ -40,21 +40,25 @@ impl Rule for SetNotNullScan {
             let AlterTableAction::SetNotNull { column } = action else {
                 continue;
             };
-            let check =
-                crate::catalog::replay::make_object_name(&table.name, Some(column), "not_null");
+            let check = crate::ops::names::quote_ident(&crate::catalog::replay::make_object_name(
+                &table.name,
+                Some(column),
+                "not_null",
+            ));
+            let col = crate::ops::names::quote_ident(column);
             let fix = if cx.version.0 >= 12 {
                 format!(
                     "prove it with a CHECK first, so SET NOT NULL skips the scan (PostgreSQL 12+):\n\
-                     ALTER TABLE {written} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;\n\
+                     ALTER TABLE {written} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;\n\
                      -- next migration (SHARE UPDATE EXCLUSIVE, traffic goes on):\n\
                      ALTER TABLE {written} VALIDATE CONSTRAINT {check};\n\
                      -- next migration (brief):\n\
-                     ALTER TABLE {written} ALTER COLUMN {column} SET NOT NULL;\n\
+                     ALTER TABLE {written} ALTER COLUMN {col} SET NOT NULL;\n\
                      ALTER TABLE {written} DROP CONSTRAINT {check};"
                 )
             } else {
                 format!(
-                    "before PostgreSQL 12 SET NOT NULL always scans; keep a validated CHECK ({column} IS NOT NULL) NOT VALID constraint instead of the column property"
+                    "before PostgreSQL 12 SET NOT NULL always scans; keep a validated CHECK ({col} IS NOT NULL) NOT VALID constraint instead of the column property"
                 )
             };
             out.push(Violation {

@@ -54,12 +54,25 @@ impl Rule for TableRewrite {
                 name,
                 concurrently: false,
                 ..
-            } => (
-                "REFRESH MATERIALIZED VIEW",
-                format!(
-                    "refresh it concurrently (needs a unique index on the view; readers keep reading):\nREFRESH MATERIALIZED VIEW CONCURRENTLY {name};"
-                ),
-            ),
+            } => {
+                // CONCURRENTLY needs a unique index on the view (plain columns, no WHERE)
+                let view = cx.catalog.resolve_relation(name);
+                let keyed = cx
+                    .catalog
+                    .indexes_on(&view)
+                    .any(|i| i.unique && i.valid && !i.partial);
+                let index = if keyed {
+                    String::new()
+                } else {
+                    format!("CREATE UNIQUE INDEX ON {name} (<key columns>);\n")
+                };
+                (
+                    "REFRESH MATERIALIZED VIEW",
+                    format!(
+                        "refresh it concurrently (needs a unique index on the view; readers keep reading):\n{index}REFRESH MATERIALIZED VIEW CONCURRENTLY {name};"
+                    ),
+                )
+            }
             _ => return,
         };
         for rel in &cx.effects.rewrites {

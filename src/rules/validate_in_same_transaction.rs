@@ -58,7 +58,8 @@ impl Rule for ValidateInSameTransaction {
                     held.map_or("traffic", |m| m.blocked_traffic())
                 )),
                 fix: Some(format!(
-                    "commit between the two steps: move this statement to the next migration:\nALTER TABLE {written} VALIDATE CONSTRAINT {name};"
+                    "commit between the two steps: move this statement to the next migration:\nALTER TABLE {written} VALIDATE CONSTRAINT {};",
+                    crate::ops::names::quote_ident(name)
                 )),
                 ..Default::default()
             });

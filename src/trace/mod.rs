@@ -233,7 +233,14 @@ pub fn run(opts: &TraceOptions) -> Result<Trace, String> {
                 schema_from: shown_schema,
             };
             let setup = setup_started.elapsed();
-            let mut trace = trace_on(&mut client, info, opts, initial_catalog, Mode::Throwaway)?;
+            let mut trace = trace_on(
+                &mut client,
+                info,
+                opts,
+                initial_catalog,
+                Mode::Throwaway,
+                None,
+            )?;
             trace.notes.extend(load_notes);
             drop(client);
             let stop_started = Instant::now();
@@ -287,6 +294,7 @@ pub fn run(opts: &TraceOptions) -> Result<Trace, String> {
                 opts,
                 Some(introspected.catalog),
                 Mode::Database { guard },
+                None,
             );
             // whatever happened: nothing stays (a closed connection rolls back too)
             let _ = client.batch_execute("ROLLBACK");
@@ -303,7 +311,39 @@ pub fn run_on_session(
     server: ServerInfo,
     opts: &TraceOptions,
 ) -> Result<Trace, String> {
-    trace_on(client, server, opts, None, Mode::Throwaway)
+    trace_on(client, server, opts, None, Mode::Throwaway, None)
+}
+
+/// Where the history is when [`run_on_session_with`] calls its hook: just before one
+/// statement runs, in the transaction state the statement will run in.
+pub struct Point<'a> {
+    /// The file as the run displays it (the `file` of its findings).
+    pub file: &'a str,
+    pub statement: &'a Statement,
+    /// A transaction block is open (the framework's or the file's own); it may be
+    /// aborted by an earlier failure.
+    pub in_transaction: bool,
+    /// The file has run to its end (`statement` is its last): the framework has not
+    /// committed yet.
+    pub end_of_file: bool,
+}
+
+/// What a hook of [`run_on_session_with`] gets: the session and where the history is.
+pub type BeforeStatement<'h> =
+    &'h mut dyn FnMut(&mut postgres::Client, &Point<'_>) -> Result<(), String>;
+
+/// As [`run_on_session`], calling `before` just before each statement that is not
+/// transaction control runs (after the framework's transaction is opened for it), and
+/// once more at the end of each file (`end_of_file`, with its last statement). The hook must leave the session as it found it (e.g.
+/// work inside a savepoint it rolls back to, or a transaction it rolls back when none was
+/// open): the trace goes on after it.
+pub fn run_on_session_with(
+    client: &mut postgres::Client,
+    server: ServerInfo,
+    opts: &TraceOptions,
+    before: BeforeStatement<'_>,
+) -> Result<Trace, String> {
+    trace_on(client, server, opts, None, Mode::Throwaway, Some(before))
 }
 
 fn introspect_socket(server: &TempServer) -> Result<crate::catalog::Catalog, String> {
@@ -356,6 +396,7 @@ fn trace_on(
     opts: &TraceOptions,
     initial_catalog: Option<crate::catalog::Catalog>,
     mode: Mode,
+    before: Option<BeforeStatement<'_>>,
 ) -> Result<Trace, String> {
     let started = Instant::now();
     let (version, version_note) = prediction_version(server.version_num);
@@ -389,6 +430,11 @@ fn trace_on(
         indicatif::ProgressBar::hidden()
     };
     let mut exec = Executor::new(client, &run, mode, &progress)?;
+    if let Some(hook) = before {
+        // a shorter borrow of the hook, for the executor's lifetime
+        let hook: BeforeStatement<'_> = &mut *hook;
+        exec.before = Some(hook);
+    }
     exec.start()?;
     for i in 0..run.files.len() {
         let file = exec.file(i)?;
@@ -434,6 +480,8 @@ struct Executor<'a> {
     /// The transaction we opened for the framework, by the plan's transaction id.
     framework_tx: Option<u64>,
     progress: &'a indicatif::ProgressBar,
+    /// Called before each statement (see [`run_on_session_with`]).
+    before: Option<BeforeStatement<'a>>,
 }
 
 const FILE_SAVEPOINT: &str = "schemaguard_trace_file";
@@ -466,6 +514,7 @@ impl<'a> Executor<'a> {
             plan,
             framework_tx: None,
             progress,
+            before: None,
         })
     }
 
@@ -598,6 +647,9 @@ impl<'a> Executor<'a> {
                 return Ok(out);
             }
         }
+        if let Some(last) = parsed.statements.last() {
+            self.call_before(i, last, true)?;
+        }
         match &self.mode {
             Mode::Throwaway => self.end_transaction()?,
             Mode::Database { .. } => {
@@ -607,6 +659,25 @@ impl<'a> Executor<'a> {
             }
         }
         Ok(out)
+    }
+
+    fn call_before(
+        &mut self,
+        file: usize,
+        stmt: &Statement,
+        end_of_file: bool,
+    ) -> Result<(), String> {
+        let in_transaction = self.observer.in_transaction();
+        let Some(before) = self.before.as_mut() else {
+            return Ok(());
+        };
+        let point = Point {
+            file: &self.run.files[file].display,
+            statement: stmt,
+            in_transaction,
+            end_of_file,
+        };
+        before(self.client, &point)
     }
 
     fn not_run(&self, file: usize, stmt: &Statement, why: &str) -> TracedStatement {
@@ -690,6 +761,7 @@ impl<'a> Executor<'a> {
         if !self.mode.is_database() {
             self.enter_transaction_for(planned)?;
         }
+        self.call_before(file, stmt, false)?;
         let (execution, observed) = if self.observer.in_transaction() {
             let observed = self
                 .observer
