@@ -136,10 +136,13 @@ fn run_set(corpus: &Path, name: &str) -> SetResult {
                 .get(f.file.as_str())
                 .cloned()
                 .unwrap_or_else(|| f.file.clone());
+            // a finding reported once per migration stands for its related statements too
+            let lines =
+                std::iter::once(f.span.start_pos.line).chain(f.related.iter().map(|r| r.line));
             flagged
                 .entry(rel)
                 .or_default()
-                .push((f.span.start_pos.line, f.rule));
+                .extend(lines.map(|line| (line, f.rule)));
         }
     }
     for p in &run.analysis.plan {

@@ -303,7 +303,10 @@ fn github_commands_report_unreadable_files_and_hints_as_notices() {
     );
     assert!(
         lines.iter().any(|l| l
-            .starts_with("::notice file=0002_add_nickname.sql,line=2,col=1,endLine=2,")
+            // a column hint points at the column's definition
+            .starts_with(
+                "::notice file=0002_add_nickname.sql,line=2,col=33,endLine=2,endColumn=52,"
+            )
             && l.contains(",title=prefer-text::")),
         "{}",
         out.stdout
