@@ -767,3 +767,74 @@ fn sigkill_mid_trace_leaves_no_server_and_no_directory() {
 fn sigint_mid_trace_leaves_no_server_and_no_directory() {
     killed_mid_trace_leaves_nothing(libc::SIGINT);
 }
+
+/// PostgreSQL's own regression DDL (`../shared/pg-regress`, PostgreSQL 16.1's suite as
+/// a history of about 9,700 statements, 1,400 of which fail on purpose) traced on a
+/// throwaway server: it completes, and the disagreements between what the server did
+/// and what schemaguard predicted stay at or under the counts reached so far (a
+/// ratchet: lower them as the model learns; the classes left are in the issue notes).
+/// "Strong" ones are about a lock of SHARE or stronger, a rewrite, an index rebuild or
+/// the transaction-block rule.
+#[test]
+fn pg_regress_traces_to_the_end_within_the_disagreements_reached() {
+    const MAX_DISAGREEMENTS: usize = PG_REGRESS_MAX.0;
+    const MAX_STRONG: usize = PG_REGRESS_MAX.1;
+    let Some(regress) = common::shared_dir("pg-regress") else {
+        return;
+    };
+    if common::pg_server().is_none() {
+        return;
+    }
+    let dir = regress.join("sets").join("regress");
+    let opts = TraceOptions {
+        run: RunOptions {
+            paths: vec![dir.clone()],
+            cwd: regress.clone(),
+            ..RunOptions::default()
+        },
+        target: Target::Throwaway {
+            bin_dir: None,
+            major: None,
+            run_as: None,
+            schema_from: None,
+        },
+        progress: false,
+    };
+    let t = trace::run(&opts).unwrap_or_else(|e| panic!("trace of pg-regress failed: {e}"));
+    assert!(t.stats.statements > 9000, "{}", t.stats.statements);
+    let strong_mode = |d: &schemaguard::trace::compare::Disagreement| {
+        use schemaguard::trace::compare::DisagreementKind;
+        d.kind != DisagreementKind::Lock
+            || [&d.observed, &d.predicted]
+                .iter()
+                .flat_map(|t| t.split(['(', ')', ':']))
+                .filter_map(|p| LockMode::parse(p.trim().trim_start_matches("with rows").trim()))
+                .any(|m| m >= LockMode::Share)
+    };
+    let strong: Vec<String> = t
+        .disagreements
+        .iter()
+        .filter(|d| strong_mode(d))
+        .map(ToString::to_string)
+        .collect();
+    eprintln!(
+        "pg-regress: {} statements, {} disagreements, {} strong",
+        t.stats.statements,
+        t.disagreements.len(),
+        strong.len()
+    );
+    assert!(
+        strong.len() <= MAX_STRONG,
+        "{} strong disagreements (at most {MAX_STRONG}):\n{}",
+        strong.len(),
+        strong.join("\n")
+    );
+    assert!(
+        t.disagreements.len() <= MAX_DISAGREEMENTS,
+        "{} disagreements (at most {MAX_DISAGREEMENTS})",
+        t.disagreements.len()
+    );
+}
+
+/// (all disagreements, strong ones) on pg-regress with PostgreSQL 15, as reached.
+const PG_REGRESS_MAX: (usize, usize) = (1508, 397);
