@@ -838,3 +838,45 @@ fn pg_regress_traces_to_the_end_within_the_disagreements_reached() {
 
 /// (all disagreements, strong ones) on pg-regress with PostgreSQL 15, as reached.
 const PG_REGRESS_MAX: (usize, usize) = (1508, 397);
+
+/// A `COPY ... FROM stdin` that the server refuses before its data (a generated column
+/// in the list) is one failed statement; the trace goes on with the next ones. A trace
+/// in which every statement failed exits 2: nothing was observed.
+#[test]
+fn a_copy_refused_before_its_data_fails_alone_and_an_all_failed_trace_is_an_error() {
+    if common::pg_server().is_none() {
+        return;
+    }
+    let dir = common::TempDir::new("trace-copy-refused");
+    dir.write(
+        "0001_copy.sql",
+        "CREATE TABLE gt (a int, b int GENERATED ALWAYS AS (a * 2) STORED);\nCOPY gt (a, b) FROM stdin;\n1\t2\n\\.\nCREATE TABLE after_copy (x int);\nINSERT INTO after_copy VALUES (1);\n",
+    );
+    let out = binary(&["trace", "--format", "json", dir.path()], &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("trace JSON");
+    let statements = doc["files"][0]["statements"]
+        .as_array()
+        .expect("statements");
+    let failed: Vec<&str> = statements
+        .iter()
+        .filter(|s| !s["error"].is_null())
+        .filter_map(|s| s["sql"].as_str())
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].starts_with("COPY gt"), "{failed:?}");
+    assert_eq!(doc["stats"]["observed"], 4);
+
+    let broken = common::TempDir::new("trace-all-failed");
+    broken.write(
+        "0001_elsewhere.sql",
+        "ALTER TABLE made_elsewhere ADD COLUMN x int;\nCREATE INDEX i ON made_elsewhere (x);\n",
+    );
+    let out = binary(&["trace", broken.path()], &[]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("every statement that ran failed"),
+        "{}",
+        out.stderr
+    );
+}

@@ -141,7 +141,16 @@ fn trace(args: &TraceArgs) -> Result<i32, String> {
         TraceFormat::Json => println!("{}", super::report::json(&trace)),
         TraceFormat::Markdown => print!("{}", super::report::markdown(&trace)),
     }
-    Ok(if !trace.input_errors.is_empty() {
+    // every statement failed: nothing was observed, whatever the comparison says (a
+    // history for another schema, a server without what it needs)
+    let all_failed = trace.stats.observed > 0 && trace.stats.failed >= trace.stats.observed;
+    if all_failed {
+        eprintln!(
+            "error: every statement that ran failed on the server ({} of {}): nothing was observed; does the history need a schema first (--schema-from)?",
+            trace.stats.failed, trace.stats.observed
+        );
+    }
+    Ok(if !trace.input_errors.is_empty() || all_failed {
         exit::ERROR
     } else if trace.disagreements.is_empty() {
         exit::CLEAN

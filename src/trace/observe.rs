@@ -245,6 +245,7 @@ fn send(client: &mut Client, prefix: &str, payload: Payload<'_>) -> Result<(), p
             if !prefix.is_empty() {
                 client.batch_execute(prefix)?;
             }
+            probe_copy_in(client, sql)?;
             let mut writer = client.copy_in(sql)?;
             // a failed write shows up as the server's error in finish()
             let _ = std::io::Write::write_all(&mut writer, data);
@@ -260,6 +261,60 @@ fn send(client: &mut Client, prefix: &str, payload: Payload<'_>) -> Result<(), p
             Ok(())
         }
     }
+}
+
+/// A `COPY ... FROM STDIN` that the server refuses before any data (a generated column
+/// in its column list, a column that does not exist) leaves the client library's
+/// connection out of step with the server (its COPY request ends with an extra
+/// ReadyForQuery), and every later command fails with "unexpected message from server".
+/// So the same COPY is tried first reading no rows (`FROM '/dev/null'`, in a savepoint
+/// rolled back when a transaction is open): if the server refuses that, its error is
+/// the statement's, and the real COPY is not sent. Where the probe itself is not allowed
+/// (no right to read server files, no `/dev/null`), the real COPY goes ahead as before.
+fn probe_copy_in(client: &mut Client, sql: &str) -> Result<(), postgres::Error> {
+    use postgres::error::SqlState;
+    let Some(probe) = copy_from_nothing(sql) else {
+        return Ok(());
+    };
+    let in_transaction = client
+        .batch_execute("SAVEPOINT schemaguard_copy_probe")
+        .is_ok();
+    let tried = client.batch_execute(&probe);
+    if in_transaction {
+        client.batch_execute(
+            "ROLLBACK TO SAVEPOINT schemaguard_copy_probe; RELEASE SAVEPOINT schemaguard_copy_probe",
+        )?;
+    }
+    match tried {
+        Err(e)
+            if e.code().is_some_and(|c| {
+                *c != SqlState::INSUFFICIENT_PRIVILEGE && *c != SqlState::UNDEFINED_FILE
+            }) =>
+        {
+            Err(e)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `COPY ... FROM STDIN ...` with `STDIN` replaced by `'/dev/null'`; `None` when the
+/// text has no `FROM STDIN` (outside quotes and comments).
+fn copy_from_nothing(sql: &str) -> Option<String> {
+    use crate::parse::split::{Tok, sql_tokens};
+    let words: Vec<_> = sql_tokens(sql)
+        .filter(|t| !matches!(t.kind, Tok::LineComment | Tok::BlockComment))
+        .collect();
+    let at = words.windows(2).find(|w| {
+        w[0].kind == Tok::Word
+            && w[1].kind == Tok::Word
+            && sql[w[0].start..w[0].end].eq_ignore_ascii_case("from")
+            && sql[w[1].start..w[1].end].eq_ignore_ascii_case("stdin")
+    })?;
+    Some(format!(
+        "{}'/dev/null'{}",
+        &sql[..at[1].start],
+        &sql[at[1].end..]
+    ))
 }
 
 /// A migration's own transaction control, for [`Observer::run_control`].
