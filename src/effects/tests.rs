@@ -311,3 +311,39 @@ fn functions_a_statement_calls_run_with_their_locks_when_rows_call_them() {
     );
     assert!(e.locks.is_empty() && e.certain.is_none());
 }
+
+#[test]
+fn primary_key_using_index_scans_nullable_columns_unless_a_valid_check_proves_them() {
+    // observed on 15 (client_min_messages = debug1): `verifying table "u"` for id,
+    // "existing constraints on column "u.c" are sufficient ..." for c
+    let history = "CREATE TABLE u (id int, c int, n int NOT NULL);
+        CREATE UNIQUE INDEX u_id_key ON u (id);
+        CREATE UNIQUE INDEX u_c_key ON u (c);
+        CREATE UNIQUE INDEX u_n_key ON u (n);
+        ALTER TABLE u ADD CONSTRAINT u_c_nn CHECK (c IS NOT NULL)";
+    let u = ObjectName::new(Some("public"), "u");
+    let scans = |sql: &str, v: u32| effects(history, sql, v).scans_table(&u);
+    assert!(scans(
+        "ALTER TABLE u ADD PRIMARY KEY USING INDEX u_id_key",
+        15
+    ));
+    assert!(!scans(
+        "ALTER TABLE u ADD PRIMARY KEY USING INDEX u_c_key",
+        15
+    ));
+    assert!(scans(
+        "ALTER TABLE u ADD PRIMARY KEY USING INDEX u_c_key",
+        11
+    ));
+    assert!(!scans(
+        "ALTER TABLE u ADD PRIMARY KEY USING INDEX u_n_key",
+        11
+    ));
+    let not_valid = history.replace("IS NOT NULL)", "IS NOT NULL) NOT VALID");
+    let e = effects(
+        &not_valid,
+        "ALTER TABLE u ADD PRIMARY KEY USING INDEX u_c_key",
+        15,
+    );
+    assert!(e.scans_table(&u));
+}
