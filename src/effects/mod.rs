@@ -340,6 +340,44 @@ impl Builder<'_> {
         }
     }
 
+    /// Tables a query reads in full (no `WHERE`, no `LIMIT`): every row is read while
+    /// the transaction holds its locks. Data-dependent: the plan decides how (on a
+    /// small table an index may serve), so `trace` accepts it unobserved.
+    fn full_reads(&mut self, tables: &[ObjectName]) {
+        let tables: Vec<ObjectName> = tables
+            .iter()
+            .filter(|t| {
+                // the system catalogs are small, and not the application's
+                let system = match &t.schema {
+                    Some(s) => s == "pg_catalog" || s == "information_schema",
+                    None => t.name.starts_with("pg_"),
+                };
+                if system {
+                    return false;
+                }
+                // a view's rows come from its sources, as the plan reads them; an unknown
+                // name is a table that existed before the history
+                matches!(
+                    self.cat.relation_kind(t),
+                    None | Some(
+                        RelKind::Table
+                            | RelKind::PartitionedTable
+                            | RelKind::MaterializedView
+                            | RelKind::ForeignTable
+                    )
+                )
+            })
+            .cloned()
+            .collect();
+        if tables.is_empty() {
+            return;
+        }
+        self.data_dependent_from_here();
+        for t in &tables {
+            self.scan(t, ScanReason::AllRows);
+        }
+    }
+
     fn index_build(&mut self, name: &ObjectName) {
         let rel = self.cat.resolve_relation(name);
         if !self.e.index_builds.contains(&rel) {
@@ -788,6 +826,7 @@ impl Builder<'_> {
                     self.foreign_key_rows(&d.table, "delete", &[]);
                 }
                 self.call_functions(&d.functions);
+                self.full_reads(&d.full_reads);
             }
             Operation::Update(d) | Operation::Delete(d) => {
                 self.lock(&d.table, RowExclusive);
@@ -815,11 +854,13 @@ impl Builder<'_> {
                 reads,
                 row_locks,
                 functions,
+                full_reads,
             } => {
                 for r in reads {
                     self.lock(r, if *row_locks { RowShare } else { AccessShare });
                 }
                 self.call_functions(functions);
+                self.full_reads(full_reads);
             }
             Operation::Copy {
                 table: Some(t),

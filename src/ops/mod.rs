@@ -587,6 +587,10 @@ pub struct Dml {
     pub table: ObjectName,
     /// Other relations read (joins, subqueries, `INSERT ... SELECT` sources).
     pub reads: Vec<ObjectName>,
+    /// `INSERT ... SELECT`: the relations its query reads in full (see
+    /// [`Operation::Select`]'s `full_reads`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub full_reads: Vec<ObjectName>,
     /// UPDATE/DELETE: has a `WHERE` clause (or a join condition through `FROM`/`USING`).
     pub filtered: bool,
     /// The `WHERE` clause is made only of `IS [NOT] NULL` tests (joined by AND/OR), the
@@ -730,6 +734,12 @@ pub enum Operation {
         /// `FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE`: row locks, and ROW SHARE
         /// on the tables read.
         row_locks: bool,
+        /// The relations read in full whatever the data: the first relation of each
+        /// `FROM` item of a `SELECT` (or CTE, or derived table) with no `WHERE`, in a
+        /// query without `LIMIT`, unless it only computes `min()`/`max()` (an index
+        /// answers those). Scalar subqueries in expressions are left out.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        full_reads: Vec<ObjectName>,
     },
     Copy {
         table: Option<ObjectName>,

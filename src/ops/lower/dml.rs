@@ -40,8 +40,14 @@ pub(super) fn insert(i: &sql::Insert, with: Option<&sql::With>) -> Operation {
     c.add(&i.source);
     c.add(&i.on);
     c.add(&i.assignments);
+    let mut full = Vec::new();
+    if let Some(q) = &i.source {
+        full_reads(q, &cte_names(with), &mut full, 0);
+    }
+    full.retain(|r| *r != table);
     Operation::Insert(Dml {
         reads: others(&c, &table),
+        full_reads: full,
         table,
         filtered: false,
         null_test_filter: false,
@@ -62,6 +68,7 @@ pub(super) fn update(u: &sql::Update, with: Option<&sql::With>) -> Operation {
     Operation::Update(Dml {
         reads: others(&c, &table),
         table,
+        full_reads: Vec::new(),
         filtered: u.selection.is_some(),
         null_test_filter: u.selection.as_ref().is_some_and(only_null_tests),
         set_columns: assigned(&u.assignments),
@@ -88,6 +95,7 @@ pub(super) fn delete(d: &sql::Delete, with: Option<&sql::With>) -> Operation {
     Operation::Delete(Dml {
         reads: others(&c, &table),
         table,
+        full_reads: Vec::new(),
         filtered: d.selection.is_some(),
         null_test_filter: d.selection.as_ref().is_some_and(only_null_tests),
         set_columns: Vec::new(),
@@ -115,6 +123,7 @@ pub(super) fn merge(m: &sql::Merge, with: Option<&sql::With>) -> Operation {
         reads: others(&c, &table),
         table,
         // rows are matched through the ON join condition
+        full_reads: Vec::new(),
         filtered: true,
         null_test_filter: false,
         set_columns: super::expr::dedup(set_columns),
@@ -155,11 +164,100 @@ pub(super) fn query(q: &sql::Query) -> Operation {
         }
     }
     let c = Collector::walk(q);
+    let mut full = Vec::new();
+    full_reads(q, &[], &mut full, 0);
     Operation::Select {
         reads: c.reads(),
         functions: c.functions(),
         row_locks: !q.locks.is_empty(),
+        full_reads: full,
     }
+}
+
+/// The names of the CTEs of `with` (folded), which `FROM` names before tables.
+fn cte_names(with: Option<&sql::With>) -> Vec<String> {
+    with.iter()
+        .flat_map(|w| &w.cte_tables)
+        .map(|c| super::names::ident(&c.alias.name))
+        .collect()
+}
+
+/// Adds the relations `q` reads in full whatever the plan (see `Operation::Select`'s
+/// `full_reads`): a `SELECT` with no `WHERE` reads every row of the first relation of
+/// each `FROM` item (the others may be reached through an index), unless the query
+/// stops early (`LIMIT`, `FETCH`) or only computes `min()`/`max()`.
+fn full_reads(q: &sql::Query, outer_ctes: &[String], out: &mut Vec<ObjectName>, depth: usize) {
+    if depth > 32 || q.limit_clause.is_some() || q.fetch.is_some() {
+        return;
+    }
+    let mut ctes = outer_ctes.to_vec();
+    ctes.extend(cte_names(q.with.as_ref()));
+    for cte in q.with.iter().flat_map(|w| &w.cte_tables) {
+        full_reads(&cte.query, &ctes, out, depth + 1);
+    }
+    set_full_reads(&q.body, &ctes, out, depth + 1);
+}
+
+fn set_full_reads(body: &sql::SetExpr, ctes: &[String], out: &mut Vec<ObjectName>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    match body {
+        sql::SetExpr::Select(s) => {
+            if s.selection.is_some() || only_min_max(&s.projection) {
+                return;
+            }
+            for from in &s.from {
+                match &from.relation {
+                    sql::TableFactor::Table {
+                        name, args: None, ..
+                    } => {
+                        let name = object_name(name);
+                        let cte = name.schema.is_none() && ctes.contains(&name.name);
+                        if !cte && !out.contains(&name) {
+                            out.push(name);
+                        }
+                    }
+                    sql::TableFactor::Derived { subquery, .. } => {
+                        full_reads(subquery, ctes, out, depth + 1);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        sql::SetExpr::Query(q) => full_reads(q, ctes, out, depth + 1),
+        sql::SetExpr::SetOperation { left, right, .. } => {
+            set_full_reads(left, ctes, out, depth + 1);
+            set_full_reads(right, ctes, out, depth + 1);
+        }
+        sql::SetExpr::Table(t) => {
+            if let Some(name) = &t.table_name {
+                let name = ObjectName {
+                    schema: t.schema_name.as_ref().map(super::names::ident),
+                    name: super::names::ident(name),
+                };
+                let cte = name.schema.is_none() && ctes.contains(&name.name);
+                if !cte && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every item of the projection is `min(...)` or `max(...)` (an index can answer).
+fn only_min_max(items: &[sql::SelectItem]) -> bool {
+    !items.is_empty()
+        && items.iter().all(|i| match i {
+            sql::SelectItem::UnnamedExpr(e) | sql::SelectItem::ExprWithAlias { expr: e, .. } => {
+                matches!(e, sql::Expr::Function(f)
+                if f.name.0.last().and_then(|p| p.as_ident()).is_some_and(|n| {
+                    n.value.eq_ignore_ascii_case("min") || n.value.eq_ignore_ascii_case("max")
+                }))
+            }
+            _ => false,
+        })
 }
 
 /// The tables written by data-modifying CTEs (`WITH x AS (INSERT INTO t ...)`).
@@ -236,10 +334,13 @@ fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
         }
         _ => {
             let c = Collector::walk(q);
+            let mut full = Vec::new();
+            full_reads(q, &[], &mut full, 0);
             return Operation::Select {
                 reads: c.reads(),
                 functions: c.functions(),
                 row_locks: false,
+                full_reads: full,
             };
         }
     };
