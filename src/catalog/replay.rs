@@ -282,6 +282,28 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 AlterTypeAction::Other { .. } => {}
             }
         }
+        Operation::AlterDomain { name, description } => {
+            use crate::ops::AlterDomainAction;
+            let adds = matches!(
+                AlterDomainAction::of(description),
+                AlterDomainAction::AddCheck { .. }
+                    | AlterDomainAction::SetNotNull
+                    | AlterDomainAction::AddNotNull
+            );
+            let Some(key) = cat.resolve_in(&cat.types, name).map(|(k, _)| k.clone()) else {
+                return;
+            };
+            if let Some(TypeDef {
+                kind: TypeKind::Domain {
+                    has_constraints, ..
+                },
+                ..
+            }) = cat.types.get_mut(&key)
+                && adds
+            {
+                *has_constraints = true;
+            }
+        }
         Operation::DropType(d) => {
             for n in &d.names {
                 if let Some(key) = cat.resolve_in(&cat.types, n).map(|(k, _)| k.clone()) {

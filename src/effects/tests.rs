@@ -347,3 +347,63 @@ fn primary_key_using_index_scans_nullable_columns_unless_a_valid_check_proves_th
     );
     assert!(e.scans_table(&u));
 }
+
+#[test]
+fn alter_domain_constraints_scan_every_table_using_the_domain_under_share() {
+    // observed on 11, 15, 16, 17, 18 (`trace`): SHARE on every table with a column of the
+    // domain for a validated ADD CHECK, SET NOT NULL and VALIDATE; NOT VALID locks none
+    let history = "CREATE DOMAIN pos AS int;
+        CREATE TABLE a (id int, p pos);
+        CREATE TABLE b (q pos);
+        CREATE TABLE c (x int)";
+    let scanned = |e: &Effects| {
+        ["a", "b", "c"]
+            .into_iter()
+            .filter(|t| e.scans_table(&ObjectName::new(Some("public"), t)))
+            .collect::<Vec<_>>()
+    };
+    for sql in [
+        "ALTER DOMAIN pos ADD CONSTRAINT pos_check CHECK (VALUE > 0)",
+        "ALTER DOMAIN pos ADD CHECK(VALUE > 0)",
+        "ALTER DOMAIN pos VALIDATE CONSTRAINT pos_check",
+        "ALTER DOMAIN pos SET NOT NULL",
+        "ALTER DOMAIN pos ADD CONSTRAINT pos_nn NOT NULL",
+    ] {
+        let e = effects(history, sql, 17);
+        assert_eq!(lock(&e, "a"), Some(LockMode::Share), "{sql}");
+        assert_eq!(lock(&e, "b"), Some(LockMode::Share), "{sql}");
+        assert_eq!(lock(&e, "c"), None, "{sql}");
+        assert_eq!(scanned(&e), ["a", "b"], "{sql}");
+        assert_eq!(e.fails, None, "{sql}");
+    }
+    for sql in [
+        "ALTER DOMAIN pos ADD CONSTRAINT pos_check CHECK (VALUE > 0) NOT VALID",
+        "ALTER DOMAIN pos DROP CONSTRAINT pos_check",
+        "ALTER DOMAIN pos SET DEFAULT 1",
+    ] {
+        let e = effects(history, sql, 15);
+        assert!(e.locks.is_empty() && e.scans.is_empty(), "{sql}: {e:?}");
+    }
+    // a syntax error before 17
+    let add_not_null = "ALTER DOMAIN pos ADD CONSTRAINT pos_nn NOT NULL";
+    assert!(effects(history, add_not_null, 16).fails.is_some());
+    // an array of the domain: "cannot alter type "pos" because column "arr.ps" uses it"
+    let arrays = format!("{history}; CREATE TABLE arr (ps pos[])");
+    let e = effects(&arrays, "ALTER DOMAIN pos ADD CHECK (VALUE > 0)", 15);
+    assert!(e.fails.as_deref().unwrap_or("").contains("arr.ps"), "{e:?}");
+    let e = effects(
+        &arrays,
+        "ALTER DOMAIN pos ADD CHECK (VALUE > 0) NOT VALID",
+        15,
+    );
+    assert_eq!(e.fails, None);
+}
+
+#[test]
+fn a_domain_given_a_constraint_later_rewrites_on_add_column() {
+    let history = "CREATE DOMAIN pos AS int;
+        CREATE TABLE a (id int);
+        ALTER DOMAIN pos ADD CONSTRAINT pos_check CHECK (VALUE > 0) NOT VALID";
+    let e = effects(history, "ALTER TABLE a ADD COLUMN p pos", 15);
+    assert!(e.rewrites_table(&ObjectName::new(Some("public"), "a")));
+}

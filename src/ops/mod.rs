@@ -605,6 +605,53 @@ pub struct Dml {
     pub functions: Vec<String>,
 }
 
+/// What an `ALTER DOMAIN` does, as far as locks and scans go (the recognizer keeps
+/// the statement's text after the name: `ADD CONSTRAINT c CHECK (...) NOT VALID`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlterDomainAction {
+    /// `ADD [CONSTRAINT name] CHECK (...) [NOT VALID]`
+    AddCheck { not_valid: bool },
+    /// `SET NOT NULL`
+    SetNotNull,
+    /// `ADD [CONSTRAINT name] NOT NULL` (PostgreSQL 17+)
+    AddNotNull,
+    /// `VALIDATE CONSTRAINT name`
+    ValidateConstraint,
+    /// Defaults, drops, renames, owners, schemas: no row is read.
+    Other,
+}
+
+impl AlterDomainAction {
+    pub fn of(description: &str) -> AlterDomainAction {
+        let upper = description
+            .trim()
+            .trim_end_matches(';')
+            .to_ascii_uppercase();
+        let words: Vec<&str> = upper
+            .split(|c: char| c.is_whitespace() || c == '(')
+            .filter(|w| !w.is_empty())
+            .collect();
+        match words.as_slice() {
+            ["SET", "NOT", "NULL", ..] => AlterDomainAction::SetNotNull,
+            ["VALIDATE", "CONSTRAINT", ..] => AlterDomainAction::ValidateConstraint,
+            ["ADD", rest @ ..] => {
+                let rest = match rest {
+                    ["CONSTRAINT", _, rest @ ..] => rest,
+                    rest => rest,
+                };
+                match rest {
+                    ["CHECK", ..] => AlterDomainAction::AddCheck {
+                        not_valid: words.ends_with(&["NOT", "VALID"]),
+                    },
+                    ["NOT", "NULL", ..] => AlterDomainAction::AddNotNull,
+                    _ => AlterDomainAction::Other,
+                }
+            }
+            _ => AlterDomainAction::Other,
+        }
+    }
+}
+
 /// One SQL statement, lowered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]

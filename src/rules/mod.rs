@@ -27,6 +27,7 @@ mod create_index_non_concurrently;
 mod create_trigger_locks;
 mod declared;
 mod detach_partition_non_concurrently;
+mod domain_constraint_scan;
 mod drop_breaks_dependents;
 mod drop_column;
 mod drop_default;
@@ -286,6 +287,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &concurrently_in_transaction::ConcurrentlyInTransaction,
         &constraint_not_valid_missing::ConstraintNotValidMissing,
         &validate_in_same_transaction::ValidateInSameTransaction,
+        &domain_constraint_scan::DomainConstraintScan,
         &set_not_null_scan::SetNotNullScan,
         &add_unique_without_index::AddUniqueWithoutIndex,
         &column_type_rewrite::ColumnTypeRewrite,
