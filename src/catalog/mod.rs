@@ -88,6 +88,9 @@ pub struct Table {
     /// Every column is known (false for `CREATE TABLE ... AS`, a `LIKE` or parent we did
     /// not see, or a table only ever altered): absent columns are then not "unknown".
     pub columns_complete: bool,
+    /// The index `CLUSTER ... USING` or `ALTER TABLE ... CLUSTER ON` marked (what a
+    /// bare `CLUSTER` and `CLUSTER table` use again).
+    pub cluster_index: Option<String>,
 }
 
 impl Table {
@@ -106,6 +109,7 @@ impl Table {
             origin,
             stats: None,
             columns_complete: true,
+            cluster_index: None,
         }
     }
 

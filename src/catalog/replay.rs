@@ -509,6 +509,13 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             cat.check_function_bodies =
                 !matches!(value.as_deref(), Some("off" | "false" | "0" | "no"));
         }
+        Operation::Cluster {
+            table: Some(table),
+            index: Some(index),
+        } => {
+            let table = cat.resolve_relation(table);
+            mark_clustered(cat, &table, Some(index));
+        }
         Operation::Set(set) if set.name == "search_path" => {
             cat.search_path = match &set.value {
                 Some(v) => parse_search_path(v),
@@ -772,6 +779,29 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
     }
 }
 
+/// `CLUSTER t USING i` / `ALTER TABLE t CLUSTER ON i` mark the index (`None`: `SET
+/// WITHOUT CLUSTER`). On a partitioned table each partition's index is marked, not the
+/// parent's (observed on 15: a later bare `CLUSTER` rewrote the partition, and `CLUSTER
+/// parent` failed with "there is no previously clustered index").
+fn mark_clustered(cat: &mut Catalog, table: &ObjectName, index: Option<&String>) {
+    let partitions: Vec<ObjectName> = cat.partitions(table).map(|p| p.name.clone()).collect();
+    let partitioned = !partitions.is_empty()
+        || cat
+            .tables
+            .get(table)
+            .is_some_and(|t| t.kind == TableKind::Partitioned);
+    if let Some(t) = cat.tables.get_mut(table)
+        && !partitioned
+    {
+        t.cluster_index = index.cloned();
+    }
+    for p in &partitions {
+        if let Some(t) = cat.tables.get_mut(p) {
+            t.cluster_index = index.cloned();
+        }
+    }
+}
+
 fn mark_not_null(cat: &mut Catalog, table: &ObjectName, columns: &[String]) {
     if let Some(t) = cat.tables.get_mut(table) {
         for c in &mut t.columns {
@@ -977,6 +1007,8 @@ fn alter_table(
             }
             return new;
         }
+        AlterTableAction::ClusterOn { index } => mark_clustered(cat, name, Some(index)),
+        AlterTableAction::SetWithoutCluster => mark_clustered(cat, name, None),
         AlterTableAction::SetLogged => {
             if let Some(t) = cat.tables.get_mut(name) {
                 t.persistence = Persistence::Permanent;

@@ -931,16 +931,58 @@ impl Builder<'_> {
                     self.lock(t, ShareUpdateExclusive);
                 }
             }
-            Operation::Cluster { table, .. } => match table {
+            Operation::Cluster { table, index } => match table {
                 Some(t) => {
                     self.lock(t, AccessExclusive);
                     self.rewrite(t);
-                    if self.is_partitioned(t) && self.v.0 < 15 {
-                        self.fails("CLUSTER on a partitioned table needs PostgreSQL 15");
+                    if self.is_partitioned(t) {
+                        if self.v.0 < 15 {
+                            self.fails("CLUSTER on a partitioned table needs PostgreSQL 15");
+                        }
+                        // observed on 15: "CLUSTER cannot run inside a transaction block"
+                        self.outside(
+                            "CLUSTER on a partitioned table cannot run inside a transaction block",
+                        );
+                    }
+                    // `CLUSTER t` reuses the index marked before; a table created in the
+                    // history was seen whole (observed on 15: "there is no previously
+                    // clustered index for table "t"")
+                    // a partitioned table is never marked itself
+                    let unmarked = self.is_partitioned(t)
+                        || self
+                            .cat
+                            .table(t)
+                            .is_some_and(|tb| tb.origin.is_some() && tb.cluster_index.is_none());
+                    if index.is_none() && unmarked {
+                        self.fails(format!(
+                            "there is no previously clustered index for table \"{}\"",
+                            t.name
+                        ));
                     }
                 }
                 None => {
                     self.outside("CLUSTER without a table cannot run inside a transaction block");
+                    // every table clustered before is rewritten again, each in its own
+                    // transaction (observed on 15: new relfilenodes for the tables marked
+                    // by CLUSTER ... USING and ALTER TABLE ... CLUSTER ON, partitions
+                    // included)
+                    let clustered: Vec<ObjectName> = self
+                        .cat
+                        .tables
+                        .values()
+                        .filter(|tb| {
+                            tb.cluster_index.is_some() && tb.kind != TableKind::Partitioned
+                        })
+                        .map(|tb| tb.name.clone())
+                        .collect();
+                    self.note(
+                        "rewrites every table clustered before (those schemaguard saw, and any clustered outside the migrations)"
+                            .to_string(),
+                    );
+                    for t in clustered {
+                        self.lock(&t, AccessExclusive);
+                        self.rewrite(&t);
+                    }
                 }
             },
             Operation::LockTable { tables, mode, only } => {

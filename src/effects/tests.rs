@@ -407,3 +407,38 @@ fn a_domain_given_a_constraint_later_rewrites_on_add_column() {
     let e = effects(history, "ALTER TABLE a ADD COLUMN p pos", 15);
     assert!(e.rewrites_table(&ObjectName::new(Some("public"), "a")));
 }
+
+#[test]
+fn bare_cluster_rewrites_every_table_clustered_before() {
+    // observed on 15: new relfilenodes for c1 (CLUSTER USING), c2 (CLUSTER ON) and the
+    // partition of a partitioned table clustered USING; c3 untouched
+    let history = "CREATE TABLE pc (id int, k int) PARTITION BY RANGE (k);
+        CREATE TABLE pc1 PARTITION OF pc FOR VALUES FROM (0) TO (100);
+        CREATE INDEX pc_k ON pc (k);
+        CREATE TABLE c1 (id int PRIMARY KEY);
+        CREATE TABLE c2 (id int PRIMARY KEY);
+        CREATE TABLE c3 (id int);
+        CLUSTER pc USING pc_k;
+        CLUSTER c1 USING c1_pkey;
+        ALTER TABLE c2 CLUSTER ON c2_pkey";
+    let e = effects(history, "CLUSTER", 15);
+    let mut rewritten: Vec<&str> = e.rewrites.iter().map(|r| r.name.as_str()).collect();
+    rewritten.sort_unstable();
+    assert_eq!(rewritten, ["c1", "c2", "pc1"]);
+    assert!(e.outside_transaction.is_some());
+    let unclustered = format!("{history}; ALTER TABLE c2 SET WITHOUT CLUSTER");
+    let e = effects(&unclustered, "CLUSTER", 15);
+    assert!(!e.rewrites_table(&ObjectName::new(Some("public"), "c2")));
+    // "there is no previously clustered index for table ..."
+    assert!(effects(history, "CLUSTER c3", 15).fails.is_some());
+    assert!(effects(history, "CLUSTER pc", 15).fails.is_some());
+    assert_eq!(effects(history, "CLUSTER c2", 15).fails, None);
+    // a partitioned table: 15+, and not in a transaction block
+    let e = effects(history, "CLUSTER pc USING pc_k", 15);
+    assert!(e.outside_transaction.is_some() && e.fails.is_none());
+    assert!(
+        effects(history, "CLUSTER pc USING pc_k", 14)
+            .fails
+            .is_some()
+    );
+}
