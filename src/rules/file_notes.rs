@@ -65,6 +65,7 @@ mod tests {
             mode: TransactionMode::Wrapped,
             several_transactions: false,
             no_transaction_hint: String::new(),
+            framework_segments: Vec::new(),
         }
     }
 

@@ -63,6 +63,7 @@ mod require_primary_key;
 mod set_not_null_scan;
 mod set_schema;
 mod table_rewrite;
+mod transaction_control_in_wrapped_migration;
 mod truncate_table;
 mod unbatched_backfill;
 mod unknown_object;
@@ -285,6 +286,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &create_index_non_concurrently::CreateIndexNonConcurrently,
         &drop_index_non_concurrently::DropIndexNonConcurrently,
         &concurrently_in_transaction::ConcurrentlyInTransaction,
+        &transaction_control_in_wrapped_migration::TransactionControlInWrappedMigration,
         &constraint_not_valid_missing::ConstraintNotValidMissing,
         &validate_in_same_transaction::ValidateInSameTransaction,
         &domain_constraint_scan::DomainConstraintScan,
