@@ -801,6 +801,11 @@ impl Builder<'_> {
                 }
             }
             Operation::AlterDomain { name, description } => self.alter_domain(name, description),
+            // observed on 15: "DROP DATABASE cannot run inside a transaction block" (with
+            // IF EXISTS too, when there is no such database), and so CREATE DATABASE
+            Operation::Other { kind } if kind == "DROP DATABASE" || kind == "CREATE DATABASE" => {
+                self.outside(format!("{kind} cannot run inside a transaction block"));
+            }
             Operation::CreateTrigger(ct) => {
                 self.lock(&ct.table, ShareRowExclusive);
                 if ct.or_replace && self.v.0 < 14 {

@@ -442,3 +442,16 @@ fn bare_cluster_rewrites_every_table_clustered_before() {
             .is_some()
     );
 }
+
+#[test]
+fn create_and_drop_database_cannot_run_in_a_transaction_block() {
+    // observed on 15: "DROP DATABASE cannot run inside a transaction block", also with
+    // IF EXISTS and no such database; the same for CREATE DATABASE
+    for sql in [
+        "DROP DATABASE legacy",
+        "DROP DATABASE IF EXISTS legacy",
+        "CREATE DATABASE scratch",
+    ] {
+        assert!(effects("", sql, 15).outside_transaction.is_some(), "{sql}");
+    }
+}

@@ -30,6 +30,7 @@ mod detach_partition_non_concurrently;
 mod domain_constraint_scan;
 mod drop_breaks_dependents;
 mod drop_column;
+mod drop_database;
 mod drop_default;
 mod drop_index_non_concurrently;
 mod drop_object;
@@ -297,6 +298,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &add_required_column::AddRequiredColumn,
         &drop_column::DropColumn,
         &drop_table::DropTable,
+        &drop_database::DropDatabase,
         &rename_column::RenameColumn,
         &rename_table::RenameTable,
         &drop_object::DropObject,
