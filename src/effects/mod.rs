@@ -419,6 +419,20 @@ impl Builder<'_> {
         }
     }
 
+    /// A column named twice: rejected before anything runs (observed on 15: "column "a"
+    /// specified more than once" for INSERT, "multiple assignments to same column "a""
+    /// for UPDATE and MERGE ... UPDATE SET).
+    fn repeated_column(&mut self, op: &Operation, d: &crate::ops::Dml) {
+        let Some(column) = &d.repeated_column else {
+            return;
+        };
+        let message = match op {
+            Operation::Insert(_) => format!("column \"{column}\" specified more than once"),
+            _ => format!("multiple assignments to same column \"{column}\""),
+        };
+        self.fails(message);
+    }
+
     fn index_build(&mut self, name: &ObjectName) {
         let rel = self.cat.resolve_relation(name);
         if !self.e.index_builds.contains(&rel) {
@@ -465,6 +479,10 @@ impl Builder<'_> {
         use LockMode::*;
         match op {
             Operation::CreateTable(ct) => {
+                // observed on 15, for DROP, DELETE ROWS and PRESERVE ROWS alike
+                if ct.on_commit && ct.persistence != crate::ops::Persistence::Temporary {
+                    self.fails("ON COMMIT can only be used on temporary tables");
+                }
                 for c in ct
                     .constraints
                     .iter()
@@ -854,6 +872,7 @@ impl Builder<'_> {
                 if matches!(op, Operation::Merge(_)) && self.v.0 < 15 {
                     self.fails("MERGE needs PostgreSQL 15");
                 }
+                self.repeated_column(op, d);
                 self.lock(&d.table, RowExclusive);
                 for w in &d.cte_writes {
                     self.lock(w, RowExclusive);
@@ -876,6 +895,7 @@ impl Builder<'_> {
                 self.full_reads(&d.full_reads);
             }
             Operation::Update(d) | Operation::Delete(d) => {
+                self.repeated_column(op, d);
                 self.lock(&d.table, RowExclusive);
                 for w in &d.cte_writes {
                     self.lock(w, RowExclusive);

@@ -455,3 +455,51 @@ fn create_and_drop_database_cannot_run_in_a_transaction_block() {
         assert!(effects("", sql, 15).outside_transaction.is_some(), "{sql}");
     }
 }
+
+#[test]
+fn statements_postgresql_rejects_are_predicted_to_fail() {
+    // observed on 15 (`trace`): each refused with the message predicted
+    let history = "CREATE TABLE t (a int, b int)";
+    for (sql, message) in [
+        (
+            "UPDATE t SET a = 1, a = 2",
+            "multiple assignments to same column \"a\"",
+        ),
+        (
+            "UPDATE t SET (a, b) = (1, 2), b = 3",
+            "multiple assignments to same column \"b\"",
+        ),
+        (
+            "INSERT INTO t (a, a) VALUES (1, 2)",
+            "column \"a\" specified more than once",
+        ),
+        (
+            "MERGE INTO t USING (SELECT 1 AS a) s ON t.a = s.a WHEN MATCHED THEN UPDATE SET a = 1, a = 2",
+            "multiple assignments to same column \"a\"",
+        ),
+        (
+            "CREATE TABLE p (a int) ON COMMIT DROP",
+            "ON COMMIT can only be used on temporary tables",
+        ),
+        (
+            "CREATE UNLOGGED TABLE p (a int) ON COMMIT DELETE ROWS",
+            "ON COMMIT",
+        ),
+        ("CREATE TABLE p ON COMMIT DROP AS SELECT 1", "ON COMMIT"),
+    ] {
+        let e = effects(history, sql, 15);
+        assert!(
+            e.fails.as_deref().unwrap_or("").contains(message),
+            "{sql}: {:?}",
+            e.fails
+        );
+    }
+    for sql in [
+        "UPDATE t SET a = 1, b = 2",
+        "INSERT INTO t (a, b) VALUES (1, 2)",
+        "CREATE TEMP TABLE p (a int) ON COMMIT DROP",
+        "CREATE TABLE p (a int)",
+    ] {
+        assert_eq!(effects(history, sql, 15).fails, None, "{sql}");
+    }
+}

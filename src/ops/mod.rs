@@ -170,6 +170,9 @@ pub struct CreateTable {
     pub like: Vec<ObjectName>,
     /// `CREATE TABLE ... AS SELECT`: the relations the query reads.
     pub as_query: Option<Vec<ObjectName>>,
+    /// `ON COMMIT {DROP | DELETE ROWS | PRESERVE ROWS}` (temporary tables only).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub on_commit: bool,
 }
 
 /// A partition's bound, `FOR VALUES ...` or `DEFAULT`. Values are kept as written
@@ -591,6 +594,10 @@ pub struct Dml {
     /// [`Operation::Select`]'s `full_reads`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub full_reads: Vec<ObjectName>,
+    /// A column named twice in the `INSERT` column list or assigned twice by an
+    /// `UPDATE`/`MERGE ... UPDATE SET`, which PostgreSQL rejects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeated_column: Option<String>,
     /// UPDATE/DELETE: has a `WHERE` clause (or a join condition through `FROM`/`USING`).
     pub filtered: bool,
     /// The `WHERE` clause is made only of `IS [NOT] NULL` tests (joined by AND/OR), the

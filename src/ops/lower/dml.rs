@@ -21,6 +21,25 @@ fn assigned(assignments: &[sql::Assignment]) -> Vec<String> {
     out
 }
 
+/// The first name that appears twice (PostgreSQL: "column ... specified more than
+/// once", "multiple assignments to same column ...").
+fn repeated(names: impl IntoIterator<Item = String>) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    names.into_iter().find(|n| !seen.insert(n.clone()))
+}
+
+/// A `MERGE` whose `UPDATE SET` assigns a column twice, or whose `INSERT` names one twice.
+fn merge_repeated(m: &sql::Merge) -> Option<String> {
+    m.clauses.iter().find_map(|c| match &c.action {
+        sql::MergeAction::Update(sql::MergeUpdateExpr {
+            kind: sql::MergeUpdateKind::Set(assignments),
+            ..
+        }) => repeated(assigned(assignments)),
+        sql::MergeAction::Insert(i) => repeated(i.columns.iter().map(super::names::last)),
+        _ => None,
+    })
+}
+
 /// The target of a DML statement written as a table factor (`UPDATE t AS x`).
 fn factor_name(f: &sql::TableFactor) -> Option<ObjectName> {
     match f {
@@ -48,6 +67,7 @@ pub(super) fn insert(i: &sql::Insert, with: Option<&sql::With>) -> Operation {
     Operation::Insert(Dml {
         reads: others(&c, &table),
         full_reads: full,
+        repeated_column: repeated(i.columns.iter().map(super::names::last)),
         table,
         filtered: false,
         null_test_filter: false,
@@ -69,6 +89,7 @@ pub(super) fn update(u: &sql::Update, with: Option<&sql::With>) -> Operation {
         reads: others(&c, &table),
         table,
         full_reads: Vec::new(),
+        repeated_column: repeated(assigned(&u.assignments)),
         filtered: u.selection.is_some(),
         null_test_filter: u.selection.as_ref().is_some_and(only_null_tests),
         set_columns: assigned(&u.assignments),
@@ -96,6 +117,7 @@ pub(super) fn delete(d: &sql::Delete, with: Option<&sql::With>) -> Operation {
         reads: others(&c, &table),
         table,
         full_reads: Vec::new(),
+        repeated_column: None,
         filtered: d.selection.is_some(),
         null_test_filter: d.selection.as_ref().is_some_and(only_null_tests),
         set_columns: Vec::new(),
@@ -124,6 +146,7 @@ pub(super) fn merge(m: &sql::Merge, with: Option<&sql::With>) -> Operation {
         table,
         // rows are matched through the ON join condition
         full_reads: Vec::new(),
+        repeated_column: merge_repeated(m),
         filtered: true,
         null_test_filter: false,
         set_columns: super::expr::dedup(set_columns),
@@ -362,6 +385,7 @@ fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
         inherits: Vec::new(),
         like: Vec::new(),
         as_query: Some(reads),
+        on_commit: false,
     })
 }
 
