@@ -74,6 +74,7 @@ fn main() {
             parsed: &parsed,
             segments: analysis::TxSegment::whole(TransactionMode::Wrapped),
             no_transaction_hint: String::new(),
+            framework_wraps: false,
         };
         let analysis = analysis::analyze(&[input], &Settings::default());
         assert!(!analysis.plan.is_empty());

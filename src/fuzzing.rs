@@ -141,6 +141,7 @@ pub fn check(data: &[u8]) {
             parsed,
             segments: segments_of(prep),
             no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
+            framework_wraps: prep.framework != crate::source::framework::Framework::Plain,
         })
         .collect();
     let analysis = analysis::analyze(&inputs, &Settings::default());

@@ -1229,6 +1229,7 @@ mod tests {
                 parsed: p,
                 segments: TxSegment::whole(TransactionMode::Wrapped),
                 no_transaction_hint: String::new(),
+                framework_wraps: false,
             })
             .collect();
         let settings = Settings {

@@ -356,6 +356,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                 parsed: p,
                 segments: segments_of(prep),
                 no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
+                framework_wraps: prep.framework != Framework::Plain,
             },
         );
     };

@@ -69,6 +69,9 @@ pub struct FileInput<'a> {
     pub segments: Vec<TxSegment>,
     /// How to mark a migration as running outside a transaction in its framework.
     pub no_transaction_hint: String,
+    /// A migration framework (not the plain-file assumption) runs the wrapped segments
+    /// in transactions it opens and commits itself, whatever the file says.
+    pub framework_wraps: bool,
 }
 
 /// Settings of one run.
@@ -137,9 +140,21 @@ pub struct FileContext {
     /// The position of the file's last statement that is not transaction control: a
     /// statement at or after it has nothing after it in the migration that could fail.
     pub last_statement: usize,
+    /// The segments a migration framework wraps in its own transaction (empty for plain
+    /// files): explicit BEGIN/COMMIT/ROLLBACK there fight the framework's.
+    pub framework_segments: Vec<TxSegment>,
 }
 
 impl FileContext {
+    /// The framework runs the statement at `line` inside a transaction of its own.
+    pub fn framework_wraps_line(&self, line: u32) -> bool {
+        self.framework_segments
+            .iter()
+            .rev()
+            .find(|s| s.start_line <= line)
+            .is_some_and(|s| s.mode == TransactionMode::Wrapped)
+    }
+
     /// Whether `relation` existed before this file (before the current transaction, in a
     /// file with several explicit transaction blocks).
     pub fn is_preexisting(&self, catalog: &Catalog, relation: &ObjectName, tx: &TxState) -> bool {
@@ -588,6 +603,11 @@ impl Driver<'_> {
                 .iter()
                 .rposition(|s| !s.op.is_transaction_control())
                 .unwrap_or(0),
+            framework_segments: if file.framework_wraps {
+                file.segments.clone()
+            } else {
+                Vec::new()
+            },
         };
         self.out.files.push(FileSummary {
             file: file.display.clone(),

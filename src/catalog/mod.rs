@@ -90,6 +90,9 @@ pub struct Table {
     /// Every column is known (false for `CREATE TABLE ... AS`, a `LIKE` or parent we did
     /// not see, or a table only ever altered): absent columns are then not "unknown".
     pub columns_complete: bool,
+    /// The index `CLUSTER ... USING` or `ALTER TABLE ... CLUSTER ON` marked (what a
+    /// bare `CLUSTER` and `CLUSTER table` use again).
+    pub cluster_index: Option<String>,
 }
 
 impl Table {
@@ -108,6 +111,7 @@ impl Table {
             origin,
             stats: None,
             columns_complete: true,
+            cluster_index: None,
         }
     }
 
@@ -438,6 +442,32 @@ impl Catalog {
             .resolve_in(&self.tables, name)
             .map(|(k, _)| k.clone())?;
         self.tables.get_mut(&key)
+    }
+
+    /// The tables with a column of the domain `domain` (resolved): `(table, column, is
+    /// an array of it)`. Reads every table's columns: only `ALTER DOMAIN` asks.
+    pub fn columns_of_domain(&self, domain: &ObjectName) -> Vec<(ObjectName, String, bool)> {
+        let Some(d) = self.type_def(domain) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (name, t) in self.tables.iter() {
+            for c in &t.columns {
+                if c.ty.name != d.name.name
+                    || c.ty
+                        .schema
+                        .as_ref()
+                        .is_some_and(|s| Some(s) != d.name.schema.as_ref())
+                {
+                    continue;
+                }
+                let resolved = self.type_def(&ObjectName::new(c.ty.schema.as_deref(), &c.ty.name));
+                if resolved.is_some_and(|r| r.name == d.name) {
+                    out.push((name.clone(), c.name.clone(), c.ty.array_dims > 0));
+                }
+            }
+        }
+        out
     }
 
     pub fn index(&self, name: &ObjectName) -> Option<&Index> {

@@ -282,6 +282,28 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 AlterTypeAction::Other { .. } => {}
             }
         }
+        Operation::AlterDomain { name, description } => {
+            use crate::ops::AlterDomainAction;
+            let adds = matches!(
+                AlterDomainAction::of(description),
+                AlterDomainAction::AddCheck { .. }
+                    | AlterDomainAction::SetNotNull
+                    | AlterDomainAction::AddNotNull
+            );
+            let Some(key) = cat.resolve_in(&cat.types, name).map(|(k, _)| k.clone()) else {
+                return;
+            };
+            if let Some(TypeDef {
+                kind: TypeKind::Domain {
+                    has_constraints, ..
+                },
+                ..
+            }) = cat.types.get_mut(&key)
+                && adds
+            {
+                *has_constraints = true;
+            }
+        }
         Operation::DropType(d) => {
             for n in &d.names {
                 if let Some(key) = cat.resolve_in(&cat.types, n).map(|(k, _)| k.clone()) {
@@ -487,6 +509,13 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 .map(|v| v.trim_matches('\'').to_ascii_lowercase());
             cat.check_function_bodies =
                 !matches!(value.as_deref(), Some("off" | "false" | "0" | "no"));
+        }
+        Operation::Cluster {
+            table: Some(table),
+            index: Some(index),
+        } => {
+            let table = cat.resolve_relation(table);
+            mark_clustered(cat, &table, Some(index));
         }
         Operation::Set(set) if set.name == "search_path" => {
             cat.search_path = match &set.value {
@@ -752,6 +781,29 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
     }
 }
 
+/// `CLUSTER t USING i` / `ALTER TABLE t CLUSTER ON i` mark the index (`None`: `SET
+/// WITHOUT CLUSTER`). On a partitioned table each partition's index is marked, not the
+/// parent's (observed on 15: a later bare `CLUSTER` rewrote the partition, and `CLUSTER
+/// parent` failed with "there is no previously clustered index").
+fn mark_clustered(cat: &mut Catalog, table: &ObjectName, index: Option<&String>) {
+    let partitions: Vec<ObjectName> = cat.partitions(table).map(|p| p.name.clone()).collect();
+    let partitioned = !partitions.is_empty()
+        || cat
+            .tables
+            .get(table)
+            .is_some_and(|t| t.kind == TableKind::Partitioned);
+    if let Some(t) = cat.tables.get_mut(table)
+        && !partitioned
+    {
+        t.cluster_index = index.cloned();
+    }
+    for p in &partitions {
+        if let Some(t) = cat.tables.get_mut(p) {
+            t.cluster_index = index.cloned();
+        }
+    }
+}
+
 fn mark_not_null(cat: &mut Catalog, table: &ObjectName, columns: &[String]) {
     if let Some(t) = cat.tables.get_mut(table) {
         for c in &mut t.columns {
@@ -985,6 +1037,8 @@ fn alter_table(
             }
             return new;
         }
+        AlterTableAction::ClusterOn { index } => mark_clustered(cat, name, Some(index)),
+        AlterTableAction::SetWithoutCluster => mark_clustered(cat, name, None),
         AlterTableAction::SetLogged => {
             if let Some(t) = cat.tables.get_mut(name) {
                 t.persistence = Persistence::Permanent;

@@ -76,6 +76,35 @@ pub enum ScanReason {
     AllRows,
 }
 
+/// The columns `ADD PRIMARY KEY USING INDEX index` must prove NOT NULL by reading
+/// every row: those of the index (else the constraint's) that are nullable, unless a
+/// valid `CHECK (col IS NOT NULL)` proves them (PostgreSQL 12+; observed on 15: "existing
+/// constraints on column ... are sufficient to prove that it does not contain nulls").
+/// A table or column the catalog does not know counts as nullable.
+pub fn primary_key_not_null_scan(
+    cat: &Catalog,
+    table: &ObjectName,
+    index: &str,
+    columns: &[String],
+    v: PgVersion,
+) -> Vec<String> {
+    let idx_cols: &[String] = cat
+        .index(&ObjectName::new(table.schema.as_deref(), index))
+        .map_or(columns, |i| &i.columns);
+    let t = cat.table(table);
+    idx_cols
+        .iter()
+        .filter(|c| {
+            t.is_none_or(|t| {
+                let not_null = t.column(c).is_some_and(|col| col.not_null);
+                let proven = v.0 >= 12 && t.check_proves_not_null(c);
+                !(not_null || proven)
+            })
+        })
+        .cloned()
+        .collect()
+}
+
 impl ScanReason {
     /// The name it serializes as.
     pub fn as_str(self) -> &'static str {
@@ -397,6 +426,99 @@ impl Builder<'_> {
         }
     }
 
+    /// Tables a query reads in full (no `WHERE`, no `LIMIT`): every row is read while
+    /// the transaction holds its locks. Data-dependent: the plan decides how (on a
+    /// small table an index may serve), so `trace` accepts it unobserved.
+    fn full_reads(&mut self, tables: &[ObjectName]) {
+        let tables: Vec<ObjectName> = tables
+            .iter()
+            .filter(|t| {
+                // the system catalogs are small, and not the application's
+                let system = match &t.schema {
+                    Some(s) => s == "pg_catalog" || s == "information_schema",
+                    None => t.name.starts_with("pg_"),
+                };
+                if system {
+                    return false;
+                }
+                // a view's rows come from its sources, as the plan reads them; an unknown
+                // name is a table that existed before the history
+                matches!(
+                    self.cat.relation_kind(t),
+                    None | Some(
+                        RelKind::Table
+                            | RelKind::PartitionedTable
+                            | RelKind::MaterializedView
+                            | RelKind::ForeignTable
+                    )
+                )
+            })
+            .cloned()
+            .collect();
+        if tables.is_empty() {
+            return;
+        }
+        self.data_dependent_from_here();
+        for t in &tables {
+            self.scan(t, ScanReason::AllRows);
+        }
+    }
+
+    /// `ALTER DOMAIN`: a new constraint (unless `NOT VALID`), `SET NOT NULL` and
+    /// `VALIDATE CONSTRAINT` read every column of the domain, holding SHARE on each
+    /// table that has one (observed on 15: SHARE on every such table, `seq_scan` + 1;
+    /// `NOT VALID` took no table lock and read nothing). A column of an array of the
+    /// domain makes them fail ("cannot alter type "d" because column "t.c" uses it").
+    fn alter_domain(&mut self, name: &ObjectName, description: &str) {
+        use crate::ops::AlterDomainAction;
+        let reason = match AlterDomainAction::of(description) {
+            AlterDomainAction::AddCheck { not_valid: false }
+            | AlterDomainAction::ValidateConstraint => ScanReason::Validate,
+            AlterDomainAction::SetNotNull => ScanReason::NotNull,
+            AlterDomainAction::AddNotNull => {
+                // observed: a syntax error on 15, accepted on 17 and 18
+                if self.v.0 < 17 {
+                    self.fails("ALTER DOMAIN ... ADD NOT NULL needs PostgreSQL 17");
+                    return;
+                }
+                ScanReason::NotNull
+            }
+            AlterDomainAction::AddCheck { not_valid: true } => {
+                self.note(format!(
+                    "no scan: NOT VALID leaves the rows of columns of {name} unchecked until VALIDATE CONSTRAINT"
+                ));
+                return;
+            }
+            AlterDomainAction::Other => return,
+        };
+        let columns = self.cat.columns_of_domain(name);
+        if let Some((table, column, _)) = columns.iter().find(|c| c.2) {
+            self.fails(format!(
+                "cannot alter type \"{}\" because column \"{}.{column}\" uses it (an array of the domain)",
+                name.name, table.name
+            ));
+            return;
+        }
+        for (table, _, _) in columns {
+            self.lock(&table, LockMode::Share);
+            self.scan(&table, reason);
+        }
+    }
+
+    /// A column named twice: rejected before anything runs (observed on 15: "column "a"
+    /// specified more than once" for INSERT, "multiple assignments to same column "a""
+    /// for UPDATE and MERGE ... UPDATE SET).
+    fn repeated_column(&mut self, op: &Operation, d: &crate::ops::Dml) {
+        let Some(column) = &d.repeated_column else {
+            return;
+        };
+        let message = match op {
+            Operation::Insert(_) => format!("column \"{column}\" specified more than once"),
+            _ => format!("multiple assignments to same column \"{column}\""),
+        };
+        self.fails(message);
+    }
+
     fn index_build(&mut self, name: &ObjectName) {
         let rel = self.cat.resolve_relation(name);
         if !self.e.index_builds.contains(&rel) {
@@ -443,6 +565,10 @@ impl Builder<'_> {
         use LockMode::*;
         match op {
             Operation::CreateTable(ct) => {
+                // observed on 15, for DROP, DELETE ROWS and PRESERVE ROWS alike
+                if ct.on_commit && ct.persistence != crate::ops::Persistence::Temporary {
+                    self.fails("ON COMMIT can only be used on temporary tables");
+                }
                 for c in ct
                     .constraints
                     .iter()
@@ -805,6 +931,12 @@ impl Builder<'_> {
                     }
                 }
             }
+            Operation::AlterDomain { name, description } => self.alter_domain(name, description),
+            // observed on 15: "DROP DATABASE cannot run inside a transaction block" (with
+            // IF EXISTS too, when there is no such database), and so CREATE DATABASE
+            Operation::Other { kind } if kind == "DROP DATABASE" || kind == "CREATE DATABASE" => {
+                self.outside(format!("{kind} cannot run inside a transaction block"));
+            }
             Operation::CreateTrigger(ct) => {
                 // a row trigger on a partitioned table is cloned to every partition
                 // (observed on 15 by `trace`); a statement trigger stays on the parent
@@ -866,6 +998,7 @@ impl Builder<'_> {
                 if matches!(op, Operation::Merge(_)) && self.v.0 < 15 {
                     self.fails("MERGE needs PostgreSQL 15");
                 }
+                self.repeated_column(op, d);
                 self.lock(&d.table, RowExclusive);
                 for w in &d.cte_writes {
                     self.lock(w, RowExclusive);
@@ -886,8 +1019,10 @@ impl Builder<'_> {
                     self.foreign_key_rows(&d.table, "delete", &[]);
                 }
                 self.call_functions(&d.functions);
+                self.full_reads(&d.full_reads);
             }
             Operation::Update(d) | Operation::Delete(d) => {
+                self.repeated_column(op, d);
                 self.lock(&d.table, RowExclusive);
                 for w in &d.cte_writes {
                     self.lock(w, RowExclusive);
@@ -914,6 +1049,7 @@ impl Builder<'_> {
                 reads,
                 row_locks,
                 functions,
+                full_reads,
             } => {
                 let mode = if *row_locks { RowShare } else { AccessShare };
                 for r in reads {
@@ -923,6 +1059,7 @@ impl Builder<'_> {
                     self.lock_descendants_possibly(r, mode);
                 }
                 self.call_functions(functions);
+                self.full_reads(full_reads);
             }
             Operation::Copy {
                 table: Some(t),
@@ -951,16 +1088,58 @@ impl Builder<'_> {
                     self.lock(t, ShareUpdateExclusive);
                 }
             }
-            Operation::Cluster { table, .. } => match table {
+            Operation::Cluster { table, index } => match table {
                 Some(t) => {
                     self.lock(t, AccessExclusive);
                     self.rewrite(t);
-                    if self.is_partitioned(t) && self.v.0 < 15 {
-                        self.fails("CLUSTER on a partitioned table needs PostgreSQL 15");
+                    if self.is_partitioned(t) {
+                        if self.v.0 < 15 {
+                            self.fails("CLUSTER on a partitioned table needs PostgreSQL 15");
+                        }
+                        // observed on 15: "CLUSTER cannot run inside a transaction block"
+                        self.outside(
+                            "CLUSTER on a partitioned table cannot run inside a transaction block",
+                        );
+                    }
+                    // `CLUSTER t` reuses the index marked before; a table created in the
+                    // history was seen whole (observed on 15: "there is no previously
+                    // clustered index for table "t"")
+                    // a partitioned table is never marked itself
+                    let unmarked = self.is_partitioned(t)
+                        || self
+                            .cat
+                            .table(t)
+                            .is_some_and(|tb| tb.origin.is_some() && tb.cluster_index.is_none());
+                    if index.is_none() && unmarked {
+                        self.fails(format!(
+                            "there is no previously clustered index for table \"{}\"",
+                            t.name
+                        ));
                     }
                 }
                 None => {
                     self.outside("CLUSTER without a table cannot run inside a transaction block");
+                    // every table clustered before is rewritten again, each in its own
+                    // transaction (observed on 15: new relfilenodes for the tables marked
+                    // by CLUSTER ... USING and ALTER TABLE ... CLUSTER ON, partitions
+                    // included)
+                    let clustered: Vec<ObjectName> = self
+                        .cat
+                        .tables
+                        .values()
+                        .filter(|tb| {
+                            tb.cluster_index.is_some() && tb.kind != TableKind::Partitioned
+                        })
+                        .map(|tb| tb.name.clone())
+                        .collect();
+                    self.note(
+                        "rewrites every table clustered before (those schemaguard saw, and any clustered outside the migrations)"
+                            .to_string(),
+                    );
+                    for t in clustered {
+                        self.lock(&t, AccessExclusive);
+                        self.rewrite(&t);
+                    }
                 }
             },
             Operation::LockTable { tables, mode, only } => {
@@ -1916,22 +2095,15 @@ impl Builder<'_> {
                 columns,
             } => {
                 match using_index {
-                    Some(_) => {
+                    Some(index) => {
                         // only nullable columns need a NOT NULL scan
-                        let t = self.cat.table(table);
-                        let idx_cols: Vec<String> = using_index
-                            .as_ref()
-                            .and_then(|i| {
-                                self.cat.index(&ObjectName::new(table.schema.as_deref(), i))
-                            })
-                            .map(|i| i.columns.clone())
-                            .unwrap_or_else(|| columns.clone());
-                        let nullable = t.is_none_or(|t| {
-                            idx_cols
-                                .iter()
-                                .any(|c| t.column(c).is_none_or(|c| !c.not_null))
-                        });
-                        if nullable {
+                        let unproven =
+                            primary_key_not_null_scan(self.cat, table, index, columns, self.v);
+                        if unproven.is_empty() {
+                            self.note(format!(
+                                "no NOT NULL scan: the columns of {index} are NOT NULL or proven by a valid CHECK"
+                            ));
+                        } else {
                             self.scan(table, ScanReason::NotNull);
                         }
                     }

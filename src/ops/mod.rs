@@ -170,6 +170,9 @@ pub struct CreateTable {
     pub like: Vec<ObjectName>,
     /// `CREATE TABLE ... AS SELECT`: the relations the query reads.
     pub as_query: Option<Vec<ObjectName>>,
+    /// `ON COMMIT {DROP | DELETE ROWS | PRESERVE ROWS}` (temporary tables only).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub on_commit: bool,
 }
 
 /// A partition's bound, `FOR VALUES ...` or `DEFAULT`. Values are kept as written
@@ -590,6 +593,14 @@ pub struct Dml {
     pub table: ObjectName,
     /// Other relations read (joins, subqueries, `INSERT ... SELECT` sources).
     pub reads: Vec<ObjectName>,
+    /// `INSERT ... SELECT`: the relations its query reads in full (see
+    /// [`Operation::Select`]'s `full_reads`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub full_reads: Vec<ObjectName>,
+    /// A column named twice in the `INSERT` column list or assigned twice by an
+    /// `UPDATE`/`MERGE ... UPDATE SET`, which PostgreSQL rejects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeated_column: Option<String>,
     /// UPDATE/DELETE: has a `WHERE` clause (or a join condition through `FROM`/`USING`).
     pub filtered: bool,
     /// The `WHERE` clause is made only of `IS [NOT] NULL` tests (joined by AND/OR), the
@@ -602,6 +613,53 @@ pub struct Dml {
     pub cte_writes: Vec<ObjectName>,
     /// Functions the statement calls (by name).
     pub functions: Vec<String>,
+}
+
+/// What an `ALTER DOMAIN` does, as far as locks and scans go (the recognizer keeps
+/// the statement's text after the name: `ADD CONSTRAINT c CHECK (...) NOT VALID`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlterDomainAction {
+    /// `ADD [CONSTRAINT name] CHECK (...) [NOT VALID]`
+    AddCheck { not_valid: bool },
+    /// `SET NOT NULL`
+    SetNotNull,
+    /// `ADD [CONSTRAINT name] NOT NULL` (PostgreSQL 17+)
+    AddNotNull,
+    /// `VALIDATE CONSTRAINT name`
+    ValidateConstraint,
+    /// Defaults, drops, renames, owners, schemas: no row is read.
+    Other,
+}
+
+impl AlterDomainAction {
+    pub fn of(description: &str) -> AlterDomainAction {
+        let upper = description
+            .trim()
+            .trim_end_matches(';')
+            .to_ascii_uppercase();
+        let words: Vec<&str> = upper
+            .split(|c: char| c.is_whitespace() || c == '(')
+            .filter(|w| !w.is_empty())
+            .collect();
+        match words.as_slice() {
+            ["SET", "NOT", "NULL", ..] => AlterDomainAction::SetNotNull,
+            ["VALIDATE", "CONSTRAINT", ..] => AlterDomainAction::ValidateConstraint,
+            ["ADD", rest @ ..] => {
+                let rest = match rest {
+                    ["CONSTRAINT", _, rest @ ..] => rest,
+                    rest => rest,
+                };
+                match rest {
+                    ["CHECK", ..] => AlterDomainAction::AddCheck {
+                        not_valid: words.ends_with(&["NOT", "VALID"]),
+                    },
+                    ["NOT", "NULL", ..] => AlterDomainAction::AddNotNull,
+                    _ => AlterDomainAction::Other,
+                }
+            }
+            _ => AlterDomainAction::Other,
+        }
+    }
 }
 
 /// One SQL statement, lowered.
@@ -733,6 +791,12 @@ pub enum Operation {
         /// `FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE`: row locks, and ROW SHARE
         /// on the tables read.
         row_locks: bool,
+        /// The relations read in full whatever the data: the first relation of each
+        /// `FROM` item of a `SELECT` (or CTE, or derived table) with no `WHERE`, in a
+        /// query without `LIMIT`, unless it only computes `min()`/`max()` (an index
+        /// answers those). Scalar subqueries in expressions are left out.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        full_reads: Vec<ObjectName>,
     },
     Copy {
         table: Option<ObjectName>,

@@ -572,6 +572,7 @@ mod tests {
                 parsed: p,
                 segments: crate::analysis::TxSegment::whole(TransactionMode::Wrapped),
                 no_transaction_hint: String::new(),
+                framework_wraps: false,
             })
             .collect();
         analysis::analyze(&inputs, &Settings::default())

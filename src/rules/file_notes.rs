@@ -66,6 +66,7 @@ mod tests {
             several_transactions: false,
             no_transaction_hint: String::new(),
             last_statement: 0,
+            framework_segments: Vec::new(),
         }
     }
 

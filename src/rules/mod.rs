@@ -27,8 +27,10 @@ mod create_index_non_concurrently;
 mod create_trigger_locks;
 mod declared;
 mod detach_partition_non_concurrently;
+mod domain_constraint_scan;
 mod drop_breaks_dependents;
 mod drop_column;
+mod drop_database;
 mod drop_default;
 mod drop_index_non_concurrently;
 mod drop_object;
@@ -62,6 +64,7 @@ mod require_primary_key;
 mod set_not_null_scan;
 mod set_schema;
 mod table_rewrite;
+mod transaction_control_in_wrapped_migration;
 mod truncate_table;
 mod unbatched_backfill;
 mod unknown_object;
@@ -368,8 +371,10 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &create_index_non_concurrently::CreateIndexNonConcurrently,
         &drop_index_non_concurrently::DropIndexNonConcurrently,
         &concurrently_in_transaction::ConcurrentlyInTransaction,
+        &transaction_control_in_wrapped_migration::TransactionControlInWrappedMigration,
         &constraint_not_valid_missing::ConstraintNotValidMissing,
         &validate_in_same_transaction::ValidateInSameTransaction,
+        &domain_constraint_scan::DomainConstraintScan,
         &set_not_null_scan::SetNotNullScan,
         &add_unique_without_index::AddUniqueWithoutIndex,
         &column_type_rewrite::ColumnTypeRewrite,
@@ -377,6 +382,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &add_required_column::AddRequiredColumn,
         &drop_column::DropColumn,
         &drop_table::DropTable,
+        &drop_database::DropDatabase,
         &rename_column::RenameColumn,
         &rename_table::RenameTable,
         &drop_object::DropObject,

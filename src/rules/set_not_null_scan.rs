@@ -37,8 +37,13 @@ impl Rule for SetNotNullScan {
             return;
         }
         for action in &at.actions {
-            let AlterTableAction::SetNotNull { column } = action else {
-                continue;
+            let column = match action {
+                AlterTableAction::SetNotNull { column } => column,
+                AlterTableAction::AddConstraint(c) => {
+                    primary_key_using_index(cx, table, written, c, out);
+                    continue;
+                }
+                _ => continue,
             };
             let check = crate::ops::names::quote_ident(&crate::catalog::replay::make_object_name(
                 &table.name,
@@ -75,4 +80,74 @@ impl Rule for SetNotNullScan {
             });
         }
     }
+}
+
+/// `ADD PRIMARY KEY USING INDEX` on nullable columns sets them NOT NULL first: the same
+/// full scan as `SET NOT NULL`, under the statement's ACCESS EXCLUSIVE.
+fn primary_key_using_index(
+    cx: &Context,
+    table: &crate::ops::ObjectName,
+    written: &crate::ops::ObjectName,
+    c: &crate::ops::Constraint,
+    out: &mut Vec<Violation>,
+) {
+    let crate::ops::ConstraintKind::PrimaryKey {
+        columns,
+        using_index: Some(index),
+    } = &c.kind
+    else {
+        return;
+    };
+    let unproven =
+        crate::effects::primary_key_not_null_scan(cx.catalog, table, index, columns, cx.version);
+    if unproven.is_empty() {
+        return;
+    }
+    let cols = unproven.join(", ");
+    let fix = if cx.version.0 >= 12 {
+        let mut steps = String::from(
+            "prove the columns NOT NULL with a CHECK first, so the primary key skips the scan (PostgreSQL 12+):\n",
+        );
+        let checks: Vec<String> = unproven
+            .iter()
+            .map(|col| crate::catalog::replay::make_object_name(&table.name, Some(col), "not_null"))
+            .collect();
+        for (col, check) in unproven.iter().zip(&checks) {
+            steps.push_str(&format!(
+                "ALTER TABLE {written} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID;\n"
+            ));
+        }
+        steps.push_str("-- next migration (SHARE UPDATE EXCLUSIVE, traffic goes on):\n");
+        for check in &checks {
+            steps.push_str(&format!(
+                "ALTER TABLE {written} VALIDATE CONSTRAINT {check};\n"
+            ));
+        }
+        steps.push_str("-- next migration (brief):\n");
+        let name = c.name.as_deref().unwrap_or(index);
+        steps.push_str(&format!(
+            "ALTER TABLE {written} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {index};"
+        ));
+        for check in &checks {
+            steps.push_str(&format!("\nALTER TABLE {written} DROP CONSTRAINT {check};"));
+        }
+        steps
+    } else {
+        format!(
+            "before PostgreSQL 12 making ({cols}) NOT NULL always scans the table; run it when a full read of {table} under ACCESS EXCLUSIVE is acceptable"
+        )
+    };
+    out.push(Violation {
+        message: format!(
+            "ADD PRIMARY KEY USING INDEX {index} on {table} sets ({cols}) NOT NULL, scanning the whole table under ACCESS EXCLUSIVE"
+        ),
+        relation: Some(table.clone()),
+        lock_mode: Some(LockMode::AccessExclusive),
+        why: Some(format!(
+            "a primary key's columns must be NOT NULL: no NOT NULL or valid CHECK ({} IS NOT NULL) proves it, so PostgreSQL reads every row while reads and writes on {table} wait",
+            unproven.join(" IS NOT NULL AND ")
+        )),
+        fix: Some(fix),
+        ..Default::default()
+    });
 }

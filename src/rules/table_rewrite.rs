@@ -46,6 +46,10 @@ impl Rule for TableRewrite {
                 "VACUUM FULL",
                 "use pg_repack (or pg_squeeze), which rebuilds the table with only brief locks; plain VACUUM does not block traffic".to_string(),
             ),
+            Operation::Cluster { table: None, .. } => (
+                "CLUSTER without a table (it reclusters every table clustered before)",
+                "name the table (CLUSTER t USING idx) only when it must be reordered, or use pg_repack --order-by, which reorders the table with only brief locks".to_string(),
+            ),
             Operation::Cluster { .. } => (
                 "CLUSTER",
                 "use pg_repack --order-by, which reorders the table with only brief locks".to_string(),

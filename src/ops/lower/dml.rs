@@ -21,6 +21,25 @@ fn assigned(assignments: &[sql::Assignment]) -> Vec<String> {
     out
 }
 
+/// The first name that appears twice (PostgreSQL: "column ... specified more than
+/// once", "multiple assignments to same column ...").
+fn repeated(names: impl IntoIterator<Item = String>) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    names.into_iter().find(|n| !seen.insert(n.clone()))
+}
+
+/// A `MERGE` whose `UPDATE SET` assigns a column twice, or whose `INSERT` names one twice.
+fn merge_repeated(m: &sql::Merge) -> Option<String> {
+    m.clauses.iter().find_map(|c| match &c.action {
+        sql::MergeAction::Update(sql::MergeUpdateExpr {
+            kind: sql::MergeUpdateKind::Set(assignments),
+            ..
+        }) => repeated(assigned(assignments)),
+        sql::MergeAction::Insert(i) => repeated(i.columns.iter().map(super::names::last)),
+        _ => None,
+    })
+}
+
 /// The target of a DML statement written as a table factor (`UPDATE t AS x`).
 fn factor_name(f: &sql::TableFactor) -> Option<ObjectName> {
     match f {
@@ -40,8 +59,15 @@ pub(super) fn insert(i: &sql::Insert, with: Option<&sql::With>) -> Operation {
     c.add(&i.source);
     c.add(&i.on);
     c.add(&i.assignments);
+    let mut full = Vec::new();
+    if let Some(q) = &i.source {
+        full_reads(q, &cte_names(with), &mut full, 0);
+    }
+    full.retain(|r| *r != table);
     Operation::Insert(Dml {
         reads: others(&c, &table),
+        full_reads: full,
+        repeated_column: repeated(i.columns.iter().map(super::names::last)),
         table,
         filtered: false,
         null_test_filter: false,
@@ -62,6 +88,8 @@ pub(super) fn update(u: &sql::Update, with: Option<&sql::With>) -> Operation {
     Operation::Update(Dml {
         reads: others(&c, &table),
         table,
+        full_reads: Vec::new(),
+        repeated_column: repeated(assigned(&u.assignments)),
         filtered: u.selection.is_some(),
         null_test_filter: u.selection.as_ref().is_some_and(only_null_tests),
         set_columns: assigned(&u.assignments),
@@ -88,6 +116,8 @@ pub(super) fn delete(d: &sql::Delete, with: Option<&sql::With>) -> Operation {
     Operation::Delete(Dml {
         reads: others(&c, &table),
         table,
+        full_reads: Vec::new(),
+        repeated_column: None,
         filtered: d.selection.is_some(),
         null_test_filter: d.selection.as_ref().is_some_and(only_null_tests),
         set_columns: Vec::new(),
@@ -115,6 +145,8 @@ pub(super) fn merge(m: &sql::Merge, with: Option<&sql::With>) -> Operation {
         reads: others(&c, &table),
         table,
         // rows are matched through the ON join condition
+        full_reads: Vec::new(),
+        repeated_column: merge_repeated(m),
         filtered: true,
         null_test_filter: false,
         set_columns: super::expr::dedup(set_columns),
@@ -155,11 +187,100 @@ pub(super) fn query(q: &sql::Query) -> Operation {
         }
     }
     let c = Collector::walk(q);
+    let mut full = Vec::new();
+    full_reads(q, &[], &mut full, 0);
     Operation::Select {
         reads: c.reads(),
         functions: c.functions(),
         row_locks: !q.locks.is_empty(),
+        full_reads: full,
     }
+}
+
+/// The names of the CTEs of `with` (folded), which `FROM` names before tables.
+fn cte_names(with: Option<&sql::With>) -> Vec<String> {
+    with.iter()
+        .flat_map(|w| &w.cte_tables)
+        .map(|c| super::names::ident(&c.alias.name))
+        .collect()
+}
+
+/// Adds the relations `q` reads in full whatever the plan (see `Operation::Select`'s
+/// `full_reads`): a `SELECT` with no `WHERE` reads every row of the first relation of
+/// each `FROM` item (the others may be reached through an index), unless the query
+/// stops early (`LIMIT`, `FETCH`) or only computes `min()`/`max()`.
+fn full_reads(q: &sql::Query, outer_ctes: &[String], out: &mut Vec<ObjectName>, depth: usize) {
+    if depth > 32 || q.limit_clause.is_some() || q.fetch.is_some() {
+        return;
+    }
+    let mut ctes = outer_ctes.to_vec();
+    ctes.extend(cte_names(q.with.as_ref()));
+    for cte in q.with.iter().flat_map(|w| &w.cte_tables) {
+        full_reads(&cte.query, &ctes, out, depth + 1);
+    }
+    set_full_reads(&q.body, &ctes, out, depth + 1);
+}
+
+fn set_full_reads(body: &sql::SetExpr, ctes: &[String], out: &mut Vec<ObjectName>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    match body {
+        sql::SetExpr::Select(s) => {
+            if s.selection.is_some() || only_min_max(&s.projection) {
+                return;
+            }
+            for from in &s.from {
+                match &from.relation {
+                    sql::TableFactor::Table {
+                        name, args: None, ..
+                    } => {
+                        let name = object_name(name);
+                        let cte = name.schema.is_none() && ctes.contains(&name.name);
+                        if !cte && !out.contains(&name) {
+                            out.push(name);
+                        }
+                    }
+                    sql::TableFactor::Derived { subquery, .. } => {
+                        full_reads(subquery, ctes, out, depth + 1);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        sql::SetExpr::Query(q) => full_reads(q, ctes, out, depth + 1),
+        sql::SetExpr::SetOperation { left, right, .. } => {
+            set_full_reads(left, ctes, out, depth + 1);
+            set_full_reads(right, ctes, out, depth + 1);
+        }
+        sql::SetExpr::Table(t) => {
+            if let Some(name) = &t.table_name {
+                let name = ObjectName {
+                    schema: t.schema_name.as_ref().map(super::names::ident),
+                    name: super::names::ident(name),
+                };
+                let cte = name.schema.is_none() && ctes.contains(&name.name);
+                if !cte && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every item of the projection is `min(...)` or `max(...)` (an index can answer).
+fn only_min_max(items: &[sql::SelectItem]) -> bool {
+    !items.is_empty()
+        && items.iter().all(|i| match i {
+            sql::SelectItem::UnnamedExpr(e) | sql::SelectItem::ExprWithAlias { expr: e, .. } => {
+                matches!(e, sql::Expr::Function(f)
+                if f.name.0.last().and_then(|p| p.as_ident()).is_some_and(|n| {
+                    n.value.eq_ignore_ascii_case("min") || n.value.eq_ignore_ascii_case("max")
+                }))
+            }
+            _ => false,
+        })
 }
 
 /// The tables written by data-modifying CTEs (`WITH x AS (INSERT INTO t ...)`).
@@ -236,10 +357,13 @@ fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
         }
         _ => {
             let c = Collector::walk(q);
+            let mut full = Vec::new();
+            full_reads(q, &[], &mut full, 0);
             return Operation::Select {
                 reads: c.reads(),
                 functions: c.functions(),
                 row_locks: false,
+                full_reads: full,
             };
         }
     };
@@ -261,6 +385,7 @@ fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
         inherits: Vec::new(),
         like: Vec::new(),
         as_query: Some(reads),
+        on_commit: false,
     })
 }
 

@@ -71,7 +71,11 @@ pub fn lower(stmt: &sql::Statement, sql: &str) -> Operation {
             representation,
         } => objects::create_type(name, representation),
         S::AlterType(t) => objects::alter_type(t),
-        S::CreateDomain(d) => objects::create_domain(d),
+        // sqlparser reads `DEFAULT 1 NOT NULL` as one default expression: the recognizer
+        // reads the clauses as PostgreSQL does
+        S::CreateDomain(d) => {
+            crate::ops::recognize::recognize(sql).unwrap_or_else(|| objects::create_domain(d))
+        }
         S::DropDomain(d) => objects::drop_domain(d),
         S::CreateSequence {
             name,

@@ -59,6 +59,7 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
         inherits: t.inherits.iter().flatten().map(object_name).collect(),
         like,
         as_query: t.query.as_deref().map(query_reads),
+        on_commit: t.on_commit.is_some(),
     })
 }
 

@@ -1534,7 +1534,8 @@ fn select_lists_reads_and_functions() {
         Operation::Select {
             reads: vec![],
             functions: vec!["create_hypertable".into()],
-            row_locks: false
+            row_locks: false,
+            full_reads: vec![],
         }
     );
     assert_eq!(
@@ -1542,7 +1543,8 @@ fn select_lists_reads_and_functions() {
         Operation::Select {
             reads: vec![n("t")],
             functions: vec!["setval".into(), "max".into()],
-            row_locks: false
+            row_locks: false,
+            full_reads: vec![],
         }
     );
     assert_eq!(
@@ -1550,9 +1552,52 @@ fn select_lists_reads_and_functions() {
         Operation::Select {
             reads: vec![n("a")],
             functions: vec!["generate_series".into()],
-            row_locks: false
+            row_locks: false,
+            full_reads: vec![n("a")],
         }
     );
+}
+
+#[test]
+fn queries_without_where_or_limit_read_their_tables_in_full() {
+    let full = |sql: &str| match parse_statement(sql) {
+        Operation::Select { full_reads, .. } => full_reads,
+        Operation::Insert(d) => d.full_reads,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(full("SELECT count(*) FROM big"), vec![n("big")]);
+    assert_eq!(
+        full("SELECT * FROM big b JOIN small s ON s.id = b.id"),
+        vec![n("big")]
+    );
+    assert_eq!(
+        full("SELECT * FROM a UNION ALL SELECT * FROM s.b"),
+        vec![n("a"), ObjectName::new(Some("s"), "b")]
+    );
+    assert_eq!(full("SELECT * FROM (SELECT id FROM big) x"), vec![n("big")]);
+    assert_eq!(
+        full("WITH q AS (SELECT * FROM big) SELECT count(*) FROM q"),
+        vec![n("big")]
+    );
+    assert_eq!(full("SELECT * FROM (TABLE big) x"), vec![n("big")]);
+    assert_eq!(
+        full("INSERT INTO a (id) SELECT id FROM big"),
+        vec![n("big")]
+    );
+    assert_eq!(full("INSERT INTO a SELECT * FROM a"), vec![]);
+    // filtered, stopped early, answered by an index, or no table at all
+    for sql in [
+        "SELECT * FROM big WHERE id = 1",
+        "SELECT * FROM big LIMIT 1",
+        "SELECT max(id), min(id) FROM big",
+        "SELECT setval('s', (SELECT max(id) FROM big))",
+        "SELECT * FROM generate_series(1, 3)",
+        "SELECT 1",
+        "INSERT INTO a (id) SELECT id FROM big WHERE id < 10",
+        "INSERT INTO a (id) VALUES (1)",
+    ] {
+        assert_eq!(full(sql), Vec::<ObjectName>::new(), "{sql}");
+    }
 }
 
 #[test]

@@ -159,6 +159,9 @@ fn create(c: &mut Cursor) -> Option<Operation> {
     if c.eat_kw("statistics") {
         return objects::create_statistics(c);
     }
+    if c.eat_kw("domain") {
+        return objects::create_domain(c);
+    }
     if c.eat_kw("rule") {
         return objects::create_rule(c);
     }

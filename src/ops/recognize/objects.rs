@@ -586,3 +586,48 @@ pub(super) fn create_trigger(
             for_each_row,
         }))
 }
+
+/// `CREATE DOMAIN name [AS] type` and its clauses in any order: `[CONSTRAINT name]
+/// {NOT NULL | NULL | CHECK (...)}`, `DEFAULT expr`, `COLLATE collation`, after DOMAIN.
+/// (sqlparser wants `AS`, and constraints after `CHECK` or with a name only.)
+pub(super) fn create_domain(c: &mut Cursor) -> Option<Operation> {
+    const CLAUSES: &[&str] = &["constraint", "not", "null", "check", "default", "collate"];
+    let name = c.object_name()?;
+    c.eat_kw("as");
+    let ty = c.until_kw(CLAUSES);
+    if ty.is_empty() {
+        return None;
+    }
+    let base = super::expr::type_name(c.sql, ty);
+    let mut has_constraints = false;
+    while !c.at_end() {
+        if c.eat_kw("constraint") {
+            c.ident()?;
+        }
+        if c.eat_seq(&["not", "null"]) {
+            has_constraints = true;
+        } else if c.eat_kw("null") {
+        } else if c.eat_kw("check") {
+            c.parens()?;
+            has_constraints = true;
+        } else if c.eat_kw("default") {
+            // a b_expr: no NOT, no IS; a leading NULL is the default itself
+            if c.until_nonempty(|c| CLAUSES.iter().any(|kw| c.is_kw(kw)))
+                .is_empty()
+            {
+                return None;
+            }
+        } else if c.eat_kw("collate") {
+            c.object_name()?;
+        } else {
+            return None;
+        }
+    }
+    Some(Operation::CreateType(crate::ops::CreateType {
+        name,
+        kind: crate::ops::CreateTypeKind::Domain {
+            base,
+            has_constraints,
+        },
+    }))
+}

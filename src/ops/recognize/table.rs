@@ -837,6 +837,7 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         inherits: Vec::new(),
         like: Vec::new(),
         as_query: None,
+        on_commit: false,
     };
     let typed = if c.eat_seq(&["partition", "of"]) {
         table.partition_of = Some(c.object_name()?);
@@ -907,6 +908,7 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
             c.advance();
             c.parens()?;
         } else if c.eat_seq(&["on", "commit"]) {
+            table.on_commit = true;
             c.eat_seq(&["preserve", "rows"]);
             c.eat_seq(&["delete", "rows"]);
             c.eat_kw("drop");

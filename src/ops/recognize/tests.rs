@@ -1571,3 +1571,67 @@ fn create_table_partition_key_and_bound_are_recognised() {
     };
     assert_eq!(ct.partition_bound, Some(PartitionBound::Default));
 }
+
+#[test]
+fn create_domain_clauses_in_any_order_are_recognised() {
+    // each accepted by PostgreSQL 15; `trace` saw ADD COLUMN of each rewrite exactly
+    // when the domain has a constraint
+    let domain = |sql: &str| match crate::parse::parse_statement(sql) {
+        Operation::CreateType(crate::ops::CreateType {
+            name,
+            kind:
+                crate::ops::CreateTypeKind::Domain {
+                    base,
+                    has_constraints,
+                },
+        }) => (name.to_string(), base.name, has_constraints),
+        other => panic!("{sql}: {other:?}"),
+    };
+    for (sql, base, constrained) in [
+        (
+            "CREATE DOMAIN d AS int CHECK (VALUE > 0) NOT NULL",
+            "int4",
+            true,
+        ),
+        (
+            "CREATE DOMAIN d AS int NOT NULL CHECK (VALUE > 0)",
+            "int4",
+            true,
+        ),
+        (
+            "CREATE DOMAIN d AS int CONSTRAINT p CHECK (VALUE > 0) CONSTRAINT n NOT NULL",
+            "int4",
+            true,
+        ),
+        ("CREATE DOMAIN d AS int NULL", "int4", false),
+        ("CREATE DOMAIN d AS int DEFAULT 1 NOT NULL", "int4", true),
+        ("CREATE DOMAIN d AS int DEFAULT NULL", "int4", false),
+        (
+            "CREATE DOMAIN d AS text COLLATE \"C\" NOT NULL",
+            "text",
+            true,
+        ),
+        ("CREATE DOMAIN d int4", "int4", false),
+        (
+            "CREATE DOMAIN d timestamp with time zone NOT NULL",
+            "timestamptz",
+            true,
+        ),
+        (
+            "CREATE DOMAIN d AS varchar(10) DEFAULT '' CHECK (VALUE <> 'x') NOT NULL",
+            "varchar",
+            true,
+        ),
+        (
+            "CREATE DOMAIN s.d numeric(10,2) NOT NULL DEFAULT 0",
+            "numeric",
+            true,
+        ),
+    ] {
+        let (_, b, c) = domain(sql);
+        assert_eq!((b.as_str(), c), (base, constrained), "{sql}");
+    }
+    assert_eq!(domain("CREATE DOMAIN s.d int4").0, "s.d");
+    assert_eq!(recognize("CREATE DOMAIN d AS int NOT"), None);
+    assert_eq!(recognize("CREATE DOMAIN d AS int CHECK"), None);
+}
