@@ -36,6 +36,19 @@ pub struct Expr {
     /// Columns this boolean expression proves NOT NULL when it holds: the top-level
     /// conjunction of `col IS NOT NULL` terms (`CHECK (a IS NOT NULL AND b IS NOT NULL)`).
     pub proves_not_null: Vec<String>,
+    /// The expression is one column, maybe cast: `c`, `"C"`, `t.c`, `(c)`,
+    /// `c::varchar(10)`, `CAST(c AS text)`, `c::text::varchar(20)`. `ALTER COLUMN ...
+    /// TYPE ... USING` compares it with the cast PostgreSQL would apply anyway.
+    #[serde(skip)]
+    pub column_cast: Option<ColumnCast>,
+}
+
+/// A column and the casts applied to it, innermost first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ColumnCast {
+    /// The column, folded as PostgreSQL folds it (`"X"` stays `X`).
+    pub column: String,
+    pub casts: Vec<TypeName>,
 }
 
 impl Expr {

@@ -15,6 +15,7 @@ mod table;
 mod tests;
 
 use super::{Operation, SetVar};
+pub(crate) use expr::column_cast;
 use names::{ident, object_name, parts};
 use sqlparser::ast as sql;
 
