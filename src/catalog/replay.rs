@@ -396,6 +396,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 volatility: cf.volatility.clone(),
                 body: cf.body.clone(),
                 returns_trigger: cf.returns_trigger,
+                inline: cf.inline.clone(),
                 origin: o,
             };
             let overloads = cat.functions.entry(name).or_default();
@@ -404,6 +405,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     existing.volatility = f.volatility;
                     existing.body = f.body;
                     existing.returns_trigger = f.returns_trigger;
+                    existing.inline = f.inline;
                 }
                 None => overloads.push(f),
             }

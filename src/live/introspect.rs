@@ -532,6 +532,9 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 ),
                 body,
                 returns_trigger,
+                // schemaguard does not read a live function's body for inlining: a
+                // volatile one counts as volatile
+                inline: None,
                 origin: None,
             });
     }

@@ -558,6 +558,9 @@ pub struct CreateFunction {
     /// The SQL statements of a `plpgsql` or `sql` body, lowered (filled by `parse`,
     /// which reads the body): what the function does when called, e.g. by a trigger.
     pub body: Vec<Operation>,
+    /// The expression PostgreSQL puts in place of a call when it inlines the function
+    /// (`None`: it never does); see `lower::inline_body` for when.
+    pub inline: Option<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -8,6 +8,7 @@
 
 mod dml;
 mod expr;
+pub(crate) mod inline;
 mod names;
 mod objects;
 mod table;
