@@ -1654,7 +1654,7 @@ impl Builder<'_> {
                         "before PostgreSQL 11 any non-null DEFAULT rewrites the table".to_string(),
                     );
                 } else {
-                    let (vol, f) = volatility::of_expr(d, self.cat);
+                    let (vol, f) = volatility::of_default(d, self.cat, self.v);
                     match vol {
                         Volatility::Volatile => {
                             rewrite_why = Some(format!(
