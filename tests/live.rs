@@ -47,6 +47,39 @@ fn introspection_reads_what_the_migrations_built_in_few_queries() {
     assert!(!cat.tables.is_empty());
 }
 
+/// A VOLATILE SQL function PostgreSQL inlines is read from the live database with its
+/// body: `ADD COLUMN ... DEFAULT f()` predicts a rewrite only for the volatile body.
+#[test]
+fn live_sql_functions_are_inlined_as_postgresql_inlines_them() {
+    use schemaguard::effects::volatility::{self, Volatility};
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let mut client = fresh_db(&server, "inlining");
+    client
+        .batch_execute(
+            "CREATE FUNCTION f_now() RETURNS timestamptz LANGUAGE sql AS 'SELECT now()';
+             CREATE FUNCTION f_clock() RETURNS timestamptz LANGUAGE sql AS 'SELECT clock_timestamp()';
+             CREATE FUNCTION f_def() RETURNS timestamptz LANGUAGE sql SECURITY DEFINER AS 'SELECT now()';",
+        )
+        .expect("functions");
+    let opts = ConnectOptions::from_url_with_env(
+        Some(&common::pg_url(&server, "inlining")),
+        &|_: &str| None,
+    )
+    .expect("options");
+    let mut session = live::connect(&opts).expect("read-only session");
+    let cat = live::introspect::introspect(&mut session)
+        .expect("introspect")
+        .catalog;
+    assert_eq!(volatility::of_function("f_now", &cat), Volatility::Stable);
+    assert_eq!(
+        volatility::of_function("f_clock", &cat),
+        Volatility::Volatile
+    );
+    assert_eq!(volatility::of_function("f_def", &cat), Volatility::Volatile);
+}
+
 /// A database of its own on `server` for one test, so tests can share nothing.
 fn fresh_db(server: &schemaguard::server::TempServer, name: &str) -> postgres::Client {
     let mut admin = server.connect().expect("connect as superuser");

@@ -768,6 +768,289 @@ fn sigint_mid_trace_leaves_no_server_and_no_directory() {
     killed_mid_trace_leaves_nothing(libc::SIGINT);
 }
 
+fn trace_fixture(server: &TempServer, name: &str) -> Trace {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/trace")
+        .join(name);
+    let t = trace_dir(server, &dir, name);
+    assert!(t.disagreements.is_empty(), "{name}: {:#?}", t.disagreements);
+    assert!(
+        unexpected_failures(&t).is_empty(),
+        "{name}: {:?}",
+        unexpected_failures(&t)
+    );
+    t
+}
+
+/// The statement of `t` whose text starts with `sql`: (rewritten tables, rebuilt
+/// indexes) as observed.
+fn observed_storage(t: &Trace, sql: &str) -> (Vec<String>, Vec<String>) {
+    let s = t
+        .files
+        .iter()
+        .flat_map(|f| &f.statements)
+        .find(|s| s.sql.starts_with(sql))
+        .unwrap_or_else(|| panic!("no statement {sql}"));
+    (
+        s.comparison.rewrites.clone(),
+        s.comparison.rebuilt_indexes.clone(),
+    )
+}
+
+/// Type changes as PostgreSQL runs them: no disagreement with `effects` (rewrites and
+/// locks; an index PostgreSQL re-creates for ALTER TYPE gets a new OID, so `trace`
+/// does not see it as rebuilt: `type_change_rebuilds_and_scans_match_the_server`
+/// checks those by name).
+#[test]
+fn type_changes_trace_with_observed_equal_to_predicted() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let t = trace_fixture(&server, "type_changes");
+    for (sql, rewrites) in [
+        (
+            "ALTER TABLE \"app_user\" ALTER COLUMN \"name\" TYPE varchar(1000) USING",
+            false,
+        ),
+        (
+            "ALTER TABLE \"app_user\" ALTER COLUMN \"seen\" TYPE timestamptz(6)",
+            false,
+        ),
+        (
+            "ALTER TABLE \"app_user\" ALTER COLUMN \"seen\" TYPE timestamptz(3)",
+            true,
+        ),
+        (
+            "ALTER TABLE \"app_user\" ALTER COLUMN \"code\" TYPE bit varying",
+            false,
+        ),
+        (
+            "ALTER TABLE \"app_user\" ALTER COLUMN \"name\" TYPE varchar(3000)",
+            true,
+        ),
+    ] {
+        assert_eq!(!observed_storage(&t, sql).0.is_empty(), rewrites, "{sql}");
+    }
+    if citext_available(&server) {
+        let t = trace_fixture(&server, "citext");
+        let sql = "ALTER TABLE \"app_user\" ALTER COLUMN \"email\" TYPE citext";
+        assert!(observed_storage(&t, sql).0.is_empty(), "{sql}");
+    }
+}
+
+/// citext is contrib: not every installation has it.
+fn citext_available(server: &TempServer) -> bool {
+    let mut admin = server.connect().expect("connect");
+    let rows = admin
+        .query(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'citext'",
+            &[],
+        )
+        .expect("pg_available_extensions");
+    if rows.is_empty() {
+        eprintln!(
+            "SKIPPED: the citext extension is not installed; its type changes are not checked"
+        );
+    }
+    !rows.is_empty()
+}
+
+/// Relation name -> relfilenode, for the public schema.
+fn storage(client: &mut postgres::Client) -> std::collections::BTreeMap<String, i64> {
+    client
+        .query(
+            "SELECT c.relname::text, c.relfilenode::int8 FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+            &[],
+        )
+        .expect("pg_class")
+        .iter()
+        .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1)))
+        .collect()
+}
+/// Sequential scans of `t` so far (flushed first: statistics are per backend until then).
+fn seq_scans(client: &mut postgres::Client) -> i64 {
+    client
+        .batch_execute("SELECT pg_stat_force_next_flush()")
+        .expect("flush");
+    std::thread::sleep(Duration::from_millis(700));
+    client
+        .batch_execute("SELECT pg_stat_clear_snapshot()")
+        .expect("snapshot");
+    client
+        .query_one(
+            "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 't'",
+            &[],
+        )
+        .expect("pg_stat_user_tables")
+        .get(0)
+}
+
+/// For ALTER COLUMN ... TYPE on a table with rows, a CHECK on the column, a plain, an
+/// expression and a partial index on it and an index on another column: the table
+/// rewritten, each index rebuilt (its relfilenode, by name) and the scans without a
+/// rewrite (`seq_scan`: one for the CHECKs, one per index build), against what
+/// `effects` says.
+#[test]
+fn type_change_rebuilds_and_scans_match_the_server() {
+    use schemaguard::catalog::{Catalog, Origin, replay};
+    use schemaguard::effects::{self, PgVersion, coercion};
+    use schemaguard::ops::{AlterTableAction, ObjectName, Operation};
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    if server.version_num() < 150000 {
+        eprintln!("SKIPPED: pg_stat_force_next_flush() needs PostgreSQL 15");
+        return;
+    }
+    let mut admin = server.connect().expect("connect");
+    admin
+        .batch_execute("CREATE DATABASE typechk")
+        .expect("create database");
+    let mut client = server
+        .connect_as(schemaguard::server::SUPERUSER, "typechk")
+        .expect("connect");
+    let mut cases = vec![
+        ("varchar(100)", "varchar(1000) USING \"x\"::varchar(1000)"),
+        ("varchar(100)", "text"),
+        ("varchar(100)", "varchar(100)"),
+        ("varchar(100)", "varchar(10)"),
+        ("text", "bpchar"),
+        ("bit(5)", "bit varying"),
+        ("int", "oid"),
+        ("timestamptz", "timestamptz(6)"),
+        ("numeric(10,2)", "numeric"),
+        ("text", "text COLLATE \"C\""),
+    ];
+    if citext_available(&server) {
+        client
+            .batch_execute("CREATE EXTENSION citext")
+            .expect("citext");
+        cases.extend([
+            ("text", "citext"),
+            ("citext", "varchar"),
+            ("citext", "varchar(20)"),
+        ]);
+    }
+    let table = ObjectName::new(Some("public"), "t");
+    for (from, to) in cases {
+        let setup = format!(
+            "DROP TABLE IF EXISTS t; \
+             CREATE TABLE t (id int, x {from}, CONSTRAINT t_ck CHECK (x IS NULL OR x IS NOT NULL)); \
+             CREATE INDEX t_x ON t (x); \
+             CREATE INDEX t_expr ON t ((x IS NULL)); \
+             CREATE INDEX t_part ON t (id) WHERE x IS NOT NULL; \
+             CREATE INDEX t_id ON t (id); \
+             INSERT INTO t SELECT g, NULL FROM generate_series(1, 10) g;"
+        );
+        client.batch_execute(&setup).expect("setup");
+        let alter = format!("ALTER TABLE t ALTER COLUMN x TYPE {to}");
+        let (before, scans_before) = (storage(&mut client), seq_scans(&mut client));
+        client.batch_execute(&alter).expect("alter");
+        let (after, scans_after) = (storage(&mut client), seq_scans(&mut client));
+        let changed = |name: &str| before.get(name) != after.get(name);
+
+        let mut cat = Catalog::default();
+        for stmt in schemaguard::parse::parse_file(&setup).statements {
+            replay::apply(&mut cat, &stmt.op, Origin::default());
+        }
+        let op = schemaguard::parse::parse_statement(&alter);
+        let Operation::AlterTable(at) = &op else {
+            panic!("{alter}: {op:?}");
+        };
+        let Some(AlterTableAction::AlterColumnType {
+            column,
+            ty,
+            using,
+            collation,
+        }) = at.actions.first()
+        else {
+            panic!("{alter}: {op:?}");
+        };
+        let t = cat.table(&table).expect("t is known");
+        let change = coercion::type_change(
+            t.column(column).map(|c| &c.ty),
+            ty,
+            using.as_ref(),
+            column,
+            PgVersion(15),
+            true,
+        );
+        let predicted = effects::of(&op, &cat, PgVersion(15));
+        assert_eq!(
+            changed("t"),
+            change.rewrites(),
+            "{from} -> {to}: {change:?}"
+        );
+        assert_eq!(
+            predicted.rewrites_table(&table),
+            change.rewrites(),
+            "{from} -> {to}"
+        );
+        if change.rewrites() {
+            continue;
+        }
+        let kept = effects::kept_in_place(&cat, t, column, &change, collation.as_deref());
+        for index in ["t_x", "t_expr", "t_part", "t_id"] {
+            assert_eq!(
+                changed(index),
+                kept.indexes.iter().any(|i| i == index),
+                "{from} -> {to}: index {index}, predicted {kept:?}"
+            );
+        }
+        let scans = i64::from(!kept.checks.is_empty()) + kept.indexes.len() as i64;
+        assert_eq!(
+            scans_after - scans_before,
+            scans,
+            "{from} -> {to}: {kept:?}"
+        );
+        assert_eq!(
+            predicted.scans_table(&table),
+            scans > 0,
+            "{from} -> {to}: {:?}",
+            predicted.scans
+        );
+    }
+}
+
+/// `ADD COLUMN ... DEFAULT f()` with SQL functions PostgreSQL inlines: no disagreement,
+/// and the table is rewritten exactly for the volatile bodies.
+#[test]
+fn inlined_functions_trace_with_observed_equal_to_predicted() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let t = trace_fixture(&server, "inlined_functions");
+    for (sql, rewrites) in [
+        (
+            "ALTER TABLE t ADD COLUMN a timestamptz DEFAULT f_now()",
+            false,
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN d timestamptz DEFAULT f_atomic()",
+            false,
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN e timestamptz DEFAULT f_clock()",
+            true,
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN f timestamptz DEFAULT f_pl()",
+            true,
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN g timestamptz DEFAULT f_def()",
+            true,
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN l timestamptz DEFAULT f_g()",
+            false,
+        ),
+    ] {
+        assert_eq!(!observed_storage(&t, sql).0.is_empty(), rewrites, "{sql}");
+    }
+}
+
 /// PostgreSQL's own regression DDL (`../shared/pg-regress`, PostgreSQL 16.1's suite as
 /// a history of about 9,700 statements, 1,400 of which fail on purpose) traced on a
 /// throwaway server: it completes, and the disagreements between what the server did

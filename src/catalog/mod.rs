@@ -214,6 +214,8 @@ pub struct Function {
     pub body: Vec<crate::ops::Operation>,
     /// `RETURNS trigger`: only triggers call it, never the application.
     pub returns_trigger: bool,
+    /// What a call becomes when PostgreSQL inlines it (a simple SQL function).
+    pub inline: Option<crate::ops::Expr>,
     pub origin: Option<Origin>,
 }
 

@@ -418,6 +418,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 volatility: cf.volatility.clone(),
                 body: cf.body.clone(),
                 returns_trigger: cf.returns_trigger,
+                inline: cf.inline.clone(),
                 origin: o,
             };
             let overloads = cat.functions.entry(name).or_default();
@@ -426,6 +427,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     existing.volatility = f.volatility;
                     existing.body = f.body;
                     existing.returns_trigger = f.returns_trigger;
+                    existing.inline = f.inline;
                 }
                 None => overloads.push(f),
             }

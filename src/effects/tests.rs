@@ -312,6 +312,145 @@ fn functions_a_statement_calls_run_with_their_locks_when_rows_call_them() {
     assert!(e.locks.is_empty() && e.certain.is_none());
 }
 
+/// A table with a CHECK on the column, a plain index, an expression index and a
+/// partial index on it, and an index on another column.
+const TYPED: &str = "CREATE TABLE t (id int, x varchar(100), CONSTRAINT t_ck CHECK (x <> ''));
+    CREATE INDEX t_x ON t (x);
+    CREATE INDEX t_lower ON t (lower(x));
+    CREATE INDEX t_part ON t (id) WHERE x IS NOT NULL;
+    CREATE INDEX t_id ON t (id)";
+
+fn t() -> ObjectName {
+    ObjectName::new(Some("public"), "t")
+}
+
+fn scans_for(e: &Effects, reason: ScanReason) -> bool {
+    e.scans
+        .iter()
+        .any(|s| s.relation == t() && s.reason == reason)
+}
+
+/// Observed on 15 (relfilenodes, `seq_scan`): varchar(100) -> varchar(1000) keeps the
+/// table and t_x, rebuilds t_lower and t_part, and reads the table once for the CHECK
+/// and once per index build.
+#[test]
+fn type_change_without_rewrite_checks_constraints_and_rebuilds_expression_indexes() {
+    for sql in [
+        "ALTER TABLE t ALTER COLUMN x TYPE varchar(1000)",
+        "ALTER TABLE \"t\" ALTER COLUMN \"x\" TYPE varchar(1000) USING \"x\"::varchar(1000)",
+    ] {
+        let e = effects(TYPED, sql, 15);
+        assert!(e.rewrites.is_empty(), "{sql}: {:?}", e.notes);
+        assert!(scans_for(&e, ScanReason::Validate), "{sql}");
+        assert!(scans_for(&e, ScanReason::IndexBuild), "{sql}");
+        assert_eq!(e.index_builds, [t()]);
+        let rebuilt = e
+            .notes
+            .iter()
+            .find(|n| n.contains("rebuilds"))
+            .expect("a note");
+        assert!(
+            rebuilt.contains("t_lower") && rebuilt.contains("t_part"),
+            "{rebuilt}"
+        );
+        assert!(
+            !rebuilt.contains("t_x") && !rebuilt.contains("t_id"),
+            "{rebuilt}"
+        );
+        assert!(e.notes.iter().any(|n| n.contains("t_ck")), "{:?}", e.notes);
+        assert_eq!(lock(&e, "t"), Some(LockMode::AccessExclusive));
+    }
+}
+
+/// Observed on 15: text -> citext keeps the table, rebuilds every index on the column.
+#[test]
+fn type_change_to_another_operator_class_rebuilds_every_index_on_the_column() {
+    let e = effects(TYPED, "ALTER TABLE t ALTER COLUMN x TYPE citext", 15);
+    assert!(e.rewrites.is_empty(), "{:?}", e.notes);
+    let rebuilt = e
+        .notes
+        .iter()
+        .find(|n| n.contains("rebuilds"))
+        .expect("a note");
+    for i in ["t_x", "t_lower", "t_part"] {
+        assert!(rebuilt.contains(i), "{rebuilt}");
+    }
+    assert!(!rebuilt.contains("t_id"), "{rebuilt}");
+    assert!(rebuilt.contains("operator class"), "{rebuilt}");
+}
+
+#[test]
+fn type_change_of_a_plain_column_without_checks_neither_scans_nor_rebuilds() {
+    let e = effects(
+        "CREATE TABLE t (id int, x varchar(100), CHECK (id > 0)); CREATE INDEX t_x ON t (x)",
+        "ALTER TABLE t ALTER COLUMN x TYPE text",
+        15,
+    );
+    assert!(e.rewrites.is_empty() && e.scans.is_empty() && e.index_builds.is_empty());
+    // a NOT VALID CHECK is not checked again (observed on 15: seq_scan +0)
+    let e = effects(
+        "CREATE TABLE t (id int, x varchar(100)); ALTER TABLE t ADD CONSTRAINT c CHECK (x <> '') NOT VALID",
+        "ALTER TABLE t ALTER COLUMN x TYPE text",
+        15,
+    );
+    assert!(e.scans.is_empty(), "{:?}", e.scans);
+    // a rewrite reads the table anyway: no separate CHECK scan
+    let e = effects(TYPED, "ALTER TABLE t ALTER COLUMN x TYPE varchar(10)", 15);
+    assert_eq!(e.rewrites, [t()]);
+    assert!(!scans_for(&e, ScanReason::Validate));
+}
+
+#[test]
+fn mentions_finds_identifiers_not_strings_or_parts() {
+    assert!(mentions("(lower(x))", "x"));
+    assert!(mentions("(\"x\" || y)", "x"));
+    assert!(!mentions("(lower(xx))", "x"));
+    assert!(!mentions("(y || 'x')", "x"));
+    assert!(!mentions("(\"X\")", "x"));
+    assert!(mentions("(upper(X))", "x"));
+}
+
+/// Observed on 15: `ADD COLUMN ... DEFAULT f()` with a VOLATILE (by default) SQL
+/// function whose body is `SELECT now()` keeps the table's relfilenode (PostgreSQL
+/// inlines it); with `SELECT clock_timestamp()`, or in plpgsql, the table is rewritten.
+#[test]
+fn add_column_default_of_an_inlined_sql_function_rewrites_only_if_its_body_is_volatile() {
+    let base = "CREATE TABLE t (id int);";
+    let sql = "ALTER TABLE t ADD COLUMN y timestamptz DEFAULT f()";
+    for (f, rewrites) in [
+        (
+            "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql AS 'SELECT now()'",
+            false,
+        ),
+        (
+            "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql VOLATILE AS $$SELECT now()$$",
+            false,
+        ),
+        (
+            "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql AS 'SELECT clock_timestamp()'",
+            true,
+        ),
+        (
+            "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE plpgsql AS 'BEGIN RETURN now(); END'",
+            true,
+        ),
+    ] {
+        // the file's own splitter: the plpgsql body holds a `;`
+        let mut cat = Catalog::default();
+        for stmt in crate::parse::parse_file(&format!("{base}{f};")).statements {
+            replay::apply(&mut cat, &stmt.op, Origin::default());
+        }
+        assert_eq!(cat.functions.len(), 1, "{f}");
+        let e = of(&parse_statement(sql), &cat, PgVersion(15));
+        assert_eq!(!e.rewrites.is_empty(), rewrites, "{f}: {:?}", e.notes);
+        assert!(
+            e.notes.iter().all(|n| !n.contains("does not know")),
+            "{f}: {:?}",
+            e.notes
+        );
+    }
+}
+
 #[test]
 fn primary_key_using_index_scans_nullable_columns_unless_a_valid_check_proves_them() {
     // observed on 15 (client_min_messages = debug1): `verifying table "u"` for id,

@@ -106,6 +106,14 @@ const IMMUTABLE: &[&str] = &[
 
 /// The volatility of one function by name (lowercase, unqualified).
 pub fn of_function(name: &str, catalog: &Catalog) -> Volatility {
+    of_function_at(name, catalog, 0, true)
+}
+
+/// How deep inlined functions may call inlined functions before we stop (PostgreSQL
+/// stops at a recursive call, which then stays a volatile call).
+const INLINE_DEPTH: usize = 8;
+
+fn of_function_at(name: &str, catalog: &Catalog, depth: usize, inline: bool) -> Volatility {
     if VOLATILE.contains(&name) {
         return Volatility::Volatile;
     }
@@ -118,9 +126,15 @@ pub fn of_function(name: &str, catalog: &Catalog) -> Volatility {
     match catalog.functions.iter().find(|(k, _)| k.name == name) {
         Some((_, overloads)) => overloads
             .iter()
-            .map(|f| match f.volatility.as_deref() {
-                Some("immutable") => Volatility::Immutable,
-                Some("stable") => Volatility::Stable,
+            .map(|f| match (f.volatility.as_deref(), &f.inline) {
+                (Some("immutable"), _) => Volatility::Immutable,
+                (Some("stable"), _) => Volatility::Stable,
+                // VOLATILE (declared or by default) but inlined: the call becomes its
+                // body's expression, as volatile as what that calls (see
+                // `ops::lower::inline`)
+                (_, Some(body)) if inline && depth < INLINE_DEPTH => {
+                    of_expr_at(body, catalog, depth + 1, inline).0
+                }
                 _ => Volatility::Volatile,
             })
             .max()
@@ -131,9 +145,30 @@ pub fn of_function(name: &str, catalog: &Catalog) -> Volatility {
 
 /// The most volatile function in an expression, and its name.
 pub fn of_expr(expr: &Expr, catalog: &Catalog) -> (Volatility, Option<String>) {
+    of_expr_at(expr, catalog, 0, true)
+}
+
+/// The volatility of `ADD COLUMN ... DEFAULT expr` as PostgreSQL `v` judges it: 12+
+/// inlines simple SQL functions first; 11 asks the declared volatility of the call
+/// (observed on 11 with `trace`: a VOLATILE `SELECT now()` or `SELECT 1` function
+/// rewrites the table; on 12, 13, 15 and 18 it does not).
+pub fn of_default(
+    expr: &Expr,
+    catalog: &Catalog,
+    v: super::PgVersion,
+) -> (Volatility, Option<String>) {
+    of_expr_at(expr, catalog, 0, v.0 >= 12)
+}
+
+fn of_expr_at(
+    expr: &Expr,
+    catalog: &Catalog,
+    depth: usize,
+    inline: bool,
+) -> (Volatility, Option<String>) {
     let mut worst = (Volatility::Immutable, None);
     for f in &expr.functions {
-        let v = of_function(f, catalog);
+        let v = of_function_at(f, catalog, depth, inline);
         if v > worst.0 {
             worst = (v, Some(f.clone()));
         }
@@ -159,6 +194,200 @@ mod tests {
         assert_eq!(of_function("uuid_generate_v4", &cat), Volatility::Volatile);
         assert_eq!(of_function("lower", &cat), Volatility::Immutable);
         assert_eq!(of_function("my_func", &cat), Volatility::Unknown);
+    }
+
+    fn catalog(history: &str) -> Catalog {
+        let mut cat = Catalog::default();
+        for stmt in crate::parse::parse_file(history).statements {
+            crate::catalog::replay::apply(&mut cat, &stmt.op, crate::catalog::Origin::default());
+        }
+        cat
+    }
+
+    fn volatility(history: &str) -> Volatility {
+        of_function("f", &catalog(history))
+    }
+
+    /// Each case observed on PostgreSQL 15 as `ADD COLUMN ... DEFAULT f()` on a table
+    /// with rows: rewritten (volatile) or not (see `ops::lower::inline`).
+    #[test]
+    fn simple_sql_functions_are_as_volatile_as_their_inlined_body() {
+        for (sql, volatile) in [
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql AS 'SELECT now()'",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql VOLATILE AS 'SELECT now()'",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql AS $$ select now() + interval '1 day' $$",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql AS 'SELECT now() AS x'",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql RETURN now()",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql BEGIN ATOMIC SELECT now(); END",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql STRICT AS 'SELECT 1'",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql STRICT AS 'SELECT now()'",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql COST 1000 PARALLEL SAFE AS 'SELECT 1'",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql LEAKPROOF AS 'SELECT 1'",
+                false,
+            ),
+            // sqlparser rejects COST: the recognizer reads these
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz COST 5 LANGUAGE sql BEGIN ATOMIC SELECT now(); END",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz COST 5 LANGUAGE sql RETURN now()",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz COST 5 LANGUAGE sql RETURN clock_timestamp()",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz COST 5 LANGUAGE sql SECURITY DEFINER AS 'SELECT now()'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz COST 5 LANGUAGE sql SET search_path = public AS 'SELECT now()'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f(a int) RETURNS int COST 5 LANGUAGE sql STRICT AS 'SELECT 1'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS SETOF int COST 5 LANGUAGE sql AS 'SELECT 1'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT a + a'",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS 'SELECT lower(current_setting(''TimeZone''))'",
+                false,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql AS 'SELECT clock_timestamp()'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS 'SELECT md5(random()::text)'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE plpgsql AS 'BEGIN RETURN now(); END'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql SECURITY DEFINER AS 'SELECT now()'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql SET search_path = public AS 'SELECT now()'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1 FROM pg_class LIMIT 1'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1 WHERE true'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1; SELECT 2'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT (SELECT 1)'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'VALUES (1)'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1 ORDER BY 1'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT DISTINCT 1'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT count(*)::int'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT row_number() over ()'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'WITH a AS (SELECT 1) SELECT 1'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql STRICT AS 'SELECT coalesce(null::int, 1)'",
+                true,
+            ),
+            (
+                "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql STRICT AS 'SELECT 1'",
+                true,
+            ),
+        ] {
+            let v = volatility(sql);
+            assert_eq!(v == Volatility::Volatile, volatile, "{sql}: {v:?}");
+        }
+        // declared IMMUTABLE or STABLE: never inlined when the body is more volatile,
+        // so the declaration counts (observed: no rewrite)
+        assert_eq!(
+            volatility(
+                "CREATE FUNCTION f() RETURNS uuid LANGUAGE sql IMMUTABLE AS 'SELECT gen_random_uuid()'"
+            ),
+            Volatility::Immutable
+        );
+    }
+
+    #[test]
+    fn inlining_follows_calls_to_other_functions() {
+        let g_sql = "CREATE FUNCTION g() RETURNS timestamptz LANGUAGE sql AS 'SELECT now()';";
+        let g_plpgsql = "CREATE FUNCTION g() RETURNS timestamptz LANGUAGE plpgsql AS 'BEGIN RETURN now(); END';";
+        let g_stable = "CREATE FUNCTION g() RETURNS timestamptz LANGUAGE plpgsql STABLE AS 'BEGIN RETURN now(); END';";
+        let f = "CREATE FUNCTION f() RETURNS timestamptz LANGUAGE sql AS 'SELECT g()';";
+        assert_eq!(volatility(&format!("{g_sql}{f}")), Volatility::Stable);
+        assert_eq!(volatility(&format!("{g_plpgsql}{f}")), Volatility::Volatile);
+        assert_eq!(volatility(&format!("{g_stable}{f}")), Volatility::Stable);
+        // a function calling itself stops (and counts as volatile)
+        let r = "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT f()';";
+        assert_eq!(volatility(r), Volatility::Volatile);
     }
 
     #[test]

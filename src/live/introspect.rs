@@ -492,7 +492,10 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
     // functions and procedures, with their bodies (what triggers run)
     let sql = format!(
         "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.provolatile::text,
-                p.prorettype = 'trigger'::regtype, l.lanname, p.prosrc
+                p.prorettype = 'trigger'::regtype, l.lanname, p.prosrc,
+                -- a VOLATILE SQL function may be inlined: its definition says whether
+                CASE WHEN l.lanname = 'sql' AND p.provolatile = 'v'
+                     THEN pg_get_functiondef(p.oid) END
            FROM pg_proc p
            JOIN pg_namespace n ON n.oid = p.pronamespace
            JOIN pg_language l ON l.oid = p.prolang
@@ -507,6 +510,12 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
         let returns_trigger: bool = get(&row, 4, "functions")?;
         let language: String = get(&row, 5, "functions")?;
         let source: Option<String> = get(&row, 6, "functions")?;
+        let definition: Option<String> = get(&row, 7, "functions")?;
+        // what a call becomes when PostgreSQL inlines it, read as replay reads it
+        let inline = definition.and_then(|d| match parse_statement(&d) {
+            Operation::CreateFunction(cf) => cf.inline,
+            _ => None,
+        });
         let body = match (language.as_str(), source) {
             ("plpgsql" | "sql", Some(src)) => plpgsql::embedded_statements(&src)
                 .into_iter()
@@ -532,6 +541,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 ),
                 body,
                 returns_trigger,
+                inline,
                 origin: None,
             });
     }

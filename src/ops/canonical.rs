@@ -90,7 +90,8 @@ pub fn is_null_literal(text: &str) -> bool {
     }
 }
 
-fn parse_expr(text: &str) -> Option<sql::Expr> {
+/// One expression, the whole text (`None` when it does not parse as one).
+pub(crate) fn parse_expr(text: &str) -> Option<sql::Expr> {
     let dialect = PostgreSqlDialect {};
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(50)

@@ -36,6 +36,19 @@ pub struct Expr {
     /// Columns this boolean expression proves NOT NULL when it holds: the top-level
     /// conjunction of `col IS NOT NULL` terms (`CHECK (a IS NOT NULL AND b IS NOT NULL)`).
     pub proves_not_null: Vec<String>,
+    /// The expression is one column, maybe cast: `c`, `"C"`, `t.c`, `(c)`,
+    /// `c::varchar(10)`, `CAST(c AS text)`, `c::text::varchar(20)`. `ALTER COLUMN ...
+    /// TYPE ... USING` compares it with the cast PostgreSQL would apply anyway.
+    #[serde(skip)]
+    pub column_cast: Option<ColumnCast>,
+}
+
+/// A column and the casts applied to it, innermost first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ColumnCast {
+    /// The column, folded as PostgreSQL folds it (`"X"` stays `X`).
+    pub column: String,
+    pub casts: Vec<TypeName>,
 }
 
 impl Expr {
@@ -548,6 +561,9 @@ pub struct CreateFunction {
     /// The SQL statements of a `plpgsql` or `sql` body, lowered (filled by `parse`,
     /// which reads the body): what the function does when called, e.g. by a trigger.
     pub body: Vec<Operation>,
+    /// The expression PostgreSQL puts in place of a call when it inlines the function
+    /// (`None`: it never does); see `lower::inline_body` for when.
+    pub inline: Option<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -228,7 +228,14 @@ pub fn human(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) 
             if !p.rewrites.is_empty() {
                 extra.push(format!("REWRITES {}", join(&p.rewrites)));
             }
-            let scanned: Vec<String> = p.scans.iter().map(|s| s.relation.to_string()).collect();
+            // a table read twice (a CHECK and an index build) is named once
+            let mut scanned: Vec<String> = Vec::new();
+            for s in &p.scans {
+                let name = s.relation.to_string();
+                if !scanned.contains(&name) {
+                    scanned.push(name);
+                }
+            }
             if !scanned.is_empty() {
                 extra.push(format!("scans {}", scanned.join(", ")));
             }

@@ -1,10 +1,13 @@
 //! ALTER COLUMN ... TYPE that is not binary-coercible rewrites the table and its
-//! indexes under ACCESS EXCLUSIVE.
+//! indexes under ACCESS EXCLUSIVE. One that is still checks the column's CHECK
+//! constraints against every row and rebuilds indexes on it (all of them when the
+//! operator class changes, as for `text` -> `citext`), under the same lock: a warning.
 
 use super::{Context, Rule, Severity, Violation};
 use crate::effects::coercion::{self, TypeChange};
+use crate::effects::{self, KeptInPlace};
 use crate::lock::LockMode;
-use crate::ops::AlterTableAction;
+use crate::ops::{AlterTableAction, ObjectName, TypeName};
 
 pub struct ColumnTypeRewrite;
 
@@ -27,12 +30,16 @@ impl Rule for ColumnTypeRewrite {
         };
         // fixes use the name as the user wrote it
         let written = &at.name;
-        if !cx.is_preexisting(table) || !cx.effects.rewrites_table(table) {
+        if !cx.is_preexisting(table) {
             return;
         }
+        let rewrites = cx.effects.rewrites_table(table);
         for action in &at.actions {
             let AlterTableAction::AlterColumnType {
-                column, ty, using, ..
+                column,
+                ty,
+                using,
+                collation,
             } = action
             else {
                 continue;
@@ -42,15 +49,32 @@ impl Rule for ColumnTypeRewrite {
                 .table(table)
                 .and_then(|t| t.column(column))
                 .map(|c| &c.ty);
-            let TypeChange::Rewrite(why) = coercion::type_change(
+            let change = coercion::type_change(
                 from,
                 ty,
                 using.as_ref(),
                 column,
                 cx.version,
                 cx.catalog.timezone_is_utc(),
-            ) else {
-                continue;
+            );
+            let why = match change {
+                TypeChange::Rewrite(why) if rewrites => why,
+                TypeChange::Rewrite(_) => continue,
+                kept => {
+                    if let Some(t) = cx.catalog.table(table) {
+                        let k = effects::kept_in_place(
+                            cx.catalog,
+                            t,
+                            column,
+                            &kept,
+                            collation.as_deref(),
+                        );
+                        if !k.is_empty() {
+                            out.push(kept_in_place(table, column, ty, &k));
+                        }
+                    }
+                    continue;
+                }
             };
             let unsure = from.is_none();
             out.push(Violation {
@@ -73,5 +97,41 @@ impl Rule for ColumnTypeRewrite {
                 ..Default::default()
             });
         }
+    }
+}
+
+/// No rewrite, but a full scan or index builds under ACCESS EXCLUSIVE.
+fn kept_in_place(table: &ObjectName, column: &str, ty: &TypeName, k: &KeptInPlace) -> Violation {
+    let mut what = Vec::new();
+    if !k.indexes.is_empty() {
+        what.push(format!("rebuilds {}", k.indexes_text()));
+    }
+    if !k.checks.is_empty() {
+        what.push(format!("reads every row: {}", k.checks_text(column)));
+    }
+    Violation {
+        message: format!(
+            "changing {table}.{column} to {} does not rewrite {table}, but {} under ACCESS EXCLUSIVE",
+            ty.text,
+            if k.indexes.is_empty() {
+                "reads every row"
+            } else if k.checks.is_empty() {
+                "rebuilds indexes"
+            } else {
+                "rebuilds indexes and reads every row"
+            }
+        ),
+        relation: Some(table.clone()),
+        lock_mode: Some(LockMode::AccessExclusive),
+        why: Some(format!(
+            "it {}; reads and writes on {table} wait until that is done",
+            what.join(", and ")
+        )),
+        fix: Some(
+            "on a big table, drop what the change rebuilds first (the CHECK constraints on the column; the indexes with DROP INDEX CONCURRENTLY), then add the constraints back NOT VALID and VALIDATE them, and create the indexes again CONCURRENTLY, in later migrations; or run the change in a maintenance window"
+                .to_string(),
+        ),
+        severity: Some(Severity::Warning),
+        ..Default::default()
     }
 }

@@ -9,7 +9,7 @@
 
 use super::file_notes::{self, Slot};
 use super::{Context, FileCheck, Rule, Severity, Violation};
-use crate::ops::{AlterTableAction, ObjectName, Operation, TypeName};
+use crate::ops::{AlterTableAction, Expr, ObjectName, Operation, TypeName};
 use std::cell::RefCell;
 
 pub struct NarrowingColumnType;
@@ -74,7 +74,7 @@ impl Rule for NarrowingColumnType {
                 continue; // unknown current type: nothing to compare
             };
             // a USING expression of its own decides how values convert
-            if !trivial_using(using.as_ref().map(|u| u.text.as_str()), column) {
+            if !trivial_using(using.as_ref(), column, ty) {
                 continue;
             }
             let losses = narrowing(&from.without_serial(), &ty.without_serial());
@@ -94,14 +94,15 @@ impl Rule for NarrowingColumnType {
     }
 }
 
-/// `USING col` or `USING col::type`: the same as no USING clause.
-fn trivial_using(using: Option<&str>, column: &str) -> bool {
+/// `USING col` or `USING col::type` (`"col"::varchar(50)`, `CAST(col AS ...)`, as
+/// parsed): the same as no USING clause.
+fn trivial_using(using: Option<&Expr>, column: &str, to: &TypeName) -> bool {
     let Some(u) = using else {
         return true;
     };
-    let t = u.replace(' ', "").to_lowercase();
-    let c = column.to_lowercase();
-    t == c || t.starts_with(&format!("{c}::")) || t.starts_with(&format!("cast({c}as"))
+    u.column_cast.as_ref().is_some_and(|cc| {
+        cc.column == column && cc.casts.last().is_none_or(|last| last.same_as(to))
+    })
 }
 
 fn violation(
@@ -479,5 +480,36 @@ mod tests {
         assert!(losses("real", "double precision").is_empty());
         assert!(losses("int", "text").is_empty());
         assert!(losses("mood", "text").is_empty());
+    }
+
+    /// Django narrows with `USING "x"::varchar(50)`: the cast it would get anyway.
+    #[test]
+    fn a_using_that_casts_the_column_to_the_new_type_is_trivial() {
+        let using = |sql: &str| -> (Option<Expr>, TypeName) {
+            match crate::parse::parse_statement(sql) {
+                Operation::AlterTable(at) => match at.actions.into_iter().next() {
+                    Some(AlterTableAction::AlterColumnType { ty, using, .. }) => (using, ty),
+                    other => panic!("{sql}: {other:?}"),
+                },
+                other => panic!("{sql}: {other:?}"),
+            }
+        };
+        for sql in [
+            "ALTER TABLE \"t\" ALTER COLUMN \"x\" TYPE varchar(50) USING \"x\"::varchar(50)",
+            "ALTER TABLE t ALTER COLUMN x TYPE varchar(50) USING CAST(x AS character varying(50))",
+            "ALTER TABLE t ALTER COLUMN x TYPE varchar(50) USING x",
+            "ALTER TABLE t ALTER COLUMN x TYPE varchar(50)",
+        ] {
+            let (u, ty) = using(sql);
+            assert!(trivial_using(u.as_ref(), "x", &ty), "{sql}");
+        }
+        for sql in [
+            "ALTER TABLE t ALTER COLUMN x TYPE varchar(50) USING left(x, 50)",
+            "ALTER TABLE t ALTER COLUMN x TYPE varchar(50) USING y::varchar(50)",
+            "ALTER TABLE t ALTER COLUMN x TYPE varchar(50) USING x::varchar(20)",
+        ] {
+            let (u, ty) = using(sql);
+            assert!(!trivial_using(u.as_ref(), "x", &ty), "{sql}");
+        }
     }
 }

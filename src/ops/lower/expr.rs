@@ -1,8 +1,8 @@
 //! Expressions and queries: the [`Expr`] summary, and the relations and functions a
 //! query touches, collected with sqlparser's visitor.
 
-use super::names::{ident, object_name};
-use crate::ops::{Expr, ObjectName};
+use super::names::{ident, object_name, type_name};
+use crate::ops::{ColumnCast, Expr, ObjectName};
 use sqlparser::ast::{self as sql, Visit, Visitor};
 use std::ops::ControlFlow;
 
@@ -155,6 +155,31 @@ pub(super) fn summarize(e: &sql::Expr) -> Expr {
         is_constant: is_constant(e),
         is_null: is_null(e),
         proves_not_null: dedup(proves),
+        column_cast: column_cast(e),
+    }
+}
+
+/// One column, maybe parenthesised and cast (`"x"::varchar(10)`, `CAST(t.x AS text)`).
+pub(crate) fn column_cast(e: &sql::Expr) -> Option<ColumnCast> {
+    match e {
+        sql::Expr::Identifier(_) | sql::Expr::CompoundIdentifier(_) => {
+            column_of(e).map(|column| ColumnCast {
+                column,
+                casts: Vec::new(),
+            })
+        }
+        sql::Expr::Nested(inner) => column_cast(inner),
+        sql::Expr::Cast {
+            kind: sql::CastKind::Cast | sql::CastKind::DoubleColon,
+            expr,
+            data_type,
+            format: None,
+        } => {
+            let mut cc = column_cast(expr)?;
+            cc.casts.push(type_name(data_type));
+            Some(cc)
+        }
+        _ => None,
     }
 }
 

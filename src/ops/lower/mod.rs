@@ -8,6 +8,7 @@
 
 mod dml;
 mod expr;
+pub(crate) mod inline;
 mod names;
 mod objects;
 mod table;
@@ -15,6 +16,7 @@ mod table;
 mod tests;
 
 use super::{Operation, SetVar};
+pub(crate) use expr::column_cast;
 use names::{ident, object_name, parts};
 use sqlparser::ast as sql;
 

@@ -274,6 +274,7 @@ pub(super) fn create_function(f: &sql::CreateFunction) -> Operation {
         volatility: f.behavior.as_ref().map(|b| b.to_string().to_lowercase()),
         returns_trigger,
         body: Vec::new(),
+        inline: super::inline::inline_body(f),
     })
 }
 
@@ -296,6 +297,7 @@ pub(super) fn create_procedure(
         volatility: None,
         returns_trigger: false,
         body: Vec::new(),
+        inline: None,
     })
 }
 
@@ -318,6 +320,7 @@ pub(super) fn create_aggregate(a: &sql::CreateAggregate) -> Operation {
         volatility: None,
         returns_trigger: false,
         body: Vec::new(),
+        inline: None,
     })
 }
 

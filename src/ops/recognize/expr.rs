@@ -105,14 +105,22 @@ fn is_niladic(token: &Token) -> bool {
 /// An [`Expr`] for the tokens of one expression.
 pub(super) fn expr(sql: &str, toks: &[Tok]) -> Expr {
     let inner = strip_parens(toks);
+    let text = text_of(sql, toks);
+    // a column, maybe cast, is a few tokens: sqlparser reads them again for the shape
+    let column_cast = if toks.len() <= 32 {
+        crate::ops::canonical::parse_expr(&text).and_then(|e| crate::ops::lower::column_cast(&e))
+    } else {
+        None
+    };
     Expr {
-        text: text_of(sql, toks),
+        text,
         functions: functions(toks),
         columns: columns(toks),
         has_subquery: toks.iter().any(|t| is_word(&t.token, "select")),
         is_constant: is_literal(inner, false, 0),
         is_null: is_literal(inner, true, 0),
         proves_not_null: proves_not_null(toks),
+        column_cast,
     }
 }
 

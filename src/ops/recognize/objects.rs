@@ -412,29 +412,75 @@ pub(super) fn create_function(
         volatility: None,
         returns_trigger: false,
         body: Vec::new(),
+        inline: None,
     };
     if kind == RoutineKind::Aggregate {
         return Some(Operation::CreateFunction(f));
     }
+    use crate::ops::lower::inline::{self, Body, Routine};
+    let mut routine = Routine {
+        has_args: !f.args.is_empty(),
+        ..Routine::default()
+    };
+    let mut body = None;
     while !c.at_end() {
         if c.eat_kw("returns") && !c.is_kw("null") {
             if c.eat_kw("table") {
                 c.parens()?;
+                routine.returns_set = true;
             } else {
                 let ty = c.until_kw(FUNCTION_CLAUSES);
                 f.returns_trigger = matches!(ty, [t] if is_word(&t.token, "trigger"));
+                routine.returns_set |= inline::no_default_type(&c.text(ty));
             }
         } else if c.eat_kw("language") {
             f.language = Some(c.ident_or_string()?.to_lowercase());
         } else if let Some(v) = c.eat_one_of(&["immutable", "stable", "volatile"]) {
             f.volatility = Some(v.to_string());
+        } else if c.eat_seq(&["security", "definer"]) {
+            routine.security_definer = true;
+        } else if c.eat_kw("strict") || c.eat_seq(&["returns", "null", "on", "null", "input"]) {
+            routine.strict = true;
+        } else if c.eat_kw("set") {
+            routine.sets = true;
+        } else if c.eat_kw("as") {
+            body = c.string().map(Body::Text);
         } else if c.is_seq(&["begin", "atomic"]) || c.is_kw("return") {
-            break; // the SQL-standard body
+            // the SQL-standard body: the rest of the statement
+            let text = c.text(c.rest());
+            body = sql_standard_body(&text);
+            routine.sql |= f.language.is_none();
+            break;
         } else {
             c.advance();
         }
     }
+    routine.sql |= f.language.as_deref() == Some("sql");
+    f.inline = body.and_then(|b| inline::inline(&routine, b));
     Some(Operation::CreateFunction(f))
+}
+
+/// `RETURN expr` or `BEGIN ATOMIC ... END`, read by sqlparser.
+fn sql_standard_body(text: &str) -> Option<crate::ops::lower::inline::Body> {
+    use crate::ops::lower::inline::Body;
+    let t = text.trim().trim_end_matches(';').trim();
+    let lower = t.to_ascii_lowercase();
+    if let Some(e) = lower.strip_prefix("return") {
+        let start = t.len() - e.len();
+        return crate::ops::canonical::parse_expr(&t[start..]).map(|e| Body::Return(Box::new(e)));
+    }
+    // ASCII lowercasing keeps byte offsets
+    if !lower.starts_with("begin") {
+        return None;
+    }
+    let from = lower.find("atomic")? + "atomic".len();
+    let to = lower.rfind("end")?;
+    let stmts = sqlparser::parser::Parser::parse_sql(
+        &sqlparser::dialect::PostgreSqlDialect {},
+        t.get(from..to)?,
+    )
+    .ok()?;
+    Some(Body::Atomic(stmts))
 }
 
 /// Multi-word built-in type names start with these words.

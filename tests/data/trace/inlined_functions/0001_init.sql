@@ -1,0 +1,17 @@
+CREATE TABLE t (id int);
+INSERT INTO t SELECT generate_series(1, 10);
+CREATE FUNCTION f_now() RETURNS timestamptz LANGUAGE sql AS 'SELECT now()';
+CREATE FUNCTION f_now_v() RETURNS timestamptz LANGUAGE sql VOLATILE AS $$ SELECT now() + interval '1 day' $$;
+CREATE FUNCTION f_ret() RETURNS timestamptz LANGUAGE sql RETURN now();
+CREATE FUNCTION f_atomic() RETURNS timestamptz COST 5 LANGUAGE sql BEGIN ATOMIC SELECT now(); END;
+CREATE FUNCTION f_clock() RETURNS timestamptz LANGUAGE sql AS 'SELECT clock_timestamp()';
+CREATE FUNCTION f_pl() RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN RETURN now(); END $$;
+CREATE FUNCTION f_def() RETURNS timestamptz LANGUAGE sql SECURITY DEFINER AS 'SELECT now()';
+CREATE FUNCTION f_set() RETURNS timestamptz LANGUAGE sql SET search_path = public AS 'SELECT now()';
+CREATE FUNCTION f_from() RETURNS int LANGUAGE sql AS 'SELECT 1 FROM pg_class LIMIT 1';
+CREATE FUNCTION f_strict() RETURNS int LANGUAGE sql STRICT AS 'SELECT coalesce(null::int, 1)';
+CREATE FUNCTION f_arg(a int) RETURNS int LANGUAGE sql AS 'SELECT a + a';
+CREATE FUNCTION f_g() RETURNS timestamptz LANGUAGE sql AS 'SELECT f_now()';
+CREATE FUNCTION f_gpl() RETURNS timestamptz LANGUAGE sql AS 'SELECT f_pl()';
+CREATE FUNCTION f_imm() RETURNS uuid LANGUAGE sql IMMUTABLE AS 'SELECT gen_random_uuid()';
+CREATE FUNCTION f_leak() RETURNS int LANGUAGE sql LEAKPROOF AS 'SELECT 1';

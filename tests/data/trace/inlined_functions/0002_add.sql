@@ -1,0 +1,15 @@
+ALTER TABLE t ADD COLUMN a timestamptz DEFAULT f_now();
+ALTER TABLE t ADD COLUMN b timestamptz DEFAULT f_now_v();
+ALTER TABLE t ADD COLUMN c timestamptz DEFAULT f_ret();
+ALTER TABLE t ADD COLUMN d timestamptz DEFAULT f_atomic();
+ALTER TABLE t ADD COLUMN e timestamptz DEFAULT f_clock();
+ALTER TABLE t ADD COLUMN f timestamptz DEFAULT f_pl();
+ALTER TABLE t ADD COLUMN g timestamptz DEFAULT f_def();
+ALTER TABLE t ADD COLUMN h timestamptz DEFAULT f_set();
+ALTER TABLE t ADD COLUMN i int DEFAULT f_from();
+ALTER TABLE t ADD COLUMN j int DEFAULT f_strict();
+ALTER TABLE t ADD COLUMN k int DEFAULT f_arg(1);
+ALTER TABLE t ADD COLUMN l timestamptz DEFAULT f_g();
+ALTER TABLE t ADD COLUMN m timestamptz DEFAULT f_gpl();
+ALTER TABLE t ADD COLUMN n uuid DEFAULT f_imm();
+ALTER TABLE t ADD COLUMN o int DEFAULT f_leak();

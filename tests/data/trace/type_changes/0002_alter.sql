@@ -1,0 +1,22 @@
+-- Django's widening: the USING is the implicit cast
+ALTER TABLE "app_user" ALTER COLUMN "name" TYPE varchar(1000) USING "name"::varchar(1000);
+ALTER TABLE "app_user" ALTER COLUMN "name" TYPE varchar(2000) USING CAST(name AS varchar(2000));
+ALTER TABLE "app_user" ALTER COLUMN "email" TYPE varchar;
+ALTER TABLE "app_user" ALTER COLUMN "email" TYPE text;
+ALTER TABLE "app_user" ALTER COLUMN "email" TYPE bpchar;
+ALTER TABLE "app_user" ALTER COLUMN "bio" TYPE text;
+ALTER TABLE "app_user" ALTER COLUMN "seen" TYPE timestamptz(6);
+ALTER TABLE "app_user" ALTER COLUMN "seen" TYPE timestamptz(3);
+ALTER TABLE "app_user" ALTER COLUMN "at" TYPE timestamp;
+ALTER TABLE "app_user" ALTER COLUMN "dur" TYPE interval(6);
+ALTER TABLE "app_user" ALTER COLUMN "dur" TYPE interval day to second(3);
+ALTER TABLE "app_user" ALTER COLUMN "amount" TYPE numeric;
+ALTER TABLE "app_user" ALTER COLUMN "flags" TYPE bit varying(10);
+ALTER TABLE "app_user" ALTER COLUMN "t" TYPE time;
+ALTER TABLE "app_user" ALTER COLUMN "tz" TYPE timetz(6);
+ALTER TABLE "app_user" ALTER COLUMN "code" TYPE bit varying;
+ALTER TABLE "app_user" ALTER COLUMN "n" TYPE oid;
+ALTER TABLE "app_user" ALTER COLUMN "name" TYPE varchar(3000) USING "name"::text;
+ALTER TABLE "app_user" ALTER COLUMN "name" TYPE text COLLATE "C";
+SET TimeZone = 'UTC';
+ALTER TABLE "app_user" ALTER COLUMN "ts" TYPE timestamptz;
