@@ -1765,9 +1765,21 @@ impl Builder<'_> {
                     }
                     AccessExclusive
                 }
-                // a column or constraint is renamed in the children too (observed on 15)
-                AlterTableAction::RenameConstraint { .. }
-                | AlterTableAction::RenameColumn { .. } => AccessExclusive,
+                // a column, or an inherited (CHECK) constraint, is renamed in the children
+                // too (observed on 15)
+                AlterTableAction::RenameConstraint { from, .. } => {
+                    to_inheritors &= existing.and_then(|t| t.constraint(from)).is_none_or(|c| {
+                        matches!(
+                            c.kind,
+                            ConstraintKind::Check {
+                                no_inherit: false,
+                                ..
+                            }
+                        )
+                    });
+                    AccessExclusive
+                }
+                AlterTableAction::RenameColumn { .. } => AccessExclusive,
                 AlterTableAction::RenameTable { .. } => {
                     recurse = false;
                     AccessExclusive
