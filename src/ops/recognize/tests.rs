@@ -1570,3 +1570,122 @@ fn create_table_partition_key_and_bound_are_recognised() {
     };
     assert_eq!(ct.partition_bound, Some(PartitionBound::Default));
 }
+
+// --- forms sqlparser parses once rewritten
+
+#[test]
+fn table_statement_reads_the_table() {
+    assert!(sqlparser_rejects("TABLE public.t;"));
+    match rec("TABLE public.t;") {
+        Operation::Select { reads, .. } => assert_eq!(reads, vec![name("public.t")]),
+        op => panic!("{op:?}"),
+    }
+    match rec("table only t") {
+        Operation::Select { reads, .. } => assert_eq!(reads, vec![name("t")]),
+        op => panic!("{op:?}"),
+    }
+}
+
+#[test]
+fn explain_analyze_is_the_statement_and_plain_explain_reads() {
+    let sql =
+        "EXPLAIN (ANALYZE, COSTS OFF) CREATE MATERIALIZED VIEW mv AS SELECT a FROM t WITH NO DATA;";
+    assert!(sqlparser_rejects(sql));
+    match rec(sql) {
+        Operation::CreateView(v) => {
+            assert!(v.materialized && v.with_no_data);
+            assert_eq!(v.name, name("mv"));
+        }
+        op => panic!("{op:?}"),
+    }
+    let sql = "explain (costs off) create materialized view mv as select a from t with no data";
+    match rec(sql) {
+        Operation::Select {
+            reads, functions, ..
+        } => {
+            assert_eq!(reads, vec![name("t")]);
+            assert!(functions.is_empty());
+        }
+        op => panic!("{op:?}"),
+    }
+    // ANALYZE off is a plain EXPLAIN
+    match rec("explain (analyze off, verbose) update t set a[1] = 2 from u") {
+        Operation::Select { reads, .. } => assert_eq!(reads, vec![name("t"), name("u")]),
+        op => panic!("{op:?}"),
+    }
+    assert!(matches!(
+        rec("explain (analyze, verbose) update t set a[1] = 2"),
+        Operation::Update(_)
+    ));
+}
+
+#[test]
+fn subscripted_and_field_targets_assign_the_column() {
+    let sql = "update t set a[1].r = a[1].r + 1, b[2][3] = 0, c = 1 where a[1].i > 0";
+    assert!(sqlparser_rejects(sql));
+    match rec(sql) {
+        Operation::Update(d) => {
+            assert_eq!(d.table, name("t"));
+            assert_eq!(d.set_columns, vec!["a", "b", "c"]);
+            assert!(d.filtered);
+        }
+        op => panic!("{op:?}"),
+    }
+    let sql = "INSERT INTO s.t (a[1], b[1].r, c) VALUES (1, 2, 3)";
+    assert!(sqlparser_rejects(sql));
+    match rec(sql) {
+        Operation::Insert(d) => assert_eq!(d.table, name("s.t")),
+        op => panic!("{op:?}"),
+    }
+    // PostgreSQL rejects a parenthesised target with a subscript
+    assert!(recognize("update t set (a[2])[1] = 1").is_none());
+}
+
+#[test]
+fn merge_with_overriding_is_a_merge() {
+    let sql = "MERGE INTO t USING (SELECT 1 AS a) s ON t.a = s.a WHEN NOT MATCHED THEN INSERT (a) OVERRIDING USER VALUE VALUES (s.a)";
+    assert!(sqlparser_rejects(sql));
+    match rec(sql) {
+        Operation::Merge(d) => assert_eq!(d.table, name("t")),
+        op => panic!("{op:?}"),
+    }
+}
+
+#[test]
+fn unlogged_sequence_is_a_sequence() {
+    assert!(sqlparser_rejects("CREATE UNLOGGED SEQUENCE s.q"));
+    match rec("CREATE UNLOGGED SEQUENCE s.q") {
+        Operation::CreateSequence { name: n, .. } => assert_eq!(n, name("s.q")),
+        op => panic!("{op:?}"),
+    }
+}
+
+#[test]
+fn queries_with_whole_rows_and_variadic_read_their_tables() {
+    for (sql, table, function) in [
+        ("select (d1).r, (d1).* from dt", "dt", None),
+        (
+            "select row(i.*::int8_tbl)::nc from int8_tbl i",
+            "int8_tbl",
+            None,
+        ),
+        (
+            "SELECT f('x'::regclass, 2, variadic array[1,2]::int[]) FROM t",
+            "t",
+            Some("f"),
+        ),
+    ] {
+        assert!(sqlparser_rejects(sql), "{sql}");
+        match rec(sql) {
+            Operation::Select {
+                reads, functions, ..
+            } => {
+                assert_eq!(reads, vec![name(table)], "{sql}");
+                if let Some(f) = function {
+                    assert!(functions.iter().any(|g| g == f), "{functions:?}");
+                }
+            }
+            op => panic!("{sql}: {op:?}"),
+        }
+    }
+}
