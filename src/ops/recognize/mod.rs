@@ -11,7 +11,7 @@
 //! (comments, privileges, VACUUM/ANALYZE, LOCK, SET, TRUNCATE), `query` (relations read
 //! by a view's query, through sqlparser's query parser), `rewrite` (forms sqlparser parses
 //! once a token or two it cannot take are rewritten: `TABLE t`, `EXPLAIN (...)`,
-//! subscripted assignment targets, ...).
+//! subscripted assignment targets, ...), `schema` (`CREATE SCHEMA` with elements).
 
 mod cursor;
 mod expr;
@@ -20,12 +20,14 @@ mod misc;
 mod objects;
 mod query;
 mod rewrite;
+mod schema;
 mod table;
 #[cfg(test)]
 mod tests;
 
 use super::{Operation, RoutineKind};
 use cursor::Cursor;
+pub use schema::{SchemaElement, schema_elements};
 
 /// Lowers one statement sqlparser rejected, or `None` when it is not understood. `sql` is
 /// the statement's text (a trailing `;` is allowed). Never panics.
@@ -150,6 +152,9 @@ fn create(c: &mut Cursor) -> Option<Operation> {
     probe.eat_one_of(&["temp", "temporary", "unlogged"]);
     if probe.is_kw("table") {
         return table::create_table(c);
+    }
+    if c.is_kw("schema") {
+        return schema::schema_elements(c.sql).map(|(op, _)| op);
     }
     if c.is_seq(&["unlogged", "sequence"]) {
         return rewrite::unlogged_sequence(c);

@@ -1689,3 +1689,108 @@ fn queries_with_whole_rows_and_variadic_read_their_tables() {
         }
     }
 }
+
+// --- CREATE SCHEMA with elements
+
+#[test]
+fn create_schema_elements_are_created_in_the_schema() {
+    let sql = "create schema s\n  create table pk (a int primary key)\n  create table fk (a int references pk, b int) partition by list (a)\n  create table fk_1 partition of fk for values in (1)\n  create view v as select * from fk join other o using (a)\n  create index on fk (b)\n  create sequence q owned by pk.a\n  grant select on pk to public;";
+    assert!(sqlparser_rejects(sql));
+    assert_eq!(
+        rec(sql),
+        Operation::CreateSchema {
+            name: "s".to_string(),
+            if_not_exists: false,
+        }
+    );
+    let (_, elements) = super::schema_elements(sql).expect("elements");
+    let texts: Vec<&str> = elements.iter().map(|e| &sql[e.start..e.end]).collect();
+    assert_eq!(texts[0], "create table pk (a int primary key)");
+    assert_eq!(texts[6], "grant select on pk to public");
+    assert_eq!(elements.len(), 7);
+    let ops: Vec<&Operation> = elements.iter().map(|e| &e.op).collect();
+    let Operation::CreateTable(pk) = ops[0] else {
+        panic!("{:?}", ops[0])
+    };
+    assert_eq!(pk.name, name("s.pk"));
+    let Operation::CreateTable(fk) = ops[1] else {
+        panic!("{:?}", ops[1])
+    };
+    assert_eq!(fk.name, name("s.fk"));
+    let refs: Vec<&ObjectName> = fk
+        .columns
+        .iter()
+        .flat_map(|c| &c.constraints)
+        .filter_map(|c| match &c.kind {
+            ConstraintKind::ForeignKey { ref_table, .. } => Some(ref_table),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refs, vec![&name("s.pk")]);
+    let Operation::CreateTable(part) = ops[2] else {
+        panic!("{:?}", ops[2])
+    };
+    assert_eq!(part.partition_of, Some(name("s.fk")));
+    let Operation::CreateView(v) = ops[3] else {
+        panic!("{:?}", ops[3])
+    };
+    assert_eq!(v.name, name("s.v"));
+    // `other` was not created here: it resolves through the search path
+    assert_eq!(v.reads, vec![name("s.fk"), name("other")]);
+    let Operation::CreateIndex(i) = ops[4] else {
+        panic!("{:?}", ops[4])
+    };
+    assert_eq!(i.table, name("s.fk"));
+    let Operation::CreateSequence { name: q, .. } = ops[5] else {
+        panic!("{:?}", ops[5])
+    };
+    assert_eq!(q, &name("s.q"));
+    let Operation::Privileges { tables } = ops[6] else {
+        panic!("{:?}", ops[6])
+    };
+    assert_eq!(tables, &vec![name("s.pk")]);
+}
+
+#[test]
+fn create_schema_authorization_names_the_schema_after_the_role() {
+    let sql =
+        "CREATE SCHEMA AUTHORIZATION alice CREATE TABLE alice.t (id int) CREATE TABLE u (id int)";
+    let (op, elements) = super::schema_elements(sql).expect("elements");
+    assert_eq!(
+        op,
+        Operation::CreateSchema {
+            name: "alice".to_string(),
+            if_not_exists: false,
+        }
+    );
+    let names: Vec<ObjectName> = elements
+        .iter()
+        .filter_map(|e| match &e.op {
+            Operation::CreateTable(t) => Some(t.name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, vec![name("alice.t"), name("alice.u")]);
+    // CURRENT_ROLE: the schema is the one the elements name
+    let (op, _) = super::schema_elements(
+        "CREATE SCHEMA AUTHORIZATION CURRENT_ROLE CREATE TABLE bob.t (id int)",
+    )
+    .expect("elements");
+    assert!(matches!(op, Operation::CreateSchema { name, .. } if name == "bob"));
+}
+
+#[test]
+fn create_schema_elements_postgresql_rejects_stay_unrecognised() {
+    for sql in [
+        // another schema than the one created
+        "CREATE SCHEMA s CREATE TABLE other.t (id int)",
+        "CREATE SCHEMA AUTHORIZATION alice CREATE SEQUENCE other.q",
+        "CREATE SCHEMA s AUTHORIZATION CURRENT_ROLE CREATE INDEX ON other.t (id)",
+        "CREATE SCHEMA s CREATE TRIGGER tr BEFORE INSERT ON other.t EXECUTE FUNCTION f()",
+        // IF NOT EXISTS cannot include schema elements
+        "CREATE SCHEMA IF NOT EXISTS s CREATE TABLE t (id int)",
+    ] {
+        assert!(recognize(sql).is_none(), "{sql}");
+        assert!(super::schema_elements(sql).is_none(), "{sql}");
+    }
+}
