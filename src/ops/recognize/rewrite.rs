@@ -104,7 +104,11 @@ pub(super) fn assignment_targets(c: &Cursor) -> Option<Operation> {
                 cuts.extend(target_cut(toks, &mut i));
                 continue;
             }
-            Some(d) if depth == d && (is_word(t, "from") || is_word(t, "where")) && update => {
+            Some(d)
+                if depth == d
+                    && update
+                    && (is_word(t, "from") || is_word(t, "where") || is_word(t, "returning")) =>
+            {
                 break;
             }
             Some(1) if !update && depth == 1 && *t == Token::RParen => break,

@@ -1637,6 +1637,10 @@ fn subscripted_and_field_targets_assign_the_column() {
         Operation::Insert(d) => assert_eq!(d.table, name("s.t")),
         op => panic!("{op:?}"),
     }
+    match rec("update t set a[1] = 1 returning b[1], c") {
+        Operation::Update(d) => assert_eq!(d.set_columns, vec!["a"]),
+        op => panic!("{op:?}"),
+    }
     // PostgreSQL rejects a parenthesised target with a subscript
     assert!(recognize("update t set (a[2])[1] = 1").is_none());
 }
