@@ -1219,6 +1219,31 @@ mod tests {
         );
     }
 
+    /// Outside a transaction, prefer-if-not-exists asks for IF NOT EXISTS on the CREATE
+    /// SCHEMA, not on its elements, which run within it and cannot say it.
+    #[test]
+    fn create_schema_elements_are_not_asked_for_if_not_exists() {
+        let parsed = crate::parse::parse_file(
+            "CREATE SCHEMA s\n  CREATE TABLE t (id int PRIMARY KEY)\n  CREATE SEQUENCE q;\nCREATE TABLE u (id int PRIMARY KEY);\nSELECT 1;\n",
+        );
+        let inputs = [FileInput {
+            display: "001.sql".to_string(),
+            version: None,
+            edited_since: None,
+            new_since_ref: false,
+            parsed: &parsed,
+            segments: TxSegment::whole(TransactionMode::Autocommit),
+            no_transaction_hint: String::new(),
+        }];
+        let lines: Vec<u32> = analyze(&inputs, &Settings::default())
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "prefer-if-not-exists")
+            .map(|f| f.span.start_pos.line)
+            .collect();
+        assert_eq!(lines, vec![1, 4]);
+    }
+
     #[test]
     fn zero_timeouts_mean_disabled() {
         assert!(is_zero_timeout("0"));

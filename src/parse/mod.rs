@@ -32,6 +32,9 @@ pub struct Statement {
     /// An embedded statement that runs only on some paths through its body (in a
     /// branch, a loop or an exception handler): its effects depend on the data.
     pub conditional: bool,
+    /// An element of a `CREATE SCHEMA` (`CREATE SCHEMA s CREATE TABLE t ...`): part of
+    /// that one statement, where `IF NOT EXISTS` cannot be written.
+    pub schema_element: bool,
 }
 
 impl Statement {
@@ -177,6 +180,7 @@ pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
                                 text: e.sql,
                                 embedded: Vec::new(),
                                 conditional: e.conditional,
+                                schema_element: false,
                             }
                         })
                         .collect(),
@@ -192,6 +196,7 @@ pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
                             op: e.op,
                             embedded: Vec::new(),
                             conditional: false,
+                            schema_element: true,
                         })
                         .collect(),
                     _ => Vec::new(),
@@ -203,6 +208,7 @@ pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
                     op,
                     embedded,
                     conditional: false,
+                    schema_element: false,
                 });
             }
         }

@@ -44,6 +44,11 @@ pub fn schema_elements(sql: &str) -> Option<(Operation, Vec<SchemaElement>)> {
     let mut ops = Vec::with_capacity(pieces.len());
     for piece in &pieces {
         let (first, last) = (piece.first()?, piece.last()?);
+        // "cannot create temporary relation in non-temporary schema"
+        let temporary = |t: &Tok| is_word(&t.token, "temp") || is_word(&t.token, "temporary");
+        if piece.iter().take(5).any(temporary) {
+            return None;
+        }
         let op = match crate::parse::parse_statement(sql.get(first.start..last.end)?) {
             Operation::Unparsed { .. } => return None,
             op => op,

@@ -1791,6 +1791,9 @@ fn create_schema_elements_postgresql_rejects_stay_unrecognised() {
         "CREATE SCHEMA AUTHORIZATION alice CREATE SEQUENCE other.q",
         "CREATE SCHEMA s AUTHORIZATION CURRENT_ROLE CREATE INDEX ON other.t (id)",
         "CREATE SCHEMA s CREATE TRIGGER tr BEFORE INSERT ON other.t EXECUTE FUNCTION f()",
+        // a temporary relation cannot be in it
+        "CREATE SCHEMA s CREATE TEMP VIEW v AS SELECT 1",
+        "CREATE SCHEMA s CREATE TABLE t (id int) CREATE TEMPORARY TABLE u (id int)",
         // IF NOT EXISTS cannot include schema elements
         "CREATE SCHEMA IF NOT EXISTS s CREATE TABLE t (id int)",
     ] {
