@@ -10,9 +10,25 @@ use super::cursor::{Cursor, Tok, is_word, text_of};
 use crate::ops::Operation;
 use sqlparser::tokenizer::Token;
 
-/// The statement `text` parses to, or `None` when it does not.
+/// How many rewrites may nest (`EXPLAIN EXPLAIN ...` would otherwise recurse once per
+/// word, and overflow the stack rather than fail).
+const MOST_NESTED: u32 = 4;
+
+thread_local! {
+    static NESTED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The statement `text` parses to, or `None` when it does not (or when rewrites nest
+/// too deep).
 fn reparse(text: &str) -> Option<Operation> {
-    match crate::parse::parse_statement(text) {
+    let depth = NESTED.with(|n| n.get());
+    if depth >= MOST_NESTED {
+        return None;
+    }
+    NESTED.with(|n| n.set(depth + 1));
+    let op = crate::parse::parse_statement(text);
+    NESTED.with(|n| n.set(depth));
+    match op {
         Operation::Unparsed { .. } => None,
         op => Some(op),
     }

@@ -49,10 +49,21 @@ pub fn schema_elements(sql: &str) -> Option<(Operation, Vec<SchemaElement>)> {
         if piece.iter().take(5).any(temporary) {
             return None;
         }
-        let op = match crate::parse::parse_statement(sql.get(first.start..last.end)?) {
-            Operation::Unparsed { .. } => return None,
-            op => op,
+        let op = crate::parse::parse_statement(sql.get(first.start..last.end)?);
+        // what PostgreSQL's grammar takes as a schema element
+        let element = match &op {
+            Operation::CreateTable(t) => t.as_query.is_none(),
+            Operation::CreateView(v) => !v.materialized,
+            Operation::CreateIndex(_)
+            | Operation::CreateSequence { .. }
+            | Operation::CreateTrigger(_)
+            | Operation::Privileges { .. } => true,
+            Operation::Other { kind } => kind.starts_with("GRANT"),
+            _ => false,
         };
+        if !element {
+            return None;
+        }
         ops.push((first.start, last.end, op));
     }
     // the schema is named after the role when no name is given; CURRENT_ROLE and friends

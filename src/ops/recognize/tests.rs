@@ -1794,10 +1794,27 @@ fn create_schema_elements_postgresql_rejects_stay_unrecognised() {
         // a temporary relation cannot be in it
         "CREATE SCHEMA s CREATE TEMP VIEW v AS SELECT 1",
         "CREATE SCHEMA s CREATE TABLE t (id int) CREATE TEMPORARY TABLE u (id int)",
+        // not an element PostgreSQL's grammar takes
+        "CREATE SCHEMA s CREATE TABLE t (id int) CREATE SCHEMA u",
+        "CREATE SCHEMA s CREATE MATERIALIZED VIEW v AS SELECT 1",
+        "CREATE SCHEMA s CREATE TABLE t AS SELECT 1",
+        "CREATE SCHEMA s CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 1'",
         // IF NOT EXISTS cannot include schema elements
         "CREATE SCHEMA IF NOT EXISTS s CREATE TABLE t (id int)",
     ] {
         assert!(recognize(sql).is_none(), "{sql}");
         assert!(super::schema_elements(sql).is_none(), "{sql}");
     }
+}
+
+/// Rewrites that nest (`EXPLAIN EXPLAIN ...`) stop after a few levels instead of
+/// recursing once per word.
+#[test]
+fn nested_rewrites_stop() {
+    let deep = format!("{}TABLE t", "EXPLAIN (COSTS OFF) ".repeat(12));
+    assert!(recognize(&deep).is_none());
+    assert!(matches!(
+        rec("EXPLAIN (COSTS OFF) TABLE t"),
+        Operation::Select { .. }
+    ));
 }
