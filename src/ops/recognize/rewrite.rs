@@ -86,7 +86,7 @@ pub(super) fn assignment_targets(c: &Cursor) -> Option<Operation> {
     let update = c.is_kw("update");
     let mut i = 0;
     let mut depth = 0i32;
-    // the position where the target list starts, and the depth of its items
+    // the nesting depth of the target list's items, once the list has started
     let mut list_depth = None;
     while i < toks.len() {
         let t = &toks[i].token;
