@@ -686,6 +686,18 @@ impl Driver<'_> {
             }
 
             let mut effects = self.statement(&fcx, stmt, &tx, &mut raw);
+            // a schema exists before the elements of its CREATE SCHEMA run
+            let replayed_first = matches!(stmt.op, Operation::CreateSchema { .. });
+            if replayed_first {
+                replay::apply(
+                    &mut self.catalog,
+                    &stmt.op,
+                    Origin {
+                        file: index,
+                        transaction: tx.id,
+                    },
+                );
+            }
             for inner in &stmt.embedded {
                 let inner_effects = self.statement(&fcx, inner, &tx, &mut raw);
                 if inner.conditional {
@@ -721,14 +733,16 @@ impl Driver<'_> {
                     &self.catalog,
                 );
             }
-            replay::apply(
-                &mut self.catalog,
-                &stmt.op,
-                Origin {
-                    file: index,
-                    transaction: tx.id,
-                },
-            );
+            if !replayed_first {
+                replay::apply(
+                    &mut self.catalog,
+                    &stmt.op,
+                    Origin {
+                        file: index,
+                        transaction: tx.id,
+                    },
+                );
+            }
             if self.settings.graph == GraphDetail::Full {
                 for op in std::iter::once(&stmt.op).chain(stmt.embedded.iter().map(|e| &e.op)) {
                     self.out.graph.add_dependencies(op, &self.catalog);
@@ -1195,6 +1209,62 @@ pub fn operation_kind(op: &Operation) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The elements of a `CREATE SCHEMA` are replayed into that schema, after it.
+    #[test]
+    fn create_schema_elements_are_replayed_into_the_schema() {
+        let parsed = crate::parse::parse_file(
+            "CREATE SCHEMA s\n  CREATE TABLE t (id int PRIMARY KEY)\n  CREATE VIEW v AS SELECT id FROM t\n  CREATE INDEX t_id ON t (id);\nALTER TABLE s.t ADD COLUMN b int;\n",
+        );
+        let inputs = [FileInput {
+            display: "001.sql".to_string(),
+            version: None,
+            edited_since: None,
+            new_since_ref: false,
+            parsed: &parsed,
+            segments: TxSegment::whole(TransactionMode::Wrapped),
+            no_transaction_hint: String::new(),
+            framework_wraps: false,
+        }];
+        let catalog = analyze(&inputs, &Settings::default()).catalog;
+        assert!(catalog.schemas.contains("s"));
+        let t = catalog
+            .table(&ObjectName::new(Some("s"), "t"))
+            .expect("s.t replayed");
+        assert_eq!(t.columns.len(), 2, "{:?}", t.columns);
+        assert!(catalog.table(&ObjectName::unqualified("t")).is_none());
+        assert!(catalog.view(&ObjectName::new(Some("s"), "v")).is_some());
+        assert_eq!(
+            catalog.indexes_on(&ObjectName::new(Some("s"), "t")).count(),
+            2
+        );
+    }
+
+    /// Outside a transaction, prefer-if-not-exists asks for IF NOT EXISTS on the CREATE
+    /// SCHEMA, not on its elements, which run within it and cannot say it.
+    #[test]
+    fn create_schema_elements_are_not_asked_for_if_not_exists() {
+        let parsed = crate::parse::parse_file(
+            "CREATE SCHEMA s\n  CREATE TABLE t (id int PRIMARY KEY)\n  CREATE SEQUENCE q;\nCREATE TABLE u (id int PRIMARY KEY);\nSELECT 1;\n",
+        );
+        let inputs = [FileInput {
+            display: "001.sql".to_string(),
+            version: None,
+            edited_since: None,
+            new_since_ref: false,
+            parsed: &parsed,
+            segments: TxSegment::whole(TransactionMode::Autocommit),
+            no_transaction_hint: String::new(),
+            framework_wraps: false,
+        }];
+        let lines: Vec<u32> = analyze(&inputs, &Settings::default())
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "prefer-if-not-exists")
+            .map(|f| f.span.start_pos.line)
+            .collect();
+        assert_eq!(lines, vec![1, 4]);
+    }
 
     #[test]
     fn zero_timeouts_mean_disabled() {

@@ -269,6 +269,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 expr.map(|e| Generated {
                     expr: e,
                     stored: generated == "s",
+                    by_default: false,
                 }),
             ),
             _ => (expr, None),

@@ -26,11 +26,15 @@ pub struct Statement {
     pub text: String,
     pub op: Operation,
     /// Statements embedded in a `DO` body, with positions in the file (and the queries
-    /// its conditions and loops evaluate, as `SELECT`s).
+    /// its conditions and loops evaluate, as `SELECT`s), or the elements of a `CREATE
+    /// SCHEMA` (`CREATE SCHEMA s CREATE TABLE t ...`), created in that schema.
     pub embedded: Vec<Statement>,
     /// An embedded statement that runs only on some paths through its body (in a
     /// branch, a loop or an exception handler): its effects depend on the data.
     pub conditional: bool,
+    /// An element of a `CREATE SCHEMA` (`CREATE SCHEMA s CREATE TABLE t ...`): part of
+    /// that one statement, where `IF NOT EXISTS` cannot be written.
+    pub schema_element: bool,
 }
 
 impl Statement {
@@ -176,7 +180,23 @@ pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
                                 text: e.sql,
                                 embedded: Vec::new(),
                                 conditional: e.conditional,
+                                schema_element: false,
                             }
+                        })
+                        .collect(),
+                    // the elements of a `CREATE SCHEMA`, created in that schema
+                    Operation::CreateSchema { .. } => ops::recognize::schema_elements(stmt_text)
+                        .map(|(_, elements)| elements)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|e| Statement {
+                            index: out.statements.len(),
+                            span: index.span(text, piece.start + e.start, piece.start + e.end),
+                            text: stmt_text.get(e.start..e.end).unwrap_or("").to_string(),
+                            op: e.op,
+                            embedded: Vec::new(),
+                            conditional: false,
+                            schema_element: true,
                         })
                         .collect(),
                     _ => Vec::new(),
@@ -188,6 +208,7 @@ pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
                     op,
                     embedded,
                     conditional: false,
+                    schema_element: false,
                 });
             }
         }

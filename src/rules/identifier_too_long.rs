@@ -266,6 +266,7 @@ mod tests {
             },
             embedded: Vec::new(),
             conditional: false,
+            schema_element: false,
         };
         let s = sub_span(&stmt, 13, 14);
         assert_eq!((s.start_pos.line, s.start_pos.column), (3, 18));

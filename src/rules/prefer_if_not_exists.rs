@@ -25,7 +25,8 @@ impl Rule for PreferIfNotExists {
         super::Category::Hint
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
-        if cx.tx.active {
+        // a CREATE SCHEMA's elements run within it (and cannot say IF NOT EXISTS)
+        if cx.tx.active || cx.stmt.schema_element {
             return;
         }
         let Some((what, if_clause, fixed)) = judge(cx) else {

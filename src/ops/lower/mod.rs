@@ -158,6 +158,23 @@ pub fn lower(stmt: &sql::Statement, sql: &str) -> Operation {
             tables: a.table_name.iter().map(object_name).collect(),
         },
         S::Lock(l) => objects::lock(l),
+        S::Explain {
+            analyze,
+            statement,
+            options,
+            ..
+        } => {
+            let analyze = *analyze
+                || options.iter().flatten().any(|o| {
+                    let name = o.name.value.to_lowercase();
+                    (name == "analyze" || name == "analyse")
+                        && !o.arg.as_ref().is_some_and(|a| {
+                            matches!(a.to_string().to_lowercase().as_str(), "false" | "off" | "0")
+                        })
+                });
+            // the inner statement's own text is only read for an `Other`'s kind
+            super::explained(analyze, lower(statement, sql))
+        }
 
         other => Operation::Other {
             kind: other_kind(other, sql),

@@ -165,6 +165,7 @@ pub(super) fn column_def(c: &sql::ColumnDef) -> ColumnDef {
                             generation_expr_mode,
                             Some(sql::GeneratedExpressionMode::Stored)
                         ),
+                        by_default: matches!(generated_as, sql::GeneratedAs::ByDefault),
                     })
                 }
                 None => {

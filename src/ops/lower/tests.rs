@@ -1816,3 +1816,34 @@ fn update_filtered_only_by_null_tests_is_marked_as_a_backfill() {
     let d = dml("DELETE FROM accounts WHERE (a IS NULL OR b IS NOT NULL)");
     assert!(d.null_test_filter);
 }
+
+/// EXPLAIN ANALYZE runs the statement; EXPLAIN only plans it (a read of what it names).
+#[test]
+fn explain_analyze_lowers_to_the_statement_it_runs() {
+    match parse_statement("EXPLAIN ANALYZE UPDATE t SET a = 1 FROM u WHERE t.id = u.id") {
+        Operation::Update(d) => assert_eq!(d.table, n("t")),
+        other => panic!("{other:?}"),
+    }
+    match parse_statement("EXPLAIN (ANALYZE true, COSTS OFF) DELETE FROM t") {
+        Operation::Delete(d) => assert_eq!(d.table, n("t")),
+        other => panic!("{other:?}"),
+    }
+    match parse_statement("EXPLAIN (ANALYZE false) DELETE FROM t USING u") {
+        Operation::Select {
+            reads, functions, ..
+        } => {
+            assert_eq!(reads, vec![n("t"), n("u")]);
+            assert!(functions.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    match parse_statement("EXPLAIN SELECT f(a) FROM s.t") {
+        Operation::Select {
+            reads, functions, ..
+        } => {
+            assert_eq!(reads, vec![on(Some("s"), "t")]);
+            assert!(functions.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -9,7 +9,9 @@
 //! type summaries from tokens), `table` (ALTER/CREATE TABLE), `index` (indexes, REINDEX,
 //! CLUSTER, DROP), `objects` (DO, sequences, types, views, routines, ...), `misc`
 //! (comments, privileges, VACUUM/ANALYZE, LOCK, SET, TRUNCATE), `query` (relations read
-//! by a view's query, through sqlparser's query parser).
+//! by a view's query, through sqlparser's query parser), `rewrite` (forms sqlparser parses
+//! once a token or two it cannot take are rewritten: `TABLE t`, `EXPLAIN (...)`,
+//! subscripted assignment targets, ...), `schema` (`CREATE SCHEMA` with elements).
 
 mod cursor;
 mod expr;
@@ -17,12 +19,15 @@ mod index;
 mod misc;
 mod objects;
 mod query;
+mod rewrite;
+mod schema;
 mod table;
 #[cfg(test)]
 mod tests;
 
 use super::{Operation, RoutineKind};
 use cursor::Cursor;
+pub use schema::{SchemaElement, schema_elements};
 
 /// Lowers one statement sqlparser rejected, or `None` when it is not understood. `sql` is
 /// the statement's text (a trailing `;` is allowed). Never panics.
@@ -97,6 +102,21 @@ fn statement(c: &mut Cursor) -> Option<Operation> {
     if c.eat_kw("refresh") {
         return objects::refresh(c);
     }
+    if c.eat_kw("table") {
+        return rewrite::table(c);
+    }
+    if c.eat_kw("explain") {
+        return rewrite::explain(c);
+    }
+    if c.is_kw("update") || c.is_kw("insert") {
+        return rewrite::assignment_targets(c);
+    }
+    if c.is_kw("merge") {
+        return rewrite::merge_overriding(c);
+    }
+    if c.is_kw("select") || c.is_kw("with") {
+        return rewrite::query(c);
+    }
     // understood, with nothing we model
     for head in [
         &["security", "label"][..],
@@ -132,6 +152,12 @@ fn create(c: &mut Cursor) -> Option<Operation> {
     probe.eat_one_of(&["temp", "temporary", "unlogged"]);
     if probe.is_kw("table") {
         return table::create_table(c);
+    }
+    if c.is_kw("schema") {
+        return schema::schema_elements(c.sql).map(|(op, _)| op);
+    }
+    if c.is_seq(&["unlogged", "sequence"]) {
+        return rewrite::unlogged_sequence(c);
     }
     let mut probe = c.clone();
     probe.eat_one_of(&["temp", "temporary"]);

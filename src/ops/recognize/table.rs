@@ -559,27 +559,30 @@ fn column_def_inner(c: &mut Cursor, typed: bool) -> Option<ColumnDef> {
             let kind = references(c, vec![col.name.clone()])?;
             col.constraints.push(constraint(cname, kind));
         } else if c.eat_kw("generated") {
-            if c.eat_kw("always") {
-                c.expect_kw("as")?;
-                if c.eat_kw("identity") {
-                    c.parens();
-                    col.identity = Some(IdentityKind::Always);
-                } else {
-                    let inner = c.parens()?;
-                    let stored = c.eat_kw("stored");
-                    c.eat_kw("virtual");
-                    col.generated = Some(Generated {
-                        expr: expr(c.sql, inner),
-                        stored,
-                    });
-                }
+            let by_default = if c.eat_kw("always") {
+                false
             } else {
                 c.expect_kw("by")?;
                 c.expect_kw("default")?;
-                c.expect_kw("as")?;
-                c.expect_kw("identity")?;
+                true
+            };
+            c.expect_kw("as")?;
+            if c.eat_kw("identity") {
                 c.parens();
-                col.identity = Some(IdentityKind::ByDefault);
+                col.identity = Some(if by_default {
+                    IdentityKind::ByDefault
+                } else {
+                    IdentityKind::Always
+                });
+            } else {
+                let inner = c.parens()?;
+                let stored = c.eat_kw("stored");
+                c.eat_kw("virtual");
+                col.generated = Some(Generated {
+                    expr: expr(c.sql, inner),
+                    stored,
+                    by_default,
+                });
             }
         } else if c.eat_kw("collate") {
             col.collation = Some(c.name_parts()?.join("."));

@@ -1635,3 +1635,251 @@ fn create_domain_clauses_in_any_order_are_recognised() {
     assert_eq!(recognize("CREATE DOMAIN d AS int NOT"), None);
     assert_eq!(recognize("CREATE DOMAIN d AS int CHECK"), None);
 }
+
+// --- forms sqlparser parses once rewritten
+
+#[test]
+fn table_statement_reads_the_table() {
+    assert!(sqlparser_rejects("TABLE public.t;"));
+    match rec("TABLE public.t;") {
+        Operation::Select { reads, .. } => assert_eq!(reads, vec![name("public.t")]),
+        op => panic!("{op:?}"),
+    }
+    match rec("table only t") {
+        Operation::Select { reads, .. } => assert_eq!(reads, vec![name("t")]),
+        op => panic!("{op:?}"),
+    }
+}
+
+#[test]
+fn explain_analyze_is_the_statement_and_plain_explain_reads() {
+    let sql =
+        "EXPLAIN (ANALYZE, COSTS OFF) CREATE MATERIALIZED VIEW mv AS SELECT a FROM t WITH NO DATA;";
+    assert!(sqlparser_rejects(sql));
+    match rec(sql) {
+        Operation::CreateView(v) => {
+            assert!(v.materialized && v.with_no_data);
+            assert_eq!(v.name, name("mv"));
+        }
+        op => panic!("{op:?}"),
+    }
+    let sql = "explain (costs off) create materialized view mv as select a from t with no data";
+    match rec(sql) {
+        Operation::Select {
+            reads, functions, ..
+        } => {
+            assert_eq!(reads, vec![name("t")]);
+            assert!(functions.is_empty());
+        }
+        op => panic!("{op:?}"),
+    }
+    // ANALYZE off is a plain EXPLAIN
+    match rec("explain (analyze off, verbose) update t set a[1] = 2 from u") {
+        Operation::Select { reads, .. } => assert_eq!(reads, vec![name("t"), name("u")]),
+        op => panic!("{op:?}"),
+    }
+    assert!(matches!(
+        rec("explain (analyze, verbose) update t set a[1] = 2"),
+        Operation::Update(_)
+    ));
+}
+
+#[test]
+fn subscripted_and_field_targets_assign_the_column() {
+    let sql = "update t set a[1].r = a[1].r + 1, b[2][3] = 0, c = 1 where a[1].i > 0";
+    assert!(sqlparser_rejects(sql));
+    match rec(sql) {
+        Operation::Update(d) => {
+            assert_eq!(d.table, name("t"));
+            assert_eq!(d.set_columns, vec!["a", "b", "c"]);
+            assert!(d.filtered);
+        }
+        op => panic!("{op:?}"),
+    }
+    let sql = "INSERT INTO s.t (a[1], b[1].r, c) VALUES (1, 2, 3)";
+    assert!(sqlparser_rejects(sql));
+    match rec(sql) {
+        Operation::Insert(d) => assert_eq!(d.table, name("s.t")),
+        op => panic!("{op:?}"),
+    }
+    match rec("update t set a[1] = 1 returning b[1], c") {
+        Operation::Update(d) => assert_eq!(d.set_columns, vec!["a"]),
+        op => panic!("{op:?}"),
+    }
+    // PostgreSQL rejects a parenthesised target with a subscript
+    assert!(recognize("update t set (a[2])[1] = 1").is_none());
+}
+
+#[test]
+fn merge_with_overriding_is_a_merge() {
+    let sql = "MERGE INTO t USING (SELECT 1 AS a) s ON t.a = s.a WHEN NOT MATCHED THEN INSERT (a) OVERRIDING USER VALUE VALUES (s.a)";
+    assert!(sqlparser_rejects(sql));
+    match rec(sql) {
+        Operation::Merge(d) => assert_eq!(d.table, name("t")),
+        op => panic!("{op:?}"),
+    }
+}
+
+#[test]
+fn unlogged_sequence_is_a_sequence() {
+    assert!(sqlparser_rejects("CREATE UNLOGGED SEQUENCE s.q"));
+    match rec("CREATE UNLOGGED SEQUENCE s.q") {
+        Operation::CreateSequence { name: n, .. } => assert_eq!(n, name("s.q")),
+        op => panic!("{op:?}"),
+    }
+}
+
+#[test]
+fn queries_with_whole_rows_and_variadic_read_their_tables() {
+    for (sql, table, function) in [
+        ("select (d1).r, (d1).* from dt", "dt", None),
+        (
+            "select row(i.*::int8_tbl)::nc from int8_tbl i",
+            "int8_tbl",
+            None,
+        ),
+        (
+            "SELECT f('x'::regclass, 2, variadic array[1,2]::int[]) FROM t",
+            "t",
+            Some("f"),
+        ),
+    ] {
+        assert!(sqlparser_rejects(sql), "{sql}");
+        match rec(sql) {
+            Operation::Select {
+                reads, functions, ..
+            } => {
+                assert_eq!(reads, vec![name(table)], "{sql}");
+                if let Some(f) = function {
+                    assert!(functions.iter().any(|g| g == f), "{functions:?}");
+                }
+            }
+            op => panic!("{sql}: {op:?}"),
+        }
+    }
+}
+
+// --- CREATE SCHEMA with elements
+
+#[test]
+fn create_schema_elements_are_created_in_the_schema() {
+    let sql = "create schema s\n  create table pk (a int primary key)\n  create table fk (a int references pk, b int) partition by list (a)\n  create table fk_1 partition of fk for values in (1)\n  create view v as select * from fk join other o using (a)\n  create index on fk (b)\n  create sequence q owned by pk.a\n  grant select on pk to public;";
+    assert!(sqlparser_rejects(sql));
+    assert_eq!(
+        rec(sql),
+        Operation::CreateSchema {
+            name: "s".to_string(),
+            if_not_exists: false,
+        }
+    );
+    let (_, elements) = super::schema_elements(sql).expect("elements");
+    let texts: Vec<&str> = elements.iter().map(|e| &sql[e.start..e.end]).collect();
+    assert_eq!(texts[0], "create table pk (a int primary key)");
+    assert_eq!(texts[6], "grant select on pk to public");
+    assert_eq!(elements.len(), 7);
+    let ops: Vec<&Operation> = elements.iter().map(|e| &e.op).collect();
+    let Operation::CreateTable(pk) = ops[0] else {
+        panic!("{:?}", ops[0])
+    };
+    assert_eq!(pk.name, name("s.pk"));
+    let Operation::CreateTable(fk) = ops[1] else {
+        panic!("{:?}", ops[1])
+    };
+    assert_eq!(fk.name, name("s.fk"));
+    let refs: Vec<&ObjectName> = fk
+        .columns
+        .iter()
+        .flat_map(|c| &c.constraints)
+        .filter_map(|c| match &c.kind {
+            ConstraintKind::ForeignKey { ref_table, .. } => Some(ref_table),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refs, vec![&name("s.pk")]);
+    let Operation::CreateTable(part) = ops[2] else {
+        panic!("{:?}", ops[2])
+    };
+    assert_eq!(part.partition_of, Some(name("s.fk")));
+    let Operation::CreateView(v) = ops[3] else {
+        panic!("{:?}", ops[3])
+    };
+    assert_eq!(v.name, name("s.v"));
+    // `other` was not created here: it resolves through the search path
+    assert_eq!(v.reads, vec![name("s.fk"), name("other")]);
+    let Operation::CreateIndex(i) = ops[4] else {
+        panic!("{:?}", ops[4])
+    };
+    assert_eq!(i.table, name("s.fk"));
+    let Operation::CreateSequence { name: q, .. } = ops[5] else {
+        panic!("{:?}", ops[5])
+    };
+    assert_eq!(q, &name("s.q"));
+    let Operation::Privileges { tables } = ops[6] else {
+        panic!("{:?}", ops[6])
+    };
+    assert_eq!(tables, &vec![name("s.pk")]);
+}
+
+#[test]
+fn create_schema_authorization_names_the_schema_after_the_role() {
+    let sql =
+        "CREATE SCHEMA AUTHORIZATION alice CREATE TABLE alice.t (id int) CREATE TABLE u (id int)";
+    let (op, elements) = super::schema_elements(sql).expect("elements");
+    assert_eq!(
+        op,
+        Operation::CreateSchema {
+            name: "alice".to_string(),
+            if_not_exists: false,
+        }
+    );
+    let names: Vec<ObjectName> = elements
+        .iter()
+        .filter_map(|e| match &e.op {
+            Operation::CreateTable(t) => Some(t.name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, vec![name("alice.t"), name("alice.u")]);
+    // CURRENT_ROLE: the schema is the one the elements name
+    let (op, _) = super::schema_elements(
+        "CREATE SCHEMA AUTHORIZATION CURRENT_ROLE CREATE TABLE bob.t (id int)",
+    )
+    .expect("elements");
+    assert!(matches!(op, Operation::CreateSchema { name, .. } if name == "bob"));
+}
+
+#[test]
+fn create_schema_elements_postgresql_rejects_stay_unrecognised() {
+    for sql in [
+        // another schema than the one created
+        "CREATE SCHEMA s CREATE TABLE other.t (id int)",
+        "CREATE SCHEMA AUTHORIZATION alice CREATE SEQUENCE other.q",
+        "CREATE SCHEMA s AUTHORIZATION CURRENT_ROLE CREATE INDEX ON other.t (id)",
+        "CREATE SCHEMA s CREATE TRIGGER tr BEFORE INSERT ON other.t EXECUTE FUNCTION f()",
+        // a temporary relation cannot be in it
+        "CREATE SCHEMA s CREATE TEMP VIEW v AS SELECT 1",
+        "CREATE SCHEMA s CREATE TABLE t (id int) CREATE TEMPORARY TABLE u (id int)",
+        // not an element PostgreSQL's grammar takes
+        "CREATE SCHEMA s CREATE TABLE t (id int) CREATE SCHEMA u",
+        "CREATE SCHEMA s CREATE MATERIALIZED VIEW v AS SELECT 1",
+        "CREATE SCHEMA s CREATE TABLE t AS SELECT 1",
+        "CREATE SCHEMA s CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 1'",
+        // IF NOT EXISTS cannot include schema elements
+        "CREATE SCHEMA IF NOT EXISTS s CREATE TABLE t (id int)",
+    ] {
+        assert!(recognize(sql).is_none(), "{sql}");
+        assert!(super::schema_elements(sql).is_none(), "{sql}");
+    }
+}
+
+/// Rewrites that nest (`EXPLAIN EXPLAIN ...`) stop after a few levels instead of
+/// recursing once per word.
+#[test]
+fn nested_rewrites_stop() {
+    let deep = format!("{}TABLE t", "EXPLAIN (COSTS OFF) ".repeat(12));
+    assert!(recognize(&deep).is_none());
+    assert!(matches!(
+        rec("EXPLAIN (COSTS OFF) TABLE t"),
+        Operation::Select { .. }
+    ));
+}
