@@ -47,7 +47,7 @@ use schemaguard::parse::split::{self, PieceKind};
 use schemaguard::pipeline::{self, Report, RunOptions};
 use schemaguard::rules::Finding;
 use schemaguard::server::TempServer;
-use schemaguard::trace::{self, Point, ServerInfo, Target, TraceOptions};
+use schemaguard::trace::{self, Point};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -307,37 +307,8 @@ fn check_history(server: &TempServer, dir: &Path, db: &str, setup: &[String]) ->
     let mut tally = Tally::default();
     let major = server.version_num() / 10000;
     let mut points = fix_points(dir, major, &mut tally);
-    let mut admin = server.connect().expect("connect");
-    admin
-        .batch_execute(&format!("CREATE DATABASE \"{db}\""))
-        .expect("create database");
-    let mut client = server
-        .connect_as(schemaguard::server::SUPERUSER, db)
-        .expect("connect to the history's database");
-    for sql in setup {
-        client.batch_execute(sql).expect("setup SQL");
-    }
-    let info = ServerInfo {
-        version: server.version().to_string(),
-        version_num: server.version_num(),
-        kind: "throwaway",
-        target: db.to_string(),
-        schema_from: None,
-    };
-    let opts = TraceOptions {
-        run: RunOptions {
-            paths: vec![dir.to_path_buf()],
-            cwd: dir.to_path_buf(),
-            ..RunOptions::default()
-        },
-        target: Target::Throwaway {
-            bin_dir: None,
-            major: None,
-            run_as: None,
-            schema_from: None,
-        },
-        progress: false,
-    };
+    let (mut client, info) = common::trace_database(server, db, setup);
+    let opts = common::trace_options(dir);
     let mut failed: Vec<Failure> = Vec::new();
     let mut hook = |client: &mut postgres::Client, p: &Point<'_>| -> Result<(), String> {
         let key = (p.file.to_string(), p.statement.index, p.end_of_file);
@@ -375,7 +346,9 @@ fn check_history(server: &TempServer, dir: &Path, db: &str, setup: &[String]) ->
     // a fix whose point the history never reached (its file not run)
     tally.unreachable += points.values().map(Vec::len).sum::<usize>();
     drop(client);
-    admin
+    server
+        .connect()
+        .expect("connect")
         .batch_execute(&format!("DROP DATABASE \"{db}\""))
         .expect("drop database");
     tally

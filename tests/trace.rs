@@ -16,7 +16,7 @@ use schemaguard::lock::LockMode;
 use schemaguard::pipeline::RunOptions;
 use schemaguard::server::TempServer;
 use schemaguard::trace::observe::{self, Finish, Observer, Payload};
-use schemaguard::trace::{self, Execution, ServerInfo, Target, Trace, TraceOptions};
+use schemaguard::trace::{self, Execution, Target, Trace, TraceOptions};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -31,37 +31,8 @@ fn trace_dir(server: &TempServer, dir: &Path, db: &str) -> Trace {
 
 /// As [`trace_dir`], after running `setup` in the database.
 fn trace_dir_after(server: &TempServer, dir: &Path, db: &str, setup: &[String]) -> Trace {
-    let mut admin = server.connect().expect("connect");
-    admin
-        .batch_execute(&format!("CREATE DATABASE \"{db}\""))
-        .expect("create database");
-    let mut client = server
-        .connect_as(schemaguard::server::SUPERUSER, db)
-        .expect("connect to the case database");
-    for sql in setup {
-        client.batch_execute(sql).expect("setup SQL");
-    }
-    let info = ServerInfo {
-        version: server.version().to_string(),
-        version_num: server.version_num(),
-        kind: "throwaway",
-        target: db.to_string(),
-        schema_from: None,
-    };
-    let opts = TraceOptions {
-        run: RunOptions {
-            paths: vec![dir.to_path_buf()],
-            cwd: dir.to_path_buf(),
-            ..RunOptions::default()
-        },
-        target: Target::Throwaway {
-            bin_dir: None,
-            major: None,
-            run_as: None,
-            schema_from: None,
-        },
-        progress: false,
-    };
+    let (mut client, info) = common::trace_database(server, db, setup);
+    let opts = common::trace_options(dir);
     trace::run_on_session(&mut client, info, &opts)
         .unwrap_or_else(|e| panic!("trace of {} failed: {e}", dir.display()))
 }

@@ -134,3 +134,48 @@ pub fn apply_dir(client: &mut postgres::Client, dir: &Path) {
 pub fn pg_url(server: &schemaguard::server::TempServer, dbname: &str) -> String {
     server.connection_string_for(schemaguard::server::SUPERUSER, dbname)
 }
+
+/// A fresh database `db` on `server`, after running `setup` in it: a superuser session
+/// on it, and how `trace` describes it (as a throwaway server's).
+pub fn trace_database(
+    server: &schemaguard::server::TempServer,
+    db: &str,
+    setup: &[String],
+) -> (postgres::Client, schemaguard::trace::ServerInfo) {
+    let mut admin = server.connect().expect("connect");
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{db}\""))
+        .expect("create database");
+    let mut client = server
+        .connect_as(schemaguard::server::SUPERUSER, db)
+        .expect("connect to the test database");
+    for sql in setup {
+        client.batch_execute(sql).expect("setup SQL");
+    }
+    let info = schemaguard::trace::ServerInfo {
+        version: server.version().to_string(),
+        version_num: server.version_num(),
+        kind: "throwaway",
+        target: db.to_string(),
+        schema_from: None,
+    };
+    (client, info)
+}
+
+/// `trace` options for the migrations in `dir`, on a throwaway server's session.
+pub fn trace_options(dir: &Path) -> schemaguard::trace::TraceOptions {
+    schemaguard::trace::TraceOptions {
+        run: schemaguard::pipeline::RunOptions {
+            paths: vec![dir.to_path_buf()],
+            cwd: dir.to_path_buf(),
+            ..schemaguard::pipeline::RunOptions::default()
+        },
+        target: schemaguard::trace::Target::Throwaway {
+            bin_dir: None,
+            major: None,
+            run_as: None,
+            schema_from: None,
+        },
+        progress: false,
+    }
+}
