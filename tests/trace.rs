@@ -13,10 +13,9 @@
 mod common;
 
 use schemaguard::lock::LockMode;
-use schemaguard::pipeline::RunOptions;
 use schemaguard::server::TempServer;
 use schemaguard::trace::observe::{self, Finish, Observer, Payload};
-use schemaguard::trace::{self, Execution, Target, Trace, TraceOptions};
+use schemaguard::trace::{self, Execution, Trace};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -1040,20 +1039,7 @@ fn pg_regress_traces_to_the_end_within_the_disagreements_reached() {
         return;
     }
     let dir = regress.join("sets").join("regress");
-    let opts = TraceOptions {
-        run: RunOptions {
-            paths: vec![dir.clone()],
-            cwd: regress.clone(),
-            ..RunOptions::default()
-        },
-        target: Target::Throwaway {
-            bin_dir: None,
-            major: None,
-            run_as: None,
-            schema_from: None,
-        },
-        progress: false,
-    };
+    let opts = common::trace_options(&dir);
     let t = trace::run(&opts).unwrap_or_else(|e| panic!("trace of pg-regress failed: {e}"));
     assert!(t.stats.statements > 9000, "{}", t.stats.statements);
     let strong_mode = |d: &schemaguard::trace::compare::Disagreement| {
