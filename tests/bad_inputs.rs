@@ -411,7 +411,9 @@ fn check_unprivileged(dir: &TempDir, format: &str) -> Option<Output> {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }),
         Err(e) => {
-            eprintln!("SKIPPED: cannot run schemaguard as an unprivileged user here: {e}");
+            common::skipped(format!(
+                "cannot run schemaguard as an unprivileged user here: {e}"
+            ));
             None
         }
     }

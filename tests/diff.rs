@@ -123,10 +123,10 @@ fn swapped(
 fn pg_dump(server: &schemaguard::server::TempServer, db: &str, file: &Path) -> bool {
     let exe = server.binaries().bin_dir.join("pg_dump");
     if !exe.is_file() {
-        eprintln!(
-            "SKIPPED (dump part): no pg_dump beside initdb in {}",
+        common::skipped(format!(
+            "(dump part): no pg_dump beside initdb in {}",
             server.binaries().bin_dir.display()
-        );
+        ));
         return false;
     }
     let out = Command::new(&exe)

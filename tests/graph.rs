@@ -21,7 +21,7 @@ fn dot_output_renders_with_graphviz() {
         .stderr(Stdio::piped())
         .spawn()
     else {
-        eprintln!("SKIPPED: Graphviz `dot` is not installed (CI installs it)");
+        common::skipped("Graphviz `dot` is not installed (CI installs it)");
         return;
     };
     dot.stdin

@@ -54,7 +54,7 @@ fn rules_by_file(doc: &serde_json::Value) -> Vec<(String, String)> {
 #[test]
 fn since_reports_only_new_and_edited_migrations() {
     if !have_git() {
-        eprintln!("SKIPPED: git is not installed");
+        common::skipped("git is not installed");
         return;
     }
     let repo = TempDir::new("since");
@@ -142,7 +142,7 @@ fn since_reports_only_new_and_edited_migrations() {
 #[test]
 fn since_with_an_unknown_ref_is_a_clear_error() {
     if !have_git() {
-        eprintln!("SKIPPED: git is not installed");
+        common::skipped("git is not installed");
         return;
     }
     let repo = TempDir::new("since-bad");
@@ -167,7 +167,7 @@ fn since_outside_a_git_repository_is_a_clear_error() {
 #[test]
 fn since_reports_a_new_migration_that_sorts_before_existing_ones() {
     if !have_git() {
-        eprintln!("SKIPPED: git is not installed");
+        common::skipped("git is not installed");
         return;
     }
     let repo = TempDir::new("since-order");

@@ -61,7 +61,9 @@ fn start(pki: &Pki) -> Option<TempServer> {
     match TempServer::start(&opts) {
         Ok(s) => Some(s),
         Err(e) if e.is_not_installed() => {
-            eprintln!("SKIPPED: no PostgreSQL binaries found ({e}); CI installs them");
+            common::skipped(format!(
+                "no PostgreSQL binaries found ({e}); CI installs them"
+            ));
             None
         }
         Err(e) => panic!("starting a TLS server failed: {e}"),

@@ -818,9 +818,7 @@ fn citext_available(server: &TempServer) -> bool {
         )
         .expect("pg_available_extensions");
     if rows.is_empty() {
-        eprintln!(
-            "SKIPPED: the citext extension is not installed; its type changes are not checked"
-        );
+        common::skipped("the citext extension is not installed; its type changes are not checked");
     }
     !rows.is_empty()
 }
@@ -870,7 +868,7 @@ fn type_change_rebuilds_and_scans_match_the_server() {
         return;
     };
     if server.version_num() < 150000 {
-        eprintln!("SKIPPED: pg_stat_force_next_flush() needs PostgreSQL 15");
+        common::skipped("pg_stat_force_next_flush() needs PostgreSQL 15");
         return;
     }
     let mut admin = server.connect().expect("connect");

@@ -13,10 +13,10 @@ pub fn shared_dir(what: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIPPED: {} is absent (it is present in CI, beside the project); nothing to check here",
+        skipped(format!(
+            "{} is absent (it is present in CI, beside the project); nothing to check here",
             dir.display()
-        );
+        ));
         None
     }
 }
@@ -100,7 +100,9 @@ pub fn pg_server() -> Option<schemaguard::server::TempServer> {
     match schemaguard::server::TempServer::start(&schemaguard::server::ServerOptions::default()) {
         Ok(server) => Some(server),
         Err(e) if e.is_not_installed() => {
-            eprintln!("SKIPPED: no PostgreSQL binaries found ({e}); CI installs them");
+            skipped(format!(
+                "no PostgreSQL binaries found ({e}); CI installs them"
+            ));
             None
         }
         Err(e) => panic!("starting a throwaway PostgreSQL failed: {e}"),
@@ -178,4 +180,14 @@ pub fn trace_options(dir: &Path) -> schemaguard::trace::TraceOptions {
         },
         progress: false,
     }
+}
+
+/// Says that a check was skipped, where the person running `cargo test` sees it: on the
+/// process's standard error, which the test harness does not capture (it captures
+/// `eprintln!`, and shows a skipped test as `ok`), so a skipped suite is not mistaken for
+/// a passing one.
+pub fn skipped(message: impl std::fmt::Display) {
+    use std::io::Write;
+    let line = format!("SKIPPED: {message}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
