@@ -1118,3 +1118,28 @@ fn a_copy_refused_before_its_data_fails_alone_and_an_all_failed_trace_is_an_erro
         out.stderr
     );
 }
+
+/// `SET TRANSACTION` must be a transaction's first statement, and trace's own queries
+/// come first: it is not run (with a note), not reported as schemaguard's error.
+#[test]
+fn set_transaction_is_a_limit_of_the_tracer_not_a_disagreement() {
+    if common::pg_server().is_none() {
+        return;
+    }
+    let dir = common::TempDir::new("trace-set-transaction");
+    dir.write(
+        "0001_serializable.sql",
+        "CREATE TABLE t (a int);\nBEGIN;\nSET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nINSERT INTO t VALUES (1);\nCOMMIT;\n",
+    );
+    let out = binary(&["trace", "--format", "json", dir.path()], &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("trace JSON");
+    assert_eq!(doc["disagreements"].as_array().map(Vec::len), Some(0));
+    let set = &doc["files"][0]["statements"][2];
+    assert!(
+        set["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("SET TRANSACTION must come before any query")),
+        "{set}"
+    );
+}
