@@ -413,25 +413,8 @@ fn every_fix_check_prints_runs_on_postgres() {
         }
     }
     if let Some(corpus) = common::shared_dir("corpus") {
-        let manifest: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(corpus.join("manifest.json")).expect("manifest"),
-        )
-        .expect("manifest JSON");
-        for set in manifest["sets"].as_array().expect("sets") {
-            let name = set["name"].as_str().expect("name");
-            let setup = set["setup_sql"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            sources.push((
-                format!("corpus/{name}"),
-                corpus.join("sets").join(name),
-                setup,
-            ));
+        for (name, dir, setup) in common::corpus_sets(&corpus) {
+            sources.push((format!("corpus/{name}"), dir, setup));
         }
     }
     let mut total = Tally::default();

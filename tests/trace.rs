@@ -187,34 +187,11 @@ fn corpus_histories_trace_without_blocking_disagreements() {
     let Some(server) = common::pg_server() else {
         return;
     };
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(corpus.join("manifest.json")).expect("manifest"),
-    )
-    .expect("manifest JSON");
     let mut statements = 0;
     let mut strong = Vec::new();
     let mut weak = Vec::new();
-    for (i, set) in manifest["sets"]
-        .as_array()
-        .expect("sets")
-        .iter()
-        .enumerate()
-    {
-        let name = set["name"].as_str().expect("name");
-        let setup: Vec<String> = set["setup_sql"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let t = trace_dir_after(
-            &server,
-            &corpus.join("sets").join(name),
-            &format!("corpus{i}"),
-            &setup,
-        );
+    for (i, (_, dir, setup)) in common::corpus_sets(&corpus).iter().enumerate() {
+        let t = trace_dir_after(&server, dir, &format!("corpus{i}"), setup);
         statements += t.stats.statements;
         for d in &t.disagreements {
             if is_strong(d) {

@@ -191,3 +191,30 @@ pub fn skipped(message: impl std::fmt::Display) {
     let line = format!("SKIPPED: {message}\n");
     let _ = std::io::stderr().write_all(line.as_bytes());
 }
+
+/// The histories of `../shared/corpus/` (`corpus` is that folder), from its
+/// `manifest.json`, in order: `(name, folder, the set-up SQL it needs first)`.
+pub fn corpus_sets(corpus: &Path) -> Vec<(String, PathBuf, Vec<String>)> {
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(corpus.join("manifest.json")).expect("read the manifest"),
+    )
+    .expect("manifest JSON");
+    manifest["sets"]
+        .as_array()
+        .expect("sets")
+        .iter()
+        .map(|set| {
+            let name = set["name"].as_str().expect("name").to_string();
+            let setup = set["setup_sql"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let dir = corpus.join("sets").join(&name);
+            (name, dir, setup)
+        })
+        .collect()
+}
