@@ -559,6 +559,90 @@ fn on_a_database_nothing_is_committed_and_locks_are_never_waited_for() {
 }
 
 #[test]
+fn on_a_database_migrations_its_history_table_lists_are_not_run_again() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let mut admin = server.connect().expect("connect");
+    admin
+        .batch_execute("CREATE DATABASE applied_history")
+        .expect("create database");
+    let mut db = server
+        .connect_as(schemaguard::server::SUPERUSER, "applied_history")
+        .expect("connect to the new database");
+    // golang-migrate's table: version 1 is applied, and the table it made exists
+    db.batch_execute(
+        "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+         INSERT INTO schema_migrations VALUES (1, false);
+         CREATE TABLE items (id bigint PRIMARY KEY, name text);",
+    )
+    .expect("setup");
+    let url = common::pg_url(&server, "applied_history");
+    let dir = common::TempDir::new("trace-applied");
+    // run again, its IF NOT EXISTS would be a no-op the model does not predict as one
+    dir.write(
+        "000001_items.up.sql",
+        "CREATE TABLE IF NOT EXISTS items (id bigint PRIMARY KEY, name text);\nCREATE INDEX IF NOT EXISTS items_name_idx ON items (name);\n",
+    );
+    dir.write(
+        "000002_note.up.sql",
+        "ALTER TABLE items ADD COLUMN note text;\n",
+    );
+    let out = binary(
+        &[
+            "trace",
+            "--format",
+            "json",
+            "--database-url",
+            &url,
+            "--allow-on-database",
+            dir.path(),
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let first = &doc["files"][0];
+    assert!(
+        first["not_traced"]
+            .as_str()
+            .is_some_and(|s| s.contains("already applied")),
+        "{first}"
+    );
+    assert!(
+        first["statements"]
+            .as_array()
+            .is_some_and(|s| s.len() == 2 && s.iter().all(|s| s["execution"] == "not_run")),
+        "{first}"
+    );
+    let second = &doc["files"][1]["statements"][0];
+    assert_eq!(second["execution"], "transaction", "{second}");
+    assert_eq!(
+        doc["disagreements"],
+        serde_json::json!([]),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        doc["notes"].as_array().is_some_and(|n| n.iter().any(|n| n
+            .as_str()
+            .is_some_and(|n| n.starts_with("1 of 2 migration(s) not run")))),
+        "{}",
+        doc["notes"]
+    );
+    // the pending file ran against the schema as the database has it: the column was
+    // rolled back
+    let cols: i64 = db
+        .query_one(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'items'::regclass AND attnum > 0 AND NOT attisdropped",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(cols, 2);
+}
+
+#[test]
 fn schema_from_a_dump_file_and_a_live_database() {
     let Some(source) = common::pg_server() else {
         return;

@@ -263,11 +263,6 @@ pub fn run(opts: &TraceOptions) -> Result<Trace, String> {
             for w in &conn.warnings {
                 eprintln!("warning: {w}");
             }
-            // the schema as it is, read-only, for the predictions
-            let mut session = live::connect(&conn).map_err(|e| e.to_string())?;
-            let introspected =
-                live::introspect::introspect(&mut session).map_err(|e| e.to_string())?;
-            drop(session);
             let mut client = live::open(&conn).map_err(|e| e.to_string())?;
             let row = client
                 .query_one(
@@ -288,11 +283,15 @@ pub fn run(opts: &TraceOptions) -> Result<Trace, String> {
                 statement_timeout.as_millis(),
                 statement_timeout.as_millis().max(60_000)
             );
+            // the run reads the schema as it is (read-only) for the predictions, and the
+            // history table: migrations it lists as applied are not run again
+            let mut traced_opts = opts.clone();
+            traced_opts.run.database = Some(conn.clone());
             let result = trace_on(
                 &mut client,
                 info,
-                opts,
-                Some(introspected.catalog),
+                &traced_opts,
+                None,
                 Mode::Database { guard },
                 None,
             );
@@ -442,10 +441,13 @@ fn trace_on(
     }
     exec.finish()?;
     progress.finish_and_clear();
+    let mut applied = 0;
     for f in &trace.files {
         trace.stats.files += 1;
-        if let Some(why) = &f.not_traced {
-            trace.notes.push(format!("{}: not traced: {why}", f.file));
+        match f.not_traced.as_deref() {
+            Some(APPLIED) => applied += 1,
+            Some(why) => trace.notes.push(format!("{}: not traced: {why}", f.file)),
+            None => {}
         }
         for s in &f.statements {
             trace.stats.statements += 1;
@@ -464,6 +466,18 @@ fn trace_on(
                 trace.disagreements.push(d.clone());
             }
         }
+    }
+    if let Some(live) = &run.live {
+        trace.notes.push(match &live.history_table {
+            Some(table) => format!(
+                "{applied} of {} migration(s) not run: {table} lists them as applied",
+                run.files.len()
+            ),
+            None => format!(
+                "no migration history table found (looked for {}): every migration was run",
+                live::history::tables_looked_for()
+            ),
+        });
     }
     trace.stats.trace_time = started.elapsed();
     Ok(trace)
@@ -485,6 +499,9 @@ struct Executor<'a> {
 }
 
 const FILE_SAVEPOINT: &str = "schemaguard_trace_file";
+
+/// Why a file the database's history table lists is not run.
+const APPLIED: &str = "already applied to the database (its history table lists it)";
 
 impl<'a> Executor<'a> {
     fn new(
@@ -572,6 +589,21 @@ impl<'a> Executor<'a> {
             not_traced: None,
             statements: Vec::new(),
         };
+        if run
+            .live
+            .as_ref()
+            .is_some_and(|live| live.applied.contains(&source.display))
+        {
+            // the database has it: running it again would trace what is not pending
+            out.not_traced = Some(APPLIED.to_string());
+            out.statements = parsed
+                .statements
+                .iter()
+                .map(|s| self.not_run(i, s, APPLIED))
+                .collect();
+            self.progress.inc(parsed.statements.len() as u64);
+            return Ok(out);
+        }
         // session settings last for one file, as the analysis assumes
         let timezone = run.config.timezone.clone();
         match &self.mode {
