@@ -1041,7 +1041,7 @@ fn named_objects(op: &Operation, cat: &Catalog, sink: &mut dyn FnMut(Edge, Named
     use ObjectKind as K;
     match op {
         Operation::CreateTable(ct) => {
-            let t = cat.qualify_new(&ct.name);
+            let t = cat.qualify_new_table(&ct.name, ct.persistence);
             sink(Edge::Creates, Named::Relation(K::Table, &t));
             for c in &ct.columns {
                 sink(Edge::Creates, Named::Column(&t, &c.name));

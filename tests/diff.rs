@@ -465,3 +465,57 @@ fn errors_exit_2_with_one_clear_line_and_no_password() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("latin1.sql:1:"), "{}", out.stderr);
 }
+
+#[test]
+fn temporary_objects_end_with_their_session_and_a_rollback_undoes_its_transaction() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let dir = common::TempDir::new("diff-session");
+    dir.write(
+        "001_tables.sql",
+        "CREATE TABLE items (id bigint PRIMARY KEY, name text);\n\
+         -- a temporary table of the same name shadows it for the session\n\
+         CREATE TEMP TABLE items AS SELECT * FROM public.items;\n\
+         CREATE INDEX items_name_idx ON items (name);\n\
+         CREATE TABLE pg_temp.scratch (a int);\n\
+         CREATE VIEW scratch_view AS SELECT a FROM scratch;\n",
+    );
+    dir.write(
+        "002_rolled_back.sql",
+        "BEGIN;\nCREATE TABLE undone (id int);\nALTER TABLE items ADD COLUMN gone text;\nROLLBACK;\n\
+         ALTER TABLE items ADD COLUMN kept text;\n",
+    );
+    // each file in a session of its own, as schemaguard assumes
+    server
+        .connect()
+        .expect("connect")
+        .batch_execute("CREATE DATABASE session_ends")
+        .expect("create database");
+    for file in ["001_tables.sql", "002_rolled_back.sql"] {
+        let mut session = server
+            .connect_as(schemaguard::server::SUPERUSER, "session_ends")
+            .expect("connect");
+        let sql = std::fs::read_to_string(dir.0.join(file)).expect("read");
+        session.batch_execute(&sql).expect("apply");
+    }
+    let url = common::pg_url(&server, "session_ends");
+    let doc = diff_json(&["--database-url", &url, dir.path()], 0);
+    assert_eq!(doc["equal"], true, "{doc:#}");
+
+    // what the session left behind, and what the rollback undid, as drift
+    let mut c = server
+        .connect_as(schemaguard::server::SUPERUSER, "session_ends")
+        .expect("connect");
+    c.batch_execute("CREATE TABLE undone (id int); CREATE INDEX items_name_idx ON items (name)")
+        .expect("drift");
+    let doc = diff_json(&["--database-url", &url, dir.path()], 1);
+    assert_eq!(
+        differences(&doc),
+        owned(&[
+            ("extra", "index", "public.items_name_idx", &[]),
+            ("extra", "table", "public.undone", &[]),
+        ]),
+        "{doc:#}"
+    );
+}

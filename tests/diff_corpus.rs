@@ -320,7 +320,7 @@ const LEFT: &[(&str, [usize; 3])] = &[
     ("harbor", [0, 47, 0]),
     ("kratos", [5, 5, 5]),
     ("lemmy", [34, 0, 0]),
-    ("supabase-auth", [10, 11, 10]),
+    ("supabase-auth", [9, 10, 9]),
     ("vaultwarden", [1, 1, 1]),
 ];
 

@@ -631,6 +631,14 @@ impl Driver<'_> {
             tx.id = self.new_tx();
             tx.start_line = 1;
         }
+        // a ROLLBACK undoes the transaction's changes: the schema as it began, kept only
+        // for files that roll back (a copy of the catalog per transaction otherwise)
+        let rolls_back = parsed
+            .statements
+            .iter()
+            .any(|s| matches!(s.op, Operation::Rollback));
+        let mut at_tx_start: Option<Catalog> =
+            (rolls_back && tx.active).then(|| self.catalog.clone());
         let mut spans: Vec<Span> = Vec::with_capacity(parsed.statements.len());
         let plan_start = self.out.plan.len();
         let mut tx_plan_start = plan_start;
@@ -647,6 +655,9 @@ impl Driver<'_> {
                     self.close_tx(&mut tx, tx_plan_start, prev_end_line.max(1));
                 }
                 if segments[segment].mode == TransactionMode::Wrapped && !tx.active {
+                    if rolls_back {
+                        at_tx_start = Some(self.catalog.clone());
+                    }
                     tx.active = true;
                     tx.id = self.new_tx();
                     tx.start_line = segments[segment].start_line;
@@ -660,6 +671,9 @@ impl Driver<'_> {
                     if tx.active {
                         // PostgreSQL warns and keeps the transaction going
                     } else {
+                        if rolls_back {
+                            at_tx_start = Some(self.catalog.clone());
+                        }
                         tx.active = true;
                         tx.explicit = true;
                         tx.id = self.new_tx();
@@ -673,6 +687,9 @@ impl Driver<'_> {
                 }
                 Operation::Commit | Operation::Rollback if tx.active => {
                     self.close_tx(&mut tx, tx_plan_start, start_line);
+                    if let (Operation::Rollback, Some(before)) = (&stmt.op, at_tx_start.take()) {
+                        self.catalog = before;
+                    }
                 }
                 _ => {}
             }
@@ -818,6 +835,8 @@ impl Driver<'_> {
             once_per_migration(&mut findings, rule.id());
         }
         self.out.findings.extend(findings);
+        // the file's session ends: its temporary objects go
+        replay::end_session(&mut self.catalog);
         let ends: Vec<u32> = parsed
             .statements
             .iter()

@@ -286,6 +286,9 @@ pub struct Catalog {
     /// only then are a table's inheritance children looked for (a look through every
     /// table).
     pub any_inheritance: bool,
+    /// A temporary relation exists (in `pg_temp`, which PostgreSQL then searches first
+    /// for an unqualified name); cleared when the session ends.
+    pub temp_relations: bool,
 }
 
 impl Default for Catalog {
@@ -302,6 +305,7 @@ impl Default for Catalog {
             schema_origins: BTreeMap::new(),
             extension_origins: BTreeMap::new(),
             search_path: vec!["public".to_string()],
+            temp_relations: false,
             timezone: "UTC".to_string(),
             timezone_set: false,
             check_function_bodies: true,
@@ -409,9 +413,19 @@ impl Catalog {
         }
     }
 
+    /// The qualified name a new table is created under: a temporary one in `pg_temp`
+    /// (as is one created there by name).
+    pub fn qualify_new_table(&self, name: &ObjectName, persistence: Persistence) -> ObjectName {
+        match &name.schema {
+            None if persistence == Persistence::Temporary => name.with_default_schema("pg_temp"),
+            _ => self.qualify_new(name),
+        }
+    }
+
     /// Resolves a name against `map` the way PostgreSQL does: qualified names exactly;
-    /// unqualified ones through the search path (tracked from `SET search_path`), then
-    /// `pg_catalog`. An object in a schema off the path is not found, as in PostgreSQL.
+    /// unqualified ones through the search path (tracked from `SET search_path`, after
+    /// `pg_temp` while the session has temporary relations), then `pg_catalog`. An
+    /// object in a schema off the path is not found, as in PostgreSQL.
     fn resolve_in<'a, T, M: ByName<T> + ?Sized>(
         &self,
         map: &'a M,
@@ -422,10 +436,10 @@ impl Catalog {
         }
         // one probe for every schema tried, if the map needs one (tables do not)
         let mut probe = None;
-        for schema in self
-            .search_path
-            .iter()
-            .map(String::as_str)
+        let temp = self.temp_relations.then_some("pg_temp");
+        for schema in temp
+            .into_iter()
+            .chain(self.search_path.iter().map(String::as_str))
             .chain(["pg_catalog"])
         {
             if let Some(found) = map.get_in_schema(schema, &name.name, &mut probe) {

@@ -573,14 +573,21 @@ pub fn parse_search_path(value: &str) -> Vec<String> {
 }
 
 fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origin>) {
-    let name = cat.qualify_new(&ct.name);
+    let name = cat.qualify_new_table(&ct.name, ct.persistence);
+    let temporary =
+        ct.persistence == Persistence::Temporary || name.schema.as_deref() == Some("pg_temp");
     if cat.tables.contains_key(&name) && ct.if_not_exists {
         return;
     }
     // re-creating a table we think exists: the history is partial or we missed a drop
     drop_table(cat, &name);
     let mut table = Table::new(name.clone(), o);
-    table.persistence = ct.persistence;
+    table.persistence = if temporary {
+        cat.temp_relations = true;
+        Persistence::Temporary
+    } else {
+        ct.persistence
+    };
     table.columns_complete = ct.as_query.is_none()
         && ct.like.iter().all(|l| cat.table(l).is_some())
         && ct
@@ -1152,6 +1159,44 @@ fn move_table(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
             }
         }
     }
+}
+
+/// The session ends (schemaguard's unit of a session is one migration file, as for the
+/// session settings): its temporary tables go, with their indexes, sequences and
+/// partitions, and so do the objects in `pg_temp` and the views that read a temporary
+/// relation (PostgreSQL makes such a view temporary itself).
+pub fn end_session(cat: &mut Catalog) {
+    let is_temp_schema = |n: &ObjectName| n.schema.as_deref() == Some("pg_temp");
+    let temp: Vec<ObjectName> = cat
+        .tables
+        .iter()
+        .filter(|(k, t)| t.persistence == Persistence::Temporary || is_temp_schema(k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let mut gone: std::collections::HashSet<ObjectName> = temp.iter().cloned().collect();
+    for t in &temp {
+        drop_table(cat, t);
+    }
+    // views on temporary relations, until none is left
+    loop {
+        let views: Vec<ObjectName> = cat
+            .views
+            .iter()
+            .filter(|(k, v)| is_temp_schema(k) || v.reads.iter().any(|r| gone.contains(r)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if views.is_empty() {
+            break;
+        }
+        for v in views {
+            cat.views.remove(&v);
+            gone.insert(v);
+        }
+    }
+    cat.sequences.retain(|k, _| !is_temp_schema(k));
+    cat.types.retain(|k, _| !is_temp_schema(k));
+    cat.indexes.retain(|k, _| !is_temp_schema(k));
+    cat.temp_relations = false;
 }
 
 fn drop_table(cat: &mut Catalog, name: &ObjectName) {

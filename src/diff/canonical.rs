@@ -24,7 +24,9 @@
 //!     declared volatility is `VOLATILE`;
 //! 12. trigger events in PostgreSQL's order, trigger functions qualified;
 //! 13. migration frameworks' history tables (and what hangs off them) and names matched
-//!     by `--exclude` are left out, on both sides.
+//!     by `--exclude` are left out, on both sides;
+//! 14. a schema holding objects exists, whether or not a migration created it (set-up
+//!     SQL outside the history often does).
 
 use crate::catalog::{Catalog, Constraint, Index, Table, TableKind, TypeKind};
 use crate::ops::canonical::{NameContext, canonical_expr, is_null_literal};
@@ -398,7 +400,24 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
         hit
     };
 
-    for s in &cat.schemas {
+    // a schema that holds objects exists, created by the history or not (set-up SQL, a
+    // database's own schemas): the migrations would not have run without it
+    let mut schemas: std::collections::BTreeSet<&str> =
+        cat.schemas.iter().map(String::as_str).collect();
+    let holders = cat
+        .tables
+        .keys()
+        .chain(cat.views.keys())
+        .chain(cat.indexes.keys())
+        .chain(cat.sequences.keys())
+        .chain(cat.types.keys())
+        .chain(cat.functions.keys());
+    schemas.extend(
+        holders
+            .filter_map(|n| n.schema.as_deref())
+            .filter(|s| !matches!(*s, "pg_catalog" | "pg_temp" | "information_schema")),
+    );
+    for s in schemas {
         let name = ObjectName::unqualified(s);
         if exclusions.excludes_schema(s) {
             out.excluded.push(format!("schema {name}"));

@@ -479,6 +479,7 @@ impl Observer {
         };
         let oid = match schema {
             Some("public") => self.by_name.get(&key("public")).copied().or_else(temp),
+            Some("pg_temp") => temp(),
             Some(s) => self.by_name.get(&key(s)).copied(),
             None => temp()
                 .or_else(|| self.by_name.get(&key("public")).copied())
@@ -507,7 +508,8 @@ impl Observer {
         // a temporary relation, which schemaguard's catalog may have put in `public` (as
         // [`Observer::relation`] looks it up too)
         let temp_ok = |r: &RelationInfo| {
-            matches!(schema, None | Some("public")) && r.schema.starts_with("pg_temp")
+            matches!(schema, None | Some("public") | Some("pg_temp"))
+                && r.schema.starts_with("pg_temp")
         };
         let changed = |ok: &dyn Fn(&RelationInfo) -> bool| {
             self.changed_before
