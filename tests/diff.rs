@@ -519,3 +519,24 @@ fn temporary_objects_end_with_their_session_and_a_rollback_undoes_its_transactio
         "{doc:#}"
     );
 }
+
+#[test]
+fn what_postgresql_makes_for_itself_is_not_a_difference() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let dir = common::TempDir::new("diff-internal");
+    dir.write(
+        "001_internal.sql",
+        "-- a range type brings constructor functions with it\n\
+         CREATE TYPE floatrange AS RANGE (subtype = float8);\n\
+         -- a foreign key to a partitioned table: a clone of it per referenced partition\n\
+         CREATE TABLE pk (a int PRIMARY KEY) PARTITION BY RANGE (a);\n\
+         CREATE TABLE pk1 PARTITION OF pk FOR VALUES FROM (0) TO (10);\n\
+         CREATE TABLE pk2 PARTITION OF pk FOR VALUES FROM (10) TO (20);\n\
+         CREATE TABLE fk (a int REFERENCES pk);\n",
+    );
+    let url = create_db(&server, "internal_objects", dir.0.as_path());
+    let doc = diff_json(&["--database-url", &url, dir.path()], 0);
+    assert_eq!(doc["equal"], true, "{doc:#}");
+}

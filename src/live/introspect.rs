@@ -288,7 +288,15 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
         });
     }
 
-    // constraints, through our own parser: pg_get_constraintdef prints them as DDL
+    // constraints, through our own parser: pg_get_constraintdef prints them as DDL.
+    // A foreign key to a partitioned table has a clone on its own table per referenced
+    // partition (`fk_a_fkey1`, ...), PostgreSQL's bookkeeping, not a constraint anyone
+    // wrote (11+: conparentid)
+    let same_table_clone = if version >= 110_000 {
+        "NOT EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.oid = co.conparentid AND pc.conrelid = co.conrelid)"
+    } else {
+        "true"
+    };
     let sql = format!(
         "SELECT co.conrelid::int8, co.conname, co.convalidated, pg_get_constraintdef(co.oid),
                 -- the index enforcing it (for a foreign key, conindid is the referenced
@@ -298,7 +306,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
            FROM pg_constraint co
            JOIN pg_class c ON c.oid = co.conrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE co.contype IN ('p', 'u', 'c', 'f', 'x', 'n') AND {SYSTEM_SCHEMAS}
+          WHERE co.contype IN ('p', 'u', 'c', 'f', 'x', 'n') AND {SYSTEM_SCHEMAS} AND {same_table_clone}
           ORDER BY co.conrelid, co.conname"
     );
     for row in r.query("constraints", &sql)? {
@@ -500,7 +508,11 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
            FROM pg_proc p
            JOIN pg_namespace n ON n.oid = p.pronamespace
            JOIN pg_language l ON l.oid = p.prolang
-          WHERE {SYSTEM_SCHEMAS} AND {}",
+          WHERE {SYSTEM_SCHEMAS} AND {}
+            -- a range type's constructors are part of the type
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                             WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                               AND d.deptype = 'i')",
         not_extension_member("pg_proc", "p.oid")
     );
     for row in r.query("functions", &sql)? {
