@@ -35,6 +35,10 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     }
                     return;
                 }
+                if at.if_exists {
+                    // PostgreSQL skips it, with a notice
+                    return;
+                }
                 let mut placeholder = Table::new(name.clone(), None);
                 // only ever altered here: its columns are whatever existed outside
                 placeholder.columns_complete = false;
@@ -1469,6 +1473,20 @@ mod tests {
         assert_eq!(triggers(&cat), vec!["t_touch"]);
         replay(&mut cat, 2, "DROP FUNCTION touch() CASCADE;");
         assert!(triggers(&cat).is_empty());
+    }
+
+    #[test]
+    fn alter_table_if_exists_on_an_unknown_table_changes_nothing() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "ALTER TABLE IF EXISTS nope ADD COLUMN x int;\nALTER TABLE elsewhere ADD COLUMN y int;",
+        );
+        assert!(cat.table(&ObjectName::unqualified("nope")).is_none());
+        // without IF EXISTS the table is taken to exist outside the history
+        let t = cat.table(&ObjectName::unqualified("elsewhere")).unwrap();
+        assert!(!t.columns_complete);
     }
 
     #[test]
