@@ -224,8 +224,14 @@ pub struct TxState {
     pub statement_timeout: Option<String>,
     pub local_lock_timeout: Option<String>,
     pub local_statement_timeout: Option<String>,
-    /// Locks held until the transaction ends.
+    /// Locks held until the transaction ends (in the order first taken; change them
+    /// through [`TxState::hold`] and [`TxState::clear_held`], which keep the two
+    /// lookups below in step).
     pub held: Vec<HeldLock>,
+    /// Position in `held` by relation.
+    held_at: FastMap<ObjectName, usize>,
+    /// Position in `held` of [`TxState::strongest_blocking_held`].
+    strongest: Option<usize>,
     /// Constraints added NOT VALID in this transaction: (table, constraint).
     pub not_valid_added: Vec<(ObjectName, String)>,
     /// Enum values added in this transaction: (type, value).
@@ -244,26 +250,54 @@ impl TxState {
     }
 
     /// The strongest lock held on a pre-existing relation that blocks traffic.
+    /// (Of equally strong ones, the last taken first.)
     pub fn strongest_blocking_held(&self) -> Option<&HeldLock> {
-        self.held
-            .iter()
-            .filter(|h| h.preexisting && h.mode.blocks_traffic())
-            .max_by_key(|h| h.mode)
+        self.strongest.and_then(|i| self.held.get(i))
+    }
+
+    /// The transaction ended: no lock is held.
+    pub fn clear_held(&mut self) {
+        self.held.clear();
+        self.held_at.clear();
+        self.strongest = None;
     }
 
     fn hold(&mut self, relation: ObjectName, mode: LockMode, line: u32, preexisting: bool) {
-        match self.held.iter_mut().find(|h| h.relation == relation) {
-            Some(h) if h.mode < mode => {
+        let at = match self.held_at.get(&relation) {
+            Some(&i) => {
+                let h = &mut self.held[i];
+                if h.mode >= mode {
+                    return;
+                }
                 h.mode = mode;
                 h.since_line = line;
+                i
             }
-            Some(_) => {}
-            None => self.held.push(HeldLock {
-                relation,
-                mode,
-                since_line: line,
-                preexisting,
-            }),
+            None => {
+                let i = self.held.len();
+                self.held_at.insert(relation.clone(), i);
+                self.held.push(HeldLock {
+                    relation,
+                    mode,
+                    since_line: line,
+                    preexisting,
+                });
+                i
+            }
+        };
+        // modes only grow and entries are only added: the strongest is kept in step
+        let h = &self.held[at];
+        if h.preexisting && h.mode.blocks_traffic() {
+            let stronger = match self
+                .strongest
+                .and_then(|s| self.held.get(s).map(|c| (s, c)))
+            {
+                None => true,
+                Some((s, current)) => h.mode > current.mode || (h.mode == current.mode && at > s),
+            };
+            if stronger {
+                self.strongest = Some(at);
+            }
         }
     }
 }
@@ -679,7 +713,7 @@ impl Driver<'_> {
                         tx.id = self.new_tx();
                         tx.start_line = start_line;
                         tx.statements = 0;
-                        tx.held.clear();
+                        tx.clear_held();
                         tx.not_valid_added.clear();
                         tx.enum_values_added.clear();
                         tx_plan_start = self.out.plan.len();
@@ -696,7 +730,7 @@ impl Driver<'_> {
             if !tx.active && !stmt.op.is_transaction_control() {
                 // an implicit transaction of its own
                 tx.id = self.new_tx();
-                tx.held.clear();
+                tx.clear_held();
                 tx.not_valid_added.clear();
                 tx.enum_values_added.clear();
                 tx.statements = 0;
@@ -779,7 +813,7 @@ impl Driver<'_> {
             }
             if !tx.active {
                 // autocommit: the statement's locks end with it
-                tx.held.clear();
+                tx.clear_held();
                 if let Some(p) = self.out.plan.last_mut() {
                     if p.in_transaction {
                         p.held_until_line = Some(stmt.span.end_pos.line);
@@ -801,6 +835,7 @@ impl Driver<'_> {
             history: &self.history,
             version: self.settings.version,
             baseline: self.settings.baseline,
+            moves: std::cell::OnceCell::new(),
         };
         let mut raw: Vec<(&'static dyn Rule, Violation)> = Vec::new();
         // one buffer for every rule: most rules find nothing in most files
@@ -816,15 +851,17 @@ impl Driver<'_> {
             .first()
             .map(|s| s.span)
             .unwrap_or_default();
+        // statements' last lines, in order (a binary search per finding, not a pass)
+        let mut ends: Vec<u32> = parsed
+            .statements
+            .iter()
+            .map(|s| s.span.end_pos.line)
+            .collect();
+        ends.sort_unstable();
         for (rule, v) in raw {
             let span = v.span.unwrap_or(first);
-            let prev_end = parsed
-                .statements
-                .iter()
-                .map(|s| s.span.end_pos.line)
-                .filter(|l| *l < span.start_pos.line)
-                .max()
-                .unwrap_or(0);
+            let before = ends.partition_point(|l| *l < span.start_pos.line);
+            let prev_end = before.checked_sub(1).map_or(0, |i| ends[i]);
             if ignores.silences(rule.id(), span.start_pos.line, prev_end) {
                 self.out.suppressed += 1;
                 continue;
@@ -975,7 +1012,7 @@ impl Driver<'_> {
         }
         tx.active = false;
         tx.explicit = false;
-        tx.held.clear();
+        tx.clear_held();
         tx.not_valid_added.clear();
         tx.enum_values_added.clear();
         tx.local_lock_timeout = None;

@@ -251,9 +251,44 @@ pub struct FileCheck<'a> {
     pub version: PgVersion,
     /// What the older migrations are: "already existed" or "are applied to the database".
     pub baseline: &'a str,
+    /// The file's renames and moves (`ALTER TABLE` with `RENAME`, `RENAME COLUMN` or
+    /// `SET SCHEMA`), by statement position, found on first use: following a name looks
+    /// at these only, not at every later statement (once per finding, in a file of
+    /// 100,000 statements).
+    pub moves: std::cell::OnceCell<Vec<(usize, &'a crate::ops::AlterTable)>>,
 }
 
-impl FileCheck<'_> {
+impl<'a> FileCheck<'a> {
+    /// The `ALTER TABLE`s of the file that rename or move something, in order.
+    fn moves(&self) -> &[(usize, &'a crate::ops::AlterTable)] {
+        self.moves.get_or_init(|| {
+            let statements: &'a [Statement] = self.statements;
+            statements
+                .iter()
+                .flat_map(|s| {
+                    std::iter::once(s)
+                        .chain(s.embedded.iter())
+                        .map(move |e| (s.index, e))
+                })
+                .filter_map(|(at, stmt)| match &stmt.op {
+                    crate::ops::Operation::AlterTable(alter)
+                        if alter.actions.iter().any(|a| {
+                            matches!(
+                                a,
+                                AlterTableAction::RenameTable { .. }
+                                    | AlterTableAction::SetSchema { .. }
+                                    | AlterTableAction::RenameColumn { .. }
+                            )
+                        }) =>
+                    {
+                        Some((at, alter))
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+
     /// The table that `name` names at statement `at` (its position in the file), as it
     /// stands after the file: later `RENAME TO` and `SET SCHEMA` of it in this file are
     /// followed, so a moved or renamed table is not taken for a dropped one. `None` when
@@ -265,15 +300,7 @@ impl FileCheck<'_> {
     /// `name` with this file's later renames and moves of the table applied.
     fn followed(&self, name: &ObjectName, at: usize) -> ObjectName {
         let mut current = name.clone();
-        let later = self
-            .statements
-            .iter()
-            .filter(|s| s.index > at)
-            .flat_map(|s| std::iter::once(s).chain(s.embedded.iter()));
-        for stmt in later {
-            let crate::ops::Operation::AlterTable(alter) = &stmt.op else {
-                continue;
-            };
+        for (_, alter) in self.moves().iter().filter(|(i, _)| *i > at) {
             if !same_table(&alter.name, &current) {
                 continue;
             }
@@ -292,12 +319,9 @@ impl FileCheck<'_> {
     /// (later `RENAME COLUMN`s in this file followed).
     pub fn column_after(&self, table: &ObjectName, column: &str, at: usize) -> String {
         let mut current = column.to_string();
-        for stmt in self.statements.iter().filter(|s| s.index > at) {
-            let crate::ops::Operation::AlterTable(alter) = &stmt.op else {
-                continue;
-            };
+        for (index, alter) in self.moves().iter().filter(|(i, _)| *i > at) {
             if !same_table(
-                &self.followed(&alter.name, stmt.index),
+                &self.followed(&alter.name, *index),
                 &self.followed(table, at),
             ) {
                 continue;
