@@ -3,6 +3,7 @@
 //! `Unparsed` only when neither understands it. Parsing never fails as a whole: one bad
 //! statement costs one statement.
 
+pub(crate) mod condense;
 pub(crate) mod dialect;
 pub mod directives;
 pub mod plpgsql;
@@ -221,6 +222,20 @@ pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
 
 /// Parses one statement's text into an operation. Never panics.
 pub fn parse_statement(sql: &str) -> Operation {
+    if sql.len() > condense::LONG {
+        // a long VALUES list: its first row stands for all (see `condense`); should that
+        // not parse, the whole text is parsed, for an error message about the text
+        if let Some(short) = condense::condense_values(sql) {
+            let op = parse_text(&short);
+            if !matches!(op, Operation::Unparsed { .. }) {
+                return op;
+            }
+        }
+    }
+    parse_text(sql)
+}
+
+fn parse_text(sql: &str) -> Operation {
     let dialect = PostgreSqlDialect {};
     let parser = || Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT);
     let by_sqlparser = || {
@@ -320,6 +335,23 @@ pub(crate) const RECURSION_LIMIT: usize = 50;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A long VALUES list parses as its first row does, and an error in it is still
+    /// found (in the whole text).
+    #[test]
+    fn a_long_values_list_parses_as_its_first_row() {
+        let rows: Vec<String> = (0..20_000).map(|i| format!("({i}, 'n{i}')")).collect();
+        let long = format!(
+            "INSERT INTO items (id, name) VALUES {} ON CONFLICT (id) DO NOTHING",
+            rows.join(", ")
+        );
+        assert!(long.len() > condense::LONG);
+        let short = "INSERT INTO items (id, name) VALUES (0, 'n0') ON CONFLICT (id) DO NOTHING";
+        assert_eq!(parse_statement(&long), parse_statement(short));
+        assert!(!matches!(parse_statement(short), Operation::Unparsed { .. }));
+        let broken = long.replace("ON CONFLICT (id)", "ON CONFLICT (id");
+        assert!(matches!(parse_statement(&broken), Operation::Unparsed { .. }));
+    }
 
     /// A statement answered from the cache is what parsing it again gives, and an
     /// error in a repeated statement still points at each occurrence.
