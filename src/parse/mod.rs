@@ -348,9 +348,15 @@ mod tests {
         assert!(long.len() > condense::LONG);
         let short = "INSERT INTO items (id, name) VALUES (0, 'n0') ON CONFLICT (id) DO NOTHING";
         assert_eq!(parse_statement(&long), parse_statement(short));
-        assert!(!matches!(parse_statement(short), Operation::Unparsed { .. }));
+        assert!(!matches!(
+            parse_statement(short),
+            Operation::Unparsed { .. }
+        ));
         let broken = long.replace("ON CONFLICT (id)", "ON CONFLICT (id");
-        assert!(matches!(parse_statement(&broken), Operation::Unparsed { .. }));
+        assert!(matches!(
+            parse_statement(&broken),
+            Operation::Unparsed { .. }
+        ));
     }
 
     /// A statement answered from the cache is what parsing it again gives, and an
