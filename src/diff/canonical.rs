@@ -232,6 +232,16 @@ impl NameContext for Names<'_> {
     fn type_spelling(&self, ty: &TypeName) -> String {
         type_spelling(self.cat, ty)
     }
+
+    fn is_enum(&self, ty: &TypeName) -> bool {
+        self.cat
+            .type_def(&ObjectName::new(ty.schema.as_deref(), &ty.name))
+            .is_some_and(|t| matches!(t.kind, TypeKind::Enum { .. }))
+    }
+
+    fn table_name(&self) -> Option<ObjectName> {
+        self.table.map(|t| t.name.clone())
+    }
 }
 
 /// Rule 1.

@@ -24,8 +24,27 @@
 //!     `pg_catalog.` dropped, user functions qualified through the [`NameContext`];
 //! 13. a `'name'::regclass` literal names its relation qualified;
 //! 14. (defaults, generated columns) a cast of the whole expression to the column's
-//!     own type goes (`'{}'::jsonb` on a `jsonb` column is `'{}'`).
+//!     own type goes (`'{}'::jsonb` on a `jsonb` column is `'{}'`);
+//! 15. a string literal of a built-in type is the constant PostgreSQL folds it to and
+//!     prints back ([`super::constant`]): `'f'::boolean` is `false`, `'0'::int8` is `0`,
+//!     `'epoch'::timestamptz` is `'1970-01-01 00:00:00+00'::timestamptz` (a time stamp
+//!     without zone read in UTC), `'12 months'::interval` (and `INTERVAL '12 months'`)
+//!     is `'1 year'::interval` ([`super::interval`]); so is a default's bare literal
+//!     read as the column's type (`DEFAULT 'f'` on a boolean column is `false`);
+//! 16. a column compared (`=`, `<>`, `<`, ...; `= ANY (ARRAY[...])`) with a bare string
+//!     literal or `NULL` has the literal cast to its type, as PostgreSQL coerces it:
+//!     `status = 'pending'` on an enum column is `status = 'pending'::public.status`,
+//!     `n = '5'` on an integer is `n = 5`, `url = NULL` on a text (or varchar) column
+//!     is `url = NULL::text`; text-like literals stay bare (rule 3), domains are left
+//!     alone (PostgreSQL compares their base type);
+//! 17. in `coalesce`, `greatest` and `least`, a column of a smaller integer or numeric
+//!     type than the widest argument gets the implicit cast PostgreSQL prints
+//!     (`coalesce(a_int8, b_int4)` is `coalesce(a_int8, b_int4::bigint)`);
+//! 18. `TRIM(x)` is `TRIM(BOTH x)`;
+//! 19. a column qualified with its own table (`users.email` in a generated column,
+//!     CHECK or index predicate of `users`) is the bare column, as PostgreSQL prints it.
 
+use super::constant::{self, Constant};
 use super::names::{fold, quote_ident};
 use super::{ObjectName, TypeName};
 use sqlparser::ast::{self as sql, VisitMut, VisitorMut};
@@ -52,6 +71,14 @@ pub trait NameContext {
     fn type_spelling(&self, ty: &TypeName) -> String {
         ty.spelling()
     }
+    /// The type is an enum (rule 16 casts literals compared with its columns).
+    fn is_enum(&self, _ty: &TypeName) -> bool {
+        false
+    }
+    /// The table the expression belongs to (rule 19), qualified.
+    fn table_name(&self) -> Option<ObjectName> {
+        None
+    }
 }
 
 /// A context that resolves nothing (names stay as written).
@@ -69,6 +96,10 @@ pub fn canonical_expr(text: &str, ctx: &dyn NameContext, target: Option<&TypeNam
     let _ = e.visit(&mut Rewrite { ctx });
     if let Some(target) = target {
         drop_cast_to(&mut e, target);
+        // rule 15: a bare literal is a constant of the column's type
+        if let Some(folded) = string_literal(&e).and_then(|s| constant::fold(s, target)) {
+            e = constant_expr(folded);
+        }
     }
     let _ = e.visit(&mut Parenthesize);
     e.to_string()
@@ -88,6 +119,11 @@ pub fn is_null_literal(text: &str) -> bool {
             _ => return false,
         }
     }
+}
+
+/// The expression is a bare string literal (`'1970-01-01'`, not cast).
+pub fn is_string_literal(text: &str) -> bool {
+    parse_expr(text).is_some_and(|e| string_literal(&e).is_some())
 }
 
 /// One expression, the whole text (`None` when it does not parse as one).
@@ -158,6 +194,50 @@ fn number(text: String) -> sql::Expr {
     sql::Expr::Value(sql::Value::Number(text, false).with_empty_span())
 }
 
+fn string(text: String) -> sql::Expr {
+    sql::Expr::Value(sql::Value::SingleQuotedString(text).with_empty_span())
+}
+
+/// Rule 15: a folded constant as an expression (text without its cast).
+fn constant_expr(c: Constant) -> sql::Expr {
+    match c {
+        Constant::Bool(b) => sql::Expr::Value(sql::Value::Boolean(b).with_empty_span()),
+        Constant::Number(n) => number(n),
+        Constant::Text(t) => string(t),
+    }
+}
+
+/// The column an identifier names, folded (rewritten identifiers hold their quoted
+/// spelling).
+fn column_name(e: &sql::Expr) -> Option<String> {
+    match e {
+        sql::Expr::Identifier(i) => Some(match i.value.strip_prefix('"') {
+            Some(q) => q.strip_suffix('"').unwrap_or(q).replace("\"\"", "\""),
+            None => i.value.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn is_comparison(op: &sql::BinaryOperator) -> bool {
+    use sql::BinaryOperator as B;
+    matches!(op, B::Eq | B::NotEq | B::Lt | B::Gt | B::LtEq | B::GtEq)
+}
+
+/// Rule 17: integer and numeric types, narrowest first.
+fn numeric_rank(ty: &TypeName) -> Option<u8> {
+    if ty.schema.is_some() || ty.array_dims != 0 {
+        return None;
+    }
+    match ty.name.as_str() {
+        "int2" => Some(1),
+        "int4" => Some(2),
+        "int8" => Some(3),
+        "numeric" => Some(4),
+        _ => None,
+    }
+}
+
 /// Rewrites 1 (removal) to 13, bottom-up.
 struct Rewrite<'c> {
     ctx: &'c dyn NameContext,
@@ -168,6 +248,13 @@ impl Rewrite<'_> {
     fn cast(&self, mut expr: sql::Expr, data_type: &sql::DataType) -> sql::Expr {
         let ty = TypeName::parse(&data_type.to_string());
         let plain = ty.modifiers.is_empty();
+        // rule 15
+        if let Some(folded) = string_literal(&expr).and_then(|s| constant::fold(s, &ty)) {
+            match folded {
+                Constant::Text(t) => expr = string(t),
+                other => return constant_expr(other),
+            }
+        }
         if let Some(s) = string_literal(&expr) {
             if is_text_type(&ty) && plain && ty.array_dims == 0 {
                 return expr;
@@ -215,6 +302,88 @@ impl Rewrite<'_> {
         }
     }
 
+    /// Rule 16: `literal`, compared with the column `column`, cast to the column's type.
+    fn literal_for_column(&self, column: &sql::Expr, literal: &mut sql::Expr) {
+        let Some(ty) = column_name(column).and_then(|c| self.ctx.column_type(&c)) else {
+            return;
+        };
+        let is_null = matches!(literal, sql::Expr::Value(v) if matches!(v.value, sql::Value::Null));
+        if !is_null && string_literal(literal).is_none() {
+            return;
+        }
+        let mut target = ty.clone();
+        target.modifiers.clear();
+        if is_text_type(&ty) {
+            // a text-like literal stays bare (rule 3); `NULL` is cast to the operator's
+            // type (`text` for a varchar column)
+            if !is_null || ty.array_dims != 0 {
+                return;
+            }
+            if target.name == "varchar" {
+                target.name = "text".to_string();
+            }
+        } else if !(self.ctx.is_enum(&ty) || ty.schema.is_none() && ty.is_builtin()) {
+            return;
+        }
+        let value = take(literal);
+        *literal = self.cast(value, &custom_type(target.spelling()));
+    }
+
+    /// Rule 17: a column argument of `coalesce`, `greatest` or `least` narrower than the
+    /// widest numeric argument, cast to it.
+    fn widen_arguments(&self, args: &mut [sql::FunctionArg]) {
+        let exprs: Vec<&mut sql::Expr> = args
+            .iter_mut()
+            .filter_map(|a| match a {
+                sql::FunctionArg::Unnamed(sql::FunctionArgExpr::Expr(x)) => Some(x),
+                _ => None,
+            })
+            .collect();
+        let mut typed = Vec::new();
+        for x in exprs {
+            let ty = match &*x {
+                sql::Expr::Identifier(_) => column_name(x).and_then(|c| self.ctx.column_type(&c)),
+                sql::Expr::Cast { data_type, .. } => Some(TypeName::parse(&data_type.to_string())),
+                sql::Expr::Value(_) => continue,
+                // an argument of unknown type: PostgreSQL's choice cannot be told
+                _ => return,
+            };
+            let Some(ty) = ty else { return };
+            let Some(rank) = numeric_rank(&ty) else {
+                return;
+            };
+            typed.push((x, rank, ty));
+        }
+        let Some((_, widest, wide_ty)) = typed.iter().max_by_key(|(_, r, _)| *r) else {
+            return;
+        };
+        let (widest, mut wide_ty) = (*widest, wide_ty.clone());
+        wide_ty.modifiers.clear();
+        for (x, rank, _) in typed {
+            if rank < widest && matches!(x, sql::Expr::Identifier(_)) {
+                let inner = take(x);
+                *x = sql::Expr::Cast {
+                    kind: sql::CastKind::DoubleColon,
+                    expr: Box::new(inner),
+                    data_type: custom_type(self.ctx.type_spelling(&wide_ty)),
+                    format: None,
+                };
+            }
+        }
+    }
+
+    /// Rule 19: `table.column` (or `schema.table.column`) of the expression's own table.
+    fn own_column(&self, parts: &[String]) -> Option<String> {
+        let own = self.ctx.table_name()?;
+        match parts {
+            [t, c] if *t == own.name => Some(c.clone()),
+            [s, t, c] if *t == own.name && own.schema.as_deref() == Some(s.as_str()) => {
+                Some(c.clone())
+            }
+            _ => None,
+        }
+    }
+
     fn function(&self, f: &mut sql::Function) -> Option<sql::Expr> {
         let parts: Vec<String> = f
             .name
@@ -255,6 +424,13 @@ impl Rewrite<'_> {
             return None;
         }
         let resolved = self.ctx.function(&name);
+        if resolved.schema.is_none()
+            && matches!(resolved.name.as_str(), "coalesce" | "greatest" | "least")
+        {
+            if let sql::FunctionArguments::List(l) = &mut f.args {
+                self.widen_arguments(&mut l.args);
+            }
+        }
         let mut idents = Vec::new();
         if let Some(s) = &resolved.schema {
             idents.push(raw_ident(quote_ident(s)));
@@ -409,16 +585,54 @@ impl VisitorMut for Rewrite<'_> {
             } => Some(take(expr)),
             E::Function(f) => self.function(f),
             E::Identifier(i) => Some(E::Identifier(raw_ident(quote_ident(&fold_ident(i))))),
-            E::CompoundIdentifier(parts) => Some(E::CompoundIdentifier(
-                parts
-                    .iter()
-                    .map(|p| raw_ident(quote_ident(&fold_ident(p))))
-                    .collect(),
-            )),
+            E::CompoundIdentifier(parts) => {
+                let folded: Vec<String> = parts.iter().map(fold_ident).collect();
+                Some(match self.own_column(&folded) {
+                    Some(c) => E::Identifier(raw_ident(quote_ident(&c))),
+                    None => E::CompoundIdentifier(
+                        folded.iter().map(|p| raw_ident(quote_ident(p))).collect(),
+                    ),
+                })
+            }
+            // rule 18
+            E::Trim { trim_where, .. } => {
+                if trim_where.is_none() {
+                    *trim_where = Some(sql::TrimWhereField::Both);
+                }
+                None
+            }
             _ => None,
         };
         if let Some(r) = replacement {
             *e = r;
+        }
+        // rule 16
+        match e {
+            E::BinaryOp { left, op, right } if is_comparison(op) => {
+                if column_name(left).is_some() {
+                    self.literal_for_column(left, right);
+                } else if column_name(right).is_some() {
+                    self.literal_for_column(right, left);
+                }
+            }
+            E::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | E::AllOp {
+                left,
+                compare_op,
+                right,
+            } if is_comparison(compare_op) => {
+                if let E::Array(a) = right.as_mut() {
+                    for element in &mut a.elem {
+                        self.literal_for_column(left, element);
+                    }
+                }
+            }
+            _ => {}
         }
         ControlFlow::Continue(())
     }
