@@ -868,6 +868,152 @@ mod tests {
         assert!(!is_null_literal("'NULL'"));
     }
 
+    /// A table `builds` with an enum, integers of two widths, text-like columns and
+    /// booleans: what rules 16, 17 and 19 look up.
+    struct Builds;
+
+    impl NameContext for Builds {
+        fn column_type(&self, column: &str) -> Option<TypeName> {
+            let ty = match column {
+                "status" => "build_status",
+                "id" | "rerun_of" => "bigint",
+                "rerun_of_old" | "n" => "integer",
+                "url" => "text",
+                "v" => "varchar(10)",
+                "c" => "char(3)",
+                "done" => "boolean",
+                "at" => "timestamptz",
+                "ratio" => "numeric(5,2)",
+                "d" => "my_domain",
+                _ => return None,
+            };
+            Some(TypeName::parse(ty))
+        }
+        fn type_spelling(&self, ty: &TypeName) -> String {
+            if ty.name == "build_status" {
+                "public.build_status".to_string()
+            } else {
+                ty.spelling()
+            }
+        }
+        fn is_enum(&self, ty: &TypeName) -> bool {
+            ty.name == "build_status"
+        }
+        fn table_name(&self) -> Option<ObjectName> {
+            Some(ObjectName::new(Some("public"), "builds"))
+        }
+    }
+
+    fn b(text: &str) -> String {
+        canonical_expr(text, &Builds, None)
+    }
+
+    // right-hand sides are what PostgreSQL 15 printed (pg_get_expr /
+    // pg_get_constraintdef, TimeZone UTC) for the left-hand sides
+    #[test]
+    fn literals_of_built_in_types_are_the_constants_postgres_prints() {
+        let ty = |t: &str| TypeName::parse(t);
+        let default = |text: &str, t: &str| canonical_expr(text, &NoContext, Some(&ty(t)));
+        assert_eq!(default("'f'", "boolean"), default("false", "boolean"));
+        assert_eq!(default("'false'", "boolean"), "false");
+        assert_eq!(default("'0'", "integer"), "0");
+        assert_eq!(default("'0'", "bigint"), default("'0'::bigint", "bigint"));
+        assert_eq!(
+            default("'epoch'", "timestamptz"),
+            default(
+                "'1970-01-01 00:00:00+00'::timestamp with time zone",
+                "timestamptz"
+            )
+        );
+        assert_eq!(
+            default("'1970-01-01 00:00:00'", "timestamptz"),
+            "'1970-01-01 00:00:00+00'"
+        );
+        // a default set on a timestamp column, then altered to timestamptz
+        assert_eq!(
+            default("'1970-01-01'::timestamp", "timestamptz"),
+            default(
+                "'1970-01-01 00:00:00'::timestamp without time zone",
+                "timestamptz"
+            )
+        );
+        same(
+            "now() + '3 minutes'::interval",
+            "(now() + '00:03:00'::interval)",
+        );
+        same(
+            "now() - random() * INTERVAL '12 months'",
+            "(now() - (random() * '1 year'::interval))",
+        );
+        assert_eq!(c("'t'::boolean"), "true");
+        assert_ne!(c("'2 days'::interval"), c("'1 day'::interval"));
+        assert_eq!(c("'now'::timestamptz"), "'now'::timestamptz");
+    }
+
+    #[test]
+    fn literals_compared_with_a_column_take_its_type() {
+        assert_eq!(
+            b("status = 'pending' OR status = 'started'"),
+            b(
+                "((status = 'pending'::public.build_status) OR (status = 'started'::public.build_status))"
+            )
+        );
+        assert_eq!(
+            b("status IN ('pending', 'started')"),
+            b(
+                "(status = ANY (ARRAY['pending'::public.build_status, 'started'::public.build_status]))"
+            )
+        );
+        assert_eq!(
+            b("url = NULL OR char_length(url) > 0"),
+            b("((url = NULL::text) OR (char_length(url) > 0))")
+        );
+        assert_eq!(b("v = NULL"), b("((v)::text = NULL::text)"));
+        assert_eq!(b("c = NULL"), b("(c = NULL::bpchar)"));
+        assert_eq!(b("c = 'x'"), b("(c = 'x'::bpchar)"));
+        assert_eq!(b("v = 'x'"), b("((v)::text = 'x'::text)"));
+        assert_eq!(b("done = 't'"), b("(done = true)"));
+        assert_eq!(b("n = '5'"), b("(n = 5)"));
+        assert_eq!(b("n = NULL"), b("(n = NULL::integer)"));
+        assert_eq!(b("id = '-1'"), b("(id = '-1'::bigint)"));
+        assert_eq!(
+            b("at > '2020-01-01'"),
+            b("(at > '2020-01-01 00:00:00+00'::timestamp with time zone)")
+        );
+        assert_eq!(b("ratio > '1.50'"), b("(ratio > 1.50)"));
+        // a domain compares as its base type: left alone
+        assert_eq!(b("d = 'x'"), "d = 'x'");
+    }
+
+    #[test]
+    fn narrower_integer_columns_in_coalesce_get_the_implicit_cast() {
+        assert_eq!(
+            b("coalesce(rerun_of, rerun_of_old, id)"),
+            b("COALESCE(rerun_of, (rerun_of_old)::bigint, id)")
+        );
+        assert_eq!(b("coalesce(rerun_of_old, 0)"), "coalesce(rerun_of_old, 0)");
+        assert_eq!(b("greatest(n, id)"), b("GREATEST((n)::bigint, id)"));
+        // a column of unknown type: nothing is guessed
+        assert_eq!(b("coalesce(n, other)"), "coalesce(n, other)");
+    }
+
+    #[test]
+    fn trim_is_trim_both_and_own_table_qualifiers_go() {
+        same(
+            "char_length(TRIM(scopes)) > 0",
+            "(char_length(TRIM(BOTH scopes)) > 0)",
+        );
+        same("TRIM(s) <> ''", "(TRIM(BOTH FROM s) <> ''::text)");
+        assert_ne!(c("TRIM(LEADING x)"), c("TRIM(BOTH x)"));
+        assert_eq!(
+            b("least(builds.email_confirmed_at, public.builds.phone_confirmed_at)"),
+            b("LEAST(email_confirmed_at, phone_confirmed_at)")
+        );
+        assert_eq!(b("builds.done IS FALSE"), "done IS FALSE");
+        assert_eq!(b("other.done IS FALSE"), "other.done IS FALSE");
+        assert_eq!(b("audit.builds.done"), "audit.builds.done");
+    }
+
     #[test]
     fn unreadable_text_is_kept_with_whitespace_squashed() {
         assert_eq!(c("a  +\n ("), "a + (");
