@@ -1,7 +1,9 @@
 //! Reading a live database's schema into the same [`Catalog`] that replay builds.
 //!
 //! One query per object kind (never one per table), plain `SELECT`s on `pg_catalog` in a
-//! read-only transaction: no lock stronger than ACCESS SHARE. System schemas and
+//! read-only transaction: no lock stronger than ACCESS SHARE. The transaction reads
+//! with `TimeZone` set to UTC (`SET LOCAL`), so time stamps print in the zone `diff`'s
+//! canonical form uses. System schemas and
 //! objects that belong to extensions are left out. Wherever PostgreSQL can print an
 //! object as DDL (`pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_expr`,
 //! `format_type`), that text goes through schemaguard's own parser and lowering, so a
