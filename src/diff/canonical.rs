@@ -240,10 +240,10 @@ impl NameContext for Names<'_> {
         type_spelling(self.cat, ty)
     }
 
-    fn is_enum(&self, ty: &TypeName) -> bool {
+    fn keeps_bare_literals(&self, ty: &TypeName) -> bool {
         self.cat
             .type_def(&ObjectName::new(ty.schema.as_deref(), &ty.name))
-            .is_some_and(|t| matches!(t.kind, TypeKind::Enum { .. }))
+            .is_some_and(|t| matches!(t.kind, TypeKind::Domain { .. } | TypeKind::Composite))
     }
 
     fn table_name(&self) -> Option<ObjectName> {

@@ -33,10 +33,12 @@
 //!     read as the column's type (`DEFAULT 'f'` on a boolean column is `false`);
 //! 16. a column compared (`=`, `<>`, `<`, ...; `= ANY (ARRAY[...])`) with a bare string
 //!     literal or `NULL` has the literal cast to its type, as PostgreSQL coerces it:
-//!     `status = 'pending'` on an enum column is `status = 'pending'::public.status`,
+//!     `status = 'pending'` on an enum column is `status = 'pending'::public.status`
+//!     (so for other types with their own operators: `'x'::citext`),
 //!     `n = '5'` on an integer is `n = 5`, `url = NULL` on a text (or varchar) column
-//!     is `url = NULL::text`; text-like literals stay bare (rule 3), domains are left
-//!     alone (PostgreSQL compares their base type);
+//!     is `url = NULL::text`; text-like literals stay bare (rule 3), domains and
+//!     composite types are left alone (PostgreSQL compares a domain as its base type,
+//!     a composite as a record);
 //! 17. in `coalesce`, `greatest` and `least`, a column of a smaller integer or numeric
 //!     type than the widest argument gets the implicit cast PostgreSQL prints
 //!     (`coalesce(a_int8, b_int4)` is `coalesce(a_int8, b_int4::bigint)`);
@@ -71,8 +73,10 @@ pub trait NameContext {
     fn type_spelling(&self, ty: &TypeName) -> String {
         ty.spelling()
     }
-    /// The type is an enum (rule 16 casts literals compared with its columns).
-    fn is_enum(&self, _ty: &TypeName) -> bool {
+    /// Literals compared with a column of this type are not cast to it (rule 16): a
+    /// domain (PostgreSQL compares it as its base type) or a composite type (as a
+    /// record).
+    fn keeps_bare_literals(&self, _ty: &TypeName) -> bool {
         false
     }
     /// The table the expression belongs to (rule 19), qualified.
@@ -322,7 +326,7 @@ impl Rewrite<'_> {
             if target.name == "varchar" {
                 target.name = "text".to_string();
             }
-        } else if !(self.ctx.is_enum(&ty) || ty.schema.is_none() && ty.is_builtin()) {
+        } else if self.ctx.keeps_bare_literals(&ty) {
             return;
         }
         let value = take(literal);
@@ -885,6 +889,7 @@ mod tests {
                 "at" => "timestamptz",
                 "ratio" => "numeric(5,2)",
                 "d" => "my_domain",
+                "ci" => "citext",
                 _ => return None,
             };
             Some(TypeName::parse(ty))
@@ -896,8 +901,8 @@ mod tests {
                 ty.spelling()
             }
         }
-        fn is_enum(&self, ty: &TypeName) -> bool {
-            ty.name == "build_status"
+        fn keeps_bare_literals(&self, ty: &TypeName) -> bool {
+            ty.name == "my_domain"
         }
         fn table_name(&self) -> Option<ObjectName> {
             Some(ObjectName::new(Some("public"), "builds"))
@@ -983,6 +988,9 @@ mod tests {
         assert_eq!(b("ratio > '1.50'"), b("(ratio > 1.50)"));
         // a domain compares as its base type: left alone
         assert_eq!(b("d = 'x'"), "d = 'x'");
+        // an extension's type (`citext`): `(c = 'x'::citext)`, `(c = NULL::citext)`
+        assert_eq!(b("ci = 'x'"), b("(ci = 'x'::citext)"));
+        assert_eq!(b("ci = NULL"), b("(ci = NULL::citext)"));
     }
 
     #[test]
