@@ -334,7 +334,8 @@ impl Rewrite<'_> {
     }
 
     /// Rule 17: a column argument of `coalesce`, `greatest` or `least` narrower than the
-    /// widest numeric argument, cast to it.
+    /// widest numeric argument, cast to it. Runs before the arguments are rewritten (a
+    /// literal's cast, `0::bigint`, still says its type).
     fn widen_arguments(&self, args: &mut [sql::FunctionArg]) {
         let exprs: Vec<&mut sql::Expr> = args
             .iter_mut()
@@ -344,11 +345,17 @@ impl Rewrite<'_> {
             })
             .collect();
         let mut typed = Vec::new();
-        for x in exprs {
+        for mut x in exprs {
+            while let sql::Expr::Nested(inner) = x {
+                x = inner.as_mut();
+            }
             let ty = match &*x {
-                sql::Expr::Identifier(_) => column_name(x).and_then(|c| self.ctx.column_type(&c)),
+                sql::Expr::Identifier(i) => self.ctx.column_type(&fold_ident(i)),
                 sql::Expr::Cast { data_type, .. } => Some(TypeName::parse(&data_type.to_string())),
                 sql::Expr::Value(_) => continue,
+                sql::Expr::UnaryOp { expr, .. } if matches!(**expr, sql::Expr::Value(_)) => {
+                    continue;
+                }
                 // an argument of unknown type: PostgreSQL's choice cannot be told
                 _ => return,
             };
@@ -428,13 +435,6 @@ impl Rewrite<'_> {
             return None;
         }
         let resolved = self.ctx.function(&name);
-        if resolved.schema.is_none()
-            && matches!(resolved.name.as_str(), "coalesce" | "greatest" | "least")
-        {
-            if let sql::FunctionArguments::List(l) = &mut f.args {
-                self.widen_arguments(&mut l.args);
-            }
-        }
         let mut idents = Vec::new();
         if let Some(s) = &resolved.schema {
             idents.push(raw_ident(quote_ident(s)));
@@ -452,6 +452,31 @@ impl Rewrite<'_> {
 
 impl VisitorMut for Rewrite<'_> {
     type Break = ();
+
+    fn pre_visit_expr(&mut self, e: &mut sql::Expr) -> ControlFlow<()> {
+        // rule 17, on the arguments as written
+        if let sql::Expr::Function(f) = e {
+            let name: Vec<String> = f
+                .name
+                .0
+                .iter()
+                .map(|p| match p {
+                    sql::ObjectNamePart::Identifier(i) => fold_ident(i),
+                    sql::ObjectNamePart::Function(g) => fold_ident(&g.name),
+                })
+                .collect();
+            let widening = match name.as_slice() {
+                [n] | [_, n] if name.len() == 1 || name[0] == "pg_catalog" => {
+                    matches!(n.as_str(), "coalesce" | "greatest" | "least")
+                }
+                _ => false,
+            };
+            if widening && let sql::FunctionArguments::List(l) = &mut f.args {
+                self.widen_arguments(&mut l.args);
+            }
+        }
+        ControlFlow::Continue(())
+    }
 
     fn post_visit_expr(&mut self, e: &mut sql::Expr) -> ControlFlow<()> {
         use sql::Expr as E;
@@ -1001,6 +1026,11 @@ mod tests {
         );
         assert_eq!(b("coalesce(rerun_of_old, 0)"), "coalesce(rerun_of_old, 0)");
         assert_eq!(b("greatest(n, id)"), b("GREATEST((n)::bigint, id)"));
+        // `COALESCE((n)::bigint, (0)::bigint)` as PostgreSQL printed it
+        assert_eq!(
+            b("coalesce(n, 0::bigint)"),
+            b("COALESCE((n)::bigint, (0)::bigint)")
+        );
         // a column of unknown type: nothing is guessed
         assert_eq!(b("coalesce(n, other)"), "coalesce(n, other)");
     }
