@@ -36,7 +36,8 @@
 //!     `status = 'pending'` on an enum column is `status = 'pending'::public.status`
 //!     (so for other types with their own operators: `'x'::citext`),
 //!     `n = '5'` on an integer is `n = 5`, `url = NULL` on a text (or varchar) column
-//!     is `url = NULL::text`; text-like literals stay bare (rule 3), domains and
+//!     is `url = NULL::text`, `tags = '{}'` on a text array is `tags = '{}'::text[]`;
+//!     text-like scalar literals stay bare (rule 3), domains and
 //!     composite types are left alone (PostgreSQL compares a domain as its base type,
 //!     a composite as a record);
 //! 17. in `coalesce`, `greatest` and `least`, a column of a smaller integer or numeric
@@ -317,10 +318,10 @@ impl Rewrite<'_> {
         }
         let mut target = ty.clone();
         target.modifiers.clear();
-        if is_text_type(&ty) {
+        if is_text_type(&ty) && ty.array_dims == 0 {
             // a text-like literal stays bare (rule 3); `NULL` is cast to the operator's
-            // type (`text` for a varchar column)
-            if !is_null || ty.array_dims != 0 {
+            // type (`text` for a varchar column); arrays take their own type below
+            if !is_null {
                 return;
             }
             if target.name == "varchar" {
@@ -1011,6 +1012,27 @@ mod tests {
             b("(at > '2020-01-01 00:00:00+00'::timestamp with time zone)")
         );
         assert_eq!(b("ratio > '1.50'"), b("(ratio > 1.50)"));
+        // arrays: `(t = '{}'::text[])`, `(vv = '{}'::character varying[])`,
+        // `(t <> NULL::text[])`
+        let arrays = |column: &str| {
+            let ty = match column {
+                "t" => "text[]",
+                "vv" => "varchar(5)[]",
+                _ => return None,
+            };
+            Some(TypeName::parse(ty))
+        };
+        struct Arrays<F>(F);
+        impl<F: Fn(&str) -> Option<TypeName>> NameContext for Arrays<F> {
+            fn column_type(&self, column: &str) -> Option<TypeName> {
+                (self.0)(column)
+            }
+        }
+        let a = |t: &str| canonical_expr(t, &Arrays(arrays), None);
+        assert_eq!(a("t = '{}'"), a("(t = '{}'::text[])"));
+        assert_eq!(a("vv = '{}'"), a("(vv = '{}'::character varying[])"));
+        assert_eq!(a("t <> NULL"), a("(t <> NULL::text[])"));
+        assert_eq!(a("t = ARRAY['a']"), a("(t = ARRAY['a'::text])"));
         // a domain compares as its base type: left alone
         assert_eq!(b("d = 'x'"), "d = 'x'");
         // an extension's type (`citext`): `(c = 'x'::citext)`, `(c = NULL::citext)`
