@@ -243,7 +243,21 @@ impl NameContext for Names<'_> {
     fn keeps_bare_literals(&self, ty: &TypeName) -> bool {
         self.cat
             .type_def(&ObjectName::new(ty.schema.as_deref(), &ty.name))
-            .is_some_and(|t| matches!(t.kind, TypeKind::Domain { .. } | TypeKind::Composite))
+            .is_some_and(|t| matches!(t.kind, TypeKind::Composite))
+    }
+
+    fn domain_base(&self, ty: &TypeName) -> Option<TypeName> {
+        if ty.array_dims != 0 {
+            return None;
+        }
+        match &self
+            .cat
+            .type_def(&ObjectName::new(ty.schema.as_deref(), &ty.name))?
+            .kind
+        {
+            TypeKind::Domain { base, .. } => Some(base.clone()),
+            _ => None,
+        }
     }
 
     fn table_name(&self) -> Option<ObjectName> {

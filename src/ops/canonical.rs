@@ -37,9 +37,10 @@
 //!     (so for other types with their own operators: `'x'::citext`),
 //!     `n = '5'` on an integer is `n = 5`, `url = NULL` on a text (or varchar) column
 //!     is `url = NULL::text`, `tags = '{}'` on a text array is `tags = '{}'::text[]`;
-//!     text-like scalar literals stay bare (rule 3), domains and
-//!     composite types are left alone (PostgreSQL compares a domain as its base type,
-//!     a composite as a record);
+//!     text-like scalar literals stay bare (rule 3); a domain column is compared as its
+//!     base type (`di = '5'` on a domain over integer is `di::integer = 5`; over text
+//!     the cast goes, rule 4); literals compared with a composite are left alone (it
+//!     compares as a record);
 //! 17. in `coalesce`, `greatest` and `least`, a column of a smaller integer or numeric
 //!     type than the widest argument gets the implicit cast PostgreSQL prints
 //!     (`coalesce(a_int8, b_int4)` is `coalesce(a_int8, b_int4::bigint)`);
@@ -75,10 +76,14 @@ pub trait NameContext {
         ty.spelling()
     }
     /// Literals compared with a column of this type are not cast to it (rule 16): a
-    /// domain (PostgreSQL compares it as its base type) or a composite type (as a
-    /// record).
+    /// composite type (PostgreSQL compares it as a record).
     fn keeps_bare_literals(&self, _ty: &TypeName) -> bool {
         false
+    }
+    /// The base type of a domain (`None`: not a domain); a domain column is compared as
+    /// its base type (rule 16).
+    fn domain_base(&self, _ty: &TypeName) -> Option<TypeName> {
+        None
     }
     /// The table the expression belongs to (rule 19), qualified.
     fn table_name(&self) -> Option<ObjectName> {
@@ -281,11 +286,12 @@ impl Rewrite<'_> {
             }
         }
         if is_text_type(&ty) && plain && ty.array_dims == 0 {
-            if let sql::Expr::Identifier(i) = &expr {
-                let column = fold_ident(i);
+            // rule 4 (a domain over a text type too)
+            if let Some(column) = column_name(&expr) {
                 if self
                     .ctx
                     .column_type(&column)
+                    .map(|t| self.ctx.domain_base(&t).unwrap_or(t))
                     .is_some_and(|t| is_text_type(&t) && t.array_dims == 0)
                 {
                     return expr;
@@ -307,11 +313,49 @@ impl Rewrite<'_> {
         }
     }
 
-    /// Rule 16: `literal`, compared with the column `column`, cast to the column's type.
-    fn literal_for_column(&self, column: &sql::Expr, literal: &mut sql::Expr) {
-        let Some(ty) = column_name(column).and_then(|c| self.ctx.column_type(&c)) else {
+    /// Rule 16: the operands of a comparison as PostgreSQL coerces them.
+    fn comparison(&self, left: &mut sql::Expr, right: &mut sql::Expr) {
+        self.domain_as_base(left);
+        self.domain_as_base(right);
+        if let Some(ty) = self.operand_type(left) {
+            self.literal_of_type(&ty, right);
+        } else if let Some(ty) = self.operand_type(right) {
+            self.literal_of_type(&ty, left);
+        }
+    }
+
+    /// A column of a domain type, compared: cast to the domain's base type (a cast to a
+    /// text type then goes, rule 4).
+    fn domain_as_base(&self, e: &mut sql::Expr) {
+        let Some(base) = column_name(e)
+            .and_then(|c| self.ctx.column_type(&c))
+            .and_then(|t| self.ctx.domain_base(&t))
+        else {
             return;
         };
+        let mut base = base;
+        base.modifiers.clear();
+        let column = take(e);
+        *e = self.cast(column, &custom_type(base.spelling()));
+    }
+
+    /// The type of a comparison's operand: a column's (a domain's base type), or a
+    /// cast's.
+    fn operand_type(&self, e: &sql::Expr) -> Option<TypeName> {
+        match e {
+            sql::Expr::Identifier(_) => {
+                let ty = self.ctx.column_type(&column_name(e)?)?;
+                Some(self.ctx.domain_base(&ty).unwrap_or(ty))
+            }
+            sql::Expr::Cast { data_type, .. } => Some(TypeName::parse(&data_type.to_string())),
+            _ => None,
+        }
+    }
+
+    /// `literal` (a bare string literal or `NULL`), compared with an operand of type
+    /// `ty`, cast to that type.
+    fn literal_of_type(&self, ty: &TypeName, literal: &mut sql::Expr) {
+        let ty = ty.clone();
         let is_null = matches!(literal, sql::Expr::Value(v) if matches!(v.value, sql::Value::Null));
         if !is_null && string_literal(literal).is_none() {
             return;
@@ -639,11 +683,7 @@ impl VisitorMut for Rewrite<'_> {
         // rule 16
         match e {
             E::BinaryOp { left, op, right } if is_comparison(op) => {
-                if column_name(left).is_some() {
-                    self.literal_for_column(left, right);
-                } else if column_name(right).is_some() {
-                    self.literal_for_column(right, left);
-                }
+                self.comparison(left, right);
             }
             E::AnyOp {
                 left,
@@ -656,9 +696,10 @@ impl VisitorMut for Rewrite<'_> {
                 compare_op,
                 right,
             } if is_comparison(compare_op) => {
-                if let E::Array(a) = right.as_mut() {
+                self.domain_as_base(left);
+                if let (E::Array(a), Some(ty)) = (right.as_mut(), self.operand_type(left)) {
                     for element in &mut a.elem {
-                        self.literal_for_column(left, element);
+                        self.literal_of_type(&ty, element);
                     }
                 }
             }
@@ -916,6 +957,7 @@ mod tests {
                 "ratio" => "numeric(5,2)",
                 "d" => "my_domain",
                 "ci" => "citext",
+                "di" => "dint",
                 _ => return None,
             };
             Some(TypeName::parse(ty))
@@ -927,8 +969,12 @@ mod tests {
                 ty.spelling()
             }
         }
-        fn keeps_bare_literals(&self, ty: &TypeName) -> bool {
-            ty.name == "my_domain"
+        fn domain_base(&self, ty: &TypeName) -> Option<TypeName> {
+            match ty.name.as_str() {
+                "my_domain" => Some(TypeName::parse("text")),
+                "dint" => Some(TypeName::parse("integer")),
+                _ => None,
+            }
         }
         fn table_name(&self) -> Option<ObjectName> {
             Some(ObjectName::new(Some("public"), "builds"))
@@ -1033,8 +1079,19 @@ mod tests {
         assert_eq!(a("vv = '{}'"), a("(vv = '{}'::character varying[])"));
         assert_eq!(a("t <> NULL"), a("(t <> NULL::text[])"));
         assert_eq!(a("t = ARRAY['a']"), a("(t = ARRAY['a'::text])"));
-        // a domain compares as its base type: left alone
+        // a domain compares as its base type: `((di)::integer = 5)`,
+        // `((di)::integer > 0)`, `((dt)::text = 'x'::text)`, `((dt)::text = NULL::text)`,
+        // `((dt)::text = ANY (ARRAY['a'::text, 'b'::text]))`
+        assert_eq!(b("d = 'x'"), b("((d)::text = 'x'::text)"));
         assert_eq!(b("d = 'x'"), "d = 'x'");
+        assert_eq!(b("d = NULL"), b("((d)::text = NULL::text)"));
+        assert_eq!(
+            b("d IN ('a', 'b')"),
+            b("((d)::text = ANY (ARRAY['a'::text, 'b'::text]))")
+        );
+        assert_eq!(b("di = '5'"), b("((di)::integer = 5)"));
+        assert_eq!(b("di > 0"), b("((di)::integer > 0)"));
+        assert_eq!(b("di = NULL"), b("((di)::integer = NULL::integer)"));
         // an extension's type (`citext`): `(c = 'x'::citext)`, `(c = NULL::citext)`
         assert_eq!(b("ci = 'x'"), b("(ci = 'x'::citext)"));
         assert_eq!(b("ci = NULL"), b("(ci = NULL::citext)"));

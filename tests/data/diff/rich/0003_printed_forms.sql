@@ -33,6 +33,14 @@ CREATE TABLE downloads (version_id integer NOT NULL, date date NOT NULL, n integ
 CREATE UNIQUE INDEX downloads_unique ON downloads (version_id, date);
 ALTER TABLE downloads ADD CONSTRAINT downloads_pkey PRIMARY KEY USING INDEX downloads_unique;
 
+CREATE DOMAIN short_code AS varchar(8);
+CREATE TABLE labels (
+    code short_code CHECK (code <> '' AND code IN ('a', 'b')),
+    weight positive_int CHECK (weight > 1 AND weight <> '7' AND weight <> NULL),
+    tags text[] CHECK (tags <> '{}'),
+    created date CHECK (created > '2020-01-01')
+);
+
 CREATE TABLE build_events (build_id bigint, event_id integer NOT NULL, payload text NOT NULL);
 CREATE TABLE check_build_events () INHERITS (build_events);
 CREATE TABLE more_build_events (extra text) INHERITS (build_events);
