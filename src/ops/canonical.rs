@@ -31,22 +31,24 @@
 //!     without zone read in UTC), `'12 months'::interval` (and `INTERVAL '12 months'`)
 //!     is `'1 year'::interval` ([`super::interval`]); so is a default's bare literal
 //!     read as the column's type (`DEFAULT 'f'` on a boolean column is `false`);
-//! 16. a column compared (`=`, `<>`, `<`, ...; `= ANY (ARRAY[...])`) with a bare string
-//!     literal or `NULL` has the literal cast to its type, as PostgreSQL coerces it:
-//!     `status = 'pending'` on an enum column is `status = 'pending'::public.status`
-//!     (so for other types with their own operators: `'x'::citext`),
-//!     `n = '5'` on an integer is `n = 5`, `url = NULL` on a text (or varchar) column
-//!     is `url = NULL::text`, `tags = '{}'` on a text array is `tags = '{}'::text[]`;
-//!     text-like scalar literals stay bare (rule 3); a domain column is compared as its
-//!     base type (`di = '5'` on a domain over integer is `di::integer = 5`; over text
-//!     the cast goes, rule 4); literals compared with a composite are left alone (it
-//!     compares as a record);
+//! 16. a column (or a cast) compared (`=`, `<>`, `<`, ..., `IS DISTINCT FROM`,
+//!     `= ANY (ARRAY[...])`) with a bare string literal or `NULL` has the literal cast
+//!     to its type, as PostgreSQL coerces it: `status = 'pending'` on an enum column is
+//!     `status = 'pending'::public.status` (so for other types with their own
+//!     operators: `'x'::citext`), `n = '5'` on an integer is `n = 5`, `url = NULL` on
+//!     a text (or varchar) column is `url = NULL::text`, `tags = '{}'` on a text array
+//!     is `tags = '{}'::text[]`; text-like scalar literals stay bare (rule 3); a domain
+//!     column is compared as its base type (`di = '5'` on a domain over integer is
+//!     `di::integer = 5`; over text the cast goes, rule 4); literals compared with a
+//!     composite are left alone (it compares as a record);
 //! 17. in `coalesce`, `greatest` and `least`, a column of a smaller integer or numeric
 //!     type than the widest argument gets the implicit cast PostgreSQL prints
 //!     (`coalesce(a_int8, b_int4)` is `coalesce(a_int8, b_int4::bigint)`);
 //! 18. `TRIM(x)` is `TRIM(BOTH x)`;
 //! 19. a column qualified with its own table (`users.email` in a generated column,
-//!     CHECK or index predicate of `users`) is the bare column, as PostgreSQL prints it.
+//!     CHECK or index predicate of `users`) is the bare column, as PostgreSQL prints it;
+//! 20. `a IS NOT DISTINCT FROM b` is `NOT a IS DISTINCT FROM b` (`IS DISTINCT FROM`
+//!     coerces its operands like a comparison, rule 16).
 
 use super::constant::{self, Constant};
 use super::names::{fold, quote_ident};
@@ -668,6 +670,14 @@ impl VisitorMut for Rewrite<'_> {
                     ),
                 })
             }
+            // rule 20 (its operands coerced first, rule 16)
+            E::IsNotDistinctFrom(a, b) => {
+                self.comparison(a, b);
+                Some(E::UnaryOp {
+                    op: sql::UnaryOperator::Not,
+                    expr: Box::new(E::IsDistinctFrom(Box::new(take(a)), Box::new(take(b)))),
+                })
+            }
             // rule 18
             E::Trim { trim_where, .. } => {
                 if trim_where.is_none() {
@@ -685,6 +695,7 @@ impl VisitorMut for Rewrite<'_> {
             E::BinaryOp { left, op, right } if is_comparison(op) => {
                 self.comparison(left, right);
             }
+            E::IsDistinctFrom(a, b) => self.comparison(a, b),
             E::AnyOp {
                 left,
                 compare_op,
@@ -1092,6 +1103,16 @@ mod tests {
         assert_eq!(b("di = '5'"), b("((di)::integer = 5)"));
         assert_eq!(b("di > 0"), b("((di)::integer > 0)"));
         assert_eq!(b("di = NULL"), b("((di)::integer = NULL::integer)"));
+        // `(st IS DISTINCT FROM 'a'::bs2)`, `(NOT ((di)::integer IS DISTINCT FROM 5))`
+        assert_eq!(
+            b("status IS DISTINCT FROM 'pending'"),
+            b("(status IS DISTINCT FROM 'pending'::public.build_status)")
+        );
+        assert_eq!(
+            b("di IS NOT DISTINCT FROM '5'"),
+            b("(NOT ((di)::integer IS DISTINCT FROM 5))")
+        );
+        assert_ne!(c("a IS NOT DISTINCT FROM b"), c("a IS DISTINCT FROM b"));
         // an extension's type (`citext`): `(c = 'x'::citext)`, `(c = NULL::citext)`
         assert_eq!(b("ci = 'x'"), b("(ci = 'x'::citext)"));
         assert_eq!(b("ci = NULL"), b("(ci = NULL::citext)"));
