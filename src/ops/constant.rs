@@ -157,7 +157,7 @@ impl Timestamp {
             return None;
         }
         let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-        if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        if y < 1 || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
             return None;
         }
         let days = days_from_civil(y, m, d);
@@ -274,7 +274,7 @@ fn zone_offset(zone: &str) -> Option<i64> {
     let (h, m) = match body.split_once(':') {
         Some((h, m)) => (digits(h)?, digits(m)?),
         None if body.len() <= 2 => (digits(body)?, 0),
-        None if body.len() == 4 => (digits(&body[..2])?, digits(&body[2..])?),
+        None if body.len() == 4 => (digits(body.get(..2)?)?, digits(body.get(2..)?)?),
         None => return None,
     };
     if h > 15 || m > 59 {
@@ -361,6 +361,41 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_is_not_folded_and_never_panics() {
+        for ty in [
+            "bool",
+            "int4",
+            "numeric",
+            "date",
+            "timestamp",
+            "timestamptz",
+            "interval",
+        ] {
+            for t in [
+                "",
+                "é",
+                "-",
+                ".",
+                "-.",
+                "1é",
+                "2020-01-01é",
+                "2020-01-01 é",
+                "2020-1é-01",
+                "2020-01-01 00:00:00+é",
+                "2020-01-01 00:00:00+1234567",
+                "2020-01-01 25:00",
+                "2020-01-01 00:61",
+                "20200-01-01",
+                "2020-01-01T",
+                "0000-01-01",
+            ] {
+                let _ = f(t, ty);
+            }
+            assert_eq!(f("0000-01-01", ty), None, "year 0 does not exist");
+        }
+    }
+
+    #[test]
     fn time_stamps_fold_to_iso_output_in_utc() {
         assert_eq!(text("epoch", "timestamptz"), "1970-01-01 00:00:00+00");
         assert_eq!(
@@ -393,5 +428,10 @@ mod tests {
         assert_eq!(f("infinity", "timestamp"), None);
         assert_eq!(f("2020-02-30", "date"), None);
         assert_eq!(f("1970-01-01", "timestamp(3)"), None);
+        assert_eq!(f("2020-01-01 00:00:00+1é1", "timestamptz"), None);
+        assert_eq!(
+            f("2020-01-01 00:00:00+0130", "timestamptz"),
+            f("2019-12-31 22:30:00", "timestamptz")
+        );
     }
 }

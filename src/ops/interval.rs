@@ -279,7 +279,7 @@ impl fmt::Display for Interval {
             } else if is_before {
                 out.push('+');
             }
-            out.push_str(&clock(self.micros.abs()));
+            out.push_str(&clock(self.micros.checked_abs().unwrap_or(i64::MAX)));
         }
         f.write_str(&out)
     }
@@ -344,6 +344,44 @@ mod tests {
             assert_eq!(p(written), printed, "'{written}'::interval");
             assert_eq!(p(printed), printed, "'{printed}' is its own form");
         }
+    }
+
+    #[test]
+    fn odd_text_is_not_read_and_never_panics() {
+        for t in [
+            "é",
+            "1é",
+            "1 é",
+            "Pé",
+            "P1é",
+            "-",
+            "+",
+            ".",
+            "1.",
+            ".5 days",
+            "--1 day",
+            ":",
+            "1:",
+            "1:2:3:4",
+            "99999999999999999999 days",
+            "P99999999999999999999Y",
+            "1 day ago ago",
+            "@",
+            "@ ago",
+            "1 dayé",
+            "١ day",
+            "1e3 days",
+            "T1H",
+            "PT",
+            "P1DT",
+            "1:60",
+        ] {
+            let _ = Interval::parse(t);
+        }
+        assert_eq!(
+            Interval::parse(".5 days").map(|i| i.to_string()),
+            Some("12:00:00".into())
+        );
     }
 
     #[test]
