@@ -3,8 +3,9 @@
 //! One query per object kind (never one per table), plain `SELECT`s on `pg_catalog` in a
 //! read-only transaction: no lock stronger than ACCESS SHARE. The transaction reads
 //! with `TimeZone` set to UTC (`SET LOCAL`), so time stamps print in the zone `diff`'s
-//! canonical form uses. System schemas and
-//! objects that belong to extensions are left out. Wherever PostgreSQL can print an
+//! canonical form uses. System schemas and objects that belong to extensions are left
+//! out. An `INHERITS` child has only its own columns (`attislocal`), as replay models
+//! it; a partition has all of its parent's. Wherever PostgreSQL can print an
 //! object as DDL (`pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_expr`,
 //! `format_type`), that text goes through schemaguard's own parser and lowering, so a
 //! constraint or index read from the database is modelled exactly like one replayed from
