@@ -121,6 +121,17 @@ fn swapped(
 /// `pg_dump --schema-only` of `db` into `file`, with the server's own pg_dump; `false`
 /// (with a message) when this installation has none.
 fn pg_dump(server: &schemaguard::server::TempServer, db: &str, file: &Path) -> bool {
+    pg_dump_owned(server, db, file, false)
+}
+
+/// As [`pg_dump`]; with `owners`, the dump keeps its `OWNER TO` statements (`ALTER
+/// TABLE seq OWNER TO` for a sequence) and privileges.
+fn pg_dump_owned(
+    server: &schemaguard::server::TempServer,
+    db: &str,
+    file: &Path,
+    owners: bool,
+) -> bool {
     let exe = server.binaries().bin_dir.join("pg_dump");
     if !exe.is_file() {
         common::skipped(format!(
@@ -129,8 +140,15 @@ fn pg_dump(server: &schemaguard::server::TempServer, db: &str, file: &Path) -> b
         ));
         return false;
     }
+    let plain: &[&str] = if owners {
+        &[]
+    } else {
+        &["--no-owner", "--no-privileges"]
+    };
     let out = Command::new(&exe)
-        .args(["--schema-only", "--no-owner", "--no-privileges", "--host"])
+        .arg("--schema-only")
+        .args(plain)
+        .arg("--host")
         .arg(server.socket_dir())
         .args(["--port", &server.port().to_string()])
         .args(["--username", schemaguard::server::SUPERUSER, "--file"])
@@ -270,7 +288,10 @@ fn forms_postgres_prints_differently_compare_equal_on_every_side() {
     // CHECK with IN/BETWEEN/LIKE, expression, partial and GIN indexes, a generated
     // column, identity BY DEFAULT in another schema, FK ON DELETE SET NULL, a
     // partitioned table (its partition's copies of PK and index), a trigger,
-    // functions, views, an extension, a sequence and a history table
+    // functions, views, an extension, a sequence and a history table; constants
+    // PostgreSQL folds (booleans, numbers, time stamps, intervals), enum literals it
+    // casts, implicit casts in coalesce, TRIM, own-table qualifiers, a primary key
+    // added USING INDEX, a default through ALTER COLUMN TYPE, INHERITS children
     let rich = project_dir("tests/data/diff/rich");
     let url = create_db(&server, "rich", &rich);
     // the framework's history table, which no migration creates
@@ -289,6 +310,15 @@ fn forms_postgres_prints_differently_compare_equal_on_every_side() {
     let dump = tmp.0.join("rich.sql");
     if pg_dump(&server, "rich", &dump) {
         let doc = diff_json(&["--from", s(&dump), "--to", s(&rich)], 0);
+        assert_eq!(doc["equal"], true, "{doc:#}");
+        // with owners: `ALTER TABLE seq OWNER TO` makes no table of a sequence
+        let owned = tmp.0.join("rich-owned.sql");
+        assert!(pg_dump_owned(&server, "rich", &owned, true));
+        let text = std::fs::read_to_string(&owned).unwrap_or_default();
+        assert!(text.contains("_seq OWNER TO"), "{text}");
+        let doc = diff_json(&["--from", s(&owned), "--to", s(&rich)], 0);
+        assert_eq!(doc["equal"], true, "{doc:#}");
+        let doc = diff_json(&["--from", s(&owned), "--to", &url], 0);
         assert_eq!(doc["equal"], true, "{doc:#}");
     }
     // the history table is compared when asked: only the database has it

@@ -35,6 +35,20 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     }
                     return;
                 }
+                if let Some(key) = cat
+                    .resolve_in(&cat.sequences, &at.name)
+                    .map(|(k, _)| k.clone())
+                {
+                    // ALTER TABLE works on sequences too (pg_dump writes `ALTER TABLE seq
+                    // OWNER TO role`): not a table only altered here
+                    for action in &at.actions {
+                        if let AlterTableAction::RenameTable { to } = action {
+                            let to = ObjectName::new(key.schema.as_deref(), to);
+                            move_object(&mut cat.sequences, &key, to);
+                        }
+                    }
+                    return;
+                }
                 if at.if_exists {
                     // PostgreSQL skips it, with a notice
                     return;
@@ -721,6 +735,14 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
                     // the index is renamed to the constraint's name and now backs it
                     let old = ObjectName::new(schema.as_deref(), idx);
                     if let Some(mut i) = cat.indexes.remove(&old) {
+                        // the constraint's columns are the index's (the statement names
+                        // none)
+                        if let ConstraintKind::PrimaryKey { columns, .. }
+                        | ConstraintKind::Unique { columns, .. } = &mut kind
+                            && columns.is_empty()
+                        {
+                            columns.clone_from(&i.columns);
+                        }
                         let new = ObjectName::new(schema.as_deref(), &name);
                         i.name = new.clone();
                         i.primary = primary;
@@ -869,7 +891,18 @@ fn alter_table(
         }
         AlterTableAction::AlterColumnType { column, ty, .. } => {
             if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
-                c.ty = ty.without_serial();
+                let new = ty.without_serial();
+                // a literal default was folded to a constant of the old type; PostgreSQL
+                // keeps it so, under an implicit cast to the new type it does not print
+                if (c.ty.name != new.name || c.ty.schema != new.schema)
+                    && let Some(d) = c.default.as_mut()
+                    && crate::ops::canonical::is_string_literal(&d.text)
+                {
+                    let mut old = c.ty.clone();
+                    old.modifiers.clear();
+                    d.text = format!("{}::{}", d.text.trim(), old.canonical());
+                }
+                c.ty = new;
             }
         }
         AlterTableAction::SetNotNull { column } => {

@@ -25,7 +25,14 @@
 //! 12. trigger events in PostgreSQL's order, trigger functions qualified;
 //! 13. migration frameworks' history tables (and what hangs off them) and names matched
 //!     by `--exclude` are left out, on both sides;
-//! 14. a schema holding objects exists, whether or not a migration created it (set-up
+//! 14. a column's default and generation expression are read with the column's type:
+//!     a bare literal is the constant PostgreSQL stores (`DEFAULT 'f'` on a boolean is
+//!     `false`; expression rule 15), and expressions of a table resolve its columns'
+//!     types and its own name (expression rules 16, 17 and 19);
+//! 15. an `INHERITS` child's columns are its own (`attislocal`) ones: the columns it only
+//!     inherits are the parent's, as replay models them (a partition has all its
+//!     parent's columns, on both sides);
+//! 16. a schema holding objects exists, whether or not a migration created it (set-up
 //!     SQL outside the history often does).
 
 use crate::catalog::{Catalog, Constraint, Index, Table, TableKind, TypeKind};
@@ -233,6 +240,30 @@ impl NameContext for Names<'_> {
 
     fn type_spelling(&self, ty: &TypeName) -> String {
         type_spelling(self.cat, ty)
+    }
+
+    fn keeps_bare_literals(&self, ty: &TypeName) -> bool {
+        self.cat
+            .type_def(&ObjectName::new(ty.schema.as_deref(), &ty.name))
+            .is_some_and(|t| matches!(t.kind, TypeKind::Composite))
+    }
+
+    fn domain_base(&self, ty: &TypeName) -> Option<TypeName> {
+        if ty.array_dims != 0 {
+            return None;
+        }
+        match &self
+            .cat
+            .type_def(&ObjectName::new(ty.schema.as_deref(), &ty.name))?
+            .kind
+        {
+            TypeKind::Domain { base, .. } => Some(base.clone()),
+            _ => None,
+        }
+    }
+
+    fn table_name(&self) -> Option<ObjectName> {
+        self.table.map(|t| t.name.clone())
     }
 }
 
@@ -1105,6 +1136,39 @@ mod tests {
         let a = schema("CREATE TABLE t (a text DEFAULT NULL);");
         let b = schema("CREATE TABLE t (a text);");
         assert_eq!(a.blocks, b.blocks);
+    }
+
+    #[test]
+    fn replayed_forms_match_what_a_dump_of_the_same_schema_says() {
+        // PRIMARY KEY USING INDEX, a literal default through ALTER COLUMN TYPE, a
+        // sequence altered with ALTER TABLE (pg_dump's OWNER TO)
+        let replayed = schema(
+            "CREATE TABLE d (v integer NOT NULL, day date NOT NULL, \
+               last_retry timestamp NOT NULL DEFAULT '1970-01-01', n serial);\n\
+             CREATE UNIQUE INDEX d_unique ON d (v, day);\n\
+             ALTER TABLE d ADD CONSTRAINT d_pkey PRIMARY KEY USING INDEX d_unique;\n\
+             ALTER TABLE d ALTER last_retry TYPE timestamptz;",
+        );
+        // as pg_dump (PostgreSQL 15) printed it
+        let dumped = schema(
+            "CREATE TABLE public.d (v integer NOT NULL, day date NOT NULL, \
+               last_retry timestamp with time zone DEFAULT '1970-01-01 00:00:00'::timestamp without time zone NOT NULL, \
+               n integer NOT NULL);\n\
+             CREATE SEQUENCE public.d_n_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;\n\
+             ALTER TABLE public.d_n_seq OWNER TO postgres;\n\
+             ALTER SEQUENCE public.d_n_seq OWNED BY public.d.n;\n\
+             ALTER TABLE ONLY public.d ALTER COLUMN n SET DEFAULT nextval('public.d_n_seq'::regclass);\n\
+             ALTER TABLE ONLY public.d ADD CONSTRAINT d_pkey PRIMARY KEY (v, day);",
+        );
+        let a: Vec<_> = replayed.objects.values().collect();
+        let b: Vec<_> = dumped.objects.values().collect();
+        assert_eq!(a, b);
+        let d = &replayed.blocks[&(ObjectKind::Table, "public.d".to_string())];
+        assert!(d.contains("PRIMARY KEY (v, day)"), "{d}");
+        assert!(
+            d.contains("DEFAULT '1970-01-01 00:00:00'::timestamp NOT NULL"),
+            "{d}"
+        );
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Reading a live database's schema into the same [`Catalog`] that replay builds.
 //!
 //! One query per object kind (never one per table), plain `SELECT`s on `pg_catalog` in a
-//! read-only transaction: no lock stronger than ACCESS SHARE. System schemas and
-//! objects that belong to extensions are left out. Wherever PostgreSQL can print an
+//! read-only transaction: no lock stronger than ACCESS SHARE. The transaction reads
+//! with `TimeZone` set to UTC (`SET LOCAL`), so time stamps print in the zone `diff`'s
+//! canonical form uses. System schemas and objects that belong to extensions are left
+//! out. An `INHERITS` child has only its own columns (`attislocal`), as replay models
+//! it; a partition has all of its parent's. Wherever PostgreSQL can print an
 //! object as DDL (`pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_expr`,
 //! `format_type`), that text goes through schemaguard's own parser and lowering, so a
 //! constraint or index read from the database is modelled exactly like one replayed from
@@ -108,6 +111,11 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
     let search_path: String = get(row, 1, "settings")?;
     cat.search_path = crate::catalog::replay::parse_search_path(&search_path);
     cat.timezone = get(row, 2, "settings")?;
+    // constants (a timestamptz default) are printed in UTC, the zone diff's canonical
+    // form reads a time stamp without zone in; the catalog keeps the server's own zone
+    r.client
+        .batch_execute("SET LOCAL TimeZone = 'UTC'")
+        .map_err(|e| LiveError::query("setting TimeZone", &e, r.lock, r.statement))?;
 
     // schemas
     let sql = format!(
@@ -150,7 +158,14 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                    JOIN pg_class pc ON pc.oid = i.inhparent
                    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
                   WHERE i.inhrelid = c.oid AND c.relispartition LIMIT 1),
-                CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END
+                CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+                -- INHERITS parents, in their order
+                ARRAY(SELECT quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)
+                        FROM pg_inherits i
+                        JOIN pg_class pc ON pc.oid = i.inhparent
+                        JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+                       WHERE i.inhrelid = c.oid AND NOT c.relispartition
+                       ORDER BY i.inhseqno)
            FROM pg_class c
            JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {SYSTEM_SCHEMAS} AND {}",
@@ -170,6 +185,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
         let bound: Option<String> = get(&row, 8, "relations")?;
         let parent: Option<String> = get(&row, 9, "relations")?;
         let partkey: Option<String> = get(&row, 10, "relations")?;
+        let inherits: Vec<String> = get(&row, 11, "relations")?;
         let name = ObjectName::new(Some(&schema), &relname);
         rel_names.insert(oid, name.clone());
         match kind.as_str() {
@@ -186,6 +202,8 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                     _ => Persistence::Permanent,
                 };
                 t.partition_of = parent.as_deref().map(ObjectName::parse);
+                t.inherits = inherits.iter().map(|p| ObjectName::parse(p)).collect();
+                cat.any_inheritance |= !t.inherits.is_empty();
                 t.default_partition = bound
                     .as_deref()
                     .is_some_and(|b| b.trim().eq_ignore_ascii_case("DEFAULT"));
@@ -235,7 +253,10 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
     // columns of every table, view and matview
     let sql = format!(
         "SELECT a.attrelid::int8, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text
+                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
+                -- a column only inherited (INHERITS, not a partition's) is the parent's,
+                -- as replay models it
+                NOT a.attislocal AND NOT c.relispartition
            FROM pg_attribute a
            JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -255,6 +276,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
         let default: Option<String> = get(&row, 4, "columns")?;
         let identity: String = get(&row, 5, "columns")?;
         let generated: String = get(&row, 6, "columns")?;
+        let inherited: bool = get(&row, 7, "columns")?;
         if let Some(v) = cat.views.get_mut(rel) {
             v.columns.push(name);
             continue;
@@ -262,6 +284,9 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
         let Some(t) = cat.tables.get_mut(rel) else {
             continue;
         };
+        if inherited {
+            continue;
+        }
         let expr = default.as_deref().map(expression);
         let (default, generated) = match generated.as_str() {
             "s" | "v" => (

@@ -24,8 +24,33 @@
 //!     `pg_catalog.` dropped, user functions qualified through the [`NameContext`];
 //! 13. a `'name'::regclass` literal names its relation qualified;
 //! 14. (defaults, generated columns) a cast of the whole expression to the column's
-//!     own type goes (`'{}'::jsonb` on a `jsonb` column is `'{}'`).
+//!     own type goes (`'{}'::jsonb` on a `jsonb` column is `'{}'`);
+//! 15. a string literal of a built-in type is the constant PostgreSQL folds it to and
+//!     prints back ([`super::constant`]): `'f'::boolean` is `false`, `'0'::int8` is `0`,
+//!     `'epoch'::timestamptz` is `'1970-01-01 00:00:00+00'::timestamptz` (a time stamp
+//!     without zone read in UTC), `'12 months'::interval` (and `INTERVAL '12 months'`)
+//!     is `'1 year'::interval` ([`super::interval`]); so is a default's bare literal
+//!     read as the column's type (`DEFAULT 'f'` on a boolean column is `false`);
+//! 16. a column (or a cast) compared (`=`, `<>`, `<`, ..., `IS DISTINCT FROM`,
+//!     `= ANY (ARRAY[...])`) with a bare string literal or `NULL` has the literal cast
+//!     to its type, as PostgreSQL coerces it: `status = 'pending'` on an enum column is
+//!     `status = 'pending'::public.status` (so for other types with their own
+//!     operators: `'x'::citext`), `n = '5'` on an integer is `n = 5`, `url = NULL` on
+//!     a text (or varchar) column is `url = NULL::text`, `tags = '{}'` on a text array
+//!     is `tags = '{}'::text[]`; text-like scalar literals stay bare (rule 3); a domain
+//!     column is compared as its base type (`di = '5'` on a domain over integer is
+//!     `di::integer = 5`; over text the cast goes, rule 4); literals compared with a
+//!     composite are left alone (it compares as a record);
+//! 17. in `coalesce`, `greatest` and `least`, a column of a smaller integer or numeric
+//!     type than the widest argument gets the implicit cast PostgreSQL prints
+//!     (`coalesce(a_int8, b_int4)` is `coalesce(a_int8, b_int4::bigint)`);
+//! 18. `TRIM(x)` is `TRIM(BOTH x)`;
+//! 19. a column qualified with its own table (`users.email` in a generated column,
+//!     CHECK or index predicate of `users`) is the bare column, as PostgreSQL prints it;
+//! 20. `a IS NOT DISTINCT FROM b` is `NOT a IS DISTINCT FROM b` (`IS DISTINCT FROM`
+//!     coerces its operands like a comparison, rule 16).
 
+use super::constant::{self, Constant};
 use super::names::{fold, quote_ident};
 use super::{ObjectName, TypeName};
 use sqlparser::ast::{self as sql, VisitMut, VisitorMut};
@@ -52,6 +77,20 @@ pub trait NameContext {
     fn type_spelling(&self, ty: &TypeName) -> String {
         ty.spelling()
     }
+    /// Literals compared with a column of this type are not cast to it (rule 16): a
+    /// composite type (PostgreSQL compares it as a record).
+    fn keeps_bare_literals(&self, _ty: &TypeName) -> bool {
+        false
+    }
+    /// The base type of a domain (`None`: not a domain); a domain column is compared as
+    /// its base type (rule 16).
+    fn domain_base(&self, _ty: &TypeName) -> Option<TypeName> {
+        None
+    }
+    /// The table the expression belongs to (rule 19), qualified.
+    fn table_name(&self) -> Option<ObjectName> {
+        None
+    }
 }
 
 /// A context that resolves nothing (names stay as written).
@@ -69,6 +108,10 @@ pub fn canonical_expr(text: &str, ctx: &dyn NameContext, target: Option<&TypeNam
     let _ = e.visit(&mut Rewrite { ctx });
     if let Some(target) = target {
         drop_cast_to(&mut e, target);
+        // rule 15: a bare literal is a constant of the column's type
+        if let Some(folded) = string_literal(&e).and_then(|s| constant::fold(s, target)) {
+            e = constant_expr(folded);
+        }
     }
     let _ = e.visit(&mut Parenthesize);
     e.to_string()
@@ -88,6 +131,11 @@ pub fn is_null_literal(text: &str) -> bool {
             _ => return false,
         }
     }
+}
+
+/// The expression is a bare string literal (`'1970-01-01'`, not cast).
+pub fn is_string_literal(text: &str) -> bool {
+    parse_expr(text).is_some_and(|e| string_literal(&e).is_some())
 }
 
 /// One expression, the whole text (`None` when it does not parse as one).
@@ -158,6 +206,50 @@ fn number(text: String) -> sql::Expr {
     sql::Expr::Value(sql::Value::Number(text, false).with_empty_span())
 }
 
+fn string(text: String) -> sql::Expr {
+    sql::Expr::Value(sql::Value::SingleQuotedString(text).with_empty_span())
+}
+
+/// Rule 15: a folded constant as an expression (text without its cast).
+fn constant_expr(c: Constant) -> sql::Expr {
+    match c {
+        Constant::Bool(b) => sql::Expr::Value(sql::Value::Boolean(b).with_empty_span()),
+        Constant::Number(n) => number(n),
+        Constant::Text(t) => string(t),
+    }
+}
+
+/// The column an identifier names, folded (rewritten identifiers hold their quoted
+/// spelling).
+fn column_name(e: &sql::Expr) -> Option<String> {
+    match e {
+        sql::Expr::Identifier(i) => Some(match i.value.strip_prefix('"') {
+            Some(q) => q.strip_suffix('"').unwrap_or(q).replace("\"\"", "\""),
+            None => i.value.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn is_comparison(op: &sql::BinaryOperator) -> bool {
+    use sql::BinaryOperator as B;
+    matches!(op, B::Eq | B::NotEq | B::Lt | B::Gt | B::LtEq | B::GtEq)
+}
+
+/// Rule 17: integer and numeric types, narrowest first.
+fn numeric_rank(ty: &TypeName) -> Option<u8> {
+    if ty.schema.is_some() || ty.array_dims != 0 {
+        return None;
+    }
+    match ty.name.as_str() {
+        "int2" => Some(1),
+        "int4" => Some(2),
+        "int8" => Some(3),
+        "numeric" => Some(4),
+        _ => None,
+    }
+}
+
 /// Rewrites 1 (removal) to 13, bottom-up.
 struct Rewrite<'c> {
     ctx: &'c dyn NameContext,
@@ -168,6 +260,13 @@ impl Rewrite<'_> {
     fn cast(&self, mut expr: sql::Expr, data_type: &sql::DataType) -> sql::Expr {
         let ty = TypeName::parse(&data_type.to_string());
         let plain = ty.modifiers.is_empty();
+        // rule 15
+        if let Some(folded) = string_literal(&expr).and_then(|s| constant::fold(s, &ty)) {
+            match folded {
+                Constant::Text(t) => expr = string(t),
+                other => return constant_expr(other),
+            }
+        }
         if let Some(s) = string_literal(&expr) {
             if is_text_type(&ty) && plain && ty.array_dims == 0 {
                 return expr;
@@ -189,11 +288,12 @@ impl Rewrite<'_> {
             }
         }
         if is_text_type(&ty) && plain && ty.array_dims == 0 {
-            if let sql::Expr::Identifier(i) = &expr {
-                let column = fold_ident(i);
+            // rule 4 (a domain over a text type too)
+            if let Some(column) = column_name(&expr) {
                 if self
                     .ctx
                     .column_type(&column)
+                    .map(|t| self.ctx.domain_base(&t).unwrap_or(t))
                     .is_some_and(|t| is_text_type(&t) && t.array_dims == 0)
                 {
                     return expr;
@@ -212,6 +312,133 @@ impl Rewrite<'_> {
             expr: Box::new(expr),
             data_type: custom_type(self.ctx.type_spelling(&ty)),
             format: None,
+        }
+    }
+
+    /// Rule 16: the operands of a comparison as PostgreSQL coerces them.
+    fn comparison(&self, left: &mut sql::Expr, right: &mut sql::Expr) {
+        self.domain_as_base(left);
+        self.domain_as_base(right);
+        if let Some(ty) = self.operand_type(left) {
+            self.literal_of_type(&ty, right);
+        } else if let Some(ty) = self.operand_type(right) {
+            self.literal_of_type(&ty, left);
+        }
+    }
+
+    /// A column of a domain type, compared: cast to the domain's base type (a cast to a
+    /// text type then goes, rule 4).
+    fn domain_as_base(&self, e: &mut sql::Expr) {
+        let Some(base) = column_name(e)
+            .and_then(|c| self.ctx.column_type(&c))
+            .and_then(|t| self.ctx.domain_base(&t))
+        else {
+            return;
+        };
+        let mut base = base;
+        base.modifiers.clear();
+        let column = take(e);
+        *e = self.cast(column, &custom_type(base.spelling()));
+    }
+
+    /// The type of a comparison's operand: a column's (a domain's base type), or a
+    /// cast's.
+    fn operand_type(&self, e: &sql::Expr) -> Option<TypeName> {
+        match e {
+            sql::Expr::Identifier(_) => {
+                let ty = self.ctx.column_type(&column_name(e)?)?;
+                Some(self.ctx.domain_base(&ty).unwrap_or(ty))
+            }
+            sql::Expr::Cast { data_type, .. } => Some(TypeName::parse(&data_type.to_string())),
+            _ => None,
+        }
+    }
+
+    /// `literal` (a bare string literal or `NULL`), compared with an operand of type
+    /// `ty`, cast to that type.
+    fn literal_of_type(&self, ty: &TypeName, literal: &mut sql::Expr) {
+        let ty = ty.clone();
+        let is_null = matches!(literal, sql::Expr::Value(v) if matches!(v.value, sql::Value::Null));
+        if !is_null && string_literal(literal).is_none() {
+            return;
+        }
+        let mut target = ty.clone();
+        target.modifiers.clear();
+        if is_text_type(&ty) && ty.array_dims == 0 {
+            // a text-like literal stays bare (rule 3); `NULL` is cast to the operator's
+            // type (`text` for a varchar column); arrays take their own type below
+            if !is_null {
+                return;
+            }
+            if target.name == "varchar" {
+                target.name = "text".to_string();
+            }
+        } else if self.ctx.keeps_bare_literals(&ty) {
+            return;
+        }
+        let value = take(literal);
+        *literal = self.cast(value, &custom_type(target.spelling()));
+    }
+
+    /// Rule 17: a column argument of `coalesce`, `greatest` or `least` narrower than the
+    /// widest numeric argument, cast to it. Runs before the arguments are rewritten (a
+    /// literal's cast, `0::bigint`, still says its type).
+    fn widen_arguments(&self, args: &mut [sql::FunctionArg]) {
+        let exprs: Vec<&mut sql::Expr> = args
+            .iter_mut()
+            .filter_map(|a| match a {
+                sql::FunctionArg::Unnamed(sql::FunctionArgExpr::Expr(x)) => Some(x),
+                _ => None,
+            })
+            .collect();
+        let mut typed = Vec::new();
+        for mut x in exprs {
+            while let sql::Expr::Nested(inner) = x {
+                x = inner.as_mut();
+            }
+            let ty = match &*x {
+                sql::Expr::Identifier(i) => self.ctx.column_type(&fold_ident(i)),
+                sql::Expr::Cast { data_type, .. } => Some(TypeName::parse(&data_type.to_string())),
+                sql::Expr::Value(_) => continue,
+                sql::Expr::UnaryOp { expr, .. } if matches!(**expr, sql::Expr::Value(_)) => {
+                    continue;
+                }
+                // an argument of unknown type: PostgreSQL's choice cannot be told
+                _ => return,
+            };
+            let Some(ty) = ty else { return };
+            let Some(rank) = numeric_rank(&ty) else {
+                return;
+            };
+            typed.push((x, rank, ty));
+        }
+        let Some((_, widest, wide_ty)) = typed.iter().max_by_key(|(_, r, _)| *r) else {
+            return;
+        };
+        let (widest, mut wide_ty) = (*widest, wide_ty.clone());
+        wide_ty.modifiers.clear();
+        for (x, rank, _) in typed {
+            if rank < widest && matches!(x, sql::Expr::Identifier(_)) {
+                let inner = take(x);
+                *x = sql::Expr::Cast {
+                    kind: sql::CastKind::DoubleColon,
+                    expr: Box::new(inner),
+                    data_type: custom_type(self.ctx.type_spelling(&wide_ty)),
+                    format: None,
+                };
+            }
+        }
+    }
+
+    /// Rule 19: `table.column` (or `schema.table.column`) of the expression's own table.
+    fn own_column(&self, parts: &[String]) -> Option<String> {
+        let own = self.ctx.table_name()?;
+        match parts {
+            [t, c] if *t == own.name => Some(c.clone()),
+            [s, t, c] if *t == own.name && own.schema.as_deref() == Some(s.as_str()) => {
+                Some(c.clone())
+            }
+            _ => None,
         }
     }
 
@@ -272,6 +499,31 @@ impl Rewrite<'_> {
 
 impl VisitorMut for Rewrite<'_> {
     type Break = ();
+
+    fn pre_visit_expr(&mut self, e: &mut sql::Expr) -> ControlFlow<()> {
+        // rule 17, on the arguments as written
+        if let sql::Expr::Function(f) = e {
+            let name: Vec<String> = f
+                .name
+                .0
+                .iter()
+                .map(|p| match p {
+                    sql::ObjectNamePart::Identifier(i) => fold_ident(i),
+                    sql::ObjectNamePart::Function(g) => fold_ident(&g.name),
+                })
+                .collect();
+            let widening = match name.as_slice() {
+                [n] | [_, n] if name.len() == 1 || name[0] == "pg_catalog" => {
+                    matches!(n.as_str(), "coalesce" | "greatest" | "least")
+                }
+                _ => false,
+            };
+            if widening && let sql::FunctionArguments::List(l) = &mut f.args {
+                self.widen_arguments(&mut l.args);
+            }
+        }
+        ControlFlow::Continue(())
+    }
 
     fn post_visit_expr(&mut self, e: &mut sql::Expr) -> ControlFlow<()> {
         use sql::Expr as E;
@@ -409,16 +661,60 @@ impl VisitorMut for Rewrite<'_> {
             } => Some(take(expr)),
             E::Function(f) => self.function(f),
             E::Identifier(i) => Some(E::Identifier(raw_ident(quote_ident(&fold_ident(i))))),
-            E::CompoundIdentifier(parts) => Some(E::CompoundIdentifier(
-                parts
-                    .iter()
-                    .map(|p| raw_ident(quote_ident(&fold_ident(p))))
-                    .collect(),
-            )),
+            E::CompoundIdentifier(parts) => {
+                let folded: Vec<String> = parts.iter().map(fold_ident).collect();
+                Some(match self.own_column(&folded) {
+                    Some(c) => E::Identifier(raw_ident(quote_ident(&c))),
+                    None => E::CompoundIdentifier(
+                        folded.iter().map(|p| raw_ident(quote_ident(p))).collect(),
+                    ),
+                })
+            }
+            // rule 20 (its operands coerced first, rule 16)
+            E::IsNotDistinctFrom(a, b) => {
+                self.comparison(a, b);
+                Some(E::UnaryOp {
+                    op: sql::UnaryOperator::Not,
+                    expr: Box::new(E::IsDistinctFrom(Box::new(take(a)), Box::new(take(b)))),
+                })
+            }
+            // rule 18
+            E::Trim { trim_where, .. } => {
+                if trim_where.is_none() {
+                    *trim_where = Some(sql::TrimWhereField::Both);
+                }
+                None
+            }
             _ => None,
         };
         if let Some(r) = replacement {
             *e = r;
+        }
+        // rule 16
+        match e {
+            E::BinaryOp { left, op, right } if is_comparison(op) => {
+                self.comparison(left, right);
+            }
+            E::IsDistinctFrom(a, b) => self.comparison(a, b),
+            E::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | E::AllOp {
+                left,
+                compare_op,
+                right,
+            } if is_comparison(compare_op) => {
+                self.domain_as_base(left);
+                if let (E::Array(a), Some(ty)) = (right.as_mut(), self.operand_type(left)) {
+                    for element in &mut a.elem {
+                        self.literal_of_type(&ty, element);
+                    }
+                }
+            }
+            _ => {}
         }
         ControlFlow::Continue(())
     }
@@ -652,6 +948,208 @@ mod tests {
         );
         assert!(is_null_literal("NULL::text"));
         assert!(!is_null_literal("'NULL'"));
+    }
+
+    /// A table `builds` with an enum, integers of two widths, text-like columns and
+    /// booleans: what rules 16, 17 and 19 look up.
+    struct Builds;
+
+    impl NameContext for Builds {
+        fn column_type(&self, column: &str) -> Option<TypeName> {
+            let ty = match column {
+                "status" => "build_status",
+                "id" | "rerun_of" => "bigint",
+                "rerun_of_old" | "n" => "integer",
+                "url" => "text",
+                "v" => "varchar(10)",
+                "c" => "char(3)",
+                "done" => "boolean",
+                "at" => "timestamptz",
+                "ratio" => "numeric(5,2)",
+                "d" => "my_domain",
+                "ci" => "citext",
+                "di" => "dint",
+                _ => return None,
+            };
+            Some(TypeName::parse(ty))
+        }
+        fn type_spelling(&self, ty: &TypeName) -> String {
+            if ty.name == "build_status" {
+                "public.build_status".to_string()
+            } else {
+                ty.spelling()
+            }
+        }
+        fn domain_base(&self, ty: &TypeName) -> Option<TypeName> {
+            match ty.name.as_str() {
+                "my_domain" => Some(TypeName::parse("text")),
+                "dint" => Some(TypeName::parse("integer")),
+                _ => None,
+            }
+        }
+        fn table_name(&self) -> Option<ObjectName> {
+            Some(ObjectName::new(Some("public"), "builds"))
+        }
+    }
+
+    fn b(text: &str) -> String {
+        canonical_expr(text, &Builds, None)
+    }
+
+    // right-hand sides are what PostgreSQL 15 printed (pg_get_expr /
+    // pg_get_constraintdef, TimeZone UTC) for the left-hand sides
+    #[test]
+    fn literals_of_built_in_types_are_the_constants_postgres_prints() {
+        let ty = |t: &str| TypeName::parse(t);
+        let default = |text: &str, t: &str| canonical_expr(text, &NoContext, Some(&ty(t)));
+        assert_eq!(default("'f'", "boolean"), default("false", "boolean"));
+        assert_eq!(default("'false'", "boolean"), "false");
+        assert_eq!(default("'0'", "integer"), "0");
+        assert_eq!(default("'0'", "bigint"), default("'0'::bigint", "bigint"));
+        assert_eq!(
+            default("'epoch'", "timestamptz"),
+            default(
+                "'1970-01-01 00:00:00+00'::timestamp with time zone",
+                "timestamptz"
+            )
+        );
+        assert_eq!(
+            default("'1970-01-01 00:00:00'", "timestamptz"),
+            "'1970-01-01 00:00:00+00'"
+        );
+        // a default set on a timestamp column, then altered to timestamptz
+        assert_eq!(
+            default("'1970-01-01'::timestamp", "timestamptz"),
+            default(
+                "'1970-01-01 00:00:00'::timestamp without time zone",
+                "timestamptz"
+            )
+        );
+        same(
+            "now() + '3 minutes'::interval",
+            "(now() + '00:03:00'::interval)",
+        );
+        same(
+            "now() - random() * INTERVAL '12 months'",
+            "(now() - (random() * '1 year'::interval))",
+        );
+        assert_eq!(c("'t'::boolean"), "true");
+        assert_ne!(c("'2 days'::interval"), c("'1 day'::interval"));
+        assert_eq!(c("'now'::timestamptz"), "'now'::timestamptz");
+    }
+
+    #[test]
+    fn literals_compared_with_a_column_take_its_type() {
+        assert_eq!(
+            b("status = 'pending' OR status = 'started'"),
+            b(
+                "((status = 'pending'::public.build_status) OR (status = 'started'::public.build_status))"
+            )
+        );
+        assert_eq!(
+            b("status IN ('pending', 'started')"),
+            b(
+                "(status = ANY (ARRAY['pending'::public.build_status, 'started'::public.build_status]))"
+            )
+        );
+        assert_eq!(
+            b("url = NULL OR char_length(url) > 0"),
+            b("((url = NULL::text) OR (char_length(url) > 0))")
+        );
+        assert_eq!(b("v = NULL"), b("((v)::text = NULL::text)"));
+        assert_eq!(b("c = NULL"), b("(c = NULL::bpchar)"));
+        assert_eq!(b("c = 'x'"), b("(c = 'x'::bpchar)"));
+        assert_eq!(b("v = 'x'"), b("((v)::text = 'x'::text)"));
+        assert_eq!(b("done = 't'"), b("(done = true)"));
+        assert_eq!(b("n = '5'"), b("(n = 5)"));
+        assert_eq!(b("n = NULL"), b("(n = NULL::integer)"));
+        assert_eq!(b("id = '-1'"), b("(id = '-1'::bigint)"));
+        assert_eq!(
+            b("at > '2020-01-01'"),
+            b("(at > '2020-01-01 00:00:00+00'::timestamp with time zone)")
+        );
+        assert_eq!(b("ratio > '1.50'"), b("(ratio > 1.50)"));
+        // arrays: `(t = '{}'::text[])`, `(vv = '{}'::character varying[])`,
+        // `(t <> NULL::text[])`
+        let arrays = |column: &str| {
+            let ty = match column {
+                "t" => "text[]",
+                "vv" => "varchar(5)[]",
+                _ => return None,
+            };
+            Some(TypeName::parse(ty))
+        };
+        struct Arrays<F>(F);
+        impl<F: Fn(&str) -> Option<TypeName>> NameContext for Arrays<F> {
+            fn column_type(&self, column: &str) -> Option<TypeName> {
+                (self.0)(column)
+            }
+        }
+        let a = |t: &str| canonical_expr(t, &Arrays(arrays), None);
+        assert_eq!(a("t = '{}'"), a("(t = '{}'::text[])"));
+        assert_eq!(a("vv = '{}'"), a("(vv = '{}'::character varying[])"));
+        assert_eq!(a("t <> NULL"), a("(t <> NULL::text[])"));
+        assert_eq!(a("t = ARRAY['a']"), a("(t = ARRAY['a'::text])"));
+        // a domain compares as its base type: `((di)::integer = 5)`,
+        // `((di)::integer > 0)`, `((dt)::text = 'x'::text)`, `((dt)::text = NULL::text)`,
+        // `((dt)::text = ANY (ARRAY['a'::text, 'b'::text]))`
+        assert_eq!(b("d = 'x'"), b("((d)::text = 'x'::text)"));
+        assert_eq!(b("d = 'x'"), "d = 'x'");
+        assert_eq!(b("d = NULL"), b("((d)::text = NULL::text)"));
+        assert_eq!(
+            b("d IN ('a', 'b')"),
+            b("((d)::text = ANY (ARRAY['a'::text, 'b'::text]))")
+        );
+        assert_eq!(b("di = '5'"), b("((di)::integer = 5)"));
+        assert_eq!(b("di > 0"), b("((di)::integer > 0)"));
+        assert_eq!(b("di = NULL"), b("((di)::integer = NULL::integer)"));
+        // `(st IS DISTINCT FROM 'a'::bs2)`, `(NOT ((di)::integer IS DISTINCT FROM 5))`
+        assert_eq!(
+            b("status IS DISTINCT FROM 'pending'"),
+            b("(status IS DISTINCT FROM 'pending'::public.build_status)")
+        );
+        assert_eq!(
+            b("di IS NOT DISTINCT FROM '5'"),
+            b("(NOT ((di)::integer IS DISTINCT FROM 5))")
+        );
+        assert_ne!(c("a IS NOT DISTINCT FROM b"), c("a IS DISTINCT FROM b"));
+        // an extension's type (`citext`): `(c = 'x'::citext)`, `(c = NULL::citext)`
+        assert_eq!(b("ci = 'x'"), b("(ci = 'x'::citext)"));
+        assert_eq!(b("ci = NULL"), b("(ci = NULL::citext)"));
+    }
+
+    #[test]
+    fn narrower_integer_columns_in_coalesce_get_the_implicit_cast() {
+        assert_eq!(
+            b("coalesce(rerun_of, rerun_of_old, id)"),
+            b("COALESCE(rerun_of, (rerun_of_old)::bigint, id)")
+        );
+        assert_eq!(b("coalesce(rerun_of_old, 0)"), "coalesce(rerun_of_old, 0)");
+        assert_eq!(b("greatest(n, id)"), b("GREATEST((n)::bigint, id)"));
+        // `COALESCE((n)::bigint, (0)::bigint)` as PostgreSQL printed it
+        assert_eq!(
+            b("coalesce(n, 0::bigint)"),
+            b("COALESCE((n)::bigint, (0)::bigint)")
+        );
+        // a column of unknown type: nothing is guessed
+        assert_eq!(b("coalesce(n, other)"), "coalesce(n, other)");
+    }
+
+    #[test]
+    fn trim_is_trim_both_and_own_table_qualifiers_go() {
+        same(
+            "char_length(TRIM(scopes)) > 0",
+            "(char_length(TRIM(BOTH scopes)) > 0)",
+        );
+        same("TRIM(s) <> ''", "(TRIM(BOTH FROM s) <> ''::text)");
+        assert_ne!(c("TRIM(LEADING x)"), c("TRIM(BOTH x)"));
+        assert_eq!(
+            b("least(builds.email_confirmed_at, public.builds.phone_confirmed_at)"),
+            b("LEAST(email_confirmed_at, phone_confirmed_at)")
+        );
+        assert_eq!(b("builds.done IS FALSE"), "done IS FALSE");
+        assert_eq!(b("other.done IS FALSE"), "other.done IS FALSE");
+        assert_eq!(b("audit.builds.done"), "audit.builds.done");
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! way PostgreSQL folds them: unquoted identifiers lowercased, quoted ones verbatim.
 
 pub mod canonical;
+pub mod constant;
+pub mod interval;
 pub mod lower;
 pub mod names;
 pub mod recognize;
