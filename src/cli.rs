@@ -64,6 +64,9 @@ enum Command {
     /// took with the predictions
     #[cfg(unix)]
     Trace(crate::trace::cli::TraceArgs),
+    /// Serve editors: a language server over standard input and output (diagnostics,
+    /// the plan on hover, "ignore with a reason")
+    Lsp,
     /// List every rule with its default severity
     Rules,
     /// Print a rule's documentation page
@@ -218,6 +221,13 @@ pub fn run() -> i32 {
         Some(Command::Diff(args)) => crate::diff::run(&args),
         #[cfg(unix)]
         Some(Command::Trace(args)) => crate::trace::cli::run(&args),
+        Some(Command::Lsp) => match crate::lsp::run() {
+            Ok(()) => exit::CLEAN,
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit::ERROR
+            }
+        },
         Some(Command::Rules) => list_rules(),
         Some(Command::Explain { rule }) => explain(&rule),
         None => check(&cli.check),
@@ -293,6 +303,7 @@ fn prepare(
         keep_parsed: false,
         // check reports findings only
         skip_plan: report == Report::Findings,
+        overlay: None,
     })
     .map(ManuallyDrop::new)
 }

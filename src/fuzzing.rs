@@ -116,6 +116,7 @@ pub fn check(data: &[u8]) {
         let opts = SourceOptions {
             max_file_bytes: 1 << 20,
             stdin_filename: Some(format!("{:04}_fuzz.sql", i + 1)),
+            overlay: None,
         };
         match source::stdin_file(chunk.to_vec(), &opts) {
             Ok(f) => files.push(f),

@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod graph;
 pub mod live;
 pub mod lock;
+pub mod lsp;
 pub mod ops;
 #[cfg(unix)]
 pub mod os;

@@ -49,6 +49,8 @@ pub struct RunOptions {
     /// The caller reads no plan (`check`): the analysis keeps none
     /// ([`crate::analysis::Analysis::plan`] stays empty).
     pub skip_plan: bool,
+    /// Texts read instead of files on disk (an editor's unsaved buffers).
+    pub overlay: Option<std::sync::Arc<source::Overlay>>,
 }
 
 /// What a run against a live database found there.
@@ -157,6 +159,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     }
     let mut source_opts = SourceOptions {
         stdin_filename: opts.stdin_filename.clone(),
+        overlay: opts.overlay.clone(),
         ..SourceOptions::default()
     };
     if let Some(kib) = config.max_file_size_kib {

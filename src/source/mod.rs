@@ -82,13 +82,19 @@ pub struct SourceOptions {
     pub max_file_bytes: u64,
     /// The name standard input (`-`) is shown and versioned under.
     pub stdin_filename: Option<String>,
+    /// Texts that replace files on disk (an editor's unsaved buffers), by canonical path.
+    pub overlay: Option<std::sync::Arc<Overlay>>,
 }
+
+/// Unsaved texts by the canonical path of the file they replace.
+pub type Overlay = std::collections::HashMap<PathBuf, String>;
 
 impl Default for SourceOptions {
     fn default() -> Self {
         SourceOptions {
             max_file_bytes: 10 * 1024 * 1024,
             stdin_filename: None,
+            overlay: None,
         }
     }
 }
@@ -526,7 +532,15 @@ fn read_file(
     opts: &SourceOptions,
 ) -> Result<MigrationFile, InputError> {
     let max = opts.max_file_bytes;
+    let unsaved = opts
+        .overlay
+        .as_deref()
+        .filter(|o| !o.is_empty())
+        .and_then(|o| o.get(&fs::canonicalize(&path).ok()?).cloned());
     let result = (|| -> Result<String, String> {
+        if let Some(text) = unsaved {
+            return Ok(text);
+        }
         // opened first and then asked for its size: one path lookup, not two
         let file = fs::File::open(&path).map_err(|e| format!("cannot read: {e}"))?;
         let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;

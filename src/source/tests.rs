@@ -315,7 +315,7 @@ fn oversized_file() {
         &[t.path().to_path_buf()],
         &SourceOptions {
             max_file_bytes: 2048,
-            stdin_filename: None,
+            ..SourceOptions::default()
         },
     );
     assert_eq!(c.files.len(), 1);

@@ -1,0 +1,575 @@
+//! `schemaguard lsp`: a language server over standard input and output.
+//!
+//! The workspace is what `check` would read: the migration folders of `schemaguard.toml`
+//! (`paths`, found upward from the workspace root), else the folder of each open `.sql`
+//! file, in the framework's apply order. Unsaved buffers replace the files on disk. Every
+//! change (an edit, a save, `schemaguard.toml` saved) runs the analysis again, and
+//! answers:
+//! - diagnostics: `check`'s findings in the open files, on the statement (or the column
+//!   or clause a rule names), severity mapped, `code` the rule id linked to its page,
+//!   the why and the fix as related information;
+//! - hover on a statement: its plan (locks per relation and what they block, rewrites,
+//!   scans, how long the locks are held, whether it may run in a transaction);
+//! - code actions: "ignore with a reason" for a diagnostic under the cursor (inserts the
+//!   inline ignore comment above the statement).
+//!
+//! Not yet: incremental analysis (each change replays the whole workspace) and `fix`'s
+//! edits as code actions.
+
+use crate::analysis::PlannedStatement;
+use crate::pipeline::{self, Report, RunOptions};
+use crate::rules::{Finding, Severity};
+use lsp_server::{Connection, Message, Notification, Request, Response};
+use lsp_types as lsp;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Runs the server until the client says `exit`. `Err`: the connection broke.
+pub fn run() -> Result<(), String> {
+    let (connection, io) = Connection::stdio();
+    let capabilities = lsp::ServerCapabilities {
+        text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
+            lsp::TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(lsp::TextDocumentSyncKind::FULL),
+                save: Some(lsp::TextDocumentSyncSaveOptions::Supported(true)),
+                ..Default::default()
+            },
+        )),
+        hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
+        ..Default::default()
+    };
+    let capabilities = serde_json::to_value(capabilities).map_err(|e| e.to_string())?;
+    let params = connection
+        .initialize(capabilities)
+        .map_err(|e| format!("initializing the language server failed: {e}"))?;
+    let params: lsp::InitializeParams =
+        serde_json::from_value(params).map_err(|e| format!("bad initialize parameters: {e}"))?;
+    let mut server = Server::new(&params);
+    server.main_loop(&connection)?;
+    drop(connection);
+    io.join()
+        .map_err(|e| format!("the language server's input or output failed: {e}"))
+}
+
+/// What one analysis found, for the open files.
+#[derive(Default)]
+struct Results {
+    /// Findings by the canonical path of their file.
+    findings: HashMap<PathBuf, Vec<Finding>>,
+    /// Planned statements by the canonical path of their file.
+    plan: HashMap<PathBuf, Vec<PlannedStatement>>,
+}
+
+struct Server {
+    root: Option<PathBuf>,
+    /// Open documents by canonical path: their URI and text.
+    docs: HashMap<PathBuf, (lsp::Uri, String)>,
+    /// URIs diagnostics were published for (cleared when their findings go).
+    published: BTreeSet<String>,
+    results: Results,
+}
+
+impl Server {
+    fn new(params: &lsp::InitializeParams) -> Server {
+        #[allow(deprecated)] // root_uri: still what most clients send
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|f| f.first())
+            .map(|f| &f.uri)
+            .or(params.root_uri.as_ref())
+            .and_then(path_of);
+        Server {
+            root,
+            docs: HashMap::new(),
+            published: BTreeSet::new(),
+            results: Results::default(),
+        }
+    }
+
+    fn main_loop(&mut self, connection: &Connection) -> Result<(), String> {
+        for message in &connection.receiver {
+            match message {
+                Message::Request(req) => {
+                    if connection
+                        .handle_shutdown(&req)
+                        .map_err(|e| e.to_string())?
+                    {
+                        return Ok(());
+                    }
+                    let response = self.request(req);
+                    send(connection, Message::Response(response))?;
+                }
+                Message::Notification(n) => {
+                    if self.notification(n) {
+                        self.analyse();
+                        self.publish(connection)?;
+                    }
+                }
+                Message::Response(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes in a notification; `true` when the workspace changed.
+    fn notification(&mut self, n: Notification) -> bool {
+        use lsp::notification::{
+            DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+            Notification as _,
+        };
+        match n.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params)
+                else {
+                    return false;
+                };
+                let Some(path) = canonical(&p.text_document.uri) else {
+                    return false;
+                };
+                self.docs
+                    .insert(path, (p.text_document.uri, p.text_document.text));
+                true
+            }
+            DidChangeTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<lsp::DidChangeTextDocumentParams>(n.params)
+                else {
+                    return false;
+                };
+                let Some(path) = canonical(&p.text_document.uri) else {
+                    return false;
+                };
+                // full sync: the last change is the whole text
+                match (
+                    self.docs.get_mut(&path),
+                    p.content_changes.into_iter().last(),
+                ) {
+                    (Some(doc), Some(change)) => {
+                        doc.1 = change.text;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            // a saved file (schemaguard.toml too) is read again from disk
+            DidSaveTextDocument::METHOD => true,
+            DidCloseTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params)
+                else {
+                    return false;
+                };
+                if let Some(path) = canonical(&p.text_document.uri) {
+                    self.docs.remove(&path);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn request(&self, req: Request) -> Response {
+        use lsp::request::{CodeActionRequest, HoverRequest, Request as _};
+        let id = req.id.clone();
+        let result = match req.method.as_str() {
+            HoverRequest::METHOD => serde_json::from_value::<lsp::HoverParams>(req.params)
+                .map_err(|e| e.to_string())
+                .map(|p| serde_json::to_value(self.hover(&p)).unwrap_or_default()),
+            CodeActionRequest::METHOD => {
+                serde_json::from_value::<lsp::CodeActionParams>(req.params)
+                    .map_err(|e| e.to_string())
+                    .map(|p| serde_json::to_value(self.code_actions(&p)).unwrap_or_default())
+            }
+            other => {
+                return Response::new_err(
+                    id,
+                    lsp_server::ErrorCode::MethodNotFound as i32,
+                    format!("schemaguard does not answer {other}"),
+                );
+            }
+        };
+        match result {
+            Ok(value) => Response::new_ok(id, value),
+            Err(e) => Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, e),
+        }
+    }
+
+    /// The folders to analyse and where to look for `schemaguard.toml`: the configured
+    /// `paths` when the configuration names some, else the open files' folders.
+    fn analyse(&mut self) {
+        self.results = Results::default();
+        if self.docs.is_empty() {
+            return;
+        }
+        let overlay: crate::source::Overlay = self
+            .docs
+            .iter()
+            .map(|(path, (_, text))| (path.clone(), text.clone()))
+            .collect();
+        let overlay = Arc::new(overlay);
+        let cwd = self.root.clone().or_else(|| {
+            self.docs
+                .keys()
+                .next()
+                .and_then(|p| p.parent())
+                .map(Path::to_path_buf)
+        });
+        let Some(cwd) = cwd else {
+            return;
+        };
+        let configured = crate::config::Config::load(None, &cwd)
+            .map(|c| c.paths.as_ref().is_some_and(|p| !p.is_empty()))
+            .unwrap_or(false);
+        let runs: Vec<Vec<PathBuf>> = if configured {
+            vec![Vec::new()]
+        } else {
+            let folders: BTreeSet<PathBuf> = self
+                .docs
+                .keys()
+                .filter_map(|p| p.parent().map(Path::to_path_buf))
+                .collect();
+            folders.into_iter().map(|f| vec![f]).collect()
+        };
+        for paths in runs {
+            let opts = RunOptions {
+                paths,
+                cwd: cwd.clone(),
+                report: Report::Findings,
+                skip_plan: false,
+                overlay: Some(overlay.clone()),
+                ..RunOptions::default()
+            };
+            // a configuration or usage error leaves the diagnostics empty
+            let Ok(run) = pipeline::run(&opts) else {
+                continue;
+            };
+            let shown = |display: &str| -> Option<PathBuf> {
+                std::fs::canonicalize(std::env::current_dir().ok()?.join(display)).ok()
+            };
+            for f in run.analysis.findings {
+                if let Some(path) = shown(&f.file).filter(|p| self.docs.contains_key(p)) {
+                    self.results.findings.entry(path).or_default().push(f);
+                }
+            }
+            for p in run.analysis.plan {
+                if let Some(path) = shown(&p.file).filter(|p| self.docs.contains_key(p)) {
+                    self.results.plan.entry(path).or_default().push(p);
+                }
+            }
+        }
+    }
+
+    fn publish(&mut self, connection: &Connection) -> Result<(), String> {
+        let mut now = BTreeSet::new();
+        for (path, (uri, text)) in &self.docs {
+            let findings = self.results.findings.get(path).map(Vec::as_slice);
+            let diagnostics = findings
+                .unwrap_or_default()
+                .iter()
+                .map(|f| diagnostic(uri, text, f))
+                .collect();
+            notify::<lsp::notification::PublishDiagnostics>(
+                connection,
+                lsp::PublishDiagnosticsParams {
+                    uri: uri.clone(),
+                    diagnostics,
+                    version: None,
+                },
+            )?;
+            now.insert(uri.as_str().to_string());
+        }
+        // files closed since: their diagnostics go
+        for gone in self.published.difference(&now) {
+            if let Ok(uri) = gone.parse::<lsp::Uri>() {
+                notify::<lsp::notification::PublishDiagnostics>(
+                    connection,
+                    lsp::PublishDiagnosticsParams {
+                        uri,
+                        diagnostics: Vec::new(),
+                        version: None,
+                    },
+                )?;
+            }
+        }
+        self.published = now;
+        Ok(())
+    }
+
+    fn hover(&self, p: &lsp::HoverParams) -> Option<lsp::Hover> {
+        let doc = &p.text_document_position_params;
+        let path = canonical(&doc.text_document.uri)?;
+        let (_, text) = self.docs.get(&path)?;
+        let at = offset_of(text, doc.position)?;
+        let planned = self
+            .results
+            .plan
+            .get(&path)?
+            .iter()
+            .find(|s| s.span.start <= at && at <= s.span.end)?;
+        Some(lsp::Hover {
+            contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+                kind: lsp::MarkupKind::Markdown,
+                value: plan_markdown(planned),
+            }),
+            range: Some(range_of(text, planned.span.start, planned.span.end)),
+        })
+    }
+
+    fn code_actions(&self, p: &lsp::CodeActionParams) -> Vec<lsp::CodeActionOrCommand> {
+        let Some(path) = canonical(&p.text_document.uri) else {
+            return Vec::new();
+        };
+        let (Some((uri, text)), Some(findings)) =
+            (self.docs.get(&path), self.results.findings.get(&path))
+        else {
+            return Vec::new();
+        };
+        let (Some(from), Some(to)) = (offset_of(text, p.range.start), offset_of(text, p.range.end))
+        else {
+            return Vec::new();
+        };
+        let plan = self.results.plan.get(&path);
+        let mut out = Vec::new();
+        let mut offered = BTreeSet::new();
+        for f in findings
+            .iter()
+            .filter(|f| f.span.start <= to && from <= f.span.end)
+        {
+            if !offered.insert(f.rule) {
+                continue;
+            }
+            // above the statement the finding is on (a column's finding: its statement)
+            let statement_start = plan
+                .and_then(|plan| {
+                    plan.iter()
+                        .find(|s| s.span.start <= f.span.start && f.span.start <= s.span.end)
+                })
+                .map_or(f.span.start, |s| s.span.start);
+            let line_start = text[..statement_start].rfind('\n').map_or(0, |i| i + 1);
+            let indent: String = text[line_start..]
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect();
+            let at = position_of(text, line_start);
+            let edit = lsp::TextEdit {
+                range: lsp::Range { start: at, end: at },
+                new_text: format!(
+                    "{indent}-- schemaguard:ignore {} -- <why this is safe here>\n",
+                    f.rule
+                ),
+            };
+            out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                title: format!("Ignore {} here, with a reason", f.rule),
+                kind: Some(lsp::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![diagnostic(uri, text, f)]),
+                edit: Some(lsp::WorkspaceEdit {
+                    changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }));
+        }
+        out
+    }
+}
+
+fn send(connection: &Connection, message: Message) -> Result<(), String> {
+    connection
+        .sender
+        .send(message)
+        .map_err(|e| format!("the editor closed the connection: {e}"))
+}
+
+fn notify<N: lsp::notification::Notification>(
+    connection: &Connection,
+    params: N::Params,
+) -> Result<(), String> {
+    let params = serde_json::to_value(params).map_err(|e| e.to_string())?;
+    send(
+        connection,
+        Message::Notification(Notification::new(N::METHOD.to_string(), params)),
+    )
+}
+
+fn diagnostic(uri: &lsp::Uri, text: &str, f: &Finding) -> lsp::Diagnostic {
+    let range = range_of(text, f.span.start, f.span.end);
+    let location = lsp::Location {
+        uri: uri.clone(),
+        range,
+    };
+    let related: Vec<lsp::DiagnosticRelatedInformation> = [("why", &f.why), ("fix", &f.fix)]
+        .into_iter()
+        .filter_map(|(label, text)| {
+            text.as_ref().map(|t| lsp::DiagnosticRelatedInformation {
+                location: location.clone(),
+                message: format!("{label}: {t}"),
+            })
+        })
+        .collect();
+    lsp::Diagnostic {
+        range,
+        severity: Some(match f.severity {
+            Severity::Error => lsp::DiagnosticSeverity::ERROR,
+            Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+            Severity::Hint => lsp::DiagnosticSeverity::HINT,
+        }),
+        code: Some(lsp::NumberOrString::String(f.rule.to_string())),
+        code_description: crate::report::rule_url(f.rule)
+            .parse::<lsp::Uri>()
+            .ok()
+            .map(|href| lsp::CodeDescription { href }),
+        source: Some("schemaguard".to_string()),
+        message: f.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
+        ..Default::default()
+    }
+}
+
+/// The plan of one statement, for a hover.
+fn plan_markdown(s: &PlannedStatement) -> String {
+    let mut out = format!("**{}**\n\n", s.kind);
+    if s.locks.is_empty() {
+        out.push_str("No lock on an existing relation that blocks traffic.\n\n");
+    }
+    for l in &s.locks {
+        let blocks = if l.mode.blocks_traffic() {
+            format!("blocks {}", l.mode.blocked_traffic())
+        } else {
+            "blocks no reads or writes".to_string()
+        };
+        let new = if l.preexisting {
+            ""
+        } else {
+            " (created in this migration)"
+        };
+        out.push_str(&format!("- `{}` {}: {blocks}{new}\n", l.relation, l.mode));
+    }
+    for r in &s.rewrites {
+        out.push_str(&format!("- rewrites `{r}`\n"));
+    }
+    for scan in &s.scans {
+        out.push_str(&format!("- reads all of `{}`\n", scan.relation));
+    }
+    out.push('\n');
+    match (s.in_transaction, s.held_until_line) {
+        (true, Some(line)) => out.push_str(&format!("Locks held until line {line} (commit).\n")),
+        (true, None) => out.push_str("Locks held until the transaction commits.\n"),
+        (false, _) => out.push_str("Runs on its own: its locks end with it.\n"),
+    }
+    if let Some(why) = &s.outside_transaction_required {
+        out.push_str(&format!("\nCannot run inside a transaction block: {why}\n"));
+    }
+    if let Some(why) = &s.fails {
+        out.push_str(&format!("\nPostgreSQL will refuse it: {why}\n"));
+    }
+    out
+}
+
+/// The file a `file:` URI names, canonical (as the analysis names files).
+fn canonical(uri: &lsp::Uri) -> Option<PathBuf> {
+    let path = path_of(uri)?;
+    std::fs::canonicalize(&path).ok().or(Some(path))
+}
+
+fn path_of(uri: &lsp::Uri) -> Option<PathBuf> {
+    let rest = uri.as_str().strip_prefix("file://")?;
+    // `file://host/path`: only the local host
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().map(PathBuf::from)
+}
+
+/// The byte offset of an LSP position (UTF-16 columns) in `text`.
+fn offset_of(text: &str, pos: lsp::Position) -> Option<usize> {
+    let mut line_start = 0;
+    for _ in 0..pos.line {
+        line_start += text[line_start..].find('\n')? + 1;
+    }
+    let line = &text[line_start..];
+    let mut units = 0u32;
+    for (i, c) in line.char_indices() {
+        if units >= pos.character || c == '\n' {
+            return Some(line_start + i);
+        }
+        units += c.len_utf16() as u32;
+    }
+    Some(text.len())
+}
+
+/// The LSP position (UTF-16 columns) of a byte offset of `text`.
+fn position_of(text: &str, offset: usize) -> lsp::Position {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let character: usize = before[line_start..].chars().map(char::len_utf16).sum();
+    lsp::Position {
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        character: u32::try_from(character).unwrap_or(u32::MAX),
+    }
+}
+
+fn range_of(text: &str, start: usize, end: usize) -> lsp::Range {
+    lsp::Range {
+        start: position_of(text, start),
+        end: position_of(text, end),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_utf16_units_both_ways() {
+        let text = "SELECT 'é😀';\nCREATE INDEX i ON t (a);\n";
+        let at = text.find("INDEX").expect("in the text");
+        let pos = position_of(text, at);
+        assert_eq!(
+            pos,
+            lsp::Position {
+                line: 1,
+                character: 7
+            }
+        );
+        assert_eq!(offset_of(text, pos), Some(at));
+        // after the emoji (two UTF-16 units)
+        let quote = text.rfind('\'').expect("closing quote");
+        let pos = position_of(text, quote);
+        assert_eq!(
+            pos,
+            lsp::Position {
+                line: 0,
+                character: 11
+            }
+        );
+        assert_eq!(offset_of(text, pos), Some(quote));
+    }
+
+    #[test]
+    fn file_uris_are_paths() {
+        let uri: lsp::Uri = "file:///tmp/my%20migrations/001.sql"
+            .parse()
+            .expect("a URI");
+        assert_eq!(
+            path_of(&uri),
+            Some(PathBuf::from("/tmp/my migrations/001.sql"))
+        );
+        let other: lsp::Uri = "untitled:Untitled-1".parse().expect("a URI");
+        assert_eq!(path_of(&other), None);
+    }
+}
