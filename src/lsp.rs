@@ -61,6 +61,8 @@ struct Results {
     findings: HashMap<PathBuf, Vec<Finding>>,
     /// Planned statements by the canonical path of their file.
     plan: HashMap<PathBuf, Vec<PlannedStatement>>,
+    /// Why a run could not be made (a bad `schemaguard.toml`, ...).
+    errors: Vec<String>,
 }
 
 struct Server {
@@ -70,6 +72,8 @@ struct Server {
     /// URIs diagnostics were published for (cleared when their findings go).
     published: BTreeSet<String>,
     results: Results,
+    /// The errors last shown to the user (each shown once, until it changes).
+    shown_errors: Vec<String>,
 }
 
 impl Server {
@@ -87,6 +91,7 @@ impl Server {
             docs: HashMap::new(),
             published: BTreeSet::new(),
             results: Results::default(),
+            shown_errors: Vec::new(),
         }
     }
 
@@ -241,9 +246,13 @@ impl Server {
                 overlay: Some(overlay.clone()),
                 ..RunOptions::default()
             };
-            // a configuration or usage error leaves the diagnostics empty
-            let Ok(run) = pipeline::run(&opts) else {
-                continue;
+            // a configuration or usage error: said once, no diagnostics from that run
+            let run = match pipeline::run(&opts) {
+                Ok(run) => run,
+                Err(e) => {
+                    self.results.errors.push(e);
+                    continue;
+                }
             };
             let shown = |display: &str| -> Option<PathBuf> {
                 std::fs::canonicalize(std::env::current_dir().ok()?.join(display)).ok()
@@ -262,6 +271,18 @@ impl Server {
     }
 
     fn publish(&mut self, connection: &Connection) -> Result<(), String> {
+        if self.results.errors != self.shown_errors {
+            for e in &self.results.errors {
+                notify::<lsp::notification::ShowMessage>(
+                    connection,
+                    lsp::ShowMessageParams {
+                        typ: lsp::MessageType::ERROR,
+                        message: format!("schemaguard: {e}"),
+                    },
+                )?;
+            }
+            self.shown_errors.clone_from(&self.results.errors);
+        }
         let mut now = BTreeSet::new();
         for (path, (uri, text)) in &self.docs {
             let findings = self.results.findings.get(path).map(Vec::as_slice);

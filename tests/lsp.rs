@@ -244,3 +244,37 @@ fn diagnostics_follow_the_buffer_hover_shows_the_plan_and_ignore_is_offered() {
     let status = client.child.wait().expect("wait");
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn a_bad_configuration_is_said_once_not_swallowed() {
+    let dir = common::TempDir::new("lsp-config");
+    dir.write("schemaguard.toml", "pg_version = \"fifteen\"\n");
+    let file = dir.write("001_t.sql", "CREATE TABLE t (id int);\n");
+    let root = std::fs::canonicalize(&dir.0).expect("canonical");
+    let uri = format!(
+        "file://{}",
+        std::fs::canonicalize(&file).expect("canonical").display()
+    );
+    let mut client = Client::start(&root);
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1,
+                                "text": "CREATE TABLE t (id int);\n"}}),
+    );
+    let shown = client.wait_for(|m| m["method"] == "window/showMessage");
+    assert!(
+        shown["params"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("schemaguard.toml")),
+        "{shown}"
+    );
+    assert_eq!(shown["params"]["type"], 1, "an error: {shown}");
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().expect("wait").success());
+}
