@@ -100,6 +100,11 @@ struct CommonArgs {
     /// PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE and ~/.pgpass
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
+    /// With --database-url: leave the other sessions' query texts out of the list of
+    /// sessions that would block the migration now (pid, user, application, state and
+    /// transaction age are still shown)
+    #[arg(long)]
+    no_query_text: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -304,6 +309,7 @@ fn prepare(
         // check reports findings only
         skip_plan: report == Report::Findings,
         overlay: None,
+        no_query_text: args.no_query_text,
     })
     .map(ManuallyDrop::new)
 }
@@ -417,11 +423,16 @@ fn plan(args: &PlanArgs) -> i32 {
             // written as produced: a long history's plan is tens of megabytes of JSON
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
+            let blockers = run
+                .live
+                .as_ref()
+                .map(|live| crate::live::activity::blockers(&run.analysis.plan, &live.activity));
             let written = report::plan::write_json(
                 &mut out,
                 &run.analysis.files,
                 &run.analysis.plan,
                 run.version.0,
+                blockers.as_deref(),
             )
             .and_then(|()| writeln!(out))
             .and_then(|()| out.flush());
@@ -429,10 +440,15 @@ fn plan(args: &PlanArgs) -> i32 {
                 return output_failed("the plan", &e);
             }
         }
-        PlanFormat::Human => print!(
-            "{}",
-            report::plan::human(&run.analysis.files, &run.analysis.plan, run.version.0)
-        ),
+        PlanFormat::Human => {
+            print!(
+                "{}",
+                report::plan::human(&run.analysis.files, &run.analysis.plan, run.version.0)
+            );
+            if let Some(live) = &run.live {
+                print!("{}", report::plan::blockers_human(live, &run.analysis.plan));
+            }
+        }
     }
     if run.input_errors.is_empty() {
         exit::CLEAN

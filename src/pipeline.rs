@@ -51,6 +51,8 @@ pub struct RunOptions {
     pub skip_plan: bool,
     /// Texts read instead of files on disk (an editor's unsaved buffers).
     pub overlay: Option<std::sync::Arc<source::Overlay>>,
+    /// With `database`: leave the other sessions' query texts out of what is read.
+    pub no_query_text: bool,
 }
 
 /// What a run against a live database found there.
@@ -65,6 +67,8 @@ pub struct LiveRun {
     pub applied: Vec<String>,
     /// Files checked: not applied yet.
     pub pending: Vec<String>,
+    /// The other sessions and their relation locks when the database was read.
+    pub activity: live::activity::Activity,
 }
 
 /// What a command reports.
@@ -236,7 +240,8 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             .collect();
         let framework = dominant_framework(all.iter().map(|(p, _)| p.framework));
         prepared = Some(all);
-        let snapshot = live::snapshot(db, framework).map_err(|e| e.to_string())?;
+        let snapshot =
+            live::snapshot(db, framework, !opts.no_query_text).map_err(|e| e.to_string())?;
         let server = PgVersion(snapshot.server_version_num / 10_000);
         if PgVersion::SUPPORTED.contains(&server.0) {
             if let Some(asked) = opts.pg_version.or(config.pg_version) {
@@ -264,6 +269,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                 .map(|h| format!("{} ({})", h.table, h.kind)),
             applied: Vec::new(),
             pending: Vec::new(),
+            activity: snapshot.activity,
         };
         match &snapshot.history {
             Some(history) => {

@@ -621,3 +621,84 @@ fn history_tables_of_goose_dbmate_diesel_and_prisma_are_read() {
         );
     }
 }
+
+#[test]
+fn plan_names_the_sessions_that_would_block_each_statement_now() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let mut admin = fresh_db(&server, "blockers");
+    admin
+        .batch_execute(
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, email text); INSERT INTO accounts VALUES (1, 'a');
+             CREATE TABLE audit (id bigint)",
+        )
+        .expect("setup");
+    let url = common::pg_url(&server, "blockers");
+    // a report left idle in its transaction, having read accounts
+    let mut holder = server
+        .connect_as(schemaguard::server::SUPERUSER, "blockers")
+        .expect("connect");
+    let pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .expect("pid")
+        .get(0);
+    holder
+        .batch_execute(
+            "SET application_name = 'nightly-report'; BEGIN; SELECT count(*) FROM accounts",
+        )
+        .expect("hold");
+    let dir = common::TempDir::new("blockers");
+    write(
+        &dir.0,
+        "001_change.sql",
+        "ALTER TABLE accounts ADD COLUMN note text;\nINSERT INTO audit VALUES (1);\n",
+    );
+
+    let out = common::schemaguard(&["plan", "--database-url", &url, dir.path()]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let expected = format!(
+        "001_change.sql:1: pid {pid} (postgres, nightly-report) holds ACCESS SHARE on public.accounts, which conflicts with the ACCESS EXCLUSIVE this statement requests; IDLE IN TRANSACTION for"
+    );
+    assert!(out.stdout.contains(&expected), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("; SELECT count(*) FROM accounts"),
+        "{}",
+        out.stdout
+    );
+    // the INSERT's ROW EXCLUSIVE does not conflict with a read
+    assert!(!out.stdout.contains("001_change.sql:2:"), "{}", out.stdout);
+
+    let out = common::schemaguard(&[
+        "plan",
+        "--format",
+        "json",
+        "--no-query-text",
+        "--database-url",
+        &url,
+        dir.path(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let b = &doc["blockers"][0];
+    assert_eq!(b["session"]["pid"], pid, "{doc:#}");
+    assert_eq!(b["requested"], "ACCESS EXCLUSIVE");
+    assert_eq!(b["held"], "ACCESS SHARE");
+    assert_eq!(b["session"]["state"], "idle in transaction");
+    assert_eq!(
+        b["session"]["query"],
+        serde_json::Value::Null,
+        "--no-query-text"
+    );
+    assert_eq!(doc["blockers"].as_array().map(Vec::len), Some(1), "{doc:#}");
+
+    // once it commits, nothing is in the way
+    holder.batch_execute("COMMIT").expect("commit");
+    let out = common::schemaguard(&["plan", "--database-url", &url, dir.path()]);
+    assert!(
+        out.stdout
+            .contains("no other session holds or waits for a lock"),
+        "{}",
+        out.stdout
+    );
+}

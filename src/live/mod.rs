@@ -8,6 +8,7 @@
 //! `lock_timeout` and `statement_timeout` set. Reads are plain SELECTs on catalogs and
 //! statistics views (ACCESS SHARE at most).
 
+pub mod activity;
 pub mod connect;
 pub mod history;
 pub mod introspect;
@@ -34,19 +35,28 @@ pub struct Snapshot {
     pub catalog: Catalog,
     /// The migration framework's history table, if the database has one.
     pub history: Option<history::History>,
+    /// The other sessions and their relation locks, as they were at the snapshot.
+    pub activity: activity::Activity,
 }
 
-/// Connects read-only, introspects the schema and reads the history table
-/// (`prefer`: the framework the migration files are written for).
-pub fn snapshot(opts: &ConnectOptions, prefer: Option<Framework>) -> Result<Snapshot, LiveError> {
+/// Connects read-only, introspects the schema, reads the history table (`prefer`: the
+/// framework the migration files are written for) and the other sessions' locks
+/// (`query_text`: with an excerpt of each one's query).
+pub fn snapshot(
+    opts: &ConnectOptions,
+    prefer: Option<Framework>,
+    query_text: bool,
+) -> Result<Snapshot, LiveError> {
     let mut session = connect(opts)?;
     let introspected = introspect::introspect(&mut session)?;
     let history = history::read(&mut session, prefer)?;
+    let activity = activity::read(&mut session, query_text)?;
     Ok(Snapshot {
         target: session.target().to_string(),
         server_version_num: introspected.server_version_num,
         catalog: introspected.catalog,
         history,
+        activity,
     })
 }
 

@@ -50,6 +50,9 @@ struct PlanJson<'a> {
     tool_version: &'static str,
     pg_version: u32,
     files: &'a [FileSummary],
+    /// With `--database-url`: the sessions that would block the statements now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blockers: Option<&'a [crate::live::activity::Blocker]>,
     statements: StatementsJson<'a>,
 }
 
@@ -70,6 +73,7 @@ pub fn write_json(
     files: &[FileSummary],
     plan: &[PlannedStatement],
     pg_version: u32,
+    blockers: Option<&[crate::live::activity::Blocker]>,
 ) -> std::io::Result<()> {
     let doc = |statements| PlanJson {
         schema_version: super::json::SCHEMA_VERSION,
@@ -77,6 +81,7 @@ pub fn write_json(
         tool_version: env!("CARGO_PKG_VERSION"),
         pg_version,
         files,
+        blockers,
         statements: StatementsJson(statements),
     };
     // the statements (most of it) serialized in parallel, in order, into the rest
@@ -87,9 +92,39 @@ pub fn write_json(
     Ok(())
 }
 
+/// With `--database-url`: who would block the pending statements now, per statement.
+pub fn blockers_human(live: &crate::pipeline::LiveRun, plan: &[PlannedStatement]) -> String {
+    let found = crate::live::activity::blockers(plan, &live.activity);
+    let mut out = String::new();
+    if found.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nnow on {}: no other session holds or waits for a lock these statements would wait for",
+            live.target
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nnow on {}: {} session lock(s) the statements would wait for (and every later query on those tables would queue behind them):",
+        live.target,
+        found.len()
+    );
+    for b in &found {
+        let _ = writeln!(
+            out,
+            "  {}:{}: {}",
+            b.file,
+            b.line,
+            crate::live::activity::describe(b)
+        );
+    }
+    out
+}
+
 pub fn json(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) -> String {
     let mut out = Vec::new();
-    match write_json(&mut out, files, plan, pg_version) {
+    match write_json(&mut out, files, plan, pg_version, None) {
         Ok(()) => String::from_utf8_lossy(&out).into_owned(),
         Err(e) => format!("{{\"error\": \"{e}\"}}"),
     }
@@ -322,13 +357,14 @@ mod tests {
             let (files, plan) = (&run.analysis.files, &run.analysis.plan);
             assert!(!plan.is_empty());
             let mut written = Vec::new();
-            write_json(&mut written, files, plan, 16).expect("written");
+            write_json(&mut written, files, plan, 16, None).expect("written");
             let expected = serde_json::to_vec_pretty(&PlanJson {
                 schema_version: super::super::json::SCHEMA_VERSION,
                 tool: "schemaguard",
                 tool_version: env!("CARGO_PKG_VERSION"),
                 pg_version: 16,
                 files,
+                blockers: None,
                 statements: StatementsJson(plan),
             })
             .expect("serialized");

@@ -1,0 +1,268 @@
+//! Who would block a migration right now: one read of `pg_locks` and `pg_stat_activity`
+//! (read-only, in the snapshot's session), matched against the locks the pending
+//! statements will request.
+//!
+//! A lock request waits for every granted lock that conflicts with it, and also for
+//! every conflicting request queued before it; while it waits, every later request that
+//! conflicts with it queues behind it (so an `ALTER TABLE` waiting for one long
+//! transaction stops all reads of the table). So a session is listed when it holds or
+//! waits for a lock on a relation a pending statement locks, in a mode that conflicts
+//! with the one the statement requests.
+
+use super::{LiveError, LiveSession};
+use crate::analysis::PlannedStatement;
+use crate::lock::LockMode;
+use crate::ops::ObjectName;
+use serde::Serialize;
+
+/// Another session of the database, as `pg_stat_activity` shows it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Session {
+    pub pid: i32,
+    pub user: Option<String>,
+    pub application_name: Option<String>,
+    /// `active`, `idle in transaction`, ...
+    pub state: Option<String>,
+    /// `client backend`, `autovacuum worker`, ...
+    pub backend_type: Option<String>,
+    /// Seconds since its transaction began (none outside a transaction).
+    pub transaction_age_s: Option<f64>,
+    /// `Lock: relation`, `Client: ClientRead`, ...
+    pub wait_event: Option<String>,
+    /// The start of its current (or last) query, when asked for and visible to us; never
+    /// the values of a prepared statement's parameters (`pg_stat_activity` has none).
+    pub query: Option<String>,
+}
+
+/// A lock another session holds or waits for on a relation.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RelationLock {
+    pub pid: i32,
+    pub relation: ObjectName,
+    pub mode: LockMode,
+    pub granted: bool,
+}
+
+/// One read of the database's activity.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Activity {
+    pub sessions: Vec<Session>,
+    pub locks: Vec<RelationLock>,
+}
+
+/// How much of a session's query text is kept.
+const QUERY_EXCERPT: usize = 120;
+
+/// Reads the other sessions of the current database and their relation locks.
+/// `query_text`: keep an excerpt of each session's query.
+pub fn read(session: &mut LiveSession, query_text: bool) -> Result<Activity, LiveError> {
+    let (lock, statement) = session.timeouts();
+    session.read(|client| {
+        let mut query = |what: &str, sql: &str| {
+            client
+                .query(sql, &[])
+                .map_err(|e| LiveError::query(&format!("reading {what}"), &e, lock, statement))
+        };
+        let rows = query(
+            "pg_locks",
+            "SELECT l.pid, n.nspname, c.relname, l.mode, l.granted
+               FROM pg_locks l
+               JOIN pg_class c ON c.oid = l.relation
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE l.locktype = 'relation'
+                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND l.pid IS DISTINCT FROM pg_backend_pid()
+                AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                AND n.nspname NOT LIKE 'pg_toast%'
+              ORDER BY l.pid, n.nspname, c.relname",
+        )?;
+        let mut locks = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let (Some(pid), Some(mode)) = (
+                row.get::<_, Option<i32>>(0),
+                LockMode::parse(row.get::<_, &str>(3)),
+            ) else {
+                continue;
+            };
+            locks.push(RelationLock {
+                pid,
+                relation: ObjectName::new(Some(row.get::<_, &str>(1)), row.get::<_, &str>(2)),
+                mode,
+                granted: row.get(4),
+            });
+        }
+        let rows = query(
+            "pg_stat_activity",
+            "SELECT pid, usename::text, application_name, state, backend_type,
+                    extract(epoch FROM now() - xact_start)::float8,
+                    CASE WHEN wait_event IS NOT NULL THEN wait_event_type || ': ' || wait_event END,
+                    query
+               FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()
+              ORDER BY pid",
+        )?;
+        let mut sessions = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let text: Option<String> = row.get(7);
+            sessions.push(Session {
+                pid: row.get(0),
+                user: row.get(1),
+                application_name: row.get::<_, Option<String>>(2).filter(|a| !a.is_empty()),
+                state: row.get(3),
+                backend_type: row.get(4),
+                transaction_age_s: row.get(5),
+                wait_event: row.get(6),
+                query: text.filter(|_| query_text).map(|q| excerpt(&q)),
+            });
+        }
+        Ok(Activity { sessions, locks })
+    })
+}
+
+/// The first line-folded [`QUERY_EXCERPT`] characters of a query.
+fn excerpt(query: &str) -> String {
+    let folded: String = query.split_whitespace().collect::<Vec<_>>().join(" ");
+    match folded.char_indices().nth(QUERY_EXCERPT) {
+        Some((at, _)) => format!("{}...", &folded[..at]),
+        None => folded,
+    }
+}
+
+/// A session that would block (or hold up) a pending statement's lock request.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Blocker {
+    pub file: String,
+    pub line: u32,
+    pub relation: ObjectName,
+    /// The mode the statement will request.
+    pub requested: LockMode,
+    /// The conflicting mode the session holds (or waits for).
+    pub held: LockMode,
+    pub granted: bool,
+    pub session: Session,
+}
+
+/// Every (statement, session) conflict: the pending statements' locks on relations that
+/// exist in the database against the other sessions' locks.
+pub fn blockers(plan: &[PlannedStatement], activity: &Activity) -> Vec<Blocker> {
+    let mut out = Vec::new();
+    for p in plan {
+        for want in p.locks.iter().filter(|l| l.preexisting) {
+            for have in activity
+                .locks
+                .iter()
+                .filter(|h| same_relation(&h.relation, &want.relation))
+                .filter(|h| want.mode.conflicts_with(h.mode))
+            {
+                let Some(session) = activity.sessions.iter().find(|s| s.pid == have.pid) else {
+                    continue;
+                };
+                // one line per session and statement: the strongest of its modes
+                if let Some(b) = out.iter_mut().find(|b: &&mut Blocker| {
+                    b.file == p.file
+                        && b.line == p.span.start_pos.line
+                        && b.session.pid == have.pid
+                        && b.relation == have.relation
+                }) {
+                    if have.mode > b.held {
+                        b.held = have.mode;
+                        b.granted = have.granted;
+                    }
+                    continue;
+                }
+                out.push(Blocker {
+                    file: p.file.clone(),
+                    line: p.span.start_pos.line,
+                    relation: have.relation.clone(),
+                    requested: want.mode,
+                    held: have.mode,
+                    granted: have.granted,
+                    session: session.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The plan names relations qualified as the catalog knows them; unqualified ones are
+/// taken as `public`'s.
+fn same_relation(live: &ObjectName, planned: &ObjectName) -> bool {
+    live.name == planned.name
+        && live.schema.as_deref().unwrap_or("public")
+            == planned.schema.as_deref().unwrap_or("public")
+}
+
+/// A blocker as one line for people: who, holding what, since when, doing what.
+pub fn describe(b: &Blocker) -> String {
+    let s = &b.session;
+    let mut who = format!("pid {}", s.pid);
+    let mut about: Vec<String> = Vec::new();
+    if let Some(u) = &s.user {
+        about.push(u.clone());
+    }
+    if let Some(a) = &s.application_name {
+        about.push(a.clone());
+    }
+    if let Some(t) = s.backend_type.as_deref().filter(|t| *t != "client backend") {
+        about.push(t.to_string());
+    }
+    if !about.is_empty() {
+        who = format!("{who} ({})", about.join(", "));
+    }
+    let state = match (s.state.as_deref(), s.transaction_age_s) {
+        (Some("idle in transaction"), Some(age)) => {
+            format!("IDLE IN TRANSACTION for {}", duration(age))
+        }
+        (Some(state), Some(age)) => format!("{state}, transaction open for {}", duration(age)),
+        (Some(state), None) => state.to_string(),
+        (None, _) => "state unknown".to_string(),
+    };
+    let holds = if b.granted { "holds" } else { "waits for" };
+    let mut line = format!(
+        "{who} {holds} {} on {}, which conflicts with the {} this statement requests; {state}",
+        b.held, b.relation, b.requested
+    );
+    // an idle session always waits for its client: said only of a running one
+    if let (Some(w), Some("active")) = (&s.wait_event, s.state.as_deref()) {
+        line.push_str(&format!("; waiting on {w}"));
+    }
+    if let Some(q) = &s.query {
+        if q.contains("to prevent wraparound") {
+            line.push_str("; an anti-wraparound autovacuum, which DDL does not cancel");
+        }
+        line.push_str(&format!("; query: {q}"));
+    }
+    line
+}
+
+fn duration(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_fold_lines_and_stop_at_the_limit() {
+        assert_eq!(
+            excerpt("SELECT *\n  FROM t\tWHERE a = 1"),
+            "SELECT * FROM t WHERE a = 1"
+        );
+        let long = "x".repeat(QUERY_EXCERPT + 10);
+        assert_eq!(excerpt(&long).chars().count(), QUERY_EXCERPT + 3);
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(duration(42.4), "42 s");
+        assert_eq!(duration(600.0), "10 min");
+        assert_eq!(duration(3.0 * 3600.0 + 120.0), "3 h 2 min");
+    }
+}
