@@ -4,6 +4,7 @@
 //! introspection or a schema dump; `effects`, the rules and `diff` only ever read it.
 //! Names are stored schema-qualified; lookups of unqualified names follow the search path.
 
+mod dependents;
 mod indexes;
 pub mod replay;
 mod tables;

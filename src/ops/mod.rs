@@ -10,6 +10,7 @@ pub mod canonical;
 pub mod lower;
 pub mod names;
 pub mod recognize;
+pub mod references;
 pub mod types;
 
 pub use names::ObjectName;

@@ -1,0 +1,439 @@
+//! What PostgreSQL changes or drops along with an object it renames or drops.
+//!
+//! PostgreSQL stores an expression as a tree of object ids, and records what depends on
+//! what: renaming a column, a sequence, a type or an enum value reaches every expression
+//! that uses it, and dropping a column drops the indexes and constraints that use it.
+//! Replay keeps expressions as text, so it changes the text (by tokens, through
+//! `ops::references`) and drops what uses the dropped object. Observed on PostgreSQL 15:
+//! `DROP COLUMN` drops every index with the column as a key, in an expression or in the
+//! predicate, and every constraint on it (a CHECK on several columns, a multi-column
+//! UNIQUE or FOREIGN KEY) with no CASCADE; a generated column using it, a view reading it
+//! and another table's foreign key to it need CASCADE (without, the statement fails).
+
+use super::{Catalog, ConstraintKind, ObjectName};
+use crate::ops::references;
+use crate::ops::{Expr, TypeName};
+
+/// The tables a change of `table`'s columns reaches: its partitions and inheritance
+/// children, all the way down (PostgreSQL recurses unless `ONLY`).
+fn descendants(cat: &Catalog, table: &ObjectName) -> Vec<ObjectName> {
+    let mut out: Vec<ObjectName> = Vec::new();
+    let mut queue = vec![table.clone()];
+    while let Some(t) = queue.pop() {
+        let children = cat
+            .partitions(&t)
+            .map(|p| p.name.clone())
+            .chain(cat.inheritors(&t));
+        for c in children.collect::<Vec<_>>() {
+            if !out.contains(&c) && &c != table {
+                out.push(c.clone());
+                queue.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Renames column `from` of `table` to `to` in an expression (its text and what it says
+/// about its columns).
+fn rename_in_expr(e: &mut Expr, table: &str, from: &str, to: &str) {
+    if let Some(text) = references::rename_column(&e.text, table, from, to) {
+        e.text = text;
+    }
+    for c in e.columns.iter_mut().chain(e.proves_not_null.iter_mut()) {
+        if c == from {
+            *c = to.to_string();
+        }
+    }
+    if let Some(cast) = &mut e.column_cast
+        && cast.column == from
+    {
+        cast.column = to.to_string();
+    }
+}
+
+/// An index key or partition key: a column name, or an expression in parentheses.
+fn rename_in_key(key: &mut String, table: &str, from: &str, to: &str) {
+    if key == from {
+        *key = to.to_string();
+    } else if key.starts_with('(')
+        && let Some(text) = references::rename_column(key, table, from, to)
+    {
+        *key = text;
+    }
+}
+
+fn key_uses(key: &str, table: &str, column: &str) -> bool {
+    key == column || (key.starts_with('(') && references::uses_column(key, table, column))
+}
+
+/// `ALTER TABLE table RENAME COLUMN from TO to`: every expression of the table using the
+/// column follows (CHECK constraints, index keys and predicates, generated columns, the
+/// partition key), and so do its partitions and children. Constraint column lists and
+/// other tables' foreign keys are the caller's.
+pub fn rename_column(cat: &mut Catalog, table: &ObjectName, from: &str, to: &str) {
+    for name in std::iter::once(table.clone()).chain(descendants(cat, table)) {
+        let short = name.name.clone();
+        if let Some(t) = cat.tables.get_mut(&name) {
+            if &name != table
+                && let Some(c) = t.column_mut(from)
+            {
+                c.name = to.to_string();
+            }
+            for c in &mut t.constraints {
+                if let ConstraintKind::Check { expr, .. } = &mut c.kind {
+                    rename_in_expr(expr, &short, from, to);
+                }
+                if &name != table {
+                    rename_in_constraint_columns(&mut c.kind, from, to);
+                }
+            }
+            for c in &mut t.columns {
+                if let Some(g) = &mut c.generated {
+                    rename_in_expr(&mut g.expr, &short, from, to);
+                }
+            }
+            for k in &mut t.partition_key {
+                rename_in_key(k, &short, from, to);
+            }
+        }
+        cat.indexes.update_on(&name, |i| {
+            for k in &mut i.columns {
+                rename_in_key(k, &short, from, to);
+            }
+            if let Some(p) = &mut i.predicate {
+                rename_in_expr(p, &short, from, to);
+            }
+        });
+    }
+}
+
+/// A constraint's own column list, with `from` renamed.
+pub fn rename_in_constraint_columns(kind: &mut ConstraintKind, from: &str, to: &str) {
+    let cols: &mut Vec<String> = match kind {
+        ConstraintKind::PrimaryKey { columns, .. }
+        | ConstraintKind::Unique { columns, .. }
+        | ConstraintKind::ForeignKey { columns, .. }
+        | ConstraintKind::Exclude { columns, .. } => columns,
+        ConstraintKind::Check { expr, .. } => {
+            for c in expr
+                .proves_not_null
+                .iter_mut()
+                .chain(expr.columns.iter_mut())
+            {
+                if c == from {
+                    *c = to.to_string();
+                }
+            }
+            return;
+        }
+        ConstraintKind::NotNull { column } => {
+            if column == from {
+                *column = to.to_string();
+            }
+            return;
+        }
+    };
+    for c in cols.iter_mut() {
+        if c == from {
+            *c = to.to_string();
+        }
+    }
+}
+
+fn constraint_uses(kind: &ConstraintKind, table: &str, column: &str) -> bool {
+    if kind.columns().iter().any(|c| c == column) {
+        return true;
+    }
+    matches!(kind, ConstraintKind::Check { expr, .. }
+        if references::uses_column(&expr.text, table, column))
+}
+
+/// `ALTER TABLE table DROP COLUMN column [CASCADE]`: the column goes from the table and
+/// its partitions and children, with the indexes and constraints that use it and the
+/// sequence it owns; with `cascade`, also the generated columns computed from it (and
+/// what uses those) and other tables' foreign keys to it.
+pub fn drop_column(cat: &mut Catalog, table: &ObjectName, column: &str, cascade: bool) {
+    for name in std::iter::once(table.clone()).chain(descendants(cat, table)) {
+        drop_one_column(cat, &name, column, cascade);
+    }
+}
+
+fn drop_one_column(cat: &mut Catalog, table: &ObjectName, column: &str, cascade: bool) {
+    let short = table.name.clone();
+    let mut generated: Vec<String> = Vec::new();
+    if let Some(t) = cat.tables.get_mut(table) {
+        if cascade {
+            generated = t
+                .columns
+                .iter()
+                .filter(|c| {
+                    c.name != column
+                        && c.generated
+                            .as_ref()
+                            .is_some_and(|g| references::uses_column(&g.expr.text, &short, column))
+                })
+                .map(|c| c.name.clone())
+                .collect();
+        }
+        t.columns.retain(|c| c.name != column);
+        t.constraints
+            .retain(|c| !constraint_uses(&c.kind, &short, column));
+    }
+    let dropped: Vec<ObjectName> = cat
+        .indexes
+        .on(table)
+        .filter(|i| {
+            i.columns.iter().any(|k| key_uses(k, &short, column))
+                || i.predicate
+                    .as_ref()
+                    .is_some_and(|p| references::uses_column(&p.text, &short, column))
+        })
+        .map(|i| i.name.clone())
+        .collect();
+    for i in dropped {
+        cat.indexes.remove(&i);
+    }
+    cat.sequences.retain(|_, s| {
+        s.owned_by
+            .as_ref()
+            .is_none_or(|(t, c)| t != table || c != column)
+    });
+    if cascade {
+        for k in cat.tables.referencing_keys(table) {
+            let Some(t) = cat.tables.get_mut(&k) else {
+                continue;
+            };
+            t.constraints.retain(|c| {
+                !matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. }
+                    if ref_table == table && ref_columns.iter().any(|r| r == column))
+            });
+        }
+        for g in generated {
+            drop_one_column(cat, table, &g, cascade);
+        }
+    }
+}
+
+/// A sequence was renamed or moved: defaults naming it in a `regclass` literal
+/// (`nextval('old'::regclass)`) name it anew, as PostgreSQL's stored oid does.
+pub fn sequence_moved(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
+    let resolves = |n: &ObjectName| match &n.schema {
+        Some(_) => n == old,
+        None => {
+            n.name == old.name
+                && cat
+                    .search_path
+                    .iter()
+                    .any(|s| old.schema.as_deref() == Some(s.as_str()))
+        }
+    };
+    let mut changes: Vec<(ObjectName, String, String)> = Vec::new();
+    for (k, t) in cat.tables.iter() {
+        for c in &t.columns {
+            if let Some(d) = &c.default
+                && let Some(text) =
+                    references::rename_regclass(&d.text, |n| resolves(n).then(|| new.clone()))
+            {
+                changes.push((k.clone(), c.name.clone(), text));
+            }
+        }
+    }
+    for (k, column, text) in changes {
+        if let Some(d) = cat
+            .tables
+            .get_mut(&k)
+            .and_then(|t| t.column_mut(&column))
+            .and_then(|c| c.default.as_mut())
+        {
+            d.text = text;
+        }
+    }
+}
+
+/// The column type names type `ty` (its name, and its schema when it has one).
+fn is_type(cat: &Catalog, column: &TypeName, ty: &ObjectName) -> bool {
+    if column.name != ty.name {
+        return false;
+    }
+    match &column.schema {
+        Some(s) => ty.schema.as_deref() == Some(s.as_str()),
+        None => cat
+            .type_def(&ObjectName::unqualified(&column.name))
+            .is_some_and(|d| &d.name == ty),
+    }
+}
+
+fn names_type(cat: &Catalog, name: &ObjectName, ty: &ObjectName) -> bool {
+    match &name.schema {
+        Some(_) => name == ty,
+        None => name.name == ty.name && cat.type_def(name).is_some_and(|d| &d.name == ty),
+    }
+}
+
+/// `ALTER TYPE ty RENAME VALUE from TO to`: the literals of that type in defaults,
+/// CHECK constraints and index predicates follow (PostgreSQL stores the value's oid).
+/// Call before the type's own list changes (names are resolved through the catalog).
+pub fn rename_enum_value(cat: &mut Catalog, ty: &ObjectName, from: &str, to: &str) {
+    let keys: Vec<ObjectName> = cat.tables.keys().cloned().collect();
+    for k in keys {
+        let Some(t) = cat.tables.get(&k) else {
+            continue;
+        };
+        let enum_columns: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| is_type(cat, &c.ty, ty))
+            .map(|c| c.name.clone())
+            .collect();
+        let is_ty = |n: &ObjectName| names_type(cat, n, ty);
+        let is_col = |c: &str| enum_columns.iter().any(|e| e == c);
+        let mut defaults: Vec<(String, String)> = Vec::new();
+        for c in &t.columns {
+            if let Some(d) = &c.default
+                && let Some(text) = references::rename_enum_value(
+                    &d.text,
+                    from,
+                    to,
+                    enum_columns.contains(&c.name),
+                    is_ty,
+                    is_col,
+                )
+            {
+                defaults.push((c.name.clone(), text));
+            }
+        }
+        let mut checks: Vec<(String, String)> = Vec::new();
+        for c in &t.constraints {
+            if let ConstraintKind::Check { expr, .. } = &c.kind
+                && let Some(text) =
+                    references::rename_enum_value(&expr.text, from, to, false, is_ty, is_col)
+            {
+                checks.push((c.name.clone(), text));
+            }
+        }
+        let predicates: Vec<(ObjectName, String)> = cat
+            .indexes
+            .on(&k)
+            .filter_map(|i| {
+                let p = i.predicate.as_ref()?;
+                references::rename_enum_value(&p.text, from, to, false, is_ty, is_col)
+                    .map(|text| (i.name.clone(), text))
+            })
+            .collect();
+        if defaults.is_empty() && checks.is_empty() && predicates.is_empty() {
+            continue;
+        }
+        if let Some(t) = cat.tables.get_mut(&k) {
+            for (column, text) in defaults {
+                if let Some(d) = t.column_mut(&column).and_then(|c| c.default.as_mut()) {
+                    d.text = text;
+                }
+            }
+            for (name, text) in checks {
+                if let Some(ConstraintKind::Check { expr, .. }) = t
+                    .constraints
+                    .iter_mut()
+                    .find(|c| c.name == name)
+                    .map(|c| &mut c.kind)
+                {
+                    expr.text = text;
+                }
+            }
+        }
+        for (name, text) in predicates {
+            cat.indexes.update(&name, |i| {
+                if let Some(p) = &mut i.predicate {
+                    p.text = text;
+                }
+            });
+        }
+    }
+}
+
+/// `ALTER TYPE old RENAME TO` / `SET SCHEMA`: the columns of that type (and arrays of
+/// it) and domains over it name it anew, and casts to it in their defaults. Call before
+/// the type itself is re-keyed.
+pub fn type_moved(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
+    let keys: Vec<ObjectName> = cat.tables.keys().cloned().collect();
+    for k in keys {
+        let Some(t) = cat.tables.get(&k) else {
+            continue;
+        };
+        let typed: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| is_type(cat, &c.ty, old))
+            .map(|c| c.name.clone())
+            .collect();
+        let casts: Vec<(String, String)> = t
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let d = c.default.as_ref()?;
+                references::rename_cast_type(&d.text, |n| names_type(cat, n, old), &new.name)
+                    .map(|text| (c.name.clone(), text))
+            })
+            .collect();
+        if typed.is_empty() && casts.is_empty() {
+            continue;
+        }
+        if let Some(t) = cat.tables.get_mut(&k) {
+            for c in &mut t.columns {
+                if typed.contains(&c.name) {
+                    rename_type(&mut c.ty, old, new);
+                }
+                if let Some((_, text)) = casts.iter().find(|(n, _)| n == &c.name)
+                    && let Some(d) = &mut c.default
+                {
+                    d.text = text.clone();
+                }
+            }
+        }
+    }
+    let domains: Vec<ObjectName> = cat
+        .types
+        .iter()
+        .filter(|(_, d)| matches!(&d.kind, super::TypeKind::Domain { base, .. } if is_type(cat, base, old)))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in domains {
+        if let Some(super::TypeDef {
+            kind: super::TypeKind::Domain { base, .. },
+            ..
+        }) = cat.types.get_mut(&k)
+        {
+            rename_type(base, old, new);
+        }
+    }
+}
+
+fn rename_type(ty: &mut TypeName, old: &ObjectName, new: &ObjectName) {
+    ty.name = new.name.clone();
+    if ty.schema.is_some() || old.schema != new.schema {
+        ty.schema = new.schema.clone();
+    }
+    let mut text = new.to_string();
+    for _ in 0..ty.array_dims {
+        text.push_str("[]");
+    }
+    ty.text = text;
+}
+
+/// `DROP TYPE ty CASCADE`: the columns of that type go (with what uses them).
+pub fn drop_type_cascade(cat: &mut Catalog, ty: &ObjectName) {
+    let typed: Vec<(ObjectName, String)> = cat
+        .tables
+        .iter()
+        .flat_map(|(k, t)| {
+            t.columns
+                .iter()
+                .filter(|c| is_type(cat, &c.ty, ty))
+                .map(|c| (k.clone(), c.name.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (table, column) in typed {
+        drop_one_column(cat, &table, &column, true);
+    }
+}
