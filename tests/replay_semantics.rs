@@ -2,7 +2,9 @@
 //! server (started by the test) and replayed by `schemaguard diff`, and the two must not
 //! differ. Each one pins a way PostgreSQL changes more than the statement names: renames
 //! reaching the expressions that use the object, drops taking what depends on them,
-//! automatic names avoiding taken ones, a UNIQUE repeating the primary key not made.
+//! automatic names avoiding taken ones, a UNIQUE repeating the primary key not made, and
+//! a `DO` block's `IF EXISTS (SELECT ... FROM pg_indexes ...)` branches taken as the
+//! server took them.
 
 mod common;
 
@@ -135,6 +137,30 @@ CREATE TABLE b4 (id int);
 ALTER TABLE b4 ADD COLUMN y int PRIMARY KEY UNIQUE;
 ";
 
+const GUARDED_DO: &str = "
+CREATE TABLE f (id int, phone text);
+CREATE UNIQUE INDEX unique_verified_phone_factor ON f (id, phone);
+DO $$
+BEGIN
+    IF (SELECT count(*) = 2 FROM pg_indexes
+        WHERE indexname IN ('unique_verified_phone_factor', 'unique_phone_factor_per_user')
+        AND schemaname = 'public') THEN
+        EXECUTE 'DROP INDEX unique_verified_phone_factor';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'unique_verified_phone_factor') THEN
+        EXECUTE 'ALTER INDEX unique_verified_phone_factor RENAME TO unique_phone_factor_per_user';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_name = 'f' AND column_name = 'email') THEN
+        ALTER TABLE f ADD COLUMN email text;
+    END IF;
+    IF EXISTS (SELECT 1 FROM information_schema.columns
+               WHERE table_name = 'f' AND column_name = 'fax') THEN
+        ALTER TABLE f DROP COLUMN phone;
+    END IF;
+END $$;
+";
+
 #[test]
 fn replayed_histories_match_the_server_they_built() {
     let Some(server) = common::pg_server() else {
@@ -146,6 +172,7 @@ fn replayed_histories_match_the_server_they_built() {
         ("object_renames", OBJECT_RENAMES),
         ("chosen_names", CHOSEN_NAMES),
         ("repeated_uniques", REPEATED_UNIQUES),
+        ("guarded_do", GUARDED_DO),
     ] {
         let found = differences(&server, db, sql);
         assert!(

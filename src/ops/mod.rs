@@ -9,6 +9,7 @@
 pub mod canonical;
 pub mod lower;
 pub mod names;
+pub mod probe;
 pub mod recognize;
 pub mod references;
 pub mod types;
