@@ -18,6 +18,14 @@ use crate::ops::{Expr, TypeName};
 /// children, all the way down (PostgreSQL recurses unless `ONLY`).
 fn descendants(cat: &Catalog, table: &ObjectName) -> Vec<ObjectName> {
     let mut out: Vec<ObjectName> = Vec::new();
+    // (looking for partitions reads every table: only a partitioned table has them)
+    let partitioned = cat
+        .tables
+        .get(table)
+        .is_some_and(|t| t.kind == super::TableKind::Partitioned);
+    if !partitioned && !cat.any_inheritance {
+        return out;
+    }
     let mut queue = vec![table.clone()];
     while let Some(t) = queue.pop() {
         let children = cat

@@ -870,10 +870,7 @@ fn relation_name_taken(cat: &Catalog, schema: Option<&str>, name: &str) -> bool 
 /// A constraint named `name` exists on some table of `schema` (constraint names an
 /// automatic name must avoid are the schema's, not only the table's).
 fn constraint_name_taken(cat: &Catalog, schema: Option<&str>, name: &str) -> bool {
-    cat.tables
-        .iter()
-        .filter(|(k, _)| k.schema.as_deref() == schema)
-        .any(|(_, t)| t.constraints.iter().any(|c| c.name == name))
+    cat.tables.constraint_named(schema, name)
 }
 
 /// The name PostgreSQL gives a constraint added to `table` now: its own; the index's
