@@ -110,6 +110,13 @@ ALTER TYPE mode RENAME VALUE 'require_application' TO 'RequireApplication';
 ALTER TYPE mode RENAME TO registration_mode;
 CREATE TABLE counter (id serial PRIMARY KEY);
 ALTER TABLE counter_id_seq RENAME TO counter_seq;
+CREATE TYPE ty AS ENUM ('a', 'b');
+CREATE TABLE e (k ty DEFAULT 'a', c text CHECK (c::ty = 'a'::ty));
+CREATE INDEX e_k ON e (k) WHERE k <> 'b'::ty;
+ALTER TYPE ty RENAME TO ty2;
+CREATE SCHEMA s2;
+CREATE TABLE moved (id serial PRIMARY KEY);
+ALTER TABLE moved SET SCHEMA s2;
 ";
 
 const CHOSEN_NAMES: &str = "

@@ -259,23 +259,26 @@ pub fn sequence_moved(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
     }
 }
 
-/// The column type names type `ty` (its name, and its schema when it has one).
-fn is_type(cat: &Catalog, column: &TypeName, ty: &ObjectName) -> bool {
-    if column.name != ty.name {
-        return false;
-    }
-    match &column.schema {
-        Some(s) => ty.schema.as_deref() == Some(s.as_str()),
-        None => cat
-            .type_def(&ObjectName::unqualified(&column.name))
-            .is_some_and(|d| &d.name == ty),
-    }
+/// Whether an unqualified name `ty.name` finds type `ty` through the search path.
+fn found_unqualified(cat: &Catalog, ty: &ObjectName) -> bool {
+    cat.type_def(&ObjectName::unqualified(&ty.name))
+        .is_some_and(|d| &d.name == ty)
 }
 
-fn names_type(cat: &Catalog, name: &ObjectName, ty: &ObjectName) -> bool {
+/// The column type names type `ty` (`unqualified`: what [`found_unqualified`] says).
+fn is_type(column: &TypeName, ty: &ObjectName, unqualified: bool) -> bool {
+    column.name == ty.name
+        && match &column.schema {
+            Some(s) => ty.schema.as_deref() == Some(s.as_str()),
+            None => unqualified,
+        }
+}
+
+/// The name (of a cast's type) names type `ty`.
+fn names_type(name: &ObjectName, ty: &ObjectName, unqualified: bool) -> bool {
     match &name.schema {
         Some(_) => name == ty,
-        None => name.name == ty.name && cat.type_def(name).is_some_and(|d| &d.name == ty),
+        None => name.name == ty.name && unqualified,
     }
 }
 
@@ -284,6 +287,7 @@ fn names_type(cat: &Catalog, name: &ObjectName, ty: &ObjectName) -> bool {
 /// Call before the type's own list changes (names are resolved through the catalog).
 pub fn rename_enum_value(cat: &mut Catalog, ty: &ObjectName, from: &str, to: &str) {
     let keys: Vec<ObjectName> = cat.tables.keys().cloned().collect();
+    let unqualified = found_unqualified(cat, ty);
     for k in keys {
         let Some(t) = cat.tables.get(&k) else {
             continue;
@@ -291,10 +295,10 @@ pub fn rename_enum_value(cat: &mut Catalog, ty: &ObjectName, from: &str, to: &st
         let enum_columns: Vec<String> = t
             .columns
             .iter()
-            .filter(|c| is_type(cat, &c.ty, ty))
+            .filter(|c| is_type(&c.ty, ty, unqualified))
             .map(|c| c.name.clone())
             .collect();
-        let is_ty = |n: &ObjectName| names_type(cat, n, ty);
+        let is_ty = |n: &ObjectName| names_type(n, ty, unqualified);
         let is_col = |c: &str| enum_columns.iter().any(|e| e == c);
         let mut defaults: Vec<(String, String)> = Vec::new();
         for c in &t.columns {
@@ -359,50 +363,113 @@ pub fn rename_enum_value(cat: &mut Catalog, ty: &ObjectName, from: &str, to: &st
     }
 }
 
-/// `ALTER TYPE old RENAME TO` / `SET SCHEMA`: the columns of that type (and arrays of
-/// it) and domains over it name it anew, and casts to it in their defaults. Call before
-/// the type itself is re-keyed.
-pub fn type_moved(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
-    let keys: Vec<ObjectName> = cat.tables.keys().cloned().collect();
-    for k in keys {
-        let Some(t) = cat.tables.get(&k) else {
-            continue;
-        };
-        let typed: Vec<String> = t
-            .columns
-            .iter()
-            .filter(|c| is_type(cat, &c.ty, old))
-            .map(|c| c.name.clone())
-            .collect();
-        let casts: Vec<(String, String)> = t
-            .columns
-            .iter()
-            .filter_map(|c| {
-                let d = c.default.as_ref()?;
-                references::rename_cast_type(&d.text, |n| names_type(cat, n, old), &new.name)
-                    .map(|text| (c.name.clone(), text))
-            })
-            .collect();
-        if typed.is_empty() && casts.is_empty() {
-            continue;
-        }
-        if let Some(t) = cat.tables.get_mut(&k) {
+/// Rewrites every expression of table `key` through `rewrite` (a `None` leaves one as
+/// it is): column defaults and generation expressions, CHECK constraints, index
+/// expressions and predicates.
+fn rewrite_expressions(
+    cat: &mut Catalog,
+    key: &ObjectName,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) {
+    if let Some(t) = cat.tables.get(key) {
+        let touched = t.columns.iter().any(|c| {
+            c.default.as_ref().is_some_and(|d| rewrite(&d.text).is_some())
+                || c.generated
+                    .as_ref()
+                    .is_some_and(|g| rewrite(&g.expr.text).is_some())
+        }) || t.constraints.iter().any(|c| {
+            matches!(&c.kind, ConstraintKind::Check { expr, .. } if rewrite(&expr.text).is_some())
+        });
+        if touched && let Some(t) = cat.tables.get_mut(key) {
             for c in &mut t.columns {
-                if typed.contains(&c.name) {
-                    rename_type(&mut c.ty, old, new);
-                }
-                if let Some((_, text)) = casts.iter().find(|(n, _)| n == &c.name)
-                    && let Some(d) = &mut c.default
+                for e in c
+                    .default
+                    .iter_mut()
+                    .chain(c.generated.iter_mut().map(|g| &mut g.expr))
                 {
-                    d.text = text.clone();
+                    if let Some(text) = rewrite(&e.text) {
+                        e.text = text;
+                    }
+                }
+            }
+            for c in &mut t.constraints {
+                if let ConstraintKind::Check { expr, .. } = &mut c.kind
+                    && let Some(text) = rewrite(&expr.text)
+                {
+                    expr.text = text;
                 }
             }
         }
     }
+    let indexes: Vec<ObjectName> = cat
+        .indexes
+        .on(key)
+        .filter(|i| {
+            i.columns
+                .iter()
+                .any(|k| k.starts_with('(') && rewrite(k).is_some())
+                || i.predicate
+                    .as_ref()
+                    .is_some_and(|p| rewrite(&p.text).is_some())
+        })
+        .map(|i| i.name.clone())
+        .collect();
+    for name in indexes {
+        cat.indexes.update(&name, |i| {
+            for k in &mut i.columns {
+                if k.starts_with('(')
+                    && let Some(text) = rewrite(k)
+                {
+                    *k = text;
+                }
+            }
+            if let Some(p) = &mut i.predicate
+                && let Some(text) = rewrite(&p.text)
+            {
+                p.text = text;
+            }
+        });
+    }
+}
+
+/// `ALTER TYPE old RENAME TO` / `SET SCHEMA`: the columns of that type (and arrays of
+/// it) and domains over it name it anew, and so do casts to it in every expression
+/// (observed on 15: a default `'a'` of the type prints `'a'::new`, a CHECK
+/// `c::old = 'a'::old` prints `c::new = 'a'::new`). Call before the type itself is
+/// re-keyed (names are resolved through the catalog).
+pub fn type_moved(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
+    let keys: Vec<ObjectName> = cat.tables.keys().cloned().collect();
+    let unqualified = found_unqualified(cat, old);
+    let rewrite = |text: &str| {
+        references::rename_cast_type(text, |n| names_type(n, old, unqualified), &new.name)
+    };
+    for k in keys {
+        let typed: Vec<String> = cat
+            .tables
+            .get(&k)
+            .map(|t| {
+                t.columns
+                    .iter()
+                    .filter(|c| is_type(&c.ty, old, unqualified))
+                    .map(|c| c.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !typed.is_empty()
+            && let Some(t) = cat.tables.get_mut(&k)
+        {
+            for c in &mut t.columns {
+                if typed.contains(&c.name) {
+                    rename_type(&mut c.ty, old, new);
+                }
+            }
+        }
+        rewrite_expressions(cat, &k, &rewrite);
+    }
     let domains: Vec<ObjectName> = cat
         .types
         .iter()
-        .filter(|(_, d)| matches!(&d.kind, super::TypeKind::Domain { base, .. } if is_type(cat, base, old)))
+        .filter(|(_, d)| matches!(&d.kind, super::TypeKind::Domain { base, .. } if is_type(base, old, unqualified)))
         .map(|(k, _)| k.clone())
         .collect();
     for k in domains {
@@ -430,13 +497,14 @@ fn rename_type(ty: &mut TypeName, old: &ObjectName, new: &ObjectName) {
 
 /// `DROP TYPE ty CASCADE`: the columns of that type go (with what uses them).
 pub fn drop_type_cascade(cat: &mut Catalog, ty: &ObjectName) {
+    let unqualified = found_unqualified(cat, ty);
     let typed: Vec<(ObjectName, String)> = cat
         .tables
         .iter()
         .flat_map(|(k, t)| {
             t.columns
                 .iter()
-                .filter(|c| is_type(cat, &c.ty, ty))
+                .filter(|c| is_type(&c.ty, ty, unqualified))
                 .map(|c| (k.clone(), c.name.clone()))
                 .collect::<Vec<_>>()
         })
