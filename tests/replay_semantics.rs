@@ -95,6 +95,23 @@ CREATE TYPE mood AS ENUM ('a', 'b');
 CREATE TABLE moods (id int, m mood, n int);
 CREATE INDEX moods_m ON moods (m);
 DROP TYPE mood CASCADE;
+
+CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x + 1';
+CREATE TABLE uses_f (
+    id int, a int DEFAULT f(1), b int CHECK (f(b) > 0),
+    g int GENERATED ALWAYS AS (f(id)) STORED, c int
+);
+CREATE INDEX uses_f_expr ON uses_f (f(c));
+CREATE INDEX uses_f_pred ON uses_f (id) WHERE f(c) > 2;
+DROP FUNCTION f(int) CASCADE;
+
+CREATE SEQUENCE s;
+CREATE TABLE uses_s (id int DEFAULT nextval('s'), k int);
+DROP SEQUENCE s CASCADE;
+
+CREATE TABLE p (id int PRIMARY KEY, k int UNIQUE);
+CREATE TABLE q (pid int REFERENCES p, pk int REFERENCES p (k));
+ALTER TABLE p DROP CONSTRAINT p_pkey CASCADE;
 ";
 
 const OBJECT_RENAMES: &str = "

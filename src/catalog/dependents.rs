@@ -513,3 +513,120 @@ pub fn drop_type_cascade(cat: &mut Catalog, ty: &ObjectName) {
         drop_one_column(cat, &table, &column, true);
     }
 }
+
+/// `DROP FUNCTION f CASCADE`: what uses it goes too (observed on 15): the column
+/// defaults calling it (the default only), the generated columns computed with it (the
+/// column), the CHECK constraints and the indexes (expressions, predicates) calling it,
+/// and the triggers running it. Overloads are not told apart: the name decides.
+pub fn drop_function_cascade(cat: &mut Catalog, function: &ObjectName) {
+    let schema = function.schema.as_deref();
+    let calls = |text: &str| references::calls_function(text, schema, &function.name);
+    let keys: Vec<ObjectName> = cat.tables.keys().cloned().collect();
+    for k in keys {
+        let Some(t) = cat.tables.get(&k) else {
+            continue;
+        };
+        let generated: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| c.generated.as_ref().is_some_and(|g| calls(&g.expr.text)))
+            .map(|c| c.name.clone())
+            .collect();
+        let touched = t
+            .columns
+            .iter()
+            .any(|c| c.default.as_ref().is_some_and(|d| calls(&d.text)))
+            || t.constraints.iter().any(
+                |c| matches!(&c.kind, ConstraintKind::Check { expr, .. } if calls(&expr.text)),
+            )
+            || t.triggers.values().any(|tr| runs(tr, function));
+        if touched && let Some(t) = cat.tables.get_mut(&k) {
+            for c in &mut t.columns {
+                if c.default.as_ref().is_some_and(|d| calls(&d.text)) {
+                    c.default = None;
+                }
+            }
+            t.constraints.retain(
+                |c| !matches!(&c.kind, ConstraintKind::Check { expr, .. } if calls(&expr.text)),
+            );
+            t.triggers.retain(|_, tr| !runs(tr, function));
+        }
+        for g in generated {
+            drop_one_column(cat, &k, &g, true);
+        }
+        let indexes: Vec<ObjectName> = cat
+            .indexes
+            .on(&k)
+            .filter(|i| {
+                i.columns.iter().any(|c| c.starts_with('(') && calls(c))
+                    || i.predicate.as_ref().is_some_and(|p| calls(&p.text))
+            })
+            .map(|i| i.name.clone())
+            .collect();
+        for i in indexes {
+            cat.indexes.remove(&i);
+        }
+    }
+}
+
+/// The trigger runs `function` (matched by name, as `tables_with_trigger_function` does).
+fn runs(trigger: &super::Trigger, function: &ObjectName) -> bool {
+    trigger
+        .function
+        .as_ref()
+        .is_some_and(|f| f.name == function.name)
+}
+
+/// `DROP SEQUENCE s CASCADE`: the column defaults using it go (observed on 15).
+pub fn drop_sequence_cascade(cat: &mut Catalog, sequence: &ObjectName) {
+    let unqualified = cat
+        .sequence(&ObjectName::unqualified(&sequence.name))
+        .is_some_and(|s| &s.name == sequence);
+    let names = |n: &ObjectName| match &n.schema {
+        Some(_) => n == sequence,
+        None => n.name == sequence.name && unqualified,
+    };
+    let keys: Vec<ObjectName> = cat.tables.keys().cloned().collect();
+    for k in keys {
+        let uses = cat.tables.get(&k).is_some_and(|t| {
+            t.columns.iter().any(|c| {
+                c.default
+                    .as_ref()
+                    .is_some_and(|d| references::uses_regclass(&d.text, names))
+            })
+        });
+        if uses && let Some(t) = cat.tables.get_mut(&k) {
+            for c in &mut t.columns {
+                if c.default
+                    .as_ref()
+                    .is_some_and(|d| references::uses_regclass(&d.text, names))
+                {
+                    c.default = None;
+                }
+            }
+        }
+    }
+}
+
+/// `ALTER TABLE table DROP CONSTRAINT <primary key or unique> CASCADE`: the foreign keys
+/// resting on its index go too (observed on 15: a foreign key to the primary key goes, one
+/// to another unique constraint stays).
+pub fn drop_key_cascade(cat: &mut Catalog, table: &ObjectName, key: &ConstraintKind) {
+    let (columns, primary) = match key {
+        ConstraintKind::PrimaryKey { columns, .. } => (columns, true),
+        ConstraintKind::Unique { columns, .. } => (columns, false),
+        _ => return,
+    };
+    let same = |r: &[String]| {
+        (r.is_empty() && primary)
+            || (r.len() == columns.len() && r.iter().all(|c| columns.contains(c)))
+    };
+    for k in cat.tables.referencing_keys(table) {
+        if let Some(t) = cat.tables.get_mut(&k) {
+            t.constraints.retain(|c| {
+                !matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. }
+                    if ref_table == table && same(ref_columns))
+            });
+        }
+    }
+}

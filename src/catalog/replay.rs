@@ -369,6 +369,9 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
         Operation::DropSequence(d) => {
             for n in &d.names {
                 if let Some(key) = cat.resolve_in(&cat.sequences, n).map(|(k, _)| k.clone()) {
+                    if d.cascade {
+                        dependents::drop_sequence_cascade(cat, &key);
+                    }
                     cat.sequences.remove(&key);
                 }
             }
@@ -439,14 +442,8 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             for n in &drop.names {
                 if let Some(key) = cat.resolve_in(&cat.functions, n).map(|(k, _)| k.clone()) {
                     cat.functions.remove(&key);
-                    // CASCADE drops the triggers that run it (matched by name, as
-                    // `tables_with_trigger_function` does)
                     if drop.cascade {
-                        for t in cat.tables.values_mut() {
-                            t.triggers.retain(|_, tr| {
-                                tr.function.as_ref().is_none_or(|f| f.name != key.name)
-                            });
-                        }
+                        dependents::drop_function_cascade(cat, &key);
                     }
                 }
             }
@@ -1173,16 +1170,23 @@ fn alter_table(
                 }
             }
         }
-        AlterTableAction::DropConstraint { name: cname, .. } => {
+        AlterTableAction::DropConstraint {
+            name: cname,
+            cascade,
+            ..
+        } => {
             let mut dropped_index = None;
+            let mut dropped_kind = None;
             if let Some(t) = cat.tables.get_mut(name) {
                 if let Some(pos) = t.constraints.iter().position(|c| &c.name == cname) {
+                    // (NOT NULL stays after dropping a primary key)
                     let c = t.constraints.remove(pos);
-                    if matches!(c.kind, ConstraintKind::PrimaryKey { .. }) {
-                        // NOT NULL stays after dropping a primary key
-                    }
                     dropped_index = c.index;
+                    dropped_kind = Some(c.kind);
                 }
+            }
+            if *cascade && let Some(kind) = &dropped_kind {
+                dependents::drop_key_cascade(cat, name, kind);
             }
             if let Some(idx) = dropped_index {
                 cat.indexes

@@ -113,6 +113,28 @@ pub fn rename_column(text: &str, table: &str, from: &str, to: &str) -> Option<St
     Some(splice(text, &edits))
 }
 
+/// The expression calls function `name` (unqualified, or qualified by `schema`).
+pub fn calls_function(text: &str, schema: Option<&str>, name: &str) -> bool {
+    let Some(toks) = tokens(text) else {
+        return false;
+    };
+    toks.iter().enumerate().any(|(i, t)| {
+        ident_of(&t.token).as_deref() == Some(name)
+            && toks.get(i + 1).is_some_and(|n| n.token == Token::LParen)
+            && (i == 0
+                || toks[i - 1].token != Token::Period
+                || i.checked_sub(2)
+                    .and_then(|q| ident_of(&toks[q].token))
+                    .is_some_and(|q| Some(q.as_str()) == schema))
+    })
+}
+
+/// The expression names a relation `names` accepts in a `regclass` literal (see
+/// [`rename_regclass`]).
+pub fn uses_regclass(text: &str, names: impl Fn(&ObjectName) -> bool) -> bool {
+    rename_regclass(text, |n| names(n).then(|| n.clone())).is_some()
+}
+
 /// A string literal, written as PostgreSQL reads it back.
 fn literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
@@ -312,6 +334,20 @@ mod tests {
             r("kind = 'a' OR kind IN ('b', 'a') OR other = 'a'", false).as_deref(),
             Some("kind = 'A' OR kind IN ('b', 'A') OR other = 'a'")
         );
+    }
+
+    #[test]
+    fn function_calls_and_regclass_literals_are_found() {
+        assert!(calls_function("f(x) > 0", Some("public"), "f"));
+        assert!(calls_function("public.f(x)", Some("public"), "f"));
+        assert!(!calls_function("other.f(x)", Some("public"), "f"));
+        assert!(!calls_function(
+            "f > 0 AND 'f(x)' <> ''",
+            Some("public"),
+            "f"
+        ));
+        assert!(uses_regclass("nextval('s'::regclass)", |n| n.name == "s"));
+        assert!(!uses_regclass("'s'", |n| n.name == "s"));
     }
 
     #[test]
