@@ -134,6 +134,8 @@ ALTER TYPE ty RENAME TO ty2;
 CREATE SCHEMA s2;
 CREATE TABLE moved (id serial PRIMARY KEY);
 ALTER TABLE moved SET SCHEMA s2;
+CREATE VIEW person_view AS SELECT id, registration FROM person;
+ALTER TABLE person_view RENAME COLUMN registration TO reg;
 ";
 
 const CHOSEN_NAMES: &str = "
@@ -145,6 +147,9 @@ CREATE TABLE y (q int CONSTRAINT u_pkey CHECK (q > 0));
 CREATE TABLE u (id int PRIMARY KEY);
 CREATE SEQUENCE v_id_seq;
 CREATE TABLE v (id serial);
+CREATE SEQUENCE w_id_seq;
+CREATE TABLE w (id int NOT NULL);
+ALTER TABLE w ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;
 ";
 
 const REPEATED_UNIQUES: &str = "

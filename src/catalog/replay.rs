@@ -53,8 +53,21 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 if cat.view(&name).is_some() {
                     // ALTER TABLE works on views too (renames mostly)
                     for action in &at.actions {
-                        if let AlterTableAction::RenameTable { to } = action {
-                            rename_view(cat, &name, to);
+                        match action {
+                            AlterTableAction::RenameTable { to } => {
+                                rename_view(cat, &name, to);
+                                name = ObjectName::new(name.schema.as_deref(), to);
+                            }
+                            AlterTableAction::RenameColumn { from, to } => {
+                                if let Some(v) = cat.views.get_mut(&name) {
+                                    for c in &mut v.columns {
+                                        if c == from {
+                                            c.clone_from(to);
+                                        }
+                                    }
+                                }
+                            }
+                            _ => {}
                         }
                     }
                     return;
@@ -1122,9 +1135,12 @@ fn alter_table(
             // an identity column owns a sequence, made and dropped with the identity
             match change {
                 IdentityChange::Add(_) if known => {
+                    let schema = name.schema.as_deref();
                     let seq = ObjectName::new(
-                        name.schema.as_deref(),
-                        &make_object_name(&name.name, Some(column), "seq"),
+                        schema,
+                        &choose_name(&name.name, Some(column), "seq", |n| {
+                            relation_name_taken(cat, schema, n)
+                        }),
                     );
                     cat.sequences.insert(
                         seq.clone(),
