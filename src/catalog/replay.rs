@@ -79,6 +79,11 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             }
             for action in &at.actions {
                 name = alter_table(cat, &name, action, o);
+                if let AlterTableAction::AddColumn { column, .. } = action
+                    && !at.only
+                {
+                    dependents::column_added(cat, &name, &column.name);
+                }
             }
         }
         Operation::DropTable(d) => {
@@ -641,6 +646,10 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
     table.columns_complete = ct.as_query.is_none()
         && ct.like.iter().all(|l| cat.table(l).is_some())
         && ct
+            .inherits
+            .iter()
+            .all(|p| cat.table(p).is_some_and(|p| p.columns_complete))
+        && ct
             .partition_of
             .as_ref()
             .is_none_or(|p| cat.table(p).is_some_and(|p| p.columns_complete));
@@ -657,6 +666,33 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
         .map(|p| cat.resolve_relation(p))
         .collect();
     cat.any_inheritance |= !table.inherits.is_empty();
+    // a child has its parents' columns first, and their CHECK constraints (not NO
+    // INHERIT); a column it declares again is merged into the inherited one, in place
+    // (observed on 15)
+    for parent in &table.inherits.clone() {
+        if let Some(p) = cat.tables.get(parent) {
+            for c in &p.columns {
+                if table.column(&c.name).is_none() {
+                    table.columns.push(c.clone());
+                }
+            }
+            for c in &p.constraints {
+                if matches!(
+                    c.kind,
+                    ConstraintKind::Check {
+                        no_inherit: false,
+                        ..
+                    }
+                ) && table.constraint(&c.name).is_none()
+                {
+                    table.constraints.push(Constraint {
+                        origin: o,
+                        ..c.clone()
+                    });
+                }
+            }
+        }
+    }
     for source in &ct.like {
         if let Some(src) = cat.table(source) {
             table.columns.extend(src.columns.iter().cloned());
@@ -805,8 +841,17 @@ fn add_column(cat: &mut Catalog, table: &ObjectName, def: &ColumnDef, o: Option<
         );
     }
     if let Some(t) = cat.tables.get_mut(table) {
-        t.columns.retain(|c| c.name != def.name);
-        t.columns.push(column);
+        // a column of the name already there (inherited) is merged where it is
+        match t.columns.iter_mut().find(|c| c.name == def.name) {
+            Some(existing) => {
+                column.not_null |= existing.not_null;
+                if column.default.is_none() {
+                    column.default = existing.default.take();
+                }
+                *existing = column;
+            }
+            None => t.columns.push(column),
+        }
     }
     for c in &def.constraints {
         add_constraint(cat, table, c, o);
@@ -1948,6 +1993,45 @@ mod tests {
         assert_eq!(names("b4"), ["b4_pkey"]);
         assert!(index(&cat, "a1_id_key").is_none());
         assert!(index(&cat, "u1").is_some_and(|i| i.primary));
+    }
+
+    #[test]
+    fn a_child_inherits_its_parents_columns_and_checks_and_later_columns() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE par (id serial PRIMARY KEY, a int NOT NULL DEFAULT 5, b text,\n\
+               CONSTRAINT par_a_check CHECK (a > 0), CONSTRAINT ni CHECK (a < 100) NO INHERIT);\n\
+             CREATE TABLE ch (c int, a int DEFAULT 7) INHERITS (par);\n\
+             ALTER TABLE par ADD COLUMN d int CHECK (d > 1);",
+        );
+        let ch = table(&cat, "ch");
+        let columns: Vec<(&str, bool, Option<&str>)> = ch
+            .columns
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.not_null,
+                    c.default.as_ref().map(|d| d.text.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            columns,
+            [
+                ("id", true, Some("nextval('public.par_id_seq'::regclass)")),
+                ("a", true, Some("7")),
+                ("b", false, None),
+                ("c", false, None),
+                ("d", false, None),
+            ]
+        );
+        let mut checks: Vec<&str> = ch.constraints.iter().map(|c| c.name.as_str()).collect();
+        checks.sort_unstable();
+        assert_eq!(checks, ["par_a_check", "par_d_check"]);
+        assert!(cat.indexes_on(&ch.name).next().is_none());
     }
 
     #[test]
