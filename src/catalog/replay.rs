@@ -1014,6 +1014,13 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
                         if primary {
                             mark_not_null(cat, table, &i.columns.clone());
                         }
+                        // the constraint is on the index's columns
+                        if let ConstraintKind::PrimaryKey { columns, .. }
+                        | ConstraintKind::Unique { columns, .. } = &mut kind
+                            && columns.is_empty()
+                        {
+                            columns.clone_from(&i.columns);
+                        }
                         cat.indexes.insert(new, i);
                     }
                 }
