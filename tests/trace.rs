@@ -1136,7 +1136,7 @@ fn pg_regress_traces_to_the_end_within_the_disagreements_reached() {
 }
 
 /// (all disagreements, strong ones) on pg-regress with PostgreSQL 15, as reached.
-const PG_REGRESS_MAX: (usize, usize) = (1011, 306);
+const PG_REGRESS_MAX: (usize, usize) = (1005, 300);
 
 /// A `COPY ... FROM stdin` that the server refuses before its data (a generated column
 /// in the list) is one failed statement; the trace goes on with the next ones. A trace

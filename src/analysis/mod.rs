@@ -749,6 +749,11 @@ impl Driver<'_> {
                     },
                 );
             }
+            // a simple DO body (one-level `IF <catalog probe> THEN ... END IF`s): replay
+            // applies only the branches whose probe the catalog says hold
+            let guarded = matches!(&stmt.op, Operation::Do { body, .. }
+                if crate::ops::probe::simple_guarded_body(body));
+            let mut guard: Option<bool> = None;
             for inner in &stmt.embedded {
                 let inner_effects = self.statement(&fcx, inner, &tx, &mut raw);
                 if inner.conditional {
@@ -757,6 +762,17 @@ impl Driver<'_> {
                     effects.merge(&inner_effects);
                 }
                 self.update_tx(&fcx, inner, &inner_effects, &mut tx);
+                if guarded && !inner.conditional {
+                    // a condition's query (or a plain statement: no guard after it)
+                    guard =
+                        crate::ops::probe::parse(&inner.text).and_then(|p| self.catalog.answer(&p));
+                    if guard.is_some() {
+                        continue;
+                    }
+                }
+                if guarded && inner.conditional && guard == Some(false) {
+                    continue;
+                }
                 replay::apply(
                     &mut self.catalog,
                     &inner.op,

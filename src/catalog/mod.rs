@@ -4,7 +4,9 @@
 //! introspection or a schema dump; `effects`, the rules and `diff` only ever read it.
 //! Names are stored schema-qualified; lookups of unqualified names follow the search path.
 
+mod dependents;
 mod indexes;
+mod probe;
 pub mod replay;
 mod tables;
 

@@ -4,6 +4,7 @@
 //! migrations), so altering an unknown table creates a placeholder with no origin (it
 //! counts as pre-existing), and dropping an unknown object is a no-op.
 
+use super::dependents;
 use super::*;
 use crate::ops::{
     AlterIndexAction, AlterSequenceAction, AlterTableAction, AlterTypeAction, AlterViewAction,
@@ -26,11 +27,47 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
         Operation::AlterTable(at) => {
             let mut name = cat.resolve_relation(&at.name);
             if cat.table(&name).is_none() {
+                // ALTER TABLE renames and moves sequences and indexes too
+                if cat.sequences.contains_key(&name) || cat.indexes.contains_key(&name) {
+                    for action in &at.actions {
+                        let new = match action {
+                            AlterTableAction::RenameTable { to } => {
+                                ObjectName::new(name.schema.as_deref(), to)
+                            }
+                            AlterTableAction::SetSchema { schema }
+                                if cat.sequences.contains_key(&name) =>
+                            {
+                                ObjectName::new(Some(schema), &name.name)
+                            }
+                            _ => continue,
+                        };
+                        if cat.sequences.contains_key(&name) {
+                            move_sequence(cat, &name, new.clone());
+                        } else {
+                            rename_index(cat, &name, &new.name);
+                        }
+                        name = new;
+                    }
+                    return;
+                }
                 if cat.view(&name).is_some() {
                     // ALTER TABLE works on views too (renames mostly)
                     for action in &at.actions {
-                        if let AlterTableAction::RenameTable { to } = action {
-                            rename_view(cat, &name, to);
+                        match action {
+                            AlterTableAction::RenameTable { to } => {
+                                rename_view(cat, &name, to);
+                                name = ObjectName::new(name.schema.as_deref(), to);
+                            }
+                            AlterTableAction::RenameColumn { from, to } => {
+                                if let Some(v) = cat.views.get_mut(&name) {
+                                    for c in &mut v.columns {
+                                        if c == from {
+                                            c.clone_from(to);
+                                        }
+                                    }
+                                }
+                            }
+                            _ => {}
                         }
                     }
                     return;
@@ -60,6 +97,11 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             }
             for action in &at.actions {
                 name = alter_table(cat, &name, action, o);
+                if let AlterTableAction::AddColumn { column, .. } = action
+                    && !at.only
+                {
+                    dependents::column_added(cat, &name, &column.name);
+                }
             }
         }
         Operation::DropTable(d) => {
@@ -91,7 +133,9 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             let columns: Vec<String> = ci.keys.iter().map(index_key_text).collect();
             let name = match &ci.name {
                 Some(n) => n.clone(),
-                None => make_object_name(&table.name, Some(&auto_columns(&ci.keys)), "idx"),
+                None => choose_name(&table.name, Some(&auto_columns(&ci.keys)), "idx", |n| {
+                    relation_name_taken(cat, Some(&schema), n)
+                }),
             };
             let qname = ObjectName::new(Some(&schema), &name);
             if ci.if_not_exists && cat.indexes.contains_key(&qname) {
@@ -131,22 +175,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 return;
             };
             match &ai.action {
-                AlterIndexAction::Rename { to } => {
-                    let new = ObjectName::new(key.schema.as_deref(), to);
-                    let Some(idx) = cat.indexes.rekey(&key, new) else {
-                        return;
-                    };
-                    // an index backing a constraint renames the constraint too
-                    let table = idx.table.clone();
-                    if let Some(t) = cat.tables.get_mut(&table) {
-                        for c in &mut t.constraints {
-                            if c.index.as_deref() == Some(key.name.as_str()) {
-                                c.index = Some(to.clone());
-                                c.name = to.clone();
-                            }
-                        }
-                    }
-                }
+                AlterIndexAction::Rename { to } => rename_index(cat, &key, to),
                 AlterIndexAction::SetSchema { schema } => {
                     cat.indexes
                         .rekey(&key, ObjectName::new(Some(schema), &key.name));
@@ -271,6 +300,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     }
                 }
                 AlterTypeAction::RenameValue { from, to } => {
+                    dependents::rename_enum_value(cat, &key, from, to);
                     if let Some(TypeDef {
                         kind: TypeKind::Enum { values },
                         ..
@@ -284,18 +314,14 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     }
                 }
                 AlterTypeAction::Rename { to } => {
-                    move_object(
-                        &mut cat.types,
-                        &key,
-                        ObjectName::new(key.schema.as_deref(), to),
-                    );
+                    let new = ObjectName::new(key.schema.as_deref(), to);
+                    dependents::type_moved(cat, &key, &new);
+                    move_object(&mut cat.types, &key, new);
                 }
                 AlterTypeAction::SetSchema { schema } => {
-                    move_object(
-                        &mut cat.types,
-                        &key,
-                        ObjectName::new(Some(schema), &key.name),
-                    );
+                    let new = ObjectName::new(Some(schema), &key.name);
+                    dependents::type_moved(cat, &key, &new);
+                    move_object(&mut cat.types, &key, new);
                 }
                 AlterTypeAction::Other { .. } => {}
             }
@@ -325,6 +351,9 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
         Operation::DropType(d) => {
             for n in &d.names {
                 if let Some(key) = cat.resolve_in(&cat.types, n).map(|(k, _)| k.clone()) {
+                    if d.cascade {
+                        dependents::drop_type_cascade(cat, &key);
+                    }
                     cat.types.remove(&key);
                 }
             }
@@ -365,18 +394,10 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     }
                 }
                 AlterSequenceAction::Rename { to } => {
-                    move_object(
-                        &mut cat.sequences,
-                        &key,
-                        ObjectName::new(key.schema.as_deref(), to),
-                    );
+                    move_sequence(cat, &key, ObjectName::new(key.schema.as_deref(), to));
                 }
                 AlterSequenceAction::SetSchema { schema } => {
-                    move_object(
-                        &mut cat.sequences,
-                        &key,
-                        ObjectName::new(Some(schema), &key.name),
-                    );
+                    move_sequence(cat, &key, ObjectName::new(Some(schema), &key.name));
                 }
                 _ => {}
             }
@@ -384,6 +405,9 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
         Operation::DropSequence(d) => {
             for n in &d.names {
                 if let Some(key) = cat.resolve_in(&cat.sequences, n).map(|(k, _)| k.clone()) {
+                    if d.cascade {
+                        dependents::drop_sequence_cascade(cat, &key);
+                    }
                     cat.sequences.remove(&key);
                 }
             }
@@ -454,14 +478,8 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             for n in &drop.names {
                 if let Some(key) = cat.resolve_in(&cat.functions, n).map(|(k, _)| k.clone()) {
                     cat.functions.remove(&key);
-                    // CASCADE drops the triggers that run it (matched by name, as
-                    // `tables_with_trigger_function` does)
                     if drop.cascade {
-                        for t in cat.tables.values_mut() {
-                            t.triggers.retain(|_, tr| {
-                                tr.function.as_ref().is_none_or(|f| f.name != key.name)
-                            });
-                        }
+                        dependents::drop_function_cascade(cat, &key);
                     }
                 }
             }
@@ -480,7 +498,26 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                 (None, Some(schema)) => ObjectName::new(Some(schema), &key.name),
                 _ => return,
             };
-            if let Some(f) = cat.functions.remove(&key) {
+            // triggers run the function by oid: they follow it
+            for t in cat.tables.values_mut() {
+                for tr in t.triggers.values_mut() {
+                    if let Some(f) = &mut tr.function
+                        && f.name == key.name
+                        && f.schema
+                            .as_ref()
+                            .is_none_or(|s| Some(s) == key.schema.as_ref())
+                    {
+                        *f = ObjectName::new(
+                            f.schema.as_ref().and(new.schema.as_deref()),
+                            &new.name,
+                        );
+                    }
+                }
+            }
+            if let Some(mut f) = cat.functions.remove(&key) {
+                for o in &mut f {
+                    o.name = new.clone();
+                }
                 cat.functions.insert(new, f);
             }
         }
@@ -547,6 +584,31 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
     }
 }
 
+/// `ALTER INDEX key RENAME TO to` (or `ALTER TABLE`): an index backing a constraint
+/// renames the constraint too.
+fn rename_index(cat: &mut Catalog, key: &ObjectName, to: &str) {
+    let new = ObjectName::new(key.schema.as_deref(), to);
+    let Some(idx) = cat.indexes.rekey(key, new) else {
+        return;
+    };
+    let table = idx.table.clone();
+    if let Some(t) = cat.tables.get_mut(&table) {
+        for c in &mut t.constraints {
+            if c.index.as_deref() == Some(key.name.as_str()) {
+                c.index = Some(to.to_string());
+                c.name = to.to_string();
+            }
+        }
+    }
+}
+
+/// Renames or moves a sequence; the defaults that name it follow.
+fn move_sequence(cat: &mut Catalog, key: &ObjectName, new: ObjectName) {
+    if move_object(&mut cat.sequences, key, new.clone()).is_some() {
+        dependents::sequence_moved(cat, key, &new);
+    }
+}
+
 /// Catalog objects that carry their own (qualified) name.
 trait Named {
     fn name_mut(&mut self) -> &mut ObjectName;
@@ -609,6 +671,10 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
     table.columns_complete = ct.as_query.is_none()
         && ct.like.iter().all(|l| cat.table(l).is_some())
         && ct
+            .inherits
+            .iter()
+            .all(|p| cat.table(p).is_some_and(|p| p.columns_complete))
+        && ct
             .partition_of
             .as_ref()
             .is_none_or(|p| cat.table(p).is_some_and(|p| p.columns_complete));
@@ -625,6 +691,33 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
         .map(|p| cat.resolve_relation(p))
         .collect();
     cat.any_inheritance |= !table.inherits.is_empty();
+    // a child has its parents' columns first, and their CHECK constraints (not NO
+    // INHERIT); a column it declares again is merged into the inherited one, in place
+    // (observed on 15)
+    for parent in &table.inherits.clone() {
+        if let Some(p) = cat.tables.get(parent) {
+            for c in &p.columns {
+                if table.column(&c.name).is_none() {
+                    table.columns.push(c.clone());
+                }
+            }
+            for c in &p.constraints {
+                if matches!(
+                    c.kind,
+                    ConstraintKind::Check {
+                        no_inherit: false,
+                        ..
+                    }
+                ) && table.constraint(&c.name).is_none()
+                {
+                    table.constraints.push(Constraint {
+                        origin: o,
+                        ..c.clone()
+                    });
+                }
+            }
+        }
+    }
     for source in &ct.like {
         if let Some(src) = cat.table(source) {
             table.columns.extend(src.columns.iter().cloned());
@@ -634,12 +727,109 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
         table.columns = parent.columns.clone();
     }
     cat.tables.insert(name.clone(), table);
-    for col in &ct.columns {
+    let (columns, constraints) = without_redundant_indexes(&ct.columns, &ct.constraints);
+    for col in &columns {
         add_column(cat, &name, col, o);
     }
-    for c in &ct.constraints {
+    for c in &constraints {
         add_constraint(cat, &name, c, o);
     }
+}
+
+/// The columns and table constraints of one `CREATE TABLE` (or one `ADD COLUMN`) without
+/// the unique constraints PostgreSQL does not create (`transformIndexConstraints`): one
+/// with the same columns, in the same order, as the primary key or an earlier unique
+/// constraint of the statement, and the same deferrability and `NULLS NOT DISTINCT`.
+/// The primary key is kept first; a kept unnamed constraint takes the name of a named
+/// one it absorbs. Observed on 15: `id int PRIMARY KEY UNIQUE` and `PRIMARY KEY (id),
+/// UNIQUE (id)` make only the primary key (`id int CONSTRAINT u UNIQUE, PRIMARY KEY
+/// (id)`: a primary key named `u`); `UNIQUE (x, id)` beside `PRIMARY KEY (id, x)`, and
+/// a `DEFERRABLE` duplicate, are kept; `ALTER TABLE ... ADD PRIMARY KEY (id), ADD
+/// UNIQUE (id)` keeps both.
+fn without_redundant_indexes(
+    columns: &[ColumnDef],
+    constraints: &[OpConstraint],
+) -> (Vec<ColumnDef>, Vec<OpConstraint>) {
+    let mut columns = columns.to_vec();
+    let mut constraints = constraints.to_vec();
+    // where each index constraint is: (column index or None for the table's, position)
+    let mut at: Vec<(Option<usize>, usize)> = Vec::new();
+    for (ci, col) in columns.iter().enumerate() {
+        for k in 0..col.constraints.len() {
+            at.push((Some(ci), k));
+        }
+    }
+    at.extend((0..constraints.len()).map(|k| (None, k)));
+    let get =
+        |columns: &[ColumnDef], constraints: &[OpConstraint], (ci, k): (Option<usize>, usize)| {
+            match ci {
+                Some(ci) => columns[ci].constraints[k].clone(),
+                None => constraints[k].clone(),
+            }
+        };
+    // (columns, nulls not distinct, deferrable) of an index constraint built here
+    let shape = |c: &OpConstraint| match &c.kind {
+        ConstraintKind::PrimaryKey {
+            columns,
+            using_index: None,
+        } => Some((columns.clone(), false, c.deferrable)),
+        ConstraintKind::Unique {
+            columns,
+            using_index: None,
+            nulls_not_distinct,
+        } => Some((columns.clone(), *nulls_not_distinct, c.deferrable)),
+        _ => None,
+    };
+    let is_pk = |c: &OpConstraint| matches!(c.kind, ConstraintKind::PrimaryKey { .. });
+    let index_constraints: Vec<(Option<usize>, usize)> = at
+        .into_iter()
+        .filter(|&p| shape(&get(&columns, &constraints, p)).is_some())
+        .collect();
+    let mut kept: Vec<(Option<usize>, usize)> = index_constraints
+        .iter()
+        .copied()
+        .filter(|&p| is_pk(&get(&columns, &constraints, p)))
+        .take(1)
+        .collect();
+    let mut dropped: Vec<(Option<usize>, usize)> = Vec::new();
+    for &p in &index_constraints {
+        if kept.first() == Some(&p) && is_pk(&get(&columns, &constraints, p)) {
+            continue;
+        }
+        let c = get(&columns, &constraints, p);
+        let prior = kept
+            .iter()
+            .copied()
+            .find(|&q| shape(&get(&columns, &constraints, q)) == shape(&c));
+        match prior {
+            Some(q) => {
+                if c.name.is_some() {
+                    let slot = match q.0 {
+                        Some(ci) => &mut columns[ci].constraints[q.1],
+                        None => &mut constraints[q.1],
+                    };
+                    if slot.name.is_none() {
+                        slot.name = c.name.clone();
+                    }
+                }
+                dropped.push(p);
+            }
+            None => kept.push(p),
+        }
+    }
+    // remove from the back so that positions stay right
+    dropped.sort_unstable_by_key(|p| std::cmp::Reverse(p.1));
+    for (ci, k) in dropped {
+        match ci {
+            Some(ci) => {
+                columns[ci].constraints.remove(k);
+            }
+            None => {
+                constraints.remove(k);
+            }
+        }
+    }
+    (columns, constraints)
 }
 
 fn add_column(cat: &mut Catalog, table: &ObjectName, def: &ColumnDef, o: Option<Origin>) {
@@ -652,9 +842,12 @@ fn add_column(cat: &mut Catalog, table: &ObjectName, def: &ColumnDef, o: Option<
         identity: def.identity,
     };
     if def.ty.is_serial() || def.identity.is_some() {
+        let schema = table.schema.as_deref();
         let seq = ObjectName::new(
-            table.schema.as_deref(),
-            &make_object_name(&table.name, Some(&def.name), "seq"),
+            schema,
+            &choose_name(&table.name, Some(&def.name), "seq", |n| {
+                relation_name_taken(cat, schema, n)
+            }),
         );
         if def.ty.is_serial() {
             column.default = Some(crate::ops::Expr {
@@ -673,8 +866,17 @@ fn add_column(cat: &mut Catalog, table: &ObjectName, def: &ColumnDef, o: Option<
         );
     }
     if let Some(t) = cat.tables.get_mut(table) {
-        t.columns.retain(|c| c.name != def.name);
-        t.columns.push(column);
+        // a column of the name already there (inherited) is merged where it is
+        match t.columns.iter_mut().find(|c| c.name == def.name) {
+            Some(existing) => {
+                column.not_null |= existing.not_null;
+                if column.default.is_none() {
+                    column.default = existing.default.take();
+                }
+                *existing = column;
+            }
+            None => t.columns.push(column),
+        }
     }
     for c in &def.constraints {
         add_constraint(cat, table, c, o);
@@ -707,11 +909,106 @@ pub fn constraint_name(table: &ObjectName, c: &OpConstraint) -> String {
     }
 }
 
+/// PostgreSQL's `ChooseRelationName` / `ChooseConstraintName`: `name1_name2_label`, and
+/// while that is taken, `label1`, `label2`, ... in its place (the whole shortened to 63
+/// bytes each time).
+fn choose_name(
+    name1: &str,
+    name2: Option<&str>,
+    label: &str,
+    taken: impl Fn(&str) -> bool,
+) -> String {
+    let mut pass = 0u32;
+    loop {
+        let modified = if pass == 0 {
+            label.to_string()
+        } else {
+            format!("{label}{pass}")
+        };
+        let name = make_object_name(name1, name2, &modified);
+        if !taken(&name) {
+            return name;
+        }
+        pass += 1;
+    }
+}
+
+/// A relation (`pg_class`: table, index, sequence, view, composite type) named `name`
+/// exists in `schema`.
+fn relation_name_taken(cat: &Catalog, schema: Option<&str>, name: &str) -> bool {
+    let n = ObjectName::new(schema, name);
+    cat.tables.contains_key(&n)
+        || cat.indexes.contains_key(&n)
+        || cat.sequences.contains_key(&n)
+        || cat.views.contains_key(&n)
+        || cat
+            .types
+            .get(&n)
+            .is_some_and(|t| matches!(t.kind, TypeKind::Composite))
+}
+
+/// A constraint named `name` exists on some table of `schema` (constraint names an
+/// automatic name must avoid are the schema's, not only the table's).
+fn constraint_name_taken(cat: &Catalog, schema: Option<&str>, name: &str) -> bool {
+    cat.tables.constraint_named(schema, name)
+}
+
+/// The name PostgreSQL gives a constraint added to `table` now: its own; the index's
+/// for `USING INDEX`; else the automatic one, made unique as PostgreSQL does. An index
+/// backing it (primary key, unique, exclusion) is named by `ChooseRelationName`, which
+/// avoids the schema's relation and constraint names; a CHECK or foreign key by
+/// `ChooseConstraintName`, which avoids the schema's constraint names.
+fn choose_constraint_name(cat: &Catalog, table: &ObjectName, c: &OpConstraint) -> String {
+    if let Some(n) = &c.name {
+        return n.clone();
+    }
+    if let ConstraintKind::PrimaryKey {
+        using_index: Some(i),
+        ..
+    }
+    | ConstraintKind::Unique {
+        using_index: Some(i),
+        ..
+    } = &c.kind
+    {
+        return i.clone();
+    }
+    let first = constraint_name(table, c);
+    let schema = table.schema.as_deref();
+    let backed = matches!(
+        c.kind,
+        ConstraintKind::PrimaryKey { .. }
+            | ConstraintKind::Unique { .. }
+            | ConstraintKind::Exclude { .. }
+    );
+    let taken = |n: &str| {
+        (backed && relation_name_taken(cat, schema, n)) || constraint_name_taken(cat, schema, n)
+    };
+    if !taken(&first) {
+        return first;
+    }
+    let (label, cols): (&str, Vec<String>) = match &c.kind {
+        ConstraintKind::PrimaryKey { .. } => ("pkey", Vec::new()),
+        ConstraintKind::Unique { columns, .. } => ("key", columns.clone()),
+        ConstraintKind::Exclude { columns, .. } => ("excl", columns.clone()),
+        ConstraintKind::ForeignKey { columns, .. } => ("fkey", columns.clone()),
+        ConstraintKind::NotNull { column } => ("not_null", vec![column.clone()]),
+        ConstraintKind::Check { expr, .. } => ("check", {
+            let mut cols = expr.columns.clone();
+            cols.dedup();
+            if cols.len() == 1 { cols } else { Vec::new() }
+        }),
+    };
+    let addition = cols.join("_");
+    let addition = (!addition.is_empty()).then_some(addition);
+    choose_name(&table.name, addition.as_deref(), label, taken)
+}
+
 fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Option<Origin>) {
     if !cat.tables.contains_key(table) {
         return;
     }
-    let name = constraint_name(table, c);
+    let name = choose_constraint_name(cat, table, c);
     // store the referenced table resolved, so lookups compare names
     let mut kind = c.kind.clone();
     if let ConstraintKind::ForeignKey { ref_table, .. } = &mut kind {
@@ -749,6 +1046,13 @@ fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Op
                         i.unique = true;
                         if primary {
                             mark_not_null(cat, table, &i.columns.clone());
+                        }
+                        // the constraint is on the index's columns
+                        if let ConstraintKind::PrimaryKey { columns, .. }
+                        | ConstraintKind::Unique { columns, .. } = &mut kind
+                            && columns.is_empty()
+                        {
+                            columns.clone_from(&i.columns);
                         }
                         cat.indexes.insert(new, i);
                     }
@@ -866,29 +1170,15 @@ fn alter_table(
                 .get(name)
                 .is_some_and(|t| t.column(&column.name).is_some());
             if !(exists && *if_not_exists) {
-                add_column(cat, name, column, o);
+                let (columns, _) = without_redundant_indexes(std::slice::from_ref(column), &[]);
+                for c in &columns {
+                    add_column(cat, name, c, o);
+                }
             }
         }
-        AlterTableAction::DropColumn { name: col, .. } => {
-            if let Some(t) = cat.tables.get_mut(name) {
-                t.columns.retain(|c| &c.name != col);
-                t.constraints.retain(|c| !c.kind.columns().contains(col));
-            }
-            let dropped: Vec<ObjectName> = cat
-                .indexes
-                .keys_on(name)
-                .into_iter()
-                .filter(|k| cat.indexes.get(k).is_some_and(|i| i.columns.contains(col)))
-                .collect();
-            for i in dropped {
-                cat.indexes.remove(&i);
-            }
-            cat.sequences.retain(|_, s| {
-                s.owned_by
-                    .as_ref()
-                    .is_none_or(|(t, c)| t != name || c != col)
-            });
-        }
+        AlterTableAction::DropColumn {
+            name: col, cascade, ..
+        } => dependents::drop_column(cat, name, col, *cascade),
         AlterTableAction::AlterColumnType { column, ty, .. } => {
             if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
                 let new = ty.without_serial();
@@ -941,9 +1231,12 @@ fn alter_table(
             // an identity column owns a sequence, made and dropped with the identity
             match change {
                 IdentityChange::Add(_) if known => {
+                    let schema = name.schema.as_deref();
                     let seq = ObjectName::new(
-                        name.schema.as_deref(),
-                        &make_object_name(&name.name, Some(column), "seq"),
+                        schema,
+                        &choose_name(&name.name, Some(column), "seq", |n| {
+                            relation_name_taken(cat, schema, n)
+                        }),
                     );
                     cat.sequences.insert(
                         seq.clone(),
@@ -989,16 +1282,23 @@ fn alter_table(
                 }
             }
         }
-        AlterTableAction::DropConstraint { name: cname, .. } => {
+        AlterTableAction::DropConstraint {
+            name: cname,
+            cascade,
+            ..
+        } => {
             let mut dropped_index = None;
+            let mut dropped_kind = None;
             if let Some(t) = cat.tables.get_mut(name) {
                 if let Some(pos) = t.constraints.iter().position(|c| &c.name == cname) {
+                    // (NOT NULL stays after dropping a primary key)
                     let c = t.constraints.remove(pos);
-                    if matches!(c.kind, ConstraintKind::PrimaryKey { .. }) {
-                        // NOT NULL stays after dropping a primary key
-                    }
                     dropped_index = c.index;
+                    dropped_kind = Some(c.kind);
                 }
+            }
+            if *cascade && let Some(kind) = &dropped_kind {
+                dependents::drop_key_cascade(cat, name, kind);
             }
             if let Some(idx) = dropped_index {
                 cat.indexes
@@ -1027,9 +1327,11 @@ fn alter_table(
                     c.name = to.clone();
                 }
                 for c in &mut t.constraints {
-                    rename_in_constraint(&mut c.kind, from, to);
+                    dependents::rename_in_constraint_columns(&mut c.kind, from, to);
                 }
             }
+            // expressions using it, here and in partitions and children
+            dependents::rename_column(cat, name, from, to);
             cat.indexes.update_on(name, |i| {
                 for c in &mut i.columns {
                     if c == from {
@@ -1068,6 +1370,16 @@ fn alter_table(
         AlterTableAction::SetSchema { schema } => {
             let new = ObjectName::new(Some(schema), &name.name);
             move_table(cat, name, &new);
+            // the sequences its columns own move with it
+            let owned: Vec<ObjectName> = cat
+                .sequences
+                .values()
+                .filter(|s| s.owned_by.as_ref().is_some_and(|(t, _)| t == &new))
+                .map(|s| s.name.clone())
+                .collect();
+            for k in owned {
+                move_sequence(cat, &k, ObjectName::new(Some(schema), &k.name));
+            }
             cat.indexes
                 .update_on(&new, |i| i.name.schema = Some(schema.clone()));
             let moved: Vec<ObjectName> = cat
@@ -1124,38 +1436,6 @@ fn alter_table(
         _ => {}
     }
     name.clone()
-}
-
-fn rename_in_constraint(kind: &mut ConstraintKind, from: &str, to: &str) {
-    let cols: &mut Vec<String> = match kind {
-        ConstraintKind::PrimaryKey { columns, .. }
-        | ConstraintKind::Unique { columns, .. }
-        | ConstraintKind::ForeignKey { columns, .. }
-        | ConstraintKind::Exclude { columns, .. } => columns,
-        ConstraintKind::Check { expr, .. } => {
-            for c in expr
-                .proves_not_null
-                .iter_mut()
-                .chain(expr.columns.iter_mut())
-            {
-                if c == from {
-                    *c = to.to_string();
-                }
-            }
-            return;
-        }
-        ConstraintKind::NotNull { column } => {
-            if column == from {
-                *column = to.to_string();
-            }
-            return;
-        }
-    };
-    for c in cols.iter_mut() {
-        if c == from {
-            *c = to.to_string();
-        }
-    }
 }
 
 /// Re-keys a table and everything that points at it.
@@ -1506,6 +1786,341 @@ mod tests {
         assert_eq!(triggers(&cat), vec!["t_touch"]);
         replay(&mut cat, 2, "DROP FUNCTION touch() CASCADE;");
         assert!(triggers(&cat).is_empty());
+    }
+
+    fn table<'a>(cat: &'a Catalog, name: &str) -> &'a Table {
+        cat.table(&ObjectName::unqualified(name))
+            .unwrap_or_else(|| panic!("no table {name}"))
+    }
+
+    fn index<'a>(cat: &'a Catalog, name: &str) -> Option<&'a Index> {
+        cat.index(&ObjectName::unqualified(name))
+    }
+
+    fn check_text(t: &Table, name: &str) -> String {
+        match t.constraint(name).map(|c| &c.kind) {
+            Some(ConstraintKind::Check { expr, .. }) => expr.text.clone(),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_column_rename_reaches_every_expression_using_it() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE person (id int PRIMARY KEY, actor_id text, blocked timestamptz,\n\
+               total int, half int GENERATED ALWAYS AS (total / 2) STORED,\n\
+               CONSTRAINT total_set CHECK (total IS NOT NULL OR actor_id <> 'actor_id'));\n\
+             CREATE UNIQUE INDEX person_lower_actor ON person (lower(actor_id));\n\
+             CREATE INDEX person_blocked ON person (id) WHERE blocked IS NOT NULL;",
+        );
+        replay(
+            &mut cat,
+            2,
+            "ALTER TABLE person RENAME COLUMN actor_id TO ap_id;\n\
+             ALTER TABLE person RENAME COLUMN blocked TO blocked_at;\n\
+             ALTER TABLE person RENAME total TO sum;",
+        );
+        let t = table(&cat, "person");
+        assert_eq!(
+            check_text(t, "total_set"),
+            "sum IS NOT NULL OR ap_id <> 'actor_id'"
+        );
+        let half = t.column("half").and_then(|c| c.generated.as_ref());
+        assert_eq!(half.map(|g| g.expr.text.as_str()), Some("sum / 2"));
+        let lower = index(&cat, "person_lower_actor").map(|i| i.columns.clone());
+        assert_eq!(lower, Some(vec!["(lower(ap_id))".to_string()]));
+        let blocked = index(&cat, "person_blocked").and_then(|i| i.predicate.clone());
+        assert_eq!(
+            blocked.map(|p| (p.text, p.columns)),
+            Some((
+                "blocked_at IS NOT NULL".to_string(),
+                vec!["blocked_at".to_string()]
+            ))
+        );
+    }
+
+    #[test]
+    fn a_foreign_key_follows_its_renamed_column_and_a_new_one_gets_the_next_name() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE builds (id bigserial PRIMARY KEY, rerun_of int REFERENCES builds (id));",
+        );
+        replay(
+            &mut cat,
+            2,
+            "ALTER TABLE builds RENAME COLUMN rerun_of TO rerun_of_old;\n\
+             ALTER TABLE builds ADD COLUMN rerun_of bigint REFERENCES builds (id);",
+        );
+        let t = table(&cat, "builds");
+        let fks: Vec<(String, Vec<String>)> = t
+            .foreign_keys()
+            .map(|(c, _)| (c.name.clone(), c.kind.columns().to_vec()))
+            .collect();
+        assert_eq!(
+            fks,
+            vec![
+                (
+                    "builds_rerun_of_fkey".to_string(),
+                    vec!["rerun_of_old".to_string()]
+                ),
+                (
+                    "builds_rerun_of_fkey1".to_string(),
+                    vec!["rerun_of".to_string()]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn dropping_a_column_drops_the_indexes_and_constraints_using_it() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE r (x int, y int, PRIMARY KEY (x, y));\n\
+             CREATE TABLE t (id int PRIMARY KEY, a int, b int, email text, d int,\n\
+               g int GENERATED ALWAYS AS (a * 2) STORED,\n\
+               CONSTRAINT ab_check CHECK (a > b), UNIQUE (a, b), UNIQUE (b),\n\
+               CONSTRAINT fk_ad FOREIGN KEY (a, d) REFERENCES r (x, y));\n\
+             CREATE UNIQUE INDEX t_email_lower ON t (lower(email));\n\
+             CREATE INDEX t_pred ON t (id) WHERE email IS NOT NULL;\n\
+             CREATE INDEX t_ba ON t (b, a);\n\
+             CREATE SEQUENCE t_seq OWNED BY t.a;",
+        );
+        replay(
+            &mut cat,
+            2,
+            "ALTER TABLE t DROP COLUMN email; ALTER TABLE t DROP COLUMN a CASCADE;",
+        );
+        let t = table(&cat, "t");
+        let mut constraints: Vec<&str> = t.constraints.iter().map(|c| c.name.as_str()).collect();
+        constraints.sort_unstable();
+        assert_eq!(constraints, ["t_b_key", "t_pkey"]);
+        let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(columns, ["id", "b", "d"]);
+        let indexes: Vec<&str> = cat
+            .indexes_on(&t.name)
+            .map(|i| i.name.name.as_str())
+            .collect();
+        assert_eq!(indexes, ["t_b_key", "t_pkey"]);
+        assert!(cat.sequence(&ObjectName::unqualified("t_seq")).is_none());
+    }
+
+    #[test]
+    fn renamed_sequences_enum_values_and_types_are_followed_by_their_users() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TYPE mode AS ENUM ('open', 'require_application');\n\
+             CREATE TABLE user_ (id serial PRIMARY KEY,\n\
+               registration mode DEFAULT 'require_application' NOT NULL,\n\
+               modes mode[], CHECK (registration <> 'open'));",
+        );
+        replay(
+            &mut cat,
+            2,
+            "ALTER TABLE user_ RENAME TO person;\n\
+             ALTER SEQUENCE user__id_seq RENAME TO person_id_seq;\n\
+             ALTER TYPE mode RENAME VALUE 'require_application' TO 'RequireApplication';\n\
+             ALTER TYPE mode RENAME VALUE 'open' TO 'Open';\n\
+             ALTER TYPE mode RENAME TO registration_mode;",
+        );
+        let t = table(&cat, "person");
+        let default = |c: &str| {
+            t.column(c)
+                .and_then(|c| c.default.as_ref())
+                .map(|d| d.text.clone())
+        };
+        assert_eq!(
+            default("id").as_deref(),
+            Some("nextval('public.person_id_seq'::regclass)")
+        );
+        assert_eq!(
+            default("registration").as_deref(),
+            Some("'RequireApplication'")
+        );
+        assert_eq!(
+            check_text(t, "user__registration_check"),
+            "registration <> 'Open'"
+        );
+        let ty = |c: &str| t.column(c).map(|c| (c.ty.name.clone(), c.ty.array_dims));
+        assert_eq!(
+            ty("registration"),
+            Some(("registration_mode".to_string(), 0))
+        );
+        assert_eq!(ty("modes"), Some(("registration_mode".to_string(), 1)));
+        // ALTER TABLE renames a sequence too
+        replay(
+            &mut cat,
+            3,
+            "ALTER TABLE person_id_seq RENAME TO people_id_seq;",
+        );
+        let t = table(&cat, "person");
+        assert!(
+            t.column("id")
+                .and_then(|c| c.default.as_ref())
+                .is_some_and(|d| d.text.contains("people_id_seq"))
+        );
+        assert!(
+            cat.table(&ObjectName::unqualified("person_id_seq"))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn triggers_follow_a_renamed_function_and_go_with_it() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE t (id bigint);\n\
+             CREATE FUNCTION user_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+             CREATE TRIGGER t_insert AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION user_insert();",
+        );
+        replay(
+            &mut cat,
+            2,
+            "ALTER FUNCTION user_insert() RENAME TO person_insert;\n\
+             DROP FUNCTION person_insert CASCADE;",
+        );
+        assert!(table(&cat, "t").triggers.is_empty());
+    }
+
+    #[test]
+    fn dropping_a_type_with_cascade_drops_its_columns() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TYPE mood AS ENUM ('a', 'b');\n\
+             CREATE TABLE t (id int, m mood, n int);\n\
+             CREATE INDEX t_m ON t (m);",
+        );
+        replay(&mut cat, 2, "DROP TYPE mood CASCADE;");
+        let columns: Vec<&str> = table(&cat, "t")
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(columns, ["id", "n"]);
+        assert!(index(&cat, "t_m").is_none());
+    }
+
+    #[test]
+    fn automatic_names_avoid_the_schemas_taken_names_like_postgres() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE x (a int CONSTRAINT t_a_check CHECK (a > 0));\n\
+             CREATE TABLE t (a int CHECK (a > 1), b int CHECK (b > 0), CHECK (b < 10));\n\
+             CREATE TABLE t_a_idx (z int);\n\
+             CREATE INDEX ON t (a);\n\
+             CREATE TABLE y (q int CONSTRAINT u_pkey CHECK (q > 0));\n\
+             CREATE TABLE u (id int PRIMARY KEY);\n\
+             CREATE SEQUENCE v_id_seq;\n\
+             CREATE TABLE v (id serial);",
+        );
+        let mut checks: Vec<&str> = table(&cat, "t")
+            .constraints
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        checks.sort_unstable();
+        assert_eq!(checks, ["t_a_check1", "t_b_check", "t_b_check1"]);
+        assert!(index(&cat, "t_a_idx1").is_some());
+        assert_eq!(
+            table(&cat, "u").primary_key().map(|c| c.name.as_str()),
+            Some("u_pkey1")
+        );
+        assert!(index(&cat, "u_pkey1").is_some());
+        assert!(
+            cat.sequence(&ObjectName::unqualified("v_id_seq1"))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_unique_repeating_the_primary_key_in_create_table_is_not_made() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE a1 (id int PRIMARY KEY UNIQUE);\n\
+             CREATE TABLE a2 (id int, PRIMARY KEY (id), UNIQUE (id));\n\
+             CREATE TABLE a4 (id int, x int, UNIQUE (id, x), UNIQUE (id, x));\n\
+             CREATE TABLE a5 (id int, x int, UNIQUE (x, id), PRIMARY KEY (id, x));\n\
+             CREATE TABLE a6 (id int PRIMARY KEY); ALTER TABLE a6 ADD UNIQUE (id);\n\
+             CREATE TABLE a8 (x int, UNIQUE (x), UNIQUE (x), CONSTRAINT foo UNIQUE (x));\n\
+             CREATE TABLE a9 (x int, UNIQUE (x) DEFERRABLE, PRIMARY KEY (x));\n\
+             CREATE TABLE b1 (id int CONSTRAINT u1 UNIQUE, PRIMARY KEY (id));\n\
+             CREATE TABLE b4 (id int); ALTER TABLE b4 ADD COLUMN y int PRIMARY KEY UNIQUE;",
+        );
+        let names = |t: &str| {
+            let mut n: Vec<String> = table(&cat, t)
+                .constraints
+                .iter()
+                .map(|c| c.name.clone())
+                .collect();
+            n.sort_unstable();
+            n
+        };
+        assert_eq!(names("a1"), ["a1_pkey"]);
+        assert_eq!(names("a2"), ["a2_pkey"]);
+        assert_eq!(names("a4"), ["a4_id_x_key"]);
+        assert_eq!(names("a5"), ["a5_pkey", "a5_x_id_key"]);
+        assert_eq!(names("a6"), ["a6_id_key", "a6_pkey"]);
+        assert_eq!(names("a8"), ["foo"]);
+        assert_eq!(names("a9"), ["a9_pkey", "a9_x_key"]);
+        assert_eq!(names("b1"), ["u1"]);
+        assert_eq!(names("b4"), ["b4_pkey"]);
+        assert!(index(&cat, "a1_id_key").is_none());
+        assert!(index(&cat, "u1").is_some_and(|i| i.primary));
+    }
+
+    #[test]
+    fn a_child_inherits_its_parents_columns_and_checks_and_later_columns() {
+        let mut cat = Catalog::default();
+        replay(
+            &mut cat,
+            1,
+            "CREATE TABLE par (id serial PRIMARY KEY, a int NOT NULL DEFAULT 5, b text,\n\
+               CONSTRAINT par_a_check CHECK (a > 0), CONSTRAINT ni CHECK (a < 100) NO INHERIT);\n\
+             CREATE TABLE ch (c int, a int DEFAULT 7) INHERITS (par);\n\
+             ALTER TABLE par ADD COLUMN d int CHECK (d > 1);",
+        );
+        let ch = table(&cat, "ch");
+        let columns: Vec<(&str, bool, Option<&str>)> = ch
+            .columns
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.not_null,
+                    c.default.as_ref().map(|d| d.text.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            columns,
+            [
+                ("id", true, Some("nextval('public.par_id_seq'::regclass)")),
+                ("a", true, Some("7")),
+                ("b", false, None),
+                ("c", false, None),
+                ("d", false, None),
+            ]
+        );
+        let mut checks: Vec<&str> = ch.constraints.iter().map(|c| c.name.as_str()).collect();
+        checks.sort_unstable();
+        assert_eq!(checks, ["par_a_check", "par_d_check"]);
+        assert!(cat.indexes_on(&ch.name).next().is_none());
     }
 
     #[test]

@@ -54,6 +54,12 @@ pub struct Tables {
     referenced_by: HashMap<ObjectName, BTreeSet<ObjectName>>,
     /// Referencing table -> the referenced tables it is filed under.
     filed_under: HashMap<ObjectName, Vec<ObjectName>>,
+    /// Constraint names by schema (`ObjectName` of the table's schema and the
+    /// constraint's name) -> how many tables have one so named, as of the last `settle`:
+    /// an automatic name must avoid the names of the whole schema.
+    constraint_names: HashMap<ObjectName, usize>,
+    /// Table -> the constraint names it is counted under in `constraint_names`.
+    named: HashMap<ObjectName, Vec<String>>,
     /// Tables changed since the last `settle` (they may have gained or lost foreign keys).
     changed: BTreeSet<ObjectName>,
     /// Any table may have changed: the lookup is rebuilt by the next `settle`.
@@ -66,15 +72,20 @@ impl Tables {
         if self.stale {
             self.referenced_by.clear();
             self.filed_under.clear();
+            self.constraint_names.clear();
+            self.named.clear();
             self.changed.clear();
             self.stale = false;
             let keys: Vec<ObjectName> = self.map.keys().cloned().collect();
             for k in keys {
+                self.file_names(&k);
                 self.file(k);
             }
             return;
         }
         for k in std::mem::take(&mut self.changed) {
+            self.unfile_names(&k);
+            self.file_names(&k);
             // most changes (a column, a default, a check) leave the foreign keys as they
             // were: the table stays filed where it is
             if self.filed_as_is(&k) {
@@ -114,6 +125,59 @@ impl Tables {
             None => filed.is_empty(),
             Some(t) => Self::referenced(t).into_iter().eq(filed.iter()),
         }
+    }
+
+    /// Counts `key`'s constraint names (it is not counted yet).
+    fn file_names(&mut self, key: &ObjectName) {
+        let Some(t) = self.map.get(key) else {
+            return;
+        };
+        let names: Vec<String> = t.constraints.iter().map(|c| c.name.clone()).collect();
+        for n in &names {
+            *self
+                .constraint_names
+                .entry(ObjectName::new(key.schema.as_deref(), n))
+                .or_default() += 1;
+        }
+        if !names.is_empty() {
+            self.named.insert(key.clone(), names);
+        }
+    }
+
+    fn unfile_names(&mut self, key: &ObjectName) {
+        for n in self.named.remove(key).unwrap_or_default() {
+            let k = ObjectName::new(key.schema.as_deref(), &n);
+            if let Some(count) = self.constraint_names.get_mut(&k) {
+                *count -= 1;
+                if *count == 0 {
+                    self.constraint_names.remove(&k);
+                }
+            }
+        }
+    }
+
+    /// Some table of `schema` has a constraint named `name`.
+    pub fn constraint_named(&self, schema: Option<&str>, name: &str) -> bool {
+        let in_schema = |k: &ObjectName| k.schema.as_deref() == schema;
+        let has = |t: &Table| t.constraints.iter().any(|c| c.name == name);
+        if self.stale {
+            return self.map.iter().any(|(k, t)| in_schema(k) && has(t));
+        }
+        // counted at the last settle, less what the tables changed since were counted
+        // under, plus what they have now
+        let key = ObjectName::new(schema, name);
+        let mut count = self.constraint_names.get(&key).copied().unwrap_or(0);
+        for k in self.changed.iter().filter(|k| in_schema(k)) {
+            let counted = self
+                .named
+                .get(k)
+                .map_or(0, |names| names.iter().filter(|n| *n == name).count());
+            count -= counted.min(count);
+            if self.map.get(k).is_some_and(has) {
+                return true;
+            }
+        }
+        count > 0
     }
 
     /// Files `key`'s foreign keys (it is not filed anywhere yet).
@@ -455,6 +519,84 @@ mod tests {
         let fresh: Tables = t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         assert_eq!(fresh, t);
         assert_eq!(referencing(&fresh, "e"), scanned(&t, "e"));
+    }
+}
+
+#[cfg(test)]
+mod constraint_name_tests {
+    use super::*;
+
+    fn key(schema: &str, name: &str) -> ObjectName {
+        ObjectName::new(Some(schema), name)
+    }
+
+    fn with(t: &Table, names: &[&str]) -> Table {
+        let mut t = t.clone();
+        t.constraints = names
+            .iter()
+            .map(|n| Constraint {
+                name: n.to_string(),
+                kind: ConstraintKind::Check {
+                    expr: crate::ops::Expr::default(),
+                    no_inherit: false,
+                },
+                validated: true,
+                index: None,
+                origin: None,
+            })
+            .collect();
+        t
+    }
+
+    /// What a scan of every table of the schema says.
+    fn scanned(t: &Tables, schema: &str, name: &str) -> bool {
+        t.iter().any(|(k, x)| {
+            k.schema.as_deref() == Some(schema) && x.constraints.iter().any(|c| c.name == name)
+        })
+    }
+
+    #[test]
+    fn constraint_names_of_a_schema_follow_every_change() {
+        let mut t = Tables::default();
+        let a = Table::new(key("public", "a"), None);
+        t.insert(key("public", "a"), with(&a, &["a_check", "shared"]));
+        t.insert(key("other", "b"), with(&a, &["b_check"]));
+        let probes = [
+            ("public", "a_check"),
+            ("public", "shared"),
+            ("public", "b_check"),
+            ("other", "b_check"),
+            ("other", "a_check"),
+            ("public", "new"),
+        ];
+        let agree = |t: &Tables| {
+            for (s, n) in probes {
+                assert_eq!(t.constraint_named(Some(s), n), scanned(t, s, n), "{s}.{n}");
+            }
+        };
+        agree(&t);
+        t.settle();
+        agree(&t);
+        // changed and pending, then settled
+        if let Some(x) = t.get_mut(&key("public", "a")) {
+            x.constraints.retain(|c| c.name != "a_check");
+        }
+        agree(&t);
+        t.settle();
+        agree(&t);
+        t.insert(key("public", "c"), with(&a, &["shared", "new"]));
+        agree(&t);
+        t.settle();
+        t.remove(&key("public", "a"));
+        agree(&t);
+        t.settle();
+        agree(&t);
+        for x in t.values_mut() {
+            x.constraints.clear();
+        }
+        agree(&t);
+        t.settle();
+        agree(&t);
     }
 }
 

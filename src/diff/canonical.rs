@@ -29,9 +29,8 @@
 //!     a bare literal is the constant PostgreSQL stores (`DEFAULT 'f'` on a boolean is
 //!     `false`; expression rule 15), and expressions of a table resolve its columns'
 //!     types and its own name (expression rules 16, 17 and 19);
-//! 15. an `INHERITS` child's columns are its own (`attislocal`) ones: the columns it only
-//!     inherits are the parent's, as replay models them (a partition has all its
-//!     parent's columns, on both sides);
+//! 15. an `INHERITS` child has all its columns, its parents' first, as PostgreSQL keeps
+//!     them (replay gives a child its parents' columns; so does introspection);
 //! 16. a schema holding objects exists, whether or not a migration created it (set-up
 //!     SQL outside the history often does).
 

@@ -4,8 +4,8 @@
 //! read-only transaction: no lock stronger than ACCESS SHARE. The transaction reads
 //! with `TimeZone` set to UTC (`SET LOCAL`), so time stamps print in the zone `diff`'s
 //! canonical form uses. System schemas and objects that belong to extensions are left
-//! out. An `INHERITS` child has only its own columns (`attislocal`), as replay models
-//! it; a partition has all of its parent's. Wherever PostgreSQL can print an
+//! out. A table has all its columns, those it inherits (`INHERITS`, a partition's) too,
+//! its parents' first, as replay models it. Wherever PostgreSQL can print an
 //! object as DDL (`pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_expr`,
 //! `format_type`), that text goes through schemaguard's own parser and lowering, so a
 //! constraint or index read from the database is modelled exactly like one replayed from
@@ -253,10 +253,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
     // columns of every table, view and matview
     let sql = format!(
         "SELECT a.attrelid::int8, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
-                -- a column only inherited (INHERITS, not a partition's) is the parent's,
-                -- as replay models it
-                NOT a.attislocal AND NOT c.relispartition
+                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text
            FROM pg_attribute a
            JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -276,7 +273,6 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
         let default: Option<String> = get(&row, 4, "columns")?;
         let identity: String = get(&row, 5, "columns")?;
         let generated: String = get(&row, 6, "columns")?;
-        let inherited: bool = get(&row, 7, "columns")?;
         if let Some(v) = cat.views.get_mut(rel) {
             v.columns.push(name);
             continue;
@@ -284,9 +280,6 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
         let Some(t) = cat.tables.get_mut(rel) else {
             continue;
         };
-        if inherited {
-            continue;
-        }
         let expr = default.as_deref().map(expression);
         let (default, generated) = match generated.as_str() {
             "s" | "v" => (

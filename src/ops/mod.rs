@@ -11,7 +11,9 @@ pub mod constant;
 pub mod interval;
 pub mod lower;
 pub mod names;
+pub mod probe;
 pub mod recognize;
+pub mod references;
 pub mod types;
 
 pub use names::ObjectName;

@@ -7,7 +7,7 @@ use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
 /// One significant token (no whitespace, no comments) and its byte range in the statement.
 #[derive(Clone, Debug)]
-pub(super) struct Tok {
+pub(crate) struct Tok {
     pub token: Token,
     pub start: usize,
     pub end: usize,
@@ -17,7 +17,7 @@ pub(super) struct Tok {
 /// tokenizer rejects the text (an unterminated quote, for instance) or when a position
 /// cannot be mapped back to a byte offset. The flag tells whether a `;` remains at the top
 /// level, i.e. the text holds more than one statement.
-pub(super) fn tokenize(sql: &str) -> Option<(Vec<Tok>, bool)> {
+pub(crate) fn tokenize(sql: &str) -> Option<(Vec<Tok>, bool)> {
     // the fast tokenizer gives sqlparser's tokens exactly, where it answers
     let raw = match crate::parse::tokens::tokenize(sql) {
         Some(tokens) => tokens,
@@ -101,7 +101,7 @@ pub(super) fn is_word(token: &Token, kw: &str) -> bool {
 }
 
 /// The folded identifier of a word token (quoted: verbatim; otherwise lowercased).
-pub(super) fn ident_of(token: &Token) -> Option<String> {
+pub(crate) fn ident_of(token: &Token) -> Option<String> {
     match token {
         Token::Word(w) if w.quote_style == Some('"') => {
             Some(crate::ops::names::fold(&w.value, true))
@@ -112,7 +112,7 @@ pub(super) fn ident_of(token: &Token) -> Option<String> {
 }
 
 /// The value of a string literal token (unescaped), for any PostgreSQL string form.
-pub(super) fn string_of(token: &Token) -> Option<String> {
+pub(crate) fn string_of(token: &Token) -> Option<String> {
     match token {
         Token::SingleQuotedString(s)
         | Token::EscapedStringLiteral(s)

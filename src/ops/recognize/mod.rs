@@ -13,7 +13,7 @@
 //! once a token or two it cannot take are rewritten: `TABLE t`, `EXPLAIN (...)`,
 //! subscripted assignment targets, ...), `schema` (`CREATE SCHEMA` with elements).
 
-mod cursor;
+pub(crate) mod cursor;
 mod expr;
 mod index;
 mod misc;
