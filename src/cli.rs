@@ -306,8 +306,9 @@ fn prepare(
         initial_catalog: None,
         report,
         keep_parsed: false,
-        // check reports findings only
-        skip_plan: report == Report::Findings,
+        // check reports findings only (and, against a live database, who would block
+        // the statements' locks, which needs them)
+        skip_plan: report == Report::Findings && args.database_url.is_none(),
         overlay: None,
         no_query_text: args.no_query_text,
     })
@@ -358,6 +359,9 @@ fn check(args: &CheckArgs) -> i32 {
         statements,
         run.analysis.suppressed,
     );
+    let blockers = run.live.as_ref().map_or_else(Vec::new, |live| {
+        crate::live::activity::blockers(&run.analysis.plan, &live.activity)
+    });
     let report = CheckReport {
         findings: &findings,
         notes: &run.analysis.notes,
@@ -365,6 +369,7 @@ fn check(args: &CheckArgs) -> i32 {
         summary,
         pg_version: run.version.0,
         database: run.live.as_ref(),
+        blockers: &blockers,
     };
     // unreadable files go to stderr too, where a user sees them first, except where the
     // output itself is read in the log (json for scripts is unchanged)

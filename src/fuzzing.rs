@@ -164,6 +164,7 @@ pub fn check(data: &[u8]) {
         ),
         pg_version: 16,
         database: None,
+        blockers: &[],
     };
     let rendered = [
         report::human::render(&report, &sources, false),

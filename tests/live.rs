@@ -692,6 +692,23 @@ fn plan_names_the_sessions_that_would_block_each_statement_now() {
     );
     assert_eq!(doc["blockers"].as_array().map(Vec::len), Some(1), "{doc:#}");
 
+    // check says it too, before the summary, and in its JSON database object
+    let out = common::schemaguard(&["check", "--database-url", &url, dir.path()]);
+    assert!(out.stdout.contains(&expected), "{}", out.stdout);
+    let out = common::schemaguard(&[
+        "check",
+        "--format",
+        "json",
+        "--database-url",
+        &url,
+        dir.path(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(
+        doc["database"]["blockers"][0]["session"]["pid"], pid,
+        "{doc:#}"
+    );
+
     // once it commits, nothing is in the way
     holder.batch_execute("COMMIT").expect("commit");
     let out = common::schemaguard(&["plan", "--database-url", &url, dir.path()]);

@@ -81,6 +81,23 @@ pub fn render(report: &CheckReport, sources: &HashMap<String, String>, color: bo
         out.push('\n');
     }
     if let Some(db) = report.database {
+        if !report.blockers.is_empty() {
+            let _ = writeln!(
+                out,
+                "now on {}: {} session lock(s) the pending statements would wait for (and every later query on those tables would queue behind them):",
+                db.target,
+                report.blockers.len()
+            );
+            for b in report.blockers {
+                let _ = writeln!(
+                    out,
+                    "  {}:{}: {}",
+                    b.file,
+                    b.line,
+                    crate::live::activity::describe(b)
+                );
+            }
+        }
         let _ = writeln!(out, "{}", database_line(db));
     }
     out.push_str(&summary_line(summary));

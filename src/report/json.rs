@@ -53,6 +53,8 @@ struct DatabaseJson<'a> {
     history_table: Option<&'a str>,
     applied: &'a [String],
     pending: &'a [String],
+    /// The sessions that would block the pending statements now.
+    blockers: &'a [crate::live::activity::Blocker],
 }
 
 /// The findings, each converted as it is written (not copied whole first).
@@ -215,6 +217,7 @@ fn check_document<'a>(
             history_table: db.history_table.as_deref(),
             applied: &db.applied,
             pending: &db.pending,
+            blockers: report.blockers,
         }),
     }
 }
@@ -283,6 +286,7 @@ mod tests {
                 summary: crate::report::Summary::default(),
                 pg_version: 16,
                 database: None,
+                blockers: &[],
             };
             let mut written = Vec::new();
             write_check(&mut written, &report).expect("written");

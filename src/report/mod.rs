@@ -26,6 +26,8 @@ pub struct CheckReport<'a> {
     pub pg_version: u32,
     /// The live database the run started from (`--database-url`).
     pub database: Option<&'a crate::pipeline::LiveRun>,
+    /// With a live database: the sessions that would block the pending statements now.
+    pub blockers: &'a [crate::live::activity::Blocker],
 }
 
 /// Counts for the summary line.
