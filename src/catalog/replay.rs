@@ -682,11 +682,56 @@ pub fn constraint_name(table: &ObjectName, c: &OpConstraint) -> String {
     }
 }
 
+/// An automatic name already taken on the table gets a number, as PostgreSQL's
+/// `ChooseConstraintName` does (`t_a_fkey`, `t_a_fkey1`, ...): two unnamed keys on the
+/// same columns are two constraints.
+fn unused_constraint_name(
+    cat: &Catalog,
+    table: &ObjectName,
+    c: &OpConstraint,
+    first: String,
+) -> String {
+    let taken = |n: &str| {
+        cat.tables
+            .get(table)
+            .is_some_and(|t| t.constraints.iter().any(|x| x.name == n))
+    };
+    if !taken(&first) {
+        return first;
+    }
+    let (label, cols) = match &c.kind {
+        ConstraintKind::ForeignKey { columns, .. } => ("fkey", columns.join("_")),
+        ConstraintKind::Check { expr, .. } => ("check", {
+            let mut cols = expr.columns.clone();
+            cols.dedup();
+            if cols.len() == 1 {
+                cols.join("_")
+            } else {
+                String::new()
+            }
+        }),
+        _ => return first,
+    };
+    let addition = (!cols.is_empty()).then_some(cols);
+    (1..1000)
+        .map(|n| make_object_name(&table.name, addition.as_deref(), &format!("{label}{n}")))
+        .find(|n| !taken(n))
+        .unwrap_or(first)
+}
+
 fn add_constraint(cat: &mut Catalog, table: &ObjectName, c: &OpConstraint, o: Option<Origin>) {
     if !cat.tables.contains_key(table) {
         return;
     }
-    let name = constraint_name(table, c);
+    let mut name = constraint_name(table, c);
+    if c.name.is_none()
+        && matches!(
+            c.kind,
+            ConstraintKind::ForeignKey { .. } | ConstraintKind::Check { .. }
+        )
+    {
+        name = unused_constraint_name(cat, table, c, name);
+    }
     // store the referenced table resolved, so lookups compare names
     let mut kind = c.kind.clone();
     if let ConstraintKind::ForeignKey { ref_table, .. } = &mut kind {
@@ -1055,16 +1100,38 @@ fn alter_table(
             partition, default, ..
         } => {
             let p = cat.resolve_relation(partition);
+            // its own foreign keys equal to one the tree has become that key's clones
+            // (PostgreSQL drops their action triggers); the catalog keeps a clone on the
+            // table that declared the key only
+            let inherited = inherited_foreign_keys(cat, name);
+            let own: Vec<String> = cat
+                .tables
+                .get(&p)
+                .map(|t| {
+                    t.foreign_keys()
+                        .filter(|(c, _)| inherited.iter().any(|i| cat.same_foreign_key(c, i)))
+                        .map(|(c, _)| c.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
             if let Some(t) = cat.tables.get_mut(&p) {
                 t.partition_of = Some(name.clone());
                 t.default_partition = *default;
+                t.constraints.retain(|c| !own.contains(&c.name));
             }
         }
         AlterTableAction::DetachPartition { partition, .. } => {
             let p = cat.resolve_relation(partition);
+            // the foreign keys it had from the tree become its own
+            let inherited = inherited_foreign_keys(cat, name);
             if let Some(t) = cat.tables.get_mut(&p) {
                 t.partition_of = None;
                 t.default_partition = false;
+                for fk in inherited {
+                    if !t.constraints.iter().any(|c| c.name == fk.name) {
+                        t.constraints.push(fk);
+                    }
+                }
             }
         }
         AlterTableAction::Inherit { parent, no } => {
@@ -1080,6 +1147,16 @@ fn alter_table(
         _ => {}
     }
     name.clone()
+}
+
+/// The foreign keys a partition of `table` has from it: `table`'s own and those it has
+/// from its own ancestors.
+fn inherited_foreign_keys(cat: &Catalog, table: &ObjectName) -> Vec<Constraint> {
+    cat.partition_ancestry(table)
+        .iter()
+        .filter_map(|t| cat.tables.get(t))
+        .flat_map(|t| t.foreign_keys().map(|(c, _)| c.clone()))
+        .collect()
 }
 
 fn rename_in_constraint(kind: &mut ConstraintKind, from: &str, to: &str) {

@@ -296,26 +296,45 @@ impl Builder<'_> {
     /// (observed on 15 by `trace`): those of `parent`, whose triggers go on each
     /// referenced table and its partitions, and those referencing `parent`, whose
     /// action triggers go on the partition with the referencing tables locked. All in
-    /// SHARE ROW EXCLUSIVE.
-    fn clone_foreign_keys(&mut self, parent: &ObjectName) {
-        use LockMode::ShareRowExclusive;
-        let Some(table) = self.cat.table(parent) else {
+    /// SHARE ROW EXCLUSIVE. An attached table that already has a foreign key equal to
+    /// one of `parent`'s keeps its own, and its action triggers on the referenced
+    /// table are dropped: ACCESS EXCLUSIVE there (observed on 15).
+    fn clone_foreign_keys(&mut self, parent: &ObjectName, attached: Option<&ObjectName>) {
+        use LockMode::{AccessExclusive, ShareRowExclusive};
+        if self.cat.table(parent).is_none() {
             return;
-        };
-        let referenced: Vec<ObjectName> = table
-            .foreign_keys()
-            .map(|(_, r)| self.cat.resolve_relation(r))
+        }
+        // a partition has the foreign keys of every table above it
+        let tree = self.cat.partition_ancestry(parent);
+        let keys: Vec<&crate::catalog::Constraint> = tree
+            .iter()
+            .filter_map(|t| self.cat.table(t))
+            .flat_map(|t| t.foreign_keys().map(|(c, _)| c))
             .collect();
-        let referencing: Vec<ObjectName> = self
-            .cat
-            .referencing(parent)
-            .map(|(t, _)| t.name.clone())
+        let own = attached.and_then(|a| self.cat.table(a));
+        let mut referenced: Vec<ObjectName> = Vec::new();
+        for fk in keys {
+            let ConstraintKind::ForeignKey { ref_table, .. } = &fk.kind else {
+                continue;
+            };
+            if own.is_some_and(|p| {
+                p.constraints
+                    .iter()
+                    .any(|c| self.cat.same_foreign_key(c, fk))
+            }) {
+                // on each partition of a partitioned referenced table, where they are
+                self.lock_tree(ref_table, AccessExclusive, false);
+            }
+            referenced.push(self.cat.resolve_relation(ref_table));
+        }
+        let referencing: Vec<ObjectName> = tree
+            .iter()
+            .flat_map(|t| self.cat.referencing(t).map(|(r, _)| r.name.clone()))
             .filter(|t| t != parent)
             .collect();
         for r in referenced {
-            if &r != parent {
-                self.lock(&r, ShareRowExclusive);
-            }
+            // a self-referencing key's new triggers go on `parent` too (observed on 15)
+            self.lock(&r, ShareRowExclusive);
             for d in self.descendants(&r) {
                 self.lock(&d, ShareRowExclusive);
             }
@@ -607,7 +626,9 @@ impl Builder<'_> {
                 {
                     if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
                         if ref_table != &ct.name {
-                            self.lock(ref_table, ShareRowExclusive);
+                            // the action triggers go on each partition of a partitioned
+                            // referenced table (observed on 15)
+                            self.lock_tree(ref_table, ShareRowExclusive, false);
                         }
                     }
                 }
@@ -626,7 +647,7 @@ impl Builder<'_> {
                         self.lock(&d, AccessExclusive);
                         self.scan(&d, ScanReason::PartitionBound);
                     }
-                    self.clone_foreign_keys(&parent_rel);
+                    self.clone_foreign_keys(&parent_rel, None);
                 }
                 for p in &ct.inherits {
                     self.lock(p, ShareUpdateExclusive);
@@ -1762,7 +1783,9 @@ impl Builder<'_> {
                         if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
                             let r = ref_table.clone();
                             if self.cat.resolve_relation(&r) != table {
-                                self.lock(&r, AccessExclusive);
+                                // its action triggers are on each partition of a
+                                // partitioned referenced table (observed on 15)
+                                self.lock_tree(&r, AccessExclusive, false);
                             }
                         }
                         if c.index.is_some() {
@@ -1857,7 +1880,7 @@ impl Builder<'_> {
                     // triggers are cloned to it; observed on 15 by `trace`)
                     self.lock_tree(partition, AccessExclusive, false);
                     // the parent's foreign keys are cloned to it
-                    self.clone_foreign_keys(&table);
+                    self.clone_foreign_keys(&table, Some(partition));
                     let proof = match (self.cat.table(partition), bound) {
                         (Some(p), Some(b)) => {
                             let key = existing
@@ -1952,14 +1975,17 @@ impl Builder<'_> {
                         self.lock_tree(partition, mode, false);
                         // the foreign keys it had from the parent become its own: their
                         // triggers on the referenced tables change (observed on 15)
-                        let referenced: Vec<ObjectName> = existing
-                            .map(|t| {
-                                t.foreign_keys()
-                                    .map(|(_, r)| self.cat.resolve_relation(r))
-                                    .filter(|r| r != &table)
-                                    .collect()
+                        // (those of every table above it; a self-referencing key's
+                        // partitions too)
+                        let referenced: Vec<ObjectName> = self
+                            .cat
+                            .partition_ancestry(&table)
+                            .iter()
+                            .filter_map(|t| self.cat.table(t))
+                            .flat_map(|t| {
+                                t.foreign_keys().map(|(_, r)| self.cat.resolve_relation(r))
                             })
-                            .unwrap_or_default();
+                            .collect();
                         for r in referenced {
                             self.lock_tree(&r, ShareRowExclusive, false);
                         }
@@ -2136,6 +2162,25 @@ impl Builder<'_> {
                     // a partitioned referenced table: its partitions too (12+; before,
                     // it cannot be referenced)
                     self.lock_tree(ref_table, ShareRowExclusive, false);
+                    // a partition's own equal key becomes this one's clone and loses its
+                    // action triggers (observed on 15)
+                    let new_key = crate::catalog::Constraint {
+                        name: String::new(),
+                        kind: c.kind.clone(),
+                        validated: true,
+                        index: None,
+                        origin: None,
+                    };
+                    let adopted = self.descendants(table).iter().any(|d| {
+                        self.cat.table(d).is_some_and(|t| {
+                            t.constraints
+                                .iter()
+                                .any(|k| self.cat.same_foreign_key(k, &new_key))
+                        })
+                    });
+                    if adopted {
+                        self.lock_tree(ref_table, AccessExclusive, false);
+                    }
                     if self.is_partitioned(ref_table) && self.v.0 < 12 {
                         self.fails(
                             "a foreign key referencing a partitioned table needs PostgreSQL 12",
