@@ -293,6 +293,7 @@ fn prepare(
         keep_parsed: false,
         // check reports findings only
         skip_plan: report == Report::Findings,
+        refused_by_server: Default::default(),
     })
     .map(ManuallyDrop::new)
 }

@@ -49,6 +49,9 @@ pub struct RunOptions {
     /// The caller reads no plan (`check`): the analysis keeps none
     /// ([`crate::analysis::Analysis::plan`] stays empty).
     pub skip_plan: bool,
+    /// Statements a server refused, as `(file as displayed, statement index)`: their
+    /// changes are not replayed (`trace`, which has seen them fail).
+    pub refused_by_server: std::collections::BTreeSet<(String, usize)>,
 }
 
 /// What a run against a live database found there.
@@ -308,6 +311,9 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     if let Some(tz) = &config.timezone {
         settings.initial_catalog.timezone = tz.clone();
     }
+    settings
+        .refused_by_server
+        .clone_from(&opts.refused_by_server);
     settings.rules = opts.report == Report::Findings;
     settings.graph = match opts.report {
         Report::Plan => GraphDetail::None,
