@@ -722,7 +722,9 @@ impl Builder<'_> {
                         self.fails("CREATE INDEX CONCURRENTLY is not supported on a partitioned table; use ON ONLY, build each partition's index concurrently, then ALTER INDEX ... ATTACH PARTITION");
                     }
                 } else {
-                    self.lock_tree(&ci.table, Share, ci.only);
+                    // partitions get the index; inheritance children do not (observed
+                    // on 15: SHARE on the parent alone)
+                    self.lock_tree(&ci.table, Share, ci.only || !partitioned);
                 }
                 if exists {
                     // the table is locked first, then the name is found taken: nothing
