@@ -344,6 +344,77 @@ impl Builder<'_> {
         }
     }
 
+    /// The tables a TRUNCATE empties: those named with their partitions and children
+    /// (not for `ONLY`), and with CASCADE, every table that references one of them
+    /// (a key to a partitioned table references each of its partitions), with its own
+    /// partitions, until none is left (PostgreSQL's `heap_truncate_find_FKs` loop;
+    /// observed on 15).
+    fn truncated(
+        &self,
+        tables: &[ObjectName],
+        only: &[ObjectName],
+        cascade: bool,
+    ) -> Vec<ObjectName> {
+        let mut out: Vec<ObjectName> = Vec::new();
+        let add = |t: ObjectName, out: &mut Vec<ObjectName>| {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        };
+        for t in tables {
+            let rel = self.cat.resolve_relation(t);
+            if !only.contains(t) {
+                for d in self.descendants(&rel) {
+                    add(d, &mut out);
+                }
+            }
+            add(rel, &mut out);
+        }
+        if !cascade {
+            return out;
+        }
+        let mut next = 0;
+        while next < out.len() {
+            let t = out[next].clone();
+            next += 1;
+            let referencing: Vec<ObjectName> = self
+                .cat
+                .partition_ancestry(&t)
+                .iter()
+                .flat_map(|a| self.cat.referencing(a).map(|(r, _)| r.name.clone()))
+                .collect();
+            for r in referencing {
+                if out.contains(&r) {
+                    continue;
+                }
+                for d in self.descendants(&r) {
+                    add(d, &mut out);
+                }
+                add(r, &mut out);
+            }
+        }
+        out
+    }
+
+    /// A new partition's bound is checked against the rows of the default partition:
+    /// ACCESS EXCLUSIVE on it and, when it is partitioned itself, on its whole tree
+    /// (observed on 15), whose leaves are scanned.
+    fn default_partition_checked(&mut self, default: &ObjectName) {
+        self.lock_tree(default, LockMode::AccessExclusive, false);
+        for leaf in self.leaves(default) {
+            self.scan(&leaf, ScanReason::PartitionBound);
+        }
+    }
+
+    /// `ALTER TABLE ONLY` dropping a column or CHECK constraint the children inherited:
+    /// their copies become their own (`attislocal`, `conislocal`), one level down, in
+    /// ACCESS EXCLUSIVE (observed on 15).
+    fn children_keep_their_own(&mut self, table: &ObjectName) {
+        for c in self.children(table) {
+            self.lock(&c, LockMode::AccessExclusive);
+        }
+    }
+
     /// Locks the sequences `table`'s columns own (serial, identity), or `column`'s.
     fn lock_owned_sequences(&mut self, table: &ObjectName, column: Option<&str>, mode: LockMode) {
         for s in self.owned_sequences(table, column) {
@@ -644,8 +715,7 @@ impl Builder<'_> {
                         .find(|t| t.default_partition)
                         .map(|t| t.name.clone());
                     if let Some(d) = default {
-                        self.lock(&d, AccessExclusive);
-                        self.scan(&d, ScanReason::PartitionBound);
+                        self.default_partition_checked(&d);
                     }
                     self.clone_foreign_keys(&parent_rel, None);
                 }
@@ -682,27 +752,17 @@ impl Builder<'_> {
             }
             Operation::Truncate {
                 tables,
+                only,
                 cascade,
                 restart_identity,
             } => {
-                for t in tables {
-                    self.lock_tree(t, AccessExclusive, false);
+                let truncated = self.truncated(tables, only, *cascade);
+                for t in &truncated {
+                    self.lock(t, AccessExclusive);
                     if *restart_identity {
                         // the sequences its columns own are reset (observed on 11-18)
-                        let rel = self.cat.resolve_relation(t);
-                        for s in self.owned_sequences(&rel, None) {
+                        for s in self.owned_sequences(t, None) {
                             self.lock(&s, AccessExclusive);
-                        }
-                    }
-                    if *cascade {
-                        let rel = self.cat.resolve_relation(t);
-                        let refs: Vec<ObjectName> = self
-                            .cat
-                            .referencing(&rel)
-                            .map(|(t, _)| t.name.clone())
-                            .collect();
-                        for r in refs {
-                            self.lock(&r, AccessExclusive);
                         }
                     }
                 }
@@ -1635,6 +1695,9 @@ impl Builder<'_> {
                     for s in owned {
                         self.lock(&s, AccessExclusive);
                     }
+                    if at.only {
+                        self.children_keep_their_own(&table);
+                    }
                     AccessExclusive
                 }
                 AlterTableAction::AlterColumnType {
@@ -1782,6 +1845,17 @@ impl Builder<'_> {
                 AlterTableAction::DropConstraint { name, .. } => {
                     if let Some(c) = existing.and_then(|t| t.constraint(name)) {
                         to_inheritors &= matches!(c.kind, ConstraintKind::Check { .. });
+                        if at.only
+                            && matches!(
+                                c.kind,
+                                ConstraintKind::Check {
+                                    no_inherit: false,
+                                    ..
+                                }
+                            )
+                        {
+                            self.children_keep_their_own(&table);
+                        }
                         if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
                             let r = ref_table.clone();
                             if self.cat.resolve_relation(&r) != table {
@@ -1919,8 +1993,7 @@ impl Builder<'_> {
                             .map(|t| t.name.clone())
                             .collect();
                         for d in defaults {
-                            self.lock(&d, AccessExclusive);
-                            self.scan(&d, ScanReason::PartitionBound);
+                            self.default_partition_checked(&d);
                         }
                     }
                     if self.v.0 >= 12 {

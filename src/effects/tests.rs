@@ -830,3 +830,53 @@ fn create_index_recurses_to_partitions_not_to_inheritance_children() {
     let e = effects(EVENTS, "CREATE INDEX ev_id ON ev (id)", 15);
     assert_eq!(lock(&e, "ev_2024"), Some(LockMode::Share));
 }
+
+/// `ALTER TABLE ONLY` dropping an inherited column or CHECK constraint makes the
+/// children's copies their own: ACCESS EXCLUSIVE on each child, one level down
+/// (observed on 15).
+#[test]
+fn only_dropping_an_inherited_column_or_check_locks_the_children() {
+    let history = "CREATE TABLE p (a int, b int CONSTRAINT bc CHECK (b > 0)); CREATE TABLE c () INHERITS (p); CREATE TABLE g () INHERITS (c)";
+    for sql in [
+        "ALTER TABLE ONLY p DROP COLUMN a",
+        "ALTER TABLE ONLY p DROP CONSTRAINT bc",
+    ] {
+        let e = effects(history, sql, 15);
+        assert_eq!(lock(&e, "c"), Some(LockMode::AccessExclusive), "{sql}");
+        assert_eq!(lock(&e, "g"), None, "{sql}");
+    }
+}
+
+/// A partitioned default partition is checked against a new partition's bound in its
+/// whole tree: ACCESS EXCLUSIVE on each of its partitions, for CREATE TABLE ...
+/// PARTITION OF and ATTACH PARTITION alike (observed on 15).
+#[test]
+fn a_partitioned_default_partition_is_locked_in_its_whole_tree() {
+    let history = "CREATE TABLE q (a int, b int) PARTITION BY LIST (a); CREATE TABLE qd PARTITION OF q DEFAULT PARTITION BY LIST (b); CREATE TABLE qd1 PARTITION OF qd FOR VALUES IN (1); CREATE TABLE q1 (a int, b int)";
+    for sql in [
+        "CREATE TABLE q2 PARTITION OF q FOR VALUES IN (2)",
+        "ALTER TABLE q ATTACH PARTITION q1 FOR VALUES IN (1)",
+    ] {
+        let e = effects(history, sql, 15);
+        assert_eq!(lock(&e, "qd"), Some(LockMode::AccessExclusive), "{sql}");
+        assert_eq!(lock(&e, "qd1"), Some(LockMode::AccessExclusive), "{sql}");
+    }
+}
+
+/// TRUNCATE ... CASCADE follows references until none is left: to the tables that
+/// reference a truncated one, a key to a partitioned table counting for each of its
+/// partitions, and to those tables' partitions; ONLY leaves the children alone
+/// (observed on 15).
+#[test]
+fn truncate_cascade_follows_references_transitively_and_only_keeps_children() {
+    let history = "CREATE TABLE a (id int PRIMARY KEY) PARTITION BY RANGE (id); CREATE TABLE a1 PARTITION OF a FOR VALUES FROM (0) TO (10); CREATE TABLE b (id int PRIMARY KEY, a int REFERENCES a); CREATE TABLE c (b int REFERENCES b) PARTITION BY RANGE (b); CREATE TABLE c1 PARTITION OF c FOR VALUES FROM (0) TO (10); CREATE TABLE p (x int); CREATE TABLE ch () INHERITS (p)";
+    let e = effects(history, "TRUNCATE a1 CASCADE", 15);
+    for t in ["a1", "b", "c", "c1"] {
+        assert_eq!(lock(&e, t), Some(LockMode::AccessExclusive), "{t}");
+    }
+    assert_eq!(lock(&e, "a"), None);
+    let e = effects(history, "TRUNCATE ONLY p", 15);
+    assert_eq!(lock(&e, "ch"), None);
+    let e = effects(history, "TRUNCATE p", 15);
+    assert_eq!(lock(&e, "ch"), Some(LockMode::AccessExclusive));
+}

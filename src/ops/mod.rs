@@ -700,6 +700,9 @@ pub enum Operation {
     DropTable(Drop),
     Truncate {
         tables: Vec<ObjectName>,
+        /// The tables named with `ONLY`: their partitions and children are not
+        /// truncated.
+        only: Vec<ObjectName>,
         cascade: bool,
         /// `RESTART IDENTITY`: the tables' owned sequences are reset too.
         restart_identity: bool,

@@ -1198,6 +1198,7 @@ fn vacuum_analyze_lock_truncate_are_recognised() {
         rec("TRUNCATE TABLE ONLY a, b RESTART IDENTITY CASCADE"),
         Operation::Truncate {
             tables: vec![name("a"), name("b")],
+            only: vec![name("a")],
             cascade: true,
             restart_identity: true
         }
