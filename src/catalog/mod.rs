@@ -93,6 +93,8 @@ pub struct Table {
     /// The index `CLUSTER ... USING` or `ALTER TABLE ... CLUSTER ON` marked (what a
     /// bare `CLUSTER` and `CLUSTER table` use again).
     pub cluster_index: Option<String>,
+    /// A typed table's composite type (`CREATE TABLE t OF type`), as written.
+    pub of_type: Option<ObjectName>,
 }
 
 impl Table {
@@ -112,6 +114,7 @@ impl Table {
             stats: None,
             columns_complete: true,
             cluster_index: None,
+            of_type: None,
         }
     }
 

@@ -396,6 +396,17 @@ impl Builder<'_> {
         out
     }
 
+    /// The typed tables of a composite type (`CREATE TABLE t OF type`), matched by the
+    /// type's name as columns' types are.
+    fn typed_tables(&self, ty: &ObjectName) -> Vec<ObjectName> {
+        self.cat
+            .tables
+            .values()
+            .filter(|t| t.of_type.as_ref().is_some_and(|o| o.name == ty.name))
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
     /// A new partition's bound is checked against the rows of the default partition:
     /// ACCESS EXCLUSIVE on it and, when it is partitioned itself, on its whole tree
     /// (observed on 15), whose leaves are scanned.
@@ -934,6 +945,17 @@ impl Builder<'_> {
                         self.outside("ALTER TYPE ... ADD VALUE cannot run inside a transaction block before PostgreSQL 12");
                     }
                 }
+                // ADD/DROP/ALTER/RENAME ATTRIBUTE ... CASCADE changes the typed tables
+                // of the type and their children (observed on 15)
+                if let AlterTypeAction::Other { description } = &at.action {
+                    let d = description.to_ascii_lowercase();
+                    let d = d.trim_end_matches(';').trim_end();
+                    if d.contains("attribute") && d.ends_with("cascade") {
+                        for t in self.typed_tables(&at.name) {
+                            self.lock_tree(&t, AccessExclusive, false);
+                        }
+                    }
+                }
             }
             // dropping a type with CASCADE drops the columns that use it
             Operation::DropType(d) if d.cascade => {
@@ -947,6 +969,10 @@ impl Builder<'_> {
                         .collect();
                     for t in tables {
                         self.lock(&t, AccessExclusive);
+                    }
+                    // its typed tables are dropped, with their children (observed on 15)
+                    for t in self.typed_tables(n) {
+                        self.lock_tree(&t, AccessExclusive, false);
                     }
                 }
             }
@@ -1728,6 +1754,13 @@ impl Builder<'_> {
                         TypeChange::Rewrite(why) => {
                             self.rewrite(&table);
                             self.index_build(&table);
+                            // the column of every child changes with it (inheritance
+                            // children too; observed on 15)
+                            if !at.only {
+                                for d in self.descendants(&table) {
+                                    self.rewrite(&d);
+                                }
+                            }
                             self.note(format!("rewrites {table}: {why}"));
                         }
                         TypeChange::NoRewrite { why, .. } => {

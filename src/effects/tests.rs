@@ -880,3 +880,32 @@ fn truncate_cascade_follows_references_transitively_and_only_keeps_children() {
     let e = effects(history, "TRUNCATE p", 15);
     assert_eq!(lock(&e, "ch"), Some(LockMode::AccessExclusive));
 }
+
+/// A column type change that rewrites the parent rewrites its inheritance children,
+/// which have the column too (observed on 15).
+#[test]
+fn a_rewriting_type_change_rewrites_inheritance_children() {
+    let e = effects(
+        "CREATE TABLE p (a int); CREATE TABLE c (b int) INHERITS (p)",
+        "ALTER TABLE p ALTER COLUMN a TYPE text",
+        15,
+    );
+    assert!(e.rewrites_table(&ObjectName::new(Some("public"), "c")));
+}
+
+/// The typed tables of a composite type change with it: ALTER TYPE ... ATTRIBUTE ...
+/// CASCADE and DROP TYPE ... CASCADE take ACCESS EXCLUSIVE on them and their children
+/// (observed on 15).
+#[test]
+fn typed_tables_follow_their_composite_type() {
+    let history = "CREATE TYPE ct AS (a int, b text); CREATE TABLE tt OF ct; CREATE TABLE tsub () INHERITS (tt)";
+    for sql in [
+        "ALTER TYPE ct ADD ATTRIBUTE c text CASCADE",
+        "ALTER TYPE ct RENAME ATTRIBUTE a TO aa CASCADE",
+        "DROP TYPE ct CASCADE",
+    ] {
+        let e = effects(history, sql, 15);
+        assert_eq!(lock(&e, "tt"), Some(LockMode::AccessExclusive), "{sql}");
+        assert_eq!(lock(&e, "tsub"), Some(LockMode::AccessExclusive), "{sql}");
+    }
+}

@@ -189,6 +189,8 @@ pub struct CreateTable {
     /// `ON COMMIT {DROP | DELETE ROWS | PRESERVE ROWS}` (temporary tables only).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub on_commit: bool,
+    /// `CREATE TABLE t OF type`: a typed table, whose columns are the composite type's.
+    pub of_type: Option<ObjectName>,
 }
 
 /// A partition's bound, `FOR VALUES ...` or `DEFAULT`. Values are kept as written
