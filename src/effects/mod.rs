@@ -1005,19 +1005,27 @@ impl Builder<'_> {
             Operation::DropSchema(d) if d.cascade => {
                 for n in &d.names {
                     let in_schema = |k: &ObjectName| k.schema.as_deref() == Some(n.name.as_str());
+                    // a temporary relation is in pg_temp on the server wherever the
+                    // catalog keeps it (the schema a permanent one would go to), and so
+                    // is a view that reads one
+                    let temporary = |k: &ObjectName| {
+                        self.cat
+                            .table(k)
+                            .is_some_and(|t| t.persistence == crate::ops::Persistence::Temporary)
+                    };
                     let tables: Vec<ObjectName> = self
                         .cat
                         .tables
                         .keys()
-                        .filter(|k| in_schema(k))
+                        .filter(|k| in_schema(k) && !temporary(k))
                         .cloned()
                         .collect();
                     let views: Vec<ObjectName> = self
                         .cat
                         .views
-                        .keys()
-                        .filter(|k| in_schema(k))
-                        .cloned()
+                        .values()
+                        .filter(|v| in_schema(&v.name) && !v.reads.iter().any(temporary))
+                        .map(|v| v.name.clone())
                         .collect();
                     let sequences: Vec<ObjectName> = self
                         .cat

@@ -909,3 +909,17 @@ fn typed_tables_follow_their_composite_type() {
         assert_eq!(lock(&e, "tsub"), Some(LockMode::AccessExclusive), "{sql}");
     }
 }
+
+/// DROP SCHEMA ... CASCADE does not reach a temporary table the catalog keeps in that
+/// schema (the first of the search path when it was created) nor a view reading one:
+/// on the server both are in pg_temp (observed on 15).
+#[test]
+fn drop_schema_leaves_temporary_relations_alone() {
+    let history = "CREATE SCHEMA s; SET search_path TO s, public; CREATE TABLE base (a int); CREATE TEMPORARY TABLE tmp (a int); CREATE VIEW reads_tmp AS SELECT * FROM tmp; CREATE VIEW reads_base AS SELECT * FROM base";
+    let e = effects(history, "DROP SCHEMA s CASCADE", 15);
+    let on = |n: &str| e.lock_on(&ObjectName::new(Some("s"), n));
+    assert_eq!(on("base"), Some(LockMode::AccessExclusive));
+    assert_eq!(on("reads_base"), Some(LockMode::AccessExclusive));
+    assert_eq!(on("tmp"), None);
+    assert_eq!(on("reads_tmp"), None);
+}
