@@ -166,11 +166,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             match &av.action {
                 AlterViewAction::Rename { to } => rename_view(cat, &name, to),
                 AlterViewAction::SetSchema { schema } => {
-                    move_object(
-                        &mut cat.views,
-                        &name,
-                        ObjectName::new(Some(schema), &name.name),
-                    );
+                    move_view(cat, &name, ObjectName::new(Some(schema), &name.name));
                 }
                 AlterViewAction::RenameColumn { from, to } => {
                     if let Some(v) = cat.views.get_mut(&name) {
@@ -1254,11 +1250,22 @@ fn drop_table(cat: &mut Catalog, name: &ObjectName) {
 }
 
 fn rename_view(cat: &mut Catalog, name: &ObjectName, to: &str) {
-    move_object(
-        &mut cat.views,
-        name,
-        ObjectName::new(name.schema.as_deref(), to),
-    );
+    move_view(cat, name, ObjectName::new(name.schema.as_deref(), to));
+}
+
+/// Re-keys a view, and the views reading it follow (they read it by OID).
+fn move_view(cat: &mut Catalog, old: &ObjectName, new: ObjectName) {
+    if !cat.views.contains_key(old) {
+        return;
+    }
+    for v in cat.views.values_mut() {
+        for r in &mut v.reads {
+            if r == old {
+                *r = new.clone();
+            }
+        }
+    }
+    move_object(&mut cat.views, old, new);
 }
 
 fn rename_schema(cat: &mut Catalog, from: &str, to: &str) {

@@ -1870,6 +1870,16 @@ impl Builder<'_> {
                             ..
                         }
                     );
+                    // a primary key's columns become NOT NULL in the inheritance
+                    // children too (observed on 15: ACCESS EXCLUSIVE on each)
+                    if matches!(c.kind, ConstraintKind::PrimaryKey { .. })
+                        && !at.only
+                        && !self.is_partitioned(&table)
+                    {
+                        for d in self.descendants(&table) {
+                            self.lock(&d, AccessExclusive);
+                        }
+                    }
                     self.add_constraint(&table, c)
                 }
                 AlterTableAction::ValidateConstraint { name } => {
@@ -2111,8 +2121,14 @@ impl Builder<'_> {
                         AccessExclusive
                     }
                 }
-                AlterTableAction::Trigger { .. } => ShareRowExclusive,
+                // ENABLE/DISABLE TRIGGER reaches partitions (their clones of a row
+                // trigger), not inheritance children; CLUSTER ON neither (observed on 15)
+                AlterTableAction::Trigger { .. } => {
+                    to_inheritors = false;
+                    ShareRowExclusive
+                }
                 AlterTableAction::ClusterOn { .. } | AlterTableAction::SetWithoutCluster => {
+                    to_inheritors = false;
                     ShareUpdateExclusive
                 }
                 AlterTableAction::Inherit { parent, no } => {

@@ -923,3 +923,35 @@ fn drop_schema_leaves_temporary_relations_alone() {
     assert_eq!(on("tmp"), None);
     assert_eq!(on("reads_tmp"), None);
 }
+
+/// A view moved to another schema (or renamed) is still read by the views built on
+/// it: DROP TABLE ... CASCADE reaches them through it (observed on 15).
+#[test]
+fn views_on_a_moved_view_still_depend_on_it() {
+    let history = "CREATE SCHEMA other; CREATE TABLE t (a int); CREATE MATERIALIZED VIEW m AS SELECT * FROM t; CREATE MATERIALIZED VIEW mm AS SELECT * FROM m; ALTER MATERIALIZED VIEW m SET SCHEMA other";
+    let e = effects(history, "DROP TABLE t CASCADE", 15);
+    assert_eq!(
+        e.lock_on(&ObjectName::new(Some("other"), "m")),
+        Some(LockMode::AccessExclusive)
+    );
+    assert_eq!(lock(&e, "mm"), Some(LockMode::AccessExclusive));
+}
+
+/// What reaches inheritance children (observed on 15): ADD PRIMARY KEY (its columns
+/// become NOT NULL there: ACCESS EXCLUSIVE), not ENABLE/DISABLE TRIGGER, CLUSTER ON
+/// or SET WITHOUT CLUSTER.
+#[test]
+fn inheritance_children_get_a_primary_keys_not_null_but_not_trigger_or_cluster_changes() {
+    let history = "CREATE TABLE par (a int, b int); CREATE TABLE ch () INHERITS (par); CREATE INDEX par_a ON par (a)";
+    let e = effects(history, "ALTER TABLE par ADD PRIMARY KEY (a)", 15);
+    assert_eq!(lock(&e, "ch"), Some(LockMode::AccessExclusive));
+    let e = effects(history, "ALTER TABLE par ADD UNIQUE (b)", 15);
+    assert_eq!(lock(&e, "ch"), None);
+    for sql in [
+        "ALTER TABLE par DISABLE TRIGGER tg",
+        "ALTER TABLE par CLUSTER ON par_a",
+        "ALTER TABLE par SET WITHOUT CLUSTER",
+    ] {
+        assert_eq!(lock(&effects(history, sql, 15), "ch"), None, "{sql}");
+    }
+}
