@@ -479,6 +479,10 @@ impl Observer {
                 .map(|r| r.oid)
         };
         let oid = match schema {
+            // in the first schema of the path (where the catalog keeps a temporary
+            // table) a temporary table of the same name shadows the permanent one, as
+            // for an unqualified name on the server
+            Some("public") => temp().or_else(|| self.by_name.get(&key("public")).copied()),
             Some(s) => self.by_name.get(&key(s)).copied().or_else(temp),
             None => temp()
                 .or_else(|| self.by_name.get(&key("public")).copied())
