@@ -1212,6 +1212,7 @@ impl Builder<'_> {
                 }
                 for r in reads {
                     self.lock_descendants_possibly(r, mode);
+                    self.read_through_view(r, mode, 0);
                 }
                 self.call_functions(functions);
                 self.full_reads(full_reads);
@@ -1485,6 +1486,29 @@ impl Builder<'_> {
         self.data_dependent_from_here();
         for (r, mode) in locks {
             self.lock(&r, mode);
+        }
+    }
+
+    /// A query on a (not materialized) view runs on what the view reads: the rewriter
+    /// locks each relation of its definition in the query's mode, and the planner their
+    /// partitions and children (observed on 15).
+    fn read_through_view(&mut self, name: &ObjectName, mode: LockMode, depth: usize) {
+        let rel = self.cat.resolve_relation(name);
+        let Some(reads) = self
+            .cat
+            .view(&rel)
+            .filter(|v| !v.materialized)
+            .map(|v| v.reads.clone())
+        else {
+            return;
+        };
+        if depth >= 16 {
+            return;
+        }
+        for r in reads {
+            self.lock(&r, mode);
+            self.lock_descendants_possibly(&r, mode);
+            self.read_through_view(&r, mode, depth + 1);
         }
     }
 

@@ -955,3 +955,16 @@ fn inheritance_children_get_a_primary_keys_not_null_but_not_trigger_or_cluster_c
         assert_eq!(lock(&effects(history, sql, 15), "ch"), None, "{sql}");
     }
 }
+
+/// A query on a view locks what the view reads, in the query's mode, and so does
+/// `pg_get_viewdef('view')`, which opens the view's rule (observed on 15).
+#[test]
+fn queries_on_a_view_and_its_definition_lock_what_it_reads() {
+    let history = "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t; CREATE VIEW vv AS SELECT a FROM v";
+    for sql in ["SELECT * FROM vv", "SELECT pg_get_viewdef('vv', true)"] {
+        let e = effects(history, sql, 15);
+        for r in ["vv", "v", "t"] {
+            assert_eq!(lock(&e, r), Some(LockMode::AccessShare), "{sql}: {r}");
+        }
+    }
+}
