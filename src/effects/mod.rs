@@ -852,7 +852,13 @@ impl Builder<'_> {
                 let table = self.cat.index(&ai.name).map(|i| i.table.clone());
                 match &ai.action {
                     AlterIndexAction::Rename { .. } => {
-                        let mode = if self.v.0 >= 12 {
+                        // ALTER INDEX may rename a table (or any relation): PostgreSQL
+                        // then locks it again ACCESS EXCLUSIVE (observed on 15)
+                        let not_an_index = self
+                            .cat
+                            .relation_kind(&ai.name)
+                            .is_some_and(|k| k != RelKind::Index);
+                        let mode = if self.v.0 >= 12 && !not_an_index {
                             ShareUpdateExclusive
                         } else {
                             AccessExclusive
@@ -1088,8 +1094,14 @@ impl Builder<'_> {
             }
             Operation::AlterDomain { name, description } => self.alter_domain(name, description),
             // observed on 15: "DROP DATABASE cannot run inside a transaction block" (with
-            // IF EXISTS too, when there is no such database), and so CREATE DATABASE
-            Operation::Other { kind } if kind == "DROP DATABASE" || kind == "CREATE DATABASE" => {
+            // IF EXISTS too, when there is no such database), and so CREATE DATABASE,
+            // CREATE TABLESPACE and DROP TABLESPACE (IF EXISTS too)
+            Operation::Other { kind }
+                if matches!(
+                    kind.as_str(),
+                    "DROP DATABASE" | "CREATE DATABASE" | "CREATE TABLESPACE" | "DROP TABLESPACE"
+                ) =>
+            {
                 self.outside(format!("{kind} cannot run inside a transaction block"));
             }
             Operation::CreateTrigger(ct) => {
@@ -1902,6 +1914,21 @@ impl Builder<'_> {
                     {
                         for d in self.descendants(&table) {
                             self.lock(&d, AccessExclusive);
+                        }
+                    }
+                    // ONLY on a partitioned table: a nullable key column becomes NOT NULL,
+                    // which every partition must already be (checked under ACCESS
+                    // EXCLUSIVE; observed on 15)
+                    if let ConstraintKind::PrimaryKey { columns, .. } = &c.kind {
+                        let nullable = existing.is_some_and(|t| {
+                            columns
+                                .iter()
+                                .any(|k| t.column(k).is_some_and(|col| !col.not_null))
+                        });
+                        if at.only && nullable && self.is_partitioned(&table) {
+                            for d in self.descendants(&table) {
+                                self.lock(&d, AccessExclusive);
+                            }
                         }
                     }
                     self.add_constraint(&table, c)

@@ -968,3 +968,22 @@ fn queries_on_a_view_and_its_definition_lock_what_it_reads() {
         }
     }
 }
+
+/// Observed on 15: CREATE/DROP TABLESPACE cannot run inside a transaction block; ALTER
+/// INDEX renaming a table locks it ACCESS EXCLUSIVE; ALTER TABLE ONLY on a partitioned
+/// table adding a primary key over a nullable column checks each partition under ACCESS
+/// EXCLUSIVE.
+#[test]
+fn tablespaces_alter_index_on_a_table_and_only_primary_keys_on_partitioned_tables() {
+    for sql in [
+        "CREATE TABLESPACE ts LOCATION '/tmp/ts'",
+        "DROP TABLESPACE IF EXISTS ts",
+    ] {
+        assert!(effects("", sql, 15).outside_transaction.is_some(), "{sql}");
+    }
+    let e = effects("CREATE TABLE t (a int)", "ALTER INDEX t RENAME TO t2", 15);
+    assert_eq!(lock(&e, "t"), Some(LockMode::AccessExclusive));
+    let history = "CREATE TABLE ip (a int) PARTITION BY RANGE (a); CREATE TABLE ip0 (a int PRIMARY KEY); ALTER TABLE ip ATTACH PARTITION ip0 FOR VALUES FROM (0) TO (10)";
+    let e = effects(history, "ALTER TABLE ONLY ip ADD PRIMARY KEY (a)", 15);
+    assert_eq!(lock(&e, "ip0"), Some(LockMode::AccessExclusive));
+}
