@@ -1181,6 +1181,7 @@ impl Builder<'_> {
                 self.fire_triggers(&d.table, event);
                 self.foreign_key_rows(&d.table, event, &d.set_columns);
                 self.lock_descendants_possibly(&d.table, RowExclusive);
+                self.write_through_view(&d.table, false, 0);
                 if matches!(op, Operation::Merge(_)) {
                     self.foreign_key_rows(&d.table, "insert", &[]);
                     self.foreign_key_rows(&d.table, "delete", &[]);
@@ -1210,6 +1211,7 @@ impl Builder<'_> {
                 self.fire_triggers(&d.table, event);
                 self.foreign_key_rows(&d.table, event, &d.set_columns);
                 self.lock_descendants_possibly(&d.table, RowExclusive);
+                self.write_through_view(&d.table, true, 0);
                 self.call_functions(&d.functions);
             }
             Operation::Select {
@@ -1521,6 +1523,34 @@ impl Builder<'_> {
             self.lock(&r, mode);
             self.lock_descendants_possibly(&r, mode);
             self.read_through_view(&r, mode, depth + 1);
+        }
+    }
+
+    /// DML on a (not materialized) view (observed on 15): a view over one relation is
+    /// auto-updatable, and the rewriter makes that relation the one written (ROW
+    /// EXCLUSIVE, through views on views); UPDATE and DELETE on any other view (INSTEAD
+    /// OF triggers) read what the view reads for the old rows (ACCESS SHARE).
+    fn write_through_view(&mut self, name: &ObjectName, reads_old_rows: bool, depth: usize) {
+        let rel = self.cat.resolve_relation(name);
+        let Some(reads) = self
+            .cat
+            .view(&rel)
+            .filter(|v| !v.materialized)
+            .map(|v| v.reads.clone())
+        else {
+            return;
+        };
+        if depth >= 16 {
+            return;
+        }
+        match reads.as_slice() {
+            [only] => {
+                self.lock(only, LockMode::RowExclusive);
+                self.lock_descendants_possibly(only, LockMode::RowExclusive);
+                self.write_through_view(only, reads_old_rows, depth + 1);
+            }
+            _ if reads_old_rows => self.read_through_view(&rel, LockMode::AccessShare, depth),
+            _ => {}
         }
     }
 

@@ -987,3 +987,30 @@ fn tablespaces_alter_index_on_a_table_and_only_primary_keys_on_partitioned_table
     let e = effects(history, "ALTER TABLE ONLY ip ADD PRIMARY KEY (a)", 15);
     assert_eq!(lock(&e, "ip0"), Some(LockMode::AccessExclusive));
 }
+
+/// DML on views (observed on 15): a view over one relation writes it (ROW EXCLUSIVE);
+/// UPDATE and DELETE on a join view with INSTEAD OF triggers read its relations.
+#[test]
+fn dml_on_a_view_writes_its_one_relation_or_reads_its_relations() {
+    let history = "CREATE TABLE base (a int, b int); CREATE TABLE other (x int); CREATE VIEW v AS SELECT a, b FROM base; CREATE VIEW vj AS SELECT a, x FROM base JOIN other ON a = x";
+    for sql in [
+        "INSERT INTO v VALUES (1, 2)",
+        "UPDATE v SET b = 1",
+        "DELETE FROM v",
+    ] {
+        assert_eq!(
+            lock(&effects(history, sql, 15), "base"),
+            Some(LockMode::RowExclusive),
+            "{sql}"
+        );
+    }
+    let e = effects(history, "UPDATE vj SET x = 1", 15);
+    assert_eq!(lock(&e, "other"), Some(LockMode::AccessShare));
+    assert_eq!(
+        lock(
+            &effects(history, "INSERT INTO vj VALUES (1, 2)", 15),
+            "other"
+        ),
+        None
+    );
+}
