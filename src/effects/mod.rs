@@ -1253,9 +1253,21 @@ impl Builder<'_> {
                     }
                 }
             }
+            // observed on 15: each partition of a partitioned table is analyzed too
+            // (SHARE UPDATE EXCLUSIVE); inheritance children are only sampled (ACCESS
+            // SHARE)
             Operation::Analyze { tables } => {
                 for t in tables {
                     self.lock(t, ShareUpdateExclusive);
+                    let rel = self.cat.resolve_relation(t);
+                    let mode = if self.is_partitioned(&rel) {
+                        ShareUpdateExclusive
+                    } else {
+                        AccessShare
+                    };
+                    for d in self.descendants(&rel) {
+                        self.lock(&d, mode);
+                    }
                 }
             }
             Operation::Cluster { table, index } => match table {

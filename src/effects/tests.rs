@@ -1014,3 +1014,17 @@ fn dml_on_a_view_writes_its_one_relation_or_reads_its_relations() {
         None
     );
 }
+
+/// ANALYZE of a partitioned table analyzes each partition (SHARE UPDATE EXCLUSIVE); of
+/// an inheritance parent, samples the children (ACCESS SHARE) (observed on 15).
+#[test]
+fn analyze_reaches_partitions_and_samples_inheritance_children() {
+    let e = effects(EVENTS, "ANALYZE ev", 15);
+    assert_eq!(lock(&e, "ev_2024"), Some(LockMode::ShareUpdateExclusive));
+    let e = effects(
+        "CREATE TABLE p (a int); CREATE TABLE c () INHERITS (p)",
+        "ANALYZE p",
+        15,
+    );
+    assert_eq!(lock(&e, "c"), Some(LockMode::AccessShare));
+}
