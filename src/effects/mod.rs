@@ -1160,6 +1160,14 @@ impl Builder<'_> {
                 ) {
                     self.lock(&c.name, ShareUpdateExclusive);
                 }
+                // an object that lives on a table: the table is opened ACCESS SHARE
+                // (observed on 15)
+                if matches!(
+                    c.kind.as_str(),
+                    "constraint" | "trigger" | "rule" | "policy"
+                ) {
+                    self.lock(&c.name, AccessShare);
+                }
             }
             Operation::Insert(d) | Operation::Merge(d) => {
                 if matches!(op, Operation::Merge(_)) && self.v.0 < 15 {

@@ -1028,3 +1028,15 @@ fn analyze_reaches_partitions_and_samples_inheritance_children() {
     );
     assert_eq!(lock(&e, "c"), Some(LockMode::AccessShare));
 }
+
+/// COMMENT ON a constraint, trigger, rule or policy opens its table ACCESS SHARE
+/// (observed on 15).
+#[test]
+fn comments_on_objects_of_a_table_read_the_table() {
+    let e = effects(
+        "CREATE TABLE t (a int CONSTRAINT c CHECK (a > 0))",
+        "COMMENT ON CONSTRAINT c ON t IS 'x'",
+        15,
+    );
+    assert_eq!(lock(&e, "t"), Some(LockMode::AccessShare));
+}
