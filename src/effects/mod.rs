@@ -1119,8 +1119,15 @@ impl Builder<'_> {
             }
             // a partitioned table's row trigger has a clone on every partition, renamed
             // and dropped with it (observed on 15 by `trace`)
-            Operation::AlterTrigger { table, name, .. } => {
-                let cloned = self.row_trigger_of_partitioned(table, name);
+            Operation::AlterTrigger {
+                table,
+                name,
+                rename_to,
+            } => {
+                // from 15, RENAME looks for clones in every partition, so it locks them
+                // all, for a statement trigger too (observed on 15)
+                let cloned = self.row_trigger_of_partitioned(table, name)
+                    || (rename_to.is_some() && self.v.0 >= 15 && self.is_partitioned(table));
                 self.lock_tree(table, AccessExclusive, !cloned);
             }
             Operation::DropTrigger {

@@ -1040,3 +1040,15 @@ fn comments_on_objects_of_a_table_read_the_table() {
     );
     assert_eq!(lock(&e, "t"), Some(LockMode::AccessShare));
 }
+
+/// ALTER TRIGGER ... RENAME on a partitioned table locks every partition on 15, for a
+/// statement trigger too (PostgreSQL looks for clones in each); DROP TRIGGER of a
+/// statement trigger stays on the parent (observed on 15).
+#[test]
+fn renaming_a_trigger_of_a_partitioned_table_locks_every_partition() {
+    let history = "CREATE TABLE gp (id int) PARTITION BY RANGE (id); CREATE TABLE mid PARTITION OF gp FOR VALUES FROM (1) TO (10) PARTITION BY RANGE (id); CREATE TABLE chi PARTITION OF mid FOR VALUES FROM (1) TO (5); CREATE TRIGGER p AFTER INSERT ON gp FOR EACH STATEMENT EXECUTE FUNCTION f()";
+    let e = effects(history, "ALTER TRIGGER p ON gp RENAME TO q", 15);
+    assert_eq!(lock(&e, "chi"), Some(LockMode::AccessExclusive));
+    let e = effects(history, "DROP TRIGGER p ON gp", 15);
+    assert_eq!(lock(&e, "chi"), None);
+}
