@@ -909,7 +909,24 @@ impl Builder<'_> {
                     self.lock(&cv.name, AccessExclusive);
                 }
             }
-            Operation::AlterView(av) => self.lock(&av.name, AccessExclusive),
+            Operation::AlterView(av) => {
+                // SET/RESET of options takes the lock those options need, as on a table
+                // (observed on 15: RESET (autovacuum_enabled) on a view, SHARE UPDATE
+                // EXCLUSIVE)
+                let cheap = match &av.action {
+                    crate::ops::AlterViewAction::Other { description } => option_names(description)
+                        .is_some_and(|ps| ps.iter().all(|p| cheap_storage_param(p))),
+                    _ => false,
+                };
+                self.lock(
+                    &av.name,
+                    if cheap {
+                        ShareUpdateExclusive
+                    } else {
+                        AccessExclusive
+                    },
+                );
+            }
             Operation::DropView { drop, .. } => {
                 for n in &drop.names {
                     if self.absent_if_exists(n, drop.if_exists, self.cat.view(n).is_some()) {
@@ -1770,7 +1787,20 @@ impl Builder<'_> {
             self.kind_of(&table),
             RelKind::View | RelKind::MaterializedView
         ) {
-            self.lock(&table, AccessExclusive);
+            // options take the lock they need, as on a table (observed on 15)
+            let cheap = !at.actions.is_empty()
+                && at.actions.iter().all(|a| {
+                    matches!(a, AlterTableAction::SetStorageParams { params, .. }
+                        if params.iter().all(|p| cheap_storage_param(p)))
+                });
+            self.lock(
+                &table,
+                if cheap {
+                    ShareUpdateExclusive
+                } else {
+                    AccessExclusive
+                },
+            );
             return;
         }
         let existing = self.cat.table(&table);
@@ -2499,6 +2529,27 @@ impl Builder<'_> {
 }
 
 /// Storage parameters PostgreSQL changes under SHARE UPDATE EXCLUSIVE.
+/// The option names of a `SET (a = 1, b)` / `RESET (a, b)` clause, lowercased.
+fn option_names(clause: &str) -> Option<Vec<String>> {
+    let lower = clause
+        .trim()
+        .trim_end_matches(';')
+        .trim()
+        .to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("set")
+        .or_else(|| lower.strip_prefix("reset"))?
+        .trim_start();
+    let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
+    Some(
+        inner
+            .split(',')
+            .map(|p| p.split('=').next().unwrap_or_default().trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+    )
+}
+
 fn cheap_storage_param(p: &str) -> bool {
     let p = p.strip_prefix("toast.").unwrap_or(p);
     p.starts_with("autovacuum_")

@@ -1052,3 +1052,22 @@ fn renaming_a_trigger_of_a_partitioned_table_locks_every_partition() {
     let e = effects(history, "DROP TRIGGER p ON gp", 15);
     assert_eq!(lock(&e, "chi"), None);
 }
+
+/// Options of a view take the lock they need, as on a table: SHARE UPDATE EXCLUSIVE for
+/// autovacuum settings (observed on 15).
+#[test]
+fn view_options_take_the_lock_they_need() {
+    let history = "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t";
+    for sql in [
+        "ALTER TABLE v RESET (autovacuum_enabled)",
+        "ALTER VIEW v RESET (autovacuum_enabled)",
+    ] {
+        assert_eq!(
+            lock(&effects(history, sql, 15), "v"),
+            Some(LockMode::ShareUpdateExclusive),
+            "{sql}"
+        );
+    }
+    let e = effects(history, "ALTER VIEW v SET (security_barrier = true)", 15);
+    assert_eq!(lock(&e, "v"), Some(LockMode::AccessExclusive));
+}
