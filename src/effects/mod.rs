@@ -2311,8 +2311,29 @@ impl Builder<'_> {
             } else {
                 self.lock(&table, mode);
                 if recurse && self.is_partitioned(&table) {
+                    // a UNIQUE constraint alone only builds each partition's index
+                    // (SHARE), with its constraint triggers when deferrable (SHARE ROW
+                    // EXCLUSIVE): observed on 15
+                    let partition_mode = match at.actions.as_slice() {
+                        [AlterTableAction::AddConstraint(c)]
+                            if matches!(
+                                c.kind,
+                                ConstraintKind::Unique {
+                                    using_index: None,
+                                    ..
+                                }
+                            ) =>
+                        {
+                            if c.deferrable {
+                                ShareRowExclusive
+                            } else {
+                                Share
+                            }
+                        }
+                        _ => mode,
+                    };
                     for d in self.descendants(&table) {
-                        self.lock(&d, mode);
+                        self.lock(&d, partition_mode);
                     }
                 }
             }

@@ -1071,3 +1071,28 @@ fn view_options_take_the_lock_they_need() {
     let e = effects(history, "ALTER VIEW v SET (security_barrier = true)", 15);
     assert_eq!(lock(&e, "v"), Some(LockMode::AccessExclusive));
 }
+
+/// ADD UNIQUE on a partitioned table builds each partition's index under SHARE (SHARE
+/// ROW EXCLUSIVE when deferrable: constraint triggers); a primary key also makes the
+/// partitions' columns NOT NULL (ACCESS EXCLUSIVE) (observed on 15).
+#[test]
+fn unique_on_a_partitioned_table_locks_partitions_for_the_index_build() {
+    for (sql, want) in [
+        (
+            "ALTER TABLE ev ADD CONSTRAINT u UNIQUE (id, created_at)",
+            LockMode::Share,
+        ),
+        (
+            "ALTER TABLE ev ADD CONSTRAINT u UNIQUE (id, created_at) DEFERRABLE",
+            LockMode::ShareRowExclusive,
+        ),
+        (
+            "ALTER TABLE ev ADD PRIMARY KEY (id, created_at)",
+            LockMode::AccessExclusive,
+        ),
+    ] {
+        let e = effects(EVENTS, sql, 15);
+        assert_eq!(lock(&e, "ev_2024"), Some(want), "{sql}");
+        assert_eq!(lock(&e, "ev"), Some(LockMode::AccessExclusive), "{sql}");
+    }
+}
