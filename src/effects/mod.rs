@@ -417,6 +417,24 @@ impl Builder<'_> {
         }
     }
 
+    /// ADD COLUMN reaching inheritance children: each is locked ACCESS EXCLUSIVE, and
+    /// the children of one that has the column already are not reached.
+    fn lock_children_up_to_column(&mut self, table: &ObjectName, column: &str, depth: usize) {
+        if depth >= 32 {
+            return;
+        }
+        for c in self.children(table) {
+            self.lock(&c, LockMode::AccessExclusive);
+            let merged = self
+                .cat
+                .table(&c)
+                .is_some_and(|t| t.column(column).is_some());
+            if !merged {
+                self.lock_children_up_to_column(&c, column, depth + 1);
+            }
+        }
+    }
+
     /// `ALTER TABLE ONLY` dropping a column or CHECK constraint the children inherited:
     /// their copies become their own (`attislocal`, `conislocal`), one level down, in
     /// ACCESS EXCLUSIVE (observed on 15).
@@ -1813,6 +1831,12 @@ impl Builder<'_> {
             let m = match action {
                 AlterTableAction::AddColumn { column, .. } => {
                     self.add_column(&table, column);
+                    // a child that has the column already merges it and the recursion
+                    // stops there (observed on 15)
+                    if !at.only && at.actions.len() == 1 && !self.is_partitioned(&table) {
+                        to_inheritors = false;
+                        self.lock_children_up_to_column(&table, &column.name, 0);
+                    }
                     AccessExclusive
                 }
                 AlterTableAction::DropColumn { name, .. } => {

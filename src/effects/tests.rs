@@ -1096,3 +1096,14 @@ fn unique_on_a_partitioned_table_locks_partitions_for_the_index_build() {
         assert_eq!(lock(&e, "ev"), Some(LockMode::AccessExclusive), "{sql}");
     }
 }
+
+/// ADD COLUMN on an inheritance parent stops at a child that has the column already
+/// (it is merged there): that child is locked, its children are not (observed on 15).
+#[test]
+fn add_column_stops_at_a_child_that_has_the_column() {
+    let history = "CREATE TABLE d0 (); CREATE TABLE d1 (c text) INHERITS (d0); CREATE TABLE d2 () INHERITS (d1); CREATE TABLE e1 () INHERITS (d0); CREATE TABLE e2 () INHERITS (e1)";
+    let e = effects(history, "ALTER TABLE d0 ADD c text", 15);
+    assert_eq!(lock(&e, "d1"), Some(LockMode::AccessExclusive));
+    assert_eq!(lock(&e, "d2"), None);
+    assert_eq!(lock(&e, "e2"), Some(LockMode::AccessExclusive));
+}
