@@ -2285,8 +2285,18 @@ impl Builder<'_> {
                 }
                 // ENABLE/DISABLE TRIGGER reaches partitions (their clones of a row
                 // trigger), not inheritance children; CLUSTER ON neither (observed on 15)
-                AlterTableAction::Trigger { .. } => {
+                AlterTableAction::Trigger { name, .. } => {
                     to_inheritors = false;
+                    // a statement trigger has no clones (observed on 15); ALL/USER and
+                    // unknown names may reach row triggers
+                    let statement_trigger = self
+                        .cat
+                        .table(&table)
+                        .and_then(|t| t.triggers.get(name))
+                        .is_some_and(|t| !t.for_each_row);
+                    if statement_trigger {
+                        recurse = false;
+                    }
                     ShareRowExclusive
                 }
                 AlterTableAction::ClusterOn { .. } | AlterTableAction::SetWithoutCluster => {

@@ -1107,3 +1107,18 @@ fn add_column_stops_at_a_child_that_has_the_column() {
     assert_eq!(lock(&e, "d2"), None);
     assert_eq!(lock(&e, "e2"), Some(LockMode::AccessExclusive));
 }
+
+/// ENABLE/DISABLE of a statement trigger of a partitioned table stays on the parent (it
+/// has no clones); of a row trigger, reaches the partitions (observed on 15).
+#[test]
+fn enabling_a_statement_trigger_of_a_partitioned_table_stays_on_it() {
+    let history = "CREATE TABLE parent (a int) PARTITION BY LIST (a); CREATE TABLE child1 PARTITION OF parent FOR VALUES IN (1); CREATE TRIGGER tg AFTER INSERT ON parent FOR EACH ROW EXECUTE FUNCTION f(); CREATE TRIGGER tg_stmt AFTER INSERT ON parent FOR EACH STATEMENT EXECUTE FUNCTION f()";
+    let e = effects(
+        history,
+        "ALTER TABLE parent ENABLE ALWAYS TRIGGER tg_stmt",
+        15,
+    );
+    assert_eq!(lock(&e, "child1"), None);
+    let e = effects(history, "ALTER TABLE parent ENABLE ALWAYS TRIGGER tg", 15);
+    assert_eq!(lock(&e, "child1"), Some(LockMode::ShareRowExclusive));
+}
