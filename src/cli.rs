@@ -311,6 +311,7 @@ fn prepare(
         skip_plan: report == Report::Findings && args.database_url.is_none(),
         overlay: None,
         no_query_text: args.no_query_text,
+        refused_by_server: Default::default(),
     })
     .map(ManuallyDrop::new)
 }

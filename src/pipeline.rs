@@ -53,6 +53,9 @@ pub struct RunOptions {
     pub overlay: Option<std::sync::Arc<source::Overlay>>,
     /// With `database`: leave the other sessions' query texts out of what is read.
     pub no_query_text: bool,
+    /// Statements a server refused, as `(file as displayed, statement index)`: their
+    /// changes are not replayed (`trace`, which has seen them fail).
+    pub refused_by_server: std::collections::BTreeSet<(String, usize)>,
 }
 
 /// What a run against a live database found there.
@@ -317,6 +320,9 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     if let Some(tz) = &config.timezone {
         settings.initial_catalog.timezone = tz.clone();
     }
+    settings
+        .refused_by_server
+        .clone_from(&opts.refused_by_server);
     settings.rules = opts.report == Report::Findings;
     settings.graph = match opts.report {
         Report::Plan => GraphDetail::None,

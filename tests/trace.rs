@@ -1135,8 +1135,93 @@ fn pg_regress_traces_to_the_end_within_the_disagreements_reached() {
     );
 }
 
-/// (all disagreements, strong ones) on pg-regress with PostgreSQL 15, as reached.
-const PG_REGRESS_MAX: (usize, usize) = (1005, 300);
+/// Foreign keys across partition trees, as PostgreSQL 15 locks them: a table attached
+/// with a key equal to the tree's keeps it and loses its action triggers (ACCESS
+/// EXCLUSIVE on the referenced table), one without gets a clone (SHARE ROW EXCLUSIVE); a
+/// partition has the keys of every table above it; a detached one keeps them; a
+/// self-referencing key's new triggers go on the parent; a key to a partitioned table
+/// has triggers on each partition. And the replay follows the server: a rolled-back
+/// transaction and a refused statement leave no change behind (the trace runs twice
+/// when a statement fails, the second time knowing which).
+#[test]
+fn partition_tree_foreign_keys_rollbacks_and_refused_statements_trace_as_predicted() {
+    if common::pg_server().is_none() {
+        return;
+    }
+    let dir = common::TempDir::new("trace-partition-keys");
+    dir.write("0001_partitioned_keys.sql", KEYS);
+    dir.write("0002_rolled_back_and_refused.sql", ROLLED_BACK_AND_REFUSED);
+    let out = binary(&["trace", "--format", "json", dir.path()], &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("trace JSON");
+    assert_eq!(
+        doc["disagreements"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        doc["disagreements"]
+    );
+    assert_eq!(doc["stats"]["failed"], 1);
+    // the re-attached partition's own key: ACCESS EXCLUSIVE on the referenced table
+    let reattach = &doc["files"][0]["statements"][5];
+    assert!(
+        reattach["sql"]
+            .as_str()
+            .is_some_and(|s| s.contains("ATTACH PARTITION fk_1")),
+        "{reattach}"
+    );
+    let on_pk = reattach["locks"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["relation"] == "public.pk"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(on_pk["predicted"], "ACCESS EXCLUSIVE", "{reattach}");
+}
+
+const KEYS: &str = r#"CREATE TABLE pk (a int, b int, PRIMARY KEY (a, b));
+CREATE TABLE fk (a int, b int) PARTITION BY LIST (a);
+ALTER TABLE fk ADD FOREIGN KEY (a, b) REFERENCES pk ON DELETE CASCADE;
+CREATE TABLE fk_1 PARTITION OF fk FOR VALUES IN (1);
+ALTER TABLE fk DETACH PARTITION fk_1;
+ALTER TABLE fk ATTACH PARTITION fk_1 FOR VALUES IN (1);
+DROP TABLE fk_1;
+CREATE TABLE fk_2 (a int, b int, FOREIGN KEY (a, b) REFERENCES pk);
+ALTER TABLE fk ATTACH PARTITION fk_2 FOR VALUES IN (2);
+CREATE TABLE fk_3 (a int, b int, FOREIGN KEY (a, b) REFERENCES pk ON DELETE CASCADE);
+ALTER TABLE fk ATTACH PARTITION fk_3 FOR VALUES IN (3);
+DROP TABLE fk_3;
+CREATE TABLE fk_4 (a int, b int) PARTITION BY LIST (b);
+CREATE TABLE fk_4_1 PARTITION OF fk_4 FOR VALUES IN (1);
+ALTER TABLE fk ATTACH PARTITION fk_4 FOR VALUES IN (4);
+CREATE TABLE fk_4_2 PARTITION OF fk_4 FOR VALUES IN (2);
+ALTER TABLE fk DETACH PARTITION fk_4;
+CREATE TABLE self_fk (id int PRIMARY KEY, up int REFERENCES self_fk) PARTITION BY RANGE (id);
+CREATE TABLE self_fk_1 (id int PRIMARY KEY, up int);
+ALTER TABLE self_fk ATTACH PARTITION self_fk_1 FOR VALUES FROM (0) TO (10);
+CREATE TABLE ppk (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE ppk_1 PARTITION OF ppk FOR VALUES FROM (0) TO (10);
+CREATE TABLE uses_ppk (id int CONSTRAINT uses_ppk_fk REFERENCES ppk);
+ALTER TABLE uses_ppk DROP CONSTRAINT uses_ppk_fk;
+CREATE TABLE fk2 (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE fk2_1 PARTITION OF fk2 (FOREIGN KEY (a, b) REFERENCES pk) FOR VALUES IN (1);
+ALTER TABLE fk2 ADD FOREIGN KEY (a, b) REFERENCES pk;
+-- schemaguard:no-transaction
+"#;
+const ROLLED_BACK_AND_REFUSED: &str = r#"CREATE TABLE kept (a int);
+BEGIN;
+DROP TABLE kept;
+ROLLBACK;
+ALTER TABLE kept ADD COLUMN b int;
+CREATE TABLE parted (a int) PARTITION BY LIST (a);
+CREATE TABLE not_a_part (a int, extra int);
+ALTER TABLE parted ATTACH PARTITION not_a_part FOR VALUES IN (1);
+DROP TABLE not_a_part;
+-- schemaguard:no-transaction
+"#;
+
+/// (all disagreements, strong ones) on pg-regress with PostgreSQL 15, as reached (376
+/// or 378: the INSERT into the temporary table at create_index.sql:552 is matched to
+/// its pg_temp_N relation on some runs only).
+const PG_REGRESS_MAX: (usize, usize) = (378, 56);
 
 /// A `COPY ... FROM stdin` that the server refuses before its data (a generated column
 /// in the list) is one failed statement; the trace goes on with the next ones. A trace

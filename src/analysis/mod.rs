@@ -95,6 +95,9 @@ pub struct Settings {
     pub graph: GraphDetail,
     /// Keep the plan (`plan`, `trace`, and library callers; `check` reports none).
     pub plan: bool,
+    /// Statements a server refused (`(file as displayed, statement index)`): planned,
+    /// but not replayed, as on that server.
+    pub refused_by_server: BTreeSet<(String, usize)>,
 }
 
 impl Default for Settings {
@@ -108,6 +111,7 @@ impl Default for Settings {
             rules: true,
             graph: GraphDetail::Full,
             plan: true,
+            refused_by_server: BTreeSet::new(),
         }
     }
 }
@@ -665,15 +669,17 @@ impl Driver<'_> {
             tx.id = self.new_tx();
             tx.start_line = 1;
         }
-        // a ROLLBACK undoes the transaction's changes: the schema as it began, kept only
-        // for files that roll back (a copy of the catalog per transaction otherwise)
-        let rolls_back = parsed
+        let mut spans: Vec<Span> = Vec::with_capacity(parsed.statements.len());
+        // only a file that rolls back pays for catalog snapshots
+        let mut undo = parsed
             .statements
             .iter()
-            .any(|s| matches!(s.op, Operation::Rollback));
-        let mut at_tx_start: Option<Catalog> =
-            (rolls_back && tx.active).then(|| self.catalog.clone());
-        let mut spans: Vec<Span> = Vec::with_capacity(parsed.statements.len());
+            .any(|s| matches!(s.op, Operation::Rollback | Operation::RollbackToSavepoint))
+            .then(Vec::<(Option<String>, Catalog)>::new);
+        // the framework's transaction begins with the file: a ROLLBACK in it undoes that
+        if let (true, Some(points)) = (tx.active, undo.as_mut()) {
+            points.push((None, self.catalog.clone()));
+        }
         let plan_start = self.out.plan.len();
         let mut tx_plan_start = plan_start;
         let mut prev_end_line = 0;
@@ -689,8 +695,9 @@ impl Driver<'_> {
                     self.close_tx(&mut tx, tx_plan_start, prev_end_line.max(1));
                 }
                 if segments[segment].mode == TransactionMode::Wrapped && !tx.active {
-                    if rolls_back {
-                        at_tx_start = Some(self.catalog.clone());
+                    if let Some(points) = undo.as_mut() {
+                        points.clear();
+                        points.push((None, self.catalog.clone()));
                     }
                     tx.active = true;
                     tx.id = self.new_tx();
@@ -705,9 +712,6 @@ impl Driver<'_> {
                     if tx.active {
                         // PostgreSQL warns and keeps the transaction going
                     } else {
-                        if rolls_back {
-                            at_tx_start = Some(self.catalog.clone());
-                        }
                         tx.active = true;
                         tx.explicit = true;
                         tx.id = self.new_tx();
@@ -721,11 +725,11 @@ impl Driver<'_> {
                 }
                 Operation::Commit | Operation::Rollback if tx.active => {
                     self.close_tx(&mut tx, tx_plan_start, start_line);
-                    if let (Operation::Rollback, Some(before)) = (&stmt.op, at_tx_start.take()) {
-                        self.catalog = before;
-                    }
                 }
                 _ => {}
+            }
+            if let Some(points) = undo.as_mut() {
+                follow_rollback(points, &mut self.catalog, stmt, tx.explicit);
             }
             if !tx.active && !stmt.op.is_transaction_control() {
                 // an implicit transaction of its own
@@ -737,9 +741,15 @@ impl Driver<'_> {
             }
 
             let mut effects = self.statement(&fcx, stmt, &tx, &mut raw);
+            // a statement the server refused changed nothing there
+            let replayed = self.settings.refused_by_server.is_empty()
+                || !self
+                    .settings
+                    .refused_by_server
+                    .contains(&(file.display.clone(), stmt.index));
             // a schema exists before the elements of its CREATE SCHEMA run
             let replayed_first = matches!(stmt.op, Operation::CreateSchema { .. });
-            if replayed_first {
+            if replayed_first && replayed {
                 replay::apply(
                     &mut self.catalog,
                     &stmt.op,
@@ -762,6 +772,9 @@ impl Driver<'_> {
                     effects.merge(&inner_effects);
                 }
                 self.update_tx(&fcx, inner, &inner_effects, &mut tx);
+                if !replayed {
+                    continue;
+                }
                 if guarded && !inner.conditional {
                     // a condition's query (or a plain statement: no guard after it)
                     guard =
@@ -800,7 +813,7 @@ impl Driver<'_> {
                     &self.catalog,
                 );
             }
-            if !replayed_first {
+            if !replayed_first && replayed {
                 replay::apply(
                     &mut self.catalog,
                     &stmt.op,
@@ -1174,6 +1187,66 @@ fn once_per_migration(findings: &mut Vec<Finding>, rule: &str) {
     f.related = related;
 }
 
+/// What a file's own transaction control does to the schema: ROLLBACK undoes
+/// everything since its BEGIN, ROLLBACK TO SAVEPOINT everything since that savepoint, as
+/// the server does. `points` are the catalog as it was at the BEGIN (no name) and at
+/// each savepoint since, innermost last.
+fn follow_rollback(
+    points: &mut Vec<(Option<String>, Catalog)>,
+    catalog: &mut Catalog,
+    stmt: &Statement,
+    explicit: bool,
+) {
+    match &stmt.op {
+        Operation::Begin if points.is_empty() => points.push((None, catalog.clone())),
+        Operation::Savepoint if explicit => {
+            if let Some(name) = savepoint_name(&stmt.text) {
+                points.push((Some(name), catalog.clone()));
+            }
+        }
+        Operation::ReleaseSavepoint => {
+            if let Some(at) = savepoint_name(&stmt.text)
+                .and_then(|n| points.iter().rposition(|(p, _)| p.as_ref() == Some(&n)))
+            {
+                points.truncate(at);
+            }
+        }
+        Operation::RollbackToSavepoint => {
+            if let Some(at) = savepoint_name(&stmt.text)
+                .and_then(|n| points.iter().rposition(|(p, _)| p.as_ref() == Some(&n)))
+            {
+                // the savepoint stays
+                points.truncate(at + 1);
+                catalog.clone_from(&points[at].1);
+            }
+        }
+        Operation::Rollback => {
+            if let Some((None, before)) = points.first_mut() {
+                std::mem::swap(catalog, before);
+            }
+            points.clear();
+        }
+        Operation::Commit => points.clear(),
+        _ => {}
+    }
+}
+
+/// The savepoint a `SAVEPOINT`, `RELEASE [SAVEPOINT]` or `ROLLBACK [WORK] TO
+/// [SAVEPOINT]` names, as PostgreSQL folds it.
+fn savepoint_name(text: &str) -> Option<String> {
+    let name = text
+        .trim()
+        .trim_end_matches(';')
+        .split_whitespace()
+        .last()?;
+    Some(
+        match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+            Some(quoted) => quoted.replace("\"\"", "\""),
+            None => name.to_ascii_lowercase(),
+        },
+    )
+}
+
 fn directive_finding(file: &str, line: u32, message: String) -> Finding {
     let pos = crate::span::Position { line, column: 1 };
     Finding {
@@ -1281,6 +1354,37 @@ pub fn operation_kind(op: &Operation) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn replayed(sql: &str) -> Catalog {
+        let parsed = crate::parse::parse_file(sql);
+        let inputs = [FileInput {
+            display: "001.sql".to_string(),
+            version: None,
+            edited_since: None,
+            new_since_ref: false,
+            parsed: &parsed,
+            segments: TxSegment::whole(TransactionMode::Autocommit),
+            no_transaction_hint: String::new(),
+            framework_wraps: false,
+        }];
+        analyze(&inputs, &Settings::default()).catalog
+    }
+
+    /// A rolled-back transaction leaves the schema as it was at its BEGIN, and a
+    /// rollback to a savepoint as it was at that savepoint, as on the server.
+    #[test]
+    fn rollback_undoes_the_replay_of_its_transaction() {
+        let catalog = replayed(
+            "CREATE TABLE a (id int);\nBEGIN;\nDROP TABLE a;\nCREATE TABLE b (id int);\nROLLBACK;\n\
+             BEGIN;\nCREATE TABLE c (id int);\nSAVEPOINT \"Sp\";\nCREATE TABLE d (id int);\n\
+             ROLLBACK TO SAVEPOINT \"Sp\";\nCREATE TABLE e (id int);\nCOMMIT;\n",
+        );
+        let has = |n: &str| catalog.table(&ObjectName::new(None, n)).is_some();
+        assert!(has("a"), "the rolled-back DROP TABLE is undone");
+        assert!(!has("b"), "the rolled-back CREATE TABLE is undone");
+        assert!(has("c") && has("e"), "committed work stays");
+        assert!(!has("d"), "work rolled back to the savepoint is undone");
+    }
 
     /// The elements of a `CREATE SCHEMA` are replayed into that schema, after it.
     #[test]

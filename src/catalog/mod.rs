@@ -95,6 +95,8 @@ pub struct Table {
     /// The index `CLUSTER ... USING` or `ALTER TABLE ... CLUSTER ON` marked (what a
     /// bare `CLUSTER` and `CLUSTER table` use again).
     pub cluster_index: Option<String>,
+    /// A typed table's composite type (`CREATE TABLE t OF type`), as written.
+    pub of_type: Option<ObjectName>,
 }
 
 impl Table {
@@ -114,6 +116,7 @@ impl Table {
             stats: None,
             columns_complete: true,
             cluster_index: None,
+            of_type: None,
         }
     }
 
@@ -626,6 +629,70 @@ impl Catalog {
                     queue.push(v.name.clone());
                 }
             }
+        }
+        out
+    }
+
+    /// Whether a partition's foreign key `c` is the one `parent_fk` would be cloned as
+    /// (same columns, referenced key and actions; PostgreSQL's
+    /// `tryAttachPartitionForeignKey`, which also compares MATCH and deferrability, which
+    /// the catalog does not keep).
+    pub fn same_foreign_key(&self, c: &Constraint, parent_fk: &Constraint) -> bool {
+        let (
+            ConstraintKind::ForeignKey {
+                columns,
+                ref_table,
+                ref_columns,
+                on_delete,
+                on_update,
+            },
+            ConstraintKind::ForeignKey {
+                columns: p_columns,
+                ref_table: p_ref_table,
+                ref_columns: p_ref_columns,
+                on_delete: p_on_delete,
+                on_update: p_on_update,
+            },
+        ) = (&c.kind, &parent_fk.kind)
+        else {
+            return false;
+        };
+        let action = |a: &Option<String>| {
+            a.as_deref()
+                .map_or_else(|| "NO ACTION".to_string(), |a| a.to_ascii_uppercase())
+        };
+        let target = self.resolve_relation(ref_table);
+        // an empty list means the referenced table's primary key
+        let key = |cols: &[String]| -> Vec<String> {
+            if !cols.is_empty() {
+                return cols.to_vec();
+            }
+            self.table(&target)
+                .and_then(|t| t.primary_key())
+                .map(|pk| pk.kind.columns().to_vec())
+                .unwrap_or_default()
+        };
+        c.validated
+            && columns == p_columns
+            && target == self.resolve_relation(p_ref_table)
+            && key(ref_columns) == key(p_ref_columns)
+            && action(on_delete) == action(p_on_delete)
+            && action(on_update) == action(p_on_update)
+    }
+
+    /// `table` and the tables above it in its partition tree, nearest first.
+    pub fn partition_ancestry(&self, table: &ObjectName) -> Vec<ObjectName> {
+        let mut out = vec![table.clone()];
+        while let Some(up) = out
+            .last()
+            .and_then(|t| self.tables.get(t))
+            .and_then(|t| t.partition_of.clone())
+        {
+            // a cycle in a broken history must not loop
+            if out.contains(&up) {
+                break;
+            }
+            out.push(up);
         }
         out
     }

@@ -213,11 +213,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             match &av.action {
                 AlterViewAction::Rename { to } => rename_view(cat, &name, to),
                 AlterViewAction::SetSchema { schema } => {
-                    move_object(
-                        &mut cat.views,
-                        &name,
-                        ObjectName::new(Some(schema), &name.name),
-                    );
+                    move_view(cat, &name, ObjectName::new(Some(schema), &name.name));
                 }
                 AlterViewAction::RenameColumn { from, to } => {
                     if let Some(v) = cat.views.get_mut(&name) {
@@ -683,6 +679,7 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
     }
     table.partition_key.clone_from(&ct.partition_key);
     table.partition_of = ct.partition_of.as_ref().map(|p| cat.resolve_relation(p));
+    table.of_type.clone_from(&ct.of_type);
     table.default_partition = table.partition_of.is_some()
         && ct.partition_bound == Some(crate::ops::PartitionBound::Default);
     table.inherits = ct
@@ -1411,16 +1408,38 @@ fn alter_table(
             partition, default, ..
         } => {
             let p = cat.resolve_relation(partition);
+            // its own foreign keys equal to one the tree has become that key's clones
+            // (PostgreSQL drops their action triggers); the catalog keeps a clone on the
+            // table that declared the key only
+            let inherited = inherited_foreign_keys(cat, name);
+            let own: Vec<String> = cat
+                .tables
+                .get(&p)
+                .map(|t| {
+                    t.foreign_keys()
+                        .filter(|(c, _)| inherited.iter().any(|i| cat.same_foreign_key(c, i)))
+                        .map(|(c, _)| c.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
             if let Some(t) = cat.tables.get_mut(&p) {
                 t.partition_of = Some(name.clone());
                 t.default_partition = *default;
+                t.constraints.retain(|c| !own.contains(&c.name));
             }
         }
         AlterTableAction::DetachPartition { partition, .. } => {
             let p = cat.resolve_relation(partition);
+            // the foreign keys it had from the tree become its own
+            let inherited = inherited_foreign_keys(cat, name);
             if let Some(t) = cat.tables.get_mut(&p) {
                 t.partition_of = None;
                 t.default_partition = false;
+                for fk in inherited {
+                    if !t.constraints.iter().any(|c| c.name == fk.name) {
+                        t.constraints.push(fk);
+                    }
+                }
             }
         }
         AlterTableAction::Inherit { parent, no } => {
@@ -1436,6 +1455,16 @@ fn alter_table(
         _ => {}
     }
     name.clone()
+}
+
+/// The foreign keys a partition of `table` has from it: `table`'s own and those it has
+/// from its own ancestors.
+fn inherited_foreign_keys(cat: &Catalog, table: &ObjectName) -> Vec<Constraint> {
+    cat.partition_ancestry(table)
+        .iter()
+        .filter_map(|t| cat.tables.get(t))
+        .flat_map(|t| t.foreign_keys().map(|(c, _)| c.clone()))
+        .collect()
 }
 
 /// Re-keys a table and everything that points at it.
@@ -1538,11 +1567,22 @@ fn drop_table(cat: &mut Catalog, name: &ObjectName) {
 }
 
 fn rename_view(cat: &mut Catalog, name: &ObjectName, to: &str) {
-    move_object(
-        &mut cat.views,
-        name,
-        ObjectName::new(name.schema.as_deref(), to),
-    );
+    move_view(cat, name, ObjectName::new(name.schema.as_deref(), to));
+}
+
+/// Re-keys a view, and the views reading it follow (they read it by OID).
+fn move_view(cat: &mut Catalog, old: &ObjectName, new: ObjectName) {
+    if !cat.views.contains_key(old) {
+        return;
+    }
+    for v in cat.views.values_mut() {
+        for r in &mut v.reads {
+            if r == old {
+                *r = new.clone();
+            }
+        }
+    }
+    move_object(&mut cat.views, old, new);
 }
 
 fn rename_schema(cat: &mut Catalog, from: &str, to: &str) {

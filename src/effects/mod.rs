@@ -296,32 +296,151 @@ impl Builder<'_> {
     /// (observed on 15 by `trace`): those of `parent`, whose triggers go on each
     /// referenced table and its partitions, and those referencing `parent`, whose
     /// action triggers go on the partition with the referencing tables locked. All in
-    /// SHARE ROW EXCLUSIVE.
-    fn clone_foreign_keys(&mut self, parent: &ObjectName) {
-        use LockMode::ShareRowExclusive;
-        let Some(table) = self.cat.table(parent) else {
+    /// SHARE ROW EXCLUSIVE. An attached table that already has a foreign key equal to
+    /// one of `parent`'s keeps its own, and its action triggers on the referenced
+    /// table are dropped: ACCESS EXCLUSIVE there (observed on 15).
+    fn clone_foreign_keys(&mut self, parent: &ObjectName, attached: Option<&ObjectName>) {
+        use LockMode::{AccessExclusive, ShareRowExclusive};
+        if self.cat.table(parent).is_none() {
             return;
-        };
-        let referenced: Vec<ObjectName> = table
-            .foreign_keys()
-            .map(|(_, r)| self.cat.resolve_relation(r))
+        }
+        // a partition has the foreign keys of every table above it
+        let tree = self.cat.partition_ancestry(parent);
+        let keys: Vec<&crate::catalog::Constraint> = tree
+            .iter()
+            .filter_map(|t| self.cat.table(t))
+            .flat_map(|t| t.foreign_keys().map(|(c, _)| c))
             .collect();
-        let referencing: Vec<ObjectName> = self
-            .cat
-            .referencing(parent)
-            .map(|(t, _)| t.name.clone())
+        let own = attached.and_then(|a| self.cat.table(a));
+        let mut referenced: Vec<ObjectName> = Vec::new();
+        for fk in keys {
+            let ConstraintKind::ForeignKey { ref_table, .. } = &fk.kind else {
+                continue;
+            };
+            if own.is_some_and(|p| {
+                p.constraints
+                    .iter()
+                    .any(|c| self.cat.same_foreign_key(c, fk))
+            }) {
+                // on each partition of a partitioned referenced table, where they are
+                self.lock_tree(ref_table, AccessExclusive, false);
+            }
+            referenced.push(self.cat.resolve_relation(ref_table));
+        }
+        let referencing: Vec<ObjectName> = tree
+            .iter()
+            .flat_map(|t| self.cat.referencing(t).map(|(r, _)| r.name.clone()))
             .filter(|t| t != parent)
             .collect();
         for r in referenced {
-            if &r != parent {
-                self.lock(&r, ShareRowExclusive);
-            }
+            // a self-referencing key's new triggers go on `parent` too (observed on 15)
+            self.lock(&r, ShareRowExclusive);
             for d in self.descendants(&r) {
                 self.lock(&d, ShareRowExclusive);
             }
         }
         for r in referencing {
             self.lock(&r, ShareRowExclusive);
+        }
+    }
+
+    /// The tables a TRUNCATE empties: those named with their partitions and children
+    /// (not for `ONLY`), and with CASCADE, every table that references one of them
+    /// (a key to a partitioned table references each of its partitions), with its own
+    /// partitions, until none is left (PostgreSQL's `heap_truncate_find_FKs` loop;
+    /// observed on 15).
+    fn truncated(
+        &self,
+        tables: &[ObjectName],
+        only: &[ObjectName],
+        cascade: bool,
+    ) -> Vec<ObjectName> {
+        let mut out: Vec<ObjectName> = Vec::new();
+        let add = |t: ObjectName, out: &mut Vec<ObjectName>| {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        };
+        for t in tables {
+            let rel = self.cat.resolve_relation(t);
+            if !only.contains(t) {
+                for d in self.descendants(&rel) {
+                    add(d, &mut out);
+                }
+            }
+            add(rel, &mut out);
+        }
+        if !cascade {
+            return out;
+        }
+        let mut next = 0;
+        while next < out.len() {
+            let t = out[next].clone();
+            next += 1;
+            let referencing: Vec<ObjectName> = self
+                .cat
+                .partition_ancestry(&t)
+                .iter()
+                .flat_map(|a| self.cat.referencing(a).map(|(r, _)| r.name.clone()))
+                .collect();
+            for r in referencing {
+                if out.contains(&r) {
+                    continue;
+                }
+                for d in self.descendants(&r) {
+                    add(d, &mut out);
+                }
+                add(r, &mut out);
+            }
+        }
+        out
+    }
+
+    /// The typed tables of a composite type (`CREATE TABLE t OF type`), matched by the
+    /// type's name as columns' types are.
+    fn typed_tables(&self, ty: &ObjectName) -> Vec<ObjectName> {
+        self.cat
+            .tables
+            .values()
+            .filter(|t| t.of_type.as_ref().is_some_and(|o| o.name == ty.name))
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// A new partition's bound is checked against the rows of the default partition:
+    /// ACCESS EXCLUSIVE on it and, when it is partitioned itself, on its whole tree
+    /// (observed on 15), whose leaves are scanned.
+    fn default_partition_checked(&mut self, default: &ObjectName) {
+        self.lock_tree(default, LockMode::AccessExclusive, false);
+        for leaf in self.leaves(default) {
+            self.scan(&leaf, ScanReason::PartitionBound);
+        }
+    }
+
+    /// ADD COLUMN reaching inheritance children: each is locked ACCESS EXCLUSIVE, and
+    /// the children of one that has the column already are not reached.
+    fn lock_children_up_to_column(&mut self, table: &ObjectName, column: &str, depth: usize) {
+        if depth >= 32 {
+            return;
+        }
+        for c in self.children(table) {
+            self.lock(&c, LockMode::AccessExclusive);
+            let merged = self
+                .cat
+                .table(&c)
+                .is_some_and(|t| t.column(column).is_some());
+            if !merged {
+                self.lock_children_up_to_column(&c, column, depth + 1);
+            }
+        }
+    }
+
+    /// `ALTER TABLE ONLY` dropping a column or CHECK constraint the children inherited:
+    /// their copies become their own (`attislocal`, `conislocal`), one level down, in
+    /// ACCESS EXCLUSIVE (observed on 15).
+    fn children_keep_their_own(&mut self, table: &ObjectName) {
+        for c in self.children(table) {
+            self.lock(&c, LockMode::AccessExclusive);
         }
     }
 
@@ -607,7 +726,9 @@ impl Builder<'_> {
                 {
                     if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
                         if ref_table != &ct.name {
-                            self.lock(ref_table, ShareRowExclusive);
+                            // the action triggers go on each partition of a partitioned
+                            // referenced table (observed on 15)
+                            self.lock_tree(ref_table, ShareRowExclusive, false);
                         }
                     }
                 }
@@ -623,10 +744,9 @@ impl Builder<'_> {
                         .find(|t| t.default_partition)
                         .map(|t| t.name.clone());
                     if let Some(d) = default {
-                        self.lock(&d, AccessExclusive);
-                        self.scan(&d, ScanReason::PartitionBound);
+                        self.default_partition_checked(&d);
                     }
-                    self.clone_foreign_keys(&parent_rel);
+                    self.clone_foreign_keys(&parent_rel, None);
                 }
                 for p in &ct.inherits {
                     self.lock(p, ShareUpdateExclusive);
@@ -661,27 +781,17 @@ impl Builder<'_> {
             }
             Operation::Truncate {
                 tables,
+                only,
                 cascade,
                 restart_identity,
             } => {
-                for t in tables {
-                    self.lock_tree(t, AccessExclusive, false);
+                let truncated = self.truncated(tables, only, *cascade);
+                for t in &truncated {
+                    self.lock(t, AccessExclusive);
                     if *restart_identity {
                         // the sequences its columns own are reset (observed on 11-18)
-                        let rel = self.cat.resolve_relation(t);
-                        for s in self.owned_sequences(&rel, None) {
+                        for s in self.owned_sequences(t, None) {
                             self.lock(&s, AccessExclusive);
-                        }
-                    }
-                    if *cascade {
-                        let rel = self.cat.resolve_relation(t);
-                        let refs: Vec<ObjectName> = self
-                            .cat
-                            .referencing(&rel)
-                            .map(|(t, _)| t.name.clone())
-                            .collect();
-                        for r in refs {
-                            self.lock(&r, AccessExclusive);
                         }
                     }
                 }
@@ -701,7 +811,9 @@ impl Builder<'_> {
                         self.fails("CREATE INDEX CONCURRENTLY is not supported on a partitioned table; use ON ONLY, build each partition's index concurrently, then ALTER INDEX ... ATTACH PARTITION");
                     }
                 } else {
-                    self.lock_tree(&ci.table, Share, ci.only);
+                    // partitions get the index; inheritance children do not (observed
+                    // on 15: SHARE on the parent alone)
+                    self.lock_tree(&ci.table, Share, ci.only || !partitioned);
                 }
                 if exists {
                     // the table is locked first, then the name is found taken: nothing
@@ -758,7 +870,13 @@ impl Builder<'_> {
                 let table = self.cat.index(&ai.name).map(|i| i.table.clone());
                 match &ai.action {
                     AlterIndexAction::Rename { .. } => {
-                        let mode = if self.v.0 >= 12 {
+                        // ALTER INDEX may rename a table (or any relation): PostgreSQL
+                        // then locks it again ACCESS EXCLUSIVE (observed on 15)
+                        let not_an_index = self
+                            .cat
+                            .relation_kind(&ai.name)
+                            .is_some_and(|k| k != RelKind::Index);
+                        let mode = if self.v.0 >= 12 && !not_an_index {
                             ShareUpdateExclusive
                         } else {
                             AccessExclusive
@@ -809,7 +927,24 @@ impl Builder<'_> {
                     self.lock(&cv.name, AccessExclusive);
                 }
             }
-            Operation::AlterView(av) => self.lock(&av.name, AccessExclusive),
+            Operation::AlterView(av) => {
+                // SET/RESET of options takes the lock those options need, as on a table
+                // (observed on 15: RESET (autovacuum_enabled) on a view, SHARE UPDATE
+                // EXCLUSIVE)
+                let cheap = match &av.action {
+                    crate::ops::AlterViewAction::Other { description } => option_names(description)
+                        .is_some_and(|ps| ps.iter().all(|p| cheap_storage_param(p))),
+                    _ => false,
+                };
+                self.lock(
+                    &av.name,
+                    if cheap {
+                        ShareUpdateExclusive
+                    } else {
+                        AccessExclusive
+                    },
+                );
+            }
             Operation::DropView { drop, .. } => {
                 for n in &drop.names {
                     if self.absent_if_exists(n, drop.if_exists, self.cat.view(n).is_some()) {
@@ -851,6 +986,17 @@ impl Builder<'_> {
                         self.outside("ALTER TYPE ... ADD VALUE cannot run inside a transaction block before PostgreSQL 12");
                     }
                 }
+                // ADD/DROP/ALTER/RENAME ATTRIBUTE ... CASCADE changes the typed tables
+                // of the type and their children (observed on 15)
+                if let AlterTypeAction::Other { description } = &at.action {
+                    let d = description.to_ascii_lowercase();
+                    let d = d.trim_end_matches(';').trim_end();
+                    if d.contains("attribute") && d.ends_with("cascade") {
+                        for t in self.typed_tables(&at.name) {
+                            self.lock_tree(&t, AccessExclusive, false);
+                        }
+                    }
+                }
             }
             // dropping a type with CASCADE drops the columns that use it
             Operation::DropType(d) if d.cascade => {
@@ -864,6 +1010,10 @@ impl Builder<'_> {
                         .collect();
                     for t in tables {
                         self.lock(&t, AccessExclusive);
+                    }
+                    // its typed tables are dropped, with their children (observed on 15)
+                    for t in self.typed_tables(n) {
+                        self.lock_tree(&t, AccessExclusive, false);
                     }
                 }
             }
@@ -896,19 +1046,27 @@ impl Builder<'_> {
             Operation::DropSchema(d) if d.cascade => {
                 for n in &d.names {
                     let in_schema = |k: &ObjectName| k.schema.as_deref() == Some(n.name.as_str());
+                    // a temporary relation is in pg_temp on the server wherever the
+                    // catalog keeps it (the schema a permanent one would go to), and so
+                    // is a view that reads one
+                    let temporary = |k: &ObjectName| {
+                        self.cat
+                            .table(k)
+                            .is_some_and(|t| t.persistence == crate::ops::Persistence::Temporary)
+                    };
                     let tables: Vec<ObjectName> = self
                         .cat
                         .tables
                         .keys()
-                        .filter(|k| in_schema(k))
+                        .filter(|k| in_schema(k) && !temporary(k))
                         .cloned()
                         .collect();
                     let views: Vec<ObjectName> = self
                         .cat
                         .views
-                        .keys()
-                        .filter(|k| in_schema(k))
-                        .cloned()
+                        .values()
+                        .filter(|v| in_schema(&v.name) && !v.reads.iter().any(temporary))
+                        .map(|v| v.name.clone())
                         .collect();
                     let sequences: Vec<ObjectName> = self
                         .cat
@@ -971,8 +1129,14 @@ impl Builder<'_> {
             }
             Operation::AlterDomain { name, description } => self.alter_domain(name, description),
             // observed on 15: "DROP DATABASE cannot run inside a transaction block" (with
-            // IF EXISTS too, when there is no such database), and so CREATE DATABASE
-            Operation::Other { kind } if kind == "DROP DATABASE" || kind == "CREATE DATABASE" => {
+            // IF EXISTS too, when there is no such database), and so CREATE DATABASE,
+            // CREATE TABLESPACE and DROP TABLESPACE (IF EXISTS too)
+            Operation::Other { kind }
+                if matches!(
+                    kind.as_str(),
+                    "DROP DATABASE" | "CREATE DATABASE" | "CREATE TABLESPACE" | "DROP TABLESPACE"
+                ) =>
+            {
                 self.outside(format!("{kind} cannot run inside a transaction block"));
             }
             Operation::CreateTrigger(ct) => {
@@ -990,8 +1154,15 @@ impl Builder<'_> {
             }
             // a partitioned table's row trigger has a clone on every partition, renamed
             // and dropped with it (observed on 15 by `trace`)
-            Operation::AlterTrigger { table, name, .. } => {
-                let cloned = self.row_trigger_of_partitioned(table, name);
+            Operation::AlterTrigger {
+                table,
+                name,
+                rename_to,
+            } => {
+                // from 15, RENAME looks for clones in every partition, so it locks them
+                // all, for a statement trigger too (observed on 15)
+                let cloned = self.row_trigger_of_partitioned(table, name)
+                    || (rename_to.is_some() && self.v.0 >= 15 && self.is_partitioned(table));
                 self.lock_tree(table, AccessExclusive, !cloned);
             }
             Operation::DropTrigger {
@@ -1031,6 +1202,14 @@ impl Builder<'_> {
                 ) {
                     self.lock(&c.name, ShareUpdateExclusive);
                 }
+                // an object that lives on a table: the table is opened ACCESS SHARE
+                // (observed on 15)
+                if matches!(
+                    c.kind.as_str(),
+                    "constraint" | "trigger" | "rule" | "policy"
+                ) {
+                    self.lock(&c.name, AccessShare);
+                }
             }
             Operation::Insert(d) | Operation::Merge(d) => {
                 if matches!(op, Operation::Merge(_)) && self.v.0 < 15 {
@@ -1052,6 +1231,7 @@ impl Builder<'_> {
                 self.fire_triggers(&d.table, event);
                 self.foreign_key_rows(&d.table, event, &d.set_columns);
                 self.lock_descendants_possibly(&d.table, RowExclusive);
+                self.write_through_view(&d.table, false, 0);
                 if matches!(op, Operation::Merge(_)) {
                     self.foreign_key_rows(&d.table, "insert", &[]);
                     self.foreign_key_rows(&d.table, "delete", &[]);
@@ -1081,6 +1261,7 @@ impl Builder<'_> {
                 self.fire_triggers(&d.table, event);
                 self.foreign_key_rows(&d.table, event, &d.set_columns);
                 self.lock_descendants_possibly(&d.table, RowExclusive);
+                self.write_through_view(&d.table, true, 0);
                 self.call_functions(&d.functions);
             }
             Operation::Select {
@@ -1095,6 +1276,7 @@ impl Builder<'_> {
                 }
                 for r in reads {
                     self.lock_descendants_possibly(r, mode);
+                    self.read_through_view(r, mode, 0);
                 }
                 self.call_functions(functions);
                 self.full_reads(full_reads);
@@ -1121,9 +1303,21 @@ impl Builder<'_> {
                     }
                 }
             }
+            // observed on 15: each partition of a partitioned table is analyzed too
+            // (SHARE UPDATE EXCLUSIVE); inheritance children are only sampled (ACCESS
+            // SHARE)
             Operation::Analyze { tables } => {
                 for t in tables {
                     self.lock(t, ShareUpdateExclusive);
+                    let rel = self.cat.resolve_relation(t);
+                    let mode = if self.is_partitioned(&rel) {
+                        ShareUpdateExclusive
+                    } else {
+                        AccessShare
+                    };
+                    for d in self.descendants(&rel) {
+                        self.lock(&d, mode);
+                    }
                 }
             }
             Operation::Cluster { table, index } => match table {
@@ -1371,6 +1565,57 @@ impl Builder<'_> {
         }
     }
 
+    /// A query on a (not materialized) view runs on what the view reads: the rewriter
+    /// locks each relation of its definition in the query's mode, and the planner their
+    /// partitions and children (observed on 15).
+    fn read_through_view(&mut self, name: &ObjectName, mode: LockMode, depth: usize) {
+        let rel = self.cat.resolve_relation(name);
+        let Some(reads) = self
+            .cat
+            .view(&rel)
+            .filter(|v| !v.materialized)
+            .map(|v| v.reads.clone())
+        else {
+            return;
+        };
+        if depth >= 16 {
+            return;
+        }
+        for r in reads {
+            self.lock(&r, mode);
+            self.lock_descendants_possibly(&r, mode);
+            self.read_through_view(&r, mode, depth + 1);
+        }
+    }
+
+    /// DML on a (not materialized) view (observed on 15): a view over one relation is
+    /// auto-updatable, and the rewriter makes that relation the one written (ROW
+    /// EXCLUSIVE, through views on views); UPDATE and DELETE on any other view (INSTEAD
+    /// OF triggers) read what the view reads for the old rows (ACCESS SHARE).
+    fn write_through_view(&mut self, name: &ObjectName, reads_old_rows: bool, depth: usize) {
+        let rel = self.cat.resolve_relation(name);
+        let Some(reads) = self
+            .cat
+            .view(&rel)
+            .filter(|v| !v.materialized)
+            .map(|v| v.reads.clone())
+        else {
+            return;
+        };
+        if depth >= 16 {
+            return;
+        }
+        match reads.as_slice() {
+            [only] => {
+                self.lock(only, LockMode::RowExclusive);
+                self.lock_descendants_possibly(only, LockMode::RowExclusive);
+                self.write_through_view(only, reads_old_rows, depth + 1);
+            }
+            _ if reads_old_rows => self.read_through_view(&rel, LockMode::AccessShare, depth),
+            _ => {}
+        }
+    }
+
     fn lock_view_sources(&mut self, name: &ObjectName, mode: LockMode, depth: usize) {
         let Some(reads) = self.cat.view(name).map(|v| v.reads.clone()) else {
             return;
@@ -1560,7 +1805,20 @@ impl Builder<'_> {
             self.kind_of(&table),
             RelKind::View | RelKind::MaterializedView
         ) {
-            self.lock(&table, AccessExclusive);
+            // options take the lock they need, as on a table (observed on 15)
+            let cheap = !at.actions.is_empty()
+                && at.actions.iter().all(|a| {
+                    matches!(a, AlterTableAction::SetStorageParams { params, .. }
+                        if params.iter().all(|p| cheap_storage_param(p)))
+                });
+            self.lock(
+                &table,
+                if cheap {
+                    ShareUpdateExclusive
+                } else {
+                    AccessExclusive
+                },
+            );
             return;
         }
         let existing = self.cat.table(&table);
@@ -1573,6 +1831,12 @@ impl Builder<'_> {
             let m = match action {
                 AlterTableAction::AddColumn { column, .. } => {
                     self.add_column(&table, column);
+                    // a child that has the column already merges it and the recursion
+                    // stops there (observed on 15)
+                    if !at.only && at.actions.len() == 1 && !self.is_partitioned(&table) {
+                        to_inheritors = false;
+                        self.lock_children_up_to_column(&table, &column.name, 0);
+                    }
                     AccessExclusive
                 }
                 AlterTableAction::DropColumn { name, .. } => {
@@ -1612,6 +1876,9 @@ impl Builder<'_> {
                     for s in owned {
                         self.lock(&s, AccessExclusive);
                     }
+                    if at.only {
+                        self.children_keep_their_own(&table);
+                    }
                     AccessExclusive
                 }
                 AlterTableAction::AlterColumnType {
@@ -1642,6 +1909,13 @@ impl Builder<'_> {
                         TypeChange::Rewrite(why) => {
                             self.rewrite(&table);
                             self.index_build(&table);
+                            // the column of every child changes with it (inheritance
+                            // children too; observed on 15)
+                            if !at.only {
+                                for d in self.descendants(&table) {
+                                    self.rewrite(&d);
+                                }
+                            }
                             self.note(format!("rewrites {table}: {why}"));
                         }
                         TypeChange::NoRewrite { why, .. } => {
@@ -1743,6 +2017,31 @@ impl Builder<'_> {
                             ..
                         }
                     );
+                    // a primary key's columns become NOT NULL in the inheritance
+                    // children too (observed on 15: ACCESS EXCLUSIVE on each)
+                    if matches!(c.kind, ConstraintKind::PrimaryKey { .. })
+                        && !at.only
+                        && !self.is_partitioned(&table)
+                    {
+                        for d in self.descendants(&table) {
+                            self.lock(&d, AccessExclusive);
+                        }
+                    }
+                    // ONLY on a partitioned table: a nullable key column becomes NOT NULL,
+                    // which every partition must already be (checked under ACCESS
+                    // EXCLUSIVE; observed on 15)
+                    if let ConstraintKind::PrimaryKey { columns, .. } = &c.kind {
+                        let nullable = existing.is_some_and(|t| {
+                            columns
+                                .iter()
+                                .any(|k| t.column(k).is_some_and(|col| !col.not_null))
+                        });
+                        if at.only && nullable && self.is_partitioned(&table) {
+                            for d in self.descendants(&table) {
+                                self.lock(&d, AccessExclusive);
+                            }
+                        }
+                    }
                     self.add_constraint(&table, c)
                 }
                 AlterTableAction::ValidateConstraint { name } => {
@@ -1759,10 +2058,23 @@ impl Builder<'_> {
                 AlterTableAction::DropConstraint { name, .. } => {
                     if let Some(c) = existing.and_then(|t| t.constraint(name)) {
                         to_inheritors &= matches!(c.kind, ConstraintKind::Check { .. });
+                        if at.only
+                            && matches!(
+                                c.kind,
+                                ConstraintKind::Check {
+                                    no_inherit: false,
+                                    ..
+                                }
+                            )
+                        {
+                            self.children_keep_their_own(&table);
+                        }
                         if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
                             let r = ref_table.clone();
                             if self.cat.resolve_relation(&r) != table {
-                                self.lock(&r, AccessExclusive);
+                                // its action triggers are on each partition of a
+                                // partitioned referenced table (observed on 15)
+                                self.lock_tree(&r, AccessExclusive, false);
                             }
                         }
                         if c.index.is_some() {
@@ -1857,7 +2169,7 @@ impl Builder<'_> {
                     // triggers are cloned to it; observed on 15 by `trace`)
                     self.lock_tree(partition, AccessExclusive, false);
                     // the parent's foreign keys are cloned to it
-                    self.clone_foreign_keys(&table);
+                    self.clone_foreign_keys(&table, Some(partition));
                     let proof = match (self.cat.table(partition), bound) {
                         (Some(p), Some(b)) => {
                             let key = existing
@@ -1894,8 +2206,7 @@ impl Builder<'_> {
                             .map(|t| t.name.clone())
                             .collect();
                         for d in defaults {
-                            self.lock(&d, AccessExclusive);
-                            self.scan(&d, ScanReason::PartitionBound);
+                            self.default_partition_checked(&d);
                         }
                     }
                     if self.v.0 >= 12 {
@@ -1952,14 +2263,17 @@ impl Builder<'_> {
                         self.lock_tree(partition, mode, false);
                         // the foreign keys it had from the parent become its own: their
                         // triggers on the referenced tables change (observed on 15)
-                        let referenced: Vec<ObjectName> = existing
-                            .map(|t| {
-                                t.foreign_keys()
-                                    .map(|(_, r)| self.cat.resolve_relation(r))
-                                    .filter(|r| r != &table)
-                                    .collect()
+                        // (those of every table above it; a self-referencing key's
+                        // partitions too)
+                        let referenced: Vec<ObjectName> = self
+                            .cat
+                            .partition_ancestry(&table)
+                            .iter()
+                            .filter_map(|t| self.cat.table(t))
+                            .flat_map(|t| {
+                                t.foreign_keys().map(|(_, r)| self.cat.resolve_relation(r))
                             })
-                            .unwrap_or_default();
+                            .collect();
                         for r in referenced {
                             self.lock_tree(&r, ShareRowExclusive, false);
                         }
@@ -1969,8 +2283,24 @@ impl Builder<'_> {
                         AccessExclusive
                     }
                 }
-                AlterTableAction::Trigger { .. } => ShareRowExclusive,
+                // ENABLE/DISABLE TRIGGER reaches partitions (their clones of a row
+                // trigger), not inheritance children; CLUSTER ON neither (observed on 15)
+                AlterTableAction::Trigger { name, .. } => {
+                    to_inheritors = false;
+                    // a statement trigger has no clones (observed on 15); ALL/USER and
+                    // unknown names may reach row triggers
+                    let statement_trigger = self
+                        .cat
+                        .table(&table)
+                        .and_then(|t| t.triggers.get(name))
+                        .is_some_and(|t| !t.for_each_row);
+                    if statement_trigger {
+                        recurse = false;
+                    }
+                    ShareRowExclusive
+                }
                 AlterTableAction::ClusterOn { .. } | AlterTableAction::SetWithoutCluster => {
+                    to_inheritors = false;
                     ShareUpdateExclusive
                 }
                 AlterTableAction::Inherit { parent, no } => {
@@ -2015,8 +2345,29 @@ impl Builder<'_> {
             } else {
                 self.lock(&table, mode);
                 if recurse && self.is_partitioned(&table) {
+                    // a UNIQUE constraint alone only builds each partition's index
+                    // (SHARE), with its constraint triggers when deferrable (SHARE ROW
+                    // EXCLUSIVE): observed on 15
+                    let partition_mode = match at.actions.as_slice() {
+                        [AlterTableAction::AddConstraint(c)]
+                            if matches!(
+                                c.kind,
+                                ConstraintKind::Unique {
+                                    using_index: None,
+                                    ..
+                                }
+                            ) =>
+                        {
+                            if c.deferrable {
+                                ShareRowExclusive
+                            } else {
+                                Share
+                            }
+                        }
+                        _ => mode,
+                    };
                     for d in self.descendants(&table) {
-                        self.lock(&d, mode);
+                        self.lock(&d, partition_mode);
                     }
                 }
             }
@@ -2136,6 +2487,25 @@ impl Builder<'_> {
                     // a partitioned referenced table: its partitions too (12+; before,
                     // it cannot be referenced)
                     self.lock_tree(ref_table, ShareRowExclusive, false);
+                    // a partition's own equal key becomes this one's clone and loses its
+                    // action triggers (observed on 15)
+                    let new_key = crate::catalog::Constraint {
+                        name: String::new(),
+                        kind: c.kind.clone(),
+                        validated: true,
+                        index: None,
+                        origin: None,
+                    };
+                    let adopted = self.descendants(table).iter().any(|d| {
+                        self.cat.table(d).is_some_and(|t| {
+                            t.constraints
+                                .iter()
+                                .any(|k| self.cat.same_foreign_key(k, &new_key))
+                        })
+                    });
+                    if adopted {
+                        self.lock_tree(ref_table, AccessExclusive, false);
+                    }
                     if self.is_partitioned(ref_table) && self.v.0 < 12 {
                         self.fails(
                             "a foreign key referencing a partitioned table needs PostgreSQL 12",
@@ -2214,6 +2584,27 @@ impl Builder<'_> {
 }
 
 /// Storage parameters PostgreSQL changes under SHARE UPDATE EXCLUSIVE.
+/// The option names of a `SET (a = 1, b)` / `RESET (a, b)` clause, lowercased.
+fn option_names(clause: &str) -> Option<Vec<String>> {
+    let lower = clause
+        .trim()
+        .trim_end_matches(';')
+        .trim()
+        .to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("set")
+        .or_else(|| lower.strip_prefix("reset"))?
+        .trim_start();
+    let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
+    Some(
+        inner
+            .split(',')
+            .map(|p| p.split('=').next().unwrap_or_default().trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+    )
+}
+
 fn cheap_storage_param(p: &str) -> bool {
     let p = p.strip_prefix("toast.").unwrap_or(p);
     p.starts_with("autovacuum_")

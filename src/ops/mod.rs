@@ -193,6 +193,8 @@ pub struct CreateTable {
     /// `ON COMMIT {DROP | DELETE ROWS | PRESERVE ROWS}` (temporary tables only).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub on_commit: bool,
+    /// `CREATE TABLE t OF type`: a typed table, whose columns are the composite type's.
+    pub of_type: Option<ObjectName>,
 }
 
 /// A partition's bound, `FOR VALUES ...` or `DEFAULT`. Values are kept as written
@@ -704,6 +706,9 @@ pub enum Operation {
     DropTable(Drop),
     Truncate {
         tables: Vec<ObjectName>,
+        /// The tables named with `ONLY`: their partitions and children are not
+        /// truncated.
+        only: Vec<ObjectName>,
         cascade: bool,
         /// `RESTART IDENTITY`: the tables' owned sequences are reset too.
         restart_identity: bool,

@@ -466,11 +466,12 @@ impl Observer {
     }
 
     /// A relation by name as of now; an unqualified name is looked up in `public`, then
-    /// in any schema when only one has it.
+    /// in any schema when only one has it. A name the schema does not have may be a
+    /// temporary relation: schemaguard's catalog keeps one in the schema a permanent one
+    /// would go to (the first of the search path), the server in `pg_temp_N`.
     pub fn relation(&self, schema: Option<&str>, name: &str) -> Option<&RelationInfo> {
         let key = |s: &str| (s.to_string(), name.to_string());
-        // a temporary table comes first for an unqualified name (schemaguard's catalog
-        // may have put it in `public`)
+        // a temporary table comes first for an unqualified name
         let temp = || {
             self.relations
                 .values()
@@ -478,9 +479,11 @@ impl Observer {
                 .map(|r| r.oid)
         };
         let oid = match schema {
-            Some("public") => self.by_name.get(&key("public")).copied().or_else(temp),
+            // the catalog keeps a temporary table in pg_temp, searched first while it
+            // exists; one it keeps in a regular schema is matched there too
             Some("pg_temp") => temp(),
-            Some(s) => self.by_name.get(&key(s)).copied(),
+            Some("public") => self.by_name.get(&key("public")).copied().or_else(temp),
+            Some(s) => self.by_name.get(&key(s)).copied().or_else(temp),
             None => temp()
                 .or_else(|| self.by_name.get(&key("public")).copied())
                 .or_else(|| {
@@ -505,12 +508,9 @@ impl Observer {
             Some(s) => r.schema == s,
             None => r.schema == "public",
         };
-        // a temporary relation, which schemaguard's catalog may have put in `public` (as
-        // [`Observer::relation`] looks it up too)
-        let temp_ok = |r: &RelationInfo| {
-            matches!(schema, None | Some("public") | Some("pg_temp"))
-                && r.schema.starts_with("pg_temp")
-        };
+        // a temporary relation, which schemaguard's catalog may have put in the schema a
+        // permanent one would go to (as [`Observer::relation`] looks it up too)
+        let temp_ok = |r: &RelationInfo| r.schema.starts_with("pg_temp");
         let changed = |ok: &dyn Fn(&RelationInfo) -> bool| {
             self.changed_before
                 .values()

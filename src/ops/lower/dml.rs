@@ -386,6 +386,7 @@ fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
         like: Vec::new(),
         as_query: Some(reads),
         on_commit: false,
+        of_type: None,
     })
 }
 

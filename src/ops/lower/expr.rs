@@ -65,6 +65,28 @@ impl Collector {
     }
 }
 
+/// The first argument of a call when it is a relation named by a string literal
+/// (`'v'`, `'s.v'::regclass`), as `pg_get_viewdef('v')` takes it.
+fn regclass_argument(f: &sql::Function) -> Option<ObjectName> {
+    let sql::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let sql::FunctionArg::Unnamed(sql::FunctionArgExpr::Expr(first)) = list.args.first()? else {
+        return None;
+    };
+    let literal = match first {
+        sql::Expr::Cast { expr, .. } => expr.as_ref(),
+        e => e,
+    };
+    match literal {
+        sql::Expr::Value(v) => match &v.value {
+            sql::Value::SingleQuotedString(s) => Some(ObjectName::parse(s)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 impl Visitor for Collector {
     type Break = ();
 
@@ -109,6 +131,13 @@ impl Visitor for Collector {
         match expr {
             E::Function(f) => {
                 let n = object_name(&f.name).name;
+                if n == "pg_get_viewdef" {
+                    // the view a regclass literal names is opened with its rules: the
+                    // view and what it reads are locked ACCESS SHARE (observed on 15)
+                    if let Some(view) = regclass_argument(f) {
+                        self.relations.push(view);
+                    }
+                }
                 self.function(&n);
             }
             E::Extract { .. } => self.function("extract"),

@@ -450,6 +450,12 @@ pub(super) fn lock(l: &sql::Lock) -> Operation {
 pub(super) fn truncate(t: &sql::Truncate) -> Operation {
     Operation::Truncate {
         tables: t.table_names.iter().map(|n| object_name(&n.name)).collect(),
+        only: t
+            .table_names
+            .iter()
+            .filter(|n| n.only)
+            .map(|n| object_name(&n.name))
+            .collect(),
         cascade: matches!(t.cascade, Some(sql::CascadeOption::Cascade)),
         restart_identity: matches!(t.identity, Some(sql::TruncateIdentityOption::Restart)),
     }

@@ -60,6 +60,7 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
         like,
         as_query: t.query.as_deref().map(query_reads),
         on_commit: t.on_commit.is_some(),
+        of_type: None,
     })
 }
 

@@ -999,6 +999,7 @@ fn truncate_lists_tables_and_cascade() {
         parse_statement("TRUNCATE TABLE ONLY a, s.b RESTART IDENTITY CASCADE"),
         Operation::Truncate {
             tables: vec![n("a"), on(Some("s"), "b")],
+            only: vec![n("a")],
             cascade: true,
             restart_identity: true
         }
@@ -1007,6 +1008,7 @@ fn truncate_lists_tables_and_cascade() {
         parse_statement("TRUNCATE a"),
         Operation::Truncate {
             tables: vec![n("a")],
+            only: vec![],
             cascade: false,
             restart_identity: false
         }

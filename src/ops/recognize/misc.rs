@@ -332,10 +332,15 @@ pub(super) fn truncate(c: &mut Cursor) -> Option<Operation> {
     c.eat_kw("table");
     let list = c.until_kw(&["restart", "continue", "cascade", "restrict"]);
     let mut tables = Vec::new();
+    let mut only = Vec::new();
     for el in split_commas(list) {
         let mut e = c.over(el);
-        e.eat_kw("only");
-        tables.push(e.object_name()?);
+        let is_only = e.eat_kw("only");
+        let name = e.object_name()?;
+        if is_only {
+            only.push(name.clone());
+        }
+        tables.push(name);
         e.eat_tok(&Token::Mul);
         if !e.at_end() {
             return None;
@@ -352,6 +357,7 @@ pub(super) fn truncate(c: &mut Cursor) -> Option<Operation> {
     let cascade = c.eat_kw("cascade");
     c.at_end().then_some(Operation::Truncate {
         tables,
+        only,
         cascade,
         restart_identity,
     })

@@ -83,6 +83,8 @@ pub(super) fn explain(c: &mut Cursor) -> Option<Operation> {
 pub(super) fn assignment_targets(c: &Cursor) -> Option<Operation> {
     let toks = c.toks;
     let mut cuts = Vec::new();
+    // each target's column, and whether it had a subscript or field
+    let mut targets: Vec<(String, bool)> = Vec::new();
     let update = c.is_kw("update");
     let mut i = 0;
     let mut depth = 0i32;
@@ -94,7 +96,7 @@ pub(super) fn assignment_targets(c: &Cursor) -> Option<Operation> {
             None if update && depth == 0 && is_word(t, "set") => {
                 list_depth = Some(0);
                 i += 1;
-                cuts.extend(target_cut(toks, &mut i));
+                take_target(toks, &mut i, &mut cuts, &mut targets);
                 continue;
             }
             None if !update && depth == 0 && is_word(t, "into") => {
@@ -112,12 +114,12 @@ pub(super) fn assignment_targets(c: &Cursor) -> Option<Operation> {
                 list_depth = Some(1);
                 depth = 1;
                 i = j + 1;
-                cuts.extend(target_cut(toks, &mut i));
+                take_target(toks, &mut i, &mut cuts, &mut targets);
                 continue;
             }
             Some(d) if depth == d && *t == Token::Comma => {
                 i += 1;
-                cuts.extend(target_cut(toks, &mut i));
+                take_target(toks, &mut i, &mut cuts, &mut targets);
                 continue;
             }
             Some(d)
@@ -141,7 +143,40 @@ pub(super) fn assignment_targets(c: &Cursor) -> Option<Operation> {
         return None;
     }
     let cuts: Vec<(usize, usize, &str)> = cuts.into_iter().map(|(s, e)| (s, e, "")).collect();
-    reparse(&edited(c.sql, &cuts)?)
+    let mut op = reparse(&edited(c.sql, &cuts)?)?;
+    if let Operation::Insert(d) | Operation::Update(d) = &mut op {
+        d.repeated_column = repeated_whole(&targets);
+    }
+    Some(op)
+}
+
+/// A column assigned more than once where one of the assignments is to the whole
+/// column: PostgreSQL merges assignments to distinct (or even the same) subscripts and
+/// fields of one column (`SET a[1] = 1, a[3] = 2`, `(d[1].r, d[1].i)`), and rejects a
+/// whole column assigned beside anything else to it.
+fn repeated_whole(targets: &[(String, bool)]) -> Option<String> {
+    targets.iter().enumerate().find_map(|(k, (name, partial))| {
+        let again = targets[..k]
+            .iter()
+            .any(|(n, p)| n == name && (!p || !partial));
+        again.then(|| name.clone())
+    })
+}
+
+/// At a target: records its column and whether it had a subscript or field, and the
+/// byte range to cut.
+fn take_target(
+    toks: &[Tok],
+    i: &mut usize,
+    cuts: &mut Vec<(usize, usize)>,
+    targets: &mut Vec<(String, bool)>,
+) {
+    let name = toks.get(*i).and_then(|t| super::cursor::ident_of(&t.token));
+    let cut = target_cut(toks, i);
+    if let Some(name) = name {
+        targets.push((name, cut.is_some()));
+    }
+    cuts.extend(cut);
 }
 
 /// At a target `col[...]...[.field]...`: moves past it and returns the byte range of what

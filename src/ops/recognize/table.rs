@@ -841,12 +841,13 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         like: Vec::new(),
         as_query: None,
         on_commit: false,
+        of_type: None,
     };
     let typed = if c.eat_seq(&["partition", "of"]) {
         table.partition_of = Some(c.object_name()?);
         false
     } else if c.eat_kw("of") {
-        c.object_name()?;
+        table.of_type = Some(c.object_name()?);
         false
     } else {
         true

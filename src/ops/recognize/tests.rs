@@ -1198,6 +1198,7 @@ fn vacuum_analyze_lock_truncate_are_recognised() {
         rec("TRUNCATE TABLE ONLY a, b RESTART IDENTITY CASCADE"),
         Operation::Truncate {
             tables: vec![name("a"), name("b")],
+            only: vec![name("a")],
             cascade: true,
             restart_identity: true
         }
@@ -1708,6 +1709,30 @@ fn subscripted_and_field_targets_assign_the_column() {
     }
     // PostgreSQL rejects a parenthesised target with a subscript
     assert!(recognize("update t set (a[2])[1] = 1").is_none());
+}
+
+/// Assignments to subscripts or fields of one column are merged by PostgreSQL (15:
+/// `INSERT INTO t (a[1], a[3])`, `SET d[1].r = .., d[1].i = ..` succeed); the whole
+/// column beside a part of it is "multiple assignments to same column".
+#[test]
+fn parts_of_one_column_may_be_assigned_together_but_not_with_the_whole() {
+    for sql in [
+        "INSERT INTO t (a[1], a[3]) VALUES (1, 2)",
+        "insert into t (d[1].r, d[1].i) values (1, 2)",
+        "update t set a[1] = 1, a[3] = 2",
+        "update t set d[1].r = 1, d[1].i = 2 where d[1].i > 0",
+    ] {
+        match rec(sql) {
+            Operation::Insert(d) | Operation::Update(d) => {
+                assert_eq!(d.repeated_column, None, "{sql}");
+            }
+            op => panic!("{op:?}"),
+        }
+    }
+    match rec("update t set a = 1, a[1] = 2") {
+        Operation::Update(d) => assert_eq!(d.repeated_column.as_deref(), Some("a")),
+        op => panic!("{op:?}"),
+    }
 }
 
 #[test]
