@@ -368,6 +368,26 @@ fn binary(args: &[&str], envs: &[(&str, &str)]) -> common::Output {
     }
 }
 
+/// `trace --format json` on the database at `url` (allowed): its output, which must
+/// exit 0, and its document.
+fn trace_json_on_database(url: &str, dir: &str) -> (common::Output, serde_json::Value) {
+    let out = binary(
+        &[
+            "trace",
+            "--format",
+            "json",
+            "--database-url",
+            url,
+            "--allow-on-database",
+            dir,
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    (out, doc)
+}
+
 #[test]
 fn the_command_traces_on_a_throwaway_server_in_every_format() {
     if common::pg_server().is_none() {
@@ -478,20 +498,7 @@ fn on_a_database_nothing_is_committed_and_locks_are_never_waited_for() {
         refused.stderr
     );
 
-    let out = binary(
-        &[
-            "trace",
-            "--format",
-            "json",
-            "--database-url",
-            &url,
-            "--allow-on-database",
-            dir.path(),
-        ],
-        &[],
-    );
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let (_, doc) = trace_json_on_database(&url, dir.path());
     assert_eq!(doc["server"]["kind"], "database");
     let first = &doc["files"][0]["statements"];
     assert_eq!(first[0]["rewrites"][0], "public.accounts");
@@ -588,20 +595,7 @@ fn on_a_database_migrations_its_history_table_lists_are_not_run_again() {
         "000002_note.up.sql",
         "ALTER TABLE items ADD COLUMN note text;\n",
     );
-    let out = binary(
-        &[
-            "trace",
-            "--format",
-            "json",
-            "--database-url",
-            &url,
-            "--allow-on-database",
-            dir.path(),
-        ],
-        &[],
-    );
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let (out, doc) = trace_json_on_database(&url, dir.path());
     let first = &doc["files"][0];
     assert!(
         first["not_traced"]

@@ -1565,22 +1565,26 @@ impl Builder<'_> {
         }
     }
 
+    /// What the (not materialized) view `name` reads, when it is one and views on views
+    /// are not nested too deep (`depth` of 16: a cycle the catalog could hold).
+    fn view_reads(&self, name: &ObjectName, depth: usize) -> Option<Vec<ObjectName>> {
+        if depth >= 16 {
+            return None;
+        }
+        let rel = self.cat.resolve_relation(name);
+        self.cat
+            .view(&rel)
+            .filter(|v| !v.materialized)
+            .map(|v| v.reads.clone())
+    }
+
     /// A query on a (not materialized) view runs on what the view reads: the rewriter
     /// locks each relation of its definition in the query's mode, and the planner their
     /// partitions and children (observed on 15).
     fn read_through_view(&mut self, name: &ObjectName, mode: LockMode, depth: usize) {
-        let rel = self.cat.resolve_relation(name);
-        let Some(reads) = self
-            .cat
-            .view(&rel)
-            .filter(|v| !v.materialized)
-            .map(|v| v.reads.clone())
-        else {
+        let Some(reads) = self.view_reads(name, depth) else {
             return;
         };
-        if depth >= 16 {
-            return;
-        }
         for r in reads {
             self.lock(&r, mode);
             self.lock_descendants_possibly(&r, mode);
@@ -1593,25 +1597,16 @@ impl Builder<'_> {
     /// EXCLUSIVE, through views on views); UPDATE and DELETE on any other view (INSTEAD
     /// OF triggers) read what the view reads for the old rows (ACCESS SHARE).
     fn write_through_view(&mut self, name: &ObjectName, reads_old_rows: bool, depth: usize) {
-        let rel = self.cat.resolve_relation(name);
-        let Some(reads) = self
-            .cat
-            .view(&rel)
-            .filter(|v| !v.materialized)
-            .map(|v| v.reads.clone())
-        else {
+        let Some(reads) = self.view_reads(name, depth) else {
             return;
         };
-        if depth >= 16 {
-            return;
-        }
         match reads.as_slice() {
             [only] => {
                 self.lock(only, LockMode::RowExclusive);
                 self.lock_descendants_possibly(only, LockMode::RowExclusive);
                 self.write_through_view(only, reads_old_rows, depth + 1);
             }
-            _ if reads_old_rows => self.read_through_view(&rel, LockMode::AccessShare, depth),
+            _ if reads_old_rows => self.read_through_view(name, LockMode::AccessShare, depth),
             _ => {}
         }
     }
