@@ -112,7 +112,10 @@ pub fn read(session: &mut LiveSession, query_text: bool) -> Result<Activity, Liv
                 backend_type: row.get(4),
                 transaction_age_s: row.get(5),
                 wait_event: row.get(6),
-                query: text.filter(|_| query_text).map(|q| excerpt(&q)),
+                // another user's query is hidden from a role without pg_read_all_stats
+                query: text
+                    .filter(|q| query_text && q != "<insufficient privilege>")
+                    .map(|q| excerpt(&q)),
             });
         }
         Ok(Activity { sessions, locks })
