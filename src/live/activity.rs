@@ -188,6 +188,58 @@ pub fn blockers(plan: &[PlannedStatement], activity: &Activity) -> Vec<Blocker> 
     out
 }
 
+/// Transactions open for at least this long are listed even when they hold no lock the
+/// migration conflicts with yet: the first conflicting lock they take holds up the
+/// migration (and everything queued behind it) until they end.
+pub const LONG_TRANSACTION_S: f64 = 60.0;
+
+/// Other sessions whose transaction has been open for at least `min_age_s` seconds
+/// ([`LONG_TRANSACTION_S`]), oldest first, leaving out those already in `blockers`.
+pub fn long_transactions<'a>(
+    activity: &'a Activity,
+    blockers: &[Blocker],
+    min_age_s: f64,
+) -> Vec<&'a Session> {
+    let mut out: Vec<&Session> = activity
+        .sessions
+        .iter()
+        .filter(|s| s.transaction_age_s.is_some_and(|a| a >= min_age_s))
+        .filter(|s| !blockers.iter().any(|b| b.session.pid == s.pid))
+        .collect();
+    out.sort_by(|a, b| {
+        b.transaction_age_s
+            .partial_cmp(&a.transaction_age_s)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    out
+}
+
+/// A long transaction as one line: who, how long, doing what.
+pub fn describe_session(s: &Session) -> String {
+    let mut about: Vec<String> = Vec::new();
+    if let Some(u) = &s.user {
+        about.push(u.clone());
+    }
+    if let Some(a) = &s.application_name {
+        about.push(a.clone());
+    }
+    let mut line = format!("pid {}", s.pid);
+    if !about.is_empty() {
+        line.push_str(&format!(" ({})", about.join(", ")));
+    }
+    if let Some(age) = s.transaction_age_s {
+        line.push_str(&format!(
+            ": transaction open for {}, {}",
+            duration(age),
+            s.state.as_deref().unwrap_or("state unknown")
+        ));
+    }
+    if let Some(q) = &s.query {
+        line.push_str(&format!("; query: {q}"));
+    }
+    line
+}
+
 /// The plan names relations qualified as the catalog knows them; unqualified ones are
 /// taken as `public`'s.
 fn same_relation(live: &ObjectName, planned: &ObjectName) -> bool {
@@ -260,6 +312,51 @@ mod tests {
         );
         let long = "x".repeat(QUERY_EXCERPT + 10);
         assert_eq!(excerpt(&long).chars().count(), QUERY_EXCERPT + 3);
+    }
+
+    fn session(pid: i32, age: Option<f64>) -> Session {
+        Session {
+            pid,
+            user: Some("app".into()),
+            application_name: None,
+            state: Some("idle in transaction".into()),
+            backend_type: Some("client backend".into()),
+            transaction_age_s: age,
+            wait_event: None,
+            query: None,
+        }
+    }
+
+    #[test]
+    fn long_transactions_are_the_old_ones_not_already_blocking_oldest_first() {
+        let activity = Activity {
+            sessions: vec![
+                session(1, Some(30.0)),
+                session(2, Some(600.0)),
+                session(3, None),
+                session(4, Some(7200.0)),
+                session(5, Some(90.0)),
+            ],
+            locks: Vec::new(),
+        };
+        let blocking = Blocker {
+            file: "f.sql".into(),
+            line: 1,
+            relation: ObjectName::new(Some("public"), "t"),
+            requested: LockMode::AccessExclusive,
+            held: LockMode::AccessShare,
+            granted: true,
+            session: session(5, Some(90.0)),
+        };
+        let pids: Vec<i32> = long_transactions(&activity, &[blocking], LONG_TRANSACTION_S)
+            .iter()
+            .map(|s| s.pid)
+            .collect();
+        assert_eq!(pids, vec![4, 2]);
+        assert_eq!(
+            describe_session(&session(4, Some(7200.0))),
+            "pid 4 (app): transaction open for 2 h 0 min, idle in transaction"
+        );
     }
 
     #[test]

@@ -94,7 +94,8 @@ pub fn write_json(
 
 /// With `--database-url`: who would block the pending statements now, per statement.
 pub fn blockers_human(live: &crate::pipeline::LiveRun, plan: &[PlannedStatement]) -> String {
-    let found = crate::live::activity::blockers(plan, &live.activity);
+    use crate::live::activity;
+    let found = activity::blockers(plan, &live.activity);
     let mut out = String::new();
     if found.is_empty() {
         let _ = writeln!(
@@ -102,22 +103,27 @@ pub fn blockers_human(live: &crate::pipeline::LiveRun, plan: &[PlannedStatement]
             "\nnow on {}: no other session holds or waits for a lock these statements would wait for",
             live.target
         );
-        return out;
-    }
-    let _ = writeln!(
-        out,
-        "\nnow on {}: {} session lock(s) the statements would wait for (and every later query on those tables would queue behind them):",
-        live.target,
-        found.len()
-    );
-    for b in &found {
+    } else {
         let _ = writeln!(
             out,
-            "  {}:{}: {}",
-            b.file,
-            b.line,
-            crate::live::activity::describe(b)
+            "\nnow on {}: {} session lock(s) the statements would wait for (and every later query on those tables would queue behind them):",
+            live.target,
+            found.len()
         );
+        for b in &found {
+            let _ = writeln!(out, "  {}:{}: {}", b.file, b.line, activity::describe(b));
+        }
+    }
+    let long = activity::long_transactions(&live.activity, &found, activity::LONG_TRANSACTION_S);
+    if !long.is_empty() {
+        let _ = writeln!(
+            out,
+            "transactions open for {} s or more (a conflicting lock they take later holds the migration up until they end):",
+            activity::LONG_TRANSACTION_S
+        );
+        for s in long {
+            let _ = writeln!(out, "  {}", activity::describe_session(s));
+        }
     }
     out
 }
