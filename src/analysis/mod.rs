@@ -1355,18 +1355,23 @@ pub fn operation_kind(op: &Operation) -> String {
 mod tests {
     use super::*;
 
-    fn replayed(sql: &str) -> Catalog {
-        let parsed = crate::parse::parse_file(sql);
-        let inputs = [FileInput {
+    /// One plain file `001.sql`, run statement by statement.
+    fn one_file(parsed: &crate::parse::ParsedFile) -> FileInput<'_> {
+        FileInput {
             display: "001.sql".to_string(),
             version: None,
             edited_since: None,
             new_since_ref: false,
-            parsed: &parsed,
+            parsed,
             segments: TxSegment::whole(TransactionMode::Autocommit),
             no_transaction_hint: String::new(),
             framework_wraps: false,
-        }];
+        }
+    }
+
+    fn replayed(sql: &str) -> Catalog {
+        let parsed = crate::parse::parse_file(sql);
+        let inputs = [one_file(&parsed)];
         analyze(&inputs, &Settings::default()).catalog
     }
 
@@ -1423,16 +1428,7 @@ mod tests {
         let parsed = crate::parse::parse_file(
             "CREATE SCHEMA s\n  CREATE TABLE t (id int PRIMARY KEY)\n  CREATE SEQUENCE q;\nCREATE TABLE u (id int PRIMARY KEY);\nSELECT 1;\n",
         );
-        let inputs = [FileInput {
-            display: "001.sql".to_string(),
-            version: None,
-            edited_since: None,
-            new_since_ref: false,
-            parsed: &parsed,
-            segments: TxSegment::whole(TransactionMode::Autocommit),
-            no_transaction_hint: String::new(),
-            framework_wraps: false,
-        }];
+        let inputs = [one_file(&parsed)];
         let lines: Vec<u32> = analyze(&inputs, &Settings::default())
             .findings
             .into_iter()

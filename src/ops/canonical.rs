@@ -443,15 +443,7 @@ impl Rewrite<'_> {
     }
 
     fn function(&self, f: &mut sql::Function) -> Option<sql::Expr> {
-        let parts: Vec<String> = f
-            .name
-            .0
-            .iter()
-            .map(|p| match p {
-                sql::ObjectNamePart::Identifier(i) => fold_ident(i),
-                sql::ObjectNamePart::Function(g) => fold_ident(&g.name),
-            })
-            .collect();
+        let parts = folded_name(f);
         let mut name = match parts.as_slice() {
             [] => return None,
             [n] => ObjectName::unqualified(n),
@@ -497,21 +489,25 @@ impl Rewrite<'_> {
     }
 }
 
+/// A function call's name, each part folded as PostgreSQL folds identifiers.
+fn folded_name(f: &sql::Function) -> Vec<String> {
+    f.name
+        .0
+        .iter()
+        .map(|p| match p {
+            sql::ObjectNamePart::Identifier(i) => fold_ident(i),
+            sql::ObjectNamePart::Function(g) => fold_ident(&g.name),
+        })
+        .collect()
+}
+
 impl VisitorMut for Rewrite<'_> {
     type Break = ();
 
     fn pre_visit_expr(&mut self, e: &mut sql::Expr) -> ControlFlow<()> {
         // rule 17, on the arguments as written
         if let sql::Expr::Function(f) = e {
-            let name: Vec<String> = f
-                .name
-                .0
-                .iter()
-                .map(|p| match p {
-                    sql::ObjectNamePart::Identifier(i) => fold_ident(i),
-                    sql::ObjectNamePart::Function(g) => fold_ident(&g.name),
-                })
-                .collect();
+            let name = folded_name(f);
             let widening = match name.as_slice() {
                 [n] | [_, n] if name.len() == 1 || name[0] == "pg_catalog" => {
                     matches!(n.as_str(), "coalesce" | "greatest" | "least")
