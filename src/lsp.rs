@@ -368,7 +368,12 @@ impl Server {
                         .find(|s| s.span.start <= f.span.start && f.span.start <= s.span.end)
                 })
                 .map_or(f.span.start, |s| s.span.start);
-            let line_start = text[..statement_start].rfind('\n').map_or(0, |i| i + 1);
+            // (the findings were made from this text; a stale offset is skipped, never
+            // sliced)
+            let Some(before) = text.get(..statement_start) else {
+                continue;
+            };
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
             let indent: String = text[line_start..]
                 .chars()
                 .take_while(|c| *c == ' ' || *c == '\t')
@@ -533,7 +538,10 @@ fn offset_of(text: &str, pos: lsp::Position) -> Option<usize> {
 
 /// The LSP position (UTF-16 columns) of a byte offset of `text`.
 fn position_of(text: &str, offset: usize) -> lsp::Position {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let before = &text[..offset];
     let line = before.matches('\n').count();
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -579,6 +587,25 @@ mod tests {
             }
         );
         assert_eq!(offset_of(text, pos), Some(quote));
+    }
+
+    #[test]
+    fn an_offset_inside_a_character_or_past_the_end_is_no_panic() {
+        let text = "é";
+        assert_eq!(
+            position_of(text, 1),
+            lsp::Position {
+                line: 0,
+                character: 0
+            }
+        );
+        assert_eq!(
+            position_of(text, 99),
+            lsp::Position {
+                line: 0,
+                character: 1
+            }
+        );
     }
 
     #[test]
