@@ -237,7 +237,8 @@ pub struct TxState {
     /// Position in `held` of [`TxState::strongest_blocking_held`].
     strongest: Option<usize>,
     /// Constraints added NOT VALID in this transaction: (table, constraint).
-    pub not_valid_added: Vec<(ObjectName, String)>,
+    pub not_valid_added:
+        std::collections::HashSet<(ObjectName, String), foldhash::fast::RandomState>,
     /// Enum values added in this transaction: (type, value).
     pub enum_values_added: Vec<(ObjectName, String)>,
     /// Statements run so far in this transaction.
@@ -257,6 +258,11 @@ impl TxState {
     /// (Of equally strong ones, the last taken first.)
     pub fn strongest_blocking_held(&self) -> Option<&HeldLock> {
         self.strongest.and_then(|i| self.held.get(i))
+    }
+
+    /// The lock held on `relation`, if any.
+    pub fn held_on(&self, relation: &ObjectName) -> Option<&HeldLock> {
+        self.held_at.get(relation).and_then(|&i| self.held.get(i))
     }
 
     /// The transaction ended: no lock is held.
@@ -1004,7 +1010,7 @@ impl Driver<'_> {
                             let table = table
                                 .get_or_insert_with(|| self.catalog.resolve_relation(&at.name));
                             let name = replay::constraint_name(table, c);
-                            tx.not_valid_added.push((table.clone(), name));
+                            tx.not_valid_added.insert((table.clone(), name));
                         }
                     }
                 }

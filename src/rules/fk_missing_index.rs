@@ -32,7 +32,8 @@ impl Rule for FkMissingIndex {
 
     fn check_file(&self, cx: &FileCheck, out: &mut Vec<Violation>) {
         let cat = cx.catalog_after;
-        let mut seen: Vec<(ObjectName, String)> = Vec::new();
+        let mut seen: std::collections::HashSet<(ObjectName, String)> =
+            std::collections::HashSet::new();
         let all = cx
             .statements
             .iter()
@@ -60,10 +61,10 @@ impl Rule for FkMissingIndex {
                 else {
                     continue;
                 };
-                if columns.is_empty() || seen.contains(&(table.name.clone(), name.clone())) {
+                // (a set: a file may add thousands of keys)
+                if columns.is_empty() || !seen.insert((table.name.clone(), name.clone())) {
                     continue;
                 }
-                seen.push((table.name.clone(), name.clone()));
                 if indexed(cat, &table.name, columns) {
                     continue;
                 }

@@ -35,17 +35,11 @@ impl Rule for ValidateInSameTransaction {
             let added_here = cx
                 .tx
                 .not_valid_added
-                .iter()
-                .any(|(t, n)| t == table && n == name);
+                .contains(&(table.clone(), name.clone()));
             if !added_here || !cx.is_preexisting(table) {
                 continue;
             }
-            let held = cx
-                .tx
-                .held
-                .iter()
-                .find(|h| h.relation == *table)
-                .map(|h| h.mode);
+            let held = cx.tx.held_on(table).map(|h| h.mode);
             out.push(Violation {
                 message: format!(
                     "{name} is validated in the same transaction that added it NOT VALID"
