@@ -14,64 +14,15 @@
 //! - `tables`: `CREATE TABLE t_i (id int); CREATE INDEX ON t_i (id);` pairs;
 //! - `values`: one `INSERT ... VALUES` statement with as many rows as the size takes.
 
-use std::fmt::Write as _;
+#[path = "../tests/shapes/mod.rs"]
+mod shapes;
+
+use shapes::SHAPES;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const MB: usize = 1024 * 1024;
-
-/// A shape: its name and what makes a file of about that many bytes.
-type Shape = (&'static str, fn(usize) -> String);
-
-fn mix(bytes: usize) -> String {
-    let mut sql = String::with_capacity(bytes + 1024);
-    let mut t = 0;
-    while sql.len() < bytes {
-        t += 1;
-        let table = format!("table_{t}");
-        let _ = write!(
-            sql,
-            "CREATE TABLE {table} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n\
-             ALTER TABLE {table} ADD COLUMN owner_id bigint;\n\
-             CREATE INDEX {table}_owner_idx ON {table} (owner_id);\n\
-             ALTER TABLE {table} ADD CONSTRAINT {table}_owner_fk FOREIGN KEY (owner_id) REFERENCES table_1 (id) NOT VALID;\n\
-             ALTER TABLE {table} VALIDATE CONSTRAINT {table}_owner_fk;\n\
-             UPDATE {table} SET name = lower(name) WHERE id < 1000;\n\
-             ALTER TABLE {table} ALTER COLUMN name TYPE varchar(200);\n\
-             CREATE VIEW {table}_v AS SELECT id, name FROM {table} WHERE owner_id IS NOT NULL;\n"
-        );
-    }
-    sql
-}
-
-fn tables(bytes: usize) -> String {
-    let mut sql = String::with_capacity(bytes + 1024);
-    let mut t = 0;
-    while sql.len() < bytes {
-        t += 1;
-        let _ = writeln!(
-            sql,
-            "CREATE TABLE t_{t} (id int);\nCREATE INDEX ON t_{t} (id);"
-        );
-    }
-    sql
-}
-
-fn values(bytes: usize) -> String {
-    let mut sql = String::with_capacity(bytes + 1024);
-    sql.push_str("CREATE TABLE items (id int, name text, v int);\nINSERT INTO items VALUES ");
-    let mut i = 0;
-    while sql.len() < bytes {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let _ = write!(sql, "({i}, 'name {i}', {})", i * 3);
-        i += 1;
-    }
-    sql.push_str(";\n");
-    sql
-}
 
 /// Wall time and peak resident memory (KiB) of one child process; `None` when it
 /// could not run or failed.
@@ -125,8 +76,7 @@ fn main() {
         "{:<7} {:>5} {:<16} {:>8} {:>7} {:>8} {:>7}",
         "shape", "MB", "command", "time", "x", "MiB", "x"
     );
-    let shapes: [Shape; 3] = [("mix", mix), ("tables", tables), ("values", values)];
-    for (shape, generate) in shapes {
+    for (shape, generate) in SHAPES {
         let mut commands: Vec<(&str, Vec<&str>)> = vec![
             (
                 "check json",

@@ -6,7 +6,6 @@ mod common;
 use common::TempDir;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn project_dir(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -132,35 +131,20 @@ fn pg_dump_owned(
     file: &Path,
     owners: bool,
 ) -> bool {
-    let exe = server.binaries().bin_dir.join("pg_dump");
-    if !exe.is_file() {
+    let Some(exe) = common::pg_dump_for(server) else {
         common::skipped(format!(
-            "(dump part): no pg_dump beside initdb in {}",
+            "(dump part): no pg_dump for PostgreSQL {} beside initdb in {} or on the PATH",
+            server.version_num() / 10_000,
             server.binaries().bin_dir.display()
         ));
         return false;
-    }
+    };
     let plain: &[&str] = if owners {
         &[]
     } else {
         &["--no-owner", "--no-privileges"]
     };
-    let out = Command::new(&exe)
-        .arg("--schema-only")
-        .args(plain)
-        .arg("--host")
-        .arg(server.socket_dir())
-        .args(["--port", &server.port().to_string()])
-        .args(["--username", schemaguard::server::SUPERUSER, "--file"])
-        .arg(file)
-        .arg(db)
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        out.status.success(),
-        "pg_dump failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::pg_dump(server, &exe, db, file, plain);
     true
 }
 

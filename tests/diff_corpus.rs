@@ -26,7 +26,6 @@ mod common;
 use schemaguard::server::{ServerOptions, TempServer};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The server for one history: the installed one, or the registry's build of `major`.
 fn server_of(major: Option<u32>) -> Result<TempServer, String> {
@@ -113,40 +112,6 @@ fn with_no_transaction_markers(dir: &Path, outside: &[&str], work: &Path) -> Pat
         std::fs::write(meta, "run_in_transaction = false\n").expect("write metadata.toml");
     }
     mirror
-}
-
-/// A `pg_dump` that can dump `server`: its own, else one on the `PATH` of at least its
-/// major version (the registry's builds have none).
-fn pg_dump_for(server: &TempServer) -> Option<PathBuf> {
-    let own = server.binaries().bin_dir.join("pg_dump");
-    if own.is_file() {
-        return Some(own);
-    }
-    let out = Command::new("pg_dump").arg("--version").output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let major = schemaguard::pgbin::major_of_version_text(&text)?;
-    (major >= server.version_num() / 10_000).then(|| PathBuf::from("pg_dump"))
-}
-
-/// `pg_dump --schema-only` of the history's database into `file`, with `extra`
-/// options.
-fn pg_dump(server: &TempServer, exe: &Path, db: &str, file: &Path, extra: &[&str]) {
-    let out = Command::new(exe)
-        .arg("--schema-only")
-        .args(extra)
-        .arg("--host")
-        .arg(server.socket_dir())
-        .args(["--port", &server.port().to_string()])
-        .args(["--username", schemaguard::server::SUPERUSER, "--file"])
-        .arg(file)
-        .arg(db)
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-    assert!(
-        out.status.success(),
-        "pg_dump failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// The differences `diff` reports, one line each (`kind object name: attributes`).
@@ -254,10 +219,10 @@ fn history_diffs_clean(name: &str) {
     let url = common::pg_url(&server, &db);
     let dump = work.0.join("dump.sql");
     let dump_no_owner = work.0.join("dump-no-owner.sql");
-    let dumped = match pg_dump_for(&server) {
+    let dumped = match common::pg_dump_for(&server) {
         Some(exe) => {
-            pg_dump(&server, &exe, &db, &dump, &[]);
-            pg_dump(&server, &exe, &db, &dump_no_owner, &["--no-owner"]);
+            common::pg_dump(&server, &exe, &db, &dump, &[]);
+            common::pg_dump(&server, &exe, &db, &dump_no_owner, &["--no-owner"]);
             true
         }
         None => {

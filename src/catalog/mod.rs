@@ -294,6 +294,9 @@ pub struct Catalog {
     /// A temporary relation exists (in `pg_temp`, which PostgreSQL then searches first
     /// for an unqualified name); cleared when the session ends.
     pub temp_relations: bool,
+    /// Something was created in `pg_temp` by name (a view, type, sequence, function):
+    /// the end of the session has it to drop even without a temporary relation.
+    pub temp_objects: bool,
 }
 
 impl Default for Catalog {
@@ -311,6 +314,7 @@ impl Default for Catalog {
             extension_origins: BTreeMap::new(),
             search_path: vec!["public".to_string()],
             temp_relations: false,
+            temp_objects: false,
             timezone: "UTC".to_string(),
             timezone_set: false,
             check_function_bodies: true,
@@ -416,6 +420,16 @@ impl Catalog {
             Some(_) => name.clone(),
             None => name.with_default_schema(&self.creation_schema()),
         }
+    }
+
+    /// [`Catalog::qualify_new`] for an object being created: one created in `pg_temp`
+    /// is noted for the end of the session.
+    pub fn qualify_created(&mut self, name: &ObjectName) -> ObjectName {
+        let name = self.qualify_new(name);
+        if name.schema.as_deref() == Some("pg_temp") {
+            self.temp_objects = true;
+        }
+        name
     }
 
     /// The qualified name a new table is created under: a temporary one in `pg_temp`

@@ -188,7 +188,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
         }
         Operation::Reindex(_) => {}
         Operation::CreateView(cv) => {
-            let name = cat.qualify_new(&cv.name);
+            let name = cat.qualify_created(&cv.name);
             if cv.if_not_exists && cat.views.contains_key(&name) {
                 return;
             }
@@ -242,7 +242,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             }
         }
         Operation::CreateType(ct) => {
-            let name = cat.qualify_new(&ct.name);
+            let name = cat.qualify_created(&ct.name);
             let kind = match &ct.kind {
                 CreateTypeKind::Enum { values } => TypeKind::Enum {
                     values: values.clone(),
@@ -359,7 +359,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             if_not_exists,
             owned_by,
         } => {
-            let name = cat.qualify_new(name);
+            let name = cat.qualify_created(name);
             if *if_not_exists && cat.sequences.contains_key(&name) {
                 return;
             }
@@ -449,7 +449,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             }
         }
         Operation::CreateFunction(cf) => {
-            let name = cat.qualify_new(&cf.name);
+            let name = cat.qualify_created(&cf.name);
             let f = Function {
                 name: name.clone(),
                 args: cf.args.clone(),
@@ -1512,6 +1512,10 @@ fn move_table(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
 /// partitions, and so do the objects in `pg_temp` and the views that read a temporary
 /// relation (PostgreSQL makes such a view temporary itself).
 pub fn end_session(cat: &mut Catalog) {
+    // nothing temporary was made: nothing to look for (this runs after every file)
+    if !cat.temp_relations && !cat.temp_objects {
+        return;
+    }
     let is_temp_schema = |n: &ObjectName| n.schema.as_deref() == Some("pg_temp");
     let temp: Vec<ObjectName> = cat
         .tables
@@ -1543,6 +1547,7 @@ pub fn end_session(cat: &mut Catalog) {
     cat.types.retain(|k, _| !is_temp_schema(k));
     cat.indexes.retain(|k, _| !is_temp_schema(k));
     cat.temp_relations = false;
+    cat.temp_objects = false;
 }
 
 fn drop_table(cat: &mut Catalog, name: &ObjectName) {

@@ -101,25 +101,9 @@ fn skip_space(bytes: &[u8], mut i: usize) -> Option<usize> {
                     i += 1;
                 }
             }
+            // block comments nest in PostgreSQL
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                // block comments nest in PostgreSQL
-                let mut depth = 0usize;
-                loop {
-                    match (bytes.get(i)?, bytes.get(i + 1)) {
-                        (b'/', Some(b'*')) => {
-                            depth += 1;
-                            i += 2;
-                        }
-                        (b'*', Some(b'/')) => {
-                            depth -= 1;
-                            i += 2;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => i += 1,
-                    }
-                }
+                i = crate::parse::tokens::block_comment_end(bytes, i)?;
             }
             _ => return Some(i),
         }

@@ -360,28 +360,33 @@ impl Lexer<'_> {
 
     /// A `/* */` comment (nested ones count, as in PostgreSQL); `None` when unclosed.
     fn block_comment(&mut self) -> Option<Token> {
-        let content = self.pos + 2;
-        let mut i = content;
-        let mut depth = 1u32;
-        loop {
-            match (self.bytes.get(i)?, self.bytes.get(i + 1)) {
-                (b'/', Some(b'*')) => {
-                    depth += 1;
-                    i += 2;
-                }
-                (b'*', Some(b'/')) => {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                _ => i += 1,
-            }
-        }
-        let comment = self.text.get(content..i - 2)?.to_string();
-        self.advance_to(i);
+        let end = block_comment_end(self.bytes, self.pos)?;
+        let comment = self.text.get(self.pos + 2..end - 2)?.to_string();
+        self.advance_to(end);
         Some(Token::Whitespace(Whitespace::MultiLineComment(comment)))
+    }
+}
+
+/// Just past the `/* */` comment that starts at `start` (nested comments count, as in
+/// PostgreSQL); `None` when it is not closed.
+pub(crate) fn block_comment_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 2;
+    let mut depth = 1u32;
+    loop {
+        match (bytes.get(i)?, bytes.get(i + 1)) {
+            (b'/', Some(b'*')) => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', Some(b'/')) => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => i += 1,
+        }
     }
 }
 

@@ -218,3 +218,43 @@ pub fn corpus_sets(corpus: &Path) -> Vec<(String, PathBuf, Vec<String>)> {
         })
         .collect()
 }
+
+/// A `pg_dump` that can dump `server`: its own, else one on the `PATH` of at least its
+/// major version (the registry's builds have none).
+pub fn pg_dump_for(server: &schemaguard::server::TempServer) -> Option<PathBuf> {
+    let own = server.binaries().bin_dir.join("pg_dump");
+    if own.is_file() {
+        return Some(own);
+    }
+    let out = Command::new("pg_dump").arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let major = schemaguard::pgbin::major_of_version_text(&text)?;
+    (major >= server.version_num() / 10_000).then(|| PathBuf::from("pg_dump"))
+}
+
+/// `pg_dump --schema-only` of the history's database into `file`, with `extra`
+/// options.
+pub fn pg_dump(
+    server: &schemaguard::server::TempServer,
+    exe: &Path,
+    db: &str,
+    file: &Path,
+    extra: &[&str],
+) {
+    let out = Command::new(exe)
+        .arg("--schema-only")
+        .args(extra)
+        .arg("--host")
+        .arg(server.socket_dir())
+        .args(["--port", &server.port().to_string()])
+        .args(["--username", schemaguard::server::SUPERUSER, "--file"])
+        .arg(file)
+        .arg(db)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+    assert!(
+        out.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
