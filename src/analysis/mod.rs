@@ -1326,6 +1326,8 @@ pub fn operation_kind(op: &Operation) -> String {
         Operation::CreateSchema { .. } => "CREATE SCHEMA",
         Operation::AlterSchema { .. } => "ALTER SCHEMA",
         Operation::DropSchema(_) => "DROP SCHEMA",
+        Operation::DropOwned { .. } => "DROP OWNED",
+        Operation::ReassignOwned { .. } => "REASSIGN OWNED",
         Operation::CreateExtension { .. } => "CREATE EXTENSION",
         Operation::DropExtension(_) => "DROP EXTENSION",
         Operation::CreateFunction(_) => "CREATE FUNCTION",

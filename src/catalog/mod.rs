@@ -97,6 +97,9 @@ pub struct Table {
     pub cluster_index: Option<String>,
     /// A typed table's composite type (`CREATE TABLE t OF type`), as written.
     pub of_type: Option<ObjectName>,
+    /// The role that owns it: the one it was created as (`SET ROLE`, `SET SESSION
+    /// AUTHORIZATION`) or given by `OWNER TO`; `None` for the role the migrations run as.
+    pub owner: Option<String>,
 }
 
 impl Table {
@@ -117,6 +120,7 @@ impl Table {
             columns_complete: true,
             cluster_index: None,
             of_type: None,
+            owner: None,
         }
     }
 
@@ -180,6 +184,8 @@ pub struct View {
     pub reads: Vec<ObjectName>,
     pub columns: Vec<String>,
     pub origin: Option<Origin>,
+    /// As [`Table::owner`].
+    pub owner: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -208,6 +214,8 @@ pub struct Sequence {
     pub name: ObjectName,
     pub owned_by: Option<(ObjectName, String)>,
     pub origin: Option<Origin>,
+    /// As [`Table::owner`].
+    pub owner: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -297,6 +305,11 @@ pub struct Catalog {
     /// Something was created in `pg_temp` by name (a view, type, sequence, function):
     /// the end of the session has it to drop even without a temporary relation.
     pub temp_objects: bool,
+    /// `SET SESSION AUTHORIZATION`: the session's user (`None`: the role the migrations
+    /// run as); until the session ends.
+    pub session_user: Option<String>,
+    /// `SET ROLE`: the current role, over the session's user.
+    pub role: Option<String>,
 }
 
 impl Default for Catalog {
@@ -315,6 +328,8 @@ impl Default for Catalog {
             search_path: vec!["public".to_string()],
             temp_relations: false,
             temp_objects: false,
+            session_user: None,
+            role: None,
             timezone: "UTC".to_string(),
             timezone_set: false,
             check_function_bodies: true,
@@ -420,6 +435,27 @@ impl Catalog {
             Some(_) => name.clone(),
             None => name.with_default_schema(&self.creation_schema()),
         }
+    }
+
+    /// The role new objects are owned by (`None`: the role the migrations run as).
+    pub fn current_role(&self) -> Option<String> {
+        self.role.clone().or_else(|| self.session_user.clone())
+    }
+
+    /// Whom a role name written in a statement stands for: `current_user` and
+    /// `current_role` the current role, `session_user` the session's user.
+    pub fn role_named(&self, name: &str) -> Option<String> {
+        match name {
+            "current_user" | "current_role" => self.current_role(),
+            "session_user" => self.session_user.clone(),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// Whether `owner` is one of `roles` (as written in `DROP OWNED BY` / `REASSIGN
+    /// OWNED BY`).
+    pub fn owned_by_any(&self, owner: &Option<String>, roles: &[String]) -> bool {
+        roles.iter().any(|r| self.role_named(r) == *owner)
     }
 
     /// [`Catalog::qualify_new`] for an object being created: one created in `pg_temp`

@@ -205,6 +205,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     reads,
                     columns: cv.columns.clone(),
                     origin,
+                    owner: cat.current_role(),
                 },
             );
         }
@@ -372,6 +373,7 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
                     name,
                     owned_by,
                     origin: o,
+                    owner: cat.current_role(),
                 },
             );
         }
@@ -570,6 +572,29 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             let table = cat.resolve_relation(table);
             mark_clustered(cat, &table, Some(index));
         }
+        Operation::Set(set) if set.name == "session_authorization" => {
+            cat.session_user = set.value.clone();
+            cat.role = None;
+        }
+        Operation::Set(set) if set.name == "role" => cat.role = set.value.clone(),
+        Operation::DropOwned { roles, cascade } => drop_owned(cat, roles, *cascade),
+        Operation::ReassignOwned { roles, to } => {
+            let to = cat.role_named(to);
+            let (tables, views, sequences) = owned_relations(cat, roles);
+            for t in tables {
+                set_owner(cat, &t, to.clone());
+            }
+            for v in views {
+                if let Some(v) = cat.views.get_mut(&v) {
+                    v.owner.clone_from(&to);
+                }
+            }
+            for s in sequences {
+                if let Some(s) = cat.sequences.get_mut(&s) {
+                    s.owner.clone_from(&to);
+                }
+            }
+        }
         Operation::Set(set) if set.name == "search_path" => {
             cat.search_path = match &set.value {
                 Some(v) => parse_search_path(v),
@@ -658,6 +683,7 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
     // re-creating a table we think exists: the history is partial or we missed a drop
     drop_table(cat, &name);
     let mut table = Table::new(name.clone(), o);
+    table.owner = cat.current_role();
     table.persistence = if temporary {
         cat.temp_relations = true;
         Persistence::Temporary
@@ -859,6 +885,8 @@ fn add_column(cat: &mut Catalog, table: &ObjectName, def: &ColumnDef, o: Option<
                 name: seq,
                 owned_by: Some((table.clone(), def.name.clone())),
                 origin: o,
+                // a column's sequence has its table's owner
+                owner: cat.tables.get(table).and_then(|t| t.owner.clone()),
             },
         );
     }
@@ -1241,6 +1269,7 @@ fn alter_table(
                             name: seq,
                             owned_by: Some((name.clone(), column.clone())),
                             origin: o,
+                            owner: cat.tables.get(name).and_then(|t| t.owner.clone()),
                         },
                     );
                 }
@@ -1394,6 +1423,11 @@ fn alter_table(
         }
         AlterTableAction::ClusterOn { index } => mark_clustered(cat, name, Some(index)),
         AlterTableAction::SetWithoutCluster => mark_clustered(cat, name, None),
+        AlterTableAction::OwnerTo(role) => {
+            // the sequences the table owns change owner with it
+            let owner = cat.role_named(role);
+            set_owner(cat, name, owner);
+        }
         AlterTableAction::SetLogged => {
             if let Some(t) = cat.tables.get_mut(name) {
                 t.persistence = Persistence::Permanent;
@@ -1512,6 +1546,9 @@ fn move_table(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
 /// partitions, and so do the objects in `pg_temp` and the views that read a temporary
 /// relation (PostgreSQL makes such a view temporary itself).
 pub fn end_session(cat: &mut Catalog) {
+    // a session's roles end with it
+    cat.session_user = None;
+    cat.role = None;
     // nothing temporary was made: nothing to look for (this runs after every file)
     if !cat.temp_relations && !cat.temp_objects {
         return;
@@ -1548,6 +1585,67 @@ pub fn end_session(cat: &mut Catalog) {
     cat.indexes.retain(|k, _| !is_temp_schema(k));
     cat.temp_relations = false;
     cat.temp_objects = false;
+}
+
+/// A table's new owner, and the sequences it owns with it.
+fn set_owner(cat: &mut Catalog, table: &ObjectName, owner: Option<String>) {
+    if let Some(t) = cat.tables.get_mut(table) {
+        t.owner.clone_from(&owner);
+    }
+    for s in cat.sequences.values_mut() {
+        if s.owned_by.as_ref().is_some_and(|(t, _)| t == table) {
+            s.owner.clone_from(&owner);
+        }
+    }
+}
+
+/// The tables, views and sequences (those no table owns) that any of `roles` owns, by
+/// name, sorted.
+pub fn owned_relations(
+    cat: &Catalog,
+    roles: &[String],
+) -> (Vec<ObjectName>, Vec<ObjectName>, Vec<ObjectName>) {
+    let mut tables: Vec<ObjectName> = cat
+        .tables
+        .values()
+        .filter(|t| cat.owned_by_any(&t.owner, roles))
+        .map(|t| t.name.clone())
+        .collect();
+    let mut views: Vec<ObjectName> = cat
+        .views
+        .values()
+        .filter(|v| cat.owned_by_any(&v.owner, roles))
+        .map(|v| v.name.clone())
+        .collect();
+    let mut sequences: Vec<ObjectName> = cat
+        .sequences
+        .values()
+        .filter(|s| s.owned_by.is_none() && cat.owned_by_any(&s.owner, roles))
+        .map(|s| s.name.clone())
+        .collect();
+    tables.sort();
+    views.sort();
+    sequences.sort();
+    (tables, views, sequences)
+}
+
+/// `DROP OWNED BY roles`: their views, tables (with what they own) and sequences go.
+fn drop_owned(cat: &mut Catalog, roles: &[String], cascade: bool) {
+    let (tables, views, sequences) = owned_relations(cat, roles);
+    for v in views {
+        cat.views.remove(&v);
+    }
+    for t in tables {
+        if cascade {
+            for v in cat.dependent_views(&t) {
+                cat.views.remove(&v);
+            }
+        }
+        drop_table(cat, &t);
+    }
+    for s in sequences {
+        cat.sequences.remove(&s);
+    }
 }
 
 fn drop_table(cat: &mut Catalog, name: &ObjectName) {

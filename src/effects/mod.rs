@@ -1089,6 +1089,40 @@ impl Builder<'_> {
                     }
                 }
             }
+            // what the roles own is dropped as by DROP TABLE / VIEW / SEQUENCE (observed
+            // on 15 by `trace`: the tables, their sequences, the views, in ACCESS
+            // EXCLUSIVE); what they were granted is revoked without a lock
+            Operation::DropOwned { roles, cascade } => {
+                let (tables, views, sequences) =
+                    crate::catalog::replay::owned_relations(self.cat, roles);
+                for v in views {
+                    self.lock(&v, AccessExclusive);
+                    if *cascade {
+                        for dependent in self.cat.dependent_views(&v) {
+                            self.lock(&dependent, AccessExclusive);
+                        }
+                    }
+                }
+                for t in tables {
+                    self.drop_table(&t, *cascade);
+                }
+                for s in sequences {
+                    self.lock(&s, AccessExclusive);
+                }
+            }
+            // each relation the roles own gets the new owner as by ALTER ... OWNER TO:
+            // ACCESS EXCLUSIVE on it and the sequences a table owns (observed on 15)
+            Operation::ReassignOwned { roles, .. } => {
+                let (tables, views, sequences) =
+                    crate::catalog::replay::owned_relations(self.cat, roles);
+                for t in tables {
+                    self.lock(&t, AccessExclusive);
+                    self.lock_owned_sequences(&t, None, AccessExclusive);
+                }
+                for r in views.iter().chain(&sequences) {
+                    self.lock(r, AccessExclusive);
+                }
+            }
             // CASCADE drops the triggers that run the function: their tables are locked
             Operation::DropFunction { drop, .. } if drop.cascade => {
                 for f in &drop.names {
@@ -2313,7 +2347,7 @@ impl Builder<'_> {
                 }
                 // a new owner is not given to partitions, but to the sequences the table
                 // owns (observed on 15 by `trace`)
-                AlterTableAction::OwnerTo => {
+                AlterTableAction::OwnerTo(_) => {
                     recurse = false;
                     self.lock_owned_sequences(&table, None, AccessExclusive);
                     AccessExclusive

@@ -233,6 +233,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                         reads: Vec::new(),
                         columns: Vec::new(),
                         origin: None,
+                        owner: None,
                     },
                 );
             }
@@ -243,6 +244,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                         name,
                         owned_by: None,
                         origin: None,
+                        owner: None,
                     },
                 );
             }

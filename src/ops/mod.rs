@@ -328,7 +328,8 @@ pub enum AlterTableAction {
         parent: ObjectName,
         no: bool,
     },
-    OwnerTo,
+    /// `OWNER TO role` (folded; `current_user`, `current_role`, `session_user` as such).
+    OwnerTo(String),
     /// An action we know by name but model no further (kept for messages).
     Other {
         description: String,
@@ -765,6 +766,19 @@ pub enum Operation {
         rename_to: Option<String>,
     },
     DropSchema(Drop),
+    /// `DROP OWNED BY roles [CASCADE | RESTRICT]`: drops what the roles own (their
+    /// tables, views, sequences, ...) and revokes what they were granted. Role names are
+    /// folded; `current_user`, `current_role` and `session_user` stand for those.
+    DropOwned {
+        roles: Vec<String>,
+        cascade: bool,
+    },
+    /// `REASSIGN OWNED BY roles TO role`: what the roles own changes owner (an `ALTER
+    /// ... OWNER TO` of each).
+    ReassignOwned {
+        roles: Vec<String>,
+        to: String,
+    },
     CreateExtension {
         name: String,
         if_not_exists: bool,

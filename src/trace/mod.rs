@@ -654,9 +654,9 @@ impl<'a> Executor<'a> {
         match &self.mode {
             Mode::Throwaway => {
                 self.end_transaction()?;
-                // a file is a session of its own, as the analysis assumes: its settings
-                // and temporary tables end with it
-                self.batch("RESET ALL; DISCARD TEMP")?;
+                // a file is a session of its own, as the analysis assumes: its settings,
+                // roles (which RESET ALL leaves) and temporary tables end with it
+                self.batch("RESET SESSION AUTHORIZATION; RESET ALL; DISCARD TEMP")?;
                 if let Some(tz) = timezone {
                     self.batch(&format!("SET TimeZone = {}", quote_literal(&tz)))?;
                 }

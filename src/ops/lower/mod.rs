@@ -205,12 +205,17 @@ fn lower_set(set: &sql::Set) -> Operation {
             role_name,
         } => Operation::Set(SetVar {
             name: "role".to_string(),
-            value: role_name.as_ref().map(|r| r.value.clone()),
+            value: role_name.as_ref().map(ident).filter(|r| r != "none"),
             local: matches!(context_modifier, Some(sql::ContextModifier::Local)),
         }),
-        sql::Set::SetSessionAuthorization(_) => Operation::Other {
-            kind: "SET SESSION AUTHORIZATION".into(),
-        },
+        sql::Set::SetSessionAuthorization(param) => Operation::Set(SetVar {
+            name: "session_authorization".to_string(),
+            value: match &param.kind {
+                sql::SetSessionAuthorizationParamKind::Default => None,
+                sql::SetSessionAuthorizationParamKind::User(user) => Some(ident(user)),
+            },
+            local: false,
+        }),
         sql::Set::SetTransaction { .. } => Operation::Other {
             kind: "SET TRANSACTION".into(),
         },

@@ -408,7 +408,12 @@ fn alter_table_action(op: &sql::AlterTableOperation, out: &mut Vec<AlterTableAct
         }
         O::SetLogged => A::SetLogged,
         O::SetUnlogged => A::SetUnlogged,
-        O::OwnerTo { .. } => A::OwnerTo,
+        O::OwnerTo { new_owner } => A::OwnerTo(match new_owner {
+            sql::Owner::Ident(i) => ident(i),
+            sql::Owner::CurrentRole => "current_role".to_string(),
+            sql::Owner::CurrentUser => "current_user".to_string(),
+            sql::Owner::SessionUser => "session_user".to_string(),
+        }),
         O::EnableTrigger { name }
         | O::EnableAlwaysTrigger { name }
         | O::EnableReplicaTrigger { name } => A::Trigger {

@@ -700,7 +700,7 @@ fn logged_unlogged_and_owner() {
     );
     assert_eq!(
         one_action("ALTER TABLE t OWNER TO bob"),
-        AlterTableAction::OwnerTo
+        AlterTableAction::OwnerTo("bob".into())
     );
 }
 

@@ -94,6 +94,16 @@ fn index_key(c: &Cursor, el: &[Tok]) -> Option<IndexKey> {
 
 /// `DROP <kind> ...`, after DROP.
 pub(super) fn drop(c: &mut Cursor) -> Option<Operation> {
+    if c.eat_seq(&["owned", "by"]) {
+        let roles = super::misc::roles(c)?;
+        let cascade = c.eat_kw("cascade");
+        if !cascade {
+            c.eat_kw("restrict");
+        }
+        return c
+            .at_end()
+            .then_some(Operation::DropOwned { roles, cascade });
+    }
     if c.eat_kw("index") {
         let concurrently = c.eat_kw("concurrently");
         let d = drop_list(c, false)?;

@@ -251,19 +251,38 @@ pub(super) fn lock(c: &mut Cursor) -> Option<Operation> {
 pub(super) fn set(c: &mut Cursor) -> Option<Operation> {
     let local = c.eat_kw("local");
     if !local {
-        if c.is_seq(&["session", "authorization"]) || c.is_seq(&["session", "characteristics"]) {
+        if c.is_seq(&["session", "characteristics"]) {
             return Some(Operation::Other {
                 kind: "SET SESSION".to_string(),
             });
         }
-        c.eat_kw("session");
+        if !c.is_seq(&["session", "authorization"]) {
+            c.eat_kw("session");
+        }
+    }
+    // the role objects are created as (and owned by)
+    let role_setting = if c.eat_kw("role") {
+        Some("role")
+    } else if c.eat_seq(&["session", "authorization"]) {
+        Some("session_authorization")
+    } else {
+        None
+    };
+    if let Some(name) = role_setting {
+        let value = if c.eat_kw("default") || (name == "role" && c.eat_kw("none")) {
+            None
+        } else {
+            Some(role(c)?)
+        };
+        return c.at_end().then(|| {
+            Operation::Set(SetVar {
+                name: name.to_string(),
+                value,
+                local,
+            })
+        });
     }
     for (words, kind) in [
-        (&["role"][..], "SET ROLE"),
-        (
-            &["session", "authorization"][..],
-            "SET SESSION AUTHORIZATION",
-        ),
         (&["transaction"][..], "SET TRANSACTION"),
         (&["constraints"][..], "SET CONSTRAINTS"),
     ] {
@@ -309,14 +328,33 @@ fn set_value(c: &mut Cursor) -> Option<Option<String>> {
     Some(Some(values.join(", ")))
 }
 
+/// A role name (folded; a string as written), or `current_user`, `current_role`,
+/// `session_user`, `public`.
+pub(super) fn role(c: &mut Cursor) -> Option<String> {
+    if let Some(s) = c.peek().and_then(string_of) {
+        c.advance();
+        return Some(s);
+    }
+    c.ident()
+}
+
+/// A comma-separated list of roles.
+pub(super) fn roles(c: &mut Cursor) -> Option<Vec<String>> {
+    let mut roles = vec![role(c)?];
+    while c.eat_tok(&Token::Comma) {
+        roles.push(role(c)?);
+    }
+    Some(roles)
+}
+
 /// `RESET name | ALL`, after RESET.
 pub(super) fn reset(c: &mut Cursor) -> Option<Operation> {
     let name = if c.eat_seq(&["time", "zone"]) {
         "timezone".to_string()
-    } else if c.eat_seq(&["session", "authorization"]) || c.eat_kw("role") {
-        return Some(Operation::Other {
-            kind: "RESET ROLE".to_string(),
-        });
+    } else if c.eat_seq(&["session", "authorization"]) {
+        "session_authorization".to_string()
+    } else if c.eat_kw("role") {
+        "role".to_string()
     } else {
         c.name_parts()?.join(".")
     };

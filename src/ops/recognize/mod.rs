@@ -117,11 +117,18 @@ fn statement(c: &mut Cursor) -> Option<Operation> {
     if c.is_kw("select") || c.is_kw("with") {
         return rewrite::query(c);
     }
+    if c.eat_seq(&["reassign", "owned", "by"]) {
+        let roles = misc::roles(c)?;
+        if !c.eat_kw("to") {
+            return None;
+        }
+        let to = misc::role(c)?;
+        return c.at_end().then_some(Operation::ReassignOwned { roles, to });
+    }
     // understood, with nothing we model
     for head in [
         &["security", "label"][..],
         &["checkpoint"],
-        &["reassign", "owned"],
         &["import", "foreign", "schema"],
         &["prepare", "transaction"],
         &["commit", "prepared"],

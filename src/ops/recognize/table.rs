@@ -209,8 +209,7 @@ fn alter_action(c: &mut Cursor) -> Option<AlterTableAction> {
         });
     }
     if c.eat_seq(&["owner", "to"]) {
-        c.take_rest();
-        return Some(A::OwnerTo);
+        return super::misc::role(c).map(A::OwnerTo);
     }
     if c.eat_seq(&["replica", "identity"]) {
         c.take_rest();

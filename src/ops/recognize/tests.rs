@@ -528,7 +528,10 @@ fn alter_table_table_level_actions_are_recognised() {
         one("ALTER TABLE t REPLICA IDENTITY USING INDEX i"),
         A::ReplicaIdentity
     );
-    assert_eq!(one("ALTER TABLE t OWNER TO admin"), A::OwnerTo);
+    assert_eq!(
+        one("ALTER TABLE t OWNER TO admin"),
+        A::OwnerTo("admin".into())
+    );
     assert_eq!(
         one("ALTER TABLE t DISABLE TRIGGER ALL"),
         A::Trigger {
@@ -1239,7 +1242,56 @@ fn set_and_reset_are_recognised() {
             local: false
         })
     );
-    assert!(matches!(rec("SET ROLE admin"), Operation::Other { .. }));
+    // the role objects are created as: folded, strings as written, NONE/DEFAULT reset
+    let role = |name: &str, value: Option<&str>, local: bool| {
+        Operation::Set(SetVar {
+            name: name.into(),
+            value: value.map(Into::into),
+            local,
+        })
+    };
+    assert_eq!(rec("SET ROLE Admin"), role("role", Some("admin"), false));
+    assert_eq!(rec("SET LOCAL ROLE 'Ops'"), role("role", Some("Ops"), true));
+    assert_eq!(rec("SET ROLE NONE"), role("role", None, false));
+    assert_eq!(rec("RESET ROLE"), role("role", None, false));
+    assert_eq!(
+        rec("SET SESSION AUTHORIZATION \"Deploy\""),
+        role("session_authorization", Some("Deploy"), false)
+    );
+    assert_eq!(
+        rec("SET SESSION AUTHORIZATION DEFAULT"),
+        role("session_authorization", None, false)
+    );
+    assert_eq!(
+        rec("RESET SESSION AUTHORIZATION"),
+        role("session_authorization", None, false)
+    );
+}
+
+#[test]
+fn drop_and_reassign_owned_name_their_roles() {
+    assert_eq!(
+        rec("DROP OWNED BY app, \"Ops\", CURRENT_USER CASCADE"),
+        Operation::DropOwned {
+            roles: vec!["app".into(), "Ops".into(), "current_user".into()],
+            cascade: true
+        }
+    );
+    assert_eq!(
+        rec("DROP OWNED BY app RESTRICT"),
+        Operation::DropOwned {
+            roles: vec!["app".into()],
+            cascade: false
+        }
+    );
+    assert_eq!(
+        rec("REASSIGN OWNED BY old_app, x TO new_app"),
+        Operation::ReassignOwned {
+            roles: vec!["old_app".into(), "x".into()],
+            to: "new_app".into()
+        }
+    );
+    assert_eq!(recognize("REASSIGN OWNED BY a"), None);
 }
 
 #[test]
@@ -1273,7 +1325,6 @@ fn drop_of_other_object_kinds_is_recognised() {
         ("DROP STATISTICS IF EXISTS s", "DROP STATISTICS"),
         ("DROP CAST (a AS b)", "DROP CAST"),
         ("DROP OPERATOR === (int, int)", "DROP OPERATOR"),
-        ("DROP OWNED BY app", "DROP OWNED"),
         ("DROP PUBLICATION p", "DROP PUBLICATION"),
     ] {
         assert_eq!(rec(sql), Operation::Other { kind: kind.into() }, "{sql}");
