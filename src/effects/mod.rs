@@ -2168,8 +2168,9 @@ impl Builder<'_> {
                     AccessExclusive
                 }
                 AlterTableAction::SetLogged | AlterTableAction::SetUnlogged => {
-                    // already so: nothing is rewritten (observed on 15 by `trace`); the
-                    // sequences it owns change with it
+                    // already so: nothing is rewritten, and the sequences it owns are
+                    // left alone (observed on 15 by `trace`); else, from 15 (unlogged
+                    // sequences), they change with it (observed on 11-18)
                     let target = if matches!(action, AlterTableAction::SetLogged) {
                         crate::ops::Persistence::Permanent
                     } else {
@@ -2177,8 +2178,10 @@ impl Builder<'_> {
                     };
                     if existing.is_none_or(|t| t.persistence != target) {
                         self.rewrite(&table);
+                        if self.v.0 >= 15 {
+                            self.lock_owned_sequences(&table, None, AccessExclusive);
+                        }
                     }
-                    self.lock_owned_sequences(&table, None, AccessExclusive);
                     AccessExclusive
                 }
                 AlterTableAction::SetStorageParams { params, .. } => {
