@@ -1299,6 +1299,84 @@ SET SESSION AUTHORIZATION sg_owner_a;
 -- schemaguard:no-transaction
 "#;
 
+/// Foreign tables, as PostgreSQL 15 handles them: ALTER and DROP FOREIGN TABLE take
+/// ACCESS EXCLUSIVE; nothing is rewritten or checked (the rows are the foreign
+/// server's), also as the foreign partition of a rewritten partitioned table; and the
+/// rules that judge rows (CHECK without NOT VALID, narrowing, a primary key) say nothing.
+#[test]
+fn foreign_tables_lock_as_tables_but_are_never_rewritten_or_checked() {
+    if common::pg_server().is_none() {
+        return;
+    }
+    let dir = common::TempDir::new("trace-foreign");
+    dir.write("0001_foreign.sql", FOREIGN_TABLES);
+    dir.write("0002_alter_foreign.sql", ALTER_FOREIGN_TABLES);
+    let out = binary(&["trace", "--format", "json", dir.path()], &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("trace JSON");
+    assert_eq!(
+        doc["disagreements"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        doc["disagreements"]
+    );
+    let alter = &doc["files"][1]["statements"];
+    for i in 0..5 {
+        let on_ft1 = alter[i]["locks"]
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["relation"] == "public.ft1"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(on_ft1["observed"], "ACCESS EXCLUSIVE", "{}", alter[i]);
+    }
+    let check = binary(&["check", "--format", "json", dir.path()], &[]);
+    let findings: serde_json::Value = serde_json::from_str(&check.stdout).expect("check JSON");
+    let on_ft1: Vec<String> = findings["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["message"].as_str().is_some_and(|m| m.contains("ft1")))
+        .map(|f| format!("{} {}", f["rule"].as_str().unwrap_or("?"), f["message"]))
+        .collect();
+    for quiet in [
+        "constraint-not-valid-missing",
+        "narrowing-column-type",
+        "require-primary-key",
+    ] {
+        assert!(
+            !on_ft1.iter().any(|f| f.starts_with(quiet)),
+            "{quiet} on a foreign table: {on_ft1:#?}"
+        );
+    }
+    assert!(
+        on_ft1.iter().any(|f| f.starts_with("drop-table")
+            && f.contains("foreign table")
+            && !f.contains("deletes its data")),
+        "{on_ft1:#?}"
+    );
+}
+
+const FOREIGN_TABLES: &str = r#"CREATE FOREIGN DATA WRAPPER dummy;
+CREATE SERVER s0 FOREIGN DATA WRAPPER dummy;
+CREATE FOREIGN TABLE ft1 (c1 integer NOT NULL, c2 text CHECK (c2 <> '')) SERVER s0 OPTIONS (schema_name 'x');
+CREATE TABLE parted (a int, b text) PARTITION BY LIST (a);
+CREATE FOREIGN TABLE parted_f PARTITION OF parted FOR VALUES IN (1) SERVER s0;
+CREATE TABLE plain (a int);
+-- schemaguard:no-transaction
+"#;
+const ALTER_FOREIGN_TABLES: &str = r#"ALTER FOREIGN TABLE ft1 ADD COLUMN c8 integer DEFAULT 0;
+ALTER FOREIGN TABLE ft1 ALTER COLUMN c8 TYPE char(10);
+ALTER FOREIGN TABLE ft1 ALTER COLUMN c2 SET NOT NULL;
+ALTER FOREIGN TABLE ft1 ADD CONSTRAINT c1_pos CHECK (c1 > 0);
+ALTER FOREIGN TABLE ft1 RENAME COLUMN c2 TO c3;
+ALTER FOREIGN TABLE IF EXISTS nope ADD COLUMN x int;
+ALTER TABLE parted ADD COLUMN c int DEFAULT random()::int;
+ALTER TABLE parted ALTER COLUMN b TYPE varchar(10);
+DROP FOREIGN TABLE ft1;
+DROP FOREIGN TABLE IF EXISTS ft1;
+-- schemaguard:no-transaction
+"#;
+
 /// (all disagreements, strong ones) on pg-regress with PostgreSQL 15, as reached (365
 /// or 367: the INSERT into the temporary table at create_index.sql:552 is matched to
 /// its pg_temp_N relation on some runs only).

@@ -703,6 +703,9 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
     if ct.partitioned {
         table.kind = TableKind::Partitioned;
     }
+    if ct.foreign {
+        table.kind = TableKind::Foreign;
+    }
     table.partition_key.clone_from(&ct.partition_key);
     table.partition_of = ct.partition_of.as_ref().map(|p| cat.resolve_relation(p));
     table.of_type.clone_from(&ct.of_type);

@@ -496,17 +496,27 @@ impl Builder<'_> {
     /// its own).
     fn rewrite(&mut self, name: &ObjectName) {
         let rel = self.cat.resolve_relation(name);
+        if self.is_foreign(&rel) {
+            // its rows are a foreign server's: nothing here to rewrite
+            return;
+        }
         let partitioned = self.is_partitioned(&rel);
         if !self.e.rewrites.contains(&rel) {
             self.e.rewrites.push(rel.clone());
         }
         if partitioned {
             for leaf in self.leaves(&rel) {
-                if !self.e.rewrites.contains(&leaf) {
+                if !self.is_foreign(&leaf) && !self.e.rewrites.contains(&leaf) {
                     self.e.rewrites.push(leaf);
                 }
             }
         }
+    }
+
+    fn is_foreign(&self, rel: &ObjectName) -> bool {
+        self.cat
+            .table(rel)
+            .is_some_and(|t| t.kind == crate::catalog::TableKind::Foreign)
     }
 
     /// The tables holding a table's rows: itself, or the partitions (at any depth) of a
@@ -542,6 +552,10 @@ impl Builder<'_> {
 
     fn scan(&mut self, name: &ObjectName, reason: ScanReason) {
         let relation = self.cat.resolve_relation(name);
+        if self.is_foreign(&relation) {
+            // nothing checks or reads a foreign table's rows here (its server holds them)
+            return;
+        }
         let s = Scan { relation, reason };
         if !self.e.scans.contains(&s) {
             self.e.scans.push(s);

@@ -195,6 +195,10 @@ pub struct CreateTable {
     pub on_commit: bool,
     /// `CREATE TABLE t OF type`: a typed table, whose columns are the composite type's.
     pub of_type: Option<ObjectName>,
+    /// `CREATE FOREIGN TABLE`: its rows are a foreign server's (nothing to rewrite or
+    /// scan here).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub foreign: bool,
 }
 
 /// A partition's bound, `FOR VALUES ...` or `DEFAULT`. Values are kept as written

@@ -30,6 +30,10 @@ impl Rule for ConstraintNotValidMissing {
         let Some((at, table)) = cx.alter_of_existing_table() else {
             return;
         };
+        if cx.is_foreign(table) {
+            // a foreign table's rows are not checked: there is nothing to defer
+            return;
+        }
         // fixes use the name as the user wrote it
         let written = &at.name;
         let single = at.actions.len() == 1;

@@ -31,13 +31,30 @@ impl Rule for DropTable {
             if !cx.is_preexisting(&table) || cx.effects.lock_on(&table).is_none() {
                 continue;
             }
+            let (message, why) = if cx.is_foreign(&table) {
+                (
+                    format!(
+                        "dropping foreign table {table} breaks application versions that still use it"
+                    ),
+                    format!(
+                        "queries on {table} fail as soon as this commits (its rows stay on the foreign server)"
+                    ),
+                )
+            } else {
+                (
+                    format!(
+                        "dropping {table} deletes its data and breaks application versions that still use it"
+                    ),
+                    format!(
+                        "queries on {table} fail as soon as this commits; the data cannot be recovered without a backup"
+                    ),
+                )
+            };
             out.push(Violation {
-                message: format!("dropping {table} deletes its data and breaks application versions that still use it"),
+                message,
                 relation: Some(table.clone()),
                 lock_mode: Some(LockMode::AccessExclusive),
-                why: Some(format!(
-                    "queries on {table} fail as soon as this commits; the data cannot be recovered without a backup"
-                )),
+                why: Some(why),
                 fix: Some(format!(
                     "stop using {written} in the application first and ship that; then drop it, marked with\n-- schemaguard:ignore drop-table -- {written} unused since <release>"
                 )),

@@ -192,6 +192,14 @@ impl Context<'_> {
         self.file.is_preexisting(self.catalog, relation, self.tx)
     }
 
+    /// A foreign table: its rows are a foreign server's, so nothing here checks,
+    /// scans or rewrites them (and it has no primary key or indexes).
+    pub fn is_foreign(&self, table: &ObjectName) -> bool {
+        self.catalog
+            .table(table)
+            .is_some_and(|t| t.kind == crate::catalog::TableKind::Foreign)
+    }
+
     /// The locks this statement takes on pre-existing relations that block application
     /// traffic (reads or writes), strongest first.
     pub fn blocking_locks(&self) -> Vec<&crate::effects::RelationLock> {

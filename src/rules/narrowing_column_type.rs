@@ -55,7 +55,8 @@ impl Rule for NarrowingColumnType {
         let Some((at, table)) = cx.alter_table_target() else {
             return;
         };
-        if !cx.is_preexisting(table) {
+        // a foreign table's rows are not converted here: nothing fails
+        if !cx.is_preexisting(table) || cx.is_foreign(table) {
             return;
         }
         for action in &at.actions {

@@ -70,9 +70,10 @@ impl Rule for PreferIfNotExists {
 }
 
 const CREATE_INDEX: &[&str] = &["create", "unique", "index", "concurrently"];
-const CREATE_TABLE: &[&str] = &["create", "global", "local", "unlogged", "table"];
+const CREATE_TABLE: &[&str] = &["create", "global", "local", "unlogged", "foreign", "table"];
 const DROP_KINDS: &[&str] = &[
     "drop",
+    "foreign",
     "table",
     "index",
     "concurrently",

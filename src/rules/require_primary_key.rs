@@ -30,7 +30,8 @@ impl Rule for RequirePrimaryKey {
             let Operation::CreateTable(ct) = &stmt.op else {
                 continue;
             };
-            if exempt(ct, fc) {
+            // a foreign table cannot have one
+            if ct.foreign || exempt(ct, fc) {
                 continue;
             }
             // the table as it is after the migration: dropped, renamed or already there

@@ -28,6 +28,7 @@ impl Rule for SetNotNullScan {
         // fixes use the name as the user wrote it
         let written = &at.name;
         if !cx.is_preexisting(table)
+            || cx.is_foreign(table)
             || !cx
                 .effects
                 .scans

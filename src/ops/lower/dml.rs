@@ -387,6 +387,7 @@ fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
         as_query: Some(reads),
         on_commit: false,
         of_type: None,
+        foreign: false,
     })
 }
 

@@ -46,6 +46,7 @@ pub fn lower(stmt: &sql::Statement, sql: &str) -> Operation {
 
         // --- tables and indexes
         S::CreateTable(t) => table::create_table(t),
+        S::CreateForeignTable(t) => table::create_foreign_table(t),
         S::AlterTable(t) => table::alter_table(t),
         S::Truncate(t) => objects::truncate(t),
         S::CreateIndex(i) => table::create_index(i),
@@ -259,7 +260,6 @@ fn other_kind(stmt: &sql::Statement, sql: &str) -> String {
         S::CreateCollation(_) => "CREATE COLLATION",
         S::AlterCollation(_) => "ALTER COLLATION",
         S::CreateDatabase { .. } => "CREATE DATABASE",
-        S::CreateForeignTable(_) => "CREATE FOREIGN TABLE",
         S::CreateServer(_) => "CREATE SERVER",
         S::CreateForeignDataWrapper(_) => "CREATE FOREIGN DATA WRAPPER",
         S::CreateUserMapping(_) => "CREATE USER MAPPING",

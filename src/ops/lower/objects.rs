@@ -33,7 +33,7 @@ pub(super) fn drop(
     use sql::ObjectType as T;
     let d = drop_of(names.iter().map(object_name), if_exists, cascade);
     match object_type {
-        T::Table => Operation::DropTable(d),
+        T::Table | T::ForeignTable => Operation::DropTable(d),
         T::Index => Operation::DropIndex(DropIndex {
             names: d.names,
             if_exists,

@@ -61,6 +61,32 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
         as_query: t.query.as_deref().map(query_reads),
         on_commit: t.on_commit.is_some(),
         of_type: None,
+        foreign: false,
+    })
+}
+
+/// `CREATE FOREIGN TABLE`: a table whose rows a foreign server holds.
+pub(super) fn create_foreign_table(t: &sql::CreateForeignTable) -> Operation {
+    Operation::CreateTable(CreateTable {
+        name: object_name(&t.name),
+        if_not_exists: t.if_not_exists,
+        persistence: Persistence::Permanent,
+        columns: t.columns.iter().map(column_def).collect(),
+        constraints: t
+            .constraints
+            .iter()
+            .filter_map(|c| table_constraint(c, false))
+            .collect(),
+        partitioned: false,
+        partition_key: Vec::new(),
+        partition_of: t.partition_of.as_ref().map(object_name),
+        partition_bound: t.for_values.as_ref().map(partition_bound),
+        inherits: t.inherits.iter().flatten().map(object_name).collect(),
+        like: Vec::new(),
+        as_query: None,
+        on_commit: false,
+        of_type: None,
+        foreign: true,
     })
 }
 
@@ -322,13 +348,11 @@ pub(super) fn table_constraint(c: &sql::TableConstraint, not_valid: bool) -> Opt
 }
 
 pub(super) fn alter_table(t: &sql::AlterTable) -> Operation {
-    if t.table_type.is_some() {
-        // ALTER FOREIGN / ICEBERG / DYNAMIC / EXTERNAL TABLE: no storage we model
-        let kind = match t.table_type {
-            Some(sql::AlterTableType::Foreign) => "ALTER FOREIGN TABLE",
-            _ => "ALTER TABLE",
+    if t.table_type.is_some() && t.table_type != Some(sql::AlterTableType::Foreign) {
+        // ALTER ICEBERG / DYNAMIC / EXTERNAL TABLE: not PostgreSQL's
+        return Operation::Other {
+            kind: "ALTER TABLE".into(),
         };
-        return Operation::Other { kind: kind.into() };
     }
     let mut actions = Vec::new();
     for op in &t.operations {

@@ -834,11 +834,32 @@ fn inherit_and_no_inherit() {
 }
 
 #[test]
-fn alter_foreign_table_is_other() {
-    assert_eq!(
-        other_kind("ALTER FOREIGN TABLE f ADD COLUMN a int"),
-        "ALTER FOREIGN TABLE"
-    );
+fn foreign_tables_are_tables_of_their_own_kind() {
+    let Operation::AlterTable(at) = parse_statement("ALTER FOREIGN TABLE f ADD COLUMN a int")
+    else {
+        panic!("not ALTER TABLE");
+    };
+    assert_eq!(at.name, ObjectName::parse("f"));
+    assert!(matches!(
+        at.actions[..],
+        [AlterTableAction::AddColumn { .. }]
+    ));
+    let Operation::CreateTable(ct) =
+        parse_statement("CREATE FOREIGN TABLE s.ft (a int NOT NULL, b text) SERVER srv")
+    else {
+        panic!("not CREATE TABLE");
+    };
+    assert!(ct.foreign);
+    assert_eq!(ct.name, ObjectName::parse("s.ft"));
+    assert_eq!(ct.columns.len(), 2);
+    assert!(ct.columns[0].not_null);
+    assert!(matches!(
+        parse_statement("DROP FOREIGN TABLE IF EXISTS ft"),
+        Operation::DropTable(Drop {
+            if_exists: true,
+            ..
+        })
+    ));
 }
 
 // --- indexes
@@ -1766,10 +1787,6 @@ fn unmodelled_statements_are_other_with_their_keywords() {
         (
             "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
             "SET TRANSACTION",
-        ),
-        (
-            "CREATE FOREIGN TABLE ft (a int) SERVER s",
-            "CREATE FOREIGN TABLE",
         ),
         ("DISCARD ALL", "DISCARD"),
     ] {

@@ -841,6 +841,7 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         as_query: None,
         on_commit: false,
         of_type: None,
+        foreign: false,
     };
     let typed = if c.eat_seq(&["partition", "of"]) {
         table.partition_of = Some(c.object_name()?);
