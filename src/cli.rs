@@ -286,6 +286,7 @@ fn prepare(
     args: &CommonArgs,
     since: Option<&str>,
     report: Report,
+    keep_plan: bool,
 ) -> Result<ManuallyDrop<Run>, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
@@ -307,8 +308,9 @@ fn prepare(
         report,
         keep_parsed: false,
         // check reports findings only (and, against a live database, who would block
-        // the statements' locks, which needs them)
-        skip_plan: report == Report::Findings && args.database_url.is_none(),
+        // the statements' locks, which needs them; the markdown comment and the HTML
+        // report draw the lock timeline from the plan)
+        skip_plan: report == Report::Findings && args.database_url.is_none() && !keep_plan,
         overlay: None,
         no_query_text: args.no_query_text,
         refused_by_server: Default::default(),
@@ -328,7 +330,13 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn check(args: &CheckArgs) -> i32 {
-    let mut run = match prepare(&args.common, args.since.as_deref(), Report::Findings) {
+    let timeline = matches!(args.format, CheckFormat::Markdown);
+    let mut run = match prepare(
+        &args.common,
+        args.since.as_deref(),
+        Report::Findings,
+        timeline,
+    ) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -400,7 +408,10 @@ fn check(args: &CheckArgs) -> i32 {
         ),
         CheckFormat::Sarif => println!("{}", report::sarif::render(&report)),
         CheckFormat::Github => print!("{}", report::github::render(&report)),
-        CheckFormat::Markdown => print!("{}", report::markdown::render(&report, &sources(&run))),
+        CheckFormat::Markdown => print!(
+            "{}",
+            report::markdown::render_with_timelines(&report, &sources(&run), &timelines(&run))
+        ),
     }
     if !run.input_errors.is_empty() {
         return exit::ERROR;
@@ -414,7 +425,7 @@ fn check(args: &CheckArgs) -> i32 {
 }
 
 fn plan(args: &PlanArgs) -> i32 {
-    let run = match prepare(&args.common, None, Report::Plan) {
+    let run = match prepare(&args.common, None, Report::Plan, true) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -463,6 +474,16 @@ fn plan(args: &PlanArgs) -> i32 {
     }
 }
 
+/// The lock timeline of every migration of the run, with table sizes when the run
+/// started from a live database.
+fn timelines(run: &Run) -> Vec<report::timeline::MigrationTimeline> {
+    report::timeline::build(
+        &run.analysis.files,
+        &run.analysis.plan,
+        run.live.as_ref().map(|_| &run.analysis.catalog),
+    )
+}
+
 fn sources(run: &Run) -> HashMap<String, String> {
     run.files
         .iter()
@@ -471,7 +492,7 @@ fn sources(run: &Run) -> HashMap<String, String> {
 }
 
 fn graph(args: &GraphArgs) -> i32 {
-    let run = match prepare(&args.common, None, Report::Graph) {
+    let run = match prepare(&args.common, None, Report::Graph, false) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");

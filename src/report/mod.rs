@@ -11,6 +11,7 @@ mod jsonw;
 pub mod markdown;
 pub mod plan;
 pub mod sarif;
+pub mod timeline;
 
 use crate::analysis::FileNote;
 use crate::rules::{Finding, Severity};
