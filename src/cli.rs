@@ -170,6 +170,9 @@ enum CheckFormat {
     Github,
     /// A markdown pull-request comment
     Markdown,
+    /// One self-contained HTML page: findings with code frames and fixes, the lock
+    /// timeline, filters by severity and rule
+    Html,
 }
 
 /// `plan` formats (a plan is a table, not findings: no SARIF, annotations or comment).
@@ -179,6 +182,8 @@ enum PlanFormat {
     Human,
     /// The versioned JSON document (see README)
     Json,
+    /// One self-contained HTML page: the lock timeline of every migration
+    Html,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -330,7 +335,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn check(args: &CheckArgs) -> i32 {
-    let timeline = matches!(args.format, CheckFormat::Markdown);
+    let timeline = matches!(args.format, CheckFormat::Markdown | CheckFormat::Html);
     let mut run = match prepare(
         &args.common,
         args.since.as_deref(),
@@ -384,7 +389,7 @@ fn check(args: &CheckArgs) -> i32 {
     // output itself is read in the log (json for scripts is unchanged)
     if matches!(
         args.format,
-        CheckFormat::Human | CheckFormat::Sarif | CheckFormat::Markdown
+        CheckFormat::Human | CheckFormat::Sarif | CheckFormat::Markdown | CheckFormat::Html
     ) {
         for (file, message) in &run.input_errors {
             eprintln!("error: {file}: {message}");
@@ -411,6 +416,10 @@ fn check(args: &CheckArgs) -> i32 {
         CheckFormat::Markdown => print!(
             "{}",
             report::markdown::render_with_timelines(&report, &sources(&run), &timelines(&run))
+        ),
+        CheckFormat::Html => print!(
+            "{}",
+            report::html::render_check(&report, &sources(&run), &timelines(&run))
         ),
     }
     if !run.input_errors.is_empty() {
@@ -456,6 +465,21 @@ fn plan(args: &PlanArgs) -> i32 {
             if let Err(e) = written {
                 return output_failed("the plan", &e);
             }
+        }
+        PlanFormat::Html => {
+            let blockers = run
+                .live
+                .as_ref()
+                .map(|live| report::plan::blockers_human(live, &run.analysis.plan));
+            print!(
+                "{}",
+                report::html::render_plan(
+                    &timelines(&run),
+                    run.version.0,
+                    run.analysis.plan.len(),
+                    blockers.as_deref()
+                )
+            );
         }
         PlanFormat::Human => {
             print!(

@@ -73,6 +73,12 @@ fn mermaid_blocks(md: &str) -> Vec<String> {
     blocks
 }
 
+/// A line in the test log, past the harness's capture (where screenshots are).
+fn log(line: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+}
+
 /// A directory under the target directory, kept after the run (screenshots are looked
 /// at, and CI keeps them as artifacts).
 fn artifacts() -> PathBuf {
@@ -136,13 +142,19 @@ fn markdown_comment_stays_under_githubs_limit_on_every_corpus_history() {
         let charts = mermaid_blocks(&out.stdout).len();
         if out.stdout.contains("_Timelines of ") {
             assert!(
-                out.stdout.contains("left out to keep the comment under GitHub's limit"),
+                out.stdout
+                    .contains("left out to keep the comment under GitHub's limit"),
                 "{name}"
             );
         }
-        eprintln!("{name}: {chars} characters, {charts} timelines");
+        log(format_args!(
+            "markdown comment of {name}: {chars} characters, {charts} timelines"
+        ));
     }
-    eprintln!("largest comment: {} ({} characters)", largest.1, largest.0);
+    log(format_args!(
+        "largest markdown comment: {} ({} characters, GitHub's limit {GITHUB_COMMENT_LIMIT})",
+        largest.1, largest.0
+    ));
 }
 
 /// Every chart of the samples' comment (and of the largest corpus history's, when
@@ -160,19 +172,13 @@ fn mermaid_timelines_are_valid_mermaid() {
     let Some(chromium) = chromium() else {
         return;
     };
-    let mut charts = mermaid_blocks(
-        &common::schemaguard(&["check", "--format", "markdown", SAMPLES]).stdout,
-    );
+    let mut charts =
+        mermaid_blocks(&common::schemaguard(&["check", "--format", "markdown", SAMPLES]).stdout);
     assert!(charts.len() >= 5, "{charts:?}");
     if let Some(corpus) = common::shared_dir("corpus") {
         let lemmy = corpus.join("sets").join("lemmy");
-        let md = common::schemaguard(&[
-            "check",
-            "--format",
-            "markdown",
-            &lemmy.to_string_lossy(),
-        ])
-        .stdout;
+        let md = common::schemaguard(&["check", "--format", "markdown", &lemmy.to_string_lossy()])
+            .stdout;
         charts.extend(mermaid_blocks(&md));
     }
     let dir = artifacts().join("mermaid");
@@ -222,9 +228,221 @@ fn mermaid_timelines_are_valid_mermaid() {
         .filter(|e| e.path().extension().is_some_and(|x| x == "svg"))
         .count();
     assert_eq!(svgs, charts.len(), "one SVG per chart in {}", dir.display());
-    eprintln!(
+    log(format_args!(
         "{} Mermaid charts rendered by mmdc into {}",
         charts.len(),
         dir.display()
+    ));
+}
+
+/// What headless Chromium made of a page: the DOM after its scripts ran, and every
+/// console message (uncaught errors, CSP refusals, `console.*`), which it logs to
+/// standard error as `CONSOLE` lines.
+struct Loaded {
+    dom: String,
+    console: Vec<String>,
+}
+
+fn chromium_args(chromium: &Path) -> Command {
+    let mut cmd = Command::new(chromium);
+    // as root (CI), Chromium runs only without its sandbox; no GPU on a server
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]);
+    cmd
+}
+
+fn load(chromium: &Path, page: &Path) -> Loaded {
+    let out = chromium_args(chromium)
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {stderr}");
+    Loaded {
+        dom: String::from_utf8_lossy(&out.stdout).into_owned(),
+        console: stderr
+            .lines()
+            .filter(|l| l.contains(":CONSOLE"))
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
+fn screenshot(chromium: &Path, page: &Path, png: &Path, size: &str) {
+    let out = chromium_args(chromium)
+        .arg(format!("--window-size={size}"))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    let bytes = std::fs::read(png).expect("screenshot written");
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000,
+        "not a PNG of a page: {}",
+        png.display()
+    );
+    log(format_args!("screenshot: {}", png.display()));
+}
+
+/// The harness sees a page's errors: a page that throws is caught (so a clean report
+/// is clean, not unobserved).
+#[test]
+fn chromium_harness_reports_a_pages_uncaught_error() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let page = artifacts().join("throws.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><body><p>x</p><script>throw new Error('on purpose');</script></body></html>",
+    )
+    .expect("page written");
+    let loaded = load(&chromium, &page);
+    assert!(
+        loaded
+            .console
+            .iter()
+            .any(|l| l.contains("Uncaught Error: on purpose")),
+        "{:?}",
+        loaded.console
+    );
+}
+
+/// A section of the DOM: from the first `start` to the next `end` after it.
+fn section<'a>(dom: &'a str, start: &str, end: &str) -> &'a str {
+    let from = dom
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start:?} in the page"));
+    let rest = &dom[from..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+#[test]
+fn html_check_report_renders_in_chromium() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let out = common::schemaguard_in(
+        &["check", "--format", "html", "sample_migrations"],
+        Some(Path::new(env!("CARGO_MANIFEST_DIR"))),
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // self-contained: nothing fetched from anywhere
+    for outside in ["src=", "<link", "@import", "url("] {
+        assert!(!out.stdout.contains(outside), "{outside} in the page");
+    }
+    let page = artifacts().join("check.html");
+    std::fs::write(&page, &out.stdout).expect("page written");
+
+    let loaded = load(&chromium, &page);
+    assert!(
+        loaded.console.is_empty(),
+        "console messages: {:?}",
+        loaded.console
+    );
+    // the script ran to its end and showed the filters
+    assert!(
+        loaded.dom.contains("data-ready=\"yes\""),
+        "script did not run"
+    );
+    assert!(
+        loaded
+            .dom
+            .contains("<form id=\"filters\" class=\"filters\">"),
+        "filters still hidden"
+    );
+    assert!(loaded.dom.contains("<span id=\"shown\">7 shown</span>"));
+    // the timeline of 0011: the index build holds SHARE on orders (and reads it all)
+    let index = section(
+        &loaded.dom,
+        "<code>sample_migrations/0011_index_orders_status.sql</code>",
+        "</section>",
+    );
+    let orders = section(index, "<th class=\"rel\">public.orders</th>", "</tr>");
+    assert!(
+        orders.contains("title=\"SHARE on public.orders, taken at line 4, held until line 4 (commit); writes wait; reads every row\">SHARE <span class=\"mark\">S</span></td>"),
+        "{orders}"
+    );
+    // the finding on that statement links to its column of the timeline
+    let finding = section(
+        &loaded.dom,
+        "<article class=\"finding error\" id=\"finding-0\"",
+        "</article>",
+    );
+    let link = section(finding, "<a href=\"#stmt-", "\">");
+    let id = &link["<a href=\"#".len()..];
+    assert!(
+        index.contains(&format!("<th id=\"{id}\"")),
+        "{id} is not the 0011 statement's column"
+    );
+
+    // with JavaScript off (Chromium's --dump-dom needs scripts on, so the page is
+    // loaded without its one script): every finding and the timeline are there, the
+    // filters hidden
+    assert_eq!(out.stdout.matches("<script").count(), 1);
+    let (before, script) = out.stdout.split_once("<script>").expect("the script");
+    let (_, after) = script.split_once("</script>").expect("its end");
+    let without_script = artifacts().join("check-no-script.html");
+    std::fs::write(&without_script, format!("{before}{after}")).expect("page written");
+    let plain = load(&chromium, &without_script);
+    assert!(plain.console.is_empty(), "{:?}", plain.console);
+    assert_eq!(plain.dom.matches("<article class=\"finding").count(), 7);
+    assert!(
+        plain
+            .dom
+            .contains("<form id=\"filters\" class=\"filters\" hidden=\"\">")
+    );
+    assert!(plain.dom.contains("SHARE <span class=\"mark\">S</span>"));
+
+    screenshot(
+        &chromium,
+        &page,
+        &artifacts().join("check.png"),
+        "1280,2400",
+    );
+}
+
+#[test]
+fn html_plan_report_renders_in_chromium() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let out = common::schemaguard(&["plan", "--format", "html", SAMPLES]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = artifacts().join("plan.html");
+    std::fs::write(&page, &out.stdout).expect("page written");
+    let loaded = load(&chromium, &page);
+    assert!(loaded.console.is_empty(), "{:?}", loaded.console);
+    assert!(loaded.dom.contains("data-ready=\"yes\""));
+    // every migration that locks a relation has its table (not 0002, which creates a
+    // table and nothing else); the new table's own index build is told apart
+    assert_eq!(loaded.dom.matches("<table class=\"timeline\">").count(), 15);
+    assert!(
+        loaded
+            .dom
+            .contains("<p>Not drawn: 1 migration without a lock on any relation.</p>")
+    );
+    let users = section(
+        &loaded.dom,
+        "<code>sample_migrations/0001_create_users.sql</code>",
+        "</section>",
+    );
+    assert!(
+        users.contains("<th class=\"rel\">public.users <small>new</small></th>"),
+        "{users}"
+    );
+    screenshot(&chromium, &page, &artifacts().join("plan.png"), "1100,1800");
 }
