@@ -154,6 +154,9 @@ enum GraphFormat {
     Mermaid,
     /// Nodes and edges (documented in README)
     Json,
+    /// An SVG picture, laid out without Graphviz (at most 250 nodes: narrow it with
+    /// --object)
+    Svg,
 }
 
 /// `check` formats: one per audience (terminal, scripts, code scanning, Actions
@@ -559,6 +562,13 @@ fn graph(args: &GraphArgs) -> i32 {
         GraphFormat::Dot => g.to_dot(focus.as_ref()),
         GraphFormat::Mermaid => g.to_mermaid(focus.as_ref()),
         GraphFormat::Json => g.to_json(focus.as_ref()),
+        GraphFormat::Svg => match report::graph_svg::render(g, focus.as_ref()) {
+            Ok(svg) => svg,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::ERROR;
+            }
+        },
     };
     print!("{out}");
     if run.input_errors.is_empty() {

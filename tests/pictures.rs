@@ -446,3 +446,79 @@ fn html_plan_report_renders_in_chromium() {
     );
     screenshot(&chromium, &page, &artifacts().join("plan.png"), "1100,1800");
 }
+
+#[test]
+fn svg_graph_is_valid_svg_and_renders_in_chromium() {
+    let out = common::schemaguard(&["graph", "--format", "svg", "--object", "orders", SAMPLES]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = roxmltree::Document::parse(&out.stdout).expect("the SVG is well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text") || n.has_tag_name("tspan"))
+        .filter_map(|n| n.text())
+        .collect();
+    for expected in [
+        "table public.orders",
+        "sample_migrations/0011_index_orders_status.sql",
+        "CREATE INDEX (line 4)",
+    ] {
+        assert!(
+            texts.iter().any(|t| t.trim() == expected),
+            "no {expected:?} among {texts:?}"
+        );
+    }
+    assert!(doc.descendants().any(|n| n.has_tag_name("rect")));
+    assert!(doc.descendants().any(|n| n.has_tag_name("path")));
+
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let page = artifacts().join("graph.svg");
+    std::fs::write(&page, &out.stdout).expect("written");
+    let loaded = load(&chromium, &page);
+    assert!(loaded.console.is_empty(), "{:?}", loaded.console);
+    assert!(loaded.dom.contains("table public.orders"), "not rendered");
+    screenshot(
+        &chromium,
+        &page,
+        &artifacts().join("graph.png"),
+        "1400,1100",
+    );
+}
+
+#[test]
+fn svg_graph_too_big_to_read_names_what_to_filter() {
+    let Some(corpus) = common::shared_dir("corpus") else {
+        return;
+    };
+    let lemmy = corpus.join("sets").join("lemmy");
+    let out = common::schemaguard(&["graph", "--format", "svg", &lemmy.to_string_lossy()]);
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr
+            .contains("too many to read as one picture (at most 300 are drawn)")
+            && out
+                .stderr
+                .contains("draw one table's part with --object, e.g. `--object public.post` ("),
+        "{}",
+        out.stderr
+    );
+    // and the object it suggests first is drawn
+    let one = common::schemaguard(&[
+        "graph",
+        "--format",
+        "svg",
+        "--object",
+        "public.mod_lock_post",
+        &lemmy.to_string_lossy(),
+    ]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    roxmltree::Document::parse(&one.stdout).expect("well-formed");
+}

@@ -6,6 +6,7 @@
 //! lock timeline both draw is modelled in `timeline`.
 
 pub mod github;
+pub mod graph_svg;
 pub mod html;
 pub mod human;
 pub mod json;
