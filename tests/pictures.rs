@@ -522,3 +522,65 @@ fn svg_graph_too_big_to_read_names_what_to_filter() {
     assert_eq!(one.code, 0, "{}", one.stderr);
     roxmltree::Document::parse(&one.stdout).expect("well-formed");
 }
+
+/// With `--database-url`, each timeline row of a table the database has says its size.
+#[test]
+fn timeline_rows_carry_live_table_sizes() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let mut admin = server.connect().expect("connect as superuser");
+    admin
+        .batch_execute("CREATE DATABASE timeline")
+        .expect("create database");
+    let mut db = server
+        .connect_as(schemaguard::server::SUPERUSER, "timeline")
+        .expect("connect");
+    db.batch_execute(
+        "CREATE TABLE orders (id bigint PRIMARY KEY, status text);
+         INSERT INTO orders SELECT g, 'paid' FROM generate_series(1, 50000) g;
+         ANALYZE orders;",
+    )
+    .expect("orders");
+    let dir = common::TempDir::new("pictures-live");
+    dir.write(
+        "0001_index.sql",
+        "SET lock_timeout = '2s';\nCREATE TABLE notes (id int);\nCREATE INDEX notes_id_idx ON notes (id);\nCREATE INDEX orders_status_idx ON orders (status);\n",
+    );
+    let url = common::pg_url(&server, "timeline");
+    let html = common::schemaguard(&[
+        "plan",
+        "--format",
+        "html",
+        "--database-url",
+        &url,
+        dir.path(),
+    ]);
+    assert_eq!(html.code, 0, "{}", html.stderr);
+    let row = section(
+        &html.stdout,
+        "<th class=\"rel\">public.orders <small>",
+        "</th>",
+    );
+    assert!(row.contains("~50K rows"), "{row}");
+    assert!(
+        html.stdout
+            .contains("<th class=\"rel\">public.notes <small>new</small></th>"),
+        "a table the migration creates has no size"
+    );
+    let md = common::schemaguard(&[
+        "check",
+        "--format",
+        "markdown",
+        "--database-url",
+        &url,
+        dir.path(),
+    ]);
+    assert_eq!(md.code, 1, "{}", md.stderr);
+    let section_line = md
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("    section public.orders, "))
+        .unwrap_or_else(|| panic!("no sized section in:\n{}", md.stdout));
+    assert!(section_line.contains("~50K rows"), "{section_line}");
+}
