@@ -18,7 +18,7 @@ cargo build --quiet
 sg=${CARGO_TARGET_DIR:-target}/debug/schemaguard
 
 shot() { # page, png, width,height
-    "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+    "$chromium" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
         --window-size="$3" --screenshot="$2" "file://$1" 2>/dev/null
 }
 
@@ -27,7 +27,7 @@ shot() { # page, png, width,height
 awk '/^```mermaid$/ { keep = 1; chart = ""; next }
      /^```$/ && keep { keep = 0; if (chart ~ /0004_create_order_items/) { printf "%s", chart; exit } }
      keep { chart = chart $0 "\n" }' "$work/comment.md" >"$work/timeline.mmd"
-printf '{"executablePath": "%s", "args": ["--no-sandbox", "--headless=new"]}\n' "$chromium" >"$work/puppeteer.json"
+printf '{"executablePath": "%s", "args": ["--no-sandbox", "--headless=new", "--disable-dev-shm-usage"]}\n' "$chromium" >"$work/puppeteer.json"
 "$mmdc" --quiet --puppeteerConfigFile "$work/puppeteer.json" --input "$work/timeline.mmd" \
     --output docs/timeline.png --width 900 --backgroundColor white
 

@@ -191,7 +191,7 @@ fn mermaid_timelines_are_valid_mermaid() {
         &config,
         serde_json::json!({
             "executablePath": chromium,
-            "args": ["--no-sandbox", "--headless=new"],
+            "args": ["--no-sandbox", "--headless=new", "--disable-dev-shm-usage"],
         })
         .to_string(),
     )
@@ -250,6 +250,8 @@ fn chromium_args(chromium: &Path) -> Command {
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
+        // containers often have a small /dev/shm
+        "--disable-dev-shm-usage",
         "--no-first-run",
         "--hide-scrollbars",
         "--enable-logging=stderr",

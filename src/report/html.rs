@@ -430,12 +430,15 @@ fn cell_text(c: &Cell) -> String {
 }
 
 fn cell_title(r: &Row, c: &Cell, line: u32) -> String {
-    let mut title = format!("{} on {}", c.mode.as_str(), r.relation);
-    if c.taken_here {
-        let _ = write!(title, ", taken at line {line}");
-    } else {
-        title.push_str(", held from an earlier statement");
+    // a held cell says only until when (a long transaction repeats it in every column)
+    if !c.taken_here {
+        return match c.held_until_line {
+            Some(until) => format!("held until line {until}"),
+            None => "held".to_string(),
+        };
     }
+    let mut title = format!("{} on {}", c.mode.as_str(), r.relation);
+    let _ = write!(title, ", taken at line {line}");
     if let Some(until) = c.held_until_line {
         let _ = write!(title, ", held until line {until} (commit)");
     }

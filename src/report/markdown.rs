@@ -118,9 +118,9 @@ fn timeline_section(out: &mut String, timelines: &[&MigrationTimeline]) {
     for (i, t) in timelines.iter().enumerate() {
         let chart = mermaid(t);
         let block = format!(
-            "\n<details{}><summary>{}</summary>\n\n{}\n\n</details>\n",
+            "\n<details{}><summary><code>{}</code></summary>\n\n{}\n\n</details>\n",
             if i == 0 { " open" } else { "" },
-            code_span(&t.file),
+            super::html::esc(&t.file),
             fenced("mermaid", chart.trim_end())
         );
         if !left_out.is_empty() || out.len() + block.len() > TIMELINE_BUDGET {
