@@ -110,6 +110,20 @@ fn markdown_comment_draws_the_lock_timeline_of_blocking_migrations() {
         md.contains("    ACCESS EXCLUSIVE + rewrite line 4 :crit, "),
         "{md}"
     );
+    // migrations with errors come first (0011, 0012, 0015), then the others in apply
+    // order; the first is open
+    let order: Vec<&str> = md
+        .lines()
+        .filter_map(|l| l.split("<summary><code>sample_migrations/").nth(1))
+        .filter_map(|l| l.split('_').next())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "0011", "0012", "0015", "0003", "0004", "0005", "0007", "0009", "0010", "0013", "0016"
+        ]
+    );
+    assert!(md.contains("<details open><summary><code>sample_migrations/0011_"));
     // migrations that block nobody (CREATE INDEX CONCURRENTLY, new tables only) are not drawn
     assert!(!md.contains("title 0006_index_products_sku.sql"), "{md}");
     assert!(!md.contains("title 0001_create_users.sql"), "{md}");

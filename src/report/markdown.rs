@@ -29,15 +29,32 @@ pub fn render(report: &CheckReport, sources: &HashMap<String, String>) -> String
 }
 
 /// Renders a `check` report followed by the lock timelines of the migrations among
-/// `timelines` that block reads or writes of a relation that existed before them, as
-/// many as fit under GitHub's comment limit (a last line names those left out).
+/// `timelines` that block reads or writes of a relation that existed before them, those
+/// with errors, then warnings, first, as many as fit under GitHub's comment limit (a
+/// last line names those left out).
 pub fn render_with_timelines(
     report: &CheckReport,
     sources: &HashMap<String, String>,
     timelines: &[MigrationTimeline],
 ) -> String {
-    let shown_timelines: Vec<&MigrationTimeline> =
+    // migrations with an error first, then with a warning, then the rest, each in apply
+    // order: when the comment is full, the left-out ones are the least worrying
+    let worst: HashMap<&str, Severity> =
+        report.findings.iter().fold(HashMap::new(), |mut worst, f| {
+            let w = worst.entry(f.file.as_str()).or_insert(f.severity);
+            *w = (*w).max(f.severity);
+            worst
+        });
+    let mut shown_timelines: Vec<&MigrationTimeline> =
         timelines.iter().filter(|t| t.blocks_traffic()).collect();
+    shown_timelines.sort_by_key(|t| {
+        std::cmp::Reverse(
+            worst
+                .get(t.file.as_str())
+                .filter(|s| **s > Severity::Hint)
+                .copied(),
+        )
+    });
     let findings_budget = if shown_timelines.is_empty() {
         COMMENT_BUDGET
     } else {
