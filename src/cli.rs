@@ -154,6 +154,9 @@ enum GraphFormat {
     Mermaid,
     /// Nodes and edges (documented in README)
     Json,
+    /// An SVG picture, laid out without Graphviz (at most 250 nodes: narrow it with
+    /// --object)
+    Svg,
 }
 
 /// `check` formats: one per audience (terminal, scripts, code scanning, Actions
@@ -170,6 +173,9 @@ enum CheckFormat {
     Github,
     /// A markdown pull-request comment
     Markdown,
+    /// One self-contained HTML page: findings with code frames and fixes, the lock
+    /// timeline, filters by severity and rule
+    Html,
 }
 
 /// `plan` formats (a plan is a table, not findings: no SARIF, annotations or comment).
@@ -179,6 +185,8 @@ enum PlanFormat {
     Human,
     /// The versioned JSON document (see README)
     Json,
+    /// One self-contained HTML page: the lock timeline of every migration
+    Html,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -286,6 +294,7 @@ fn prepare(
     args: &CommonArgs,
     since: Option<&str>,
     report: Report,
+    keep_plan: bool,
 ) -> Result<ManuallyDrop<Run>, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
@@ -307,8 +316,9 @@ fn prepare(
         report,
         keep_parsed: false,
         // check reports findings only (and, against a live database, who would block
-        // the statements' locks, which needs them)
-        skip_plan: report == Report::Findings && args.database_url.is_none(),
+        // the statements' locks, which needs them; the markdown comment and the HTML
+        // report draw the lock timeline from the plan)
+        skip_plan: report == Report::Findings && args.database_url.is_none() && !keep_plan,
         overlay: None,
         no_query_text: args.no_query_text,
         refused_by_server: Default::default(),
@@ -328,7 +338,13 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn check(args: &CheckArgs) -> i32 {
-    let mut run = match prepare(&args.common, args.since.as_deref(), Report::Findings) {
+    let timeline = matches!(args.format, CheckFormat::Markdown | CheckFormat::Html);
+    let mut run = match prepare(
+        &args.common,
+        args.since.as_deref(),
+        Report::Findings,
+        timeline,
+    ) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -376,7 +392,7 @@ fn check(args: &CheckArgs) -> i32 {
     // output itself is read in the log (json for scripts is unchanged)
     if matches!(
         args.format,
-        CheckFormat::Human | CheckFormat::Sarif | CheckFormat::Markdown
+        CheckFormat::Human | CheckFormat::Sarif | CheckFormat::Markdown | CheckFormat::Html
     ) {
         for (file, message) in &run.input_errors {
             eprintln!("error: {file}: {message}");
@@ -400,7 +416,14 @@ fn check(args: &CheckArgs) -> i32 {
         ),
         CheckFormat::Sarif => println!("{}", report::sarif::render(&report)),
         CheckFormat::Github => print!("{}", report::github::render(&report)),
-        CheckFormat::Markdown => print!("{}", report::markdown::render(&report, &sources(&run))),
+        CheckFormat::Markdown => print!(
+            "{}",
+            report::markdown::render_with_timelines(&report, &sources(&run), &timelines(&run))
+        ),
+        CheckFormat::Html => print!(
+            "{}",
+            report::html::render_check(&report, &sources(&run), &timelines(&run))
+        ),
     }
     if !run.input_errors.is_empty() {
         return exit::ERROR;
@@ -414,7 +437,7 @@ fn check(args: &CheckArgs) -> i32 {
 }
 
 fn plan(args: &PlanArgs) -> i32 {
-    let run = match prepare(&args.common, None, Report::Plan) {
+    let run = match prepare(&args.common, None, Report::Plan, true) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -446,6 +469,21 @@ fn plan(args: &PlanArgs) -> i32 {
                 return output_failed("the plan", &e);
             }
         }
+        PlanFormat::Html => {
+            let blockers = run
+                .live
+                .as_ref()
+                .map(|live| report::plan::blockers_human(live, &run.analysis.plan));
+            print!(
+                "{}",
+                report::html::render_plan(
+                    &timelines(&run),
+                    run.version.0,
+                    run.analysis.plan.len(),
+                    blockers.as_deref()
+                )
+            );
+        }
         PlanFormat::Human => {
             print!(
                 "{}",
@@ -463,6 +501,16 @@ fn plan(args: &PlanArgs) -> i32 {
     }
 }
 
+/// The lock timeline of every migration of the run, with table sizes when the run
+/// started from a live database.
+fn timelines(run: &Run) -> Vec<report::timeline::MigrationTimeline> {
+    report::timeline::build(
+        &run.analysis.files,
+        &run.analysis.plan,
+        run.live.as_ref().map(|_| &run.analysis.catalog),
+    )
+}
+
 fn sources(run: &Run) -> HashMap<String, String> {
     run.files
         .iter()
@@ -471,7 +519,7 @@ fn sources(run: &Run) -> HashMap<String, String> {
 }
 
 fn graph(args: &GraphArgs) -> i32 {
-    let run = match prepare(&args.common, None, Report::Graph) {
+    let run = match prepare(&args.common, None, Report::Graph, false) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
@@ -514,6 +562,13 @@ fn graph(args: &GraphArgs) -> i32 {
         GraphFormat::Dot => g.to_dot(focus.as_ref()),
         GraphFormat::Mermaid => g.to_mermaid(focus.as_ref()),
         GraphFormat::Json => g.to_json(focus.as_ref()),
+        GraphFormat::Svg => match report::graph_svg::render(g, focus.as_ref()) {
+            Ok(svg) => svg,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::ERROR;
+            }
+        },
     };
     print!("{out}");
     if run.input_errors.is_empty() {

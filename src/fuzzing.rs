@@ -166,6 +166,7 @@ pub fn check(data: &[u8]) {
         database: None,
         blockers: &[],
     };
+    let timelines = report::timeline::build(&analysis.files, &analysis.plan, None);
     let rendered = [
         report::human::render(&report, &sources, false),
         report::human::render(&report, &sources, true),
@@ -173,6 +174,10 @@ pub fn check(data: &[u8]) {
         report::sarif::render(&report),
         report::github::render(&report),
         report::markdown::render(&report, &sources),
+        report::markdown::render_with_timelines(&report, &sources, &timelines),
+        report::html::render_check(&report, &sources, &timelines),
+        report::html::render_plan(&timelines, 16, analysis.plan.len(), None),
+        report::graph_svg::render(&analysis.graph, None).unwrap_or_else(|refused| refused),
         report::plan::json(&analysis.files, &analysis.plan, 16),
         report::plan::human(&analysis.files, &analysis.plan, 16),
         analysis.graph.to_dot(None),

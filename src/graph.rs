@@ -123,6 +123,12 @@ impl Named<'_> {
     }
 }
 
+/// What a renderer draws of the graph (see [`Graph::picture`]).
+pub struct Picture<'a> {
+    pub nodes: Vec<(usize, &'a Node, String)>,
+    pub edges: Vec<(usize, usize, Edge)>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "node", rename_all = "snake_case")]
 pub enum Node {
@@ -748,6 +754,26 @@ impl Graph {
             Node::Migration { file } => file.clone(),
             Node::Statement { kind, line, .. } => format!("{kind} (line {line})"),
             Node::Object { kind, name } => format!("{} {name}", kind.as_str()),
+        }
+    }
+
+    /// The nodes and edges to draw (all, or what touches `focus`), for a renderer:
+    /// `(node index, node, label)` and `(from, to, edge)` by node index.
+    pub fn picture(&self, focus: Option<&ObjectId>) -> Picture<'_> {
+        let keep = self.selection(focus);
+        Picture {
+            nodes: self
+                .graph
+                .node_indices()
+                .filter(|n| self.kept(&keep, *n))
+                .map(|n| (n.index(), &self.graph[n], self.label(n)))
+                .collect(),
+            edges: self
+                .graph
+                .edge_references()
+                .filter(|e| self.kept(&keep, e.source()) && self.kept(&keep, e.target()))
+                .map(|e| (e.source().index(), e.target().index(), *e.weight()))
+                .collect(),
         }
     }
 

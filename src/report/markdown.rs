@@ -1,7 +1,10 @@
 //! A pull-request comment in GitHub-flavoured markdown: a title with the counts, a table
-//! of rules, then each finding with its statement, why, and the fix as SQL.
+//! of rules, then each finding with its statement, why, and the fix as SQL, then the lock
+//! timeline of each migration that blocks reads or writes of an existing relation, as
+//! Mermaid gantt charts (GitHub draws them in comments).
 
 use super::human::summary_line;
+use super::timeline::{MigrationTimeline, mermaid};
 use super::{CheckReport, plural, rule_url, split_fix};
 use crate::rules::{Finding, Severity};
 use std::collections::HashMap;
@@ -11,11 +14,52 @@ use std::fmt::Write;
 const SHOWN_FINDINGS: usize = 10;
 /// GitHub rejects comments over 65,536 characters; stop adding findings well before.
 const COMMENT_BUDGET: usize = 60_000;
+/// With timelines to show, findings stop earlier, leaving at least this much for them.
+const TIMELINE_RESERVE: usize = 12_000;
+/// Timelines stop here (the last line saying what was left out fits in the rest).
+const TIMELINE_BUDGET: usize = 64_000;
+/// Migrations named in the line saying which timelines were left out.
+const NAMED_LEFT_OUT: usize = 5;
 /// Statements longer than this many lines are shortened in the code frame.
 const FRAME_LINES: usize = 12;
 
 /// Renders a `check` report. `sources` maps a file's display name to its text.
 pub fn render(report: &CheckReport, sources: &HashMap<String, String>) -> String {
+    render_with_timelines(report, sources, &[])
+}
+
+/// Renders a `check` report followed by the lock timelines of the migrations among
+/// `timelines` that block reads or writes of a relation that existed before them, those
+/// with errors, then warnings, first, as many as fit under GitHub's comment limit (a
+/// last line names those left out).
+pub fn render_with_timelines(
+    report: &CheckReport,
+    sources: &HashMap<String, String>,
+    timelines: &[MigrationTimeline],
+) -> String {
+    // migrations with an error first, then with a warning, then the rest, each in apply
+    // order: when the comment is full, the left-out ones are the least worrying
+    let worst: HashMap<&str, Severity> =
+        report.findings.iter().fold(HashMap::new(), |mut worst, f| {
+            let w = worst.entry(f.file.as_str()).or_insert(f.severity);
+            *w = (*w).max(f.severity);
+            worst
+        });
+    let mut shown_timelines: Vec<&MigrationTimeline> =
+        timelines.iter().filter(|t| t.blocks_traffic()).collect();
+    shown_timelines.sort_by_key(|t| {
+        std::cmp::Reverse(
+            worst
+                .get(t.file.as_str())
+                .filter(|s| **s > Severity::Hint)
+                .copied(),
+        )
+    });
+    let findings_budget = if shown_timelines.is_empty() {
+        COMMENT_BUDGET
+    } else {
+        COMMENT_BUDGET - TIMELINE_RESERVE
+    };
     let mut out = format!("### schemaguard: {}\n", summary_line(&report.summary));
     if !report.input_errors.is_empty() {
         let _ = write!(
@@ -41,7 +85,7 @@ pub fn render(report: &CheckReport, sources: &HashMap<String, String>) -> String
             );
         }
         let block = finding(f, sources.get(&f.file).map(String::as_str));
-        if out.len() + block.len() > COMMENT_BUDGET {
+        if out.len() + block.len() > findings_budget {
             omitted = report.findings.len() - i;
             break;
         }
@@ -74,7 +118,52 @@ pub fn render(report: &CheckReport, sources: &HashMap<String, String>) -> String
         }
         out.push_str("\n</details>\n");
     }
+    if !shown_timelines.is_empty() {
+        timeline_section(&mut out, &shown_timelines);
+    }
     out
+}
+
+/// Each timeline as a Mermaid chart in a `<details>` block (the first one open), until
+/// the budget is spent; then a line saying how many were left out and which.
+fn timeline_section(out: &mut String, timelines: &[&MigrationTimeline]) {
+    let _ = write!(
+        out,
+        "\n#### Lock timeline\n\nRows are relations, the axis counts statements; red: reads and writes wait, blue: writes wait, grey: only other schema changes wait, or the relation is new in the migration.\n"
+    );
+    let mut left_out: Vec<&str> = Vec::new();
+    for (i, t) in timelines.iter().enumerate() {
+        let chart = mermaid(t);
+        let block = format!(
+            "\n<details{}><summary><code>{}</code></summary>\n\n{}\n\n</details>\n",
+            if i == 0 { " open" } else { "" },
+            super::html::esc(&t.file),
+            fenced("mermaid", chart.trim_end())
+        );
+        if !left_out.is_empty() || out.len() + block.len() > TIMELINE_BUDGET {
+            left_out.push(&t.file);
+            continue;
+        }
+        out.push_str(&block);
+    }
+    if !left_out.is_empty() {
+        let named: Vec<String> = left_out
+            .iter()
+            .take(NAMED_LEFT_OUT)
+            .map(|f| code_span(f))
+            .collect();
+        let _ = write!(
+            out,
+            "\n_Timelines of {} left out to keep the comment under GitHub's limit: {}{}; `schemaguard plan --format html` draws them all._\n",
+            plural(left_out.len(), "more migration"),
+            named.join(", "),
+            if left_out.len() > NAMED_LEFT_OUT {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
 }
 
 /// One row per rule and severity: errors first, then by count.

@@ -1,16 +1,20 @@
 //! Renderers. They only format what the analysis decided; they decide nothing.
 //!
 //! `check` renders as `human` (code frames), `json` (versioned), `sarif` (code scanning),
-//! `github` (Actions workflow commands) or `markdown` (a PR comment); `plan` as a table or
-//! JSON.
+//! `github` (Actions workflow commands), `markdown` (a PR comment, with the lock timeline
+//! as Mermaid) or `html` (one self-contained page); `plan` as a table, JSON or HTML. The
+//! lock timeline both draw is modelled in `timeline`.
 
 pub mod github;
+pub mod graph_svg;
+pub mod html;
 pub mod human;
 pub mod json;
 mod jsonw;
 pub mod markdown;
 pub mod plan;
 pub mod sarif;
+pub mod timeline;
 
 use crate::analysis::FileNote;
 use crate::rules::{Finding, Severity};
