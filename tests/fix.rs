@@ -31,7 +31,14 @@ fn fix_verify_proves_every_fix_of_the_samples() {
     };
     drop(server);
     let dir = sample_copy("fix-verify");
-    let out = schemaguard(&["fix", "--renumber", "--verify", "--format", "json", dir.path()]);
+    let out = schemaguard(&[
+        "fix",
+        "--renumber",
+        "--verify",
+        "--format",
+        "json",
+        dir.path(),
+    ]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     let fixes = doc["fixes"].as_array().expect("fixes");
@@ -100,7 +107,11 @@ fn edits_keep_everything_else_byte_for_byte() {
     let mut fixed = original.to_string();
     let mut sorted: Vec<&serde_json::Value> = edits
         .iter()
-        .filter(|e| e["file"].as_str().is_some_and(|f| f.ends_with("0003_c.sql")))
+        .filter(|e| {
+            e["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("0003_c.sql"))
+        })
         .collect();
     sorted.sort_by_key(|e| std::cmp::Reverse(e["start"].as_u64()));
     for e in sorted {
@@ -116,7 +127,12 @@ fn edits_keep_everything_else_byte_for_byte() {
     );
     let new_files = doc["new_files"].as_array().expect("new files");
     assert_eq!(new_files.len(), 1);
-    assert!(new_files[0]["path"].as_str().expect("path").ends_with("0004_c_step_validate.sql"));
+    assert!(
+        new_files[0]["path"]
+            .as_str()
+            .expect("path")
+            .ends_with("0004_c_step_validate.sql")
+    );
     assert_eq!(
         new_files[0]["text"],
         "-- written by schemaguard fix: split from 0003_c.sql\nSET LOCAL lock_timeout = '2s';\n\nALTER TABLE t VALIDATE CONSTRAINT t_b;\n"
@@ -127,12 +143,16 @@ fn edits_keep_everything_else_byte_for_byte() {
 fn no_room_after_the_migration_is_not_fixed_without_renumber() {
     let dir = TempDir::new("fix-room");
     dir.write("0001_t.sql", "CREATE TABLE t (a int);\n");
-    dir.write("0002_i.sql", "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n");
+    dir.write(
+        "0002_i.sql",
+        "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n",
+    );
     dir.write("0003_z.sql", "CREATE TABLE z (c int);\n");
     let out = schemaguard(&["fix", dir.path()]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stdout.contains("not fixed[create-index-non-concurrently]")
+        out.stdout
+            .contains("not fixed[create-index-non-concurrently]")
             && out.stdout.contains("pass --renumber"),
         "{}",
         out.stdout
@@ -157,7 +177,10 @@ const LAYOUTS: &[Layout] = &[
         framework: "plain",
         files: &[
             ("0001_t.sql", "CREATE TABLE t (a int);\n"),
-            ("0002_i.sql", "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n"),
+            (
+                "0002_i.sql",
+                "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n",
+            ),
             ("0005_z.sql", "CREATE TABLE z (c int);\n"),
         ],
         config: None,
@@ -179,12 +202,18 @@ const LAYOUTS: &[Layout] = &[
     Layout {
         framework: "dbmate",
         files: &[
-            ("20240101000001_t.sql", "-- migrate:up\nCREATE TABLE t (a int);\n"),
+            (
+                "20240101000001_t.sql",
+                "-- migrate:up\nCREATE TABLE t (a int);\n",
+            ),
             (
                 "20240101000002_i.sql",
                 "-- migrate:up\nCREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n\n-- migrate:down\nDROP TABLE u;\n",
             ),
-            ("20240101000009_z.sql", "-- migrate:up\nCREATE TABLE z (c int);\n"),
+            (
+                "20240101000009_z.sql",
+                "-- migrate:up\nCREATE TABLE z (c int);\n",
+            ),
         ],
         config: None,
         original: "20240101000002_i.sql",
@@ -193,7 +222,10 @@ const LAYOUTS: &[Layout] = &[
         framework: "sqlx",
         files: &[
             ("1_t.sql", "CREATE TABLE t (a int);\n"),
-            ("2_i.sql", "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n"),
+            (
+                "2_i.sql",
+                "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n",
+            ),
             ("5_z.sql", "CREATE TABLE z (c int);\n"),
         ],
         config: Some("framework = \"sqlx\"\n"),
@@ -204,7 +236,10 @@ const LAYOUTS: &[Layout] = &[
         files: &[
             ("1_t.up.sql", "CREATE TABLE t (a int);\n"),
             ("1_t.down.sql", "DROP TABLE t;\n"),
-            ("2_i.up.sql", "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n"),
+            (
+                "2_i.up.sql",
+                "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n",
+            ),
             ("2_i.down.sql", "DROP TABLE u;\n"),
             ("5_z.up.sql", "CREATE TABLE z (c int);\n"),
         ],
@@ -215,7 +250,10 @@ const LAYOUTS: &[Layout] = &[
         framework: "flyway",
         files: &[
             ("V1__t.sql", "CREATE TABLE t (a int);\n"),
-            ("V2__i.sql", "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n"),
+            (
+                "V2__i.sql",
+                "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n",
+            ),
             ("V3__z.sql", "CREATE TABLE z (c int);\n"),
         ],
         config: None,
@@ -240,12 +278,18 @@ const LAYOUTS: &[Layout] = &[
     Layout {
         framework: "prisma",
         files: &[
-            ("20240101000001_t/migration.sql", "CREATE TABLE t (a int);\n"),
+            (
+                "20240101000001_t/migration.sql",
+                "CREATE TABLE t (a int);\n",
+            ),
             (
                 "20240101000002_i/migration.sql",
                 "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n",
             ),
-            ("20240101000009_z/migration.sql", "CREATE TABLE z (c int);\n"),
+            (
+                "20240101000009_z/migration.sql",
+                "CREATE TABLE z (c int);\n",
+            ),
         ],
         config: None,
         original: "20240101000002_i/migration.sql",
@@ -255,7 +299,10 @@ const LAYOUTS: &[Layout] = &[
         framework: "popx",
         files: &[
             ("1_t.up.sql", "CREATE TABLE t (a int);\n"),
-            ("2_i.up.sql", "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n"),
+            (
+                "2_i.up.sql",
+                "CREATE TABLE u (b int);\nCREATE INDEX t_a ON t (a);\n",
+            ),
             ("5_z.up.sql", "CREATE TABLE z (c int);\n"),
         ],
         config: Some("framework = \"popx\"\n"),
@@ -311,11 +358,9 @@ fn each_framework_reads_its_fixed_migration_back_in_place_and_outside_a_transact
             original + 1
         };
         assert_eq!(
-            with_index,
-            expected,
+            with_index, expected,
             "{}: the index is in {}",
-            layout.framework,
-            run.files[with_index].display
+            layout.framework, run.files[with_index].display
         );
         let mode = run.analysis.files[with_index].mode;
         assert_eq!(

@@ -724,7 +724,9 @@ fn action_for(cx: &FileCx, f: &Finding, stmt: usize) -> Result<Action, String> {
             let Operation::CreateIndex(_) = &s.op else {
                 return Err("not a CREATE INDEX statement".into());
             };
-            if has_placeholder(fix_text) {
+            // the framework's hint may hold `<version>`; a partitioned table's fix holds
+            // `<partition>`
+            if fix_text.contains("<partition>") {
                 return Err("a partitioned table is indexed partition by partition: write those by hand (see the finding's fix)".into());
             }
             let sql =
@@ -1023,12 +1025,22 @@ fn finish(
         }
     }
     for (p, plan) in files.iter_mut().enumerate() {
-        let origin = plan
-            .path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
+        // the file's name, with its folder where the folder carries the version
+        let origin = if plan.slot.in_folder() {
+            plan.path
+                .parent()
+                .and_then(Path::file_name)
+                .map(|folder| Path::new(folder).join(plan.path.file_name().unwrap_or_default()))
+                .unwrap_or_default()
+                .display()
+                .to_string()
+        } else {
+            plan.path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string()
+        };
         let mut mains: Vec<PathBuf> = Vec::new();
         if !dropped.contains(&p) {
             for (pending, version) in plan.pending.iter().zip(&assigned.versions[p]) {
@@ -1204,7 +1216,9 @@ mod tests {
         assert!(!has_placeholder(
             "ALTER TABLE t ADD CHECK (a < b) NOT VALID;"
         ));
-        assert!(!has_placeholder("ALTER TABLE t ADD CHECK (a <b) NOT VALID;"));
+        assert!(!has_placeholder(
+            "ALTER TABLE t ADD CHECK (a <b) NOT VALID;"
+        ));
     }
 
     #[test]
