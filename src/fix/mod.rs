@@ -135,6 +135,9 @@ pub struct Fix {
     pub file: String,
     #[serde(skip)]
     pub path: PathBuf,
+    /// Where the file is after the plan's renames.
+    #[serde(skip)]
+    pub path_after: PathBuf,
     pub line: u32,
     pub title: String,
     pub relation: Option<String>,
@@ -447,6 +450,7 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
             kind: kind_of(f.rule),
             file: f.file.clone(),
             path: cx.path.to_path_buf(),
+            path_after: cx.path.to_path_buf(),
             line: f.span.start_pos.line,
             title: String::new(),
             relation: f.relation.as_ref().map(ToString::to_string),
@@ -583,6 +587,28 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
                 };
             }
             Action::SetTop { name, local } => {
+                // nothing left that takes a lock: every statement moved out
+                let moving = !in_place && !converted;
+                let left = cx.statements.iter().enumerate().any(|(i, s)| {
+                    let moved = moving && outside.contains(&i);
+                    !moved && !matches!(s.op, Operation::Set(_))
+                });
+                if !left {
+                    not_fixed.push(not(
+                        f,
+                        "not needed: every statement that waited for a lock moved to a migration of its own (CONCURRENTLY takes no lock that blocks traffic)",
+                    ));
+                    continue;
+                }
+                // a lone statement of a golang-migrate or Prisma file runs outside a
+                // transaction only while it is alone: a SET would wrap it in one
+                if one_per_file && in_place && !outside.is_empty() {
+                    not_fixed.push(not(
+                        f,
+                        "the migration's statement runs outside a transaction only alone in its file: a SET before it would wrap both in one",
+                    ));
+                    continue;
+                }
                 let value = match name {
                     "lock_timeout" => cx.opts.lock_timeout.clone(),
                     _ => cx.opts.statement_timeout.clone().unwrap_or_default(),
@@ -1091,6 +1117,9 @@ fn finish(
         for mut fix in std::mem::take(&mut plan.fixes) {
             if !fix.migrations.is_empty() && (dropped.contains(&p) || !complete) {
                 continue;
+            }
+            if let Some(to) = moved.get(&fix.path) {
+                fix.path_after.clone_from(to);
             }
             for w in &mut fix.written {
                 if let Some(m) = w.migration {

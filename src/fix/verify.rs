@@ -230,28 +230,25 @@ pub fn verify(plan: &Plan, root: &Path, base: &RunOptions) -> Result<Verificatio
             .collect()
     };
     let failed_before = failed(&original.trace);
-    let new_failures: Vec<String> = fixed
+    // (file as traced, statement, message) of what fails only in the fixed history
+    let new_failures: Vec<(String, String, String)> = fixed
         .trace
         .files
         .iter()
         .flat_map(|f| f.statements.iter().map(move |s| (f, s)))
-        .filter(|(_, s)| {
-            s.observed
-                .error
-                .as_ref()
-                .is_some_and(|_| !failed_before.contains(&normalize(&s.sql)))
-        })
-        .map(|(f, s)| {
-            format!(
-                "{}:{}: failed: {}",
-                f.file,
-                s.line,
-                s.observed
-                    .error
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default()
-            )
+        .filter_map(|(f, s)| {
+            let error = s.observed.error.as_ref()?;
+            (!failed_before.contains(&normalize(&s.sql))).then(|| {
+                (
+                    f.file.clone(),
+                    normalize(&s.sql),
+                    format!(
+                        "{}:{}: failed: {error}",
+                        display_in_copy(&f.file, &fixed_dir, root),
+                        s.line
+                    ),
+                )
+            })
         })
         .collect();
     let rewritten = |t: &Trace| -> BTreeSet<String> {
@@ -274,6 +271,7 @@ pub fn verify(plan: &Plan, root: &Path, base: &RunOptions) -> Result<Verificatio
         .map(|fix| {
             prove(
                 fix,
+                &plan.fixes,
                 root,
                 &fixed,
                 schemas_equal,
@@ -289,6 +287,23 @@ pub fn verify(plan: &Plan, root: &Path, base: &RunOptions) -> Result<Verificatio
         schema_difference,
         fixes,
     })
+}
+
+/// A traced statement's text (shortened with `...` when long) is `want`.
+fn same_statement(traced: &str, want: &str) -> bool {
+    let traced = normalize(traced);
+    match traced.strip_suffix("...") {
+        Some(prefix) => want.starts_with(prefix.trim_end()),
+        None => traced == want,
+    }
+}
+
+/// A file of the fixed copy as the original tree names it.
+fn display_in_copy(file: &str, copy: &Path, root: &Path) -> String {
+    match Path::new(file).strip_prefix(copy) {
+        Ok(rel) => format!("{} (fixed)", root.join(rel).display()),
+        Err(_) => file.to_string(),
+    }
 }
 
 fn normalize(sql: &str) -> String {
@@ -310,10 +325,11 @@ fn same_file(file: &str, path: &Path, root: &Path) -> bool {
 
 fn prove(
     fix: &Fix,
+    all_fixes: &[Fix],
     root: &Path,
     fixed: &Applied,
     schemas_equal: bool,
-    new_failures: &[String],
+    new_failures: &[(String, String, String)],
     new_rewrites: &[String],
 ) -> Proof {
     let mut reasons = Vec::new();
@@ -322,9 +338,26 @@ fn prove(
         proven = false;
         reasons.push("the fixed history builds a different schema".to_string());
     }
-    for f in new_failures {
-        proven = false;
-        reasons.push(f.clone());
+    // a failure counts against the fix that wrote the statement or edited its file,
+    // and against every fix when none did
+    let mine = |file: &str, sql: &str| {
+        fix.written.iter().any(|w| {
+            same_file(file, &w.path, root) && (same_statement(sql, &normalize(&w.sql)) || !w.heavy)
+        }) || same_file(file, &fix.path_after, root)
+    };
+    let claimed =
+        |file: &str, sql: &str| {
+            all_fixes.iter().any(|other| {
+                other.written.iter().any(|w| {
+                    same_file(file, &w.path, root) && same_statement(sql, &normalize(&w.sql))
+                }) || same_file(file, &other.path_after, root)
+            })
+        };
+    for (file, sql, message) in new_failures {
+        if mine(file, sql) || !claimed(file, sql) {
+            proven = false;
+            reasons.push(message.clone());
+        }
     }
     for r in new_rewrites {
         proven = false;
@@ -342,7 +375,7 @@ fn prove(
             let value = fixed
                 .settings_at_end
                 .iter()
-                .find(|((file, n), _)| *n == name && same_file(file, &fix.path, root))
+                .find(|((file, n), _)| *n == name && same_file(file, &fix.path_after, root))
                 .map(|(_, v)| v.clone());
             match value {
                 Some(v) if v != "0" => {
@@ -367,7 +400,7 @@ fn prove(
                     if !same_file(&f.file, &w.path, root) {
                         return None;
                     }
-                    f.statements.iter().find(|s| normalize(&s.sql) == want)
+                    f.statements.iter().find(|s| same_statement(&s.sql, &want))
                 });
                 let Some(s) = seen else {
                     proven = false;
