@@ -406,6 +406,45 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
             Err(reason) => not_fixed.push(not(f, &reason)),
         }
     }
+    // moving work after the rest of the migration must not change what the rest sees:
+    // a later statement that names what the moved one touches keeps it in place
+    let moved: BTreeSet<usize> = actions
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::Outside { stmt, .. } => Some(*stmt),
+            _ => None,
+        })
+        .collect();
+    let mut kept_actions = Vec::new();
+    for (f, action) in actions {
+        let (stmt, moves_later) = match &action {
+            Action::Outside { stmt, .. } => (*stmt, true),
+            Action::Replace { stmt, later, .. } => (*stmt, !later.is_empty()),
+            Action::SetTop { .. } => (0, false),
+        };
+        if moves_later && cx.mode != Some(TransactionMode::Autocommit) {
+            let names = touched_names(&cx.statements[stmt], f);
+            let later = cx
+                .statements
+                .iter()
+                .enumerate()
+                .skip(stmt + 1)
+                .filter(|(i, _)| !moved.contains(i))
+                .find(|(_, s)| names.iter().any(|n| mentions(&s.text, n)));
+            if let Some((_, s)) = later {
+                not_fixed.push(not(
+                    f,
+                    &format!(
+                        "line {} of the migration uses what this statement touches: moving work after it would change what it sees; split the migration there by hand",
+                        s.span.start_pos.line
+                    ),
+                ));
+                continue;
+            }
+        }
+        kept_actions.push((f, action));
+    }
+    let actions = kept_actions;
     let mut plan = FilePlan {
         display: cx.display.to_string(),
         path: cx.path.to_path_buf(),
@@ -658,6 +697,63 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
         }
     }
     (plan, not_fixed)
+}
+
+/// The names a statement touches that a later statement could name: its table (the
+/// finding's relation), and the index, type or constraint it creates, drops or
+/// rebuilds (folded, as stored).
+fn touched_names(stmt: &Statement, f: &Finding) -> Vec<String> {
+    let mut names: Vec<String> = f.relation.iter().map(|r| r.name.clone()).collect();
+    match &stmt.op {
+        Operation::CreateIndex(ci) => {
+            names.push(ci.table.name.clone());
+            names.extend(ci.name.clone());
+        }
+        Operation::DropIndex(d) => names.extend(d.names.iter().map(|n| n.name.clone())),
+        Operation::Reindex(r) => names.push(r.name.name.clone()),
+        Operation::AlterType(at) => names.push(at.name.name.clone()),
+        Operation::AlterTable(at) => {
+            names.push(at.name.name.clone());
+            for a in &at.actions {
+                if let crate::ops::AlterTableAction::AddConstraint(c) = a {
+                    names.extend(c.name.clone());
+                }
+            }
+        }
+        _ => {}
+    }
+    names.retain(|n| !n.is_empty());
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// `sql` names `name`: as an identifier (folded, or quoted), or inside a string or a
+/// dollar-quoted body (a `DO` block, a function) as a whole word.
+fn mentions(sql: &str, name: &str) -> bool {
+    use crate::parse::split::{Tok, sql_tokens};
+    sql_tokens(sql).any(|t| {
+        let text = &sql[t.start..t.end];
+        match t.kind {
+            Tok::Word => text.eq_ignore_ascii_case(name),
+            Tok::QuotedIdent => text.trim_matches('"').replace("\"\"", "\"") == name,
+            Tok::Str | Tok::DollarStr => {
+                contains_word(&text.to_ascii_lowercase(), &name.to_ascii_lowercase())
+            }
+            _ => false,
+        }
+    })
+}
+
+fn contains_word(haystack: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    haystack.match_indices(word).any(|(at, _)| {
+        !haystack[..at].chars().next_back().is_some_and(is_ident)
+            && !haystack[at + word.len()..]
+                .chars()
+                .next()
+                .is_some_and(is_ident)
+    })
 }
 
 const STEP_NAMES: &[&str] = &["step_validate", "step_finish", "step_more"];
