@@ -147,10 +147,15 @@ struct FixArgs {
     /// migrations (never an applied one) to make room for the new ones
     #[arg(long)]
     renumber: bool,
-    /// Prove each fix on a throwaway PostgreSQL: the original and the fixed history
-    /// build equal schemas, and the fixed one takes no blocking lock the fix removed
+    /// Prove each fix on a throwaway PostgreSQL (of --pg-version when given, fetched
+    /// if not installed): the original and the fixed history build equal schemas, and
+    /// the fixed one takes no blocking lock the fix removed
     #[arg(long)]
     verify: bool,
+    /// With --verify: SQL run on both throwaway databases before the histories (what
+    /// the migrations expect to exist already: schemas, roles, extensions)
+    #[arg(long, value_name = "FILE", requires = "verify")]
+    verify_setup: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -421,7 +426,23 @@ fn fix(args: &FixArgs) -> i32 {
                     return exit::ERROR;
                 }
             };
-            match crate::fix::verify::verify(&plan, &root, &opts) {
+            let setup = match &args.verify_setup {
+                Some(path) => match std::fs::read_to_string(path) {
+                    Ok(sql) => Some(sql),
+                    Err(e) => {
+                        eprintln!("error: --verify-setup {}: {e}", path.display());
+                        return exit::ERROR;
+                    }
+                },
+                None => None,
+            };
+            match crate::fix::verify::verify(
+                &plan,
+                &root,
+                &opts,
+                setup.as_deref(),
+                args.common.pg_version,
+            ) {
                 Ok(v) => Some(v),
                 Err(e) => {
                     eprintln!("error: --verify: {e}");

@@ -993,20 +993,19 @@ fn try_assign(
         .enumerate()
         .map(|(i, f)| (f.display.as_str(), i))
         .collect();
-    // the last version given, as a number, and the file plan that gave it
-    let mut last: Option<(u128, Option<usize>)> = None;
+    // the last version given, and the file plan whose new migrations pushed it
+    let mut last: Option<(crate::source::Version, Option<usize>)> = None;
     for (pos, (display, slot)) in slots.iter().enumerate() {
         let plan = plan_of
             .get(display.as_str())
             .copied()
             .filter(|p| !dropped.contains(p));
         let count = plan.map_or(0, |p| files[p].pending.len());
-        let numeric = slot
-            .raw
-            .as_deref()
-            .filter(|_| !matches!(slot.framework, Framework::Flyway | Framework::Prisma))
-            .and_then(|r| r.replace('-', "").parse::<u128>().ok());
-        let Some(value) = numeric else {
+        let own = slot
+            .version
+            .clone()
+            .filter(|_| !matches!(slot.framework, Framework::Flyway | Framework::Prisma));
+        let Some(own) = own else {
             // sub-versions: Flyway `V11_1`, Prisma `<folder>_1`
             if let Some(p) = plan {
                 for n in 1..=count as u64 {
@@ -1023,7 +1022,7 @@ fn try_assign(
                                 .and_then(|n| n.to_str())
                                 .unwrap_or("migration")
                         ),
-                        _ if count > 0 => {
+                        _ => {
                             return Err((
                                 p,
                                 format!(
@@ -1031,7 +1030,6 @@ fn try_assign(
                                 ),
                             ));
                         }
-                        _ => continue,
                     };
                     if slots
                         .iter()
@@ -1044,16 +1042,18 @@ fn try_assign(
             }
             continue;
         };
-        let mut value = value;
+        // versions compare as the frameworks compare them (`Version`'s order), so
+        // timestamps of different spellings (diesel's `-0000` suffix) interleave right
+        let mut raw_now = slot.raw.clone().unwrap_or_default();
         let mut culprit = None;
-        if let Some((prev, by)) = last {
-            if let (true, Some(taker)) = (value <= prev, by) {
+        let mut current = own;
+        if let Some((prev, by)) = &last {
+            if let (true, Some(taker)) = (current <= *prev, *by) {
                 if !opts.renumber {
-                    let next = slots.get(pos).map_or(String::new(), |(d, _)| d.clone());
                     return Err((
                         taker,
                         format!(
-                            "no free version between the migration and the next one ({next}): pass --renumber to renumber the later migrations, or make room by hand"
+                            "no free version between the migration and the next one ({display}): pass --renumber to renumber the later migrations, or make room by hand"
                         ),
                     ));
                 }
@@ -1063,38 +1063,65 @@ fn try_assign(
                         format!("renumbering would rename {display}, which {reason}"),
                     ));
                 }
-                let shift = u64::try_from(prev + 1 - value).unwrap_or(u64::MAX);
-                let raw = slot.raw.as_deref().unwrap_or_default();
-                let Some(new_raw) = layout::next_version(raw, shift) else {
+                let Some((new_raw, v)) = first_after(&raw_now, prev) else {
                     return Err((taker, format!("{display}'s version cannot be renumbered")));
                 };
-                renames.push((pos, new_raw));
-                value = prev + 1;
+                renames.push((pos, new_raw.clone()));
+                raw_now = new_raw;
+                current = v;
                 // a renamed migration pushes the next ones as the new ones did
                 culprit = Some(taker);
             }
         }
-        let raw_now = renames
-            .iter()
-            .find(|(p, _)| *p == pos)
-            .map(|(_, r)| r.clone())
-            .or_else(|| slot.raw.clone())
-            .unwrap_or_default();
-        let value = last.map_or(value, |(prev, _)| value.max(prev));
-        last = Some((value, culprit));
+        if let Some((prev, _)) = &last {
+            if current < *prev {
+                current = prev.clone();
+            }
+        }
+        last = Some((current, culprit));
         if let Some(p) = plan {
             for n in 1..=count as u64 {
                 let Some(v) = layout::next_version(&raw_now, n) else {
                     return Err((p, format!("{display}'s version has no next value")));
                 };
+                if let Some(parsed) = crate::source::Version::parse(&v) {
+                    last = Some((parsed, Some(p)));
+                }
                 versions[p].push(v);
-            }
-            if count > 0 {
-                last = Some((value + count as u128, Some(p)));
             }
         }
     }
     Ok(Assigned { versions, renames })
+}
+
+/// The first of `raw + 1`, `raw + 2`, ... (in its own spelling) that sorts after
+/// `after`, with its version.
+fn first_after(
+    raw: &str,
+    after: &crate::source::Version,
+) -> Option<(String, crate::source::Version)> {
+    // the distance is found by doubling, then halving (versions of millions apart)
+    let at = |n: u64| {
+        layout::next_version(raw, n).and_then(|r| crate::source::Version::parse(&r).map(|v| (r, v)))
+    };
+    let mut high = 1u64;
+    loop {
+        let (_, v) = at(high)?;
+        if v > *after {
+            break;
+        }
+        high = high.checked_mul(2)?;
+    }
+    let mut low = high / 2;
+    while low + 1 < high {
+        let mid = low + (high - low) / 2;
+        if at(mid)?.1 > *after {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    at(high)
 }
 
 fn finish(

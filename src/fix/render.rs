@@ -158,7 +158,8 @@ pub fn write(plan: &Plan, relocate: Option<(&Path, &Path)>) -> Result<(), String
         }
         std::fs::write(&target, fixed).map_err(|e| format!("{display}: cannot write: {e}"))?;
     }
-    for r in &plan.renames {
+    // later migrations move up: the last first, so none lands on one not yet moved
+    for r in plan.renames.iter().rev() {
         let (from, to) = (place(&r.from_path)?, place(&r.to_path)?);
         if to.exists() {
             return Err(format!(

@@ -115,7 +115,13 @@ struct Applied {
     settings_at_end: BTreeMap<(String, &'static str), String>,
 }
 
-fn apply(server: &TempServer, db: &str, dir: &Path, base: &RunOptions) -> Result<Applied, String> {
+fn apply(
+    server: &TempServer,
+    db: &str,
+    dir: &Path,
+    base: &RunOptions,
+    setup: Option<&str>,
+) -> Result<Applied, String> {
     let mut admin = server.connect().map_err(|e| e.to_string())?;
     admin
         .batch_execute(&format!("CREATE DATABASE {db}"))
@@ -123,6 +129,11 @@ fn apply(server: &TempServer, db: &str, dir: &Path, base: &RunOptions) -> Result
     let mut client = server
         .connect_as(SUPERUSER, db)
         .map_err(|e| e.to_string())?;
+    if let Some(sql) = setup {
+        client
+            .batch_execute(sql)
+            .map_err(|e| format!("the setup SQL failed: {}", live::error_chain(&e)))?;
+    }
     let info = trace::ServerInfo {
         version: server.version().to_string(),
         version_num: server.version_num(),
@@ -174,7 +185,16 @@ fn apply(server: &TempServer, db: &str, dir: &Path, base: &RunOptions) -> Result
 
 /// Runs the original history under `root` and the fixed one (a copy with `plan`
 /// written) on a throwaway server, and proves each fix or says why not.
-pub fn verify(plan: &Plan, root: &Path, base: &RunOptions) -> Result<Verification, String> {
+/// `major`: the PostgreSQL major version to run them on (else the installed one).
+/// `setup`: SQL run on both databases first (what the history expects to exist: a
+/// schema, roles, extensions).
+pub fn verify(
+    plan: &Plan,
+    root: &Path,
+    base: &RunOptions,
+    setup: Option<&str>,
+    major: Option<u32>,
+) -> Result<Verification, String> {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -186,7 +206,14 @@ pub fn verify(plan: &Plan, root: &Path, base: &RunOptions) -> Result<Verificatio
     copy_tree(root, &fixed_dir)?;
     // the server runs as another account when we are root: it reads nothing here
     super::render::write(plan, Some((root, &fixed_dir)))?;
+    // the target version's server when one is named (`--pg-version`), else the
+    // installed one
+    let bin_dir = match major {
+        Some(n) => Some(trace::schema::bin_dir_for_major(n)?),
+        None => None,
+    };
     let server = TempServer::start(&ServerOptions {
+        bin_dir,
         settings: vec![
             ("TimeZone".into(), "UTC".into()),
             ("autovacuum".into(), "off".into()),
@@ -195,8 +222,8 @@ pub fn verify(plan: &Plan, root: &Path, base: &RunOptions) -> Result<Verificatio
         ..ServerOptions::default()
     })
     .map_err(|e| e.to_string())?;
-    let original = apply(&server, "original", root, base)?;
-    let fixed = apply(&server, "fixed", &fixed_dir, base)?;
+    let original = apply(&server, "original", root, base, setup)?;
+    let fixed = apply(&server, "fixed", &fixed_dir, base, setup)?;
     let version = server.version().to_string();
     let _ = server.stop();
 
