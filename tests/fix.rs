@@ -396,3 +396,69 @@ fn each_framework_reads_its_fixed_migration_back_in_place_and_outside_a_transact
         assert!(left.is_empty(), "{}: {left:?}", layout.framework);
     }
 }
+
+/// The PostgreSQL major a corpus history needs, when the installed one cannot run it
+/// (lemmy's newest migrations use PostgreSQL 16 syntax).
+fn corpus_major(name: &str) -> Option<&'static str> {
+    (name == "lemmy").then_some("16")
+}
+
+/// Every corpus history: `fix --verify` runs, builds the same schema, proves every fix
+/// it writes, and gives a reason for every finding it leaves.
+#[test]
+fn fix_verify_proves_every_fix_of_every_corpus_history() {
+    let Some(corpus) = common::shared_dir("corpus") else {
+        return;
+    };
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    drop(server);
+    let mut report = Vec::new();
+    for (name, dir, setup) in common::corpus_sets(&corpus) {
+        let scratch = TempDir::new("fix-corpus-setup");
+        let setup_file =
+            scratch.write("setup.sql", &format!("SELECT 1;\n{};\n", setup.join(";\n")));
+        let mut args = vec![
+            "fix",
+            "--renumber",
+            "--verify",
+            "--format",
+            "json",
+            "--verify-setup",
+            setup_file.to_str().expect("utf-8"),
+        ];
+        if let Some(major) = corpus_major(&name) {
+            args.extend(["--pg-version", major]);
+        }
+        args.push(dir.to_str().expect("utf-8"));
+        let out = schemaguard(&args);
+        assert!(out.code == 0 || out.code == 1, "{name}: {}", out.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {}", out.stderr));
+        let v = &doc["verification"];
+        assert_eq!(
+            v["schemas_equal"], true,
+            "{name}: {}",
+            v["schema_difference"]
+        );
+        let proofs = v["fixes"].as_array().expect("proofs");
+        let unproven: Vec<&serde_json::Value> =
+            proofs.iter().filter(|p| p["proven"] != true).collect();
+        assert!(unproven.is_empty(), "{name}: {unproven:#?}");
+        let not_fixed = doc["not_fixed"].as_array().expect("not fixed");
+        assert!(
+            not_fixed
+                .iter()
+                .all(|n| n["reason"].as_str().is_some_and(|r| !r.is_empty())),
+            "{name}: a finding left without a reason"
+        );
+        report.push(format!(
+            "{name}: {} fixes written, {} proven, {} not fixed",
+            proofs.len(),
+            proofs.len() - unproven.len(),
+            not_fixed.len()
+        ));
+    }
+    eprintln!("corpus fixes: {}", report.join("; "));
+}
