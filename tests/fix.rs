@@ -462,3 +462,93 @@ fn fix_verify_proves_every_fix_of_every_corpus_history() {
     }
     eprintln!("corpus fixes: {}", report.join("; "));
 }
+
+/// The `fix-before` / `fix-after` examples of the rule pages: `-- file: <name>` parts,
+/// and a `-- pg-version: N` line before the first.
+fn page_files(block: &str) -> (Vec<(String, String)>, Option<String>) {
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut version = None;
+    for line in block.lines() {
+        if let Some(name) = line.strip_prefix("-- file: ") {
+            files.push((name.trim().to_string(), String::new()));
+        } else if let (true, Some(v)) = (files.is_empty(), line.strip_prefix("-- pg-version: ")) {
+            version = Some(v.trim().to_string());
+        } else if let Some(last) = files.last_mut() {
+            last.1.push_str(line);
+            last.1.push('\n');
+        }
+    }
+    (files, version)
+}
+
+fn fenced(page: &str, info: &str) -> Option<String> {
+    let start = page.find(&format!("```{info}\n"))? + info.len() + 4;
+    let end = page[start..].find("\n```")? + start;
+    Some(format!("{}\n", &page[start..end]))
+}
+
+/// Each rule page's fix example is exactly what `fix --write` writes, and `fix --verify`
+/// proves it on a real server.
+#[test]
+fn every_rule_pages_fix_example_is_written_and_proven() {
+    let pages = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let server = common::pg_server();
+    let has_server = server.is_some();
+    drop(server);
+    let mut seen = Vec::new();
+    for rule in schemaguard::fix::FIXABLE_RULES {
+        let page = std::fs::read_to_string(pages.join(format!("{rule}.md"))).expect("page");
+        assert!(page.contains("\n## Fix\n"), "{rule}: no Fix section");
+        let before =
+            fenced(&page, "sql fix-before").unwrap_or_else(|| panic!("{rule}: no fix-before"));
+        let after =
+            fenced(&page, "sql fix-after").unwrap_or_else(|| panic!("{rule}: no fix-after"));
+        let (files, version) = page_files(&before);
+        let (expected, _) = page_files(&after);
+        for verify in [false, true] {
+            if verify && !has_server {
+                continue;
+            }
+            let dir = TempDir::new("fix-page");
+            for (name, text) in &files {
+                dir.write(name, text);
+            }
+            let config = dir.0.join("schemaguard.toml");
+            let mut args: Vec<String> = vec!["fix".into()];
+            args.push(if verify { "--verify" } else { "--write" }.into());
+            if config.exists() {
+                args.extend(["--config".into(), config.display().to_string()]);
+            }
+            if let Some(v) = &version {
+                args.extend(["--pg-version".into(), v.clone()]);
+            }
+            args.extend(["--format".into(), "json".into(), dir.path().to_string()]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = schemaguard(&args);
+            assert_eq!(out.code, 0, "{rule}: {}\n{}", out.stdout, out.stderr);
+            if verify {
+                let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+                let proofs = doc["verification"]["fixes"].as_array().expect("proofs");
+                assert!(!proofs.is_empty(), "{rule}: nothing to prove");
+                for p in proofs {
+                    assert_eq!(p["proven"], true, "{rule}: {p}");
+                }
+                continue;
+            }
+            for (name, text) in &expected {
+                let got = std::fs::read_to_string(dir.0.join(name))
+                    .unwrap_or_else(|e| panic!("{rule}: {name}: {e}"));
+                assert_eq!(&got, text, "{rule}: {name}");
+            }
+            // the files the page does not list are untouched
+            for (name, text) in &files {
+                if !expected.iter().any(|(n, _)| n == name) {
+                    let got = std::fs::read_to_string(dir.0.join(name)).expect("read");
+                    assert_eq!(&got, text, "{rule}: {name} changed");
+                }
+            }
+        }
+        seen.push(*rule);
+    }
+    assert_eq!(seen.len(), schemaguard::fix::FIXABLE_RULES.len());
+}

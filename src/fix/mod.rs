@@ -229,6 +229,12 @@ enum Action {
         first: String,
         later: Vec<Vec<String>>,
     },
+    /// The statement is already replaced (by another finding's fix of it, with the
+    /// same text); `later[k]` goes into the k-th next migration.
+    LaterOnly {
+        stmt: usize,
+        later: Vec<Vec<String>>,
+    },
     /// `SET name = value` at the top of the migration.
     SetTop { name: &'static str, local: bool },
 }
@@ -394,6 +400,20 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
         };
         match action_for(cx, f, stmt) {
             Ok(action) => {
+                // a statement adding several constraints: the first finding's text
+                // already makes them all NOT VALID; the others add their VALIDATE
+                let same_text = match &action {
+                    Action::Replace { stmt, first, .. } => actions.iter().any(|(_, a)| {
+                        matches!(a, Action::Replace { stmt: s, first: t, .. } if s == stmt && t == first)
+                    }),
+                    _ => false,
+                };
+                let action = match action {
+                    Action::Replace { stmt, later, .. } if same_text => {
+                        Action::LaterOnly { stmt, later }
+                    }
+                    other => other,
+                };
                 if let Action::Outside { stmt, .. } | Action::Replace { stmt, .. } = &action {
                     if !rewritten.insert(*stmt) {
                         not_fixed.push(not(f, "another fix already rewrites this statement"));
@@ -419,7 +439,9 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
     for (f, action) in actions {
         let (stmt, moves_later) = match &action {
             Action::Outside { stmt, .. } => (*stmt, true),
-            Action::Replace { stmt, later, .. } => (*stmt, !later.is_empty()),
+            Action::Replace { stmt, later, .. } | Action::LaterOnly { stmt, later } => {
+                (*stmt, !later.is_empty())
+            }
             Action::SetTop { .. } => (0, false),
         };
         if moves_later && cx.mode != Some(TransactionMode::Autocommit) {
@@ -574,16 +596,29 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
                     });
                 }
             }
-            Action::Replace { stmt, first, later } => {
+            Action::Replace { stmt, .. } | Action::LaterOnly { stmt, .. } => {
+                let (first, later) = match action {
+                    Action::Replace { first, later, .. } => (Some(first), later),
+                    Action::LaterOnly { later, .. } => (None, later),
+                    _ => (None, Vec::new()),
+                };
                 let s = &cx.statements[stmt];
-                fix.edits
-                    .push(cx.edit(s.span.start, s.span.end, first.clone()));
-                fix.written.push(Written {
-                    file: cx.display.to_string(),
-                    path: cx.path.to_path_buf(),
-                    sql: first.clone(),
-                    heavy: false,
-                    migration: None,
+                if let Some(first) = &first {
+                    fix.edits
+                        .push(cx.edit(s.span.start, s.span.end, first.clone()));
+                    fix.written.push(Written {
+                        file: cx.display.to_string(),
+                        path: cx.path.to_path_buf(),
+                        sql: first.clone(),
+                        heavy: false,
+                        migration: None,
+                    });
+                }
+                let first = first.unwrap_or_else(|| {
+                    format!(
+                        "with the fix above, {}",
+                        crate::rules::fixes::without_semicolon(&s.text)
+                    )
                 });
                 // the k-th later part of every fix of the file goes into one migration
                 let existing: Vec<usize> = (0..plan.pending.len())
@@ -803,32 +838,38 @@ fn has_placeholder(sql: &str) -> bool {
 /// The SQL parts of a fix text: after its first (prose) line, split at the
 /// `-- next migration` lines. `None` when it holds a placeholder.
 fn fix_parts(text: &str) -> Option<Vec<Vec<String>>> {
-    let mut parts: Vec<Vec<String>> = vec![Vec::new()];
+    let mut texts: Vec<String> = vec![String::new()];
     for line in text.lines().skip(1) {
         let trimmed = line.trim();
         if trimmed
             .to_ascii_lowercase()
             .starts_with("-- next migration")
         {
-            parts.push(Vec::new());
+            texts.push(String::new());
             continue;
         }
-        if trimmed.is_empty() || trimmed.starts_with("--") {
+        if trimmed.starts_with("--") {
             continue;
         }
-        if let Some(last) = parts.last_mut() {
-            last.push(trimmed.to_string());
+        if let Some(last) = texts.last_mut() {
+            last.push_str(line);
+            last.push('\n');
         }
     }
-    let all: String = parts
-        .iter()
-        .flatten()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("\n");
-    if all.is_empty() || has_placeholder(&all) {
+    if texts.iter().all(|t| t.trim().is_empty()) || texts.iter().any(|t| has_placeholder(t)) {
         return None;
     }
+    // each part's statements, as written (a statement may span lines)
+    let parts = texts
+        .iter()
+        .map(|t| {
+            crate::parse::split::split(t)
+                .into_iter()
+                .filter(|p| p.kind == crate::parse::split::PieceKind::Sql)
+                .map(|p| t[p.start..p.end].trim().to_string())
+                .collect()
+        })
+        .collect();
     Some(parts)
 }
 

@@ -29,6 +29,8 @@ pub struct Verification {
     /// The differences when they are not (unified diff of canonical DDL).
     pub schema_difference: Option<String>,
     pub fixes: Vec<Proof>,
+    /// How the verification differs from what was asked.
+    pub notes: Vec<String>,
 }
 
 /// One fix, proven or not.
@@ -58,6 +60,9 @@ impl Verification {
                 "DIFFERENT"
             }
         );
+        for n in &self.notes {
+            out.push_str(&format!("note: {n}\n"));
+        }
         if let Some(d) = &self.schema_difference {
             out.push_str(d);
         }
@@ -208,8 +213,17 @@ pub fn verify(
     super::render::write(plan, Some((root, &fixed_dir)))?;
     // the target version's server when one is named (`--pg-version`), else the
     // installed one
+    // (introspection reads PostgreSQL 12+ catalogs: an older target is verified on the
+    // installed server, and the result says so)
+    let mut notes = Vec::new();
     let bin_dir = match major {
-        Some(n) => Some(trace::schema::bin_dir_for_major(n)?),
+        Some(n) if n >= 12 => Some(trace::schema::bin_dir_for_major(n)?),
+        Some(n) => {
+            notes.push(format!(
+                "verified on the installed server, not PostgreSQL {n}: comparing schemas needs PostgreSQL 12 or later"
+            ));
+            None
+        }
         None => None,
     };
     let server = TempServer::start(&ServerOptions {
@@ -313,6 +327,7 @@ pub fn verify(
         schemas_equal,
         schema_difference,
         fixes,
+        notes,
     })
 }
 
