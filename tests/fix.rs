@@ -552,3 +552,74 @@ fn every_rule_pages_fix_example_is_written_and_proven() {
     }
     assert_eq!(seen.len(), schemaguard::fix::FIXABLE_RULES.len());
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=schemaguard-test",
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// With `--since REF`, a migration that existed at the ref counts as applied: even
+/// when edited since, it is skipped with a message and left untouched; a new one is
+/// fixed.
+#[test]
+fn since_never_rewrites_a_migration_that_existed_at_the_ref() {
+    let have_git = std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_git {
+        if std::env::var_os("CI").is_some() {
+            panic!("git is not installed, and CI must run this test");
+        }
+        common::skipped("git is not installed");
+        return;
+    }
+    let dir = TempDir::new("fix-since");
+    dir.write("0001_t.sql", "CREATE TABLE t (a int, b int);\n");
+    dir.write(
+        "0002_a.sql",
+        "SET lock_timeout = '2s';\nCREATE INDEX t_a ON t (a);\n",
+    );
+    git(&dir.0, &["init", "-q"]);
+    git(&dir.0, &["add", "."]);
+    git(&dir.0, &["commit", "-q", "-m", "base"]);
+    // edited after the ref, and a new migration
+    let edited = "-- edited\nSET lock_timeout = '2s';\nCREATE INDEX t_a ON t (a);\n";
+    dir.write("0002_a.sql", edited);
+    dir.write(
+        "0004_b.sql",
+        "SET lock_timeout = '2s';\nCREATE INDEX t_b ON t (b);\n",
+    );
+    let out = common::schemaguard_in(&["fix", "--since", "HEAD", "--write", "."], Some(&dir.0));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("skipped: 0002_a.sql: existed at HEAD"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.0.join("0002_a.sql")).expect("read"),
+        edited
+    );
+    let fixed = std::fs::read_to_string(dir.0.join("0004_b.sql")).expect("read");
+    assert!(
+        fixed.contains("CREATE INDEX CONCURRENTLY t_b ON t (b);"),
+        "{fixed}"
+    );
+}

@@ -294,6 +294,8 @@ pub fn plan(run: &Run, opts: &Options) -> Plan {
             version: run.version.0,
             opts,
             assume_tx,
+            lines: std::cell::OnceCell::new(),
+            names: std::cell::OnceCell::new(),
         };
         let (plan, not_fixed) = plan_file(&cx, findings, slot);
         out.not_fixed.extend(not_fixed);
@@ -315,11 +317,62 @@ struct FileCx<'a> {
     version: u32,
     opts: &'a Options,
     assume_tx: bool,
+    /// Line starts of `text`, made on the first edit.
+    lines: std::cell::OnceCell<crate::span::LineIndex>,
+    /// Each statement's names (see [`Names`]), read on first use.
+    names: std::cell::OnceCell<Vec<Names>>,
+}
+
+/// The names a statement's text holds: identifiers (folded, or as quoted), and the
+/// text of its strings and dollar-quoted bodies (lower case), where a `DO` block or a
+/// function names tables.
+struct Names {
+    idents: std::collections::HashSet<String>,
+    strings: Vec<String>,
+}
+
+impl Names {
+    fn of(sql: &str) -> Names {
+        use crate::parse::split::{Tok, sql_tokens};
+        let mut idents = std::collections::HashSet::new();
+        let mut strings = Vec::new();
+        for t in sql_tokens(sql) {
+            let text = &sql[t.start..t.end];
+            match t.kind {
+                Tok::Word => {
+                    idents.insert(text.to_ascii_lowercase());
+                }
+                Tok::QuotedIdent => {
+                    idents.insert(text.trim_matches('"').replace("\"\"", "\""));
+                }
+                Tok::Str | Tok::DollarStr => strings.push(text.to_ascii_lowercase()),
+                _ => {}
+            }
+        }
+        Names { idents, strings }
+    }
+
+    /// The text names `name` (folded, as stored).
+    fn mentions(&self, name: &str) -> bool {
+        self.idents.contains(name)
+            || self.idents.contains(&name.to_ascii_lowercase())
+            || self
+                .strings
+                .iter()
+                .any(|s| contains_word(s, &name.to_ascii_lowercase()))
+    }
 }
 
 impl FileCx<'_> {
+    fn statement_names(&self) -> &[Names] {
+        self.names
+            .get_or_init(|| self.statements.iter().map(|s| Names::of(&s.text)).collect())
+    }
+
     fn edit(&self, start: usize, end: usize, new_text: String) -> Edit {
-        let index = crate::span::LineIndex::new(self.text);
+        let index = self
+            .lines
+            .get_or_init(|| crate::span::LineIndex::new(self.text));
         let s = index.position(self.text, start);
         let e = index.position(self.text, end);
         Edit {
@@ -452,7 +505,11 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
                 .enumerate()
                 .skip(stmt + 1)
                 .filter(|(i, _)| !moved.contains(i))
-                .find(|(_, s)| names.iter().any(|n| mentions(&s.text, n)));
+                .find(|(i, _)| {
+                    cx.statement_names()
+                        .get(*i)
+                        .is_some_and(|held| names.iter().any(|n| held.mentions(n)))
+                });
             if let Some((_, s)) = later {
                 not_fixed.push(not(
                     f,
@@ -761,23 +818,6 @@ fn touched_names(stmt: &Statement, f: &Finding) -> Vec<String> {
     names.sort();
     names.dedup();
     names
-}
-
-/// `sql` names `name`: as an identifier (folded, or quoted), or inside a string or a
-/// dollar-quoted body (a `DO` block, a function) as a whole word.
-fn mentions(sql: &str, name: &str) -> bool {
-    use crate::parse::split::{Tok, sql_tokens};
-    sql_tokens(sql).any(|t| {
-        let text = &sql[t.start..t.end];
-        match t.kind {
-            Tok::Word => text.eq_ignore_ascii_case(name),
-            Tok::QuotedIdent => text.trim_matches('"').replace("\"\"", "\"") == name,
-            Tok::Str | Tok::DollarStr => {
-                contains_word(&text.to_ascii_lowercase(), &name.to_ascii_lowercase())
-            }
-            _ => false,
-        }
-    })
 }
 
 fn contains_word(haystack: &str, word: &str) -> bool {
