@@ -64,6 +64,10 @@ enum Command {
     /// took with the predictions
     #[cfg(unix)]
     Trace(crate::trace::cli::TraceArgs),
+    /// Write the safe form of every finding that has one: a unified diff by default,
+    /// the files with --write, the edits as JSON with --format json; --verify proves
+    /// each fix on a throwaway PostgreSQL
+    Fix(FixArgs),
     /// Serve editors: a language server over standard input and output (diagnostics,
     /// the plan on hover, "ignore with a reason")
     Lsp,
@@ -122,6 +126,36 @@ struct CheckArgs {
     /// reported as edited-applied-migration
     #[arg(long, value_name = "GIT-REF")]
     since: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct FixArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Output format: `human` prints the fixes and a unified diff, `json` the edits
+    /// (file, byte range, new text), new files and renames
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    format: PlanFormat,
+    /// Write the fixes to the files (default: show them and write nothing)
+    #[arg(long)]
+    write: bool,
+    /// Only migrations added since this git ref are rewritten; those that existed at
+    /// it count as applied and are skipped
+    #[arg(long, value_name = "GIT-REF")]
+    since: Option<String>,
+    /// When the version right after a migration is taken, renumber the later
+    /// migrations (never an applied one) to make room for the new ones
+    #[arg(long)]
+    renumber: bool,
+    /// Prove each fix on a throwaway PostgreSQL (of --pg-version when given, fetched
+    /// if not installed): the original and the fixed history build equal schemas, and
+    /// the fixed one takes no blocking lock the fix removed
+    #[arg(long)]
+    verify: bool,
+    /// With --verify: SQL run on both throwaway databases before the histories (what
+    /// the migrations expect to exist already: schemas, roles, extensions)
+    #[arg(long, value_name = "FILE", requires = "verify")]
+    verify_setup: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -230,6 +264,7 @@ pub fn run() -> i32 {
     match cli.command {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Plan(args)) => plan(&args),
+        Some(Command::Fix(args)) => fix(&args),
         Some(Command::Graph(args)) => graph(&args),
         Some(Command::Diff(args)) => crate::diff::run(&args),
         #[cfg(unix)]
@@ -324,6 +359,151 @@ fn prepare(
         refused_by_server: Default::default(),
     })
     .map(ManuallyDrop::new)
+}
+
+fn fix(args: &FixArgs) -> i32 {
+    let cwd = match std::env::current_dir() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot read the current directory: {e}");
+            return exit::ERROR;
+        }
+    };
+    let database = match &args.common.database_url {
+        Some(url) => match crate::live::ConnectOptions::from_env_and_url(Some(url)) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::ERROR;
+            }
+        },
+        None => None,
+    };
+    let opts = RunOptions {
+        paths: args.common.paths.clone(),
+        pg_version: args.common.pg_version,
+        config: args.common.config.clone(),
+        stdin_filename: args.common.stdin_filename.clone(),
+        cwd: cwd.clone(),
+        since: args.since.clone(),
+        database,
+        report: Report::Findings,
+        keep_parsed: true,
+        skip_plan: true,
+        no_query_text: true,
+        ..RunOptions::default()
+    };
+    if args.common.paths.iter().any(|p| p.as_os_str() == "-") {
+        eprintln!("error: fix rewrites files: give migration files or directories, not `-`");
+        return exit::ERROR;
+    }
+    let run = match pipeline::run(&opts) {
+        Ok(run) => ManuallyDrop::new(run),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::ERROR;
+        }
+    };
+    for (file, message) in &run.input_errors {
+        eprintln!("error: {file}: {message}");
+    }
+    let frozen = match crate::fix::frozen_files(&run, args.since.as_deref(), &cwd) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::ERROR;
+        }
+    };
+    let fix_opts = crate::fix::Options {
+        lock_timeout: run
+            .config
+            .fix
+            .lock_timeout
+            .clone()
+            .unwrap_or_else(|| crate::fix::DEFAULT_LOCK_TIMEOUT.to_string()),
+        statement_timeout: run.config.fix.statement_timeout.clone(),
+        renumber: args.renumber,
+        frozen,
+    };
+    let plan = crate::fix::plan(&run, &fix_opts);
+    let verification = if args.verify {
+        #[cfg(unix)]
+        {
+            let root = match crate::fix::single_root(&run, &opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::ERROR;
+                }
+            };
+            let setup = match &args.verify_setup {
+                Some(path) => match std::fs::read_to_string(path) {
+                    Ok(sql) => Some(sql),
+                    Err(e) => {
+                        eprintln!("error: --verify-setup {}: {e}", path.display());
+                        return exit::ERROR;
+                    }
+                },
+                None => None,
+            };
+            match crate::fix::verify::verify(
+                &plan,
+                &root,
+                &opts,
+                setup.as_deref(),
+                args.common.pg_version,
+            ) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    eprintln!("error: --verify: {e}");
+                    return exit::ERROR;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            eprintln!("error: --verify needs a Unix system (a throwaway PostgreSQL)");
+            return exit::ERROR;
+        }
+    } else {
+        None
+    };
+    let mut stdout = std::io::stdout().lock();
+    let text = match args.format {
+        PlanFormat::Json => crate::fix::render::json(&plan, verification.as_ref()) + "\n",
+        PlanFormat::Human => {
+            let diff = if args.write {
+                String::new()
+            } else {
+                match crate::fix::render::diff(&plan) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return exit::ERROR;
+                    }
+                }
+            };
+            let mut t = diff;
+            t.push_str(&crate::fix::render::summary(&plan));
+            if let Some(v) = &verification {
+                t.push_str(&v.human());
+            }
+            t
+        }
+    };
+    if let Err(e) = stdout.write_all(text.as_bytes()) {
+        return output_failed("the fixes", &e);
+    }
+    if args.write {
+        if let Err(e) = crate::fix::render::write(&plan, None) {
+            eprintln!("error: {e}");
+            return exit::ERROR;
+        }
+    }
+    if verification.as_ref().is_some_and(|v| !v.all_proven()) {
+        return exit::FINDINGS;
+    }
+    exit::CLEAN
 }
 
 fn use_color(choice: ColorChoice) -> bool {

@@ -14,6 +14,10 @@
 //! [rules]
 //! prefer-text = "off"             # off, hint, warning or error
 //! drop-column = "error"
+//!
+//! [fix]
+//! lock_timeout = "2s"             # the lock_timeout `schemaguard fix` sets (default 2s)
+//! statement_timeout = "5min"      # unset: `fix` leaves missing-statement-timeout alone
 //! ```
 
 use crate::rules::{self, Severity};
@@ -48,9 +52,23 @@ pub struct Config {
     pub large_table_bytes: Option<u64>,
     #[serde(default)]
     pub rules: BTreeMap<String, String>,
+    /// What `schemaguard fix` writes.
+    #[serde(default)]
+    pub fix: FixConfig,
     /// Where the file was read from (not a setting).
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// `[fix]`: values `schemaguard fix` writes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixConfig {
+    /// The `lock_timeout` set at the top of a migration [default: 2s].
+    pub lock_timeout: Option<String>,
+    /// The `statement_timeout` set at the top of a migration that misses it; unset: not
+    /// written.
+    pub statement_timeout: Option<String>,
 }
 
 impl Config {
@@ -100,6 +118,21 @@ impl Config {
                 return Err(format!(
                     "{at}: pg_version = {v} is not supported (10 to 18)"
                 ));
+            }
+        }
+        for (key, value) in [
+            ("lock_timeout", &self.fix.lock_timeout),
+            ("statement_timeout", &self.fix.statement_timeout),
+        ] {
+            if let Some(v) = value {
+                let ok = !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == ' ');
+                if !ok {
+                    return Err(format!(
+                        "{at}: [fix] {key} = \"{v}\": expected a duration such as \"2s\" or \"500ms\""
+                    ));
+                }
             }
         }
         for (id, value) in &self.rules {

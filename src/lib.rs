@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod effects;
+pub mod fix;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod graph;

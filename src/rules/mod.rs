@@ -39,7 +39,7 @@ mod duplicate_migration_version;
 mod edited_applied_migration;
 mod enum_value_in_transaction;
 mod file_notes;
-mod fixes;
+pub(crate) mod fixes;
 mod fk_missing_index;
 mod identifier_too_long;
 mod invalid_directive;
