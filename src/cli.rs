@@ -11,18 +11,8 @@ use std::io::{IsTerminal, Write as _};
 use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 
-/// Exit codes (documented in README.md).
-pub mod exit {
-    /// Nothing at or above `--fail-on`.
-    pub const CLEAN: i32 = 0;
-    /// Findings at or above `--fail-on`.
-    pub const FINDINGS: i32 = 1;
-    /// Usage, configuration, input or internal error.
-    pub const ERROR: i32 = 2;
-    /// The reader of standard output went away (`schemaguard rules | head -1`): what a
-    /// shell reports for a program ended by SIGPIPE (128 + 13), without a message.
-    pub const BROKEN_PIPE: i32 = 141;
-}
+/// Exit codes (documented in README.md); they live in [`crate::exit`].
+pub use crate::exit;
 
 /// The exit code after writing the output failed: quiet [`exit::BROKEN_PIPE`] when the
 /// reader went away, else a message and [`exit::ERROR`].

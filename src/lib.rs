@@ -8,8 +8,10 @@ pub mod catalog;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod diff;
 pub mod effects;
+pub mod exit;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod graph;

@@ -14,7 +14,7 @@ pub mod compare;
 pub mod render;
 pub mod side;
 
-use crate::cli::exit;
+use crate::exit;
 use canonical::{Exclusions, canonicalize};
 use clap::{Args, ValueEnum};
 use side::{LoadOptions, SideSpec};

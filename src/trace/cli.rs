@@ -2,7 +2,7 @@
 //! CLI (`crate::cli`) only dispatches here.
 
 use super::{Target, TraceOptions};
-use crate::cli::exit;
+use crate::exit;
 use crate::pipeline::RunOptions;
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
