@@ -304,6 +304,7 @@ fn prepare(
         refused_by_server: Default::default(),
     })
     .map(ManuallyDrop::new)
+    .map_err(|e| e.to_string())
 }
 
 fn use_color(choice: ColorChoice) -> bool {

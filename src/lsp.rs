@@ -250,7 +250,7 @@ impl Server {
             let run = match pipeline::run(&opts) {
                 Ok(run) => run,
                 Err(e) => {
-                    self.results.errors.push(e);
+                    self.results.errors.push(e.to_string());
                     continue;
                 }
             };

@@ -105,11 +105,82 @@ pub struct Run {
     pub parsed: Vec<ParsedFile>,
 }
 
+/// Why a run could not be made: a usage, configuration, input or connection problem
+/// (exit 2 in the CLI). Its message carries no password (connection strings in it are
+/// redacted); [`RunError::kind`] tells what happened.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", redact_all(&self.kind.to_string()))]
+pub struct RunError {
+    kind: RunErrorKind,
+}
+
+impl RunError {
+    /// What happened (its own message is not redacted).
+    pub fn kind(&self) -> &RunErrorKind {
+        &self.kind
+    }
+}
+
+impl<E: Into<RunErrorKind>> From<E> for RunError {
+    fn from(e: E) -> RunError {
+        RunError { kind: e.into() }
+    }
+}
+
+/// What stopped a run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunErrorKind {
+    /// A path, `--config` or `--stdin-filename` looks like a connection string (shown
+    /// redacted).
+    #[error(
+        "`{redacted}` looks like a database connection string, not a migration file or directory"
+    )]
+    ConnectionStringAsPath {
+        /// The text given, redacted.
+        redacted: String,
+    },
+    /// The configuration file.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// `--pg-version` or `pg_version` outside the supported versions.
+    #[error("PostgreSQL {0} is not supported (10 to 18)")]
+    UnsupportedVersion(PgVersion),
+    /// No path on the command line nor in the configuration.
+    #[error(
+        "no migration files given: pass files or directories (or `-` for standard input), or set `paths` in schemaguard.toml"
+    )]
+    NoPaths,
+    /// The paths hold no migration file (and none failed to read).
+    #[error("no migration files found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    NoFilesFound {
+        /// The paths searched.
+        paths: Vec<PathBuf>,
+    },
+    /// `--since`: git could not list the changes.
+    #[error(transparent)]
+    Git(#[from] source::git::GitError),
+    /// The live database could not be read.
+    #[error(transparent)]
+    Live(#[from] live::LiveError),
+    /// The live database runs a version schemaguard does not support.
+    #[error(
+        "{target} runs PostgreSQL {version} (server_version_num {server_version_num}): schemaguard supports 10 to 18"
+    )]
+    UnsupportedServer {
+        /// The database, redacted.
+        target: String,
+        /// Its major version.
+        version: PgVersion,
+        /// Its `server_version_num`.
+        server_version_num: u32,
+    },
+}
+
 /// Reads, parses and analyses. `Err` is a usage or configuration problem (exit 2).
 ///
 /// No message carries a password: a connection string given where a path belongs is
 /// refused (shown redacted), and errors and unreadable-file messages are redacted.
-pub fn run(opts: &RunOptions) -> Result<Run, String> {
+pub fn run(opts: &RunOptions) -> Result<Run, RunError> {
     let given = opts
         .paths
         .iter()
@@ -118,13 +189,13 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         .chain(opts.stdin_filename.clone());
     for text in given {
         if looks_like_connection_string(&text) {
-            return Err(format!(
-                "`{}` looks like a database connection string, not a migration file or directory",
-                redact_all(&text)
-            ));
+            return Err(RunErrorKind::ConnectionStringAsPath {
+                redacted: redact_all(&text),
+            }
+            .into());
         }
     }
-    let mut run = run_unredacted(opts).map_err(|e| redact_all(&e))?;
+    let mut run = run_unredacted(opts)?;
     for (file, message) in &mut run.input_errors {
         *file = redact_all(file);
         *message = redact_all(message);
@@ -137,7 +208,7 @@ fn looks_like_connection_string(text: &str) -> bool {
     text.contains("://") || redact_all(text) != text
 }
 
-fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
+fn run_unredacted(opts: &RunOptions) -> Result<Run, RunErrorKind> {
     let config = Config::load(opts.config.as_deref(), &opts.cwd)?;
     let version = PgVersion(
         opts.pg_version
@@ -145,7 +216,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             .unwrap_or(PgVersion::DEFAULT.0),
     );
     if !PgVersion::SUPPORTED.contains(&version.0) {
-        return Err(format!("PostgreSQL {version} is not supported (10 to 18)"));
+        return Err(RunErrorKind::UnsupportedVersion(version));
     }
     let mut paths = opts.paths.clone();
     if paths.is_empty() {
@@ -162,7 +233,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             .collect();
     }
     if paths.is_empty() {
-        return Err("no migration files given: pass files or directories (or `-` for standard input), or set `paths` in schemaguard.toml".to_string());
+        return Err(RunErrorKind::NoPaths);
     }
     let mut source_opts = SourceOptions {
         stdin_filename: opts.stdin_filename.clone(),
@@ -179,14 +250,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
         .map(|e| (e.display.clone(), e.message.clone()))
         .collect();
     if collected.files.is_empty() && input_errors.is_empty() {
-        return Err(format!(
-            "no migration files found in {}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        return Err(RunErrorKind::NoFilesFound { paths });
     }
     // --since: which files are new or edited relative to the ref
     let changes = match &opts.since {
@@ -243,8 +307,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             .collect();
         let framework = dominant_framework(all.iter().map(|(p, _)| p.framework));
         prepared = Some(all);
-        let snapshot =
-            live::snapshot(db, framework, !opts.no_query_text).map_err(|e| e.to_string())?;
+        let snapshot = live::snapshot(db, framework, !opts.no_query_text)?;
         let server = PgVersion(snapshot.server_version_num / 10_000);
         if PgVersion::SUPPORTED.contains(&server.0) {
             if let Some(asked) = opts.pg_version.or(config.pg_version) {
@@ -257,10 +320,11 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             }
             version = server;
         } else {
-            return Err(format!(
-                "{} runs PostgreSQL {} (server_version_num {}): schemaguard supports 10 to 18",
-                snapshot.target, server, snapshot.server_version_num
-            ));
+            return Err(RunErrorKind::UnsupportedServer {
+                target: snapshot.target,
+                version: server,
+                server_version_num: snapshot.server_version_num,
+            });
         }
         initial_catalog = snapshot.catalog;
         let mut run_info = LiveRun {

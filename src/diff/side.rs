@@ -103,7 +103,8 @@ fn load_migrations(paths: &[PathBuf], opts: &LoadOptions) -> Result<Side, String
         cwd: opts.cwd.clone(),
         // every migration, from an empty schema: what the history produces
         ..RunOptions::default()
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
     if let Some((file, message)) = run.input_errors.first() {
         return Err(format!(
             "{file}: {message} (the migrations must be read whole to know the schema they produce)"

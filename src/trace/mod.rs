@@ -450,7 +450,7 @@ fn trace_on(
     // trace compares the plan with the server and runs the parsed statements: no rules
     run_opts.report = pipeline::Report::Plan;
     run_opts.keep_parsed = true;
-    let run = pipeline::run(&run_opts)?;
+    let run = pipeline::run(&run_opts).map_err(|e| e.to_string())?;
     let mut trace = Trace {
         server,
         pg_version: version,
