@@ -145,7 +145,7 @@ pub struct TxState {
     pub local_lock_timeout: Option<String>,
     pub local_statement_timeout: Option<String>,
     /// Locks held until the transaction ends (in the order first taken; change them
-    /// through [`TxState::hold`] and [`TxState::clear_held`], which keep the two
+    /// through `TxState::hold` and [`TxState::clear_held`], which keep the two
     /// lookups below in step).
     pub held: Vec<HeldLock>,
     /// Position in `held` by relation.

@@ -283,6 +283,21 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Files already read (in apply order or not: they are sorted here), with no
+    /// `--since` selection; `cwd` resolves relative paths.
+    pub fn from_files(mut files: Vec<source::MigrationFile>, cwd: PathBuf) -> Sources {
+        source::sort_files(&mut files);
+        Sources {
+            collected: source::Collected {
+                files,
+                ..source::Collected::default()
+            },
+            input_errors: Vec::new(),
+            changes: None,
+            cwd,
+        }
+    }
+
     /// How `path` changed since the `--since` ref (`None`: unchanged, or no `--since`).
     pub fn change_of(&self, path: &Path) -> Option<Change> {
         let changes = self.changes.as_ref()?;

@@ -28,6 +28,8 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["cli", "pipeline", "analysis", "rules", "report"],
     ),
     ("exit", &["cli"]),
+    // the public API composes the pipeline's stages; the command line is its peer
+    ("api", &["cli", "report", "lsp", "diff", "trace"]),
     // the model: knows nothing of the driver, the rules or the commands
     (
         "context",

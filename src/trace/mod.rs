@@ -8,7 +8,7 @@
 //!   with `--database-url` and `--allow-on-database`, where everything runs inside one
 //!   transaction that is always rolled back, with a short `lock_timeout`.
 //! - How: the same pipeline as `plan` (same files, order, splitter and transaction
-//!   modes) predicts; [`execute`] runs each file as its framework would (one
+//!   modes) predicts; `execute` runs each file as its framework would (one
 //!   transaction, or statement by statement, honouring the file's own BEGIN/COMMIT),
 //!   each statement through [`observe::Observer`]; [`compare`] lines up observed and
 //!   predicted; [`report`] renders.
