@@ -11,18 +11,8 @@ use std::io::{IsTerminal, Write as _};
 use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 
-/// Exit codes (documented in README.md).
-pub mod exit {
-    /// Nothing at or above `--fail-on`.
-    pub const CLEAN: i32 = 0;
-    /// Findings at or above `--fail-on`.
-    pub const FINDINGS: i32 = 1;
-    /// Usage, configuration, input or internal error.
-    pub const ERROR: i32 = 2;
-    /// The reader of standard output went away (`schemaguard rules | head -1`): what a
-    /// shell reports for a program ended by SIGPIPE (128 + 13), without a message.
-    pub const BROKEN_PIPE: i32 = 141;
-}
+/// Exit codes (documented in README.md); they live in [`crate::exit`].
+pub use crate::exit;
 
 /// The exit code after writing the output failed: quiet [`exit::BROKEN_PIPE`] when the
 /// reader went away, else a message and [`exit::ERROR`].
@@ -134,8 +124,8 @@ struct FixArgs {
     common: CommonArgs,
     /// Output format: `human` prints the fixes and a unified diff, `json` the edits
     /// (file, byte range, new text), new files and renames
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    format: PlanFormat,
+    #[arg(long, value_enum, default_value_t = FixFormat::Human)]
+    format: FixFormat,
     /// Write the fixes to the files (default: show them and write nothing)
     #[arg(long)]
     write: bool,
@@ -210,6 +200,15 @@ enum CheckFormat {
     /// One self-contained HTML page: findings with code frames and fixes, the lock
     /// timeline, filters by severity and rule
     Html,
+}
+
+/// `fix` formats.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum FixFormat {
+    /// The fixes, a unified diff and, with --verify, what was proven (the default)
+    Human,
+    /// Edits, new files and renames (see README)
+    Json,
 }
 
 /// `plan` formats (a plan is a table, not findings: no SARIF, annotations or comment).
@@ -359,6 +358,7 @@ fn prepare(
         refused_by_server: Default::default(),
     })
     .map(ManuallyDrop::new)
+    .map_err(|e| e.to_string())
 }
 
 fn fix(args: &FixArgs) -> i32 {
@@ -470,8 +470,8 @@ fn fix(args: &FixArgs) -> i32 {
     };
     let mut stdout = std::io::stdout().lock();
     let text = match args.format {
-        PlanFormat::Json => crate::fix::render::json(&plan, verification.as_ref()) + "\n",
-        PlanFormat::Human => {
+        FixFormat::Json => crate::fix::render::json(&plan, verification.as_ref()) + "\n",
+        FixFormat::Human => {
             let diff = if args.write {
                 String::new()
             } else {

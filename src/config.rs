@@ -71,9 +71,81 @@ pub struct FixConfig {
     pub statement_timeout: Option<String>,
 }
 
+/// Why the configuration could not be used. Each message starts with the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{}: cannot read the configuration: {source}", path.display())]
+    Read {
+        /// The configuration file.
+        path: PathBuf,
+        /// What reading it said.
+        source: std::io::Error,
+    },
+    /// Not TOML, or not the keys and types of a configuration (the TOML parser's message
+    /// names the line and what it expected).
+    #[error("{}: invalid configuration: {message}", path.display())]
+    Invalid {
+        /// The configuration file.
+        path: PathBuf,
+        /// The TOML parser's message, trimmed.
+        message: String,
+    },
+    /// `framework` names no supported framework.
+    #[error("{at}: framework = \"{value}\" is not one of {expected}")]
+    Framework {
+        /// The configuration file, as shown.
+        at: String,
+        /// The value given.
+        value: String,
+        /// The framework names accepted, comma-separated.
+        expected: String,
+    },
+    /// `pg_version` outside 10 to 18.
+    #[error("{at}: pg_version = {version} is not supported (10 to 18)")]
+    PgVersion {
+        /// The configuration file, as shown.
+        at: String,
+        /// The version given.
+        version: u32,
+    },
+    /// `[rules]` names no rule.
+    #[error(
+        "{at}: [rules] names `{id}`, which is not a schemaguard rule (`schemaguard rules` lists them)"
+    )]
+    UnknownRule {
+        /// The configuration file, as shown.
+        at: String,
+        /// The rule id given.
+        id: String,
+    },
+    /// `[rules]` gives a rule a value that is no severity.
+    #[error(
+        "{at}: [rules] {id} = \"{value}\": expected \"off\", \"hint\", \"warning\" or \"error\""
+    )]
+    Severity {
+        /// The configuration file, as shown.
+        at: String,
+        /// The rule id.
+        id: String,
+        /// The value given.
+        value: String,
+    },
+    /// `[fix]` gives a timeout that is no duration.
+    #[error("{at}: [fix] {key} = \"{value}\": expected a duration such as \"2s\" or \"500ms\"")]
+    FixDuration {
+        /// The configuration file, as shown.
+        at: String,
+        /// `lock_timeout` or `statement_timeout`.
+        key: &'static str,
+        /// The value given.
+        value: String,
+    },
+}
+
 impl Config {
     /// Reads `explicit`, or the nearest `schemaguard.toml` upward from `start`.
-    pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, String> {
+    pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, ConfigError> {
         let path = match explicit {
             Some(p) => Some(p.to_path_buf()),
             None => find_upward(start),
@@ -81,21 +153,20 @@ impl Config {
         let Some(path) = path else {
             return Ok(Config::default());
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: cannot read the configuration: {e}", path.display()))?;
-        let mut config: Config = toml::from_str(&text).map_err(|e| {
-            format!(
-                "{}: invalid configuration: {}",
-                path.display(),
-                e.to_string().trim()
-            )
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            path: path.clone(),
+            message: e.to_string().trim().to_string(),
         })?;
         config.path = Some(path);
         config.validate()?;
         Ok(config)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), ConfigError> {
         let at = self
             .path
             .as_ref()
@@ -107,17 +178,16 @@ impl Config {
                     .iter()
                     .map(|f| f.name())
                     .collect();
-                return Err(format!(
-                    "{at}: framework = \"{f}\" is not one of {}",
-                    names.join(", ")
-                ));
+                return Err(ConfigError::Framework {
+                    at,
+                    value: f.clone(),
+                    expected: names.join(", "),
+                });
             }
         }
         if let Some(v) = self.pg_version {
             if !crate::effects::PgVersion::SUPPORTED.contains(&v) {
-                return Err(format!(
-                    "{at}: pg_version = {v} is not supported (10 to 18)"
-                ));
+                return Err(ConfigError::PgVersion { at, version: v });
             }
         }
         for (key, value) in [
@@ -129,22 +199,24 @@ impl Config {
                     && v.chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == ' ');
                 if !ok {
-                    return Err(format!(
-                        "{at}: [fix] {key} = \"{v}\": expected a duration such as \"2s\" or \"500ms\""
-                    ));
+                    return Err(ConfigError::FixDuration {
+                        at,
+                        key,
+                        value: v.clone(),
+                    });
                 }
             }
         }
         for (id, value) in &self.rules {
             if rules::by_id(id).is_none() {
-                return Err(format!(
-                    "{at}: [rules] names `{id}`, which is not a schemaguard rule (`schemaguard rules` lists them)"
-                ));
+                return Err(ConfigError::UnknownRule { at, id: id.clone() });
             }
             if value != "off" && Severity::parse(value).is_none() {
-                return Err(format!(
-                    "{at}: [rules] {id} = \"{value}\": expected \"off\", \"hint\", \"warning\" or \"error\""
-                ));
+                return Err(ConfigError::Severity {
+                    at,
+                    id: id.clone(),
+                    value: value.clone(),
+                });
             }
         }
         Ok(())
@@ -187,11 +259,18 @@ mod tests {
     #[test]
     fn unknown_rules_and_bad_severities_are_rejected() {
         let c: Config = toml::from_str("[rules]\nno-such-rule = \"off\"").expect("parses");
-        assert!(c.validate().unwrap_err().contains("no-such-rule"));
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::UnknownRule { id, .. }) if id == "no-such-rule"
+        ));
         let c: Config = toml::from_str("[rules]\ndrop-column = \"loud\"").expect("parses");
-        assert!(c.validate().unwrap_err().contains("loud"));
+        let err = c.validate().map_err(|e| e.to_string());
+        assert!(matches!(&err, Err(m) if m.contains("loud")), "{err:?}");
         let c: Config = toml::from_str("pg_version = 9").expect("parses");
-        assert!(c.validate().is_err());
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::PgVersion { version: 9, .. })
+        ));
     }
 
     #[test]

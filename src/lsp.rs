@@ -25,8 +25,31 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Why the language server stopped before the client said `exit`.
+#[derive(Debug, thiserror::Error)]
+pub enum LspError {
+    /// The `initialize` handshake failed.
+    #[error("initializing the language server failed: {0}")]
+    Initialize(#[source] lsp_server::ProtocolError),
+    /// The client's `initialize` parameters are not the protocol's.
+    #[error("bad initialize parameters: {0}")]
+    InitializeParams(#[source] serde_json::Error),
+    /// A protocol error while running (e.g. around `shutdown`).
+    #[error(transparent)]
+    Protocol(#[from] lsp_server::ProtocolError),
+    /// A message could not be turned into JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// The editor closed the connection while we were sending.
+    #[error("the editor closed the connection: sending on a closed channel")]
+    Closed,
+    /// Reading or writing standard input/output failed.
+    #[error("the language server's input or output failed: {0}")]
+    Io(#[source] std::io::Error),
+}
+
 /// Runs the server until the client says `exit`. `Err`: the connection broke.
-pub fn run() -> Result<(), String> {
+pub fn run() -> Result<(), LspError> {
     let (connection, io) = Connection::stdio();
     let capabilities = lsp::ServerCapabilities {
         text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
@@ -41,17 +64,16 @@ pub fn run() -> Result<(), String> {
         code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
         ..Default::default()
     };
-    let capabilities = serde_json::to_value(capabilities).map_err(|e| e.to_string())?;
+    let capabilities = serde_json::to_value(capabilities)?;
     let params = connection
         .initialize(capabilities)
-        .map_err(|e| format!("initializing the language server failed: {e}"))?;
+        .map_err(LspError::Initialize)?;
     let params: lsp::InitializeParams =
-        serde_json::from_value(params).map_err(|e| format!("bad initialize parameters: {e}"))?;
+        serde_json::from_value(params).map_err(LspError::InitializeParams)?;
     let mut server = Server::new(&params);
     server.main_loop(&connection)?;
     drop(connection);
-    io.join()
-        .map_err(|e| format!("the language server's input or output failed: {e}"))
+    io.join().map_err(LspError::Io)
 }
 
 /// What one analysis found, for the open files.
@@ -95,14 +117,11 @@ impl Server {
         }
     }
 
-    fn main_loop(&mut self, connection: &Connection) -> Result<(), String> {
+    fn main_loop(&mut self, connection: &Connection) -> Result<(), LspError> {
         for message in &connection.receiver {
             match message {
                 Message::Request(req) => {
-                    if connection
-                        .handle_shutdown(&req)
-                        .map_err(|e| e.to_string())?
-                    {
+                    if connection.handle_shutdown(&req)? {
                         return Ok(());
                     }
                     let response = self.request(req);
@@ -250,7 +269,7 @@ impl Server {
             let run = match pipeline::run(&opts) {
                 Ok(run) => run,
                 Err(e) => {
-                    self.results.errors.push(e);
+                    self.results.errors.push(e.to_string());
                     continue;
                 }
             };
@@ -270,7 +289,7 @@ impl Server {
         }
     }
 
-    fn publish(&mut self, connection: &Connection) -> Result<(), String> {
+    fn publish(&mut self, connection: &Connection) -> Result<(), LspError> {
         if self.results.errors != self.shown_errors {
             for e in &self.results.errors {
                 notify::<lsp::notification::ShowMessage>(
@@ -401,18 +420,18 @@ impl Server {
     }
 }
 
-fn send(connection: &Connection, message: Message) -> Result<(), String> {
+fn send(connection: &Connection, message: Message) -> Result<(), LspError> {
     connection
         .sender
         .send(message)
-        .map_err(|e| format!("the editor closed the connection: {e}"))
+        .map_err(|_| LspError::Closed)
 }
 
 fn notify<N: lsp::notification::Notification>(
     connection: &Connection,
     params: N::Params,
-) -> Result<(), String> {
-    let params = serde_json::to_value(params).map_err(|e| e.to_string())?;
+) -> Result<(), LspError> {
+    let params = serde_json::to_value(params)?;
     send(
         connection,
         Message::Notification(Notification::new(N::METHOD.to_string(), params)),

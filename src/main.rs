@@ -99,13 +99,13 @@ fn main() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if is_broken_pipe(info) {
-            std::process::exit(schemaguard::cli::exit::BROKEN_PIPE);
+            std::process::exit(schemaguard::exit::BROKEN_PIPE);
         }
         default_hook(info);
         eprintln!(
             "error: internal error (a bug in schemaguard); please report it with the input that caused it"
         );
-        std::process::exit(schemaguard::cli::exit::ERROR);
+        std::process::exit(schemaguard::exit::ERROR);
     }));
     // the test suite's way to check the above: a panic on this thread, or on another
     if let Some(place) = std::env::var_os("SCHEMAGUARD_TEST_PANIC") {

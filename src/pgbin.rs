@@ -411,9 +411,9 @@ pub fn obtain(major: u32, opts: &ObtainOptions) -> Result<Obtained, PgBinError> 
         None => published,
     };
     let tarball = download(&tarball_url)?;
-    verify_integrity(&tarball, &integrity).map_err(|reason| PgBinError::Integrity {
+    verify_integrity(&tarball, &integrity).map_err(|e| PgBinError::Integrity {
         url: tarball_url.clone(),
-        reason,
+        reason: e.to_string(),
     })?;
     install(&tarball, &entry)?;
     Ok(Obtained {
@@ -535,27 +535,41 @@ fn same_sha512(a: &str, b: &str) -> bool {
     a.iter().any(|x| b.contains(x))
 }
 
+/// Why a tarball failed its integrity check.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IntegrityError {
+    /// The manifest lists no SHA-512 digest.
+    #[error("the registry gave no SHA-512 integrity (`{0}`)")]
+    NoSha512(String),
+    /// The digest differs.
+    #[error("SHA-512 {got} does not match {integrity}")]
+    Mismatch {
+        /// The tarball's digest, base64.
+        got: String,
+        /// The integrity string of the manifest.
+        integrity: String,
+    },
+}
+
 /// Checks `data` against a Subresource Integrity string (`sha512-<base64>`; several
 /// may be listed, separated by spaces: one SHA-512 match suffices).
-pub fn verify_integrity(data: &[u8], integrity: &str) -> Result<(), String> {
+pub fn verify_integrity(data: &[u8], integrity: &str) -> Result<(), IntegrityError> {
     let wanted: Vec<Vec<u8>> = integrity
         .split_whitespace()
         .filter_map(|part| part.strip_prefix("sha512-"))
         .filter_map(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
         .collect();
     if wanted.is_empty() {
-        return Err(format!(
-            "the registry gave no SHA-512 integrity (`{integrity}`)"
-        ));
+        return Err(IntegrityError::NoSha512(integrity.to_string()));
     }
     let got = Sha512::digest(data);
     if wanted.iter().any(|w| w.as_slice() == got.as_slice()) {
         Ok(())
     } else {
-        Err(format!(
-            "SHA-512 {} does not match {integrity}",
-            base64::engine::general_purpose::STANDARD.encode(got)
-        ))
+        Err(IntegrityError::Mismatch {
+            got: base64::engine::general_purpose::STANDARD.encode(got),
+            integrity: integrity.to_string(),
+        })
     }
 }
 

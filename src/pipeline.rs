@@ -14,7 +14,7 @@ use crate::source::framework::{self, Framework, Prepared, TxMode};
 use crate::source::git::Change;
 use crate::source::{self, SourceOptions};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -105,11 +105,82 @@ pub struct Run {
     pub parsed: Vec<ParsedFile>,
 }
 
+/// Why a run could not be made: a usage, configuration, input or connection problem
+/// (exit 2 in the CLI). Its message carries no password (connection strings in it are
+/// redacted); [`RunError::kind`] tells what happened.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", redact_all(&self.kind.to_string()))]
+pub struct RunError {
+    kind: RunErrorKind,
+}
+
+impl RunError {
+    /// What happened (its own message is not redacted).
+    pub fn kind(&self) -> &RunErrorKind {
+        &self.kind
+    }
+}
+
+impl<E: Into<RunErrorKind>> From<E> for RunError {
+    fn from(e: E) -> RunError {
+        RunError { kind: e.into() }
+    }
+}
+
+/// What stopped a run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunErrorKind {
+    /// A path, `--config` or `--stdin-filename` looks like a connection string (shown
+    /// redacted).
+    #[error(
+        "`{redacted}` looks like a database connection string, not a migration file or directory"
+    )]
+    ConnectionStringAsPath {
+        /// The text given, redacted.
+        redacted: String,
+    },
+    /// The configuration file.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// `--pg-version` or `pg_version` outside the supported versions.
+    #[error("PostgreSQL {0} is not supported (10 to 18)")]
+    UnsupportedVersion(PgVersion),
+    /// No path on the command line nor in the configuration.
+    #[error(
+        "no migration files given: pass files or directories (or `-` for standard input), or set `paths` in schemaguard.toml"
+    )]
+    NoPaths,
+    /// The paths hold no migration file (and none failed to read).
+    #[error("no migration files found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    NoFilesFound {
+        /// The paths searched.
+        paths: Vec<PathBuf>,
+    },
+    /// `--since`: git could not list the changes.
+    #[error(transparent)]
+    Git(#[from] source::git::GitError),
+    /// The live database could not be read.
+    #[error(transparent)]
+    Live(#[from] live::LiveError),
+    /// The live database runs a version schemaguard does not support.
+    #[error(
+        "{target} runs PostgreSQL {version} (server_version_num {server_version_num}): schemaguard supports 10 to 18"
+    )]
+    UnsupportedServer {
+        /// The database, redacted.
+        target: String,
+        /// Its major version.
+        version: PgVersion,
+        /// Its `server_version_num`.
+        server_version_num: u32,
+    },
+}
+
 /// Reads, parses and analyses. `Err` is a usage or configuration problem (exit 2).
 ///
 /// No message carries a password: a connection string given where a path belongs is
 /// refused (shown redacted), and errors and unreadable-file messages are redacted.
-pub fn run(opts: &RunOptions) -> Result<Run, String> {
+pub fn run(opts: &RunOptions) -> Result<Run, RunError> {
     let given = opts
         .paths
         .iter()
@@ -118,13 +189,13 @@ pub fn run(opts: &RunOptions) -> Result<Run, String> {
         .chain(opts.stdin_filename.clone());
     for text in given {
         if looks_like_connection_string(&text) {
-            return Err(format!(
-                "`{}` looks like a database connection string, not a migration file or directory",
-                redact_all(&text)
-            ));
+            return Err(RunErrorKind::ConnectionStringAsPath {
+                redacted: redact_all(&text),
+            }
+            .into());
         }
     }
-    let mut run = run_unredacted(opts).map_err(|e| redact_all(&e))?;
+    let mut run = run_unredacted(opts)?;
     for (file, message) in &mut run.input_errors {
         *file = redact_all(file);
         *message = redact_all(message);
@@ -137,7 +208,35 @@ fn looks_like_connection_string(text: &str) -> bool {
     text.contains("://") || redact_all(text) != text
 }
 
-fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
+/// The run as stages: configuration, sources, (live snapshot), settings, parsing with
+/// the analysis, reporting. Each stage's output is the next one's input.
+fn run_unredacted(opts: &RunOptions) -> Result<Run, RunErrorKind> {
+    let configured = configure(opts)?;
+    let sources = read_sources(opts, &configured)?;
+    let preparer = Preparer::of(&configured.config);
+    let mut baseline = match &opts.database {
+        Some(db) => live_baseline(opts, db, &configured, &sources, &preparer)?,
+        None => Baseline::empty(configured.version, sources.collected.files.len()),
+    };
+    let settings = settings_for(opts, &configured, &mut baseline);
+    let analysed = analyse(opts, &sources, &preparer, &settings, &mut baseline);
+    Ok(report(
+        opts, configured, sources, baseline, &settings, analysed,
+    ))
+}
+
+/// Stage 1: the configuration, the PostgreSQL version judged for, and the paths to read.
+pub struct Configured {
+    /// `schemaguard.toml` (or the defaults).
+    pub config: Config,
+    /// From `--pg-version`, else the configuration, else the default.
+    pub version: PgVersion,
+    /// From the command line, else the configuration's `paths`.
+    pub paths: Vec<PathBuf>,
+}
+
+/// Stage 1: reads the configuration and decides the version and the paths.
+pub fn configure(opts: &RunOptions) -> Result<Configured, RunErrorKind> {
     let config = Config::load(opts.config.as_deref(), &opts.cwd)?;
     let version = PgVersion(
         opts.pg_version
@@ -145,7 +244,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             .unwrap_or(PgVersion::DEFAULT.0),
     );
     if !PgVersion::SUPPORTED.contains(&version.0) {
-        return Err(format!("PostgreSQL {version} is not supported (10 to 18)"));
+        return Err(RunErrorKind::UnsupportedVersion(version));
     }
     let mut paths = opts.paths.clone();
     if paths.is_empty() {
@@ -162,151 +261,277 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             .collect();
     }
     if paths.is_empty() {
-        return Err("no migration files given: pass files or directories (or `-` for standard input), or set `paths` in schemaguard.toml".to_string());
+        return Err(RunErrorKind::NoPaths);
     }
+    Ok(Configured {
+        config,
+        version,
+        paths,
+    })
+}
+
+/// Stage 2: the migration files in apply order, those that could not be read, and
+/// (with `--since`) which changed since the ref.
+pub struct Sources {
+    /// The files found and read.
+    pub collected: source::Collected,
+    /// `(file, message)` for files that could not be read.
+    pub input_errors: Vec<(String, String)>,
+    /// With `--since`: the files added or changed since the ref, by canonical path.
+    pub changes: Option<HashMap<PathBuf, Change>>,
+    cwd: PathBuf,
+}
+
+impl Sources {
+    /// Files already read (in apply order or not: they are sorted here), with no
+    /// `--since` selection; `cwd` resolves relative paths.
+    pub fn from_files(mut files: Vec<source::MigrationFile>, cwd: PathBuf) -> Sources {
+        source::sort_files(&mut files);
+        Sources {
+            collected: source::Collected {
+                files,
+                ..source::Collected::default()
+            },
+            input_errors: Vec::new(),
+            changes: None,
+            cwd,
+        }
+    }
+
+    /// How `path` changed since the `--since` ref (`None`: unchanged, or no `--since`).
+    pub fn change_of(&self, path: &Path) -> Option<Change> {
+        let changes = self.changes.as_ref()?;
+        let key = path.canonicalize().unwrap_or_else(|_| self.cwd.join(path));
+        changes.get(&key).copied()
+    }
+}
+
+/// Stage 2: finds and reads the files, and asks git what changed since `--since`.
+pub fn read_sources(opts: &RunOptions, configured: &Configured) -> Result<Sources, RunErrorKind> {
+    let paths = &configured.paths;
     let mut source_opts = SourceOptions {
         stdin_filename: opts.stdin_filename.clone(),
         overlay: opts.overlay.clone(),
         ..SourceOptions::default()
     };
-    if let Some(kib) = config.max_file_size_kib {
+    if let Some(kib) = configured.config.max_file_size_kib {
         source_opts.max_file_bytes = kib.saturating_mul(1024);
     }
-    let collected = source::collect(&paths, &source_opts);
+    let collected = source::collect(paths, &source_opts);
     let input_errors: Vec<(String, String)> = collected
         .errors
         .iter()
         .map(|e| (e.display.clone(), e.message.clone()))
         .collect();
     if collected.files.is_empty() && input_errors.is_empty() {
-        return Err(format!(
-            "no migration files found in {}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        return Err(RunErrorKind::NoFilesFound {
+            paths: paths.clone(),
+        });
     }
-    // --since: which files are new or edited relative to the ref
     let changes = match &opts.since {
-        Some(reference) => {
-            let dir = paths
-                .iter()
-                .find(|p| p.as_os_str() != "-")
-                .map(|p| {
-                    if p.is_dir() {
-                        p.clone()
-                    } else {
-                        p.parent().map(Path::to_path_buf).unwrap_or_default()
-                    }
-                })
-                .map(|p| {
-                    if p.as_os_str().is_empty() {
-                        opts.cwd.clone()
-                    } else {
-                        opts.cwd.join(p)
-                    }
-                })
-                .unwrap_or_else(|| opts.cwd.clone());
-            Some(source::git::changes_since(&dir, reference)?)
-        }
+        Some(reference) => Some(source::git::changes_since(
+            &since_dir(paths, &opts.cwd),
+            reference,
+        )?),
         None => None,
     };
-    let change_of = |path: &Path| -> Option<Change> {
-        let changes = changes.as_ref()?;
-        let key = path.canonicalize().unwrap_or_else(|_| opts.cwd.join(path));
-        changes.get(&key).copied()
-    };
-    let configured = config.framework.as_deref().and_then(Framework::parse);
-    let assume_tx = config.assume_in_transaction.unwrap_or(true);
-    let prepare = |cache: &mut parse::Cache, f: &source::MigrationFile| -> (Prepared, ParsedFile) {
-        let p = framework::prepare(&f.path, &f.text, configured, assume_tx);
+    Ok(Sources {
+        collected,
+        input_errors,
+        changes,
+        cwd: opts.cwd.clone(),
+    })
+}
+
+/// The directory whose repository `--since` asks: the first path's (its parent for a
+/// file), relative to `cwd`.
+fn since_dir(paths: &[PathBuf], cwd: &Path) -> PathBuf {
+    paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .map(|p| {
+            if p.is_dir() {
+                p.clone()
+            } else {
+                p.parent().map(Path::to_path_buf).unwrap_or_default()
+            }
+        })
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                cwd.to_path_buf()
+            } else {
+                cwd.join(p)
+            }
+        })
+        .unwrap_or_else(|| cwd.to_path_buf())
+}
+
+/// Stage 3 (parsing): each file as its framework runs it (up part, transaction
+/// segments), then split and parsed.
+pub struct Preparer {
+    configured: Option<Framework>,
+    assume_tx: bool,
+}
+
+impl Preparer {
+    /// The framework and transaction assumption of `config`.
+    pub fn of(config: &Config) -> Preparer {
+        Preparer {
+            configured: config.framework.as_deref().and_then(Framework::parse),
+            assume_tx: config.assume_in_transaction.unwrap_or(true),
+        }
+    }
+
+    /// One file prepared and parsed (with `cache`, the parser's cache of short
+    /// statements of this thread).
+    pub fn prepare(
+        &self,
+        cache: &mut parse::Cache,
+        f: &source::MigrationFile,
+    ) -> (Prepared, ParsedFile) {
+        let p = framework::prepare(&f.path, &f.text, self.configured, self.assume_tx);
         let parsed = parse::parse_file_with(&p.text, cache);
         (p, parsed)
-    };
-    // a live database: its schema, its server version, and what it already applied
-    let mut version = version;
-    let mut initial_catalog = Catalog::default();
-    let mut applied_metas: Vec<FileMeta> = Vec::new();
-    let mut is_applied = vec![false; collected.files.len()];
-    let mut live_run = None;
-    let mut live_notes: Vec<(String, String)> = Vec::new();
-    // which history table to read depends on every file's framework, so against a
-    // database all files are prepared and parsed (in parallel) before the analysis
-    let mut prepared: Option<Vec<(Prepared, ParsedFile)>> = None;
-    if let Some(db) = &opts.database {
-        let all: Vec<(Prepared, ParsedFile)> = collected
-            .files
+    }
+
+    /// Every file, in parallel (rayon), in order.
+    pub fn prepare_all(&self, files: &[source::MigrationFile]) -> Vec<(Prepared, ParsedFile)> {
+        files
             .par_iter()
-            .map_init(parse::Cache::default, prepare)
-            .collect();
-        let framework = dominant_framework(all.iter().map(|(p, _)| p.framework));
-        prepared = Some(all);
-        let snapshot =
-            live::snapshot(db, framework, !opts.no_query_text).map_err(|e| e.to_string())?;
-        let server = PgVersion(snapshot.server_version_num / 10_000);
-        if PgVersion::SUPPORTED.contains(&server.0) {
-            if let Some(asked) = opts.pg_version.or(config.pg_version) {
-                if asked != server.0 {
-                    live_notes.push((
-                        snapshot.target.clone(),
-                        format!("the database runs PostgreSQL {server}: judging for {server}, not the configured {asked}"),
-                    ));
-                }
-            }
-            version = server;
+            .map_init(parse::Cache::default, |cache, f| self.prepare(cache, f))
+            .collect()
+    }
+}
+
+/// Stage 4 (live snapshot): where the analysis starts. Empty without a database; with
+/// one, its schema, its version and the migrations it already applied.
+pub struct Baseline {
+    /// The version judged for (the database's, when there is one).
+    pub version: PgVersion,
+    /// The schema before the first pending migration.
+    pub initial_catalog: Catalog,
+    /// The applied migrations, as file-level rules see the history.
+    pub applied: Vec<FileMeta>,
+    /// Per file of the run: already applied (not analysed).
+    pub is_applied: Vec<bool>,
+    /// What the run found on the database.
+    pub live: Option<LiveRun>,
+    /// `(where, message)` notes about the database.
+    pub notes: Vec<(String, String)>,
+    /// Against a database every file is prepared and parsed first (which history table
+    /// to read depends on every file's framework).
+    pub prepared: Option<Vec<(Prepared, ParsedFile)>>,
+}
+
+impl Baseline {
+    /// No database: an empty schema, nothing applied.
+    pub fn empty(version: PgVersion, files: usize) -> Baseline {
+        Baseline {
+            version,
+            initial_catalog: Catalog::default(),
+            applied: Vec::new(),
+            is_applied: vec![false; files],
+            live: None,
+            notes: Vec::new(),
+            prepared: None,
+        }
+    }
+}
+
+/// Stage 4: reads the database (schema, version, history, activity) and marks the
+/// files it already applied.
+pub fn live_baseline(
+    opts: &RunOptions,
+    db: &ConnectOptions,
+    configured: &Configured,
+    sources: &Sources,
+    preparer: &Preparer,
+) -> Result<Baseline, RunErrorKind> {
+    let files = &sources.collected.files;
+    let mut baseline = Baseline::empty(configured.version, files.len());
+    let all = preparer.prepare_all(files);
+    let framework = dominant_framework(all.iter().map(|(p, _)| p.framework));
+    baseline.prepared = Some(all);
+    let snapshot = live::snapshot(db, framework, !opts.no_query_text)?;
+    baseline.version = live_version(opts, configured, &snapshot, &mut baseline.notes)?;
+    baseline.initial_catalog = snapshot.catalog;
+    let mut run_info = LiveRun {
+        target: snapshot.target.clone(),
+        server_version_num: snapshot.server_version_num,
+        history_table: snapshot
+            .history
+            .as_ref()
+            .map(|h| format!("{} ({})", h.table, h.kind)),
+        applied: Vec::new(),
+        pending: Vec::new(),
+        activity: snapshot.activity,
+    };
+    match &snapshot.history {
+        Some(history) => mark_applied(
+            history,
+            preparer.configured,
+            files,
+            &mut baseline.is_applied,
+            &mut baseline.applied,
+            &mut baseline.notes,
+        ),
+        None => baseline.notes.push((
+            snapshot.target.clone(),
+            format!(
+                "no migration history table found (looked for {}): every migration is checked as pending",
+                live::history::tables_looked_for()
+            ),
+        )),
+    }
+    for (f, applied) in files.iter().zip(&baseline.is_applied) {
+        if *applied {
+            run_info.applied.push(f.display.clone());
         } else {
-            return Err(format!(
-                "{} runs PostgreSQL {} (server_version_num {}): schemaguard supports 10 to 18",
-                snapshot.target, server, snapshot.server_version_num
+            run_info.pending.push(f.display.clone());
+        }
+    }
+    baseline.live = Some(run_info);
+    Ok(baseline)
+}
+
+/// The database's major version, which the run judges for (with a note when the
+/// configuration asked for another); an error when schemaguard does not support it.
+fn live_version(
+    opts: &RunOptions,
+    configured: &Configured,
+    snapshot: &live::Snapshot,
+    notes: &mut Vec<(String, String)>,
+) -> Result<PgVersion, RunErrorKind> {
+    let server = PgVersion(snapshot.server_version_num / 10_000);
+    if !PgVersion::SUPPORTED.contains(&server.0) {
+        return Err(RunErrorKind::UnsupportedServer {
+            target: snapshot.target.clone(),
+            version: server,
+            server_version_num: snapshot.server_version_num,
+        });
+    }
+    if let Some(asked) = opts.pg_version.or(configured.config.pg_version) {
+        if asked != server.0 {
+            notes.push((
+                snapshot.target.clone(),
+                format!("the database runs PostgreSQL {server}: judging for {server}, not the configured {asked}"),
             ));
         }
-        initial_catalog = snapshot.catalog;
-        let mut run_info = LiveRun {
-            target: snapshot.target.clone(),
-            server_version_num: snapshot.server_version_num,
-            history_table: snapshot
-                .history
-                .as_ref()
-                .map(|h| format!("{} ({})", h.table, h.kind)),
-            applied: Vec::new(),
-            pending: Vec::new(),
-            activity: snapshot.activity,
-        };
-        match &snapshot.history {
-            Some(history) => {
-                mark_applied(
-                    history,
-                    configured,
-                    &collected.files,
-                    &mut is_applied,
-                    &mut applied_metas,
-                    &mut live_notes,
-                );
-            }
-            None => live_notes.push((
-                snapshot.target.clone(),
-                format!(
-                    "no migration history table found (looked for {}): every migration is checked as pending",
-                    live::history::tables_looked_for()
-                ),
-            )),
-        }
-        for (f, applied) in collected.files.iter().zip(&is_applied) {
-            if *applied {
-                run_info.applied.push(f.display.clone());
-            } else {
-                run_info.pending.push(f.display.clone());
-            }
-        }
-        live_run = Some(run_info);
     }
+    Ok(server)
+}
+
+/// Stage 5: the analysis settings (the baseline's schema and applied files move in).
+pub fn settings_for(
+    opts: &RunOptions,
+    configured: &Configured,
+    baseline: &mut Baseline,
+) -> Settings {
     let mut settings = Settings {
-        version,
-        rule_overrides: config.rule_overrides(),
-        initial_catalog,
-        applied: applied_metas,
+        version: baseline.version,
+        rule_overrides: configured.config.rule_overrides(),
+        initial_catalog: std::mem::take(&mut baseline.initial_catalog),
+        applied: std::mem::take(&mut baseline.applied),
         baseline: if opts.database.is_some() {
             "are applied to the database"
         } else {
@@ -317,7 +542,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
     if let Some(catalog) = &opts.initial_catalog {
         settings.initial_catalog = catalog.clone();
     }
-    if let Some(tz) = &config.timezone {
+    if let Some(tz) = &configured.config.timezone {
         settings.initial_catalog.timezone = tz.clone();
     }
     settings
@@ -330,58 +555,108 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
         Report::Graph => GraphDetail::Full,
     };
     settings.plan = !opts.skip_plan;
-    // against a live database every file of the run is pending
-    let new_of = |f: &source::MigrationFile| {
-        change_of(&f.path) == Some(Change::Added) || opts.database.is_some()
-    };
-    let edited_of = |f: &source::MigrationFile| {
-        (change_of(&f.path) == Some(Change::Modified))
-            .then(|| opts.since.clone())
-            .flatten()
-    };
-    let pending: Vec<&source::MigrationFile> = collected
-        .files
-        .iter()
-        .zip(&is_applied)
-        .filter(|(_, applied)| !**applied)
-        .map(|(f, _)| f)
-        .collect();
-    let history: Vec<FileMeta> = pending
+    settings
+}
+
+/// What stage 6 hands to the report.
+pub struct Analysed {
+    /// The analysis of the pending files.
+    pub analysis: Analysis,
+    /// Each file's notes from its framework (same order as the files).
+    pub prepare_notes: Vec<Vec<(u32, String)>>,
+    /// The parsed files, with [`RunOptions::keep_parsed`].
+    pub kept: Vec<ParsedFile>,
+}
+
+/// The file is new relative to the baseline (added since `--since`); against a live
+/// database every file of the run is pending.
+fn is_new(opts: &RunOptions, sources: &Sources, f: &source::MigrationFile) -> bool {
+    sources.change_of(&f.path) == Some(Change::Added) || opts.database.is_some()
+}
+
+/// `--since`: the ref, when the file changed since it.
+fn edited_since(opts: &RunOptions, sources: &Sources, f: &source::MigrationFile) -> Option<String> {
+    (sources.change_of(&f.path) == Some(Change::Modified))
+        .then(|| opts.since.clone())
+        .flatten()
+}
+
+/// The history the file-level rules see: the pending files.
+fn pending_history(
+    opts: &RunOptions,
+    sources: &Sources,
+    pending: &[&source::MigrationFile],
+    preparer: &Preparer,
+) -> Vec<FileMeta> {
+    pending
         .iter()
         .map(|f| {
             let version = f.version().map(|v| v.normalized());
-            let key = framework::record_key(&f.path, &f.text, version.clone(), configured);
-            FileMeta::new(&f.display, version, new_of(f))
+            let key = framework::record_key(&f.path, &f.text, version.clone(), preparer.configured);
+            FileMeta::new(&f.display, version, is_new(opts, sources, f))
                 .keyed_by(key)
-                .edited_since(edited_of(f).as_deref())
+                .edited_since(edited_since(opts, sources, f).as_deref())
         })
+        .collect()
+}
+
+/// Hands pending files to the analysis in apply order, as [`FileInput`]s.
+struct Feed<'r, 's> {
+    analyzer: Analyzer<'s>,
+    opts: &'r RunOptions,
+    sources: &'r Sources,
+    index: usize,
+}
+
+impl Feed<'_, '_> {
+    /// The next pending file.
+    fn file(&mut self, f: &source::MigrationFile, prep: &Prepared, p: &ParsedFile) {
+        let input = FileInput {
+            display: f.display.clone(),
+            version: f.version().map(|v| v.normalized()),
+            new_since_ref: is_new(self.opts, self.sources, f),
+            edited_since: edited_since(self.opts, self.sources, f),
+            parsed: p,
+            segments: segments_of(prep),
+            no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
+            framework_wraps: prep.framework != Framework::Plain,
+        };
+        self.analyzer.file(self.index, &input);
+        self.index += 1;
+    }
+}
+
+/// Stage 6: parses (unless the baseline did) and analyses the pending files in apply
+/// order.
+pub fn analyse(
+    opts: &RunOptions,
+    sources: &Sources,
+    preparer: &Preparer,
+    settings: &Settings,
+    baseline: &mut Baseline,
+) -> Analysed {
+    let files = &sources.collected.files;
+    let pending: Vec<&source::MigrationFile> = files
+        .iter()
+        .zip(&baseline.is_applied)
+        .filter(|(_, applied)| !**applied)
+        .map(|(f, _)| f)
         .collect();
-    let mut analyzer = Analyzer::new(history, &settings);
-    let mut prepare_notes: Vec<Vec<(u32, String)>> = Vec::with_capacity(collected.files.len());
-    let mut kept: Vec<ParsedFile> = Vec::new();
-    // one pending file, handed to the analysis in apply order
-    let mut analyse = |index: usize, f: &source::MigrationFile, prep: &Prepared, p: &ParsedFile| {
-        analyzer.file(
-            index,
-            &FileInput {
-                display: f.display.clone(),
-                version: f.version().map(|v| v.normalized()),
-                new_since_ref: new_of(f),
-                edited_since: edited_of(f),
-                parsed: p,
-                segments: segments_of(prep),
-                no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
-                framework_wraps: prep.framework != Framework::Plain,
-            },
-        );
+    let history = pending_history(opts, sources, &pending, preparer);
+    drop(pending);
+    let mut feed = Feed {
+        analyzer: Analyzer::new(history, settings),
+        opts,
+        sources,
+        index: 0,
     };
-    match prepared {
+    let mut prepare_notes: Vec<Vec<(u32, String)>> = Vec::with_capacity(files.len());
+    let mut kept: Vec<ParsedFile> = Vec::new();
+    match baseline.prepared.take() {
         Some(all) => {
-            let mut index = 0;
-            for ((f, (prep, p)), applied) in collected.files.iter().zip(all).zip(&is_applied) {
+            for ((f, (prep, p)), applied) in files.iter().zip(all).zip(&baseline.is_applied) {
                 if !*applied {
-                    analyse(index, f, &prep, &p);
-                    index += 1;
+                    feed.file(f, &prep, &p);
                 }
                 prepare_notes.push(prep.notes);
                 if opts.keep_parsed {
@@ -389,118 +664,182 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
                 }
             }
         }
-        None => {
-            // each file as its framework runs it (up part, transaction segments), then
-            // parsed: independent per file, so in parallel on rayon's threads; meanwhile
-            // this thread replays them in apply order as they arrive, and drops each
-            // once analysed (unless kept). The workers take files in apply order, and
-            // at most `PARSED_AHEAD` parsed files wait for the analysis: every worker
-            // feeds it from the start, and memory stays bounded however long the history
-            //
-            // There is one worker fewer than rayon has threads, and this thread parses
-            // too, whenever the file it needs next is not ready: it takes the next file
-            // no one has taken. So no more threads run than there are cores (three
-            // threads on two cores took turns, and the analysis, the one all others
-            // wait for, got two thirds of a core), and no core idles while this one
-            // waits.
-            //
-            // A file the analysis is done with goes back to the worker that parsed it, to
-            // be dropped there: freeing is off this thread (the one all others wait
-            // for), and the allocator gets the memory back on the thread that reuses it
-            let files = &collected.files;
-            let next = AtomicUsize::new(0);
-            std::thread::scope(|scope| {
-                let (sender, parsed) =
-                    mpsc::sync_channel::<(usize, usize, Prepared, ParsedFile)>(PARSED_AHEAD);
-                let workers = rayon::current_num_threads().saturating_sub(1).max(1);
-                let (done, done_with): (Vec<_>, Vec<_>) = (0..workers)
-                    .map(|_| mpsc::channel::<(Prepared, ParsedFile)>())
-                    .unzip();
-                let prepare = &prepare;
-                let next = &next;
-                scope.spawn(move || {
-                    rayon::scope(move |workers| {
-                        for (worker, done_with) in done_with.into_iter().enumerate() {
-                            let sender = sender.clone();
-                            workers.spawn(move |_| {
-                                let mut cache = parse::Cache::default();
-                                loop {
-                                    while let Ok(analysed) = done_with.try_recv() {
-                                        drop(analysed);
-                                    }
-                                    let i = next.fetch_add(1, Ordering::Relaxed);
-                                    let Some(f) = files.get(i) else {
-                                        break;
-                                    };
-                                    let (p, parsed) = prepare(&mut cache, f);
-                                    // the receiver is gone only if the analysis panicked
-                                    if sender.send((i, worker, p, parsed)).is_err() {
-                                        break;
-                                    }
-                                }
-                            });
-                        }
-                        drop(sender);
-                    });
-                });
-                let mut waiting: BTreeMap<usize, (usize, Prepared, ParsedFile)> = BTreeMap::new();
-                let mut cache = parse::Cache::default();
-                for (index, f) in files.iter().enumerate() {
-                    let (worker, mut prep, p) = loop {
-                        if let Some(ready) = waiting.remove(&index) {
-                            break ready;
-                        }
-                        let received = match parsed.try_recv() {
-                            // not ready: parse the next file no one has taken (it is
-                            // dropped here, `usize::MAX` is no worker's number), unless
-                            // `PARSED_AHEAD` files already wait (a long file in a
-                            // worker must not let this thread parse the whole history)
-                            Err(mpsc::TryRecvError::Empty) if waiting.len() < PARSED_AHEAD => {
-                                let i = next.fetch_add(1, Ordering::Relaxed);
-                                if let Some(g) = files.get(i) {
-                                    let (prep, p) = prepare(&mut cache, g);
-                                    waiting.insert(i, (usize::MAX, prep, p));
-                                    continue;
-                                }
-                                // every file is taken: wait for the workers
-                                parsed.recv().map_err(|_| ())
-                            }
-                            Err(mpsc::TryRecvError::Empty) => parsed.recv().map_err(|_| ()),
-                            other => other.map_err(|_| ()),
-                        };
-                        match received {
-                            Ok((i, worker, prep, p)) => {
-                                waiting.insert(i, (worker, prep, p));
-                            }
-                            // every file is sent before the senders are dropped, unless
-                            // parsing panicked: leaving the scope re-raises that panic
-                            Err(()) => return,
-                        }
-                    };
-                    analyse(index, f, &prep, &p);
-                    prepare_notes.push(std::mem::take(&mut prep.notes));
-                    if opts.keep_parsed {
-                        kept.push(p);
-                    } else if let Some(done) = done.get(worker) {
-                        // a worker that has finished drops nothing: the file comes back
-                        // in the error and is dropped here, as are the files this
-                        // thread parsed
-                        let _ = done.send((prep, p));
-                    }
+        None => stream(files, preparer, |f, mut prep, p| {
+            feed.file(f, &prep, &p);
+            prepare_notes.push(std::mem::take(&mut prep.notes));
+            if opts.keep_parsed {
+                kept.push(p);
+                None
+            } else {
+                Some((prep, p))
+            }
+        }),
+    }
+    Analysed {
+        analysis: feed.analyzer.finish(),
+        prepare_notes,
+        kept,
+    }
+}
+
+/// A file prepared and parsed by a worker: `(index, worker, prepared, parsed)`.
+type ParsedBy = (usize, usize, Prepared, ParsedFile);
+
+/// Parses `files` on rayon's threads while this thread hands each, in apply order, to
+/// `each` as it arrives; what `each` gives back is dropped by the worker that parsed it.
+///
+/// The workers take files in apply order, and at most `PARSED_AHEAD` parsed files wait
+/// for the analysis: every worker feeds it from the start, and memory stays bounded
+/// however long the history. There is one worker fewer than rayon has threads, and this
+/// thread parses too, whenever the file it needs next is not ready: it takes the next
+/// file no one has taken. So no more threads run than there are cores (three threads on
+/// two cores took turns, and the analysis, the one all others wait for, got two thirds
+/// of a core), and no core idles while this one waits. A file the analysis is done with
+/// goes back to the worker that parsed it, to be dropped there: freeing is off this
+/// thread, and the allocator gets the memory back on the thread that reuses it.
+fn stream(
+    files: &[source::MigrationFile],
+    preparer: &Preparer,
+    mut each: impl FnMut(&source::MigrationFile, Prepared, ParsedFile) -> Option<(Prepared, ParsedFile)>,
+) {
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (parsed, done) = spawn_parsers(scope, files, preparer, &next);
+        let mut waiting: BTreeMap<usize, (usize, Prepared, ParsedFile)> = BTreeMap::new();
+        let mut cache = parse::Cache::default();
+        for (index, f) in files.iter().enumerate() {
+            let next_file = || next.fetch_add(1, Ordering::Relaxed);
+            let Some((worker, prep, p)) = wait_for(
+                index,
+                files,
+                preparer,
+                &mut cache,
+                &mut waiting,
+                &parsed,
+                next_file,
+            ) else {
+                // parsing panicked: leaving the scope re-raises that panic
+                return;
+            };
+            if let Some(analysed) = each(f, prep, p) {
+                // a worker that has finished drops nothing: the file comes back in the
+                // error and is dropped here, as are the files this thread parsed
+                if let Some(done) = done.get(worker) {
+                    let _ = done.send(analysed);
                 }
-            });
+            }
+        }
+    });
+}
+
+/// Starts the parse workers; returns the channel of parsed files and, per worker, the
+/// channel taking analysed files back to it.
+fn spawn_parsers<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    files: &'env [source::MigrationFile],
+    preparer: &'env Preparer,
+    next: &'env AtomicUsize,
+) -> (
+    mpsc::Receiver<ParsedBy>,
+    Vec<mpsc::Sender<(Prepared, ParsedFile)>>,
+) {
+    let (sender, parsed) = mpsc::sync_channel::<ParsedBy>(PARSED_AHEAD);
+    let workers = rayon::current_num_threads().saturating_sub(1).max(1);
+    let (done, done_with): (Vec<_>, Vec<_>) = (0..workers)
+        .map(|_| mpsc::channel::<(Prepared, ParsedFile)>())
+        .unzip();
+    scope.spawn(move || {
+        rayon::scope(move |workers| {
+            for (worker, done_with) in done_with.into_iter().enumerate() {
+                let sender = sender.clone();
+                workers.spawn(move |_| {
+                    let mut cache = parse::Cache::default();
+                    loop {
+                        while let Ok(analysed) = done_with.try_recv() {
+                            drop(analysed);
+                        }
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(f) = files.get(i) else {
+                            break;
+                        };
+                        let (p, parsed) = preparer.prepare(&mut cache, f);
+                        // the receiver is gone only if the analysis panicked
+                        if sender.send((i, worker, p, parsed)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(sender);
+        });
+    });
+    (parsed, done)
+}
+
+/// The file at `index`, parsed: from those waiting, else parsed here (the next file no
+/// one has taken, unless `PARSED_AHEAD` files already wait: a long file in a worker
+/// must not let this thread parse the whole history), else from the workers. `None`:
+/// the workers are gone before sending it (parsing panicked).
+fn wait_for(
+    index: usize,
+    files: &[source::MigrationFile],
+    preparer: &Preparer,
+    cache: &mut parse::Cache,
+    waiting: &mut BTreeMap<usize, (usize, Prepared, ParsedFile)>,
+    parsed: &mpsc::Receiver<ParsedBy>,
+    mut next_file: impl FnMut() -> usize,
+) -> Option<(usize, Prepared, ParsedFile)> {
+    loop {
+        if let Some(ready) = waiting.remove(&index) {
+            return Some(ready);
+        }
+        let received = match parsed.try_recv() {
+            Err(mpsc::TryRecvError::Empty) if waiting.len() < PARSED_AHEAD => {
+                let i = next_file();
+                if let Some(g) = files.get(i) {
+                    // dropped here: `usize::MAX` is no worker's number
+                    let (prep, p) = preparer.prepare(cache, g);
+                    waiting.insert(i, (usize::MAX, prep, p));
+                    continue;
+                }
+                // every file is taken: wait for the workers
+                parsed.recv().map_err(|_| ())
+            }
+            Err(mpsc::TryRecvError::Empty) => parsed.recv().map_err(|_| ()),
+            other => other.map_err(|_| ()),
+        };
+        match received {
+            Ok((i, worker, prep, p)) => {
+                waiting.insert(i, (worker, prep, p));
+            }
+            Err(()) => return None,
         }
     }
-    drop(pending);
-    let mut analysis = analyzer.finish();
+}
+
+/// Stage 7: the report: risk by table size (with a database), notes, the `--since`
+/// selection, and the files' texts for code frames.
+pub fn report(
+    opts: &RunOptions,
+    configured: Configured,
+    sources: Sources,
+    baseline: Baseline,
+    settings: &Settings,
+    analysed: Analysed,
+) -> Run {
+    let Analysed {
+        mut analysis,
+        prepare_notes,
+        kept,
+    } = analysed;
     if opts.database.is_some() {
         live::risk::apply(
             &mut analysis.findings,
             &settings.initial_catalog,
-            &live::risk::Thresholds::from_config(&config),
+            &live::risk::Thresholds::from_config(&configured.config),
         );
     }
-    for (f, notes) in collected.files.iter().zip(prepare_notes) {
+    for (f, notes) in sources.collected.files.iter().zip(prepare_notes) {
         for (line, message) in notes {
             analysis.notes.push(crate::analysis::FileNote {
                 file: f.display.clone(),
@@ -509,7 +848,7 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             });
         }
     }
-    for (file, message) in live_notes {
+    for (file, message) in baseline.notes {
         analysis.notes.push(crate::analysis::FileNote {
             file,
             line: 0,
@@ -517,25 +856,10 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
         });
     }
     if opts.since.is_some() {
-        // report only what changed; the rest was replayed for schema state
-        let selected: std::collections::HashSet<&str> = collected
-            .files
-            .iter()
-            .filter(|f| change_of(&f.path).is_some())
-            .map(|f| f.display.as_str())
-            .collect();
-        analysis
-            .findings
-            .retain(|f| selected.contains(f.file.as_str()));
-        analysis
-            .notes
-            .retain(|n| selected.contains(n.file.as_str()));
-        analysis.plan.retain(|p| selected.contains(p.file.as_str()));
-        analysis
-            .files
-            .retain(|f| selected.contains(f.file.as_str()));
+        keep_changed(&mut analysis, &sources);
     }
-    let files = collected
+    let files = sources
+        .collected
         .files
         .into_iter()
         .map(|f| SourceFile {
@@ -544,15 +868,36 @@ fn run_unredacted(opts: &RunOptions) -> Result<Run, String> {
             text: f.text,
         })
         .collect();
-    Ok(Run {
+    Run {
         analysis,
         files,
-        input_errors,
-        version,
-        config,
-        live: live_run,
+        input_errors: sources.input_errors,
+        version: settings.version,
+        config: configured.config,
+        live: baseline.live,
         parsed: kept,
-    })
+    }
+}
+
+/// `--since`: reports only what changed; the rest was replayed for schema state.
+fn keep_changed(analysis: &mut Analysis, sources: &Sources) {
+    let selected: std::collections::HashSet<&str> = sources
+        .collected
+        .files
+        .iter()
+        .filter(|f| sources.change_of(&f.path).is_some())
+        .map(|f| f.display.as_str())
+        .collect();
+    analysis
+        .findings
+        .retain(|f| selected.contains(f.file.as_str()));
+    analysis
+        .notes
+        .retain(|n| selected.contains(n.file.as_str()));
+    analysis.plan.retain(|p| selected.contains(p.file.as_str()));
+    analysis
+        .files
+        .retain(|f| selected.contains(f.file.as_str()));
 }
 
 /// The framework most files were written for (ignoring plain SQL), to pick its history

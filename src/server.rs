@@ -686,7 +686,7 @@ impl Guard {
         let mut problems = Vec::new();
         if let Some(mut child) = self.postmaster.take() {
             if let Err(p) = stop_child(&mut child, signal, grace) {
-                problems.push(p);
+                problems.push(p.to_string());
             }
         }
         if let Err(e) = fs::remove_dir_all(&self.root)
@@ -716,7 +716,16 @@ impl Drop for Guard {
     }
 }
 
-fn stop_child(child: &mut Child, signal: Signal, grace: Duration) -> Result<(), String> {
+/// Why the postmaster did not stop as asked.
+#[derive(Debug, thiserror::Error)]
+enum StopError {
+    #[error("cannot wait for the postmaster: {0}")]
+    Wait(#[source] std::io::Error),
+    #[error("the postmaster did not stop within {0}s and was killed")]
+    Killed(u64),
+}
+
+fn stop_child(child: &mut Child, signal: Signal, grace: Duration) -> Result<(), StopError> {
     if let Ok(Some(_)) = child.try_wait() {
         return Ok(());
     }
@@ -727,15 +736,12 @@ fn stop_child(child: &mut Child, signal: Signal, grace: Duration) -> Result<(), 
             Ok(Some(_)) => return Ok(()),
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
             Ok(None) => break,
-            Err(e) => return Err(format!("cannot wait for the postmaster: {e}")),
+            Err(e) => return Err(StopError::Wait(e)),
         }
     }
     let _ = child.kill();
     let _ = child.wait();
-    Err(format!(
-        "the postmaster did not stop within {}s and was killed",
-        grace.as_secs()
-    ))
+    Err(StopError::Killed(grace.as_secs()))
 }
 
 /// The account to run the server as: none (ourselves) unless we are root.

@@ -310,7 +310,7 @@ fn check_history(server: &TempServer, dir: &Path, db: &str, setup: &[String]) ->
     let (mut client, info) = common::trace_database(server, db, setup);
     let opts = common::trace_options(dir);
     let mut failed: Vec<Failure> = Vec::new();
-    let mut hook = |client: &mut postgres::Client, p: &Point<'_>| -> Result<(), String> {
+    let mut hook = |client: &mut postgres::Client, p: &Point<'_>| -> Result<(), trace::HookError> {
         let key = (p.file.to_string(), p.statement.index, p.end_of_file);
         let Some(fixes) = points.remove(&key) else {
             return Ok(());

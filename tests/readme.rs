@@ -142,7 +142,8 @@ fn the_configuration_example_shows_every_key_and_loads() {
         .unwrap_or_else(|e| panic!("the README's configuration does not load: {e}"));
     let bad = dir.write("bad.toml", "no_such_key_here = 1\n");
     let err = schemaguard::config::Config::load(Some(&bad), &dir.0)
-        .expect_err("an unknown key is an error");
+        .expect_err("an unknown key is an error")
+        .to_string();
     let expected = err
         .split("expected one of")
         .nth(1)

@@ -107,7 +107,8 @@ fn run_version(catalogue: &Catalogue, major: u32, work: &Path) -> Result<Version
     .map_err(|e| Failure::Harness(format!("PostgreSQL {major}: {e}")))?;
     let start = started.elapsed();
     let started = Instant::now();
-    let outcomes = run::run_all(catalogue, &server, major, work).map_err(Failure::Harness)?;
+    let outcomes = run::run_all(catalogue, &server, major, work)
+        .map_err(|e| Failure::Harness(e.to_string()))?;
     let forms = started.elapsed();
     let server_version = server
         .version()

@@ -17,7 +17,7 @@ pub mod run;
 
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The catalogue file as written.
 #[derive(Clone, Debug, Deserialize)]
@@ -95,20 +95,88 @@ impl Form {
     }
 }
 
+/// Why the catalogue file is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What reading said.
+        source: std::io::Error,
+    },
+    /// An error in the file, with its path.
+    #[error("{}: {source}", path.display())]
+    In {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong in it.
+        source: Box<CatalogueError>,
+    },
+    /// Not TOML of the catalogue's shape (the parser's message names the line).
+    #[error(transparent)]
+    Toml(#[from] toml::de::Error),
+    /// Two forms with one id.
+    #[error("form `{0}` is listed twice")]
+    Duplicate(String),
+    /// An id that is not kebab-case.
+    #[error("form id `{0}` is not kebab-case")]
+    NotKebabCase(String),
+    /// `uses` names no setup.
+    #[error("form `{form}` uses an unknown setup `{setup}`")]
+    UnknownSetup {
+        /// The form.
+        form: String,
+        /// The setup named.
+        setup: String,
+    },
+    /// A form's SQL is not one statement.
+    #[error("form `{form}` must hold one statement, not {count}")]
+    NotOneStatement {
+        /// The form.
+        form: String,
+        /// How many it holds.
+        count: usize,
+    },
+    /// `rules` names no rule.
+    #[error("form `{form}` names an unknown rule `{rule}`")]
+    UnknownRule {
+        /// The form.
+        form: String,
+        /// The rule named.
+        rule: String,
+    },
+    /// A version outside the supported ones.
+    #[error("form `{form}`: version {version} is not known")]
+    UnknownVersion {
+        /// The form.
+        form: String,
+        /// The version given.
+        version: u32,
+    },
+}
+
 impl Catalogue {
     /// Reads and checks the catalogue: unique ids, known setups, one statement per form.
-    pub fn load(path: &Path) -> Result<Catalogue, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Catalogue::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn load(path: &Path) -> Result<Catalogue, CatalogueError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogueError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Catalogue::parse(&text).map_err(|e| CatalogueError::In {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        })
     }
 
-    pub fn parse(text: &str) -> Result<Catalogue, String> {
-        let cat: Catalogue = toml::from_str(text).map_err(|e| e.to_string())?;
+    /// Parses and checks a catalogue's text.
+    pub fn parse(text: &str) -> Result<Catalogue, CatalogueError> {
+        let cat: Catalogue = toml::from_str(text)?;
         let mut ids = HashSet::new();
         for f in &cat.forms {
             if !ids.insert(f.id.as_str()) {
-                return Err(format!("form `{}` is listed twice", f.id));
+                return Err(CatalogueError::Duplicate(f.id.clone()));
             }
             if f.id.is_empty()
                 || !f
@@ -116,29 +184,37 @@ impl Catalogue {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             {
-                return Err(format!("form id `{}` is not kebab-case", f.id));
+                return Err(CatalogueError::NotKebabCase(f.id.clone()));
             }
             for u in &f.uses {
                 if !cat.setups.contains_key(u) {
-                    return Err(format!("form `{}` uses an unknown setup `{u}`", f.id));
+                    return Err(CatalogueError::UnknownSetup {
+                        form: f.id.clone(),
+                        setup: u.clone(),
+                    });
                 }
             }
             let pieces = crate::parse::split::split(&f.sql);
             if pieces.len() != 1 {
-                return Err(format!(
-                    "form `{}` must hold one statement, not {}",
-                    f.id,
-                    pieces.len()
-                ));
+                return Err(CatalogueError::NotOneStatement {
+                    form: f.id.clone(),
+                    count: pieces.len(),
+                });
             }
             for r in &f.rules {
                 if crate::rules::page(r).is_none() {
-                    return Err(format!("form `{}` names an unknown rule `{r}`", f.id));
+                    return Err(CatalogueError::UnknownRule {
+                        form: f.id.clone(),
+                        rule: r.clone(),
+                    });
                 }
             }
             for v in [f.min_version, f.skip_below].into_iter().flatten() {
                 if !crate::effects::PgVersion::SUPPORTED.contains(&v) {
-                    return Err(format!("form `{}`: version {v} is not known", f.id));
+                    return Err(CatalogueError::UnknownVersion {
+                        form: f.id.clone(),
+                        version: v,
+                    });
                 }
             }
         }
@@ -177,7 +253,8 @@ title = "t"
 sql = "SELECT 1; SELECT 2"
 "#,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("one statement"), "{err}");
     }
 
@@ -193,7 +270,8 @@ uses = ["nope"]
 sql = "SELECT 1"
 "#,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("unknown setup"), "{err}");
         let err = Catalogue::parse(
             r#"
@@ -209,7 +287,8 @@ title = "t"
 sql = "SELECT 1"
 "#,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("twice"), "{err}");
     }
 

@@ -109,6 +109,39 @@ const RESET: &str = "DO $$ DECLARE s name; BEGIN \
 FOR s IN SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP \
 EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP; END $$; CREATE SCHEMA public";
 
+/// A problem of the harness (not a disagreement): a server, a setup that fails, a lost
+/// connection.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// Reaching the server.
+    #[error(transparent)]
+    Server(#[from] crate::server::ServerError),
+    /// Creating the forms' database.
+    #[error("CREATE DATABASE: {}", crate::live::error_chain(.0))]
+    CreateDatabase(#[source] postgres::Error),
+    /// One step of one form.
+    #[error("form {form} on PostgreSQL {major}: {step}: {cause}")]
+    Form {
+        /// The form's id.
+        form: String,
+        /// The server's major version.
+        major: u32,
+        /// What was being done.
+        step: String,
+        /// What went wrong.
+        cause: String,
+    },
+}
+
+/// A query of the harness's own that failed.
+#[derive(Debug, thiserror::Error)]
+enum QueryError {
+    #[error("{}", crate::live::error_chain(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error("no pid")]
+    NoPid,
+}
+
 /// Every form of `catalogue` that runs on `major`, on `server` (of that version).
 /// `Err` is a problem of the harness (a setup that fails, a lost connection), not a
 /// disagreement.
@@ -117,11 +150,11 @@ pub fn run_all(
     server: &TempServer,
     major: u32,
     work_dir: &Path,
-) -> Result<Vec<FormOutcome>, String> {
-    let mut admin = server.connect().map_err(|e| e.to_string())?;
+) -> Result<Vec<FormOutcome>, HarnessError> {
+    let mut admin = server.connect()?;
     admin
         .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
-        .map_err(|e| format!("CREATE DATABASE: {}", crate::live::error_chain(&e)))?;
+        .map_err(HarnessError::CreateDatabase)?;
     drop(admin);
     let mut out = Vec::new();
     for (i, form) in catalogue.forms.iter().enumerate() {
@@ -142,10 +175,13 @@ pub fn run_form(
     server: &TempServer,
     major: u32,
     dir: &Path,
-) -> Result<FormOutcome, String> {
+) -> Result<FormOutcome, HarnessError> {
     let started = Instant::now();
-    let context = |what: &str, e: &dyn fmt::Display| {
-        format!("form {} on PostgreSQL {major}: {what}: {e}", form.id)
+    let context = |what: &str, e: &dyn fmt::Display| HarnessError::Form {
+        form: form.id.clone(),
+        major,
+        step: what.to_string(),
+        cause: e.to_string(),
     };
     let setup = catalogue.setup_of(form);
 
@@ -549,12 +585,10 @@ fn from_trace(d: &Disagreement, version: u32) -> FormDisagreement {
 }
 
 /// Tables the open transaction read in full so far (`pg_stat_xact_user_tables`).
-fn read_scans(client: &mut postgres::Client) -> Result<BTreeSet<u32>, String> {
-    let rows = client
-        .simple_query(
-            "SELECT relid::int8 FROM pg_catalog.pg_stat_xact_user_tables WHERE seq_scan > 0",
-        )
-        .map_err(|e| crate::live::error_chain(&e))?;
+fn read_scans(client: &mut postgres::Client) -> Result<BTreeSet<u32>, QueryError> {
+    let rows = client.simple_query(
+        "SELECT relid::int8 FROM pg_catalog.pg_stat_xact_user_tables WHERE seq_scan > 0",
+    )?;
     Ok(rows
         .iter()
         .filter_map(|m| match m {
@@ -564,10 +598,11 @@ fn read_scans(client: &mut postgres::Client) -> Result<BTreeSet<u32>, String> {
         .collect())
 }
 
-fn simple(client: &mut postgres::Client, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
-    let messages = client
-        .simple_query(sql)
-        .map_err(|e| crate::live::error_chain(&e))?;
+fn simple(
+    client: &mut postgres::Client,
+    sql: &str,
+) -> Result<Vec<Vec<Option<String>>>, QueryError> {
+    let messages = client.simple_query(sql)?;
     Ok(messages
         .iter()
         .filter_map(|m| match m {
@@ -579,16 +614,16 @@ fn simple(client: &mut postgres::Client, sql: &str) -> Result<Vec<Vec<Option<Str
         .collect())
 }
 
-fn backend_pid(client: &mut postgres::Client) -> Result<u32, String> {
+fn backend_pid(client: &mut postgres::Client) -> Result<u32, QueryError> {
     simple(client, "SELECT pg_catalog.pg_backend_pid()")?
         .first()
         .and_then(|r| r.first().cloned().flatten())
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| "no pid".to_string())
+        .ok_or(QueryError::NoPid)
 }
 
 /// Every user relation: oid -> (`schema.name`, relkind, the table of an index).
-fn relation_oids(client: &mut postgres::Client) -> Result<BTreeMap<u32, RelInfo>, String> {
+fn relation_oids(client: &mut postgres::Client) -> Result<BTreeMap<u32, RelInfo>, QueryError> {
     let rows = simple(
         client,
         "SELECT c.oid::int8, n.nspname || '.' || c.relname, c.relkind, i.indrelid::int8 \
@@ -614,7 +649,7 @@ fn relation_oids(client: &mut postgres::Client) -> Result<BTreeMap<u32, RelInfo>
 fn hold_every_table(
     holder: &mut postgres::Client,
     names: &BTreeMap<u32, RelInfo>,
-) -> Result<(), String> {
+) -> Result<(), QueryError> {
     let mut sql = String::from("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
     for (name, kind, _) in names.values() {
         if matches!(kind, 'r' | 'p' | 'm') {
@@ -626,9 +661,7 @@ fn hold_every_table(
             ));
         }
     }
-    holder
-        .batch_execute(&sql)
-        .map_err(|e| crate::live::error_chain(&e))
+    Ok(holder.batch_execute(&sql)?)
 }
 
 fn quote_ident(s: &str) -> String {
@@ -641,7 +674,7 @@ fn locks_while_waiting<T>(
     watcher: &mut postgres::Client,
     pid: u32,
     runner: &std::thread::ScopedJoinHandle<'_, T>,
-) -> Result<Vec<(u32, LockMode)>, String> {
+) -> Result<Vec<(u32, LockMode)>, QueryError> {
     let deadline = Instant::now() + Duration::from_secs(10);
     let waiting = format!(
         "SELECT wait_event_type FROM pg_catalog.pg_stat_activity WHERE pid = {pid} AND state = 'active'"

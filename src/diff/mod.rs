@@ -14,7 +14,7 @@ pub mod compare;
 pub mod render;
 pub mod side;
 
-use crate::cli::exit;
+use crate::exit;
 use canonical::{Exclusions, canonicalize};
 use clap::{Args, ValueEnum};
 use side::{LoadOptions, SideSpec};
@@ -118,7 +118,23 @@ pub fn run(args: &DiffArgs) -> i32 {
     }
 }
 
-fn execute(args: &DiffArgs) -> Result<i32, String> {
+/// Why `diff` could not compare (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    /// A side could not be read.
+    #[error(transparent)]
+    Side(#[from] side::SideError),
+    /// Only one side given.
+    #[error(
+        "nothing to compare with: give --database-url URL, or --to SIDE (migrations, a URL or a pg_dump file)"
+    )]
+    NothingToCompare,
+    /// The current directory is gone or unreadable.
+    #[error("cannot read the current directory: {0}")]
+    CurrentDir(#[source] std::io::Error),
+}
+
+fn execute(args: &DiffArgs) -> Result<i32, DiffError> {
     let left_spec = match &args.from {
         Some(s) => side::parse_side(s, args.from_dump)?,
         None => SideSpec::Migrations(args.paths.clone()),
@@ -127,17 +143,13 @@ fn execute(args: &DiffArgs) -> Result<i32, String> {
         (Some(s), _) => side::parse_side(s, args.to_dump)?,
         (None, Some(url)) => SideSpec::Database(url.clone()),
         (None, None) => {
-            return Err(
-                "nothing to compare with: give --database-url URL, or --to SIDE (migrations, a URL or a pg_dump file)"
-                    .to_string(),
-            );
+            return Err(DiffError::NothingToCompare);
         }
     };
     let opts = LoadOptions {
         pg_version: args.pg_version,
         config: args.config.clone(),
-        cwd: std::env::current_dir()
-            .map_err(|e| format!("cannot read the current directory: {e}"))?,
+        cwd: std::env::current_dir().map_err(DiffError::CurrentDir)?,
     };
     let left = side::load(&left_spec, &opts)?;
     let right = side::load(&right_spec, &opts)?;

@@ -37,32 +37,79 @@ pub struct LoadOptions {
 }
 
 /// The text pg_dump starts a plain-format dump with.
+/// Why a side of `diff` could not be read. Messages name the argument or file (and the
+/// line and column in a dump) and what was expected there.
+#[derive(Debug, thiserror::Error)]
+pub enum SideError {
+    /// `--from-dump`/`--to-dump` given a URL.
+    #[error("--from-dump/--to-dump name a file, not a URL")]
+    DumpFlagOnUrl,
+    /// The path does not exist.
+    #[error(
+        "{0}: no such file or directory (a side is a migrations directory or file, a postgres:// URL, or a pg_dump --schema-only file)"
+    )]
+    Missing(String),
+    /// `--from-dump`/`--to-dump` given a directory.
+    #[error("{0}: is a directory; --from-dump/--to-dump name a pg_dump file")]
+    DumpFlagOnDirectory(String),
+    /// Reading or analysing the migrations.
+    #[error(transparent)]
+    Run(#[from] crate::pipeline::RunError),
+    /// A migration file could not be read.
+    #[error(
+        "{file}: {message} (the migrations must be read whole to know the schema they produce)"
+    )]
+    UnreadableMigration {
+        /// The file, as shown.
+        file: String,
+        /// Why.
+        message: String,
+    },
+    /// The database could not be read.
+    #[error(transparent)]
+    Live(#[from] live::LiveError),
+    /// The dump file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    ReadDump {
+        /// The file.
+        path: PathBuf,
+        /// What reading said.
+        source: std::io::Error,
+    },
+    /// The dump is not a plain-SQL schema dump, or a statement of it is unreadable.
+    #[error("{}{}: {what}", path.display(), at.map(|(l, c)| match c { Some(c) => format!(":{l}:{c}"), None => format!(":{l}") }).unwrap_or_default())]
+    NotADump {
+        /// The file.
+        path: PathBuf,
+        /// The line (and column) where it goes wrong, when there is one.
+        at: Option<(usize, Option<u32>)>,
+        /// What is there, and what was expected.
+        what: String,
+    },
+}
+
 const DUMP_HEADER: &str = "PostgreSQL database dump";
 const CLUSTER_HEADER: &str = "PostgreSQL database cluster dump";
 
 /// Reads a SIDE argument: a URL, or a path (a dump when `force_dump` or when its header
 /// says so; otherwise migrations).
-pub fn parse_side(text: &str, force_dump: bool) -> Result<SideSpec, String> {
+pub fn parse_side(text: &str, force_dump: bool) -> Result<SideSpec, SideError> {
     let t = text.trim();
     if t.starts_with("postgres://") || t.starts_with("postgresql://") {
         if force_dump {
-            return Err("--from-dump/--to-dump name a file, not a URL".to_string());
+            return Err(SideError::DumpFlagOnUrl);
         }
         return Ok(SideSpec::Database(t.to_string()));
     }
     let path = PathBuf::from(text);
     if !path.exists() {
-        return Err(format!(
-            "{text}: no such file or directory (a side is a migrations directory or file, a postgres:// URL, or a pg_dump --schema-only file)"
-        ));
+        return Err(SideError::Missing(text.to_string()));
     }
     if path.is_file() && (force_dump || looks_like_dump(&path)) {
         return Ok(SideSpec::Dump(path));
     }
     if force_dump {
-        return Err(format!(
-            "{text}: is a directory; --from-dump/--to-dump name a pg_dump file"
-        ));
+        return Err(SideError::DumpFlagOnDirectory(text.to_string()));
     }
     Ok(SideSpec::Migrations(vec![path]))
 }
@@ -86,7 +133,7 @@ fn looks_like_dump(path: &Path) -> bool {
 }
 
 /// Reads a side into a catalog.
-pub fn load(spec: &SideSpec, opts: &LoadOptions) -> Result<Side, String> {
+pub fn load(spec: &SideSpec, opts: &LoadOptions) -> Result<Side, SideError> {
     match spec {
         SideSpec::Migrations(paths) => load_migrations(paths, opts),
         SideSpec::Database(url) => load_database(url),
@@ -94,7 +141,7 @@ pub fn load(spec: &SideSpec, opts: &LoadOptions) -> Result<Side, String> {
     }
 }
 
-fn load_migrations(paths: &[PathBuf], opts: &LoadOptions) -> Result<Side, String> {
+fn load_migrations(paths: &[PathBuf], opts: &LoadOptions) -> Result<Side, SideError> {
     let run = pipeline::run(&RunOptions {
         paths: paths.to_vec(),
         pg_version: opts.pg_version,
@@ -105,9 +152,10 @@ fn load_migrations(paths: &[PathBuf], opts: &LoadOptions) -> Result<Side, String
         ..RunOptions::default()
     })?;
     if let Some((file, message)) = run.input_errors.first() {
-        return Err(format!(
-            "{file}: {message} (the migrations must be read whole to know the schema they produce)"
-        ));
+        return Err(SideError::UnreadableMigration {
+            file: file.clone(),
+            message: message.clone(),
+        });
     }
     let unparsed: Vec<String> = run
         .analysis
@@ -160,10 +208,10 @@ fn version_text(num: u32) -> String {
     }
 }
 
-fn load_database(url: &str) -> Result<Side, String> {
-    let opts = ConnectOptions::from_env_and_url(Some(url)).map_err(|e| e.to_string())?;
-    let mut session = live::connect(&opts).map_err(|e| e.to_string())?;
-    let got = live::introspect::introspect(&mut session).map_err(|e| e.to_string())?;
+fn load_database(url: &str) -> Result<Side, SideError> {
+    let opts = ConnectOptions::from_env_and_url(Some(url))?;
+    let mut session = live::connect(&opts)?;
+    let got = live::introspect::introspect(&mut session)?;
     Ok(Side {
         info: SideInfo {
             kind: "database",
@@ -184,33 +232,45 @@ fn line_of(bytes: &[u8], at: usize) -> usize {
         + 1
 }
 
-fn load_dump(path: &Path) -> Result<Side, String> {
+fn load_dump(path: &Path) -> Result<Side, SideError> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|source| SideError::ReadDump {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let not_a_dump = |at: Option<(usize, Option<u32>)>, what: String| SideError::NotADump {
+        path: path.to_path_buf(),
+        at,
+        what,
+    };
     if bytes.starts_with(b"PGDMP") {
-        return Err(format!(
-            "{shown}: a pg_dump archive in custom format, not SQL; turn it into SQL first: pg_restore --schema-only --file schema.sql {shown}"
+        return Err(not_a_dump(
+            None,
+            format!(
+                "a pg_dump archive in custom format, not SQL; turn it into SQL first: pg_restore --schema-only --file schema.sql {shown}"
+            ),
         ));
     }
     if let Some(at) = bytes.iter().position(|b| *b == 0) {
-        return Err(format!(
-            "{shown}:{}: a NUL byte: a binary file, not a pg_dump --schema-only file",
-            line_of(&bytes, at)
+        return Err(not_a_dump(
+            Some((line_of(&bytes, at), None)),
+            "a NUL byte: a binary file, not a pg_dump --schema-only file".to_string(),
         ));
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            return Err(format!(
-                "{shown}:{}: not UTF-8 text, so not a pg_dump --schema-only file",
-                line_of(e.as_bytes(), at)
+            return Err(not_a_dump(
+                Some((line_of(e.as_bytes(), at), None)),
+                "not UTF-8 text, so not a pg_dump --schema-only file".to_string(),
             ));
         }
     };
     if text.lines().take(20).any(|l| l.contains(CLUSTER_HEADER)) {
-        return Err(format!(
-            "{shown}: a pg_dumpall file, with every database of a cluster; dump the one database with pg_dump --schema-only"
+        return Err(not_a_dump(
+            None,
+            "a pg_dumpall file, with every database of a cluster; dump the one database with pg_dump --schema-only".to_string(),
         ));
     }
     let parsed = crate::parse::parse_file(&text);
@@ -234,13 +294,15 @@ fn load_dump(path: &Path) -> Result<Side, String> {
             1 => String::new(),
             n => format!(" ({} more unreadable statements)", n - 1),
         };
-        return Err(format!(
-            "{shown}:{line}:{column}: cannot read this statement of the dump: {reason}{more}"
+        return Err(not_a_dump(
+            Some((*line as usize, Some(*column))),
+            format!("cannot read this statement of the dump: {reason}{more}"),
         ));
     }
     if parsed.statements.is_empty() {
-        return Err(format!(
-            "{shown}: no SQL statements, so not a pg_dump --schema-only file"
+        return Err(not_a_dump(
+            None,
+            "no SQL statements, so not a pg_dump --schema-only file".to_string(),
         ));
     }
     let mut catalog = Catalog::default();
@@ -274,11 +336,14 @@ mod tests {
 
     #[test]
     fn urls_are_databases_and_missing_paths_are_errors() {
-        assert_eq!(
+        assert!(matches!(
             parse_side("postgresql://u@h/db", false),
-            Ok(SideSpec::Database("postgresql://u@h/db".into()))
+            Ok(SideSpec::Database(url)) if url == "postgresql://u@h/db"
+        ));
+        let err = parse_side("/nonexistent/schemaguard/x", false).map_err(|e| e.to_string());
+        assert!(
+            matches!(&err, Err(m) if m.contains("no such file")),
+            "{err:?}"
         );
-        let err = parse_side("/nonexistent/schemaguard/x", false).unwrap_err();
-        assert!(err.contains("no such file"), "{err}");
     }
 }

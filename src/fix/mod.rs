@@ -1374,7 +1374,8 @@ pub fn frozen_files(
         } else {
             cwd.join(dir)
         };
-        let changes = crate::source::git::changes_since(&dir, reference)?;
+        let changes =
+            crate::source::git::changes_since(&dir, reference).map_err(|e| e.to_string())?;
         for f in &run.files {
             let key = f.path.canonicalize().unwrap_or_else(|_| cwd.join(&f.path));
             if changes.get(&key) != Some(&crate::source::git::Change::Added) {

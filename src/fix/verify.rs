@@ -162,19 +162,21 @@ fn apply(
         progress: false,
     };
     let mut settings_at_end = BTreeMap::new();
-    let mut hook = |c: &mut postgres::Client, point: &trace::Point<'_>| -> Result<(), String> {
-        if !point.end_of_file {
-            return Ok(());
-        }
-        for name in ["lock_timeout", "statement_timeout"] {
-            // an aborted transaction answers nothing: no value recorded
-            if let Ok(row) = c.query_one("SELECT current_setting($1)", &[&name]) {
-                settings_at_end.insert((point.file.to_string(), name), row.get::<_, String>(0));
+    let mut hook =
+        |c: &mut postgres::Client, point: &trace::Point<'_>| -> Result<(), trace::HookError> {
+            if !point.end_of_file {
+                return Ok(());
             }
-        }
-        Ok(())
-    };
-    let trace = trace::run_on_session_with(&mut client, info, &opts, &mut hook)?;
+            for name in ["lock_timeout", "statement_timeout"] {
+                // an aborted transaction answers nothing: no value recorded
+                if let Ok(row) = c.query_one("SELECT current_setting($1)", &[&name]) {
+                    settings_at_end.insert((point.file.to_string(), name), row.get::<_, String>(0));
+                }
+            }
+            Ok(())
+        };
+    let trace = trace::run_on_session_with(&mut client, info, &opts, &mut hook)
+        .map_err(|e| e.to_string())?;
     drop(client);
     let conn = ConnectOptions::socket(server.socket_dir(), server.port(), SUPERUSER, db);
     let mut session = live::connect(&conn).map_err(|e| e.to_string())?;
@@ -217,7 +219,7 @@ pub fn verify(
     // installed server, and the result says so)
     let mut notes = Vec::new();
     let bin_dir = match major {
-        Some(n) if n >= 12 => Some(trace::schema::bin_dir_for_major(n)?),
+        Some(n) if n >= 12 => Some(trace::schema::bin_dir_for_major(n).map_err(|e| e.to_string())?),
         Some(n) => {
             notes.push(format!(
                 "verified on the installed server, not PostgreSQL {n}: comparing schemas needs PostgreSQL 12 or later"

@@ -4,7 +4,7 @@
 //! Passwords never appear in what this module prints or returns as an error.
 
 use super::pgpass;
-use super::tls::{self, Roots, SslMode};
+use super::tls::{self, Roots, SslMode, SslModeError};
 use super::{LiveError, error_chain};
 use postgres::error::SqlState;
 use std::fmt;
@@ -115,8 +115,73 @@ const UNSUPPORTED: [&str; 17] = [
 
 const SUPPORTED: &str = "host, hostaddr, port, dbname, user, password, passfile, sslmode, sslrootcert, connect_timeout, application_name";
 
+/// Why connection settings (a URL, a `key=value` string, the `PG*` variables) are not
+/// usable. Messages never echo a value that may hold a password; the caller scrubs
+/// them of known secrets too ([`LiveError::Options`]).
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A libpq parameter schemaguard does not support.
+    #[error(
+        "the connection parameter `{0}` is not supported by schemaguard (supported: {SUPPORTED})"
+    )]
+    Unsupported(String),
+    /// A parameter name nobody knows (not echoed: a mistyped string may have split a
+    /// password).
+    #[error(
+        "the connection string has a parameter schemaguard does not know (supported: {SUPPORTED})"
+    )]
+    Unknown,
+    /// Neither a URL nor `key=value` pairs.
+    #[error(
+        "not a connection string: expected a URL (postgres://user@host:port/dbname) or key=value pairs (host=... dbname=...)"
+    )]
+    NotAConnectionString,
+    /// `postgres://a,b/...`.
+    #[error("several hosts in one URL are not supported: name the one to check (the primary)")]
+    SeveralHostsInUrl,
+    /// `host=a,b` or `PGHOST=a,b`.
+    #[error("several hosts are not supported: name the one to check (the primary)")]
+    SeveralHosts,
+    /// `[::1` without `]`.
+    #[error("an IPv6 address in the URL lacks its closing `]`")]
+    UnclosedIpv6,
+    /// `[::1]x`.
+    #[error("unexpected text after `]` in the URL")]
+    TextAfterIpv6,
+    /// `?sslmode` without a value.
+    #[error("a URL query parameter lacks `=` (expected key=value)")]
+    QueryWithoutValue,
+    /// `host localhost`.
+    #[error("the key=value connection string has a word without `=`")]
+    WordWithoutValue,
+    /// `password='abc`.
+    #[error("the key=value connection string has an unterminated quoted value")]
+    UnterminatedQuote,
+    /// The port is not 1 to 65535.
+    #[error("the port is not a number from 1 to 65535")]
+    Port,
+    /// `hostaddr` is not an IP address.
+    #[error("hostaddr `{0}` is not an IP address")]
+    Hostaddr(String),
+    /// No user anywhere.
+    #[error("no user name: set one in the URL (postgres://user@host/db) or PGUSER")]
+    NoUser,
+    /// `sslmode` is none of libpq's.
+    #[error(transparent)]
+    SslMode(#[from] SslModeError),
+    /// `connect_timeout` is not a number.
+    #[error("connect_timeout `{0}` is not a number of seconds")]
+    ConnectTimeout(String),
+    /// A `%` escape in the URL that is not two hex digits.
+    #[error("the {0} in the URL has a bad %-escape")]
+    BadEscape(&'static str),
+    /// A URL part that decodes to bytes that are not UTF-8.
+    #[error("the {0} in the URL is not UTF-8")]
+    NotUtf8(&'static str),
+}
+
 impl Params {
-    fn set(&mut self, key: &str, value: String) -> Result<(), String> {
+    fn set(&mut self, key: &str, value: String) -> Result<(), SettingsError> {
         let slot = match key {
             "host" => &mut self.host,
             "hostaddr" => &mut self.hostaddr,
@@ -135,15 +200,11 @@ impl Params {
                 return Ok(());
             }
             k if UNSUPPORTED.contains(&k) => {
-                return Err(format!(
-                    "the connection parameter `{k}` is not supported by schemaguard (supported: {SUPPORTED})"
-                ));
+                return Err(SettingsError::Unsupported(k.to_string()));
             }
             // the name is not echoed: a mistyped string may have split a password
             _ => {
-                return Err(format!(
-                    "the connection string has a parameter schemaguard does not know (supported: {SUPPORTED})"
-                ));
+                return Err(SettingsError::Unknown);
             }
         };
         *slot = Some(if key == "ssl" {
@@ -176,7 +237,7 @@ impl ConnectOptions {
             Some(text) => parse(text).map_err(|message| {
                 let mut secrets: Vec<String> = env("PGPASSWORD").into_iter().collect();
                 secrets.extend(guess_passwords(text));
-                LiveError::Options(scrub(&message, &secrets))
+                LiveError::Options(scrub(&message.to_string(), &secrets))
             })?,
         };
         let secrets: Vec<String> = params
@@ -185,7 +246,8 @@ impl ConnectOptions {
             .cloned()
             .chain(env("PGPASSWORD"))
             .collect();
-        resolve(params, env).map_err(|message| LiveError::Options(scrub(&message, &secrets)))
+        resolve(params, env)
+            .map_err(|message| LiveError::Options(scrub(&message.to_string(), &secrets)))
     }
 
     /// Settings for a unix socket (tests, and the throwaway server of `trace`).
@@ -289,7 +351,7 @@ impl fmt::Display for ConnectOptions {
 }
 
 /// Settings from a URL or a `key=value` string.
-fn parse(text: &str) -> Result<Params, String> {
+fn parse(text: &str) -> Result<Params, SettingsError> {
     let text = text.trim();
     if let Some(rest) = text
         .strip_prefix("postgresql://")
@@ -299,13 +361,13 @@ fn parse(text: &str) -> Result<Params, String> {
     } else if text.contains('=') {
         parse_conninfo(text)
     } else {
-        Err("not a connection string: expected a URL (postgres://user@host:port/dbname) or key=value pairs (host=... dbname=...)".into())
+        Err(SettingsError::NotAConnectionString)
     }
 }
 
 /// `[user[:password]@][host][:port][/dbname][?key=value&...]`. The credentials end at
 /// the last `@` before the query, so an unencoded `@` or `/` in a password still works.
-fn parse_url(rest: &str) -> Result<Params, String> {
+fn parse_url(rest: &str) -> Result<Params, SettingsError> {
     let mut params = Params::default();
     let (before_query, query) = match rest.split_once('?') {
         Some((b, q)) => (b, Some(q)),
@@ -333,21 +395,15 @@ fn parse_url(rest: &str) -> Result<Params, String> {
         None => (after_credentials, None),
     };
     if hostport.contains(',') {
-        return Err(
-            "several hosts in one URL are not supported: name the one to check (the primary)"
-                .into(),
-        );
+        return Err(SettingsError::SeveralHostsInUrl);
     }
     let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
         let (addr, after) = bracketed
             .split_once(']')
-            .ok_or("an IPv6 address in the URL lacks its closing `]`")?;
+            .ok_or(SettingsError::UnclosedIpv6)?;
         let port = match after {
             "" => None,
-            p => Some(
-                p.strip_prefix(':')
-                    .ok_or("unexpected text after `]` in the URL")?,
-            ),
+            p => Some(p.strip_prefix(':').ok_or(SettingsError::TextAfterIpv6)?),
         };
         (addr.to_string(), port)
     } else {
@@ -368,7 +424,7 @@ fn parse_url(rest: &str) -> Result<Params, String> {
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair
             .split_once('=')
-            .ok_or("a URL query parameter lacks `=` (expected key=value)")?;
+            .ok_or(SettingsError::QueryWithoutValue)?;
         params.set(
             &decode(key, "parameter")?,
             decode(value, "parameter value")?,
@@ -378,7 +434,7 @@ fn parse_url(rest: &str) -> Result<Params, String> {
 }
 
 /// `key=value key='quoted value' ...` with `\'` and `\\` escapes, as libpq.
-fn parse_conninfo(text: &str) -> Result<Params, String> {
+fn parse_conninfo(text: &str) -> Result<Params, SettingsError> {
     let mut params = Params::default();
     let mut chars = text.chars().peekable();
     loop {
@@ -392,7 +448,7 @@ fn parse_conninfo(text: &str) -> Result<Params, String> {
         }
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         if chars.next() != Some('=') {
-            return Err("the key=value connection string has a word without `=`".into());
+            return Err(SettingsError::WordWithoutValue);
         }
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         let mut value = String::new();
@@ -400,10 +456,7 @@ fn parse_conninfo(text: &str) -> Result<Params, String> {
             loop {
                 match chars.next() {
                     None => {
-                        return Err(
-                            "the key=value connection string has an unterminated quoted value"
-                                .into(),
-                        );
+                        return Err(SettingsError::UnterminatedQuote);
                     }
                     Some('\'') => break,
                     Some('\\') => value.extend(chars.next()),
@@ -424,7 +477,7 @@ fn parse_conninfo(text: &str) -> Result<Params, String> {
 }
 
 /// Applies the environment and the defaults, as libpq does.
-fn resolve(p: Params, env: Env<'_>) -> Result<ConnectOptions, String> {
+fn resolve(p: Params, env: Env<'_>) -> Result<ConnectOptions, SettingsError> {
     let var = |name: &str| env(name).filter(|v| !v.is_empty());
     let mut warnings = Vec::new();
     if p.ignored_application_name {
@@ -438,21 +491,19 @@ fn resolve(p: Params, env: Env<'_>) -> Result<ConnectOptions, String> {
             .parse::<u16>()
             .ok()
             .filter(|p| *p != 0)
-            .ok_or("the port is not a number from 1 to 65535")?,
+            .ok_or(SettingsError::Port)?,
     };
     let hostaddr = match p.hostaddr.or_else(|| var("PGHOSTADDR")) {
         None => None,
         Some(text) => Some(
             text.parse::<IpAddr>()
-                .map_err(|_| format!("hostaddr `{text}` is not an IP address"))?,
+                .map_err(|_| SettingsError::Hostaddr(text.clone()))?,
         ),
     };
     let host = match p.host.or_else(|| var("PGHOST")) {
         Some(h) if h.starts_with('/') => Host::Socket(PathBuf::from(h)),
         Some(h) if h.contains(',') => {
-            return Err(
-                "several hosts are not supported: name the one to check (the primary)".into(),
-            );
+            return Err(SettingsError::SeveralHosts);
         }
         Some(h) => Host::Tcp(h),
         None => match hostaddr {
@@ -464,7 +515,7 @@ fn resolve(p: Params, env: Env<'_>) -> Result<ConnectOptions, String> {
         Some(u) => u,
         None => os_user_name()
             .or_else(|| var("USER"))
-            .ok_or("no user name: set one in the URL (postgres://user@host/db) or PGUSER")?,
+            .ok_or(SettingsError::NoUser)?,
     };
     let dbname = p
         .dbname
@@ -493,9 +544,7 @@ fn resolve(p: Params, env: Env<'_>) -> Result<ConnectOptions, String> {
             // libpq's floor: anything shorter times out on a healthy network
             Ok(secs) => Some(Duration::from_secs(secs.max(2))),
             Err(_) => {
-                return Err(format!(
-                    "connect_timeout `{text}` is not a number of seconds"
-                ));
+                return Err(SettingsError::ConnectTimeout(text));
             }
         },
     };
@@ -554,7 +603,7 @@ fn password_from_file(options: &mut ConnectOptions, file: &Path) {
             options.password_source = PasswordSource::PasswordFile(file.to_path_buf());
         }
         Ok(None) => {}
-        Err(warning) => options.warnings.push(warning),
+        Err(warning) => options.warnings.push(warning.to_string()),
     }
 }
 
@@ -579,7 +628,7 @@ fn default_host(port: u16) -> Host {
     Host::Tcp("localhost".to_string())
 }
 
-fn decode(text: &str, what: &str) -> Result<String, String> {
+fn decode(text: &str, what: &'static str) -> Result<String, SettingsError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -589,7 +638,7 @@ fn decode(text: &str, what: &str) -> Result<String, String> {
                 .get(i + 1..i + 3)
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("the {what} in the URL has a bad %-escape"))?;
+                .ok_or(SettingsError::BadEscape(what))?;
             out.push(hex);
             i += 3;
         } else {
@@ -597,7 +646,7 @@ fn decode(text: &str, what: &str) -> Result<String, String> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| format!("the {what} in the URL is not UTF-8"))
+    String::from_utf8(out).map_err(|_| SettingsError::NotUtf8(what))
 }
 
 fn encode(text: &str) -> String {
@@ -877,7 +926,7 @@ fn open_with(
             let tls_config =
                 tls::client_config(verification, &opts.roots).map_err(|e| LiveError::Connect {
                     target: opts.to_string(),
-                    cause: opts.scrub(&e),
+                    cause: opts.scrub(&e.to_string()),
                 })?;
             config.ssl_mode(if required {
                 postgres::config::SslMode::Require

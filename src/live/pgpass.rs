@@ -4,7 +4,7 @@
 //! or others can read is ignored (with a warning), and socket connections to the
 //! default socket directory match `localhost`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What a line must match.
 #[derive(Debug)]
@@ -18,31 +18,45 @@ pub(crate) struct Key<'a> {
     pub user: &'a str,
 }
 
+/// Why a password file exists but is not used (a warning, not an error).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PgpassWarning {
+    #[error("password file {} is not a plain file: ignored", .0.display())]
+    NotAFile(PathBuf),
+    #[error(
+        "password file {} has group or world access and is ignored; permissions should be u=rw (0600) or less",
+        .0.display()
+    )]
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Permissions(PathBuf),
+    #[error("cannot read password file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// The password for `key` in the file at `path`. `Ok(None)` when there is no file or no
 /// matching line; `Err` with a warning when the file exists but is not used.
-pub(crate) fn lookup(path: &Path, key: &Key<'_>) -> Result<Option<String>, String> {
+pub(crate) fn lookup(path: &Path, key: &Key<'_>) -> Result<Option<String>, PgpassWarning> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(_) => return Ok(None),
     };
     if !meta.is_file() {
-        return Err(format!(
-            "password file {} is not a plain file: ignored",
-            path.display()
-        ));
+        return Err(PgpassWarning::NotAFile(path.to_path_buf()));
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         if meta.permissions().mode() & 0o077 != 0 {
-            return Err(format!(
-                "password file {} has group or world access and is ignored; permissions should be u=rw (0600) or less",
-                path.display()
-            ));
+            return Err(PgpassWarning::Permissions(path.to_path_buf()));
         }
     }
-    let text = std::fs::read(path)
-        .map_err(|e| format!("cannot read password file {}: {e}", path.display()))?;
+    let text = std::fs::read(path).map_err(|source| PgpassWarning::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(find(&String::from_utf8_lossy(&text), key))
 }
 
@@ -170,14 +184,16 @@ mod tests {
         let k = key("h", 5432, "d", "u");
 
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let warning = lookup(&path, &k).expect_err("group-readable file is refused");
+        let warning = lookup(&path, &k)
+            .expect_err("group-readable file is refused")
+            .to_string();
         assert!(warning.contains("0600"), "{warning}");
         assert!(!warning.contains("secret"), "{warning}");
 
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        assert_eq!(lookup(&path, &k), Ok(Some("secret".into())));
+        assert!(matches!(lookup(&path, &k), Ok(Some(p)) if p == "secret"));
 
-        assert_eq!(lookup(&dir.join("absent"), &k), Ok(None));
+        assert!(matches!(lookup(&dir.join("absent"), &k), Ok(None)));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

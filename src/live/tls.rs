@@ -56,10 +56,59 @@ impl fmt::Display for SslMode {
     }
 }
 
-impl FromStr for SslMode {
-    type Err = String;
+/// An `sslmode` that is none of libpq's six.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid sslmode `{0}`: use disable, allow, prefer, require, verify-ca or verify-full")]
+pub struct SslModeError(pub String);
 
-    fn from_str(s: &str) -> Result<SslMode, String> {
+/// Why TLS could not be set up (before connecting).
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The CA certificates file could not be read.
+    #[error("cannot read CA certificates {}: {source}", path.display())]
+    Read {
+        /// `sslrootcert`.
+        path: PathBuf,
+        /// What reading said.
+        source: std::io::Error,
+    },
+    /// A PEM block of the file is broken.
+    #[error("{} is not valid PEM: {reason}", path.display())]
+    Pem {
+        /// `sslrootcert`.
+        path: PathBuf,
+        /// What the PEM reader said.
+        reason: String,
+    },
+    /// No certificate in the file.
+    #[error("no certificate found in {} (sslrootcert expects PEM)", path.display())]
+    NoCertificate {
+        /// `sslrootcert`.
+        path: PathBuf,
+    },
+    /// Certificates, but none usable as a CA.
+    #[error("no usable CA certificate in {} (sslrootcert)", path.display())]
+    NoUsableCertificate {
+        /// `sslrootcert`.
+        path: PathBuf,
+    },
+    /// rustls refused the CA certificates.
+    #[error("cannot use the CA certificates of {roots}: {reason}")]
+    Verifier {
+        /// Where they came from.
+        roots: String,
+        /// What rustls said.
+        reason: String,
+    },
+    /// rustls refused the protocol versions.
+    #[error("cannot set up TLS: {0}")]
+    Setup(#[source] rustls::Error),
+}
+
+impl FromStr for SslMode {
+    type Err = SslModeError;
+
+    fn from_str(s: &str) -> Result<SslMode, SslModeError> {
         Ok(match s {
             "disable" => SslMode::Disable,
             "allow" => SslMode::Allow,
@@ -67,11 +116,7 @@ impl FromStr for SslMode {
             "require" => SslMode::Require,
             "verify-ca" => SslMode::VerifyCa,
             "verify-full" => SslMode::VerifyFull,
-            other => {
-                return Err(format!(
-                    "invalid sslmode `{other}`: use disable, allow, prefer, require, verify-ca or verify-full"
-                ));
-            }
+            other => return Err(SslModeError(other.to_string())),
         })
     }
 }
@@ -120,7 +165,7 @@ pub fn plan(mode: SslMode, root_file_exists: bool) -> Option<(bool, Verification
 }
 
 /// The rustls configuration for `verification` with `roots` (read only when needed).
-pub fn client_config(verification: Verification, roots: &Roots) -> Result<ClientConfig, String> {
+pub fn client_config(verification: Verification, roots: &Roots) -> Result<ClientConfig, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier: Arc<dyn ServerCertVerifier> = match verification {
         Verification::AnyCertificate => Arc::new(AnyCertificate {
@@ -130,7 +175,10 @@ pub fn client_config(verification: Verification, roots: &Roots) -> Result<Client
             let store = Arc::new(root_store(roots)?);
             let webpki = WebPkiServerVerifier::builder_with_provider(store, provider.clone())
                 .build()
-                .map_err(|e| format!("cannot use the CA certificates of {roots}: {e}"))?;
+                .map_err(|e| TlsError::Verifier {
+                    roots: roots.to_string(),
+                    reason: e.to_string(),
+                })?;
             if verification == Verification::Chain {
                 Arc::new(ChainOnly { inner: webpki })
             } else {
@@ -140,13 +188,13 @@ pub fn client_config(verification: Verification, roots: &Roots) -> Result<Client
     };
     Ok(ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .map_err(TlsError::Setup)?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth())
 }
 
-fn root_store(roots: &Roots) -> Result<RootCertStore, String> {
+fn root_store(roots: &Roots) -> Result<RootCertStore, TlsError> {
     let mut store = RootCertStore::empty();
     match roots {
         Roots::Public => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -154,28 +202,29 @@ fn root_store(roots: &Roots) -> Result<RootCertStore, String> {
             let certs = read_pem_certificates(path)?;
             let (added, _ignored) = store.add_parsable_certificates(certs);
             if added == 0 {
-                return Err(format!(
-                    "no usable CA certificate in {} (sslrootcert)",
-                    path.display()
-                ));
+                return Err(TlsError::NoUsableCertificate { path: path.clone() });
             }
         }
     }
     Ok(store)
 }
 
-fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read CA certificates {}: {e}", path.display()))?;
+fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let bytes = std::fs::read(path).map_err(|source| TlsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut certs = Vec::new();
     for cert in CertificateDer::pem_slice_iter(&bytes) {
-        certs.push(cert.map_err(|e| format!("{} is not valid PEM: {e}", path.display()))?);
+        certs.push(cert.map_err(|e| TlsError::Pem {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?);
     }
     if certs.is_empty() {
-        return Err(format!(
-            "no certificate found in {} (sslrootcert expects PEM)",
-            path.display()
-        ));
+        return Err(TlsError::NoCertificate {
+            path: path.to_path_buf(),
+        });
     }
     Ok(certs)
 }
@@ -324,7 +373,7 @@ mod tests {
         ] {
             assert_eq!(mode.as_str().parse::<SslMode>(), Ok(mode));
         }
-        let err = "verify_full".parse::<SslMode>().unwrap_err();
+        let err = "verify_full".parse::<SslMode>().unwrap_err().to_string();
         assert!(err.contains("verify-full"), "{err}");
         assert_eq!(SslMode::default(), SslMode::Prefer);
     }
@@ -361,13 +410,15 @@ mod tests {
             Verification::Chain,
             &Roots::File("/nonexistent/root.crt".into()),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("/nonexistent/root.crt"), "{err}");
 
         let path = std::env::temp_dir().join(format!("sg-empty-root-{}.crt", std::process::id()));
         std::fs::write(&path, "not a certificate\n").expect("write");
-        let err =
-            client_config(Verification::ChainAndHostname, &Roots::File(path.clone())).unwrap_err();
+        let err = client_config(Verification::ChainAndHostname, &Roots::File(path.clone()))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no certificate found"), "{err}");
         let _ = std::fs::remove_file(&path);
     }

@@ -31,6 +31,32 @@ pub type DirectiveErrors = Vec<(u32, String)>;
 
 const PREFIX: &str = "schemaguard:";
 
+/// A malformed `-- schemaguard:` directive (the line is kept beside it by [`scan`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DirectiveError {
+    /// Text after `no-transaction` that is not a `--` reason.
+    #[error("unexpected `{0}` after `schemaguard:no-transaction`; a reason goes after `--`")]
+    NoTransactionArguments(String),
+    /// A name other than the three directives.
+    #[error("unknown directive `schemaguard:{0}`; expected ignore, ignore-file or no-transaction")]
+    Unknown(String),
+    /// A rule id with characters rule ids do not have.
+    #[error(
+        "invalid rule id `{id}` in `schemaguard:{directive}`; rule ids are lowercase letters, digits and `-`"
+    )]
+    InvalidRuleId {
+        /// `ignore` or `ignore-file`.
+        directive: String,
+        /// The id as written.
+        id: String,
+    },
+    /// `ignore` or `ignore-file` without a rule id.
+    #[error(
+        "`schemaguard:{0}` needs at least one rule id, e.g. `-- schemaguard:{0} create-index-non-concurrently`"
+    )]
+    NoRuleId(String),
+}
+
 /// Finds every directive (with its 1-based line) and every malformed one (with a message).
 pub fn scan(text: &str) -> (Directives, DirectiveErrors) {
     let mut found = Vec::new();
@@ -56,14 +82,14 @@ pub fn scan(text: &str) -> (Directives, DirectiveErrors) {
         counted_to = start;
         match parse(body) {
             Ok(d) => found.push((line, d)),
-            Err(msg) => errors.push((line, msg)),
+            Err(e) => errors.push((line, e.to_string())),
         }
     }
     (found, errors)
 }
 
 /// Parses what follows `schemaguard:`.
-fn parse(body: &str) -> Result<Directive, String> {
+fn parse(body: &str) -> Result<Directive, DirectiveError> {
     let name_len = body
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         .unwrap_or(body.len());
@@ -84,19 +110,17 @@ fn parse(body: &str) -> Result<Directive, String> {
             })
         }
         "no-transaction" if args.trim().is_empty() => Ok(Directive::NoTransaction),
-        "no-transaction" => Err(format!(
-            "unexpected `{}` after `schemaguard:no-transaction`; a reason goes after `--`",
-            args.trim()
+        "no-transaction" => Err(DirectiveError::NoTransactionArguments(
+            args.trim().to_string(),
         )),
-        _ => Err(format!(
-            "unknown directive `schemaguard:{}`; expected ignore, ignore-file or no-transaction",
-            body.split_whitespace().next().unwrap_or("")
+        _ => Err(DirectiveError::Unknown(
+            body.split_whitespace().next().unwrap_or("").to_string(),
         )),
     }
 }
 
 /// The rule ids of an ignore directive: `[a-z0-9-]+`, separated by commas and/or blanks.
-fn rule_ids(name: &str, args: &str) -> Result<Vec<String>, String> {
+fn rule_ids(name: &str, args: &str) -> Result<Vec<String>, DirectiveError> {
     let mut rules = Vec::new();
     for id in args.split(|c: char| c == ',' || c.is_whitespace()) {
         if id.is_empty() {
@@ -106,16 +130,15 @@ fn rule_ids(name: &str, args: &str) -> Result<Vec<String>, String> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
-            return Err(format!(
-                "invalid rule id `{id}` in `schemaguard:{name}`; rule ids are lowercase letters, digits and `-`"
-            ));
+            return Err(DirectiveError::InvalidRuleId {
+                directive: name.to_string(),
+                id: id.to_string(),
+            });
         }
         rules.push(id.to_string());
     }
     if rules.is_empty() {
-        return Err(format!(
-            "`schemaguard:{name}` needs at least one rule id, e.g. `-- schemaguard:{name} create-index-non-concurrently`"
-        ));
+        return Err(DirectiveError::NoRuleId(name.to_string()));
     }
     Ok(rules)
 }

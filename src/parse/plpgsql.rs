@@ -5,7 +5,7 @@
 //! structure stripped: `<<label>>`, `DECLARE` sections, `BEGIN`, `IF|ELSIF ... THEN`,
 //! `ELSE`, `CASE ...`, `WHEN ... THEN` (CASE and EXCEPTION arms), `EXCEPTION`, `LOOP`,
 //! `FOR|FOREACH|WHILE ... LOOP`. What remains is a statement if it starts with one of
-//! [`SQL_STARTS`] (and is not an assignment to a variable of that name); `PERFORM x` is
+//! `SQL_STARTS` (and is not an assignment to a variable of that name); `PERFORM x` is
 //! returned as `SELECT x`, and `EXECUTE` of literal-only text as that text. Everything
 //! else (`END ...`, `RAISE`, `RETURN`, `NULL`, assignments, `EXECUTE` of computed text,
 //! cursor commands, ...) is PL/pgSQL and not returned. Conditions and `FOR ... IN query`

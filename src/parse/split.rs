@@ -1,6 +1,6 @@
 //! The psql-aware statement splitter.
 //!
-//! One forward pass over the bytes: a small [`Lexer`] cuts the text into tokens (words,
+//! One forward pass over the bytes: a small `Lexer` cuts the text into tokens (words,
 //! strings, quoted identifiers, dollar quotes, comments, punctuation, meta-commands) and
 //! [`split`] groups them into statements at `;`. Nothing here recurses, and every byte
 //! access is bounds-checked, so any input (unbalanced quotes, NUL bytes, ...) is fine.

@@ -11,7 +11,7 @@
 //! and notes of another file are never handed out, so nothing leaks from one file (or
 //! one run) into the next.
 
-use crate::analysis::FileContext;
+use crate::context::FileContext;
 use std::cell::RefCell;
 use std::thread::LocalKey;
 
@@ -52,7 +52,7 @@ pub fn take<T: Default>(slot: &'static LocalKey<Slot<T>>, file: &FileContext) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::TransactionMode;
+    use crate::context::TransactionMode;
 
     thread_local! {
         static SLOT: Slot<Vec<u32>> = const { RefCell::new(None) };

@@ -3,8 +3,8 @@
 //! transaction state). Rules never decide locks themselves: they ask `effects`.
 //! Every rule has a page `rules/<id>.md` whose bad/good examples are tests.
 
-use crate::analysis::{FileContext, TxState};
 use crate::catalog::Catalog;
+use crate::context::{FileContext, TxState};
 use crate::effects::{Effects, PgVersion};
 use crate::lock::LockMode;
 use crate::ops::{AlterTableAction, ObjectName};
@@ -255,7 +255,7 @@ pub struct FileCheck<'a> {
     /// The schema after the file.
     pub catalog_after: &'a Catalog,
     /// Every file of the run, in apply order.
-    pub history: &'a [crate::analysis::FileMeta],
+    pub history: &'a [crate::context::FileMeta],
     pub version: PgVersion,
     /// What the older migrations are: "already existed" or "are applied to the database".
     pub baseline: &'a str,
@@ -357,11 +357,11 @@ fn same_table(a: &ObjectName, b: &ObjectName) -> bool {
 pub struct HistoryCheck<'a> {
     pub graph: &'a crate::graph::Graph,
     /// File -> the spans of its statements (transaction control left out), in order.
-    pub spans: &'a crate::analysis::FastMap<String, Vec<Span>>,
+    pub spans: &'a crate::context::FastMap<String, Vec<Span>>,
     pub version: PgVersion,
     /// Every migration in apply order: those applied to the live database first (when
     /// the run starts from one), then the files of the run.
-    pub history: &'a [crate::analysis::FileMeta],
+    pub history: &'a [crate::context::FileMeta],
 }
 
 impl HistoryCheck<'_> {

@@ -17,7 +17,7 @@ pub enum Change {
 /// Files that differ between `reference` and the working tree (committed or not, and
 /// untracked files), keyed by canonical path. `dir` is any directory inside the
 /// repository.
-pub fn changes_since(dir: &Path, reference: &str) -> Result<HashMap<PathBuf, Change>, String> {
+pub fn changes_since(dir: &Path, reference: &str) -> Result<HashMap<PathBuf, Change>, GitError> {
     let root = git(dir, &["rev-parse", "--show-toplevel"])?;
     let root = PathBuf::from(root.trim());
     // make sure the ref exists, for a clear message
@@ -30,11 +30,9 @@ pub fn changes_since(dir: &Path, reference: &str) -> Result<HashMap<PathBuf, Cha
             &format!("{reference}^{{commit}}"),
         ],
     )
-    .map_err(|_| {
-        format!(
-            "--since {reference}: not a commit in the git repository at {}",
-            root.display()
-        )
+    .map_err(|_| GitError::NotACommit {
+        reference: reference.to_string(),
+        root: root.clone(),
     })?;
     let mut out = HashMap::new();
     // -z: NUL-separated, no quoting of unusual names; renames detected
@@ -89,16 +87,50 @@ fn insert(out: &mut HashMap<PathBuf, Change>, root: &Path, rel: &str, kind: Chan
     out.insert(key, kind);
 }
 
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+/// Why the files changed since a git ref could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// `git` could not be started.
+    #[error("cannot run git (needed for --since): {0}")]
+    Spawn(#[source] std::io::Error),
+    /// `git` failed: its arguments and standard error.
+    #[error("git {args}: {stderr}")]
+    Failed {
+        /// The arguments, joined by spaces.
+        args: String,
+        /// What git said, trimmed.
+        stderr: String,
+    },
+    /// `git` printed something other than UTF-8.
+    #[error("git {args}: output is not UTF-8")]
+    NotUtf8 {
+        /// The arguments, joined by spaces.
+        args: String,
+    },
+    /// The `--since` reference names no commit.
+    #[error("--since {reference}: not a commit in the git repository at {}", root.display())]
+    NotACommit {
+        /// The reference as given.
+        reference: String,
+        /// The repository's top directory.
+        root: PathBuf,
+    },
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, GitError> {
     let output = Command::new("git")
         .args(args)
         .current_dir(dir)
         .output()
-        .map_err(|e| format!("cannot run git (needed for --since): {e}"))?;
+        .map_err(GitError::Spawn)?;
     if !output.status.success() {
         let err = String::from_utf8_lossy(&output.stderr);
-        return Err(format!("git {}: {}", args.join(" "), err.trim()));
+        return Err(GitError::Failed {
+            args: args.join(" "),
+            stderr: err.trim().to_string(),
+        });
     }
-    String::from_utf8(output.stdout)
-        .map_err(|_| format!("git {}: output is not UTF-8", args.join(" ")))
+    String::from_utf8(output.stdout).map_err(|_| GitError::NotUtf8 {
+        args: args.join(" "),
+    })
 }

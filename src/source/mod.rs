@@ -62,7 +62,7 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-pub use decode::format_size;
+pub use decode::{DecodeError, format_size};
 pub use naming::{NameKind, Version, name_kind};
 
 /// How deep a directory walk goes before it gives up on a branch (a guard against
@@ -277,7 +277,7 @@ fn stdin_file_in(
     if bytes.len() as u64 > opts.max_file_bytes {
         return Err(error(decode::too_large(opts.max_file_bytes, None)));
     }
-    let text = decode::decode(bytes).map_err(error)?;
+    let text = decode::decode(bytes).map_err(|e| error(e.to_string()))?;
     Ok(MigrationFile {
         path,
         display,
@@ -525,6 +525,20 @@ fn access_error(path: &Path, e: &io::Error) -> String {
     }
 }
 
+/// Why one file could not be read (the message is for the user, without the file name).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Opening or reading failed.
+    #[error("cannot read: {0}")]
+    Io(#[from] io::Error),
+    /// A directory where a file was expected.
+    #[error("is a directory; expected a file")]
+    Directory,
+    /// Not SQL text, or too large.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
 /// Reads and decodes one file.
 fn read_file(
     path: PathBuf,
@@ -537,18 +551,22 @@ fn read_file(
         .as_deref()
         .filter(|o| !o.is_empty())
         .and_then(|o| o.get(&fs::canonicalize(&path).ok()?).cloned());
-    let result = (|| -> Result<String, String> {
+    let result = (|| -> Result<String, ReadError> {
         if let Some(text) = unsaved {
             return Ok(text);
         }
         // opened first and then asked for its size: one path lookup, not two
-        let file = fs::File::open(&path).map_err(|e| format!("cannot read: {e}"))?;
-        let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+        let file = fs::File::open(&path)?;
+        let meta = file.metadata()?;
         if meta.is_dir() {
-            return Err("is a directory; expected a file".into());
+            return Err(ReadError::Directory);
         }
         if meta.is_file() && meta.len() > max {
-            return Err(decode::too_large(max, Some(meta.len())));
+            return Err(DecodeError::TooLarge {
+                limit: max,
+                size: Some(meta.len()),
+            }
+            .into());
         }
         // sized from the metadata, one byte over (a read that fills it shows the file
         // grew): a limited reader gives `read_to_end` no size hint, and it would grow the
@@ -564,13 +582,16 @@ fn read_file(
                 } else {
                     file.read_to_end(&mut bytes).map(drop)
                 }
-            })
-            .map_err(|e| format!("cannot read: {e}"))?;
+            })?;
         if bytes.len() as u64 > max {
             // It grew since, or it is a stream (a pipe, a device).
-            return Err(decode::too_large(max, None));
+            return Err(DecodeError::TooLarge {
+                limit: max,
+                size: None,
+            }
+            .into());
         }
-        decode::decode(bytes)
+        Ok(decode::decode(bytes)?)
     })();
     match result {
         Ok(text) => {
@@ -582,10 +603,10 @@ fn read_file(
                 text,
             })
         }
-        Err(message) => Err(InputError {
+        Err(e) => Err(InputError {
             path,
             display,
-            message,
+            message: e.to_string(),
         }),
     }
 }

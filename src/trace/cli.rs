@@ -2,7 +2,7 @@
 //! CLI (`crate::cli`) only dispatches here.
 
 use super::{Target, TraceOptions};
-use crate::cli::exit;
+use crate::exit;
 use crate::pipeline::RunOptions;
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
@@ -130,7 +130,7 @@ fn trace(args: &TraceArgs) -> Result<i32, String> {
         target,
         progress: !args.no_progress && std::io::stderr().is_terminal(),
     };
-    let trace = super::run(&opts)?;
+    let trace = super::run(&opts).map_err(|e| e.to_string())?;
     if !matches!(args.format, TraceFormat::Human) {
         for (file, message) in &trace.input_errors {
             eprintln!("error: {file}: {message}");

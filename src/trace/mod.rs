@@ -8,7 +8,7 @@
 //!   with `--database-url` and `--allow-on-database`, where everything runs inside one
 //!   transaction that is always rolled back, with a short `lock_timeout`.
 //! - How: the same pipeline as `plan` (same files, order, splitter and transaction
-//!   modes) predicts; [`execute`] runs each file as its framework would (one
+//!   modes) predicts; `execute` runs each file as its framework would (one
 //!   transaction, or statement by statement, honouring the file's own BEGIN/COMMIT),
 //!   each statement through [`observe::Observer`]; [`compare`] lines up observed and
 //!   predicted; [`report`] renders.
@@ -20,6 +20,7 @@
 
 pub mod cli;
 pub mod compare;
+pub mod error;
 pub mod observe;
 pub mod report;
 pub mod schema;
@@ -32,6 +33,7 @@ use crate::parse::Statement;
 use crate::pipeline::{self, Run, RunOptions};
 use crate::server::{ServerOptions, TempServer};
 use compare::Disagreement;
+pub use error::{HookError, TraceError};
 use observe::{Control, Observed, Observer, Payload};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -188,7 +190,7 @@ pub struct Trace {
 }
 
 /// Runs a trace. `Err` is a usage, connection or server problem (exit 2).
-pub fn run(opts: &TraceOptions) -> Result<Trace, String> {
+pub fn run(opts: &TraceOptions) -> Result<Trace, TraceError> {
     match &opts.target {
         Target::Throwaway {
             bin_dir,
@@ -241,20 +243,19 @@ pub fn run(opts: &TraceOptions) -> Result<Trace, String> {
             lock_timeout,
             statement_timeout,
         } => {
-            let conn = ConnectOptions::from_env_and_url(Some(url))
-                .map_err(|e| e.to_string())?
+            let conn = ConnectOptions::from_env_and_url(Some(url))?
                 .with_lock_timeout(*lock_timeout)
                 .with_statement_timeout(*statement_timeout);
             for w in &conn.warnings {
                 eprintln!("warning: {w}");
             }
-            let mut client = live::open(&conn).map_err(|e| e.to_string())?;
+            let mut client = live::open(&conn)?;
             let row = client
                 .query_one(
                     "SELECT current_setting('server_version_num')::int4, current_setting('server_version')",
                     &[],
                 )
-                .map_err(|e| format!("reading the server version failed: {}", live::error_chain(&e)))?;
+                .map_err(TraceError::ServerVersion)?;
             let info = ServerInfo {
                 version: row.get(1),
                 version_num: u32::try_from(row.get::<_, i32>(0)).unwrap_or(0),
@@ -294,9 +295,9 @@ fn throwaway_pass(
     server_opts: &ServerOptions,
     schema_from: Option<&str>,
     setup: Duration,
-) -> Result<Trace, String> {
+) -> Result<Trace, TraceError> {
     let setup_started = Instant::now();
-    let server = TempServer::start(server_opts).map_err(|e| e.to_string())?;
+    let server = TempServer::start(server_opts)?;
     let mut initial_catalog = None;
     let mut shown_schema = None;
     let mut load_notes = Vec::new();
@@ -305,7 +306,7 @@ fn throwaway_pass(
         initial_catalog = Some(introspect_socket(&server)?);
         shown_schema = Some(live::redact(source));
     }
-    let mut client = server.connect().map_err(|e| e.to_string())?;
+    let mut client = server.connect()?;
     let info = ServerInfo {
         version: server.version().to_string(),
         version_num: server.version_num(),
@@ -354,7 +355,7 @@ pub fn run_on_session(
     client: &mut postgres::Client,
     server: ServerInfo,
     opts: &TraceOptions,
-) -> Result<Trace, String> {
+) -> Result<Trace, TraceError> {
     trace_on(client, server, opts, None, Mode::Throwaway, None)
 }
 
@@ -374,7 +375,7 @@ pub struct Point<'a> {
 
 /// What a hook of [`run_on_session_with`] gets: the session and where the history is.
 pub type BeforeStatement<'h> =
-    &'h mut dyn FnMut(&mut postgres::Client, &Point<'_>) -> Result<(), String>;
+    &'h mut dyn FnMut(&mut postgres::Client, &Point<'_>) -> Result<(), HookError>;
 
 /// As [`run_on_session`], calling `before` just before each statement that is not
 /// transaction control runs (after the framework's transaction is opened for it), and
@@ -386,19 +387,19 @@ pub fn run_on_session_with(
     server: ServerInfo,
     opts: &TraceOptions,
     before: BeforeStatement<'_>,
-) -> Result<Trace, String> {
+) -> Result<Trace, TraceError> {
     trace_on(client, server, opts, None, Mode::Throwaway, Some(before))
 }
 
-fn introspect_socket(server: &TempServer) -> Result<crate::catalog::Catalog, String> {
+fn introspect_socket(server: &TempServer) -> Result<crate::catalog::Catalog, TraceError> {
     let opts = ConnectOptions::socket(
         server.socket_dir(),
         server.port(),
         crate::server::SUPERUSER,
         "postgres",
     );
-    let mut session = live::connect(&opts).map_err(|e| e.to_string())?;
-    let got = live::introspect::introspect(&mut session).map_err(|e| e.to_string())?;
+    let mut session = live::connect(&opts)?;
+    let got = live::introspect::introspect(&mut session)?;
     Ok(got.catalog)
 }
 
@@ -441,7 +442,7 @@ fn trace_on(
     initial_catalog: Option<crate::catalog::Catalog>,
     mode: Mode,
     before: Option<BeforeStatement<'_>>,
-) -> Result<Trace, String> {
+) -> Result<Trace, TraceError> {
     let started = Instant::now();
     let (version, version_note) = prediction_version(server.version_num);
     let mut run_opts = opts.run.clone();
@@ -554,7 +555,7 @@ impl<'a> Executor<'a> {
         run: &'a Run,
         mode: Mode,
         progress: &'a indicatif::ProgressBar,
-    ) -> Result<Executor<'a>, String> {
+    ) -> Result<Executor<'a>, TraceError> {
         let index: HashMap<&str, usize> = run
             .files
             .iter()
@@ -567,7 +568,7 @@ impl<'a> Executor<'a> {
             .iter()
             .filter_map(|p| index.get(p.file.as_str()).map(|i| ((*i, p.index), p)))
             .collect();
-        let observer = Observer::new(client).map_err(|e| e.to_string())?;
+        let observer = Observer::new(client)?;
         Ok(Executor {
             client,
             run,
@@ -580,48 +581,45 @@ impl<'a> Executor<'a> {
         })
     }
 
-    fn start(&mut self) -> Result<(), String> {
+    fn start(&mut self) -> Result<(), TraceError> {
         if let Mode::Database { guard } = &self.mode {
             let guard = guard.clone();
-            self.observer
-                .begin(self.client)
-                .map_err(|e| e.to_string())?;
-            self.observer
-                .run_own(self.client, &guard)
-                .map_err(|e| e.to_string())?;
+            self.observer.begin(self.client)?;
+            self.observer.run_own(self.client, &guard)?;
             self.observer.set_after_statement(Some(guard));
         }
         Ok(())
     }
 
-    fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), TraceError> {
         match self.mode {
             Mode::Database { .. } => self
                 .observer
                 .rollback(self.client)
-                .map_err(|e| e.to_string()),
+                .map_err(TraceError::from),
             Mode::Throwaway => self.end_transaction(),
         }
     }
 
-    fn batch(&mut self, sql: &str) -> Result<(), String> {
+    fn batch(&mut self, sql: &str) -> Result<(), TraceError> {
         self.client
             .batch_execute(sql)
-            .map_err(|e| format!("{sql}: {}", live::error_chain(&e)))
+            .map_err(|source| TraceError::Batch {
+                sql: sql.to_string(),
+                source,
+            })
     }
 
     /// Commits whatever transaction is open (a framework's, or a file's unclosed one).
-    fn end_transaction(&mut self) -> Result<(), String> {
+    fn end_transaction(&mut self) -> Result<(), TraceError> {
         self.framework_tx = None;
         if self.observer.in_transaction() {
-            self.observer
-                .commit(self.client)
-                .map_err(|e| e.to_string())?;
+            self.observer.commit(self.client)?;
         }
         Ok(())
     }
 
-    fn file(&mut self, i: usize) -> Result<TracedFile, String> {
+    fn file(&mut self, i: usize) -> Result<TracedFile, TraceError> {
         let run = self.run;
         let source = &run.files[i];
         let parsed = &run.parsed[i];
@@ -687,9 +685,7 @@ impl<'a> Executor<'a> {
                         .map(|tz| format!("; SET LOCAL TimeZone = {}", quote_literal(&tz)))
                         .unwrap_or_default()
                 );
-                self.observer
-                    .run_own(self.client, &setup)
-                    .map_err(|e| e.to_string())?;
+                self.observer.run_own(self.client, &setup)?;
             }
         }
         for stmt in &parsed.statements {
@@ -704,9 +700,7 @@ impl<'a> Executor<'a> {
             out.statements.push(traced);
             if refused {
                 // undo the file: it cannot be traced inside our transaction
-                self.observer
-                    .rollback_to_own(self.client, FILE_SAVEPOINT)
-                    .map_err(|e| e.to_string())?;
+                self.observer.rollback_to_own(self.client, FILE_SAVEPOINT)?;
                 let line = stmt.span.start_pos.line;
                 out.not_traced = Some(format!(
                     "line {line} cannot run inside a transaction block; on a database trace runs everything inside a transaction it rolls back"
@@ -733,8 +727,7 @@ impl<'a> Executor<'a> {
             Mode::Throwaway => self.end_transaction()?,
             Mode::Database { .. } => {
                 self.observer
-                    .run_own(self.client, &format!("RELEASE SAVEPOINT {FILE_SAVEPOINT}"))
-                    .map_err(|e| e.to_string())?;
+                    .run_own(self.client, &format!("RELEASE SAVEPOINT {FILE_SAVEPOINT}"))?;
             }
         }
         Ok(out)
@@ -745,7 +738,7 @@ impl<'a> Executor<'a> {
         file: usize,
         stmt: &Statement,
         end_of_file: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), TraceError> {
         let in_transaction = self.observer.in_transaction();
         let Some(before) = self.before.as_mut() else {
             return Ok(());
@@ -756,7 +749,7 @@ impl<'a> Executor<'a> {
             in_transaction,
             end_of_file,
         };
-        before(self.client, &point)
+        before(self.client, &point).map_err(TraceError::Hook)
     }
 
     fn not_run(&self, file: usize, stmt: &Statement, why: &str) -> TracedStatement {
@@ -802,7 +795,7 @@ impl<'a> Executor<'a> {
         }
     }
 
-    fn statement(&mut self, file: usize, stmt: &Statement) -> Result<TracedStatement, String> {
+    fn statement(&mut self, file: usize, stmt: &Statement) -> Result<TracedStatement, TraceError> {
         // trace's own queries (its savepoint, reading pg_locks) come first in the
         // transaction, and PostgreSQL takes SET TRANSACTION only before any query: a limit
         // of the tracer, not a prediction to compare
@@ -852,22 +845,13 @@ impl<'a> Executor<'a> {
         }
         self.call_before(file, stmt, false)?;
         let (execution, observed) = if self.observer.in_transaction() {
-            let observed = self
-                .observer
-                .run_in_transaction(self.client, payload)
-                .map_err(|e| e.to_string())?;
+            let observed = self.observer.run_in_transaction(self.client, payload)?;
             (Execution::Transaction, observed)
         } else if planned.effects.outside_transaction.is_some() {
-            let observed = self
-                .observer
-                .run_outside(self.client, payload)
-                .map_err(|e| e.to_string())?;
+            let observed = self.observer.run_outside(self.client, payload)?;
             (Execution::Outside, observed)
         } else {
-            let observed = self
-                .observer
-                .run_autocommit(self.client, payload)
-                .map_err(|e| e.to_string())?;
+            let observed = self.observer.run_autocommit(self.client, payload)?;
             if observed
                 .error
                 .as_ref()
@@ -876,10 +860,7 @@ impl<'a> Executor<'a> {
                 // effects thought it could run in a transaction block: it cannot. Run
                 // it as the file does, and say so.
                 let refused = observed;
-                let mut outside = self
-                    .observer
-                    .run_outside(self.client, payload)
-                    .map_err(|e| e.to_string())?;
+                let mut outside = self.observer.run_outside(self.client, payload)?;
                 outside.duration += refused.duration;
                 traced.comparison.refused_in_transaction = refused.error;
                 (Execution::Outside, outside)
@@ -903,22 +884,16 @@ impl<'a> Executor<'a> {
     }
 
     /// Opens, switches or closes the framework's transaction as the plan says.
-    fn enter_transaction_for(&mut self, planned: &PlannedStatement) -> Result<(), String> {
+    fn enter_transaction_for(&mut self, planned: &PlannedStatement) -> Result<(), TraceError> {
         match (planned.in_transaction, self.framework_tx) {
             (true, Some(id)) if id != planned.transaction => {
                 // the next changeset: the framework commits and begins again
-                self.observer
-                    .commit(self.client)
-                    .map_err(|e| e.to_string())?;
-                self.observer
-                    .begin(self.client)
-                    .map_err(|e| e.to_string())?;
+                self.observer.commit(self.client)?;
+                self.observer.begin(self.client)?;
                 self.framework_tx = Some(planned.transaction);
             }
             (true, None) if !self.observer.in_transaction() => {
-                self.observer
-                    .begin(self.client)
-                    .map_err(|e| e.to_string())?;
+                self.observer.begin(self.client)?;
                 self.framework_tx = Some(planned.transaction);
             }
             (false, Some(_)) => self.end_transaction()?,
@@ -928,7 +903,7 @@ impl<'a> Executor<'a> {
     }
 
     /// BEGIN, COMMIT, ROLLBACK, SAVEPOINT ... as the file says (throwaway server only).
-    fn control(&mut self, stmt: &Statement, sql: &str) -> Result<Observed, String> {
+    fn control(&mut self, stmt: &Statement, sql: &str) -> Result<Observed, TraceError> {
         let control = match &stmt.op {
             Operation::Begin => Control::Begin,
             Operation::Commit => Control::Commit,
@@ -942,7 +917,7 @@ impl<'a> Executor<'a> {
         self.framework_tx = None;
         self.observer
             .run_control(self.client, sql, control)
-            .map_err(|e| e.to_string())
+            .map_err(TraceError::from)
     }
 }
 

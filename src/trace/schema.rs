@@ -4,6 +4,7 @@
 //! programs of the same installation as the server. And `--pg-version`: finding the
 //! server programs of a given major version.
 
+use super::TraceError;
 use crate::live::{ConnectOptions, Host, Roots};
 use crate::server::{SUPERUSER, TempServer};
 use std::path::{Path, PathBuf};
@@ -12,12 +13,9 @@ use std::process::{Command, Stdio};
 /// The directory holding `initdb` and `postgres` of major version `major`: the
 /// installed one, else the build from the npm registry ([`crate::pgbin`]: cached, or
 /// downloaded once; said on standard error).
-pub fn bin_dir_for_major(major: u32) -> Result<PathBuf, String> {
-    let got = crate::pgbin::obtain(major, &crate::pgbin::ObtainOptions::default()).map_err(|e| {
-        format!(
-            "PostgreSQL {major} is not installed here, and getting it failed: {e}. Install it (Debian/Ubuntu: `apt-get install postgresql-{major}`) or name its directory with --pg-bin"
-        )
-    })?;
+pub fn bin_dir_for_major(major: u32) -> Result<PathBuf, TraceError> {
+    let got = crate::pgbin::obtain(major, &crate::pgbin::ObtainOptions::default())
+        .map_err(|source| TraceError::ServerPrograms { major, source })?;
     if let crate::pgbin::Origin::Downloaded { bytes, took } = &got.origin {
         eprintln!(
             "PostgreSQL {major}: downloaded {} ({:.1} MB, {:.1}s) into {}",
@@ -40,7 +38,7 @@ pub fn is_connection_string(source: &str) -> bool {
 /// Loads the schema into `server`. Statements of the schema that fail (an extension
 /// not installed here, a role that does not exist) do not stop the load: they are
 /// returned as notes.
-pub fn load(server: &TempServer, source: &str) -> Result<Vec<String>, String> {
+pub fn load(server: &TempServer, source: &str) -> Result<Vec<String>, TraceError> {
     let bin = &server.binaries().bin_dir;
     let (file, custom) = if is_connection_string(source) {
         let out = server.root_dir().join("schema-from.sql");
@@ -50,7 +48,10 @@ pub fn load(server: &TempServer, source: &str) -> Result<Vec<String>, String> {
         let path = PathBuf::from(source);
         let head = std::fs::read(&path)
             .map(|b| b.starts_with(b"PGDMP"))
-            .map_err(|e| format!("cannot read the schema dump {}: {e}", path.display()))?;
+            .map_err(|source| TraceError::ReadDump {
+                path: path.clone(),
+                source,
+            })?;
         (path, head)
     };
     let port = server.port().to_string();
@@ -79,11 +80,11 @@ pub fn load(server: &TempServer, source: &str) -> Result<Vec<String>, String> {
         .env_remove("PGSERVICE")
         .stdin(Stdio::null());
     let program = if custom { "pg_restore" } else { "psql" };
-    let out = cmd.output().map_err(|e| {
-        format!(
-            "cannot run {program} from {} to load the schema: {e}",
-            bin.display()
-        )
+    let out = cmd.output().map_err(|source| TraceError::Spawn {
+        program,
+        bin_dir: bin.clone(),
+        purpose: " to load the schema",
+        source,
     })?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let errors: Vec<String> = stderr
@@ -101,19 +102,19 @@ pub fn load(server: &TempServer, source: &str) -> Result<Vec<String>, String> {
         ));
     }
     if !out.status.success() && errors.is_empty() {
-        return Err(format!(
-            "{program} failed to load the schema from {}: {}",
-            crate::live::redact(source),
-            crate::live::redact(stderr.trim())
-        ));
+        return Err(TraceError::LoadSchema {
+            program,
+            source_redacted: crate::live::redact(source),
+            stderr: crate::live::redact(stderr.trim()),
+        });
     }
     Ok(notes)
 }
 
 /// `pg_dump --schema-only` of the database `url` into `out`. The connection settings
 /// travel in libpq's variables (the password too), never on the command line.
-fn dump(bin: &Path, url: &str, out: &Path) -> Result<(), String> {
-    let opts = ConnectOptions::from_env_and_url(Some(url)).map_err(|e| e.to_string())?;
+fn dump(bin: &Path, url: &str, out: &Path) -> Result<(), TraceError> {
+    let opts = ConnectOptions::from_env_and_url(Some(url))?;
     let mut cmd = Command::new(bin.join("pg_dump"));
     cmd.args(["--schema-only", "--no-owner", "--no-privileges", "-f"])
         .arg(out)
@@ -141,22 +142,23 @@ fn dump(bin: &Path, url: &str, out: &Path) -> Result<(), String> {
     if let Some(t) = opts.connect_timeout {
         cmd.env("PGCONNECT_TIMEOUT", t.as_secs().max(1).to_string());
     }
-    let output = cmd
-        .output()
-        .map_err(|e| format!("cannot run pg_dump from {}: {e}", bin.display()))?;
+    let output = cmd.output().map_err(|source| TraceError::Spawn {
+        program: "pg_dump",
+        bin_dir: bin.to_path_buf(),
+        purpose: "",
+        source,
+    })?;
     if !output.status.success() {
         let text = String::from_utf8_lossy(&output.stderr);
-        let mut message = format!(
-            "pg_dump --schema-only of {} failed: {}",
-            opts,
-            opts_scrub(&opts, text.trim())
-        );
-        if text.contains("server version mismatch") {
-            message.push_str(
-                " (pg_dump must be at least the database's version: choose newer server programs with --pg-version or --pg-bin)",
-            );
-        }
-        return Err(message);
+        return Err(TraceError::Dump {
+            target: opts.to_string(),
+            stderr: opts_scrub(&opts, text.trim()),
+            hint: if text.contains("server version mismatch") {
+                " (pg_dump must be at least the database's version: choose newer server programs with --pg-version or --pg-bin)"
+            } else {
+                ""
+            },
+        });
     }
     Ok(())
 }
