@@ -1,7 +1,8 @@
 //! `cargo bench --bench history`: the whole binary over a generated history of 10,000
 //! migration files (about 50,000 statements, a realistic mix that keeps altering tables
 //! created by earlier files, so the cross-file replay matters). Prints statements/s for
-//! `check` and `plan` and each run's peak RSS; when `squawk` (PyPI `squawk-cli`) is
+//! `check`, `plan` and `fix` (without `--verify`; its time as a ratio of check's) and each
+//! run's peak RSS; when `squawk` (PyPI `squawk-cli`) is
 //! installed, runs it on the same files in the same run and prints the ratio.
 //!
 //! Every program is timed as a user runs it: a process over the files, output to
@@ -583,13 +584,31 @@ fn main() {
         },
         &[0],
     );
+    // `fix` without --verify: check's analysis plus the edits, shown (not written)
+    let fix = best(
+        || {
+            let mut c = Command::new(bin);
+            c.args(["fix", "--format", "json"]).arg(&dir);
+            c
+        },
+        &[0],
+    );
     println!(
         "best of {RUNS} runs, output to /dev/null ({} cpus):",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     let check_rate = report("schemaguard check", statements, &check);
     let plan_rate = report("schemaguard plan", statements, &plan);
-    if let Some(kib) = check.peak_rss_kib.max(plan.peak_rss_kib) {
+    let fix_rate = report("schemaguard fix", statements, &fix);
+    println!(
+        "ratio (wall): fix {:.2}x check's time (goal: as fast as check, about 1x)",
+        check_rate.0 / fix_rate.0
+    );
+    if let Some(kib) = check
+        .peak_rss_kib
+        .max(plan.peak_rss_kib)
+        .max(fix.peak_rss_kib)
+    {
         let mib = kib as f64 / 1024.0;
         println!(
             "peak RSS: {mib:.1} MiB ({} the 200 MiB budget)",
