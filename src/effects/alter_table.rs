@@ -41,8 +41,22 @@ impl Builder<'_> {
         let mut to_inheritors = true;
         for action in &at.actions {
             let m = match action {
-                AlterTableAction::AddColumn { column, .. } => {
-                    self.add_column(&table, column);
+                AlterTableAction::AddColumn {
+                    column,
+                    if_not_exists,
+                } => {
+                    // IF NOT EXISTS on a column the table has: skipped with a notice,
+                    // nothing rewritten or checked, the lock still taken (observed on 15)
+                    let skipped = *if_not_exists
+                        && existing.is_some_and(|t| t.column(&column.name).is_some());
+                    if skipped {
+                        self.note(format!(
+                            "no change: {table} has a column {} already (IF NOT EXISTS)",
+                            column.name
+                        ));
+                    } else {
+                        self.add_column(&table, column);
+                    }
                     // a child that has the column already merges it and the recursion
                     // stops there (observed on 15)
                     if !at.only && at.actions.len() == 1 && !self.is_partitioned(&table) {

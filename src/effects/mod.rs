@@ -6,6 +6,7 @@
 mod add_column;
 mod add_constraint;
 mod alter_table;
+mod builtin_volatility;
 pub mod coercion;
 mod drop_table;
 mod kept_in_place;

@@ -14,20 +14,12 @@ pub enum Volatility {
     Unknown,
 }
 
-/// Built-in functions PostgreSQL marks VOLATILE (`provolatile = 'v'`) that migrations use.
+/// VOLATILE functions `pg_catalog` of PostgreSQL 15 lacks: those of common extensions
+/// (pgcrypto, uuid-ossp) and of later versions (`random_normal` 16, `uuidv4`/`uuidv7`
+/// 18). Everything in `pg_catalog` comes from [`builtin`].
 const VOLATILE: &[&str] = &[
-    "clock_timestamp",
-    "currval",
     "gen_random_bytes",
-    "gen_random_uuid",
-    "lastval",
-    "nextval",
-    "pg_current_xact_id",
-    "random",
     "random_normal",
-    "setval",
-    "timeofday",
-    "txid_current",
     "uuid_generate_v1",
     "uuid_generate_v1mc",
     "uuid_generate_v4",
@@ -35,74 +27,34 @@ const VOLATILE: &[&str] = &[
     "uuidv7",
 ];
 
-/// Built-in STABLE functions (same value within a statement; `now()` and friends are the
-/// transaction start time). A non-volatile default is evaluated once (PG 11+).
+/// SQL's value functions, written without parentheses and not in `pg_proc`
+/// (`SQLValueFunction`): STABLE, the transaction's or the session's values.
 const STABLE: &[&str] = &[
-    "current_database",
     "current_date",
     "current_role",
-    "current_schema",
-    "current_setting",
     "current_time",
     "current_timestamp",
-    "current_user",
     "localtime",
     "localtimestamp",
-    "now",
-    "session_user",
-    "statement_timestamp",
-    "to_char",
-    "to_timestamp",
-    "transaction_timestamp",
     "user",
 ];
 
-/// Built-in IMMUTABLE functions and operators-as-functions common in defaults and checks.
+/// SQL constructs that read like calls but are not functions (`CAST`, `COALESCE`,
+/// `GREATEST`, `ROW`, ...): as volatile as their arguments, which are judged on their own.
 const IMMUTABLE: &[&str] = &[
-    "abs",
-    "array_length",
-    "btrim",
-    "cast",
-    "ceil",
-    "char_length",
-    "coalesce",
-    "concat_ws",
-    "date_part",
-    "date_trunc",
-    "extract",
-    "floor",
-    "greatest",
-    "jsonb_build_array",
-    "jsonb_build_object",
-    "json_build_array",
-    "json_build_object",
-    "least",
-    "left",
-    "length",
-    "lower",
-    "ltrim",
-    "md5",
-    "nullif",
-    "octet_length",
-    "replace",
-    "right",
-    "round",
-    "rtrim",
-    "split_part",
-    "substr",
-    "substring",
-    "to_tsvector",
-    "trim",
-    "trunc",
-    "upper",
-    "array",
-    "row",
-    "concat",
-    "make_interval",
-    "interval",
-    "timezone",
-    "sha256",
+    "array", "cast", "coalesce", "greatest", "least", "nullif", "row", "trim",
 ];
+
+/// PostgreSQL's own volatility of the `pg_catalog` function `name` (its most volatile
+/// overload), when there is one by that name (`builtin_volatility`, generated from a
+/// server's `pg_proc` and checked against one by `tests/volatility.rs`).
+pub fn builtin(name: &str) -> Option<Volatility> {
+    let table = super::builtin_volatility::BUILTIN;
+    table
+        .binary_search_by(|(n, _)| (*n).cmp(name))
+        .ok()
+        .map(|i| table[i].1)
+}
 
 /// The volatility of one function by name (lowercase, unqualified).
 pub fn of_function(name: &str, catalog: &Catalog) -> Volatility {
@@ -122,6 +74,9 @@ fn of_function_at(name: &str, catalog: &Catalog, depth: usize, inline: bool) -> 
     }
     if IMMUTABLE.contains(&name) {
         return Volatility::Immutable;
+    }
+    if let Some(v) = builtin(name) {
+        return v;
     }
     match catalog.functions.iter().find(|(k, _)| k.name == name) {
         Some((_, overloads)) => overloads
@@ -194,6 +149,10 @@ mod tests {
         assert_eq!(of_function("uuid_generate_v4", &cat), Volatility::Volatile);
         assert_eq!(of_function("lower", &cat), Volatility::Immutable);
         assert_eq!(of_function("my_func", &cat), Volatility::Unknown);
+        // as pg_proc says: repeat() is IMMUTABLE, txid_current() STABLE
+        assert_eq!(of_function("repeat", &cat), Volatility::Immutable);
+        assert_eq!(of_function("txid_current", &cat), Volatility::Stable);
+        assert_eq!(of_function("clock_timestamp", &cat), Volatility::Volatile);
     }
 
     fn catalog(history: &str) -> Catalog {
@@ -392,11 +351,17 @@ mod tests {
 
     #[test]
     fn lists_are_sorted_and_disjoint() {
-        for list in [VOLATILE, STABLE] {
+        for list in [VOLATILE, STABLE, IMMUTABLE] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+            // what pg_catalog has comes from its own table, never from a hand list
+            for f in list {
+                assert_eq!(builtin(f), None, "{f} is in pg_catalog");
+            }
         }
         for f in VOLATILE {
             assert!(!STABLE.contains(f) && !IMMUTABLE.contains(f));
         }
+        let table = super::super::builtin_volatility::BUILTIN;
+        assert!(table.windows(2).all(|w| w[0].0 < w[1].0));
     }
 }

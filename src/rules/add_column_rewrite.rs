@@ -32,6 +32,9 @@ impl Rule for AddColumnRewrite {
             return;
         }
         for (i, action) in at.actions.iter().enumerate() {
+            if cx.skips_add_column(table, action) {
+                continue;
+            }
             let AlterTableAction::AddColumn {
                 column,
                 if_not_exists,

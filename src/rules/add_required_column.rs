@@ -26,6 +26,9 @@ impl Rule for AddRequiredColumn {
         // fixes use the name as the user wrote it
         let written = &at.name;
         for action in &at.actions {
+            if cx.skips_add_column(table, action) {
+                continue;
+            }
             let AlterTableAction::AddColumn { column, .. } = action else {
                 continue;
             };

@@ -29,6 +29,9 @@ impl Rule for AddUniqueWithoutIndex {
         for action in &at.actions {
             let c = match action {
                 AlterTableAction::AddConstraint(c) => c,
+                AlterTableAction::AddColumn { .. } if cx.skips_add_column(table, action) => {
+                    continue;
+                }
                 AlterTableAction::AddColumn { column, .. } => {
                     inline_key(cx, table, written, column, at.actions.len() > 1, out);
                     continue;

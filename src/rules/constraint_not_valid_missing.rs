@@ -63,6 +63,7 @@ impl Rule for ConstraintNotValidMissing {
                     };
                     out.push(violation(table, written, &what, mode, &add, &name));
                 }
+                AlterTableAction::AddColumn { .. } if cx.skips_add_column(table, action) => {}
                 AlterTableAction::AddColumn { column, .. } => {
                     for c in column
                         .constraints
