@@ -6,6 +6,7 @@
 
 mod dependents;
 mod indexes;
+mod partition_indexes;
 mod probe;
 pub mod replay;
 mod tables;

@@ -144,25 +144,29 @@ fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
             let partitioned = cat
                 .table(&table)
                 .is_some_and(|t| t.kind == TableKind::Partitioned);
-            cat.indexes.insert(
-                qname.clone(),
-                Index {
-                    name: qname,
-                    table,
-                    columns,
-                    unique: ci.unique,
-                    primary: false,
-                    valid: !(ci.only && partitioned),
-                    partial: ci.predicate.is_some(),
-                    predicate: ci.predicate.clone(),
-                    method: ci.method.clone(),
-                    origin: o,
-                },
-            );
+            let index = Index {
+                name: qname.clone(),
+                table,
+                columns,
+                unique: ci.unique,
+                primary: false,
+                valid: !(ci.only && partitioned),
+                partial: ci.predicate.is_some(),
+                predicate: ci.predicate.clone(),
+                method: ci.method.clone(),
+                origin: o,
+            };
+            cat.indexes.insert(qname, index.clone());
+            if partitioned && !ci.only {
+                super::partition_indexes::clone_to_partitions(cat, &index, o);
+            }
         }
         Operation::DropIndex(d) => {
             for n in &d.names {
                 if let Some(key) = cat.resolve_in(&cat.indexes, n).map(|(k, _)| k.clone()) {
+                    if let Some(index) = cat.indexes.get(&key).cloned() {
+                        super::partition_indexes::drop_from_partitions(cat, &index);
+                    }
                     cat.indexes.remove(&key);
                 }
             }
@@ -760,6 +764,9 @@ fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origi
     for c in &constraints {
         add_constraint(cat, &name, c, o);
     }
+    if let Some(parent) = cat.table(&name).and_then(|t| t.partition_of.clone()) {
+        super::partition_indexes::clone_parent_indexes(cat, &parent, &name, o);
+    }
 }
 
 /// The columns and table constraints of one `CREATE TABLE` (or one `ADD COLUMN`) without
@@ -940,7 +947,7 @@ pub fn constraint_name(table: &ObjectName, c: &OpConstraint) -> String {
 /// PostgreSQL's `ChooseRelationName` / `ChooseConstraintName`: `name1_name2_label`, and
 /// while that is taken, `label1`, `label2`, ... in its place (the whole shortened to 63
 /// bytes each time).
-fn choose_name(
+pub(super) fn choose_name(
     name1: &str,
     name2: Option<&str>,
     label: &str,
@@ -963,7 +970,7 @@ fn choose_name(
 
 /// A relation (`pg_class`: table, index, sequence, view, composite type) named `name`
 /// exists in `schema`.
-fn relation_name_taken(cat: &Catalog, schema: Option<&str>, name: &str) -> bool {
+pub(super) fn relation_name_taken(cat: &Catalog, schema: Option<&str>, name: &str) -> bool {
     let n = ObjectName::new(schema, name);
     cat.tables.contains_key(&n)
         || cat.indexes.contains_key(&n)
@@ -1464,6 +1471,7 @@ fn alter_table(
                 t.default_partition = *default;
                 t.constraints.retain(|c| !own.contains(&c.name));
             }
+            super::partition_indexes::clone_parent_indexes(cat, name, &p, o);
         }
         AlterTableAction::DetachPartition { partition, .. } => {
             let p = cat.resolve_relation(partition);
@@ -1771,7 +1779,7 @@ fn auto_columns(keys: &[IndexKey]) -> String {
 
 /// The name PostgreSQL gives an index expression's column (`FigureColname`): the
 /// function's name for a function call (`lower(email)` -> `lower`), else `expr`.
-fn expression_column_name(text: &str) -> &str {
+pub(super) fn expression_column_name(text: &str) -> &str {
     let t = text.trim().trim_start_matches('(').trim_start();
     let end = t
         .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '"'))
