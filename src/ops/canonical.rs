@@ -48,7 +48,10 @@
 //! 19. a column qualified with its own table (`users.email` in a generated column,
 //!     CHECK or index predicate of `users`) is the bare column, as PostgreSQL prints it;
 //! 20. `a IS NOT DISTINCT FROM b` is `NOT a IS DISTINCT FROM b` (`IS DISTINCT FROM`
-//!     coerces its operands like a comparison, rule 16).
+//!     coerces its operands like a comparison, rule 16);
+//! 21. the sequence of `nextval`, `currval` and `setval` written as a bare literal is
+//!     the `regclass` PostgreSQL coerces it to (`nextval('seq')` is
+//!     `nextval('public.seq'::regclass)`, rule 13).
 
 use super::constant::{self, Constant};
 use super::names::{fold, quote_ident};
@@ -517,6 +520,27 @@ impl VisitorMut for Rewrite<'_> {
             if widening && let sql::FunctionArguments::List(l) = &mut f.args {
                 self.widen_arguments(&mut l.args);
             }
+            // rule 21: the sequence of nextval/currval/setval given as a bare literal
+            // is a regclass (rule 13 then qualifies it)
+            let sequence_function = match name.as_slice() {
+                [n] | [_, n] if name.len() == 1 || name[0] == "pg_catalog" => {
+                    matches!(n.as_str(), "nextval" | "currval" | "setval")
+                }
+                _ => false,
+            };
+            if sequence_function
+                && let sql::FunctionArguments::List(l) = &mut f.args
+                && let Some(sql::FunctionArg::Unnamed(sql::FunctionArgExpr::Expr(first))) =
+                    l.args.first_mut()
+                && string_literal(first).is_some()
+            {
+                *first = sql::Expr::Cast {
+                    kind: sql::CastKind::DoubleColon,
+                    expr: Box::new(take(first)),
+                    data_type: custom_type("regclass".to_string()),
+                    format: None,
+                };
+            }
         }
         ControlFlow::Continue(())
     }
@@ -859,6 +883,43 @@ mod tests {
 
     fn same(a: &str, b: &str) {
         assert_eq!(c(a), c(b), "{a}  vs  {b}");
+    }
+
+    /// Relations live in `public`.
+    struct Public;
+
+    impl NameContext for Public {
+        fn relation(&self, name: &ObjectName) -> ObjectName {
+            ObjectName::new(Some(name.schema.as_deref().unwrap_or("public")), &name.name)
+        }
+    }
+
+    /// Rule 21: a sequence function's bare literal is the qualified regclass PostgreSQL
+    /// stores (`pg_get_expr` prints `nextval('public.default_seq'::regclass)`).
+    #[test]
+    fn sequence_function_literals_are_regclasses() {
+        let p = |t: &str| canonical_expr(t, &Public, None);
+        assert_eq!(
+            p("nextval('default_seq')"),
+            p("nextval('public.default_seq'::regclass)")
+        );
+        assert_eq!(
+            p("-1 * currval('insert_seq')"),
+            p("-1 * currval('public.insert_seq'::regclass)")
+        );
+        assert_eq!(
+            p("pg_catalog.setval('s', 5)"),
+            p("setval('public.s'::regclass, 5)")
+        );
+        assert_eq!(
+            p("nextval('public.s'::regclass)"),
+            "nextval('public.s'::regclass)"
+        );
+        // not a sequence function: the literal stays text
+        assert_ne!(
+            p("lower('default_seq')"),
+            p("lower('public.default_seq'::regclass)")
+        );
     }
 
     /// A table whose `status` is a varchar.
