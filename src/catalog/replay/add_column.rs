@@ -3,6 +3,8 @@
 
 use super::*;
 
+/// Adds a column to `table`: a serial or identity column gets its sequence (named as
+/// PostgreSQL names it), its default and `NOT NULL`; inline constraints are added.
 pub(super) fn add_column(
     cat: &mut Catalog,
     table: &ObjectName,

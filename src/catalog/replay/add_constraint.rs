@@ -4,6 +4,8 @@
 
 use super::*;
 
+/// Adds a constraint to `table` under the name PostgreSQL gives it, with the index
+/// backing a primary key, unique or exclusion constraint.
 pub(super) fn add_constraint(
     cat: &mut Catalog,
     table: &ObjectName,

@@ -112,6 +112,7 @@ pub(super) fn mark_clustered(cat: &mut Catalog, table: &ObjectName, index: Optio
     }
 }
 
+/// `SET NOT NULL` (or a primary key) on `columns` of `table`.
 pub(super) fn mark_not_null(cat: &mut Catalog, table: &ObjectName, columns: &[String]) {
     if let Some(t) = cat.tables.get_mut(table) {
         for c in &mut t.columns {

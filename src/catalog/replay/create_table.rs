@@ -3,6 +3,7 @@
 
 use super::*;
 
+/// `CREATE TABLE` (a table the catalog already has is replaced, unless `IF NOT EXISTS`).
 pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: Option<Origin>) {
     let name = cat.qualify_new_table(&ct.name, ct.persistence);
     let temporary =

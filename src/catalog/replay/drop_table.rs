@@ -26,6 +26,7 @@ pub(super) fn drop_tables(cat: &mut Catalog, d: &crate::ops::Drop) {
     }
 }
 
+/// Drops one table with its indexes, the sequences it owns and its partitions.
 pub(super) fn drop_table(cat: &mut Catalog, name: &ObjectName) {
     if cat.tables.remove(name).is_none() {
         return;

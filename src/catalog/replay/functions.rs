@@ -3,6 +3,7 @@
 
 use super::*;
 
+/// `CREATE [OR REPLACE] FUNCTION`: an overload with the same argument types is replaced.
 pub(super) fn create_function(
     cat: &mut Catalog,
     cf: &crate::ops::CreateFunction,
@@ -30,6 +31,8 @@ pub(super) fn create_function(
     }
 }
 
+/// `DROP FUNCTION`; with `CASCADE`, what uses it goes too (`dependents`: defaults,
+/// generated columns, CHECKs, indexes, triggers).
 pub(super) fn drop_functions(cat: &mut Catalog, drop: &crate::ops::Drop) {
     for n in &drop.names {
         if let Some(key) = cat.resolve_in(&cat.functions, n).map(|(k, _)| k.clone()) {

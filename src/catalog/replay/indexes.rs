@@ -3,6 +3,8 @@
 
 use super::*;
 
+/// `CREATE INDEX`, named by `ChooseRelationName` when it has no name; `ON ONLY` a
+/// partitioned table makes an invalid index until its partitions' are attached.
 pub(super) fn create_index(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: Option<Origin>) {
     let table = cat.resolve_relation(&ci.table);
     let schema = table
@@ -40,6 +42,7 @@ pub(super) fn create_index(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: O
     );
 }
 
+/// `DROP INDEX`.
 pub(super) fn drop_indexes(cat: &mut Catalog, d: &crate::ops::DropIndex) {
     for n in &d.names {
         if let Some(key) = cat.resolve_in(&cat.indexes, n).map(|(k, _)| k.clone()) {
@@ -48,6 +51,8 @@ pub(super) fn drop_indexes(cat: &mut Catalog, d: &crate::ops::DropIndex) {
     }
 }
 
+/// `ALTER INDEX`: rename (a constraint's index renames the constraint), `SET SCHEMA`,
+/// `ATTACH PARTITION` (the parent index becomes valid).
 pub(super) fn alter_index(cat: &mut Catalog, ai: &crate::ops::AlterIndex) {
     let Some(key) = cat
         .resolve_in(&cat.indexes, &ai.name)

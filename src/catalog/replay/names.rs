@@ -129,6 +129,7 @@ pub(super) fn choose_constraint_name(
     choose_name(&table.name, addition.as_deref(), label, taken)
 }
 
+/// An index key as the catalog stores it: the column, or the expression in parentheses.
 pub(super) fn index_key_text(key: &IndexKey) -> String {
     match key {
         IndexKey::Column(c) => c.clone(),

@@ -3,6 +3,7 @@
 
 use super::*;
 
+/// `CREATE SCHEMA`.
 pub(super) fn create_schema(cat: &mut Catalog, name: &str, origin: Origin) {
     // a schema that already exists keeps its origin (IF NOT EXISTS)
     let created = cat.schemas.insert(name.to_string());
@@ -11,6 +12,7 @@ pub(super) fn create_schema(cat: &mut Catalog, name: &str, origin: Origin) {
     }
 }
 
+/// `DROP SCHEMA`; with `CASCADE`, every object in it goes.
 pub(super) fn drop_schemas(cat: &mut Catalog, d: &crate::ops::Drop) {
     for n in &d.names {
         let schema = n.name.clone();
@@ -28,6 +30,7 @@ pub(super) fn drop_schemas(cat: &mut Catalog, d: &crate::ops::Drop) {
     }
 }
 
+/// `CREATE EXTENSION`.
 pub(super) fn create_extension(cat: &mut Catalog, name: &str, origin: Origin) {
     // an extension that already exists keeps its origin (IF NOT EXISTS)
     let created = cat.extensions.insert(name.to_string());
@@ -36,6 +39,7 @@ pub(super) fn create_extension(cat: &mut Catalog, name: &str, origin: Origin) {
     }
 }
 
+/// `DROP EXTENSION`.
 pub(super) fn drop_extensions(cat: &mut Catalog, d: &crate::ops::Drop) {
     for n in &d.names {
         cat.extensions.remove(&n.name);
@@ -43,6 +47,8 @@ pub(super) fn drop_extensions(cat: &mut Catalog, d: &crate::ops::Drop) {
     }
 }
 
+/// `ALTER SCHEMA ... RENAME TO`: every object in it is re-keyed, and the names that
+/// point at them follow.
 pub(super) fn rename_schema(cat: &mut Catalog, from: &str, to: &str) {
     cat.schemas.remove(from);
     cat.schemas.insert(to.to_string());

@@ -3,6 +3,7 @@
 
 use super::*;
 
+/// `CREATE SEQUENCE`, owned by a column when `OWNED BY` says so.
 pub(super) fn create_sequence(
     cat: &mut Catalog,
     name: &ObjectName,
@@ -26,6 +27,8 @@ pub(super) fn create_sequence(
     );
 }
 
+/// `ALTER SEQUENCE`: `OWNED BY`, `RENAME TO`, `SET SCHEMA` (the defaults naming it
+/// follow).
 pub(super) fn alter_sequence(cat: &mut Catalog, name: &ObjectName, action: &AlterSequenceAction) {
     let Some(key) = cat.resolve_in(&cat.sequences, name).map(|(k, _)| k.clone()) else {
         return;
@@ -50,6 +53,7 @@ pub(super) fn alter_sequence(cat: &mut Catalog, name: &ObjectName, action: &Alte
     }
 }
 
+/// `DROP SEQUENCE`; with `CASCADE`, the defaults using it go too.
 pub(super) fn drop_sequences(cat: &mut Catalog, d: &crate::ops::Drop) {
     for n in &d.names {
         if let Some(key) = cat.resolve_in(&cat.sequences, n).map(|(k, _)| k.clone()) {

@@ -2,6 +2,7 @@
 
 use super::*;
 
+/// `CREATE TRIGGER` on a table the catalog knows.
 pub(super) fn create_trigger(cat: &mut Catalog, ct: &crate::ops::CreateTrigger) {
     if let Some(t) = cat.table_mut(&ct.table) {
         t.triggers.insert(
@@ -15,6 +16,7 @@ pub(super) fn create_trigger(cat: &mut Catalog, ct: &crate::ops::CreateTrigger) 
     }
 }
 
+/// `ALTER TRIGGER ... RENAME TO`.
 pub(super) fn rename_trigger(cat: &mut Catalog, name: &str, table: &ObjectName, to: &str) {
     if let Some(t) = cat.table_mut(table) {
         if let Some(f) = t.triggers.remove(name) {
@@ -23,6 +25,7 @@ pub(super) fn rename_trigger(cat: &mut Catalog, name: &str, table: &ObjectName, 
     }
 }
 
+/// `DROP TRIGGER`.
 pub(super) fn drop_trigger(cat: &mut Catalog, name: &str, table: &ObjectName) {
     if let Some(t) = cat.table_mut(table) {
         t.triggers.remove(name);

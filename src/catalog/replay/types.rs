@@ -3,6 +3,7 @@
 
 use super::*;
 
+/// `CREATE TYPE` and `CREATE DOMAIN`.
 pub(super) fn create_type(cat: &mut Catalog, ct: &crate::ops::CreateType, o: Option<Origin>) {
     let name = cat.qualify_created(&ct.name);
     let kind = match &ct.kind {
@@ -30,6 +31,8 @@ pub(super) fn create_type(cat: &mut Catalog, ct: &crate::ops::CreateType, o: Opt
     );
 }
 
+/// `ALTER TYPE`: an enum value added (in its place) or renamed (reaching what uses
+/// it), the type renamed or moved (its users follow).
 pub(super) fn alter_type(cat: &mut Catalog, at: &crate::ops::AlterType) {
     let Some(key) = cat.resolve_in(&cat.types, &at.name).map(|(k, _)| k.clone()) else {
         return;
@@ -110,6 +113,7 @@ pub(super) fn alter_domain(cat: &mut Catalog, name: &ObjectName, description: &s
     }
 }
 
+/// `DROP TYPE`/`DROP DOMAIN`; with `CASCADE`, the columns of that type go too.
 pub(super) fn drop_types(cat: &mut Catalog, d: &crate::ops::Drop) {
     for n in &d.names {
         if let Some(key) = cat.resolve_in(&cat.types, n).map(|(k, _)| k.clone()) {

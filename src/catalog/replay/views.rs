@@ -3,6 +3,7 @@
 
 use super::*;
 
+/// `CREATE [OR REPLACE] [MATERIALIZED] VIEW` (a replaced view keeps its origin).
 pub(super) fn create_view(cat: &mut Catalog, cv: &crate::ops::CreateView, o: Option<Origin>) {
     let name = cat.qualify_created(&cv.name);
     if cv.if_not_exists && cat.views.contains_key(&name) {
@@ -26,6 +27,7 @@ pub(super) fn create_view(cat: &mut Catalog, cv: &crate::ops::CreateView, o: Opt
     );
 }
 
+/// `ALTER VIEW`: rename, `SET SCHEMA`, `RENAME COLUMN`.
 pub(super) fn alter_view(cat: &mut Catalog, av: &crate::ops::AlterView) {
     let name = cat.resolve_relation(&av.name);
     match &av.action {
@@ -46,6 +48,7 @@ pub(super) fn alter_view(cat: &mut Catalog, av: &crate::ops::AlterView) {
     }
 }
 
+/// `DROP [MATERIALIZED] VIEW` with its indexes; with `CASCADE`, the views reading it.
 pub(super) fn drop_views(cat: &mut Catalog, drop: &crate::ops::Drop) {
     for n in &drop.names {
         let name = cat.resolve_relation(n);
@@ -61,6 +64,7 @@ pub(super) fn drop_views(cat: &mut Catalog, drop: &crate::ops::Drop) {
     }
 }
 
+/// Renames a view in its schema.
 pub(super) fn rename_view(cat: &mut Catalog, name: &ObjectName, to: &str) {
     move_view(cat, name, ObjectName::new(name.schema.as_deref(), to));
 }
