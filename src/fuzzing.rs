@@ -177,7 +177,8 @@ pub fn check(data: &[u8]) {
         report::markdown::render_with_timelines(&report, &sources, &timelines),
         report::html::render_check(&report, &sources, &timelines),
         report::html::render_plan(&timelines, 16, analysis.plan.len(), None),
-        report::graph_svg::render(&analysis.graph, None).unwrap_or_else(|refused| refused),
+        report::graph_svg::render(&analysis.graph, None)
+            .unwrap_or_else(|refused| refused.to_string()),
         report::plan::json(&analysis.files, &analysis.plan, 16),
         report::plan::human(&analysis.files, &analysis.plan, 16),
         analysis.graph.to_dot(None),

@@ -7,7 +7,7 @@
 //! INDEX idxpart2_a_idx` finds it (observed on 15 by `trace` over PostgreSQL's own
 //! regression DDL).
 
-use super::replay::{choose_name, expression_column_name, relation_name_taken};
+use super::replay::names::{choose_name, expression_column_name, relation_name_taken};
 use super::{Catalog, Index, Origin, TableKind};
 use crate::ops::ObjectName;
 

@@ -160,6 +160,25 @@ pub fn down_counterpart(path: &Path) -> Option<PathBuf> {
     down.is_file().then_some(down)
 }
 
+/// Why a framework cannot take a new migration `fix` would write (the fix is left
+/// undone, with this as its reason).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Unsupported {
+    /// golang-migrate wraps a file in a transaction unless it holds one statement.
+    #[error(
+        "golang-migrate runs a file of several statements in one transaction: one statement per file"
+    )]
+    GolangMigrateSeveralStatements,
+    /// Prisma wraps a migration in a transaction unless it holds one statement.
+    #[error(
+        "Prisma runs a migration of several statements in one transaction: one statement per migration"
+    )]
+    PrismaSeveralStatements,
+    /// A Liquibase changelog is one file of changesets, not a file per migration.
+    #[error("Liquibase changelogs hold their changesets in one file: write the changeset by hand")]
+    LiquibaseChangeset,
+}
+
 /// The files of a new migration with version `version` next to `slot`'s, named
 /// `<description>_<what>`, holding `statements`, run outside a transaction when
 /// `no_transaction`. `Err` says why the framework cannot take it.
@@ -170,7 +189,7 @@ pub fn new_migration(
     statements: &[String],
     no_transaction: bool,
     origin: &str,
-) -> Result<NewMigration, String> {
+) -> Result<NewMigration, Unsupported> {
     let dir = if slot.in_folder() {
         slot.path
             .parent()
@@ -235,9 +254,7 @@ pub fn new_migration(
                 .is_some_and(|n| n.ends_with(".up.sql"));
             if slot.framework == Framework::GolangMigrate && no_transaction && statements.len() > 1
             {
-                return Err(
-                    "golang-migrate runs a file of several statements in one transaction: one statement per file".into(),
-                );
+                return Err(Unsupported::GolangMigrateSeveralStatements);
             }
             let auto = if slot.framework == Framework::Popx && no_transaction {
                 ".autocommit"
@@ -285,9 +302,7 @@ pub fn new_migration(
         }
         Framework::Prisma => {
             if no_transaction && statements.len() > 1 {
-                return Err(
-                    "Prisma runs a migration of several statements in one transaction: one statement per migration".into(),
-                );
+                return Err(Unsupported::PrismaSeveralStatements);
             }
             // `version` is the original folder's whole name and a number
             let folder = dir.join(format!("{version}_{what}"));
@@ -295,10 +310,7 @@ pub fn new_migration(
             files.push((main.clone(), format!("{header}{body}")));
         }
         Framework::Liquibase => {
-            return Err(
-                "Liquibase changelogs hold their changesets in one file: write the changeset by hand"
-                    .into(),
-            );
+            return Err(Unsupported::LiquibaseChangeset);
         }
     }
     Ok(NewMigration { files, main })
@@ -360,6 +372,51 @@ pub fn no_transaction_marker(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frameworks_that_cannot_take_a_migration_say_why() {
+        let two = ["SELECT 1;".to_string(), "SELECT 2;".to_string()];
+        let refused = |path: &str, framework| {
+            new_migration(
+                &Slot::of(Path::new(path), framework),
+                "0002",
+                "concurrently",
+                &two,
+                true,
+                "m/0001_x.sql",
+            )
+            .err()
+            .map(|e| e.to_string())
+        };
+        assert_eq!(
+            refused("m/0001_x.up.sql", Framework::GolangMigrate).as_deref(),
+            Some(
+                "golang-migrate runs a file of several statements in one transaction: one statement per file"
+            )
+        );
+        assert_eq!(
+            refused("m/20240101000000_x/migration.sql", Framework::Prisma).as_deref(),
+            Some(
+                "Prisma runs a migration of several statements in one transaction: one statement per migration"
+            )
+        );
+        assert_eq!(
+            refused("m/changelog.sql", Framework::Liquibase).as_deref(),
+            Some(
+                "Liquibase changelogs hold their changesets in one file: write the changeset by hand"
+            )
+        );
+        // one statement outside a transaction: golang-migrate takes it
+        let one = new_migration(
+            &Slot::of(Path::new("m/0001_x.up.sql"), Framework::GolangMigrate),
+            "0002",
+            "concurrently",
+            &two[..1],
+            true,
+            "m/0001_x.sql",
+        );
+        assert!(one.is_ok());
+    }
 
     #[test]
     fn next_versions_keep_their_width() {

@@ -18,6 +18,7 @@
 //! `add-column-rewrite` is offered as a suggestion (its backfill needs the user's
 //! judgement) and never written. Drops, renames and narrowing stay findings.
 
+mod error;
 pub mod layout;
 pub mod render;
 #[cfg(unix)]
@@ -31,6 +32,7 @@ use crate::pipeline::Run;
 use crate::rules::Finding;
 use crate::rules::fixes::insert_after_keywords;
 use crate::source::framework::{self, Framework};
+pub use error::FixError;
 use layout::{NoTransactionMarker, Slot};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -475,8 +477,8 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
                 }
                 actions.push((f, action));
             }
-            Err(reason) if reason.is_empty() => {}
-            Err(reason) => not_fixed.push(not(f, &reason)),
+            Err(NoAction::NotFixable) => {}
+            Err(NoAction::LeftAsIs(reason)) => not_fixed.push(not(f, reason)),
         }
     }
     // moving work after the rest of the migration must not change what the rest sees:
@@ -913,54 +915,70 @@ fn fix_parts(text: &str) -> Option<Vec<Vec<String>>> {
     Some(parts)
 }
 
-/// What to do for one finding on statement `stmt`; `Err("")` for a finding that has
-/// nothing to fix (not a fixable form), `Err(reason)` for one left as it is.
-fn action_for(cx: &FileCx, f: &Finding, stmt: usize) -> Result<Action, String> {
+/// Why a finding on a statement gets no action.
+#[derive(Debug, PartialEq, Eq)]
+enum NoAction {
+    /// Not a form `fix` rewrites: the finding stays out of the plan.
+    NotFixable,
+    /// A fixable form left as it is, and why (a `NotFixed` of the plan).
+    LeftAsIs(&'static str),
+}
+
+/// What to do for one finding on statement `stmt`, or why nothing is done.
+fn action_for(cx: &FileCx, f: &Finding, stmt: usize) -> Result<Action, NoAction> {
+    use NoAction::{LeftAsIs, NotFixable};
     let s = &cx.statements[stmt];
     let fix_text = f.fix.as_deref().unwrap_or_default();
     let is_top = s.span.start == f.span.start || s.span.start <= f.span.start;
     if !is_top {
-        return Err(String::new());
+        return Err(NotFixable);
     }
     match f.rule {
         "create-index-non-concurrently" => {
             let Operation::CreateIndex(_) = &s.op else {
-                return Err("not a CREATE INDEX statement".into());
+                return Err(LeftAsIs("not a CREATE INDEX statement"));
             };
             // the framework's hint may hold `<version>`; a partitioned table's fix holds
             // `<partition>`
             if fix_text.contains("<partition>") {
-                return Err("a partitioned table is indexed partition by partition: write those by hand (see the finding's fix)".into());
+                return Err(LeftAsIs(
+                    "a partitioned table is indexed partition by partition: write those by hand (see the finding's fix)",
+                ));
             }
             let sql =
                 insert_after_keywords(&s.text, &["create", "unique", "index"], "CONCURRENTLY")
-                    .ok_or("the statement does not start with CREATE [UNIQUE] INDEX")?;
+                    .ok_or(LeftAsIs(
+                        "the statement does not start with CREATE [UNIQUE] INDEX",
+                    ))?;
             Ok(Action::Outside { stmt, sql })
         }
         "drop-index-non-concurrently" => {
             let Operation::DropIndex(d) = &s.op else {
-                return Err("not a DROP INDEX statement".into());
+                return Err(LeftAsIs("not a DROP INDEX statement"));
             };
             if d.names.len() != 1 || d.cascade {
-                return Err(
-                    "DROP INDEX CONCURRENTLY takes one index and no CASCADE: split it by hand"
-                        .into(),
-                );
+                return Err(LeftAsIs(
+                    "DROP INDEX CONCURRENTLY takes one index and no CASCADE: split it by hand",
+                ));
             }
             let sql = insert_after_keywords(&s.text, &["drop", "index"], "CONCURRENTLY")
-                .ok_or("the statement does not start with DROP INDEX")?;
+                .ok_or(LeftAsIs("the statement does not start with DROP INDEX"))?;
             Ok(Action::Outside { stmt, sql })
         }
         "reindex-non-concurrently" => {
             if cx.version < 12 {
-                return Err("REINDEX CONCURRENTLY needs PostgreSQL 12: build a replacement index by hand (see the finding's fix)".into());
+                return Err(LeftAsIs(
+                    "REINDEX CONCURRENTLY needs PostgreSQL 12: build a replacement index by hand (see the finding's fix)",
+                ));
             }
             let sql = fix_text
                 .lines()
                 .rev()
                 .find(|l| l.trim_start().to_ascii_uppercase().starts_with("REINDEX "))
                 .filter(|l| l.to_ascii_uppercase().contains("CONCURRENTLY"))
-                .ok_or("no REINDEX ... CONCURRENTLY form for this statement")?;
+                .ok_or(LeftAsIs(
+                    "no REINDEX ... CONCURRENTLY form for this statement",
+                ))?;
             Ok(Action::Outside {
                 stmt,
                 sql: sql.trim().to_string(),
@@ -968,7 +986,9 @@ fn action_for(cx: &FileCx, f: &Finding, stmt: usize) -> Result<Action, String> {
         }
         "enum-value-in-transaction" => {
             if !matches!(&s.op, Operation::AlterType(_)) {
-                return Err("the value is used in the transaction that added it: end the migration after ALTER TYPE ... ADD VALUE by hand".into());
+                return Err(LeftAsIs(
+                    "the value is used in the transaction that added it: end the migration after ALTER TYPE ... ADD VALUE by hand",
+                ));
             }
             Ok(Action::Outside {
                 stmt,
@@ -977,13 +997,16 @@ fn action_for(cx: &FileCx, f: &Finding, stmt: usize) -> Result<Action, String> {
         }
         "constraint-not-valid-missing" | "set-not-null-scan" => {
             let Operation::AlterTable(at) = &s.op else {
-                return Err("not an ALTER TABLE statement".into());
+                return Err(LeftAsIs("not an ALTER TABLE statement"));
             };
-            let parts = fix_parts(fix_text).ok_or("the safe form needs what only you know")?;
+            let parts =
+                fix_parts(fix_text).ok_or(LeftAsIs("the safe form needs what only you know"))?;
             let mut parts = parts.into_iter();
             let first = parts.next().unwrap_or_default();
             if first.len() != 1 {
-                return Err("the safe form is not one statement in place of this one".into());
+                return Err(LeftAsIs(
+                    "the safe form is not one statement in place of this one",
+                ));
             }
             let first = first.join("\n");
             // the statement's other actions must stay
@@ -994,7 +1017,9 @@ fn action_for(cx: &FileCx, f: &Finding, stmt: usize) -> Result<Action, String> {
                 kept == at.actions.len()
             };
             if !whole {
-                return Err("the statement does more than this change: split it by hand".into());
+                return Err(LeftAsIs(
+                    "the statement does more than this change: split it by hand",
+                ));
             }
             Ok(Action::Replace {
                 stmt,
@@ -1008,14 +1033,14 @@ fn action_for(cx: &FileCx, f: &Finding, stmt: usize) -> Result<Action, String> {
         }),
         "missing-statement-timeout" => {
             if cx.opts.statement_timeout.is_none() {
-                return Err(String::new());
+                return Err(NotFixable);
             }
             Ok(Action::SetTop {
                 name: "statement_timeout",
                 local: fix_text.contains("SET LOCAL"),
             })
         }
-        _ => Err(String::new()),
+        _ => Err(NotFixable),
     }
 }
 
@@ -1292,13 +1317,13 @@ fn finish(
                         }
                         mains.push(m.main);
                     }
-                    Err(reason) => {
+                    Err(unsupported) => {
                         for fix in plan.fixes.iter().filter(|f| !f.migrations.is_empty()) {
                             out.not_fixed.push(NotFixed {
                                 rule: fix.rule,
                                 file: fix.file.clone(),
                                 line: fix.line,
-                                reason: reason.clone(),
+                                reason: unsupported.to_string(),
                             });
                         }
                         mains.clear();
@@ -1351,7 +1376,7 @@ pub fn frozen_files(
     run: &Run,
     since: Option<&str>,
     cwd: &Path,
-) -> Result<BTreeMap<String, String>, String> {
+) -> Result<BTreeMap<String, String>, FixError> {
     let mut frozen = BTreeMap::new();
     if let Some(live) = &run.live {
         for f in &live.applied {
@@ -1374,8 +1399,7 @@ pub fn frozen_files(
         } else {
             cwd.join(dir)
         };
-        let changes =
-            crate::source::git::changes_since(&dir, reference).map_err(|e| e.to_string())?;
+        let changes = crate::source::git::changes_since(&dir, reference)?;
         for f in &run.files {
             let key = f.path.canonicalize().unwrap_or_else(|_| cwd.join(&f.path));
             if changes.get(&key) != Some(&crate::source::git::Change::Added) {
@@ -1391,7 +1415,7 @@ pub fn frozen_files(
 
 /// The one directory `--verify` copies: the run's single directory argument (or the
 /// configured one).
-pub fn single_root(run: &Run, opts: &crate::pipeline::RunOptions) -> Result<PathBuf, String> {
+pub fn single_root(run: &Run, opts: &crate::pipeline::RunOptions) -> Result<PathBuf, FixError> {
     let dirs: Vec<&PathBuf> = opts.paths.iter().filter(|p| p.is_dir()).collect();
     let root = match (dirs.as_slice(), opts.paths.len()) {
         ([one], 1) => (*one).clone(),
@@ -1406,10 +1430,10 @@ pub fn single_root(run: &Run, opts: &crate::pipeline::RunOptions) -> Result<Path
             parents.dedup();
             match parents.as_slice() {
                 [one] => one.clone(),
-                _ => return Err("--verify needs one migrations directory".into()),
+                _ => return Err(FixError::VerifyConfiguredDirectories),
             }
         }
-        _ => return Err("--verify needs one migrations directory as its path".into()),
+        _ => return Err(FixError::VerifyPathArgument),
     };
     Ok(if root.is_absolute() {
         root
@@ -1419,19 +1443,23 @@ pub fn single_root(run: &Run, opts: &crate::pipeline::RunOptions) -> Result<Path
 }
 
 /// The text of `path` after `edits` (sorted by position, not overlapping).
-pub fn apply_edits(text: &str, edits: &[&Edit]) -> Result<String, String> {
+pub fn apply_edits(text: &str, edits: &[&Edit]) -> Result<String, FixError> {
     let mut out = String::with_capacity(text.len() + 256);
     let mut cursor = 0;
     for e in edits {
         if e.start < cursor || e.end > text.len() || e.start > e.end {
-            return Err(format!(
-                "{}: overlapping or out-of-range edits at byte {}",
-                e.file, e.start
-            ));
+            return Err(FixError::EditOutOfRange {
+                file: e.file.clone(),
+                at: e.start,
+            });
         }
-        out.push_str(text.get(cursor..e.start).ok_or_else(|| {
-            format!("{}: an edit at byte {} splits a character", e.file, e.start)
-        })?);
+        out.push_str(
+            text.get(cursor..e.start)
+                .ok_or_else(|| FixError::EditSplitsCharacter {
+                    file: e.file.clone(),
+                    at: e.start,
+                })?,
+        );
         out.push_str(&e.new_text);
         cursor = e.end;
     }
@@ -1442,6 +1470,52 @@ pub fn apply_edits(text: &str, edits: &[&Edit]) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn edit(start: usize, end: usize, new_text: &str) -> Edit {
+        Edit {
+            file: "m/0001_x.sql".into(),
+            path: PathBuf::from("m/0001_x.sql"),
+            start,
+            end,
+            start_line: 1,
+            start_column: 1,
+            end_line: 1,
+            end_column: 1,
+            new_text: new_text.into(),
+        }
+    }
+
+    #[test]
+    fn edits_apply_in_order_and_bad_ones_name_file_and_byte() {
+        let (a, b) = (
+            edit(0, 0, "SET lock_timeout = '2s';\n"),
+            edit(13, 13, "CONCURRENTLY "),
+        );
+        assert_eq!(
+            apply_edits("CREATE INDEX i ON t (a);", &[&a, &b])
+                .ok()
+                .as_deref(),
+            Some("SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY i ON t (a);")
+        );
+        let overlapping = apply_edits("CREATE INDEX i ON t (a);", &[&b, &a])
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            overlapping.as_deref(),
+            Some("m/0001_x.sql: overlapping or out-of-range edits at byte 0")
+        );
+        let past_end = apply_edits("CREATE", &[&b]).err().map(|e| e.to_string());
+        assert_eq!(
+            past_end.as_deref(),
+            Some("m/0001_x.sql: overlapping or out-of-range edits at byte 13")
+        );
+        let inside = edit(1, 1, "x");
+        let split = apply_edits("é", &[&inside]).err().map(|e| e.to_string());
+        assert_eq!(
+            split.as_deref(),
+            Some("m/0001_x.sql: an edit at byte 1 splits a character")
+        );
+    }
 
     #[test]
     fn placeholders_are_told_from_comparisons() {

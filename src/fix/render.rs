@@ -1,7 +1,7 @@
 //! What `fix` shows and writes: a unified diff (the default), the JSON document, or the
 //! files themselves (`--write`).
 
-use super::{Edit, Plan, apply_edits};
+use super::{Edit, FixError, Plan, apply_edits};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 pub const JSON_VERSION: u32 = 1;
 
 /// Each edited file's original and fixed text, by path.
-pub fn fixed_texts(plan: &Plan) -> Result<Vec<(PathBuf, String, String, String)>, String> {
+pub fn fixed_texts(plan: &Plan) -> Result<Vec<(PathBuf, String, String, String)>, FixError> {
     let mut by_path: BTreeMap<&Path, Vec<&Edit>> = BTreeMap::new();
     for e in &plan.edits {
         by_path.entry(e.path.as_path()).or_default().push(e);
@@ -18,8 +18,10 @@ pub fn fixed_texts(plan: &Plan) -> Result<Vec<(PathBuf, String, String, String)>
     for (path, edits) in by_path {
         let display = edits.first().map(|e| e.file.clone()).unwrap_or_default();
         let original = if path.exists() {
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?
+            std::fs::read_to_string(path).map_err(|source| FixError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?
         } else {
             String::new()
         };
@@ -30,7 +32,7 @@ pub fn fixed_texts(plan: &Plan) -> Result<Vec<(PathBuf, String, String, String)>
 }
 
 /// A unified diff of everything the plan changes (edits, renames, new files).
-pub fn diff(plan: &Plan) -> Result<String, String> {
+pub fn diff(plan: &Plan) -> Result<String, FixError> {
     let mut out = String::new();
     for (_, display, original, fixed) in fixed_texts(plan)? {
         let (a, b) = if original.is_empty() {
@@ -127,16 +129,19 @@ pub fn json(plan: &Plan, verification: Option<&super::verify::Verification>) -> 
 
 /// Writes the plan: edits in place, renames, new files. `root`/`into`: write a copy
 /// (paths under `root` go under `into` instead), for `--verify`.
-pub fn write(plan: &Plan, relocate: Option<(&Path, &Path)>) -> Result<(), String> {
+pub fn write(plan: &Plan, relocate: Option<(&Path, &Path)>) -> Result<(), FixError> {
     // a copy must never touch the originals: a path outside `root` is an error
-    let place = |p: &Path| -> Result<PathBuf, String> {
+    let place = |p: &Path| -> Result<PathBuf, FixError> {
         match relocate {
             Some((root, into)) => {
                 let abs = absolute(p)?;
                 let root = absolute(root)?;
                 abs.strip_prefix(&root)
                     .map(|rel| into.join(rel))
-                    .map_err(|_| format!("{} is outside {}", p.display(), root.display()))
+                    .map_err(|_| FixError::OutsideCopy {
+                        path: p.to_path_buf(),
+                        root: root.clone(),
+                    })
             }
             None => Ok(p.to_path_buf()),
         }
@@ -144,49 +149,62 @@ pub fn write(plan: &Plan, relocate: Option<(&Path, &Path)>) -> Result<(), String
     for f in &plan.new_files {
         let target = place(&f.abs)?;
         if target.exists() {
-            return Err(format!(
-                "{}: already exists; schemaguard fix never overwrites a file",
-                f.path
-            ));
+            return Err(FixError::NewFileExists {
+                file: f.path.clone(),
+            });
         }
     }
     for (path, display, _, fixed) in fixed_texts(plan)? {
         let target = place(&path)?;
         if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("{display}: cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|source| FixError::CreateDirectory {
+                file: display.clone(),
+                dir: dir.to_path_buf(),
+                source,
+            })?;
         }
-        std::fs::write(&target, fixed).map_err(|e| format!("{display}: cannot write: {e}"))?;
+        std::fs::write(&target, fixed).map_err(|source| FixError::Write {
+            file: display,
+            source,
+        })?;
     }
     // later migrations move up: the last first, so none lands on one not yet moved
     for r in plan.renames.iter().rev() {
         let (from, to) = (place(&r.from_path)?, place(&r.to_path)?);
         if to.exists() {
-            return Err(format!(
-                "{}: already exists; not renaming {} onto it",
-                r.to, r.from
-            ));
+            return Err(FixError::RenameTargetExists {
+                from: r.from.clone(),
+                to: r.to.clone(),
+            });
         }
-        std::fs::rename(&from, &to)
-            .map_err(|e| format!("cannot rename {} to {}: {e}", r.from, r.to))?;
+        std::fs::rename(&from, &to).map_err(|source| FixError::Rename {
+            from: r.from.clone(),
+            to: r.to.clone(),
+            source,
+        })?;
     }
     for f in &plan.new_files {
         let target = place(&f.abs)?;
         if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("{}: cannot create {}: {e}", f.path, dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|source| FixError::CreateDirectory {
+                file: f.path.clone(),
+                dir: dir.to_path_buf(),
+                source,
+            })?;
         }
-        std::fs::write(&target, &f.text).map_err(|e| format!("{}: cannot write: {e}", f.path))?;
+        std::fs::write(&target, &f.text).map_err(|source| FixError::Write {
+            file: f.path.clone(),
+            source,
+        })?;
     }
     Ok(())
 }
 
 /// `p` made absolute against the current directory (lexically: `..` is kept).
-pub fn absolute(p: &Path) -> Result<PathBuf, String> {
+pub fn absolute(p: &Path) -> Result<PathBuf, FixError> {
     if p.is_absolute() {
         return Ok(p.to_path_buf());
     }
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd = std::env::current_dir().map_err(FixError::CurrentDirectory)?;
     Ok(cwd.join(p))
 }

@@ -11,14 +11,51 @@
 //!   the fixed migration, before its transaction commits;
 //! - the fixed history rewrites no table the original did not.
 
-use super::{Fix, FixKind, Plan};
-use crate::live::{self, ConnectOptions};
+use super::{Fix, FixError, FixKind, Plan};
+use crate::live::{self, ConnectOptions, LiveError};
 use crate::pipeline::RunOptions;
-use crate::server::{SUPERUSER, ServerOptions, TempServer};
-use crate::trace::{self, Trace, TraceOptions};
+use crate::server::{SUPERUSER, ServerError, ServerOptions, TempServer};
+use crate::trace::{self, Trace, TraceError, TraceOptions};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// Why `--verify` could not run both histories (exit 2 in the CLI; a fix that is not
+/// proven is a result, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Writing the fixed copy.
+    #[error(transparent)]
+    Fix(#[from] FixError),
+    /// Copying the migrations directory for the fixed history.
+    #[error("{}: {source}", path.display())]
+    Copy {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// Starting or reaching the throwaway server.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// Creating the database a history is applied to.
+    #[error("creating database {db}: {}", live::error_chain(source))]
+    CreateDatabase {
+        /// The database.
+        db: String,
+        /// What the server said.
+        source: postgres::Error,
+    },
+    /// `--verify-setup`'s SQL failed.
+    #[error("the setup SQL failed: {}", live::error_chain(.0))]
+    Setup(#[source] postgres::Error),
+    /// Tracing a history, or getting the server programs of `--pg-version`.
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    /// Connecting to a database to introspect it, or introspecting it.
+    #[error(transparent)]
+    Live(#[from] LiveError),
+}
 
 /// The result of `--verify`.
 #[derive(Clone, Debug, Serialize)]
@@ -93,20 +130,22 @@ impl Drop for Scratch {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
-    let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
+fn copy_tree(from: &Path, to: &Path) -> Result<(), VerifyError> {
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| VerifyError::Copy { path, source }
+    };
+    std::fs::create_dir_all(to).map_err(failed(to))?;
+    let entries = std::fs::read_dir(from).map_err(failed(from))?;
     for entry in entries {
-        let entry = entry.map_err(|e| format!("{}: {e}", from.display()))?;
+        let entry = entry.map_err(failed(from))?;
         let path = entry.path();
         let target = to.join(entry.file_name());
-        let kind = entry
-            .file_type()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let kind = entry.file_type().map_err(failed(&path))?;
         if kind.is_dir() {
             copy_tree(&path, &target)?;
         } else if kind.is_file() {
-            std::fs::copy(&path, &target).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::copy(&path, &target).map_err(failed(&path))?;
         }
     }
     Ok(())
@@ -126,18 +165,17 @@ fn apply(
     dir: &Path,
     base: &RunOptions,
     setup: Option<&str>,
-) -> Result<Applied, String> {
-    let mut admin = server.connect().map_err(|e| e.to_string())?;
+) -> Result<Applied, VerifyError> {
+    let mut admin = server.connect()?;
     admin
         .batch_execute(&format!("CREATE DATABASE {db}"))
-        .map_err(|e| format!("creating database {db}: {}", live::error_chain(&e)))?;
-    let mut client = server
-        .connect_as(SUPERUSER, db)
-        .map_err(|e| e.to_string())?;
+        .map_err(|source| VerifyError::CreateDatabase {
+            db: db.to_string(),
+            source,
+        })?;
+    let mut client = server.connect_as(SUPERUSER, db)?;
     if let Some(sql) = setup {
-        client
-            .batch_execute(sql)
-            .map_err(|e| format!("the setup SQL failed: {}", live::error_chain(&e)))?;
+        client.batch_execute(sql).map_err(VerifyError::Setup)?;
     }
     let info = trace::ServerInfo {
         version: server.version().to_string(),
@@ -175,14 +213,11 @@ fn apply(
             }
             Ok(())
         };
-    let trace = trace::run_on_session_with(&mut client, info, &opts, &mut hook)
-        .map_err(|e| e.to_string())?;
+    let trace = trace::run_on_session_with(&mut client, info, &opts, &mut hook)?;
     drop(client);
     let conn = ConnectOptions::socket(server.socket_dir(), server.port(), SUPERUSER, db);
-    let mut session = live::connect(&conn).map_err(|e| e.to_string())?;
-    let catalog = live::introspect::introspect(&mut session)
-        .map_err(|e| e.to_string())?
-        .catalog;
+    let mut session = live::connect(&conn)?;
+    let catalog = live::introspect::introspect(&mut session)?.catalog;
     Ok(Applied {
         trace,
         catalog,
@@ -201,7 +236,7 @@ pub fn verify(
     base: &RunOptions,
     setup: Option<&str>,
     major: Option<u32>,
-) -> Result<Verification, String> {
+) -> Result<Verification, VerifyError> {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -219,7 +254,7 @@ pub fn verify(
     // installed server, and the result says so)
     let mut notes = Vec::new();
     let bin_dir = match major {
-        Some(n) if n >= 12 => Some(trace::schema::bin_dir_for_major(n).map_err(|e| e.to_string())?),
+        Some(n) if n >= 12 => Some(trace::schema::bin_dir_for_major(n)?),
         Some(n) => {
             notes.push(format!(
                 "verified on the installed server, not PostgreSQL {n}: comparing schemas needs PostgreSQL 12 or later"
@@ -236,8 +271,7 @@ pub fn verify(
             ("max_locks_per_transaction".into(), "1024".into()),
         ],
         ..ServerOptions::default()
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     let original = apply(&server, "original", root, base, setup)?;
     let fixed = apply(&server, "fixed", &fixed_dir, base, setup)?;
     let version = server.version().to_string();

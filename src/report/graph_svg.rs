@@ -23,11 +23,46 @@ const OPTIMIZED_NODES: usize = 130;
 const SUGGESTED: usize = 5;
 const FONT_SIZE: usize = 13;
 
+/// Why the graph is not drawn.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SvgError {
+    /// More than [`MAX_NODES`] boxes.
+    #[error(
+        "the graph of {what} has {nodes} nodes, too many to read as one picture (at most {MAX_NODES} are drawn); {}",
+        narrowing(suggestions)
+    )]
+    TooBig {
+        /// "the whole history", or "what touches table x".
+        what: String,
+        /// The boxes the picture would have.
+        nodes: usize,
+        /// `--object` arguments worth trying, with the statements touching each (none
+        /// when the graph is already narrowed to an object).
+        suggestions: Vec<String>,
+    },
+}
+
+/// What to do about a graph too big to draw.
+fn narrowing(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        "narrow the migrations given, or use `--format dot`, `mermaid` or `json` for the whole graph".to_string()
+    } else {
+        format!(
+            "draw one table's part with --object, e.g. {}; or use `--format dot`, `mermaid` or `json` for the whole graph",
+            suggestions.join(", ")
+        )
+    }
+}
+
 /// The graph (or what touches `focus`) as an SVG document, or why it is not drawn.
-pub fn render(graph: &Graph, focus: Option<&ObjectId>) -> Result<String, String> {
+pub fn render(graph: &Graph, focus: Option<&ObjectId>) -> Result<String, SvgError> {
     let picture = graph.picture(focus);
     if picture.nodes.len() > MAX_NODES {
         return Err(too_big(graph, focus, picture.nodes.len()));
+    }
+    if picture.nodes.is_empty() {
+        // layout-rs panics on a graph without nodes: an empty picture instead
+        return Ok(SVGWriter::new().finalize());
     }
     let orientation = Orientation::LeftToRight;
     let mut vg = VisualGraph::new(orientation);
@@ -101,7 +136,7 @@ pub fn render(graph: &Graph, focus: Option<&ObjectId>) -> Result<String, String>
 
 /// Says how big the graph is and which objects to narrow it to: those touched by the
 /// most statements.
-fn too_big(graph: &Graph, focus: Option<&ObjectId>, nodes: usize) -> String {
+fn too_big(graph: &Graph, focus: Option<&ObjectId>, nodes: usize) -> SvgError {
     let picture = graph.picture(None);
     let mut touches: HashMap<usize, usize> = HashMap::new();
     for (_, to, edge) in &picture.edges {
@@ -133,18 +168,54 @@ fn too_big(graph: &Graph, focus: Option<&ObjectId>, nodes: usize) -> String {
         Some(f) => format!("what touches {} {}", f.kind.as_str(), f.name),
         None => "the whole history".to_string(),
     };
-    let mut message = format!(
-        "the graph of {what} has {nodes} nodes, too many to read as one picture (at most {MAX_NODES} are drawn)"
-    );
-    if suggestions.is_empty() || focus.is_some() {
-        message.push_str(
-            "; narrow the migrations given, or use `--format dot`, `mermaid` or `json` for the whole graph",
-        );
-    } else {
-        message.push_str(&format!(
-            "; draw one table's part with --object, e.g. {}; or use `--format dot`, `mermaid` or `json` for the whole graph",
-            suggestions.join(", ")
-        ));
+    SvgError::TooBig {
+        what,
+        nodes,
+        // narrowed to an object already: no other object is suggested
+        suggestions: if focus.is_some() {
+            Vec::new()
+        } else {
+            suggestions
+        },
     }
-    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_graph_too_big_says_what_to_narrow_it_to() {
+        let whole = SvgError::TooBig {
+            what: "the whole history".into(),
+            nodes: 412,
+            suggestions: vec![
+                "`--object public.post` (40 statements)".into(),
+                "`--object public.person` (31 statements)".into(),
+            ],
+        };
+        assert_eq!(
+            whole.to_string(),
+            "the graph of the whole history has 412 nodes, too many to read as one picture (at most 300 are drawn); draw one table's part with --object, e.g. `--object public.post` (40 statements), `--object public.person` (31 statements); or use `--format dot`, `mermaid` or `json` for the whole graph"
+        );
+        let narrowed = SvgError::TooBig {
+            what: "what touches table public.post".into(),
+            nodes: 305,
+            suggestions: Vec::new(),
+        };
+        assert_eq!(
+            narrowed.to_string(),
+            "the graph of what touches table public.post has 305 nodes, too many to read as one picture (at most 300 are drawn); narrow the migrations given, or use `--format dot`, `mermaid` or `json` for the whole graph"
+        );
+    }
+
+    #[test]
+    fn an_empty_graph_is_an_empty_picture() {
+        let svg = render(&Graph::default(), None);
+        assert!(
+            svg.as_ref()
+                .is_ok_and(|s| s.contains("<svg") && s.trim_end().ends_with("</svg>")),
+            "{svg:?}"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! `schemaguard trace` on the command line: its arguments and exit codes. The generic
 //! CLI (`crate::cli`) only dispatches here.
 
-use super::{Target, TraceOptions};
+use super::{Target, TraceError, TraceOptions};
 use crate::exit;
 use crate::pipeline::RunOptions;
 use clap::{Args, ValueEnum};
@@ -76,6 +76,46 @@ enum TraceFormat {
     Markdown,
 }
 
+/// Why `schemaguard trace` stopped before or while tracing (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum TraceCommandError {
+    /// Relative paths need the current directory.
+    #[error("cannot read the current directory: {0}")]
+    CurrentDirectory(#[source] std::io::Error),
+    /// `--database-url` without `--allow-on-database`.
+    #[error(
+        "trace runs the migrations on {url_redacted} (inside a transaction it rolls back, with lock_timeout {lock_timeout}): pass --allow-on-database to allow it, or leave out --database-url to use a throwaway server"
+    )]
+    DatabaseNotAllowed {
+        /// The URL, redacted.
+        url_redacted: String,
+        /// `--lock-timeout` as given.
+        lock_timeout: String,
+    },
+    /// `--allow-on-database` without `--database-url`.
+    #[error("--allow-on-database goes with --database-url")]
+    AllowWithoutDatabase,
+    /// `--lock-timeout` or `--statement-timeout` is not a duration.
+    #[error("{option}: {source}")]
+    Timeout {
+        /// The option.
+        option: &'static str,
+        /// What is wrong with its value.
+        source: DurationError,
+    },
+    /// The trace itself.
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+}
+
+/// A value that is not a duration.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("`{text}` is not a duration (e.g. 500ms, 2s, 5min)")]
+pub struct DurationError {
+    /// The value as given.
+    pub text: String,
+}
+
 /// Runs `trace`; returns the exit code.
 pub fn run(args: &TraceArgs) -> i32 {
     match trace(args) {
@@ -87,29 +127,35 @@ pub fn run(args: &TraceArgs) -> i32 {
     }
 }
 
-fn trace(args: &TraceArgs) -> Result<i32, String> {
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+fn trace(args: &TraceArgs) -> Result<i32, TraceCommandError> {
+    let cwd = std::env::current_dir().map_err(TraceCommandError::CurrentDirectory)?;
     let target = match &args.database_url {
         Some(url) => {
             if !args.allow_on_database {
-                return Err(format!(
-                    "trace runs the migrations on {} (inside a transaction it rolls back, with lock_timeout {}): pass --allow-on-database to allow it, or leave out --database-url to use a throwaway server",
-                    crate::live::redact(url),
-                    args.lock_timeout
-                ));
+                return Err(TraceCommandError::DatabaseNotAllowed {
+                    url_redacted: crate::live::redact(url),
+                    lock_timeout: args.lock_timeout.clone(),
+                });
             }
             Target::Database {
                 url: url.clone(),
-                lock_timeout: parse_duration(&args.lock_timeout)
-                    .map_err(|e| format!("--lock-timeout: {e}"))?,
-                statement_timeout: parse_duration(&args.statement_timeout)
-                    .map_err(|e| format!("--statement-timeout: {e}"))?,
+                lock_timeout: parse_duration(&args.lock_timeout).map_err(|source| {
+                    TraceCommandError::Timeout {
+                        option: "--lock-timeout",
+                        source,
+                    }
+                })?,
+                statement_timeout: parse_duration(&args.statement_timeout).map_err(|source| {
+                    TraceCommandError::Timeout {
+                        option: "--statement-timeout",
+                        source,
+                    }
+                })?,
             }
         }
         None => {
             if args.allow_on_database {
-                return Err("--allow-on-database goes with --database-url".into());
+                return Err(TraceCommandError::AllowWithoutDatabase);
             }
             Target::Throwaway {
                 bin_dir: args.pg_bin.clone(),
@@ -130,7 +176,7 @@ fn trace(args: &TraceArgs) -> Result<i32, String> {
         target,
         progress: !args.no_progress && std::io::stderr().is_terminal(),
     };
-    let trace = super::run(&opts).map_err(|e| e.to_string())?;
+    let trace = super::run(&opts)?;
     if !matches!(args.format, TraceFormat::Human) {
         for (file, message) in &trace.input_errors {
             eprintln!("error: {file}: {message}");
@@ -160,24 +206,24 @@ fn trace(args: &TraceArgs) -> Result<i32, String> {
 }
 
 /// `500ms`, `2s`, `1.5s`, `5min`, `1h`, or a number of milliseconds; `0` is none.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+    let not_a_duration = || DurationError {
+        text: text.to_string(),
+    };
     let t = text.trim().to_ascii_lowercase();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (e.g. 500ms, 2s, 5min)"))?;
+    let value: f64 = number.parse().map_err(|_| not_a_duration())?;
     let factor = match unit.trim() {
         "" | "ms" => 0.001,
         "s" | "sec" => 1.0,
         "min" | "m" => 60.0,
         "h" => 3600.0,
-        _ => return Err(format!("`{text}` is not a duration (e.g. 500ms, 2s, 5min)")),
+        _ => return Err(not_a_duration()),
     };
-    Duration::try_from_secs_f64(value * factor)
-        .map_err(|_| format!("`{text}` is not a duration (e.g. 500ms, 2s, 5min)"))
+    Duration::try_from_secs_f64(value * factor).map_err(|_| not_a_duration())
 }
 
 #[cfg(test)]
@@ -193,5 +239,36 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("2 weeks").is_err());
+    }
+
+    #[test]
+    fn command_errors_keep_their_messages() {
+        assert_eq!(
+            parse_duration("soon").map_err(|e| e.to_string()),
+            Err("`soon` is not a duration (e.g. 500ms, 2s, 5min)".to_string())
+        );
+        let timeout = TraceCommandError::Timeout {
+            option: "--lock-timeout",
+            source: DurationError {
+                text: "2 weeks".into(),
+            },
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "--lock-timeout: `2 weeks` is not a duration (e.g. 500ms, 2s, 5min)"
+        );
+        let refused = TraceCommandError::DatabaseNotAllowed {
+            url_redacted: crate::live::redact("postgres://u:secret@h/db"),
+            lock_timeout: "2s".into(),
+        }
+        .to_string();
+        assert!(
+            refused.starts_with("trace runs the migrations on postgres://u:")
+                && refused.ends_with(
+                    " (inside a transaction it rolls back, with lock_timeout 2s): pass --allow-on-database to allow it, or leave out --database-url to use a throwaway server"
+                )
+                && !refused.contains("secret"),
+            "{refused}"
+        );
     }
 }

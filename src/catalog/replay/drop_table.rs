@@ -1,0 +1,49 @@
+//! `DROP TABLE`: the table with its indexes, owned sequences and partitions; with
+//! `CASCADE` the views reading it and the foreign keys referencing it.
+
+use super::*;
+
+/// `DROP TABLE`: each table, and with `CASCADE` the views reading it and the foreign
+/// keys referencing it.
+pub(super) fn drop_tables(cat: &mut Catalog, d: &crate::ops::Drop) {
+    for n in &d.names {
+        let name = cat.resolve_relation(n);
+        if d.cascade {
+            for v in cat.dependent_views(&name) {
+                cat.views.remove(&v);
+            }
+            let resolved: Vec<(ObjectName, String)> = cat
+                .referencing(&name)
+                .map(|(t, c)| (t.name.clone(), c.name.clone()))
+                .collect();
+            for (t, c) in resolved {
+                if let Some(t) = cat.tables.get_mut(&t) {
+                    t.constraints.retain(|x| x.name != c);
+                }
+            }
+        }
+        drop_table(cat, &name);
+    }
+}
+
+/// Drops one table with its indexes, the sequences it owns and its partitions.
+pub(super) fn drop_table(cat: &mut Catalog, name: &ObjectName) {
+    if cat.tables.remove(name).is_none() {
+        return;
+    }
+    for k in cat.indexes.keys_on(name) {
+        cat.indexes.remove(&k);
+    }
+    cat.sequences
+        .retain(|_, s| s.owned_by.as_ref().is_none_or(|(t, _)| t != name));
+    // partitions go with their parent
+    let parts: Vec<ObjectName> = cat
+        .tables
+        .values()
+        .filter(|t| t.partition_of.as_ref() == Some(name))
+        .map(|t| t.name.clone())
+        .collect();
+    for p in parts {
+        drop_table(cat, &p);
+    }
+}

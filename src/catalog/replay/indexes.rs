@@ -1,0 +1,96 @@
+//! `CREATE INDEX`, `ALTER INDEX` (rename, `SET SCHEMA`, `ATTACH PARTITION`) and `DROP
+//! INDEX`.
+
+use super::*;
+
+/// `CREATE INDEX`, named by `ChooseRelationName` when it has no name; `ON ONLY` a
+/// partitioned table makes an invalid index until its partitions' are attached.
+pub(super) fn create_index(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: Option<Origin>) {
+    let table = cat.resolve_relation(&ci.table);
+    let schema = table
+        .schema
+        .clone()
+        .unwrap_or_else(|| cat.creation_schema());
+    let columns: Vec<String> = ci.keys.iter().map(index_key_text).collect();
+    let name = match &ci.name {
+        Some(n) => n.clone(),
+        None => choose_name(&table.name, Some(&auto_columns(&ci.keys)), "idx", |n| {
+            relation_name_taken(cat, Some(&schema), n)
+        }),
+    };
+    let qname = ObjectName::new(Some(&schema), &name);
+    if ci.if_not_exists && cat.indexes.contains_key(&qname) {
+        return;
+    }
+    let partitioned = cat
+        .table(&table)
+        .is_some_and(|t| t.kind == TableKind::Partitioned);
+    let index = Index {
+        name: qname.clone(),
+        table,
+        columns,
+        unique: ci.unique,
+        primary: false,
+        valid: !(ci.only && partitioned),
+        partial: ci.predicate.is_some(),
+        predicate: ci.predicate.clone(),
+        method: ci.method.clone(),
+        origin: o,
+    };
+    cat.indexes.insert(qname, index.clone());
+    if partitioned && !ci.only {
+        crate::catalog::partition_indexes::clone_to_partitions(cat, &index, o);
+    }
+}
+
+/// `DROP INDEX`.
+pub(super) fn drop_indexes(cat: &mut Catalog, d: &crate::ops::DropIndex) {
+    for n in &d.names {
+        if let Some(key) = cat.resolve_in(&cat.indexes, n).map(|(k, _)| k.clone()) {
+            if let Some(index) = cat.indexes.get(&key).cloned() {
+                crate::catalog::partition_indexes::drop_from_partitions(cat, &index);
+            }
+            cat.indexes.remove(&key);
+        }
+    }
+}
+
+/// `ALTER INDEX`: rename (a constraint's index renames the constraint), `SET SCHEMA`,
+/// `ATTACH PARTITION` (the parent index becomes valid).
+pub(super) fn alter_index(cat: &mut Catalog, ai: &crate::ops::AlterIndex) {
+    let Some(key) = cat
+        .resolve_in(&cat.indexes, &ai.name)
+        .map(|(k, _)| k.clone())
+    else {
+        return;
+    };
+    match &ai.action {
+        AlterIndexAction::Rename { to } => rename_index(cat, &key, to),
+        AlterIndexAction::SetSchema { schema } => {
+            cat.indexes
+                .rekey(&key, ObjectName::new(Some(schema), &key.name));
+        }
+        AlterIndexAction::AttachPartition { .. } => {
+            cat.indexes.update(&key, |idx| idx.valid = true);
+        }
+        _ => {}
+    }
+}
+
+/// `ALTER INDEX key RENAME TO to` (or `ALTER TABLE`): an index backing a constraint
+/// renames the constraint too.
+pub(super) fn rename_index(cat: &mut Catalog, key: &ObjectName, to: &str) {
+    let new = ObjectName::new(key.schema.as_deref(), to);
+    let Some(idx) = cat.indexes.rekey(key, new) else {
+        return;
+    };
+    let table = idx.table.clone();
+    if let Some(t) = cat.tables.get_mut(&table) {
+        for c in &mut t.constraints {
+            if c.index.as_deref() == Some(key.name.as_str()) {
+                c.index = Some(to.to_string());
+                c.name = to.to_string();
+            }
+        }
+    }
+}
