@@ -395,6 +395,16 @@ impl ByName<Index> for Indexes {
 }
 
 impl Catalog {
+    /// Removes a view, and with a materialized one the indexes on it (PostgreSQL drops
+    /// them along, however the view goes: `DROP`, a `CASCADE`, the end of a session).
+    pub fn remove_view(&mut self, name: &ObjectName) -> Option<View> {
+        let view = self.views.remove(name)?;
+        for k in self.indexes.keys_on(name) {
+            self.indexes.remove(&k);
+        }
+        Some(view)
+    }
+
     /// The session time zone is UTC (or an alias of it).
     pub fn timezone_is_utc(&self) -> bool {
         let tz = self.timezone.trim().trim_matches('\'').to_ascii_lowercase();

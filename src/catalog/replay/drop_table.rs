@@ -10,7 +10,7 @@ pub(super) fn drop_tables(cat: &mut Catalog, d: &crate::ops::Drop) {
         let name = cat.resolve_relation(n);
         if d.cascade {
             for v in cat.dependent_views(&name) {
-                cat.views.remove(&v);
+                cat.remove_view(&v);
             }
             let resolved: Vec<(ObjectName, String)> = cat
                 .referencing(&name)

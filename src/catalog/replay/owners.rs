@@ -69,12 +69,12 @@ pub fn owned_relations(
 pub(super) fn drop_owned(cat: &mut Catalog, roles: &[String], cascade: bool) {
     let (tables, views, sequences) = owned_relations(cat, roles);
     for v in views {
-        cat.views.remove(&v);
+        cat.remove_view(&v);
     }
     for t in tables {
         if cascade {
             for v in cat.dependent_views(&t) {
-                cat.views.remove(&v);
+                cat.remove_view(&v);
             }
         }
         drop_table(cat, &t);

@@ -91,7 +91,7 @@ pub fn end_session(cat: &mut Catalog) {
             break;
         }
         for v in views {
-            cat.views.remove(&v);
+            cat.remove_view(&v);
             gone.insert(v);
         }
     }

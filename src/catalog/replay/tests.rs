@@ -473,3 +473,23 @@ fn search_path_skips_user_and_folds() {
     );
     assert_eq!(parse_search_path(""), vec!["public"]);
 }
+
+/// A materialized view's indexes go with it, however it goes (PostgreSQL 15's
+/// matview.sql: `DROP TABLE mvtest_foo CASCADE` dropped mvtest_mv and its indexes).
+#[test]
+fn a_dropped_materialized_view_takes_its_indexes() {
+    let mut cat = Catalog::default();
+    replay(
+        &mut cat,
+        0,
+        "CREATE TABLE foo (a int, b int);
+         CREATE MATERIALIZED VIEW mv AS SELECT * FROM foo;
+         CREATE UNIQUE INDEX ON mv (a);
+         CREATE MATERIALIZED VIEW mv2 AS SELECT a FROM foo;
+         CREATE INDEX mv2_a ON mv2 (a);
+         CREATE INDEX foo_b ON foo (b);
+         DROP TABLE foo CASCADE;",
+    );
+    assert!(cat.views.is_empty());
+    assert_eq!(cat.indexes.len(), 0);
+}

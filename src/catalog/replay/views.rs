@@ -54,10 +54,10 @@ pub(super) fn drop_views(cat: &mut Catalog, drop: &crate::ops::Drop) {
         let name = cat.resolve_relation(n);
         if drop.cascade {
             for v in cat.dependent_views(&name) {
-                cat.views.remove(&v);
+                cat.remove_view(&v);
             }
         }
-        cat.views.remove(&name);
+        cat.remove_view(&name);
         for k in cat.indexes.keys_on(&name) {
             cat.indexes.remove(&k);
         }
