@@ -19,6 +19,7 @@ mod add_required_column;
 mod add_unique_without_index;
 mod attach_partition_scan;
 mod avoid_char_n;
+pub(crate) mod clause;
 mod column_type_rewrite;
 mod concurrently_in_transaction;
 mod concurrently_on_partitioned;

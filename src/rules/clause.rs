@@ -1,0 +1,569 @@
+//! The clause of a statement a finding is about: one action of a multi-action `ALTER
+//! TABLE`, one column definition or table constraint of a `CREATE TABLE`, one inline
+//! constraint or `DEFAULT` of a column. A rule about one column or constraint reports
+//! that clause's span, so the code frame, the JSON position and the editor's squiggle
+//! show just that part of a long statement.
+//!
+//! Clauses are found in the statement's own text with the project's tokenizer (quoting,
+//! dollar strings and comments as PostgreSQL reads them), and each one found is checked
+//! against the operation (the action's leading words, the column's or constraint's
+//! name, quoted or folded). Every function answers `None` when the clause cannot be
+//! found for certain; the finding then keeps the whole statement's span: never a wrong
+//! span, never a panic.
+
+use crate::ops::{AlterTable, AlterTableAction, Constraint, ConstraintKind};
+use crate::parse::Statement;
+use crate::parse::split::{Tok, Token, sql_tokens};
+use crate::span::Span;
+
+/// Words that start a column constraint (or a column's `DEFAULT`, `COLLATE`,
+/// `GENERATED`): the end of a column's type, and of the clause before them.
+const COLUMN_CLAUSE_STARTS: &[&str] = &[
+    "constraint",
+    "not",
+    "null",
+    "default",
+    "check",
+    "references",
+    "unique",
+    "primary",
+    "generated",
+    "collate",
+];
+
+/// Words that start a table constraint element of `CREATE TABLE`.
+const TABLE_CONSTRAINT_STARTS: &[&str] = &[
+    "constraint",
+    "check",
+    "unique",
+    "primary",
+    "foreign",
+    "exclude",
+    "like",
+];
+
+/// The span of action number `index` of the `ALTER TABLE` statement `stmt` (whose
+/// operation is `at`): `ALTER COLUMN price TYPE numeric(12, 2)` of `ALTER TABLE t ADD
+/// COLUMN a int, ALTER COLUMN price TYPE numeric(12, 2)`. The text's actions are paired
+/// with the operation's by position when there are as many, else the one action that
+/// reads as this one is taken.
+pub fn action(stmt: &Statement, at: &AlterTable, index: usize) -> Option<Span> {
+    let text = Text::of(stmt)?;
+    let wanted = at.actions.get(index)?;
+    let ranges = text.alter_actions()?;
+    let (first, last) = if ranges.len() == at.actions.len() {
+        let range = *ranges.get(index)?;
+        text.reads_as(range, wanted).then_some(range)?
+    } else {
+        let mut matching = ranges.iter().filter(|r| text.reads_as(**r, wanted));
+        let range = *matching.next()?;
+        // several actions read alike: which one is meant is not known
+        matching.next().is_none().then_some(range)?
+    };
+    Some(text.span(first, last))
+}
+
+/// The first action of `at` that `pick` selects, and its span (see [`action`]).
+pub fn first_action(
+    stmt: &Statement,
+    at: &AlterTable,
+    pick: impl Fn(&AlterTableAction) -> bool,
+) -> Option<Span> {
+    let index = at.actions.iter().position(pick)?;
+    action(stmt, at, index)
+}
+
+/// Where `column` is declared in the statement, from its name to the end of its
+/// definition: a column of `CREATE TABLE`, the column of `ADD COLUMN`, or the column and
+/// new type of `ALTER COLUMN ... TYPE` (`price TYPE numeric(12, 2)`).
+pub fn column(stmt: &Statement, column: &str) -> Option<Span> {
+    let text = Text::of(stmt)?;
+    let (first, last) = text.column_definition(column)?;
+    Some(text.span(first, last))
+}
+
+/// What part of a column definition a finding is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnPart {
+    /// `DEFAULT expr`
+    Default,
+    /// `[CONSTRAINT name] CHECK (...)`
+    Check,
+    /// `[CONSTRAINT name] REFERENCES t (...) [ON DELETE ...] ...`
+    References,
+    /// `[CONSTRAINT name] UNIQUE ...`
+    Unique,
+    /// `[CONSTRAINT name] PRIMARY KEY ...`
+    PrimaryKey,
+}
+
+impl ColumnPart {
+    /// The part an inline constraint is written as.
+    pub fn of(c: &Constraint) -> Option<ColumnPart> {
+        match c.kind {
+            ConstraintKind::Check { .. } => Some(ColumnPart::Check),
+            ConstraintKind::ForeignKey { .. } => Some(ColumnPart::References),
+            ConstraintKind::Unique { .. } => Some(ColumnPart::Unique),
+            ConstraintKind::PrimaryKey { .. } => Some(ColumnPart::PrimaryKey),
+            _ => None,
+        }
+    }
+
+    fn keyword(self) -> &'static str {
+        match self {
+            ColumnPart::Default => "default",
+            ColumnPart::Check => "check",
+            ColumnPart::References => "references",
+            ColumnPart::Unique => "unique",
+            ColumnPart::PrimaryKey => "primary",
+        }
+    }
+}
+
+/// One clause of `column`'s definition (in `CREATE TABLE` or `ADD COLUMN`): its
+/// `DEFAULT` expression, or an inline constraint with its `CONSTRAINT name` when it has
+/// one (`name`: the constraint's name, when written). `None` when the column has no
+/// such clause, or several and none named.
+pub fn column_part(
+    stmt: &Statement,
+    column: &str,
+    part: ColumnPart,
+    name: Option<&str>,
+) -> Option<Span> {
+    let text = Text::of(stmt)?;
+    let (first, last) = text.column_definition(column)?;
+    let clauses = text.column_clauses(first, last);
+    let mut matching = clauses.iter().filter(|(start, kind, _)| {
+        text.is(*kind, part.keyword())
+            && match name {
+                Some(n) => text.is(*start, "constraint") && text.names(start + 1, n),
+                None => true,
+            }
+    });
+    let (start, _, end) = *matching.next()?;
+    matching.next().is_none().then(|| text.span(start, end))
+}
+
+/// A table constraint of `CREATE TABLE` (an element of its own, not written inline with
+/// a column): by its name when it has one, else by its kind and columns (`FOREIGN KEY
+/// (a, b)`, `UNIQUE (a)`, `PRIMARY KEY (a)`).
+pub fn table_constraint(stmt: &Statement, c: &Constraint) -> Option<Span> {
+    let text = Text::of(stmt)?;
+    let elements = text.create_elements()?;
+    let mut matching = elements.iter().filter(|(first, last)| {
+        if text.is(*first, "constraint") {
+            return c.name.as_deref().is_some_and(|n| text.names(first + 1, n));
+        }
+        if c.name.is_some() {
+            return false;
+        }
+        let (keyword, key) = match &c.kind {
+            ConstraintKind::ForeignKey { columns, .. } => ("foreign", columns),
+            ConstraintKind::Unique { columns, .. } => ("unique", columns),
+            ConstraintKind::PrimaryKey { columns, .. } => ("primary", columns),
+            _ => return false,
+        };
+        if !text.is(*first, keyword) {
+            return false;
+        }
+        // the column list: the first parenthesis of the element
+        (*first..=*last)
+            .find(|i| text.punct(*i, "("))
+            .is_some_and(|open| text.list_names(open, key))
+    });
+    let (first, last) = *matching.next()?;
+    matching.next().is_none().then(|| text.span(first, last))
+}
+
+/// A statement's tokens (comments and the final `;` left out).
+struct Text<'a> {
+    stmt: &'a Statement,
+    tokens: Vec<Token>,
+}
+
+impl<'a> Text<'a> {
+    fn of(stmt: &'a Statement) -> Option<Text<'a>> {
+        // an embedded statement whose text is a copy (a `DO` body's unescaped quotes):
+        // offsets in it are not the file's
+        if stmt.span.end.checked_sub(stmt.span.start) != Some(stmt.text.len()) {
+            return None;
+        }
+        let tokens = sql_tokens(&stmt.text)
+            .take_while(|t| t.kind != Tok::Semicolon)
+            .collect();
+        Some(Text { stmt, tokens })
+    }
+
+    fn word(&self, i: usize) -> &str {
+        self.tokens
+            .get(i)
+            .and_then(|t| self.stmt.text.get(t.start..t.end))
+            .unwrap_or("")
+    }
+
+    /// Token `i` is the keyword `keyword` (unquoted, any case).
+    fn is(&self, i: usize, keyword: &str) -> bool {
+        self.tokens.get(i).is_some_and(|t| t.kind == Tok::Word)
+            && self.word(i).eq_ignore_ascii_case(keyword)
+    }
+
+    fn is_any(&self, i: usize, keywords: &[&str]) -> bool {
+        keywords.iter().any(|k| self.is(i, k))
+    }
+
+    fn punct(&self, i: usize, p: &str) -> bool {
+        self.tokens.get(i).is_some_and(|t| t.kind == Tok::Punct) && self.word(i) == p
+    }
+
+    /// Token `i` is an identifier naming `name` (stored folded: an unquoted word names
+    /// its lower case, a quoted one exactly its contents).
+    fn names(&self, i: usize, name: &str) -> bool {
+        let Some(t) = self.tokens.get(i) else {
+            return false;
+        };
+        let w = self.word(i);
+        match t.kind {
+            Tok::Word => w.to_lowercase() == name,
+            Tok::QuotedIdent => {
+                w.len() >= 2
+                    && w.get(1..w.len() - 1)
+                        .is_some_and(|inner| inner.replace("\"\"", "\"") == name)
+            }
+            _ => false,
+        }
+    }
+
+    /// The parenthesis opening at `open` holds exactly the identifiers `names`.
+    fn list_names(&self, open: usize, names: &[String]) -> bool {
+        let Some(close) = self.closing(open) else {
+            return false;
+        };
+        let items = self.items(open + 1, close);
+        items.len() == names.len()
+            && items
+                .iter()
+                .zip(names)
+                .all(|((first, last), n)| first == last && self.names(*first, n))
+    }
+
+    /// The token closing the parenthesis (or bracket) that opens at `open`.
+    fn closing(&self, open: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        for i in open..self.tokens.len() {
+            if self.punct(i, "(") || self.punct(i, "[") {
+                depth += 1;
+            } else if self.punct(i, ")") || self.punct(i, "]") {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+        }
+        None
+    }
+
+    /// The comma-separated items of tokens `from..to` (outside parentheses), as
+    /// (first, last) token indexes.
+    fn items(&self, from: usize, to: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut depth = 0usize;
+        let mut start: Option<usize> = None;
+        for i in from..to.min(self.tokens.len()) {
+            if depth == 0 && self.punct(i, ",") {
+                if let Some(s) = start.take() {
+                    out.push((s, i - 1));
+                }
+                continue;
+            }
+            if self.punct(i, "(") || self.punct(i, "[") {
+                depth += 1;
+            } else if self.punct(i, ")") || self.punct(i, "]") {
+                depth = depth.saturating_sub(1);
+            }
+            start.get_or_insert(i);
+        }
+        if let Some(s) = start {
+            out.push((s, to.min(self.tokens.len()) - 1));
+        }
+        out
+    }
+
+    /// Skips a possibly qualified name starting at `i`: the index after it.
+    fn skip_name(&self, mut i: usize) -> Option<usize> {
+        loop {
+            match self.tokens.get(i) {
+                Some(t) if matches!(t.kind, Tok::Word | Tok::QuotedIdent) => i += 1,
+                _ => return None,
+            }
+            if self.punct(i, ".") {
+                i += 1;
+            } else {
+                return Some(i);
+            }
+        }
+    }
+
+    /// The actions of `ALTER TABLE [IF EXISTS] [ONLY] name [*] action, ...`.
+    fn alter_actions(&self) -> Option<Vec<(usize, usize)>> {
+        if !self.is(0, "alter") || !self.is(1, "table") {
+            return None;
+        }
+        let mut i = 2;
+        if self.is(i, "if") && self.is(i + 1, "exists") {
+            i += 2;
+        }
+        if self.is(i, "only") {
+            i += 1;
+        }
+        i = self.skip_name(i)?;
+        if self.punct(i, "*") {
+            i += 1;
+        }
+        Some(self.items(i, self.tokens.len()))
+    }
+
+    /// The elements (columns and table constraints) of `CREATE [...] TABLE [IF NOT
+    /// EXISTS] name [PARTITION OF parent | OF type] ( element, ... )`.
+    fn create_elements(&self) -> Option<Vec<(usize, usize)>> {
+        if !self.is(0, "create") {
+            return None;
+        }
+        let mut i = 1;
+        while self.is_any(i, &["global", "local", "temp", "temporary", "unlogged"]) {
+            i += 1;
+        }
+        if !self.is(i, "table") {
+            return None;
+        }
+        i += 1;
+        if self.is(i, "if") && self.is(i + 1, "not") && self.is(i + 2, "exists") {
+            i += 3;
+        }
+        i = self.skip_name(i)?;
+        if self.is(i, "partition") && self.is(i + 1, "of") {
+            i = self.skip_name(i + 2)?;
+        } else if self.is(i, "of") {
+            i = self.skip_name(i + 1)?;
+        }
+        if !self.punct(i, "(") {
+            return None;
+        }
+        let close = self.closing(i)?;
+        Some(self.items(i + 1, close))
+    }
+
+    /// The tokens of `column`'s definition, from its name to its end.
+    fn column_definition(&self, column: &str) -> Option<(usize, usize)> {
+        if let Some(elements) = self.create_elements() {
+            return elements
+                .into_iter()
+                .find(|(first, _)| {
+                    !self.is_any(*first, TABLE_CONSTRAINT_STARTS) && self.names(*first, column)
+                })
+                .filter(|(first, last)| first < last);
+        }
+        self.alter_actions()?.into_iter().find_map(|(first, last)| {
+            let name = self.added_column_name(first).or_else(|| {
+                let at = self.altered_column_name(first)?;
+                let ty = at + 1;
+                (self.is(ty, "type") || (self.is(ty, "set") && self.is(ty + 2, "type")))
+                    .then_some(at)
+            })?;
+            (name < last && self.names(name, column)).then_some((name, last))
+        })
+    }
+
+    /// `ADD [COLUMN] [IF NOT EXISTS] name ...` starting at `first`: the name's index.
+    fn added_column_name(&self, first: usize) -> Option<usize> {
+        if !self.is(first, "add") {
+            return None;
+        }
+        let mut i = first + 1;
+        if self.is(i, "column") {
+            i += 1;
+        } else if self.is_any(i, TABLE_CONSTRAINT_STARTS) {
+            return None; // ADD CONSTRAINT / CHECK / UNIQUE ...: not a column
+        }
+        if self.is(i, "if") && self.is(i + 1, "not") && self.is(i + 2, "exists") {
+            i += 3;
+        }
+        Some(i)
+    }
+
+    /// `ALTER [COLUMN] name ...` starting at `first`: the name's index.
+    fn altered_column_name(&self, first: usize) -> Option<usize> {
+        if !self.is(first, "alter") {
+            return None;
+        }
+        Some(if self.is(first + 1, "column") {
+            first + 2
+        } else {
+            first + 1
+        })
+    }
+
+    /// The clauses of a column definition `first..=last` (its name first): for each,
+    /// (first token, the token naming its kind, last token); `CONSTRAINT name` belongs
+    /// to the clause it names.
+    fn column_clauses(&self, first: usize, last: usize) -> Vec<(usize, usize, usize)> {
+        let mut starts: Vec<(usize, usize)> = Vec::new();
+        let mut depth = 0usize;
+        let mut i = first + 1;
+        while i <= last {
+            if self.punct(i, "(") || self.punct(i, "[") {
+                depth += 1;
+            } else if self.punct(i, ")") || self.punct(i, "]") {
+                depth = depth.saturating_sub(1);
+            } else if depth == 0 && self.starts_column_clause(i) {
+                if self.is(i, "constraint") {
+                    // CONSTRAINT name <kind>: one clause
+                    starts.push((i, i + 2));
+                    i += 3;
+                    continue;
+                }
+                starts.push((i, i));
+            }
+            i += 1;
+        }
+        let mut out = Vec::with_capacity(starts.len());
+        for (n, (start, kind)) in starts.iter().enumerate() {
+            let end = starts.get(n + 1).map_or(last, |(next, _)| next - 1);
+            if *kind <= end {
+                out.push((*start, *kind, end));
+            }
+        }
+        out
+    }
+
+    /// Token `i` starts a clause of a column definition (not `ON DELETE SET DEFAULT`,
+    /// `GENERATED BY DEFAULT`, `NULLS NOT DISTINCT`, `NOT VALID` or `NOT DEFERRABLE`).
+    fn starts_column_clause(&self, i: usize) -> bool {
+        if !self.is_any(i, COLUMN_CLAUSE_STARTS) {
+            return false;
+        }
+        let after_word = |w: &str| i > 0 && self.is(i - 1, w);
+        if self.is(i, "not") {
+            return self.is(i + 1, "null");
+        }
+        if self.is(i, "null") || self.is(i, "default") {
+            return !(after_word("set") || after_word("by") || after_word("not"));
+        }
+        true
+    }
+
+    /// The action `first..=last` of an `ALTER TABLE` is written as `action`.
+    fn reads_as(&self, (first, last): (usize, usize), action: &AlterTableAction) -> bool {
+        use AlterTableAction as A;
+        let column_named = |name: &str| {
+            self.altered_column_name(first)
+                .is_some_and(|i| i <= last && self.names(i, name))
+        };
+        match action {
+            A::AddColumn { column, .. } => self
+                .added_column_name(first)
+                .is_some_and(|i| i <= last && self.names(i, &column.name)),
+            A::DropColumn { name, .. } => {
+                if !self.is(first, "drop") {
+                    return false;
+                }
+                let mut i = first + 1;
+                if self.is(i, "column") {
+                    i += 1;
+                }
+                if self.is(i, "if") && self.is(i + 1, "exists") {
+                    i += 2;
+                }
+                i <= last && self.names(i, name)
+            }
+            A::AlterColumnType { column, .. }
+            | A::SetNotNull { column }
+            | A::DropNotNull { column }
+            | A::SetDefault { column, .. }
+            | A::DropDefault { column } => column_named(column),
+            A::AddConstraint(c) => {
+                self.is(first, "add")
+                    && match &c.name {
+                        Some(n) => self.is(first + 1, "constraint") && self.names(first + 2, n),
+                        None => {
+                            !self.is(first + 1, "constraint")
+                                && self.is_any(first + 1, TABLE_CONSTRAINT_STARTS)
+                        }
+                    }
+            }
+            A::ValidateConstraint { name } => {
+                self.is(first, "validate")
+                    && self.is(first + 1, "constraint")
+                    && self.names(first + 2, name)
+            }
+            A::Trigger { name, enable } => {
+                let mut i = first + 1;
+                if self.is(i, "always") || self.is(i, "replica") {
+                    i += 1;
+                }
+                self.is(first, if *enable { "enable" } else { "disable" })
+                    && self.is(i, "trigger")
+                    && self.names(i + 1, name)
+            }
+            A::SetLogged => self.is(first, "set") && self.is(first + 1, "logged"),
+            A::SetUnlogged => self.is(first, "set") && self.is(first + 1, "unlogged"),
+            A::SetAccessMethod { .. } => {
+                self.is(first, "set")
+                    && self.is(first + 1, "access")
+                    && self.is(first + 2, "method")
+            }
+            A::SetTablespace { .. } => self.is(first, "set") && self.is(first + 1, "tablespace"),
+            _ => false,
+        }
+    }
+
+    /// The file span of tokens `first..=last`.
+    fn span(&self, first: usize, last: usize) -> Span {
+        let start = self.tokens.get(first).map_or(0, |t| t.start);
+        let end = self.tokens.get(last).map_or(start, |t| t.end.max(start));
+        self.stmt.sub_span(start, end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::column as column_span;
+
+    /// (line, column, framed text) of each column's span in the file.
+    fn framed(text: &str, stmt: usize, column: &str) -> Option<(u32, u32, String)> {
+        let parsed = crate::parse::parse_file(text);
+        let s = column_span(&parsed.statements[stmt], column)?;
+        Some((
+            s.start_pos.line,
+            s.start_pos.column,
+            text[s.start..s.end].to_string(),
+        ))
+    }
+
+    #[test]
+    fn a_column_hint_frames_the_column_definition() {
+        let text = "-- header\nCREATE TABLE a (\n  id int PRIMARY KEY,\n  \"Name\" varchar(20) CHECK (length(\"Name\") > 0), -- c\n  name numeric(10, 2)\n);\nALTER TABLE a ADD COLUMN IF NOT EXISTS j json, ALTER COLUMN id TYPE bigint;\n";
+        assert_eq!(
+            framed(text, 0, "id"),
+            Some((3, 3, "id int PRIMARY KEY".to_string()))
+        );
+        assert_eq!(
+            framed(text, 0, "Name"),
+            Some((
+                4,
+                3,
+                "\"Name\" varchar(20) CHECK (length(\"Name\") > 0)".to_string()
+            ))
+        );
+        // the unquoted name is another column than "Name"
+        assert_eq!(
+            framed(text, 0, "name"),
+            Some((5, 3, "name numeric(10, 2)".to_string()))
+        );
+        assert_eq!(framed(text, 1, "j"), Some((7, 40, "j json".to_string())));
+        assert_eq!(
+            framed(text, 1, "id"),
+            Some((7, 61, "id TYPE bigint".to_string()))
+        );
+        assert_eq!(framed(text, 0, "missing"), None);
+    }
+}
