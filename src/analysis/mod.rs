@@ -923,22 +923,8 @@ fn resolve_segments(
 /// a `DO` or `CREATE SCHEMA` when one holds it) that holds `span` (a clause of it), or
 /// the span's own line when none does.
 fn statement_line(statements: &[Statement], span: Span) -> u32 {
-    let holds = |s: &Statement| s.span.start <= span.start && span.end <= s.span.end;
-    let after = statements.partition_point(|s| s.span.start <= span.start);
-    let Some(stmt) = after
-        .checked_sub(1)
-        .map(|i| &statements[i])
-        .filter(|s| holds(s))
-    else {
-        return span.start_pos.line;
-    };
-    stmt.embedded
-        .iter()
-        .find(|e| holds(e))
-        .unwrap_or(stmt)
-        .span
-        .start_pos
-        .line
+    crate::parse::statement_holding(statements, span)
+        .map_or(span.start_pos.line, |s| s.span.start_pos.line)
 }
 
 fn once_per_migration(findings: &mut Vec<Finding>, rule: &str) {

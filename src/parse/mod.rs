@@ -61,6 +61,16 @@ impl Statement {
     }
 }
 
+/// The statement of `statements` (a file's, in order) that holds `span`: the embedded
+/// one (of a `DO` or `CREATE SCHEMA`) when one holds it. A finding about one clause of a
+/// statement spans that clause; ignore comments and fixes work on its statement.
+pub fn statement_holding(statements: &[Statement], span: Span) -> Option<&Statement> {
+    let holds = |s: &Statement| s.span.start <= span.start && span.end <= s.span.end;
+    let after = statements.partition_point(|s| s.span.start <= span.start);
+    let stmt = statements.get(after.checked_sub(1)?).filter(|s| holds(s))?;
+    Some(stmt.embedded.iter().find(|e| holds(e)).unwrap_or(stmt))
+}
+
 /// Something worth telling the user that is not a finding (e.g. a skipped meta-command).
 #[derive(Clone, Debug, Serialize)]
 pub struct Note {
