@@ -291,3 +291,35 @@ fn an_ignore_above_the_statement_silences_its_clause_findings() {
         )]
     );
 }
+
+/// SARIF and GitHub annotations carry the clause's span too (SARIF's end column is
+/// exclusive, GitHub's the last character).
+#[test]
+fn sarif_and_github_positions_are_the_clause() {
+    let dir = TempDir::new("spans-ci");
+    dir.write("0001_base.sql", BASE);
+    dir.write(
+        CASE,
+        "ALTER TABLE accounts\n  ADD COLUMN extra text,\n  ALTER COLUMN code TYPE bigint;\n",
+    );
+    let sarif = common::json(&["check", "--format", "sarif", dir.path()]);
+    let region = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "column-type-rewrite")
+        .map(|r| r["locations"][0]["physicalLocation"]["region"].clone())
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        region,
+        serde_json::json!({"startLine": 3, "startColumn": 3, "endLine": 3, "endColumn": 32})
+    );
+    let github = common::schemaguard(&["check", "--format", "github", dir.path()]).stdout;
+    assert!(
+        github.lines().any(|l| l.starts_with("::error file=")
+            && l.contains(&format!(
+                "{CASE},line=3,col=3,endLine=3,endColumn=31,title=column-type-rewrite::"
+            ))),
+        "{github}"
+    );
+}
