@@ -11,6 +11,7 @@
 //! found for certain; the finding then keeps the whole statement's span: never a wrong
 //! span, never a panic.
 
+use crate::ops::names::fold;
 use crate::ops::{AlterTable, AlterTableAction, Constraint, ConstraintKind};
 use crate::parse::Statement;
 use crate::parse::split::{Tok, Token, sql_tokens};
@@ -215,19 +216,20 @@ impl<'a> Text<'a> {
         self.tokens.get(i).is_some_and(|t| t.kind == Tok::Punct) && self.word(i) == p
     }
 
-    /// Token `i` is an identifier naming `name` (stored folded: an unquoted word names
-    /// its lower case, a quoted one exactly its contents).
+    /// Token `i` is an identifier naming `name` (stored folded as PostgreSQL's lexer
+    /// folds: an unquoted word in lower case, a quoted one as written, both cut to 63
+    /// bytes).
     fn names(&self, i: usize, name: &str) -> bool {
         let Some(t) = self.tokens.get(i) else {
             return false;
         };
         let w = self.word(i);
         match t.kind {
-            Tok::Word => w.to_lowercase() == name,
+            Tok::Word => fold(w, false) == name,
             Tok::QuotedIdent => {
                 w.len() >= 2
                     && w.get(1..w.len() - 1)
-                        .is_some_and(|inner| inner.replace("\"\"", "\"") == name)
+                        .is_some_and(|inner| fold(&inner.replace("\"\"", "\""), true) == name)
             }
             _ => false,
         }
@@ -303,12 +305,19 @@ impl<'a> Text<'a> {
         }
     }
 
-    /// The actions of `ALTER TABLE [IF EXISTS] [ONLY] name [*] action, ...`.
+    /// The actions of `ALTER [FOREIGN] TABLE [IF EXISTS] [ONLY] name [*] action, ...`.
     fn alter_actions(&self) -> Option<Vec<(usize, usize)>> {
-        if !self.is(0, "alter") || !self.is(1, "table") {
+        if !self.is(0, "alter") {
             return None;
         }
-        let mut i = 2;
+        let mut i = 1;
+        if self.is(i, "foreign") {
+            i += 1;
+        }
+        if !self.is(i, "table") {
+            return None;
+        }
+        i += 1;
         if self.is(i, "if") && self.is(i + 1, "exists") {
             i += 2;
         }
@@ -329,7 +338,17 @@ impl<'a> Text<'a> {
             return None;
         }
         let mut i = 1;
-        while self.is_any(i, &["global", "local", "temp", "temporary", "unlogged"]) {
+        while self.is_any(
+            i,
+            &[
+                "global",
+                "local",
+                "temp",
+                "temporary",
+                "unlogged",
+                "foreign",
+            ],
+        ) {
             i += 1;
         }
         if !self.is(i, "table") {
@@ -490,6 +509,24 @@ impl<'a> Text<'a> {
                         }
                     }
             }
+            A::DropConstraint { name, .. } => {
+                let mut i = first + 2;
+                if self.is(i, "if") && self.is(i + 1, "exists") {
+                    i += 2;
+                }
+                self.is(first, "drop")
+                    && self.is(first + 1, "constraint")
+                    && i <= last
+                    && self.names(i, name)
+            }
+            A::RenameColumn { from, .. } => {
+                let i = if self.is(first + 1, "column") {
+                    first + 2
+                } else {
+                    first + 1
+                };
+                self.is(first, "rename") && i <= last && self.names(i, from)
+            }
             A::ValidateConstraint { name } => {
                 self.is(first, "validate")
                     && self.is(first + 1, "constraint")
@@ -558,6 +595,35 @@ mod tests {
                 Some("DROP COLUMN IF EXISTS \"C\" CASCADE"),
             ]
         );
+    }
+
+    #[test]
+    fn names_are_matched_as_postgresql_folds_them() {
+        // a name over 63 bytes is stored cut, as PostgreSQL's lexer cuts it
+        let long = "resource_config_check_sessions_worker_base_resource_type_id_fkey";
+        assert_eq!(long.len(), 64);
+        let text = format!(
+            "ALTER TABLE T\n  DROP CONSTRAINT IF EXISTS \"C\" CASCADE,\n  ADD CONSTRAINT {long} FOREIGN KEY (a) REFERENCES p (id);"
+        );
+        assert_eq!(
+            actions(&text),
+            vec![
+                Some("DROP CONSTRAINT IF EXISTS \"C\" CASCADE"),
+                Some(&format!("ADD CONSTRAINT {long} FOREIGN KEY (a) REFERENCES p (id)")[..]),
+            ]
+        );
+        // "C" is not c
+        let parsed = crate::parse::parse_file("ALTER TABLE t DROP CONSTRAINT c, ADD COLUMN b int;");
+        let stmt = &parsed.statements[0];
+        let Operation::AlterTable(at) = &stmt.op else {
+            panic!("not an ALTER TABLE");
+        };
+        let mut quoted = at.clone();
+        if let crate::ops::AlterTableAction::DropConstraint { name, .. } = &mut quoted.actions[0] {
+            *name = "C".to_string();
+        }
+        assert!(action(stmt, at, 0).is_some());
+        assert_eq!(action(stmt, &quoted, 0), None);
     }
 
     #[test]
