@@ -42,7 +42,12 @@ impl Statement {
     /// The span of `self.text[start..end]` in the file (`start..end` a range of the
     /// statement's own text).
     pub fn sub_span(&self, start: usize, end: usize) -> Span {
-        let index = crate::span::LineIndex::new(&self.text);
+        self.sub_span_in(&crate::span::LineIndex::new(&self.text), start, end)
+    }
+
+    /// [`sub_span`](Self::sub_span) with the line index of `self.text` already made
+    /// (for many spans in one statement).
+    pub fn sub_span_in(&self, index: &LineIndex, start: usize, end: usize) -> Span {
         let local = index.span(&self.text, start, end);
         let place = |p: crate::span::Position| crate::span::Position {
             line: self.span.start_pos.line + p.line - 1,

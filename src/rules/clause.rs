@@ -15,7 +15,10 @@ use crate::ops::names::fold;
 use crate::ops::{AlterTable, AlterTableAction, Constraint, ConstraintKind};
 use crate::parse::Statement;
 use crate::parse::split::{Tok, Token, sql_tokens};
-use crate::span::Span;
+use crate::span::{LineIndex, Span};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Words that start a column constraint (or a column's `DEFAULT`, `COLLATE`,
 /// `GENERATED`): the end of a column's type, and of the clause before them.
@@ -176,10 +179,29 @@ pub fn table_constraint(stmt: &Statement, c: &Constraint) -> Option<Span> {
     matching.next().is_none().then(|| text.span(first, last))
 }
 
-/// A statement's tokens (comments and the final `;` left out).
+/// What is read once from a statement's text: its tokens (comments and the final `;`
+/// left out), its line starts, and where its columns are defined. A rule reports many
+/// findings on one long statement (a `CREATE TABLE` of a thousand `varchar` columns),
+/// so the last statement read is kept, by its text, on each thread: one read per
+/// statement, not one per finding.
+struct Reading {
+    text: String,
+    tokens: Vec<Token>,
+    lines: LineIndex,
+    /// Folded column name -> (its name's token, the definition's last token), for the
+    /// first definition of each (a `CREATE TABLE` column, `ADD COLUMN`, `ALTER COLUMN
+    /// ... TYPE`).
+    columns: HashMap<String, (usize, usize)>,
+}
+
+thread_local! {
+    static LAST: RefCell<Option<Rc<Reading>>> = const { RefCell::new(None) };
+}
+
+/// A statement's text as read for its clauses.
 struct Text<'a> {
     stmt: &'a Statement,
-    tokens: Vec<Token>,
+    read: Rc<Reading>,
 }
 
 impl<'a> Text<'a> {
@@ -189,16 +211,88 @@ impl<'a> Text<'a> {
         if stmt.span.end.checked_sub(stmt.span.start) != Some(stmt.text.len()) {
             return None;
         }
-        let tokens = sql_tokens(&stmt.text)
-            .take_while(|t| t.kind != Tok::Semicolon)
-            .collect();
-        Some(Text { stmt, tokens })
+        let cached = LAST.with(|last| {
+            last.borrow()
+                .as_ref()
+                .filter(|r| r.text == stmt.text)
+                .cloned()
+        });
+        let read = match cached {
+            Some(read) => read,
+            None => {
+                let read = Rc::new(Reading::of(&stmt.text));
+                LAST.with(|last| *last.borrow_mut() = Some(Rc::clone(&read)));
+                read
+            }
+        };
+        Some(Text { stmt, read })
+    }
+
+    /// The file span of tokens `first..=last`.
+    fn span(&self, first: usize, last: usize) -> Span {
+        let start = self.tokens.get(first).map_or(0, |t| t.start);
+        let end = self.tokens.get(last).map_or(start, |t| t.end.max(start));
+        self.stmt.sub_span_in(&self.read.lines, start, end)
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = Reading;
+    fn deref(&self) -> &Reading {
+        &self.read
+    }
+}
+
+impl Reading {
+    fn of(text: &str) -> Reading {
+        let mut read = Reading {
+            text: text.to_string(),
+            tokens: sql_tokens(text)
+                .take_while(|t| t.kind != Tok::Semicolon)
+                .collect(),
+            lines: LineIndex::new(text),
+            columns: HashMap::new(),
+        };
+        read.columns = read.column_definitions();
+        read
+    }
+
+    /// Where each column is defined (see [`Reading::columns`]).
+    fn column_definitions(&self) -> HashMap<String, (usize, usize)> {
+        let mut out = HashMap::new();
+        let mut add = |name: usize, last: usize| {
+            if name < last {
+                if let Some(folded) = self.folded(name) {
+                    out.entry(folded).or_insert((name, last));
+                }
+            }
+        };
+        if let Some(elements) = self.create_elements() {
+            for (first, last) in elements {
+                if !self.is_any(first, TABLE_CONSTRAINT_STARTS) {
+                    add(first, last);
+                }
+            }
+        } else if let Some(actions) = self.alter_actions() {
+            for (first, last) in actions {
+                let name = self.added_column_name(first).or_else(|| {
+                    let at = self.altered_column_name(first)?;
+                    let ty = at + 1;
+                    (self.is(ty, "type") || (self.is(ty, "set") && self.is(ty + 2, "type")))
+                        .then_some(at)
+                });
+                if let Some(name) = name {
+                    add(name, last);
+                }
+            }
+        }
+        out
     }
 
     fn word(&self, i: usize) -> &str {
         self.tokens
             .get(i)
-            .and_then(|t| self.stmt.text.get(t.start..t.end))
+            .and_then(|t| self.text.get(t.start..t.end))
             .unwrap_or("")
     }
 
@@ -220,18 +314,19 @@ impl<'a> Text<'a> {
     /// folds: an unquoted word in lower case, a quoted one as written, both cut to 63
     /// bytes).
     fn names(&self, i: usize, name: &str) -> bool {
-        let Some(t) = self.tokens.get(i) else {
-            return false;
-        };
+        self.folded(i).is_some_and(|n| n == name)
+    }
+
+    /// The name token `i` is an identifier of, folded; `None` for another token.
+    fn folded(&self, i: usize) -> Option<String> {
+        let t = self.tokens.get(i)?;
         let w = self.word(i);
         match t.kind {
-            Tok::Word => fold(w, false) == name,
-            Tok::QuotedIdent => {
-                w.len() >= 2
-                    && w.get(1..w.len() - 1)
-                        .is_some_and(|inner| fold(&inner.replace("\"\"", "\""), true) == name)
-            }
-            _ => false,
+            Tok::Word => Some(fold(w, false)),
+            Tok::QuotedIdent if w.len() >= 2 => w
+                .get(1..w.len() - 1)
+                .map(|inner| fold(&inner.replace("\"\"", "\""), true)),
+            _ => None,
         }
     }
 
@@ -373,23 +468,7 @@ impl<'a> Text<'a> {
 
     /// The tokens of `column`'s definition, from its name to its end.
     fn column_definition(&self, column: &str) -> Option<(usize, usize)> {
-        if let Some(elements) = self.create_elements() {
-            return elements
-                .into_iter()
-                .find(|(first, _)| {
-                    !self.is_any(*first, TABLE_CONSTRAINT_STARTS) && self.names(*first, column)
-                })
-                .filter(|(first, last)| first < last);
-        }
-        self.alter_actions()?.into_iter().find_map(|(first, last)| {
-            let name = self.added_column_name(first).or_else(|| {
-                let at = self.altered_column_name(first)?;
-                let ty = at + 1;
-                (self.is(ty, "type") || (self.is(ty, "set") && self.is(ty + 2, "type")))
-                    .then_some(at)
-            })?;
-            (name < last && self.names(name, column)).then_some((name, last))
-        })
+        self.columns.get(column).copied()
     }
 
     /// `ADD [COLUMN] [IF NOT EXISTS] name ...` starting at `first`: the name's index.
@@ -551,13 +630,6 @@ impl<'a> Text<'a> {
             A::SetTablespace { .. } => self.is(first, "set") && self.is(first + 1, "tablespace"),
             _ => false,
         }
-    }
-
-    /// The file span of tokens `first..=last`.
-    fn span(&self, first: usize, last: usize) -> Span {
-        let start = self.tokens.get(first).map_or(0, |t| t.start);
-        let end = self.tokens.get(last).map_or(start, |t| t.end.max(start));
-        self.stmt.sub_span(start, end)
     }
 }
 
