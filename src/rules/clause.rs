@@ -54,7 +54,7 @@ const TABLE_CONSTRAINT_STARTS: &[&str] = &[
 pub fn action(stmt: &Statement, at: &AlterTable, index: usize) -> Option<Span> {
     let text = Text::of(stmt)?;
     let wanted = at.actions.get(index)?;
-    let ranges = text.alter_actions()?;
+    let ranges = text.actions.as_deref()?;
     let (first, last) = if ranges.len() == at.actions.len() {
         let range = *ranges.get(index)?;
         text.reads_as(range, wanted).then_some(range)?
@@ -153,30 +153,24 @@ pub fn column_part(
 /// (a, b)`, `UNIQUE (a)`, `PRIMARY KEY (a)`).
 pub fn table_constraint(stmt: &Statement, c: &Constraint) -> Option<Span> {
     let text = Text::of(stmt)?;
-    let elements = text.create_elements()?;
-    let mut matching = elements.iter().filter(|(first, last)| {
-        if text.is(*first, "constraint") {
-            return c.name.as_deref().is_some_and(|n| text.names(first + 1, n));
+    let key = match (&c.name, &c.kind) {
+        (Some(name), _) => ConstraintKey::Named(name.clone()),
+        (None, ConstraintKind::ForeignKey { columns, .. }) => {
+            ConstraintKey::Unnamed("foreign", columns.clone())
         }
-        if c.name.is_some() {
-            return false;
+        (None, ConstraintKind::Unique { columns, .. }) => {
+            ConstraintKey::Unnamed("unique", columns.clone())
         }
-        let (keyword, key) = match &c.kind {
-            ConstraintKind::ForeignKey { columns, .. } => ("foreign", columns),
-            ConstraintKind::Unique { columns, .. } => ("unique", columns),
-            ConstraintKind::PrimaryKey { columns, .. } => ("primary", columns),
-            _ => return false,
-        };
-        if !text.is(*first, keyword) {
-            return false;
+        (None, ConstraintKind::PrimaryKey { columns, .. }) => {
+            ConstraintKey::Unnamed("primary", columns.clone())
         }
-        // the column list: the first parenthesis of the element
-        (*first..=*last)
-            .find(|i| text.punct(*i, "("))
-            .is_some_and(|open| text.list_names(open, key))
-    });
-    let (first, last) = *matching.next()?;
-    matching.next().is_none().then(|| text.span(first, last))
+        _ => return None,
+    };
+    match text.constraints.get(&key)?.as_slice() {
+        [(first, last)] => Some(text.span(*first, *last)),
+        // several read alike: which one is meant is not known
+        _ => None,
+    }
 }
 
 /// What is read once from a statement's text: its tokens (comments and the final `;`
@@ -192,6 +186,18 @@ struct Reading {
     /// first definition of each (a `CREATE TABLE` column, `ADD COLUMN`, `ALTER COLUMN
     /// ... TYPE`).
     columns: HashMap<String, (usize, usize)>,
+    /// The actions of an `ALTER TABLE`, as (first, last) tokens.
+    actions: Option<Vec<(usize, usize)>>,
+    /// The table constraints of a `CREATE TABLE`, by name or kind and columns.
+    constraints: HashMap<ConstraintKey, Vec<(usize, usize)>>,
+}
+
+/// How a table constraint of `CREATE TABLE` is told apart: `CONSTRAINT name ...`, or
+/// an unnamed `FOREIGN KEY` / `UNIQUE` / `PRIMARY KEY` by its folded columns.
+#[derive(PartialEq, Eq, Hash)]
+enum ConstraintKey {
+    Named(String),
+    Unnamed(&'static str, Vec<String>),
 }
 
 thread_local! {
@@ -252,9 +258,36 @@ impl Reading {
                 .collect(),
             lines: LineIndex::new(text),
             columns: HashMap::new(),
+            actions: None,
+            constraints: HashMap::new(),
         };
+        read.actions = read.alter_actions();
         read.columns = read.column_definitions();
+        read.constraints = read.table_constraints();
         read
+    }
+
+    /// The table constraints of a `CREATE TABLE` (see [`Reading::constraints`]).
+    fn table_constraints(&self) -> HashMap<ConstraintKey, Vec<(usize, usize)>> {
+        let mut out: HashMap<ConstraintKey, Vec<(usize, usize)>> = HashMap::new();
+        for (first, last) in self.create_elements().unwrap_or_default() {
+            let key = if self.is(first, "constraint") {
+                self.folded(first + 1).map(ConstraintKey::Named)
+            } else {
+                ["foreign", "unique", "primary"]
+                    .into_iter()
+                    .find(|k| self.is(first, k))
+                    .and_then(|k| {
+                        // the column list: the first parenthesis of the element
+                        let open = (first..=last).find(|i| self.punct(*i, "("))?;
+                        Some(ConstraintKey::Unnamed(k, self.list(open)?))
+                    })
+            };
+            if let Some(key) = key {
+                out.entry(key).or_default().push((first, last));
+            }
+        }
+        out
     }
 
     /// Where each column is defined (see [`Reading::columns`]).
@@ -273,8 +306,8 @@ impl Reading {
                     add(first, last);
                 }
             }
-        } else if let Some(actions) = self.alter_actions() {
-            for (first, last) in actions {
+        } else if let Some(actions) = &self.actions {
+            for &(first, last) in actions {
                 let name = self.added_column_name(first).or_else(|| {
                     let at = self.altered_column_name(first)?;
                     let ty = at + 1;
@@ -330,17 +363,14 @@ impl Reading {
         }
     }
 
-    /// The parenthesis opening at `open` holds exactly the identifiers `names`.
-    fn list_names(&self, open: usize, names: &[String]) -> bool {
-        let Some(close) = self.closing(open) else {
-            return false;
-        };
-        let items = self.items(open + 1, close);
-        items.len() == names.len()
-            && items
-                .iter()
-                .zip(names)
-                .all(|((first, last), n)| first == last && self.names(*first, n))
+    /// The identifiers the parenthesis opening at `open` lists, folded; `None` when it
+    /// holds anything else.
+    fn list(&self, open: usize) -> Option<Vec<String>> {
+        let close = self.closing(open)?;
+        self.items(open + 1, close)
+            .into_iter()
+            .map(|(first, last)| (first == last).then(|| self.folded(first)).flatten())
+            .collect()
     }
 
     /// The token closing the parenthesis (or bracket) that opens at `open`.
