@@ -336,13 +336,15 @@ pub struct Finding {
     pub message: String,
     /// The file, as shown to users (relative to the current directory when under it).
     pub file: String,
-    /// 1-based line of the start of what the finding points at.
+    /// 1-based line of the start of what the finding points at: its statement, or,
+    /// for a rule about one column, constraint, `DEFAULT` or `ALTER TABLE` action, just
+    /// that clause of it.
     pub line: u32,
     /// 1-based column (in characters) of the start.
     pub column: u32,
     /// 1-based line of the end.
     pub end_line: u32,
-    /// 1-based column of the end (exclusive).
+    /// 1-based column of the end: of the last character (inclusive), as in the JSON.
     pub end_column: u32,
     /// The relation concerned, `schema.name`, when there is one.
     pub relation: Option<String>,

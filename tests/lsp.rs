@@ -278,3 +278,69 @@ fn a_bad_configuration_is_said_once_not_swallowed() {
     client.notify("exit", Value::Null);
     assert!(client.child.wait().expect("wait").success());
 }
+
+#[test]
+fn a_finding_about_one_action_marks_that_action_and_its_ignore_goes_above_the_statement() {
+    let dir = common::TempDir::new("lsp-clause");
+    dir.write(
+        "001_tables.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total int);\n",
+    );
+    let text = "ALTER TABLE orders\n  ADD COLUMN note text,\n  ALTER COLUMN total TYPE bigint;\n";
+    let file = dir.write("002_widen.sql", text);
+    let root = std::fs::canonicalize(&dir.0).expect("canonical");
+    let uri = format!(
+        "file://{}",
+        std::fs::canonicalize(&file).expect("canonical").display()
+    );
+    let mut client = Client::start(&root);
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+    );
+    let found = client.diagnostics(&uri);
+    let d = found
+        .iter()
+        .find(|d| d["code"] == "column-type-rewrite")
+        .unwrap_or_else(|| panic!("the type change finding: {found:#?}"));
+    // `ALTER COLUMN total TYPE bigint` on the third line (0-based 2), end exclusive
+    assert_eq!(
+        d["range"],
+        json!({"start": {"line": 2, "character": 2}, "end": {"line": 2, "character": 32}}),
+        "{d}"
+    );
+    // the statement-wide lock finding still marks the whole statement
+    let lock = found
+        .iter()
+        .find(|d| d["code"] == "missing-lock-timeout")
+        .unwrap_or_else(|| panic!("the lock timeout finding: {found:#?}"));
+    assert_eq!(lock["range"]["start"], json!({"line": 0, "character": 0}));
+
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 2, "character": 4}, "end": {"line": 2, "character": 4}},
+               "context": {"diagnostics": []}}),
+    );
+    let edit = actions["result"]
+        .as_array()
+        .and_then(|a| {
+            a.iter().find(|a| {
+                a["title"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("column-type-rewrite"))
+            })
+        })
+        .map(|a| a["edit"]["changes"][&uri][0].clone())
+        .unwrap_or(Value::Null);
+    // an ignore comment silences a statement: it goes above its first line
+    assert_eq!(edit["range"]["start"]["line"], 0, "{actions}");
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().expect("wait").success());
+}

@@ -652,9 +652,12 @@ impl Driver<'_> {
         ends.sort_unstable();
         for (rule, v) in raw {
             let span = v.span.unwrap_or(first);
-            let before = ends.partition_point(|l| *l < span.start_pos.line);
+            // an ignore comment silences a statement: a finding about one clause of it
+            // is silenced from the statement's first line
+            let line = statement_line(&parsed.statements, span);
+            let before = ends.partition_point(|l| *l < line);
             let prev_end = before.checked_sub(1).map_or(0, |i| ends[i]);
-            if ignores.silences(rule.id(), span.start_pos.line, prev_end) {
+            if ignores.silences(rule.id(), line, prev_end) {
                 self.out.suppressed += 1;
                 continue;
             }
@@ -916,6 +919,14 @@ fn resolve_segments(
 
 /// Folds `rule`'s findings of one file into the first: the others become its
 /// [`Finding::related`] places, and its message names their lines.
+/// The first line of the statement of `statements` (in file order; an embedded one of
+/// a `DO` or `CREATE SCHEMA` when one holds it) that holds `span` (a clause of it), or
+/// the span's own line when none does.
+fn statement_line(statements: &[Statement], span: Span) -> u32 {
+    crate::parse::statement_holding(statements, span)
+        .map_or(span.start_pos.line, |s| s.span.start_pos.line)
+}
+
 fn once_per_migration(findings: &mut Vec<Finding>, rule: &str) {
     let Some(first) = findings.iter().position(|f| f.rule == rule) else {
         return;

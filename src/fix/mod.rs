@@ -247,13 +247,20 @@ pub fn plan(run: &Run, opts: &Options) -> Plan {
     let configured = run.config.framework.as_deref().and_then(Framework::parse);
     let assume_tx = run.config.assume_in_transaction.unwrap_or(true);
     let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    // each file's statements, for the line of a finding's statement
+    let parsed: BTreeMap<&str, &[Statement]> = run
+        .files
+        .iter()
+        .zip(&run.parsed)
+        .map(|(file, p)| (file.display.as_str(), p.statements.as_slice()))
+        .collect();
     for f in &run.analysis.findings {
         if SUGGESTED_RULES.contains(&f.rule) {
             if let Some(text) = &f.fix {
                 out.suggestions.push(Suggestion {
                     rule: f.rule,
                     file: f.file.clone(),
-                    line: f.span.start_pos.line,
+                    line: statement_line(parsed.get(f.file.as_str()).copied().unwrap_or(&[]), f),
                     text: text.clone(),
                 });
             }
@@ -435,6 +442,13 @@ impl FileCx<'_> {
     }
 }
 
+/// The first line of the statement a finding is on (a finding about one clause of a
+/// statement spans that clause; a fix rewrites the statement).
+fn statement_line(statements: &[Statement], f: &Finding) -> u32 {
+    crate::parse::statement_holding(statements, f.span)
+        .map_or(f.span.start_pos.line, |s| s.span.start_pos.line)
+}
+
 /// The fixes of one file, before its new migrations have names.
 fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<NotFixed>) {
     let mut not_fixed = Vec::new();
@@ -442,7 +456,7 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
     let not = |f: &Finding, reason: &str| NotFixed {
         rule: f.rule,
         file: f.file.clone(),
-        line: f.span.start_pos.line,
+        line: statement_line(cx.statements, f),
         reason: reason.to_string(),
     };
     let mut rewritten: BTreeSet<usize> = BTreeSet::new();
@@ -571,7 +585,7 @@ fn plan_file(cx: &FileCx, findings: &[&Finding], slot: Slot) -> (FilePlan, Vec<N
             file: f.file.clone(),
             path: cx.path.to_path_buf(),
             path_after: cx.path.to_path_buf(),
-            line: f.span.start_pos.line,
+            line: statement_line(cx.statements, f),
             title: String::new(),
             relation: f.relation.as_ref().map(ToString::to_string),
             lock_mode: f.lock_mode,

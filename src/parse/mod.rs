@@ -42,7 +42,12 @@ impl Statement {
     /// The span of `self.text[start..end]` in the file (`start..end` a range of the
     /// statement's own text).
     pub fn sub_span(&self, start: usize, end: usize) -> Span {
-        let index = crate::span::LineIndex::new(&self.text);
+        self.sub_span_in(&crate::span::LineIndex::new(&self.text), start, end)
+    }
+
+    /// [`sub_span`](Self::sub_span) with the line index of `self.text` already made
+    /// (for many spans in one statement).
+    pub fn sub_span_in(&self, index: &LineIndex, start: usize, end: usize) -> Span {
         let local = index.span(&self.text, start, end);
         let place = |p: crate::span::Position| crate::span::Position {
             line: self.span.start_pos.line + p.line - 1,
@@ -59,6 +64,16 @@ impl Statement {
             end_pos: place(local.end_pos),
         }
     }
+}
+
+/// The statement of `statements` (a file's, in order) that holds `span`: the embedded
+/// one (of a `DO` or `CREATE SCHEMA`) when one holds it. A finding about one clause of a
+/// statement spans that clause; ignore comments and fixes work on its statement.
+pub fn statement_holding(statements: &[Statement], span: Span) -> Option<&Statement> {
+    let holds = |s: &Statement| s.span.start <= span.start && span.end <= s.span.end;
+    let after = statements.partition_point(|s| s.span.start <= span.start);
+    let stmt = statements.get(after.checked_sub(1)?).filter(|s| holds(s))?;
+    Some(stmt.embedded.iter().find(|e| holds(e)).unwrap_or(stmt))
 }
 
 /// Something worth telling the user that is not a finding (e.g. a skipped meta-command).

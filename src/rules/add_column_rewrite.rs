@@ -58,7 +58,24 @@ impl Rule for AddColumnRewrite {
                 .cloned()
                 .unwrap_or_else(|| format!("every row of {table} gets a value"));
             let fix = fix(cx, at, i, *if_not_exists, table, column);
+            // the DEFAULT when it is what fills every row, else the whole ADD COLUMN
+            let by_default = !column.ty.is_serial()
+                && column.identity.is_none()
+                && !column.generated.as_ref().is_some_and(|g| g.stored)
+                && constrained_domain(cx, &column.ty).is_none();
+            let span = by_default
+                .then(|| {
+                    super::clause::column_part(
+                        cx.stmt,
+                        &column.name,
+                        super::clause::ColumnPart::Default,
+                        None,
+                    )
+                })
+                .flatten()
+                .or_else(|| super::clause::action(cx.stmt, at, i));
             out.push(Violation {
+                span,
                 message: format!(
                     "adding {table}.{} rewrites the whole table under ACCESS EXCLUSIVE",
                     column.name

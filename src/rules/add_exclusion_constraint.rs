@@ -26,7 +26,7 @@ impl Rule for AddExclusionConstraint {
             return;
         };
         let written = &at.name;
-        for action in &at.actions {
+        for (i, action) in at.actions.iter().enumerate() {
             let AlterTableAction::AddConstraint(c) = action else {
                 continue;
             };
@@ -45,6 +45,7 @@ impl Rule for AddExclusionConstraint {
                 .map(|f| format!(" (and on PostgreSQL {} it fails: {f})", cx.version))
                 .unwrap_or_default();
             out.push(Violation {
+                span: super::clause::action(cx.stmt, at, i),
                 message: format!(
                     "adding EXCLUDE constraint {name} builds a {method} index over every row of {table} under ACCESS EXCLUSIVE{fails}"
                 ),

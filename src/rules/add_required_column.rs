@@ -25,7 +25,7 @@ impl Rule for AddRequiredColumn {
         };
         // fixes use the name as the user wrote it
         let written = &at.name;
-        for action in &at.actions {
+        for (i, action) in at.actions.iter().enumerate() {
             if cx.skips_add_column(table, action) {
                 continue;
             }
@@ -40,6 +40,7 @@ impl Rule for AddRequiredColumn {
                 continue;
             }
             out.push(Violation {
+                span: super::clause::action(cx.stmt, at, i),
                 message: format!(
                     "{table}.{} is added NOT NULL without a default: this fails if {table} has rows",
                     column.name

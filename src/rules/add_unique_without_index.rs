@@ -26,7 +26,7 @@ impl Rule for AddUniqueWithoutIndex {
         };
         // fixes use the name as the user wrote it
         let written = &at.name;
-        for action in &at.actions {
+        for (i, action) in at.actions.iter().enumerate() {
             let c = match action {
                 AlterTableAction::AddConstraint(c) => c,
                 AlterTableAction::AddColumn { .. } if cx.skips_add_column(table, action) => {
@@ -90,6 +90,7 @@ impl Rule for AddUniqueWithoutIndex {
                 String::new()
             };
             out.push(Violation {
+                span: super::clause::action(cx.stmt, at, i),
                 message: format!(
                     "ADD {kind} on {table} builds its index while holding ACCESS EXCLUSIVE"
                 ),
@@ -178,6 +179,10 @@ fn inline_key(
             declared.push_str(" NOT NULL");
         }
         out.push(Violation {
+            // the inline UNIQUE / PRIMARY KEY of the column
+            span: super::clause::ColumnPart::of(c).and_then(|part| {
+                super::clause::column_part(cx.stmt, &column.name, part, c.name.as_deref())
+            }),
             message: format!(
                 "ADD COLUMN {col} ... {kind} on {table} builds a unique index while holding ACCESS EXCLUSIVE"
             ),

@@ -29,7 +29,7 @@ impl Rule for AvoidCharN {
             let n = c.ty.modifiers.first().copied().unwrap_or(1);
             let brackets = "[]".repeat(c.ty.array_dims as usize);
             out.push(Violation {
-                span: super::declared::column_span(cx.stmt, c.column),
+                span: super::clause::column(cx.stmt, c.column),
                 message: format!(
                     "{table}.{} is {}: prefer text",
                     c.column,

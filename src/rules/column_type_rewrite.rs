@@ -34,7 +34,7 @@ impl Rule for ColumnTypeRewrite {
             return;
         }
         let rewrites = cx.effects.rewrites_table(table);
-        for action in &at.actions {
+        for (i, action) in at.actions.iter().enumerate() {
             let AlterTableAction::AlterColumnType {
                 column,
                 ty,
@@ -70,7 +70,9 @@ impl Rule for ColumnTypeRewrite {
                             collation.as_deref(),
                         );
                         if !k.is_empty() {
-                            out.push(kept_in_place(table, column, ty, &k));
+                            let mut v = kept_in_place(table, column, ty, &k);
+                            v.span = super::clause::action(cx.stmt, at, i);
+                            out.push(v);
                         }
                     }
                     continue;
@@ -78,6 +80,7 @@ impl Rule for ColumnTypeRewrite {
             };
             let unsure = from.is_none();
             out.push(Violation {
+                span: super::clause::action(cx.stmt, at, i),
                 message: format!(
                     "changing {table}.{column} to {} rewrites {table} and its indexes under ACCESS EXCLUSIVE",
                     ty.text
@@ -94,7 +97,6 @@ impl Rule for ColumnTypeRewrite {
                     ty.text
                 )),
                 severity: unsure.then_some(Severity::Warning),
-                ..Default::default()
             });
         }
     }

@@ -40,7 +40,7 @@ impl Rule for ConstraintNotValidMissing {
         // the whole statement with its checked constraints NOT VALID (and named): its
         // other actions (adding the column, dropping the old constraint) are kept
         let whole = not_valid_statement(cx, at, table);
-        for action in &at.actions {
+        for (i, action) in at.actions.iter().enumerate() {
             match action {
                 AlterTableAction::AddConstraint(c) if !c.not_valid => {
                     let Some((what, mode)) = kind_and_lock(c, cx) else {
@@ -61,7 +61,9 @@ impl Rule for ConstraintNotValidMissing {
                             quote_ident(&name)
                         ),
                     };
-                    out.push(violation(table, written, &what, mode, &add, &name));
+                    let mut v = violation(table, written, &what, mode, &add, &name);
+                    v.span = super::clause::action(cx.stmt, at, i);
+                    out.push(v);
                 }
                 AlterTableAction::AddColumn { .. } if cx.skips_add_column(table, action) => {}
                 AlterTableAction::AddColumn { column, .. } => {
@@ -90,6 +92,15 @@ impl Rule for ConstraintNotValidMissing {
                             &add,
                             &name,
                         );
+                        // the inline CHECK / REFERENCES of the new column
+                        v.span = super::clause::ColumnPart::of(c).and_then(|part| {
+                            super::clause::column_part(
+                                cx.stmt,
+                                &column.name,
+                                part,
+                                c.name.as_deref(),
+                            )
+                        });
                         v.fix = v.fix.map(|f| {
                             f.replacen(
                                 "add it NOT VALID",

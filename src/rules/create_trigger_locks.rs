@@ -21,6 +21,8 @@ impl Rule for CreateTriggerLocks {
         super::Category::Locks
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        // the ENABLE / DISABLE TRIGGER action of an ALTER TABLE
+        let mut span = None;
         let (table, what) = match &cx.stmt.op {
             Operation::CreateTrigger(ct) => (
                 cx.catalog.resolve_relation(&ct.table),
@@ -34,6 +36,9 @@ impl Rule for CreateTriggerLocks {
                 else {
                     return;
                 };
+                span = super::clause::first_action(cx.stmt, at, |a| {
+                    matches!(a, AlterTableAction::Trigger { .. })
+                });
                 let verb = if *enable { "ENABLE" } else { "DISABLE" };
                 (
                     cx.catalog.resolve_relation(&at.name),
@@ -74,6 +79,7 @@ impl Rule for CreateTriggerLocks {
             )
         };
         out.push(Violation {
+            span,
             message: format!(
                 "{what} takes SHARE ROW EXCLUSIVE on {table}: writes wait while it runs"
             ),

@@ -24,6 +24,8 @@ impl Rule for DropBreaksDependents {
 
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let cat = cx.catalog;
+        // the one DROP COLUMN of an ALTER TABLE that others depend on
+        let mut span = None;
         let (dependents, cascade, what): (Vec<String>, bool, String) = match &cx.stmt.op {
             Operation::DropTable(d) => {
                 let mut deps = Vec::new();
@@ -61,12 +63,14 @@ impl Rule for DropBreaksDependents {
                     .unwrap_or_default();
                 let mut deps = Vec::new();
                 let mut cascade = false;
-                for a in &at.actions {
+                let mut dropping: Vec<usize> = Vec::new();
+                for (i, a) in at.actions.iter().enumerate() {
                     if let AlterTableAction::DropColumn {
                         name, cascade: c, ..
                     } = a
                     {
                         cascade |= *c;
+                        let before = deps.len();
                         deps.extend(
                             cat.referencing(&table)
                                 .filter(|(t, _)| t.name != table)
@@ -74,7 +78,13 @@ impl Rule for DropBreaksDependents {
                                     if ref_columns.contains(name) || (ref_columns.is_empty() && pk.contains(name))))
                                 .map(|(t, c)| format!("foreign key {} on {}", c.name, t.name)),
                         );
+                        if deps.len() > before {
+                            dropping.push(i);
+                        }
                     }
+                }
+                if let [i] = dropping[..] {
+                    span = super::clause::action(cx.stmt, at, i);
                 }
                 (deps, cascade, "column".to_string())
             }
@@ -143,6 +153,7 @@ impl Rule for DropBreaksDependents {
             )
         };
         out.push(Violation {
+            span,
             message,
             why: Some(why),
             fix: Some(fix),

@@ -23,11 +23,12 @@ impl Rule for DropColumn {
         let Some((at, table)) = cx.alter_of_existing_table() else {
             return;
         };
-        for action in &at.actions {
+        for (i, action) in at.actions.iter().enumerate() {
             let AlterTableAction::DropColumn { name, .. } = action else {
                 continue;
             };
             out.push(Violation {
+                span: super::clause::action(cx.stmt, at, i),
                 message: format!("dropping {table}.{name} breaks application versions that still use it"),
                 relation: Some(table.clone()),
                 lock_mode: Some(LockMode::AccessExclusive),

@@ -34,7 +34,7 @@ impl Rule for DropDefault {
             let Operation::AlterTable(at) = &stmt.op else {
                 continue;
             };
-            for action in &at.actions {
+            for (i, action) in at.actions.iter().enumerate() {
                 let AlterTableAction::DropDefault { column } = action else {
                     continue;
                 };
@@ -59,7 +59,12 @@ impl Rule for DropDefault {
                 let moved = table.name.name != at.name.name
                     || (at.name.schema.is_some() && at.name.schema != table.name.schema);
                 let shown = if moved { &at.name } else { &table.name };
-                out.push(finding(fc, stmt, &at.name, shown, column, new_column));
+                let mut v = finding(fc, stmt, &at.name, shown, column, new_column);
+                // the ALTER COLUMN ... DROP DEFAULT action
+                if let Some(span) = super::clause::action(stmt, at, i) {
+                    v.span = Some(span);
+                }
+                out.push(v);
             }
         }
     }

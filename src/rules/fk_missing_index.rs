@@ -39,7 +39,7 @@ impl Rule for FkMissingIndex {
             .iter()
             .flat_map(|s| std::iter::once(s).chain(s.embedded.iter()));
         for stmt in all {
-            for (written, c, new_table) in foreign_keys(stmt) {
+            for (written, c, new_table, place) in foreign_keys(stmt) {
                 let Some(table) = cx.table_after(written, stmt.index) else {
                     continue; // dropped later in the file
                 };
@@ -83,6 +83,9 @@ impl Rule for FkMissingIndex {
                 // A table this migration creates is empty while it runs: the missing
                 // index slows no delete yet, so it is design advice, not a danger to
                 // running traffic.
+                if let Some(span) = place.span(stmt, c) {
+                    v.span = Some(span);
+                }
                 if new_table || created_in(cat, &table.name, cx.file.index) {
                     v.severity = Some(Severity::Hint);
                 }
@@ -97,28 +100,64 @@ fn created_in(cat: &Catalog, table: &ObjectName, file: usize) -> bool {
     cat.relation_origin(table).is_some_and(|o| o.file == file)
 }
 
+/// Where a foreign key is written in its statement.
+enum Place<'a> {
+    /// A table constraint of `CREATE TABLE`.
+    TableConstraint,
+    /// `REFERENCES` written with this column (of `CREATE TABLE` or `ADD COLUMN`).
+    Inline(&'a str),
+    /// `ADD [CONSTRAINT name] FOREIGN KEY`, action number `.0` of an `ALTER TABLE`.
+    Action(usize),
+}
+
+impl Place<'_> {
+    /// The span of the foreign key's clause, when it can be found.
+    fn span(&self, stmt: &Statement, c: &Constraint) -> Option<crate::span::Span> {
+        use super::clause::{self, ColumnPart};
+        match (self, &stmt.op) {
+            (Place::TableConstraint, _) => clause::table_constraint(stmt, c),
+            (Place::Inline(column), _) => {
+                clause::column_part(stmt, column, ColumnPart::References, c.name.as_deref())
+            }
+            (Place::Action(i), Operation::AlterTable(at)) => clause::action(stmt, at, *i),
+            _ => None,
+        }
+    }
+}
+
 /// The foreign keys a statement adds: (table as written, constraint, table created by
-/// this statement).
-fn foreign_keys(stmt: &Statement) -> Vec<(&ObjectName, &Constraint, bool)> {
-    let is_fk = |c: &&Constraint| matches!(c.kind, ConstraintKind::ForeignKey { .. });
+/// this statement, where it is written).
+fn foreign_keys(stmt: &Statement) -> Vec<(&ObjectName, &Constraint, bool, Place<'_>)> {
+    let is_fk = |c: &Constraint| matches!(c.kind, ConstraintKind::ForeignKey { .. });
     match &stmt.op {
         Operation::CreateTable(ct) => ct
             .constraints
             .iter()
-            .chain(ct.columns.iter().flat_map(|c| &c.constraints))
-            .filter(is_fk)
-            .map(|c| (&ct.name, c, true))
+            .filter(|c| is_fk(c))
+            .map(|c| (&ct.name, c, true, Place::TableConstraint))
+            .chain(ct.columns.iter().flat_map(|col| {
+                col.constraints
+                    .iter()
+                    .filter(|c| is_fk(c))
+                    .map(|c| (&ct.name, c, true, Place::Inline(col.name.as_str())))
+            }))
             .collect(),
         Operation::AlterTable(at) => at
             .actions
             .iter()
-            .flat_map(|a| match a {
-                AlterTableAction::AddConstraint(c) => std::slice::from_ref(c),
-                AlterTableAction::AddColumn { column, .. } => column.constraints.as_slice(),
-                _ => &[],
+            .enumerate()
+            .flat_map(|(i, a)| match a {
+                AlterTableAction::AddConstraint(c) if is_fk(c) => {
+                    vec![(&at.name, c, false, Place::Action(i))]
+                }
+                AlterTableAction::AddColumn { column, .. } => column
+                    .constraints
+                    .iter()
+                    .filter(|c| is_fk(c))
+                    .map(|c| (&at.name, c, false, Place::Inline(column.name.as_str())))
+                    .collect(),
+                _ => Vec::new(),
             })
-            .filter(is_fk)
-            .map(|c| (&at.name, c, false))
             .collect(),
         _ => Vec::new(),
     }

@@ -19,6 +19,7 @@ mod add_required_column;
 mod add_unique_without_index;
 mod attach_partition_scan;
 mod avoid_char_n;
+pub(crate) mod clause;
 mod column_type_rewrite;
 mod concurrently_in_transaction;
 mod concurrently_on_partitioned;
@@ -133,7 +134,10 @@ impl Category {
 #[derive(Clone, Debug, Default)]
 pub struct Violation {
     pub message: String,
-    /// Defaults to the statement's span.
+    /// Defaults to the statement's span. A rule about one column, constraint, `DEFAULT`
+    /// or `ALTER TABLE` action sets that clause's span, found with `rules::clause` (which
+    /// answers `None`, the statement, when it is not certain); it lies within the
+    /// statement, whose start ignore comments and fixes go by.
     pub span: Option<Span>,
     pub relation: Option<ObjectName>,
     pub lock_mode: Option<LockMode>,

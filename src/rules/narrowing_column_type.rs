@@ -59,7 +59,7 @@ impl Rule for NarrowingColumnType {
         if !cx.is_preexisting(table) || cx.is_foreign(table) {
             return;
         }
-        for action in &at.actions {
+        for (i, action) in at.actions.iter().enumerate() {
             let AlterTableAction::AlterColumnType {
                 column, ty, using, ..
             } = action
@@ -85,9 +85,9 @@ impl Rule for NarrowingColumnType {
             let fitted = file_notes::with(&UPDATED, cx.file, |n| {
                 n.contains(&(table.clone(), column.clone()))
             });
-            out.push(violation(
-                table, &at.name, column, from, ty, &losses, fitted,
-            ));
+            let mut v = violation(table, &at.name, column, from, ty, &losses, fitted);
+            v.span = super::clause::action(cx.stmt, at, i);
+            out.push(v);
         }
     }
     fn check_file(&self, fc: &FileCheck, _out: &mut Vec<Violation>) {

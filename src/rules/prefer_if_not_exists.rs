@@ -55,7 +55,23 @@ impl Rule for PreferIfNotExists {
             Some(sql) => format!("make it safe to run twice:\n{sql}"),
             None => format!("add {if_clause} so that running it twice is harmless"),
         };
+        // an ALTER TABLE with one such action: that action
+        let span = match &cx.stmt.op {
+            Operation::AlterTable(at) => {
+                let mut lacking = at
+                    .actions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| lacks_if_exists(a).is_some());
+                match (lacking.next(), lacking.next()) {
+                    (Some((i, _)), None) => super::clause::action(cx.stmt, at, i),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         out.push(Violation {
+            span,
             message: format!(
                 "{what} without {if_clause} runs outside a transaction: if the migration fails after it, running it again fails here"
             ),
@@ -66,6 +82,27 @@ impl Rule for PreferIfNotExists {
             fix: Some(fix),
             ..Default::default()
         });
+    }
+}
+
+/// An action of `ALTER TABLE` that fails when run twice, and how it reads.
+fn lacks_if_exists(a: &AlterTableAction) -> Option<String> {
+    match a {
+        AlterTableAction::AddColumn {
+            column,
+            if_not_exists: false,
+        } => Some(format!("ADD COLUMN {}", column.name)),
+        AlterTableAction::DropColumn {
+            name,
+            if_exists: false,
+            ..
+        } => Some(format!("DROP COLUMN {name}")),
+        AlterTableAction::DropConstraint {
+            name,
+            if_exists: false,
+            ..
+        } => Some(format!("DROP CONSTRAINT {name}")),
+        _ => None,
     }
 }
 
@@ -161,27 +198,7 @@ fn judge(cx: &Context) -> Option<(String, &'static str, Option<String>)> {
             if !cx.is_preexisting(&table) {
                 return None;
             }
-            let lacking: Vec<String> = at
-                .actions
-                .iter()
-                .filter_map(|a| match a {
-                    AlterTableAction::AddColumn {
-                        column,
-                        if_not_exists: false,
-                    } => Some(format!("ADD COLUMN {}", column.name)),
-                    AlterTableAction::DropColumn {
-                        name,
-                        if_exists: false,
-                        ..
-                    } => Some(format!("DROP COLUMN {name}")),
-                    AlterTableAction::DropConstraint {
-                        name,
-                        if_exists: false,
-                        ..
-                    } => Some(format!("DROP CONSTRAINT {name}")),
-                    _ => None,
-                })
-                .collect();
+            let lacking: Vec<String> = at.actions.iter().filter_map(lacks_if_exists).collect();
             if lacking.is_empty() {
                 return None;
             }

@@ -37,11 +37,15 @@ impl Rule for SetNotNullScan {
         {
             return;
         }
-        for action in &at.actions {
+        for (i, action) in at.actions.iter().enumerate() {
             let column = match action {
                 AlterTableAction::SetNotNull { column } => column,
                 AlterTableAction::AddConstraint(c) => {
+                    let before = out.len();
                     primary_key_using_index(cx, table, written, c, out);
+                    for v in &mut out[before..] {
+                        v.span = super::clause::action(cx.stmt, at, i);
+                    }
                     continue;
                 }
                 _ => continue,
@@ -68,6 +72,7 @@ impl Rule for SetNotNullScan {
                 )
             };
             out.push(Violation {
+                span: super::clause::action(cx.stmt, at, i),
                 message: format!(
                     "SET NOT NULL on {table}.{column} scans the whole table under ACCESS EXCLUSIVE"
                 ),

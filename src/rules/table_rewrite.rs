@@ -21,9 +21,11 @@ impl Rule for TableRewrite {
         super::Category::Locks
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
+        // the SET LOGGED / UNLOGGED / ACCESS METHOD / TABLESPACE action of an ALTER TABLE
+        let mut span = None;
         let (what, fix): (&str, String) = match &cx.stmt.op {
             Operation::AlterTable(at) => {
-                let Some(a) = at.actions.iter().find(|a| {
+                let rewrites = |a: &AlterTableAction| {
                     matches!(
                         a,
                         AlterTableAction::SetLogged
@@ -31,9 +33,11 @@ impl Rule for TableRewrite {
                             | AlterTableAction::SetAccessMethod { .. }
                             | AlterTableAction::SetTablespace { .. }
                     )
-                }) else {
+                };
+                let Some(a) = at.actions.iter().find(|a| rewrites(a)) else {
                     return;
                 };
+                span = super::clause::first_action(cx.stmt, at, rewrites);
                 let what = match a {
                     AlterTableAction::SetLogged => "SET LOGGED",
                     AlterTableAction::SetUnlogged => "SET UNLOGGED",
@@ -84,6 +88,7 @@ impl Rule for TableRewrite {
                 continue;
             }
             out.push(Violation {
+                span,
                 message: format!("{what} rewrites {rel} under ACCESS EXCLUSIVE"),
                 relation: Some(rel.clone()),
                 lock_mode: Some(LockMode::AccessExclusive),

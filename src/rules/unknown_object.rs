@@ -21,6 +21,8 @@ impl Rule for UnknownObject {
     }
     fn check(&self, cx: &Context, out: &mut Vec<Violation>) {
         let mut missing: Vec<String> = Vec::new();
+        // where the one missing object is named, when it is one action or constraint
+        let mut place: Option<crate::span::Span> = None;
         let table_known =
             |name: &ObjectName| cx.catalog.relation_kind(name).is_some() || is_system(name);
         match &cx.stmt.op {
@@ -32,7 +34,7 @@ impl Rule for UnknownObject {
                     // the actions go
                     let mut columns: Vec<&str> =
                         t.columns.iter().map(|c| c.name.as_str()).collect();
-                    for a in &at.actions {
+                    for (i, a) in at.actions.iter().enumerate() {
                         let used = match a {
                             AlterTableAction::AddColumn { column, .. } => {
                                 columns.push(&column.name);
@@ -57,6 +59,9 @@ impl Rule for UnknownObject {
                             }
                             AlterTableAction::AddConstraint(c) => {
                                 if let Some(n) = fk_target(c, &table_known) {
+                                    if missing.is_empty() {
+                                        place = super::clause::action(cx.stmt, at, i);
+                                    }
                                     missing.push(format!("table {n}"));
                                 }
                                 None
@@ -64,6 +69,9 @@ impl Rule for UnknownObject {
                             _ => None,
                         };
                         if let Some(col) = used {
+                            if missing.is_empty() {
+                                place = super::clause::action(cx.stmt, at, i);
+                            }
                             missing.push(format!("column {}.{col}", at.name));
                         }
                     }
@@ -71,12 +79,24 @@ impl Rule for UnknownObject {
             }
             Operation::CreateTable(ct) => {
                 let own = |n: &ObjectName| n == &ct.name || table_known(n);
-                for c in ct
-                    .constraints
-                    .iter()
-                    .chain(ct.columns.iter().flat_map(|c| &c.constraints))
-                {
+                let constraints = ct.constraints.iter().map(|c| (None, c)).chain(
+                    ct.columns
+                        .iter()
+                        .flat_map(|col| col.constraints.iter().map(|c| (Some(&col.name), c))),
+                );
+                for (column, c) in constraints {
                     if let Some(n) = fk_target(c, &own) {
+                        if missing.is_empty() {
+                            place = match column {
+                                None => super::clause::table_constraint(cx.stmt, c),
+                                Some(col) => super::clause::column_part(
+                                    cx.stmt,
+                                    col,
+                                    super::clause::ColumnPart::References,
+                                    c.name.as_deref(),
+                                ),
+                            };
+                        }
                         missing.push(format!("table {n}"));
                     }
                 }
@@ -107,8 +127,11 @@ impl Rule for UnknownObject {
         if missing.is_empty() {
             return;
         }
+        // one object named once: its clause; else the statement
+        let span = if missing.len() == 1 { place } else { None };
         missing.dedup();
         out.push(Violation {
+            span,
             message: format!("no earlier migration creates {}", missing.join(", ")),
             why: Some(
                 "either the history schemaguard read is incomplete (objects made outside these migrations: then its checks cannot see their locks and sizes), or this migration fails on a fresh database"

@@ -28,7 +28,7 @@ impl Rule for ValidateInSameTransaction {
         };
         // fixes use the name as the user wrote it
         let written = &at.name;
-        for action in &at.actions {
+        for (i, action) in at.actions.iter().enumerate() {
             let AlterTableAction::ValidateConstraint { name } = action else {
                 continue;
             };
@@ -41,6 +41,7 @@ impl Rule for ValidateInSameTransaction {
             }
             let held = cx.tx.held_on(table).map(|h| h.mode);
             out.push(Violation {
+                span: super::clause::action(cx.stmt, at, i),
                 message: format!(
                     "{name} is validated in the same transaction that added it NOT VALID"
                 ),
