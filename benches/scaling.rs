@@ -6,7 +6,8 @@
 //! `check` (human), `plan --format json` and `graph --format json`. Prints wall time and
 //! peak memory (the child's maximum resident set) per run, and the growth ratio from the
 //! previous size: linear work shows about 2.0 per doubling. When `squawk` is on the
-//! `PATH`, its figures on the same files are printed beside ours.
+//! `PATH` (or named by `SQUAWK`), its figures on the same files are printed beside ours.
+//! A run longer than five minutes is stopped and shown as not finished.
 //!
 //! Shapes:
 //! - `mix`: tables with a column, an index, a foreign key added NOT VALID and validated,
@@ -24,8 +25,11 @@ use std::time::{Duration, Instant};
 
 const MB: usize = 1024 * 1024;
 
+/// A run that takes longer is stopped and shown as not finished.
+const LIMIT: Duration = Duration::from_secs(300);
+
 /// Wall time and peak resident memory (KiB) of one child process; `None` when it
-/// could not run or failed.
+/// could not run, failed, or ran longer than [`LIMIT`].
 fn measure(program: &Path, args: &[&str]) -> Option<(Duration, u64)> {
     let started = Instant::now();
     let child = Command::new(program)
@@ -38,8 +42,21 @@ fn measure(program: &Path, args: &[&str]) -> Option<(Duration, u64)> {
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value for wait4 to fill in
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our child, not yet waited for; the pointers are to live locals
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let waited = loop {
+        // SAFETY: `pid` is our child, not yet reaped; the pointers are to live locals
+        let w = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if w != 0 {
+            break w;
+        }
+        if started.elapsed() > LIMIT {
+            // SAFETY: signalling our own child, which has not been reaped
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            // SAFETY: as above; reaps the killed child
+            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     let elapsed = started.elapsed();
     // exit 1 is "findings": a run that finished
     let code = libc::WEXITSTATUS(status);
@@ -57,12 +74,14 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(32);
-    let squawk = Command::new("squawk")
+    // `SQUAWK=/path/to/squawk` picks the program (a pyenv shim adds ~100 ms a run)
+    let squawk_path = PathBuf::from(std::env::var_os("SQUAWK").unwrap_or_else(|| "squawk".into()));
+    let squawk = Command::new(&squawk_path)
         .arg("--version")
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .map(|_| PathBuf::from("squawk"));
+        .map(|_| squawk_path.clone());
     let dir = tempfile::tempdir().expect("a temporary folder");
     let config = dir.path().join("schemaguard.toml");
     // the files are larger than the default 10 MiB limit on purpose
