@@ -4,14 +4,14 @@
 use super::Catalog;
 use crate::ops::probe::{Probe, Test};
 
-/// One row of a catalog view: column -> value.
-type Row = Vec<(&'static str, String)>;
+/// One (column, value) of a catalog view's row.
+type Cell<'a> = (&'static str, &'a str);
 
 impl Catalog {
     /// The probe's answer, or `None` when it reads a relation or column not modelled
-    /// here (then the caller does as if it did not know).
+    /// here (then the caller does as if it did not know). The rows are walked in place,
+    /// none built: a history with many guarded `DO` blocks asks once per guard.
     pub fn answer(&self, probe: &Probe) -> Option<bool> {
-        let rows = self.rows(&probe.relation)?;
         let columns: Vec<&str> = rows_columns(&probe.relation)?;
         if probe
             .filters
@@ -20,16 +20,18 @@ impl Catalog {
         {
             return None;
         }
-        let matching = rows
-            .iter()
-            .filter(|row| {
-                probe.filters.iter().all(|(c, values)| {
-                    row.iter()
-                        .find(|(rc, _)| *rc == c.as_str())
-                        .is_some_and(|(_, v)| values.contains(v))
-                })
-            })
-            .count() as u64;
+        let default_schema = self.creation_schema();
+        let mut matching = 0u64;
+        self.each_row(&probe.relation, &default_schema, &mut |row| {
+            let all = probe.filters.iter().all(|(c, values)| {
+                row.iter()
+                    .find(|(rc, _)| *rc == c.as_str())
+                    .is_some_and(|(_, v)| values.iter().any(|x| x == v))
+            });
+            if all {
+                matching += 1;
+            }
+        })?;
         let holds = match probe.test {
             Test::Exists => matching > 0,
             Test::CountIs(n) => matching == n,
@@ -37,53 +39,65 @@ impl Catalog {
         Some(holds != probe.negated)
     }
 
-    fn rows(&self, relation: &str) -> Option<Vec<Row>> {
-        let schema_of = |s: &Option<String>| s.clone().unwrap_or_else(|| self.creation_schema());
-        let mut out: Vec<Row> = Vec::new();
+    /// Calls `f` with each row of `relation` as (column, value) pairs; `None` for a
+    /// relation not modelled, or whose rows are not all known.
+    fn each_row(
+        &self,
+        relation: &str,
+        default_schema: &str,
+        f: &mut dyn FnMut(&[Cell]),
+    ) -> Option<()> {
+        fn or_default<'a>(s: &'a Option<String>, default: &'a str) -> &'a str {
+            s.as_deref().unwrap_or(default)
+        }
+        let schema_of = |s| or_default(s, default_schema);
         match relation {
             "pg_indexes" => {
                 for i in self.indexes.values() {
-                    out.push(vec![
+                    f(&[
                         ("schemaname", schema_of(&i.name.schema)),
-                        ("tablename", i.table.name.clone()),
-                        ("indexname", i.name.name.clone()),
+                        ("tablename", &i.table.name),
+                        ("indexname", &i.name.name),
                     ]);
                 }
             }
             "pg_tables" | "information_schema.tables" => {
                 for t in self.tables.values() {
-                    out.push(vec![
-                        ("schemaname", schema_of(&t.name.schema)),
-                        ("tablename", t.name.name.clone()),
-                        ("table_schema", schema_of(&t.name.schema)),
-                        ("table_name", t.name.name.clone()),
+                    let schema = schema_of(&t.name.schema);
+                    f(&[
+                        ("schemaname", schema),
+                        ("tablename", &t.name.name),
+                        ("table_schema", schema),
+                        ("table_name", &t.name.name),
                     ]);
                 }
             }
             "information_schema.columns" => {
+                // a table whose columns are not all known cannot say a column is absent
+                if self.tables.values().any(|t| !t.columns_complete) {
+                    return None;
+                }
                 for t in self.tables.values() {
-                    // a table whose columns are not all known cannot say a column is absent
-                    if !t.columns_complete {
-                        return None;
-                    }
+                    let schema = schema_of(&t.name.schema);
                     for c in &t.columns {
-                        out.push(vec![
-                            ("table_schema", schema_of(&t.name.schema)),
-                            ("table_name", t.name.name.clone()),
-                            ("column_name", c.name.clone()),
+                        f(&[
+                            ("table_schema", schema),
+                            ("table_name", &t.name.name),
+                            ("column_name", &c.name),
                         ]);
                     }
                 }
             }
             "pg_constraint" | "information_schema.table_constraints" => {
                 for t in self.tables.values() {
+                    let schema = schema_of(&t.name.schema);
                     for c in &t.constraints {
-                        out.push(vec![
-                            ("conname", c.name.clone()),
-                            ("constraint_schema", schema_of(&t.name.schema)),
-                            ("constraint_name", c.name.clone()),
-                            ("table_schema", schema_of(&t.name.schema)),
-                            ("table_name", t.name.name.clone()),
+                        f(&[
+                            ("conname", &c.name),
+                            ("constraint_schema", schema),
+                            ("constraint_name", &c.name),
+                            ("table_schema", schema),
+                            ("table_name", &t.name.name),
                         ]);
                     }
                 }
@@ -91,28 +105,28 @@ impl Catalog {
             "pg_trigger" => {
                 for t in self.tables.values() {
                     for name in t.triggers.keys() {
-                        out.push(vec![("tgname", name.clone())]);
+                        f(&[("tgname", name)]);
                     }
                 }
             }
             "pg_type" => {
                 for t in self.types.values() {
-                    out.push(vec![("typname", t.name.name.clone())]);
+                    f(&[("typname", &t.name.name)]);
                 }
             }
             "pg_namespace" => {
                 for s in &self.schemas {
-                    out.push(vec![("nspname", s.clone())]);
+                    f(&[("nspname", s)]);
                 }
             }
             "pg_extension" => {
                 for e in &self.extensions {
-                    out.push(vec![("extname", e.clone())]);
+                    f(&[("extname", e)]);
                 }
             }
             _ => return None,
         }
-        Some(out)
+        Some(())
     }
 }
 
