@@ -1145,15 +1145,7 @@ fn partition_tree_foreign_keys_rollbacks_and_refused_statements_trace_as_predict
     let dir = common::TempDir::new("trace-partition-keys");
     dir.write("0001_partitioned_keys.sql", KEYS);
     dir.write("0002_rolled_back_and_refused.sql", ROLLED_BACK_AND_REFUSED);
-    let out = binary(&["trace", "--format", "json", dir.path()], &[]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("trace JSON");
-    assert_eq!(
-        doc["disagreements"].as_array().map(Vec::len),
-        Some(0),
-        "{}",
-        doc["disagreements"]
-    );
+    let doc = traced_in_agreement(dir.path());
     assert_eq!(doc["stats"]["failed"], 1);
     // the re-attached partition's own key: ACCESS EXCLUSIVE on the referenced table
     let reattach = &doc["files"][0]["statements"][5];
@@ -1228,15 +1220,7 @@ fn owners_follow_roles_and_drop_or_reassign_owned_lock_what_they_own() {
         "0002_next_session.sql",
         "CREATE TABLE after_reset (id int);\nDROP OWNED BY sg_owner_a;\n-- schemaguard:no-transaction\n",
     );
-    let out = binary(&["trace", "--format", "json", dir.path()], &[]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("trace JSON");
-    assert_eq!(
-        doc["disagreements"].as_array().map(Vec::len),
-        Some(0),
-        "{}",
-        doc["disagreements"]
-    );
+    let doc = traced_in_agreement(dir.path());
     let locked = |file: usize, text: &str| -> Vec<String> {
         let statements = doc["files"][file]["statements"].as_array().cloned();
         let statement = statements
@@ -1311,15 +1295,7 @@ fn foreign_tables_lock_as_tables_but_are_never_rewritten_or_checked() {
     let dir = common::TempDir::new("trace-foreign");
     dir.write("0001_foreign.sql", FOREIGN_TABLES);
     dir.write("0002_alter_foreign.sql", ALTER_FOREIGN_TABLES);
-    let out = binary(&["trace", "--format", "json", dir.path()], &[]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("trace JSON");
-    assert_eq!(
-        doc["disagreements"].as_array().map(Vec::len),
-        Some(0),
-        "{}",
-        doc["disagreements"]
-    );
+    let doc = traced_in_agreement(dir.path());
     let alter = &doc["files"][1]["statements"];
     for i in 0..5 {
         let on_ft1 = alter[i]["locks"]
@@ -1498,15 +1474,7 @@ fn skipped_columns_and_builtin_defaults_rewrite_what_the_server_rewrites() {
     for (name, sql, _) in steps {
         dir.write(name, sql);
     }
-    let out = binary(&["trace", "--format", "json", dir.path()], &[]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("trace JSON");
-    assert_eq!(
-        doc["disagreements"].as_array().map(Vec::len),
-        Some(0),
-        "{}",
-        doc["disagreements"]
-    );
+    let doc = traced_in_agreement(dir.path());
     for (i, (name, _, rewrites)) in steps.iter().enumerate() {
         let stmt = &doc["files"][i + 1]["statements"][0];
         let observed = stmt["rewrites"]
@@ -1573,15 +1541,7 @@ CLUSTER parted USING parted_a;
 RESET SESSION AUTHORIZATION;
 ",
     );
-    let out = binary(&["trace", "--format", "json", dir.path()], &[]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("trace JSON");
-    assert_eq!(
-        doc["disagreements"].as_array().map(Vec::len),
-        Some(0),
-        "{}",
-        doc["disagreements"]
-    );
+    let doc = traced_in_agreement(dir.path());
     let statements = &doc["files"][1]["statements"];
     let rewrites = |i: usize| -> Vec<String> {
         let mut r: Vec<String> = statements[i]["rewrites"]
@@ -1595,4 +1555,19 @@ RESET SESSION AUTHORIZATION;
     };
     assert_eq!(rewrites(1), ["public.mine"], "{}", statements[1]);
     assert_eq!(rewrites(2), ["public.parted1"], "{}", statements[2]);
+}
+
+/// `trace --format json` of the history in `dir`: it runs, and the model agrees with
+/// the server on every statement.
+fn traced_in_agreement(dir: &str) -> serde_json::Value {
+    let out = binary(&["trace", "--format", "json", dir], &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("trace JSON");
+    assert_eq!(
+        doc["disagreements"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        doc["disagreements"]
+    );
+    doc
 }
