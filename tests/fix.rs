@@ -553,27 +553,6 @@ fn every_rule_pages_fix_example_is_written_and_proven() {
     assert_eq!(seen.len(), schemaguard::fix::FIXABLE_RULES.len());
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=schemaguard-test",
-            "-c",
-            "user.email=test@example.invalid",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// With `--since REF`, a migration that existed at the ref counts as applied: even
 /// when edited since, it is skipped with a message and left untouched; a new one is
 /// fixed.
@@ -596,9 +575,9 @@ fn since_never_rewrites_a_migration_that_existed_at_the_ref() {
         "0002_a.sql",
         "SET lock_timeout = '2s';\nCREATE INDEX t_a ON t (a);\n",
     );
-    git(&dir.0, &["init", "-q"]);
-    git(&dir.0, &["add", "."]);
-    git(&dir.0, &["commit", "-q", "-m", "base"]);
+    common::git(&dir.0, &["init", "-q"]);
+    common::git(&dir.0, &["add", "."]);
+    common::git(&dir.0, &["commit", "-q", "-m", "base"]);
     // edited after the ref, and a new migration
     let edited = "-- edited\nSET lock_timeout = '2s';\nCREATE INDEX t_a ON t (a);\n";
     dir.write("0002_a.sql", edited);

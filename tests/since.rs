@@ -5,29 +5,7 @@
 mod common;
 
 use common::{TempDir, schemaguard_in};
-use std::path::Path;
 use std::process::Command;
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args([
-            "-c",
-            "user.name=schemaguard-test",
-            "-c",
-            "user.email=test@example.invalid",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run git");
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-}
 
 fn have_git() -> bool {
     Command::new("git")
@@ -67,16 +45,16 @@ fn since_reports_only_new_and_edited_migrations() {
         "migrations/0002_index_email.sql",
         "SET lock_timeout = '1s';\nCREATE INDEX accounts_email_idx ON accounts (email);\n",
     );
-    git(dir, &["init", "-q"]);
-    git(dir, &["add", "."]);
-    git(dir, &["commit", "-q", "-m", "base"]);
+    common::git(dir, &["init", "-q"]);
+    common::git(dir, &["add", "."]);
+    common::git(dir, &["commit", "-q", "-m", "base"]);
 
     // the branch under review: one edited migration (committed), one new (untracked)
     repo.write(
         "migrations/0002_index_email.sql",
         "SET lock_timeout = '1s';\nCREATE INDEX accounts_email_idx ON accounts (lower(email));\n",
     );
-    git(dir, &["commit", "-q", "-am", "edit an applied migration"]);
+    common::git(dir, &["commit", "-q", "-am", "edit an applied migration"]);
     repo.write(
         "migrations/0003_drop_email.sql",
         "SET lock_timeout = '1s';\nALTER TABLE accounts DROP COLUMN email;\n",
@@ -147,9 +125,9 @@ fn since_with_an_unknown_ref_is_a_clear_error() {
     }
     let repo = TempDir::new("since-bad");
     repo.write("0001.sql", "SELECT 1;\n");
-    git(&repo.0, &["init", "-q"]);
-    git(&repo.0, &["add", "."]);
-    git(&repo.0, &["commit", "-q", "-m", "base"]);
+    common::git(&repo.0, &["init", "-q"]);
+    common::git(&repo.0, &["add", "."]);
+    common::git(&repo.0, &["commit", "-q", "-m", "base"]);
     let out = schemaguard_in(&["check", "--since", "no-such-branch", "."], Some(&repo.0));
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("no-such-branch"), "{}", out.stderr);
@@ -180,9 +158,9 @@ fn since_reports_a_new_migration_that_sorts_before_existing_ones() {
         "m/0003_orgs.sql",
         "CREATE TABLE orgs (id bigint PRIMARY KEY);\n",
     );
-    git(dir, &["init", "-q"]);
-    git(dir, &["add", "."]);
-    git(dir, &["commit", "-q", "-m", "base"]);
+    common::git(dir, &["init", "-q"]);
+    common::git(dir, &["add", "."]);
+    common::git(dir, &["commit", "-q", "-m", "base"]);
     repo.write(
         "m/0002_late.sql",
         "CREATE TABLE late (id bigint PRIMARY KEY);\n",

@@ -258,3 +258,26 @@ pub fn pg_dump(
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs `git` in `dir` as a test user (no global configuration needed), and requires
+/// it to succeed.
+pub fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=schemaguard-test",
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
