@@ -41,15 +41,10 @@ impl Builder<'_> {
         let mut to_inheritors = true;
         for action in &at.actions {
             let m = match action {
-                AlterTableAction::AddColumn {
-                    column,
-                    if_not_exists,
-                } => {
+                AlterTableAction::AddColumn { column, .. } => {
                     // IF NOT EXISTS on a column the table has: skipped with a notice,
-                    // nothing rewritten or checked, the lock still taken (observed on 15)
-                    let skipped = *if_not_exists
-                        && existing.is_some_and(|t| t.column(&column.name).is_some());
-                    if skipped {
+                    // nothing rewritten or checked, the lock still taken
+                    if self.cat.skips_add_column(&table, action) {
                         self.note(format!(
                             "no change: {table} has a column {} already (IF NOT EXISTS)",
                             column.name

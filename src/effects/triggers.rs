@@ -30,17 +30,8 @@ impl Builder<'_> {
             if body.is_empty() {
                 continue;
             }
-            let mut inner = Builder {
-                cat: self.cat,
-                v: self.v,
-                e: Effects::default(),
-                trigger_depth: self.trigger_depth + 1,
-            };
-            for op in &body {
-                inner.operation(op);
-            }
-            let strong: Vec<String> = inner
-                .e
+            let nested = self.nested_effects(&body);
+            let strong: Vec<String> = nested
                 .locks
                 .iter()
                 .filter(|l| l.mode > LockMode::RowExclusive)
@@ -52,21 +43,11 @@ impl Builder<'_> {
                     strong.join(", ")
                 ));
             }
-            let nested = inner.e;
-            if !(nested.locks.is_empty() && nested.rewrites.is_empty()) {
-                self.data_dependent_from_here();
-            }
-            for l in nested.locks {
-                add_lock(&mut self.e.locks, l.relation, l.kind, l.mode);
-            }
-            for s in nested.scans {
+            let scans = nested.scans.clone();
+            self.absorb_nested(nested);
+            for s in scans {
                 if !self.e.scans.contains(&s) {
                     self.e.scans.push(s);
-                }
-            }
-            for r in nested.rewrites {
-                if !self.e.rewrites.contains(&r) {
-                    self.e.rewrites.push(r);
                 }
             }
         }
@@ -89,16 +70,28 @@ impl Builder<'_> {
         if body.is_empty() {
             return;
         }
+        let nested = self.nested_effects(&body);
+        self.absorb_nested(nested);
+    }
+
+    /// The effects of `body` (a trigger's or a called function's statements) run one
+    /// level deeper inside this statement.
+    fn nested_effects(&self, body: &[Operation]) -> Effects {
         let mut inner = Builder {
             cat: self.cat,
             v: self.v,
             e: Effects::default(),
             trigger_depth: self.trigger_depth + 1,
         };
-        for op in &body {
+        for op in body {
             inner.operation(op);
         }
-        let nested = inner.e;
+        inner.e
+    }
+
+    /// Takes in the locks and rewrites of a nested body; they happen only when rows are
+    /// touched, so what came before is the certain part.
+    fn absorb_nested(&mut self, nested: Effects) {
         if nested.locks.is_empty() && nested.rewrites.is_empty() {
             return;
         }

@@ -221,24 +221,14 @@ impl Context<'_> {
         locks
     }
 
-    /// `ADD COLUMN IF NOT EXISTS` of a column `table` has already: PostgreSQL skips the
-    /// column with a notice, and with it its default, constraints and sequence (observed
-    /// on 15), so nothing of it is judged.
+    /// `ADD COLUMN IF NOT EXISTS` of a column `table` has already
+    /// ([`crate::catalog::Catalog::skips_add_column`]): nothing of it is judged.
     pub fn skips_add_column(
         &self,
         table: &ObjectName,
         action: &crate::ops::AlterTableAction,
     ) -> bool {
-        let crate::ops::AlterTableAction::AddColumn {
-            column,
-            if_not_exists: true,
-        } = action
-        else {
-            return false;
-        };
-        self.catalog
-            .table(table)
-            .is_some_and(|t| t.column(&column.name).is_some())
+        self.catalog.skips_add_column(table, action)
     }
 
     /// The statement is an `ALTER TABLE` of a pre-existing table: the statement and the
