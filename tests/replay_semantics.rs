@@ -12,8 +12,28 @@ use common::TempDir;
 
 /// Applies `sql` to a fresh database `db` and diffs it with the replayed `sql`: the
 /// differences, as `kind object name` lines with their changes (none when replay is
-/// faithful).
+/// faithful). Each statement must succeed.
 fn differences(server: &schemaguard::server::TempServer, db: &str, sql: &str) -> Vec<String> {
+    differences_applied(server, db, sql, false)
+}
+
+/// As [`differences`], with statements that PostgreSQL rejects in the history: each is
+/// applied on its own and its error is part of the history (replay must not make what
+/// the server refused). Each statement marked `-- fails` must fail, and no other.
+fn differences_with_failures(
+    server: &schemaguard::server::TempServer,
+    db: &str,
+    sql: &str,
+) -> Vec<String> {
+    differences_applied(server, db, sql, true)
+}
+
+fn differences_applied(
+    server: &schemaguard::server::TempServer,
+    db: &str,
+    sql: &str,
+    failures: bool,
+) -> Vec<String> {
     let dir = TempDir::new(db);
     dir.write("001_history.sql", sql);
     let mut admin = server.connect().expect("connect as superuser");
@@ -23,7 +43,27 @@ fn differences(server: &schemaguard::server::TempServer, db: &str, sql: &str) ->
     let mut client = server
         .connect_as(schemaguard::server::SUPERUSER, db)
         .expect("connect to the new database");
-    common::apply_dir(&mut client, &dir.0);
+    if failures {
+        for piece in schemaguard::parse::split::split(sql) {
+            if piece.kind != schemaguard::parse::split::PieceKind::Sql {
+                continue;
+            }
+            let text = &sql[piece.start..piece.end];
+            let marked = sql[piece.end..]
+                .lines()
+                .next()
+                .is_some_and(|rest| rest.contains("-- fails"));
+            let result = client.batch_execute(text);
+            assert_eq!(
+                result.is_err(),
+                marked,
+                "{db}: {text}: expected to {}: {result:?}",
+                if marked { "fail" } else { "succeed" }
+            );
+        }
+    } else {
+        common::apply_dir(&mut client, &dir.0);
+    }
     let url = common::pg_url(server, db);
     let out = common::schemaguard(&[
         "diff",
@@ -210,6 +250,61 @@ ALTER TABLE par ADD COLUMN e int;
 ALTER TABLE par DROP COLUMN e;
 ";
 
+/// Inheritance as PostgreSQL keeps it (each observed on 15): a child's column declared
+/// by the child too stays when the parent drops it, `ONLY` leaves the children their
+/// copies, a column another parent still has stays, `DROP ... CASCADE` takes the
+/// children down the tree while plain `DROP` of a parent fails, a child cannot drop or
+/// rename a column a parent has, `ALTER COLUMN TYPE`
+/// changes the children (and fails with `ONLY`), `NO INHERIT` makes the columns the
+/// child's own, and partitioned tables, partitions and cycles cannot inherit. A
+/// partition's clone of its parent's row trigger is the parent's trigger, not its own.
+const INHERITANCE_TREES: &str = "
+CREATE TABLE p (a int, b int, e int, t int);
+CREATE TABLE c (c int, e int) INHERITS (p);
+CREATE TABLE g () INHERITS (c);
+CREATE TABLE p2 (b int);
+CREATE TABLE m () INHERITS (p, p2);
+ALTER TABLE p DROP COLUMN e;
+ALTER TABLE ONLY p DROP COLUMN a;
+ALTER TABLE p DROP COLUMN b;
+ALTER TABLE c DROP COLUMN t; -- fails
+ALTER TABLE c RENAME COLUMN t TO t2; -- fails
+ALTER TABLE p ALTER COLUMN t TYPE bigint;
+ALTER TABLE ONLY p ALTER COLUMN t TYPE numeric; -- fails
+ALTER TABLE p INHERIT g; -- fails
+CREATE TABLE parted (b int) PARTITION BY LIST (b);
+CREATE TABLE part PARTITION OF parted FOR VALUES IN (1);
+ALTER TABLE part INHERIT p2; -- fails
+ALTER TABLE parted INHERIT p2; -- fails
+CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t AFTER INSERT ON parted FOR EACH ROW EXECUTE FUNCTION trg();
+CREATE TABLE part2 PARTITION OF parted FOR VALUES IN (2);
+CREATE TABLE q (x int);
+CREATE TABLE qc (y int) INHERITS (q);
+CREATE TABLE qg () INHERITS (qc);
+DROP TABLE q; -- fails
+ALTER TABLE qc NO INHERIT q;
+ALTER TABLE q ADD COLUMN z int;
+DROP TABLE q;
+CREATE TABLE r (x int);
+CREATE TABLE rc () INHERITS (r);
+CREATE TABLE rg () INHERITS (rc, p2);
+DROP TABLE r CASCADE;
+";
+
+#[test]
+fn replay_keeps_inheritance_as_the_server_does() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let found = differences_with_failures(&server, "inheritance_trees", INHERITANCE_TREES);
+    assert!(
+        found.is_empty(),
+        "replay and PostgreSQL differ:\n{}",
+        found.join("\n")
+    );
+}
+
 #[test]
 fn replayed_histories_match_the_server_they_built() {
     let Some(server) = common::pg_server() else {
@@ -234,4 +329,111 @@ fn replayed_histories_match_the_server_they_built() {
             found.join("\n")
         );
     }
+}
+
+/// Definitions PostgreSQL rejects whatever the rows (each observed on 15): replay makes
+/// none of them, and `check` reports each as `statement-fails`.
+const REJECTED_DEFINITIONS: &str = "
+CREATE TABLE pk (id int PRIMARY KEY, x int);
+CREATE TABLE nopk (id int);
+CREATE DOMAIN dint AS int;
+CREATE TABLE e1 (a int, b int DEFAULT 5 GENERATED ALWAYS AS (a * 2) STORED); -- fails
+CREATE TABLE e2 (a int, b int GENERATED ALWAYS AS IDENTITY GENERATED ALWAYS AS (a * 2) STORED); -- fails
+CREATE TABLE e3 (a int DEFAULT 5 GENERATED BY DEFAULT AS IDENTITY); -- fails
+CREATE TABLE e4 (a serial GENERATED BY DEFAULT AS IDENTITY); -- fails
+CREATE TABLE e5 (a text GENERATED BY DEFAULT AS IDENTITY); -- fails
+CREATE TABLE e6 (a int, b int GENERATED ALWAYS AS (b * 2) STORED); -- fails
+CREATE TABLE e7 (a int, b int GENERATED ALWAYS AS (a * 2) STORED, c int GENERATED ALWAYS AS (b * 3) STORED); -- fails
+CREATE TABLE e8 (a int, b int GENERATED ALWAYS AS (c * 2) STORED); -- fails
+CREATE TABLE e9 (a int, b bool GENERATED ALWAYS AS (xmin <> 37) STORED); -- fails
+CREATE TABLE e10 (a int, b int GENERATED ALWAYS AS ((SELECT a)) STORED); -- fails
+CREATE TABLE e11 (a int, b int, FOREIGN KEY (c) REFERENCES pk); -- fails
+CREATE TABLE e12 (a int REFERENCES pk (nosuch)); -- fails
+CREATE TABLE e13 (a int REFERENCES nopk); -- fails
+CREATE TABLE e14 (a int, PRIMARY KEY (z)); -- fails
+CREATE TABLE e15 (a int, UNIQUE (z)); -- fails
+CREATE TABLE e16 (a int, b int DEFAULT (a)); -- fails
+CREATE TABLE e17 (a oid, FOREIGN KEY (tableoid) REFERENCES pk); -- fails
+CREATE TABLE e18 (a int) ON COMMIT DROP; -- fails
+CREATE TABLE e19 (a dint GENERATED ALWAYS AS IDENTITY); -- fails
+CREATE TABLE e20 (a int, b int GENERATED BY DEFAULT AS (a * 2) STORED); -- fails
+CREATE TABLE ok1 (a int, b int GENERATED ALWAYS AS (tableoid::int) STORED);
+CREATE TABLE ok2 (a int, b int GENERATED ALWAYS AS (ok2.a * 2) STORED);
+CREATE TABLE e21 (a int REFERENCES pk (x)); -- fails
+CREATE TYPE color AS ENUM ('red');
+CREATE TYPE mood AS ENUM ('sad');
+CREATE TABLE colors (c color PRIMARY KEY);
+CREATE TABLE e22 (m mood REFERENCES colors); -- fails
+CREATE TABLE e23 (m text REFERENCES colors); -- fails
+CREATE TABLE ok6 (c color REFERENCES colors);
+CREATE UNIQUE INDEX pk_x ON pk (x);
+CREATE TABLE ok3 (a int REFERENCES pk, b int REFERENCES pk (x), c int REFERENCES ok3 (a), UNIQUE (a));
+CREATE TABLE ok4 (a bigint GENERATED ALWAYS AS IDENTITY, b text DEFAULT current_user);
+CREATE TEMP TABLE ok5 (a int) ON COMMIT DROP;
+";
+
+#[test]
+fn definitions_postgresql_rejects_are_not_made_and_are_reported() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let found = differences_with_failures(&server, "rejected_definitions", REJECTED_DEFINITIONS);
+    assert!(
+        found.is_empty(),
+        "replay and PostgreSQL differ:\n{}",
+        found.join("\n")
+    );
+    let dir = TempDir::new("rejected-definitions");
+    dir.write("001_history.sql", REJECTED_DEFINITIONS);
+    let out = common::schemaguard(&["check", "--format", "json", dir.path()]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("check JSON");
+    let reported: Vec<u64> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == "statement-fails")
+        .filter_map(|f| f["line"].as_u64())
+        .collect();
+    let expected: Vec<u64> = REJECTED_DEFINITIONS
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.ends_with("-- fails"))
+        .map(|(i, _)| i as u64 + 1)
+        .collect();
+    assert_eq!(reported, expected, "{}", out.stdout);
+}
+
+/// `DROP TYPE`/`DROP DOMAIN` as PostgreSQL does it (observed on 15): with `CASCADE` the
+/// domains over the type (down the chain), the tables typed `OF` it and the columns of
+/// it or its arrays go too; without, a type anything depends on is not dropped at all.
+const TYPE_DROPS: &str = "
+CREATE TYPE comp AS (r float8, i float8);
+CREATE DOMAIN dcomp AS comp;
+CREATE DOMAIN dcompa AS comp[];
+CREATE TABLE tcomp (a dcomp, b int, c comp[]);
+DROP TYPE comp; -- fails
+DROP TYPE comp CASCADE;
+CREATE TYPE pt AS (id int);
+CREATE TABLE typed OF pt;
+DROP TYPE pt CASCADE;
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE DOMAIN posint2 AS posint;
+CREATE TABLE tp (a posint2, b posint[], c int);
+DROP DOMAIN posint2; -- fails
+DROP DOMAIN posint CASCADE;
+CREATE TYPE lone AS ENUM ('x');
+DROP TYPE lone;
+";
+
+#[test]
+fn type_drops_take_what_depends_on_the_type_or_fail() {
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let found = differences_with_failures(&server, "type_drops", TYPE_DROPS);
+    assert!(
+        found.is_empty(),
+        "replay and PostgreSQL differ:\n{}",
+        found.join("\n")
+    );
 }

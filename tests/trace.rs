@@ -1571,3 +1571,57 @@ fn traced_in_agreement(dir: &str) -> serde_json::Value {
     );
     doc
 }
+
+/// Dropping a column down an inheritance tree, as PostgreSQL 15 does it: the children of
+/// each table the column goes from are locked, and the drop goes on only into a child
+/// that had the column from that parent alone; a child that keeps it (its own after
+/// `ONLY`, or declared) stops it, and its children are not locked. The replayed schema
+/// keeps the columns the server kept (`diff` is checked elsewhere; here the locks of
+/// the second drop depend on it).
+const INHERITED_COLUMN_DROPS: &str = "
+CREATE TABLE p1 (id int, name text);
+CREATE TABLE p2 (id2 int, name text, height int);
+CREATE TABLE c1 (age int) INHERITS (p1, p2);
+CREATE TABLE gc1 () INHERITS (c1);
+CREATE TABLE p3 (a int, b int);
+CREATE TABLE c3 (b int) INHERITS (p3);
+CREATE TABLE gc3 () INHERITS (c3);
+";
+
+const DROPS_DOWN_THE_TREE: &str = "
+ALTER TABLE ONLY p1 DROP COLUMN name;
+ALTER TABLE p2 DROP COLUMN name;
+ALTER TABLE p3 DROP COLUMN a;
+ALTER TABLE p3 DROP COLUMN b;
+ALTER TABLE gc1 DROP COLUMN id; -- fails: gc1 has it from c1
+";
+
+#[test]
+fn a_column_drop_locks_down_the_tree_only_as_far_as_the_column_goes() {
+    if common::pg_server().is_none() {
+        return;
+    }
+    let dir = common::TempDir::new("trace-inherited-drops");
+    dir.write("0001_tree.sql", INHERITED_COLUMN_DROPS);
+    dir.write("0002_drops.sql", DROPS_DOWN_THE_TREE);
+    let doc = traced_in_agreement(dir.path());
+    let drops = &doc["files"][1]["statements"];
+    let locked = |i: usize, rel: &str| {
+        drops[i]["locks"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|l| l["relation"] == rel))
+    };
+    // p2's drop stops at c1 (its `name` is its own after ONLY p1): gc1 is not locked
+    assert!(
+        locked(1, "public.c1") && !locked(1, "public.gc1"),
+        "{}",
+        drops[1]
+    );
+    // p3.a goes down to gc3; p3.b stops at c3, which declared b
+    assert!(locked(2, "public.gc3"), "{}", drops[2]);
+    assert!(
+        locked(3, "public.c3") && !locked(3, "public.gc3"),
+        "{}",
+        drops[3]
+    );
+}

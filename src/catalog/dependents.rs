@@ -157,14 +157,70 @@ fn constraint_uses(kind: &ConstraintKind, table: &str, column: &str) -> bool {
         if references::uses_column(&expr.text, table, column))
 }
 
-/// `ALTER TABLE table DROP COLUMN column [CASCADE]`: the column goes from the table and
-/// its partitions and children, with the indexes and constraints that use it and the
-/// sequence it owns; with `cascade`, also the generated columns computed from it (and
-/// what uses those) and other tables' foreign keys to it.
-pub fn drop_column(cat: &mut Catalog, table: &ObjectName, column: &str, cascade: bool) {
-    for name in std::iter::once(table.clone()).chain(descendants(cat, table)) {
-        drop_one_column(cat, &name, column, cascade);
+/// `ALTER TABLE [ONLY] table DROP COLUMN column [CASCADE]`: the column goes from the
+/// table with the indexes and constraints that use it and the sequence it owns; with
+/// `cascade`, also the generated columns computed from it (and what uses those) and
+/// other tables' foreign keys to it. Down the partitions and children it goes where
+/// it was only inherited and no other parent still has it; a child that declared it
+/// too keeps it, and with `only` every child keeps it as its own (observed on 15:
+/// `attislocal` decides, and `ONLY` makes the children's copies local).
+pub fn drop_column(cat: &mut Catalog, table: &ObjectName, column: &str, cascade: bool, only: bool) {
+    if cat.column_has_parent(table, column) {
+        // "cannot drop inherited column": a parent still has it
+        return;
     }
+    drop_column_down(cat, table, column, cascade, only, &mut Vec::new());
+}
+
+fn drop_column_down(
+    cat: &mut Catalog,
+    table: &ObjectName,
+    column: &str,
+    cascade: bool,
+    only: bool,
+    seen: &mut Vec<ObjectName>,
+) {
+    if seen.contains(table) {
+        return;
+    }
+    seen.push(table.clone());
+    drop_one_column(cat, table, column, cascade);
+    let children: Vec<ObjectName> = children(cat, table);
+    for child in children {
+        let Some(c) = cat.tables.get(&child) else {
+            continue;
+        };
+        let Some(col) = c.column(column) else {
+            continue;
+        };
+        if only {
+            if let Some(col) = cat
+                .tables
+                .get_mut(&child)
+                .and_then(|t| t.column_mut(column))
+            {
+                col.inherited = false;
+            }
+            continue;
+        }
+        let still_inherited = c.inherits.iter().chain(c.partition_of.iter()).any(|p| {
+            p != table
+                && cat
+                    .tables
+                    .get(p)
+                    .is_some_and(|p| p.column(column).is_some())
+        });
+        if col.inherited && !still_inherited {
+            drop_column_down(cat, &child, column, cascade, false, seen);
+        }
+    }
+}
+
+/// The direct partitions and inheritance children of `table`.
+fn children(cat: &Catalog, table: &ObjectName) -> Vec<ObjectName> {
+    let mut out: Vec<ObjectName> = cat.partitions(table).map(|p| p.name.clone()).collect();
+    out.extend(cat.inheritors(table));
+    out
 }
 
 fn drop_one_column(cat: &mut Catalog, table: &ObjectName, column: &str, cascade: bool) {
@@ -658,7 +714,10 @@ pub fn column_added(cat: &mut Catalog, table: &ObjectName, column: &str) {
     for d in descendants(cat, table) {
         if let Some(child) = cat.tables.get_mut(&d) {
             if child.column(column).is_none() {
-                child.columns.push(col.clone());
+                child.columns.push(super::Column {
+                    inherited: true,
+                    ..col.clone()
+                });
             }
             for c in &checks {
                 if child.constraint(&c.name).is_none() {

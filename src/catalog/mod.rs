@@ -8,6 +8,7 @@ mod dependents;
 mod indexes;
 mod partition_indexes;
 mod probe;
+pub mod rejects;
 pub mod replay;
 mod tables;
 
@@ -35,6 +36,10 @@ pub struct Column {
     pub default: Option<Expr>,
     pub generated: Option<crate::ops::Generated>,
     pub identity: Option<IdentityKind>,
+    /// It comes from a parent (`INHERITS`, a partition's parent) and the table did not
+    /// declare it itself (`attislocal` false): dropping it from the last parent that
+    /// has it drops it here too. A partition's columns are always inherited.
+    pub inherited: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -805,6 +810,19 @@ impl Catalog {
             .filter(|t| t.inherits.contains(parent))
             .map(|t| t.name.clone())
             .collect()
+    }
+
+    /// A parent of `table` (`INHERITS`, or the table it is a partition of) has `column`:
+    /// the column is inherited (`attinhcount` > 0), so it cannot be dropped or renamed
+    /// on `table` alone.
+    pub fn column_has_parent(&self, table: &ObjectName, column: &str) -> bool {
+        self.tables.get(table).is_some_and(|t| {
+            t.inherits.iter().chain(t.partition_of.iter()).any(|p| {
+                self.tables
+                    .get(p)
+                    .is_some_and(|p| p.column(column).is_some())
+            })
+        })
     }
 
     pub fn partitions<'a>(

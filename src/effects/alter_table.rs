@@ -61,6 +61,10 @@ impl Builder<'_> {
                     AccessExclusive
                 }
                 AlterTableAction::DropColumn { name, .. } => {
+                    if self.cat.column_has_parent(&table, name) {
+                        // observed on 15, for a column the child declared too
+                        self.fails(format!("cannot drop inherited column \"{name}\""));
+                    }
                     // dropping a column drops its foreign keys, whose triggers live on the
                     // referenced tables
                     if let Some(t) = existing {
@@ -99,6 +103,9 @@ impl Builder<'_> {
                     }
                     if at.only {
                         self.children_keep_their_own(&table);
+                    } else if at.actions.len() == 1 && !self.is_partitioned(&table) {
+                        to_inheritors = false;
+                        self.lock_children_dropping_column(&table, name, 0);
                     }
                     AccessExclusive
                 }
@@ -322,7 +329,13 @@ impl Builder<'_> {
                     });
                     AccessExclusive
                 }
-                AlterTableAction::RenameColumn { .. } => AccessExclusive,
+                AlterTableAction::RenameColumn { from, .. } => {
+                    if self.cat.column_has_parent(&table, from) {
+                        // observed on 15
+                        self.fails(format!("cannot rename inherited column \"{from}\""));
+                    }
+                    AccessExclusive
+                }
                 AlterTableAction::RenameTable { .. } => {
                     recurse = false;
                     AccessExclusive

@@ -430,6 +430,7 @@ mod tests {
             default: None,
             generated: None,
             identity: None,
+            inherited: true,
         });
         for (i, c) in checks.iter().enumerate() {
             t.constraints.push(Constraint {

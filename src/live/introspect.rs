@@ -255,7 +255,8 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
     // columns of every table, view and matview
     let sql = format!(
         "SELECT a.attrelid::int8, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text
+                pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
+                a.attislocal
            FROM pg_attribute a
            JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -275,6 +276,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
         let default: Option<String> = get(&row, 4, "columns")?;
         let identity: String = get(&row, 5, "columns")?;
         let generated: String = get(&row, 6, "columns")?;
+        let local: bool = get(&row, 7, "columns")?;
         if let Some(v) = cat.views.get_mut(rel) {
             v.columns.push(name);
             continue;
@@ -305,6 +307,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 "d" => Some(IdentityKind::ByDefault),
                 _ => None,
             },
+            inherited: !local,
         });
     }
 
@@ -579,13 +582,22 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
             });
     }
 
-    // triggers (not the internal ones behind foreign keys)
-    let sql = "SELECT t.tgrelid::int8, t.tgname, pn.nspname, p.proname, t.tgtype::int4
-                 FROM pg_trigger t
-                 JOIN pg_proc p ON p.oid = t.tgfoid
-                 JOIN pg_namespace pn ON pn.oid = p.pronamespace
-                WHERE NOT t.tgisinternal";
-    for row in r.query("triggers", sql)? {
+    // triggers (not the internal ones behind foreign keys, nor a partition's clone of
+    // its parent's row trigger: the parent's stands for it, as in the replayed schema
+    // and in pg_dump; before 13 the clones are internal)
+    let clones = if version >= 130_000 {
+        " AND t.tgparentid = 0"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT t.tgrelid::int8, t.tgname, pn.nspname, p.proname, t.tgtype::int4
+           FROM pg_trigger t
+           JOIN pg_proc p ON p.oid = t.tgfoid
+           JOIN pg_namespace pn ON pn.oid = p.pronamespace
+          WHERE NOT t.tgisinternal{clones}"
+    );
+    for row in r.query("triggers", &sql)? {
         let table: i64 = get(&row, 0, "triggers")?;
         let Some(t) = rel_names.get(&table).cloned() else {
             continue;

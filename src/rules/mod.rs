@@ -64,6 +64,7 @@ mod rename_table;
 mod require_primary_key;
 mod set_not_null_scan;
 mod set_schema;
+mod statement_fails;
 mod table_rewrite;
 mod transaction_control_in_wrapped_migration;
 mod truncate_table;
@@ -451,6 +452,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &fk_missing_index::FkMissingIndex,
         &create_trigger_locks::CreateTriggerLocks,
         &unparsed_statement::UnparsedStatement,
+        &statement_fails::StatementFails,
         &invalid_directive::InvalidDirective,
         &edited_applied_migration::EditedAppliedMigration,
         &identifier_too_long::IdentifierTooLong,

@@ -18,6 +18,7 @@ pub(super) fn add_column(
         default: def.default.clone(),
         generated: def.generated.clone(),
         identity: def.identity,
+        inherited: false,
     };
     if def.ty.is_serial() || def.identity.is_some() {
         let schema = table.schema.as_deref();
@@ -49,6 +50,8 @@ pub(super) fn add_column(
         // a column of the name already there (inherited) is merged where it is
         match t.columns.iter_mut().find(|c| c.name == def.name) {
             Some(existing) => {
+                // declared again: its own from now on, except in a partition
+                column.inherited = existing.inherited && t.partition_of.is_some();
                 column.not_null |= existing.not_null;
                 if column.default.is_none() {
                     column.default = existing.default.take();

@@ -80,7 +80,7 @@ pub(super) fn alter_table_statement(
         cat.tables.insert(name.clone(), placeholder);
     }
     for action in &at.actions {
-        name = alter_table(cat, &name, action, o);
+        name = alter_table(cat, &name, action, at.only, o);
         if let AlterTableAction::AddColumn { column, .. } = action
             && !at.only
         {
@@ -128,6 +128,7 @@ pub(super) fn alter_table(
     cat: &mut Catalog,
     name: &ObjectName,
     action: &AlterTableAction,
+    only: bool,
     o: Option<Origin>,
 ) -> ObjectName {
     match action {
@@ -148,21 +149,27 @@ pub(super) fn alter_table(
         }
         AlterTableAction::DropColumn {
             name: col, cascade, ..
-        } => dependents::drop_column(cat, name, col, *cascade),
+        } => dependents::drop_column(cat, name, col, *cascade, only),
         AlterTableAction::AlterColumnType { column, ty, .. } => {
-            if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
-                let new = ty.without_serial();
-                // a literal default was folded to a constant of the old type; PostgreSQL
-                // keeps it so, under an implicit cast to the new type it does not print
-                if (c.ty.name != new.name || c.ty.schema != new.schema)
-                    && let Some(d) = c.default.as_mut()
-                    && crate::ops::canonical::is_string_literal(&d.text)
-                {
-                    let mut old = c.ty.clone();
-                    old.modifiers.clear();
-                    d.text = format!("{}::{}", d.text.trim(), old.canonical());
+            // the partitions and children change with it (observed on 15; with ONLY
+            // it fails while a child has the column)
+            let mut tables = vec![name.clone()];
+            let below = dependents::descendants(cat, name);
+            if only
+                && below.iter().any(|d| {
+                    cat.tables
+                        .get(d)
+                        .is_some_and(|t| t.column(column).is_some())
+                })
+            {
+                // "type of inherited column must be changed in child tables too"
+                return name.clone();
+            }
+            tables.extend(below);
+            for t in tables {
+                if let Some(c) = cat.tables.get_mut(&t).and_then(|t| t.column_mut(column)) {
+                    change_column_type(c, ty);
                 }
-                c.ty = new;
             }
         }
         AlterTableAction::SetNotNull { column } => {
@@ -293,6 +300,10 @@ pub(super) fn alter_table(
             }
         }
         AlterTableAction::RenameColumn { from, to } => {
+            if cat.column_has_parent(name, from) {
+                // "cannot rename inherited column"
+                return name.clone();
+            }
             if let Some(t) = cat.tables.get_mut(name) {
                 if let Some(c) = t.column_mut(from) {
                     c.name = to.clone();
@@ -405,6 +416,11 @@ pub(super) fn alter_table(
                 t.partition_of = Some(name.clone());
                 t.default_partition = *default;
                 t.constraints.retain(|c| !own.contains(&c.name));
+                // a partition's columns are all the parent's (observed on 15:
+                // attislocal false after ATTACH, true again after DETACH)
+                for c in &mut t.columns {
+                    c.inherited = true;
+                }
             }
             crate::catalog::partition_indexes::clone_parent_indexes(cat, name, &p, o);
         }
@@ -415,6 +431,9 @@ pub(super) fn alter_table(
             if let Some(t) = cat.tables.get_mut(&p) {
                 t.partition_of = None;
                 t.default_partition = false;
+                for c in &mut t.columns {
+                    c.inherited = false;
+                }
                 for fk in inherited {
                     if !t.constraints.iter().any(|c| c.name == fk.name) {
                         t.constraints.push(fk);
@@ -424,9 +443,43 @@ pub(super) fn alter_table(
         }
         AlterTableAction::Inherit { parent, no } => {
             let parent = cat.resolve_relation(parent);
+            // after NO INHERIT, a column no other parent has is the table's own
+            // (observed on 15: attislocal true, attinhcount 0)
+            let kept: Vec<String> = cat
+                .tables
+                .get(name)
+                .map(|t| {
+                    t.inherits
+                        .iter()
+                        .filter(|p| **p != parent)
+                        .filter_map(|p| cat.tables.get(p))
+                        .flat_map(|p| p.columns.iter().map(|c| c.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            // a table cannot inherit from itself or its own descendant (observed on
+            // 15: "circular inheritance not allowed")
+            // nor a typed table, a partition or a partitioned table inherit at all
+            // ("cannot change inheritance of typed table", "... of a partition")
+            let fixed = cat.tables.get(name).is_some_and(|t| {
+                t.of_type.is_some() || t.partition_of.is_some() || t.kind == TableKind::Partitioned
+            });
+            if !*no
+                && (fixed
+                    || &parent == name
+                    || dependents::descendants(cat, name).contains(&parent))
+            {
+                return name.clone();
+            }
             if let Some(t) = cat.tables.get_mut(name) {
                 t.inherits.retain(|p| p != &parent);
-                if !no {
+                if *no {
+                    for c in &mut t.columns {
+                        if !kept.contains(&c.name) {
+                            c.inherited = false;
+                        }
+                    }
+                } else {
                     t.inherits.push(parent);
                     cat.any_inheritance = true;
                 }
@@ -435,6 +488,22 @@ pub(super) fn alter_table(
         _ => {}
     }
     name.clone()
+}
+
+/// `ALTER COLUMN ... TYPE` of one column.
+fn change_column_type(c: &mut Column, ty: &TypeName) {
+    let new = ty.without_serial();
+    // a literal default was folded to a constant of the old type; PostgreSQL keeps it
+    // so, under an implicit cast to the new type it does not print
+    if (c.ty.name != new.name || c.ty.schema != new.schema)
+        && let Some(d) = c.default.as_mut()
+        && crate::ops::canonical::is_string_literal(&d.text)
+    {
+        let mut old = c.ty.clone();
+        old.modifiers.clear();
+        d.text = format!("{}::{}", d.text.trim(), old.canonical());
+    }
+    c.ty = new;
 }
 
 /// The foreign keys a partition of `table` has from it: `table`'s own and those it has

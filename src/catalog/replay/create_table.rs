@@ -11,6 +11,10 @@ pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: O
     if cat.tables.contains_key(&name) && ct.if_not_exists {
         return;
     }
+    if crate::catalog::rejects::create_table(cat, ct).is_some() {
+        // PostgreSQL rejects the definition: nothing is made
+        return;
+    }
     // re-creating a table we think exists: the history is partial or we missed a drop
     drop_table(cat, &name);
     let mut table = Table::new(name.clone(), o);
@@ -55,7 +59,10 @@ pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: O
         if let Some(p) = cat.tables.get(parent) {
             for c in &p.columns {
                 if table.column(&c.name).is_none() {
-                    table.columns.push(c.clone());
+                    table.columns.push(Column {
+                        inherited: true,
+                        ..c.clone()
+                    });
                 }
             }
             for c in &p.constraints {
@@ -77,11 +84,21 @@ pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: O
     }
     for source in &ct.like {
         if let Some(src) = cat.table(source) {
-            table.columns.extend(src.columns.iter().cloned());
+            table.columns.extend(src.columns.iter().map(|c| Column {
+                inherited: false,
+                ..c.clone()
+            }));
         }
     }
     if let Some(parent) = table.partition_of.as_ref().and_then(|p| cat.table(p)) {
-        table.columns = parent.columns.clone();
+        table.columns = parent
+            .columns
+            .iter()
+            .map(|c| Column {
+                inherited: true,
+                ..c.clone()
+            })
+            .collect();
     }
     cat.tables.insert(name.clone(), table);
     let (columns, constraints) = without_redundant_indexes(&ct.columns, &ct.constraints);

@@ -1,0 +1,268 @@
+//! Statements PostgreSQL rejects whatever the rows hold: the definition itself is wrong
+//! for the schema it meets. Replay does not apply them (the server made nothing) and
+//! effects report them as failing, so `check` can say so before a deploy does. Only
+//! what is certain from the replayed schema is judged: a table whose columns are not
+//! all known (an unseen parent, `LIKE` or `AS SELECT`) is not said to lack a column.
+//! Each reason is PostgreSQL's own message, observed on 15.
+
+use super::Catalog;
+use crate::ops::{ColumnDef, ConstraintKind, CreateTable, ObjectName};
+
+/// The columns every table has besides its own (`tableoid` may be used where the others
+/// may not).
+const SYSTEM_COLUMNS: &[&str] = &["tableoid", "ctid", "xmin", "xmax", "cmin", "cmax"];
+
+/// Why PostgreSQL rejects this `CREATE TABLE`, or `None` when nothing certain is wrong.
+pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
+    if ct.on_commit && ct.persistence != crate::ops::Persistence::Temporary {
+        return Some("ON COMMIT can only be used on temporary tables".to_string());
+    }
+    let table = &ct.name.name;
+    let known = known_columns(cat, ct);
+    let generated: Vec<&str> = ct
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_some())
+        .map(|c| c.name.as_str())
+        .collect();
+    for c in &ct.columns {
+        if let Some(why) = column(c, table, known.as_deref(), &generated) {
+            return Some(why);
+        }
+    }
+    let constraints = ct
+        .constraints
+        .iter()
+        .chain(ct.columns.iter().flat_map(|c| &c.constraints));
+    for k in constraints {
+        if let Some(why) = constraint(cat, &ct.name, &k.kind, known.as_deref()) {
+            return Some(why);
+        }
+        if let Some(why) = foreign_key_types(cat, ct, k) {
+            return Some(why);
+        }
+    }
+    None
+}
+
+/// A foreign key between an enum column and a column of another type: no equality
+/// operator joins them ("foreign key constraint ... cannot be implemented").
+fn foreign_key_types(
+    cat: &Catalog,
+    ct: &CreateTable,
+    k: &crate::ops::Constraint,
+) -> Option<String> {
+    let ConstraintKind::ForeignKey {
+        columns,
+        ref_table,
+        ref_columns,
+        ..
+    } = &k.kind
+    else {
+        return None;
+    };
+    let r = cat.table(ref_table)?;
+    let key: Vec<String> = if ref_columns.is_empty() {
+        r.primary_key()?.kind.columns().to_vec()
+    } else {
+        ref_columns.clone()
+    };
+    let is_enum = |t: &crate::ops::TypeName| {
+        t.array_dims == 0
+            && cat
+                .type_def(&ObjectName::new(t.schema.as_deref(), &t.name))
+                .is_some_and(|d| matches!(d.kind, super::TypeKind::Enum { .. }))
+    };
+    let builtin = |t: &crate::ops::TypeName| {
+        t.schema.as_deref().is_none_or(|s| s == "pg_catalog")
+            && cat
+                .type_def(&ObjectName::new(t.schema.as_deref(), &t.name))
+                .is_none()
+    };
+    for (local, referenced) in columns.iter().zip(&key) {
+        let mine = &ct.columns.iter().find(|c| &c.name == local)?.ty;
+        let theirs = &r.column(referenced)?.ty;
+        let differ = mine.name != theirs.name || mine.schema != theirs.schema;
+        let joinable = !(is_enum(mine) || is_enum(theirs))
+            || !differ
+            || !(is_enum(mine) || builtin(mine))
+            || !(is_enum(theirs) || builtin(theirs));
+        if !joinable {
+            let name = k
+                .name
+                .clone()
+                .unwrap_or_else(|| super::replay::constraint_name(&ct.name, k));
+            return Some(format!(
+                "foreign key constraint \"{name}\" cannot be implemented"
+            ));
+        }
+    }
+    None
+}
+
+/// Every column the new table will have, when all are known: its own, its parents'
+/// and its `LIKE` sources'; `None` when a source is unknown (or the columns come from
+/// a query, a type or a partitioned parent).
+fn known_columns(cat: &Catalog, ct: &CreateTable) -> Option<Vec<String>> {
+    if ct.as_query.is_some() || ct.of_type.is_some() || ct.partition_of.is_some() {
+        return None;
+    }
+    let mut out: Vec<String> = ct.columns.iter().map(|c| c.name.clone()).collect();
+    for source in ct.inherits.iter().chain(&ct.like) {
+        let t = cat.table(source).filter(|t| t.columns_complete)?;
+        out.extend(t.columns.iter().map(|c| c.name.clone()));
+    }
+    Some(out)
+}
+
+fn column(
+    c: &ColumnDef,
+    table: &str,
+    known: Option<&[String]>,
+    generated: &[&str],
+) -> Option<String> {
+    let name = &c.name;
+    if let Some(g) = &c.generated {
+        if g.by_default {
+            return Some(GENERATED_BY_DEFAULT.to_string());
+        }
+        if c.default.is_some() {
+            return Some(format!(
+                "both default and generation expression specified for column \"{name}\" of table \"{table}\""
+            ));
+        }
+        if c.identity.is_some() {
+            return Some(format!(
+                "both identity and generation expression specified for column \"{name}\" of table \"{table}\""
+            ));
+        }
+        if g.expr.has_subquery {
+            return Some("cannot use subquery in column generation expression".to_string());
+        }
+        for used in &g.expr.columns {
+            if used != "tableoid" && SYSTEM_COLUMNS.contains(&used.as_str()) {
+                return Some(format!(
+                    "cannot use system column \"{used}\" in column generation expression"
+                ));
+            }
+            if generated.contains(&used.as_str()) {
+                return Some(format!(
+                    "cannot use generated column \"{used}\" in column generation expression"
+                ));
+            }
+            if used != "tableoid" && known.is_some_and(|k| !k.contains(used)) {
+                return Some(format!("column \"{used}\" does not exist"));
+            }
+        }
+    }
+    if c.identity.is_some() {
+        if c.default.is_some() || c.ty.is_serial() {
+            return Some(format!(
+                "both default and identity specified for column \"{name}\" of table \"{table}\""
+            ));
+        }
+        let builtin = c.ty.schema.as_deref().is_none_or(|s| s == "pg_catalog");
+        if builtin
+            && (c.ty.array_dims > 0 || !matches!(c.ty.name.as_str(), "int2" | "int4" | "int8"))
+        {
+            return Some("identity column type must be smallint, integer, or bigint".to_string());
+        }
+    }
+    // a DEFAULT may not read the row's columns
+    if let Some(d) = &c.default
+        && known.is_some_and(|k| d.columns.iter().any(|u| k.contains(u)))
+    {
+        return Some("cannot use column reference in DEFAULT expression".to_string());
+    }
+    None
+}
+
+fn constraint(
+    cat: &Catalog,
+    table: &ObjectName,
+    kind: &ConstraintKind,
+    known: Option<&[String]>,
+) -> Option<String> {
+    match kind {
+        ConstraintKind::PrimaryKey {
+            columns,
+            using_index: None,
+        }
+        | ConstraintKind::Unique {
+            columns,
+            using_index: None,
+            ..
+        } => {
+            let known = known?;
+            columns
+                .iter()
+                .find(|c| !known.contains(c) && !SYSTEM_COLUMNS.contains(&c.as_str()))
+                .map(|c| format!("column \"{c}\" named in key does not exist"))
+        }
+        ConstraintKind::ForeignKey {
+            columns,
+            ref_table,
+            ref_columns,
+            ..
+        } => {
+            if columns
+                .iter()
+                .chain(ref_columns)
+                .any(|c| SYSTEM_COLUMNS.contains(&c.as_str()))
+            {
+                return Some("system columns cannot be used in foreign keys".to_string());
+            }
+            if let Some(c) = known.and_then(|k| columns.iter().find(|c| !k.contains(c))) {
+                return Some(format!(
+                    "column \"{c}\" referenced in foreign key constraint does not exist"
+                ));
+            }
+            // the referenced table as the replayed schema has it (itself: its own
+            // columns are judged above, its key is not known before it exists)
+            if cat.resolve_relation(ref_table) == cat.resolve_relation(table) {
+                return None;
+            }
+            let r = cat.table(ref_table).filter(|t| t.columns_complete)?;
+            if let Some(c) = ref_columns.iter().find(|c| r.column(c).is_none()) {
+                return Some(format!(
+                    "column \"{c}\" referenced in foreign key constraint does not exist"
+                ));
+            }
+            if ref_columns.is_empty() && r.primary_key().is_none() {
+                return Some(format!(
+                    "there is no primary key for referenced table \"{}\"",
+                    r.name.name
+                ));
+            }
+            if !ref_columns.is_empty() && !has_unique_key(cat, r, ref_columns) {
+                return Some(format!(
+                    "there is no unique constraint matching given keys for referenced table \"{}\"",
+                    r.name.name
+                ));
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The referenced columns are, in any order, those of the primary key, a unique
+/// constraint or a unique index without a predicate or expressions (what a foreign key
+/// needs); an index or key whose columns are not known counts as matching.
+fn has_unique_key(cat: &Catalog, r: &super::Table, columns: &[String]) -> bool {
+    let same = |key: &[String]| {
+        key.is_empty() || (key.len() == columns.len() && columns.iter().all(|c| key.contains(c)))
+    };
+    let by_constraint = r.constraints.iter().any(|c| match &c.kind {
+        ConstraintKind::PrimaryKey { columns: key, .. }
+        | ConstraintKind::Unique { columns: key, .. } => same(key),
+        _ => false,
+    });
+    by_constraint
+        || cat
+            .indexes_on(&r.name)
+            .any(|i| i.unique && !i.partial && same(&i.columns))
+}
+
+/// `GENERATED BY DEFAULT AS (expr)`: PostgreSQL's grammar takes it, then rejects it.
+pub const GENERATED_BY_DEFAULT: &str = "for a generated column, GENERATED ALWAYS must be specified";
