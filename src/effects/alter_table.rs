@@ -33,6 +33,9 @@ impl Builder<'_> {
             );
             return;
         }
+        if let Some(why) = crate::catalog::rejects::alter_table(self.cat, at) {
+            self.fails(why);
+        }
         let existing = self.cat.table(&table);
         let mut mode = AccessShare;
         let mut recurse = !at.only;
@@ -208,7 +211,7 @@ impl Builder<'_> {
                     to_inheritors = false;
                     let seq_mode = match change {
                         crate::ops::IdentityChange::Add(_) => None,
-                        crate::ops::IdentityChange::Set => Some(ShareRowExclusive),
+                        crate::ops::IdentityChange::Set { .. } => Some(ShareRowExclusive),
                         crate::ops::IdentityChange::Drop { .. } => Some(AccessExclusive),
                     };
                     if let Some(m) = seq_mode {

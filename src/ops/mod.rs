@@ -138,6 +138,10 @@ pub struct Constraint {
     /// Added `NOT VALID`: existing rows are not checked now.
     pub not_valid: bool,
     pub deferrable: bool,
+    /// `UNIQUE (...) INCLUDE (cols)`, `PRIMARY KEY (...) INCLUDE (cols)`: columns the
+    /// index carries without keying on them (they are part of an automatic name).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
 }
 
 impl Constraint {
@@ -343,8 +347,13 @@ pub enum AlterTableAction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum IdentityChange {
     Add(IdentityKind),
-    Set,
-    Drop { if_exists: bool },
+    /// `SET GENERATED {ALWAYS | BY DEFAULT}` (the new kind) and/or sequence options.
+    Set {
+        kind: Option<IdentityKind>,
+    },
+    Drop {
+        if_exists: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -12,6 +12,10 @@ pub(super) fn alter_table_statement(
     o: Option<Origin>,
 ) {
     let mut name = cat.resolve_relation(&at.name);
+    if crate::catalog::rejects::alter_table(cat, at).is_some() {
+        // PostgreSQL rejects it: nothing changes
+        return;
+    }
     if cat.table(&name).is_none() {
         // ALTER TABLE renames and moves sequences and indexes too
         if cat.sequences.contains_key(&name) || cat.indexes.contains_key(&name) {
@@ -202,7 +206,13 @@ pub(super) fn alter_table(
                 match change {
                     IdentityChange::Add(kind) => c.identity = Some(*kind),
                     IdentityChange::Drop { .. } => c.identity = None,
-                    IdentityChange::Set => {}
+                    IdentityChange::Set { kind } => {
+                        if c.identity.is_some()
+                            && let Some(kind) = kind
+                        {
+                            c.identity = Some(*kind);
+                        }
+                    }
                 }
             }
             // an identity column owns a sequence, made and dropped with the identity

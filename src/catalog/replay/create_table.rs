@@ -59,8 +59,10 @@ pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: O
         if let Some(p) = cat.tables.get(parent) {
             for c in &p.columns {
                 if table.column(&c.name).is_none() {
+                    // identity is not inherited (observed on 15: NOT NULL only)
                     table.columns.push(Column {
                         inherited: true,
+                        identity: None,
                         ..c.clone()
                     });
                 }

@@ -14,9 +14,18 @@ pub(super) fn create_index(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: O
     let columns: Vec<String> = ci.keys.iter().map(index_key_text).collect();
     let name = match &ci.name {
         Some(n) => n.clone(),
-        None => choose_name(&table.name, Some(&auto_columns(&ci.keys)), "idx", |n| {
-            relation_name_taken(cat, Some(&schema), n)
-        }),
+        // the INCLUDE columns are part of the name (observed on 15: `ON t (a, b)
+        // INCLUDE (c)` is `t_a_b_c_idx`)
+        None => {
+            let mut addition = auto_columns(&ci.keys);
+            for c in &ci.include {
+                addition.push('_');
+                addition.push_str(c);
+            }
+            choose_name(&table.name, Some(&addition), "idx", |n| {
+                relation_name_taken(cat, Some(&schema), n)
+            })
+        }
     };
     let qname = ObjectName::new(Some(&schema), &name);
     if ci.if_not_exists && cat.indexes.contains_key(&qname) {

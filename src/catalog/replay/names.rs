@@ -9,7 +9,9 @@ use super::*;
 pub fn constraint_name(table: &ObjectName, c: &OpConstraint) -> String {
     let (label, cols): (&str, Vec<String>) = match &c.kind {
         ConstraintKind::PrimaryKey { columns, .. } => ("pkey", columns.clone()),
-        ConstraintKind::Unique { columns, .. } => ("key", columns.clone()),
+        ConstraintKind::Unique { columns, .. } => {
+            ("key", columns.iter().chain(&c.include).cloned().collect())
+        }
         ConstraintKind::Check { expr, .. } => ("check", {
             let mut cols = expr.columns.clone();
             cols.dedup();

@@ -171,6 +171,7 @@ pub(super) fn column_def(c: &sql::ColumnDef) -> ColumnDef {
                 kind,
                 not_valid: false,
                 deferrable: deferrable(chars),
+                include: Vec::new(),
             });
         };
         match &opt.option {
@@ -273,6 +274,11 @@ fn index_columns(cols: &[sql::IndexColumn]) -> Vec<String> {
 /// A table constraint (`None` for MySQL-only forms PostgreSQL has no equivalent of).
 pub(super) fn table_constraint(c: &sql::TableConstraint, not_valid: bool) -> Option<Constraint> {
     use sql::TableConstraint as T;
+    let include: Vec<String> = match c {
+        T::PrimaryKey(pk) => pk.include.iter().map(ident).collect(),
+        T::Unique(u) => u.include.iter().map(ident).collect(),
+        _ => Vec::new(),
+    };
     let (name, kind, chars) = match c {
         T::PrimaryKey(pk) => (
             pk.name.as_ref(),
@@ -344,6 +350,7 @@ pub(super) fn table_constraint(c: &sql::TableConstraint, not_valid: bool) -> Opt
         kind,
         not_valid,
         deferrable: deferrable(chars),
+        include,
     })
 }
 

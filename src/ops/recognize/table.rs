@@ -435,10 +435,22 @@ fn alter_column(c: &mut Cursor, column: String) -> Option<AlterTableAction> {
             .iter()
             .any(|kw| c.is_kw_at(1, kw)))
     {
+        let mut kind = None;
+        let mut i = 0;
+        while c.peek_at(i).is_some() {
+            if c.is_kw_at(i, "generated") {
+                if c.is_kw_at(i + 1, "always") {
+                    kind = Some(IdentityKind::Always);
+                } else if c.is_kw_at(i + 1, "by") && c.is_kw_at(i + 2, "default") {
+                    kind = Some(IdentityKind::ByDefault);
+                }
+            }
+            i += 1;
+        }
         c.take_rest();
         return Some(A::Identity {
             column,
-            change: IdentityChange::Set,
+            change: IdentityChange::Set { kind },
         });
     }
     None
@@ -625,6 +637,7 @@ fn constraint(name: Option<String>, kind: ConstraintKind) -> Constraint {
         kind,
         not_valid: false,
         deferrable: false,
+        include: Vec::new(),
     }
 }
 
@@ -638,19 +651,26 @@ fn nulls_distinct(c: &mut Cursor) -> bool {
     }
 }
 
-/// `[INCLUDE (...)] [WITH (...)] [USING INDEX TABLESPACE x]` after UNIQUE/PRIMARY KEY/EXCLUDE.
-fn index_parameters(c: &mut Cursor) {
+/// `[INCLUDE (...)] [WITH (...)] [USING INDEX TABLESPACE x]` after UNIQUE/PRIMARY KEY/EXCLUDE:
+/// the `INCLUDE` columns.
+fn index_parameters(c: &mut Cursor) -> Vec<String> {
+    let mut include = Vec::new();
     loop {
-        if c.eat_kw("include") || c.eat_kw("with") {
+        if c.eat_kw("include") {
+            let Some(inner) = c.parens() else {
+                return include;
+            };
+            include = ident_list(c, inner).unwrap_or_default();
+        } else if c.eat_kw("with") {
             if c.parens().is_none() {
-                return;
+                return include;
             }
         } else if c.eat_seq(&["using", "index", "tablespace"]) {
             if c.ident().is_none() {
-                return;
+                return include;
             }
         } else {
-            return;
+            return include;
         }
     }
 }
@@ -718,6 +738,7 @@ pub(super) fn table_constraint(c: &mut Cursor) -> Option<Constraint> {
     } else {
         None
     };
+    let mut include = Vec::new();
     let kind = if c.eat_kw("check") {
         let inner = c.parens()?;
         let no_inherit = c.eat_seq(&["no", "inherit"]);
@@ -736,7 +757,7 @@ pub(super) fn table_constraint(c: &mut Cursor) -> Option<Constraint> {
             let nulls_not_distinct = nulls_distinct(c);
             let inner = c.parens()?;
             let columns = ident_list(c, inner)?;
-            index_parameters(c);
+            include = index_parameters(c);
             ConstraintKind::Unique {
                 columns,
                 using_index: None,
@@ -792,6 +813,7 @@ pub(super) fn table_constraint(c: &mut Cursor) -> Option<Constraint> {
         return None;
     };
     let mut con = constraint(name, kind);
+    con.include = include;
     loop {
         if c.eat_kw("deferrable") {
             con.deferrable = true;
