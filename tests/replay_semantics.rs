@@ -272,6 +272,13 @@ ALTER TABLE c RENAME COLUMN t TO t2; -- fails
 ALTER TABLE p ALTER COLUMN t TYPE bigint;
 ALTER TABLE ONLY p ALTER COLUMN t TYPE numeric; -- fails
 ALTER TABLE p INHERIT g; -- fails
+CREATE TABLE gen (a int, b int, x int GENERATED ALWAYS AS ((a + b) * 2) STORED);
+ALTER TABLE gen ALTER COLUMN a TYPE bigint; -- fails
+ALTER TABLE gen ALTER COLUMN a TYPE bigint, ALTER COLUMN b TYPE bigint; -- fails
+ALTER TABLE gen DROP COLUMN x, ALTER COLUMN a TYPE bigint, ADD COLUMN x bigint GENERATED ALWAYS AS (a * 2) STORED;
+CREATE TABLE genc () INHERITS (gen);
+ALTER TABLE ONLY gen ALTER COLUMN x DROP EXPRESSION; -- fails
+ALTER TABLE gen ALTER COLUMN x DROP EXPRESSION;
 CREATE TABLE parted (b int) PARTITION BY LIST (b);
 CREATE TABLE part PARTITION OF parted FOR VALUES IN (1);
 ALTER TABLE part INHERIT p2; -- fails
@@ -292,11 +299,16 @@ CREATE TABLE rg () INHERITS (rc, p2);
 DROP TABLE r CASCADE;
 ";
 
-/// Automatic index and constraint names include the `INCLUDE` columns (observed on 15).
+/// Automatic index and constraint names include the `INCLUDE` columns, and a column
+/// name used twice gets a number (observed on 15).
 const INCLUDE_NAMES: &str = "
 CREATE TABLE ti (c1 int, c2 int, c3 int);
 CREATE INDEX ON ti (c1) INCLUDE (c2, c3);
 CREATE INDEX ON ti ((c1 + 1)) INCLUDE (c2);
+CREATE INDEX ON ti (c1, c2) INCLUDE (c1, c3);
+CREATE INDEX ON ti ((c1 + 1), (c2 + 1), lower(c3::text), lower(c3::text));
+CREATE TABLE tk (user_id int, user_name text);
+CREATE INDEX ON tk (user_id, user_name);
 ALTER TABLE ti ADD UNIQUE (c1, c2) INCLUDE (c3);
 CREATE TABLE tj (c1 int, c2 int, PRIMARY KEY (c1) INCLUDE (c2), UNIQUE (c2) INCLUDE (c1));
 ";

@@ -286,7 +286,8 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
             A::Identity { column, .. }
             | A::SetDefault { column, .. }
             | A::DropNotNull { column }
-            | A::AlterColumnType { column, .. } => column,
+            | A::AlterColumnType { column, .. }
+            | A::GeneratedExpression { column, .. } => column,
             _ => continue,
         };
         let alone = at
@@ -328,6 +329,16 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
             A::AlterColumnType { ty, .. } if c.identity.is_some() && !identity_type(ty) => {
                 Some(IDENTITY_TYPE.to_string())
             }
+            A::AlterColumnType { .. } if generated_users(t, name, &at.actions) => {
+                Some("cannot alter type of a column used by a generated column".to_string())
+            }
+            A::GeneratedExpression { expr: None, .. }
+                if at.only && !cat.inheritors(&t.name).is_empty() =>
+            {
+                Some(
+                    "ALTER TABLE / DROP EXPRESSION must be applied to child tables too".to_string(),
+                )
+            }
             _ => None,
         };
         if why.is_some() {
@@ -335,6 +346,24 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
         }
     }
     None
+}
+
+/// A generated column of `t` other than `column` computes from `column`, and the
+/// statement does not drop it first.
+fn generated_users(
+    t: &super::Table,
+    column: &str,
+    actions: &[crate::ops::AlterTableAction],
+) -> bool {
+    t.columns.iter().any(|g| {
+        g.name != column
+            && g.generated
+                .as_ref()
+                .is_some_and(|x| x.expr.columns.iter().any(|c| c == column))
+            && !actions.iter().any(|a| {
+                matches!(a, crate::ops::AlterTableAction::DropColumn { name, .. } if *name == g.name)
+            })
+    })
 }
 
 /// The column an `ALTER TABLE` action is about, if one.

@@ -244,14 +244,22 @@ pub(super) fn alter_table(
             }
         }
         AlterTableAction::GeneratedExpression { column, expr } => {
-            if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
-                match expr {
-                    Some(e) => {
-                        if let Some(g) = &mut c.generated {
-                            g.expr = e.clone();
+            // the children's copies change with it (observed on 15 for DROP
+            // EXPRESSION)
+            let mut tables = vec![name.clone()];
+            if !only {
+                tables.extend(dependents::descendants(cat, name));
+            }
+            for t in tables {
+                if let Some(c) = cat.tables.get_mut(&t).and_then(|t| t.column_mut(column)) {
+                    match expr {
+                        Some(e) => {
+                            if let Some(g) = &mut c.generated {
+                                g.expr = e.clone();
+                            }
                         }
+                        None => c.generated = None,
                     }
-                    None => c.generated = None,
                 }
             }
         }

@@ -17,11 +17,16 @@ pub(super) fn create_index(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: O
         // the INCLUDE columns are part of the name (observed on 15: `ON t (a, b)
         // INCLUDE (c)` is `t_a_b_c_idx`)
         None => {
-            let mut addition = auto_columns(&ci.keys);
-            for c in &ci.include {
-                addition.push('_');
-                addition.push_str(c);
-            }
+            let names: Vec<&str> = ci
+                .keys
+                .iter()
+                .map(|k| match k {
+                    IndexKey::Column(c) => c.as_str(),
+                    IndexKey::Expression(e) => super::names::expression_column_name(&e.text),
+                })
+                .chain(ci.include.iter().map(String::as_str))
+                .collect();
+            let addition = unique_column_names(&names);
             choose_name(&table.name, Some(&addition), "idx", |n| {
                 relation_name_taken(cat, Some(&schema), n)
             })
@@ -102,4 +107,21 @@ pub(super) fn rename_index(cat: &mut Catalog, key: &ObjectName, to: &str) {
             }
         }
     }
+}
+
+/// `ChooseIndexColumnNames`: a column name already used in the index gets a number,
+/// the first free of `name1`, `name2`, ... (observed on 15: `(c1, c2) INCLUDE (c1, c3)`
+/// is `t_c1_c2_c11_c3_idx`, two expressions `expr` and `expr1`).
+fn unique_column_names(names: &[&str]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        let mut candidate = name.to_string();
+        let mut n = 0;
+        while out.contains(&candidate) {
+            n += 1;
+            candidate = format!("{name}{n}");
+        }
+        out.push(candidate);
+    }
+    out.join("_")
 }

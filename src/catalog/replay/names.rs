@@ -143,18 +143,6 @@ pub(super) fn index_key_text(key: &IndexKey) -> String {
     }
 }
 
-/// The column part of an automatic index name: columns joined by `_`, `expr` for expressions.
-pub(super) fn auto_columns(keys: &[IndexKey]) -> String {
-    let parts: Vec<&str> = keys
-        .iter()
-        .map(|k| match k {
-            IndexKey::Column(c) => c.as_str(),
-            IndexKey::Expression(e) => expression_column_name(&e.text),
-        })
-        .collect();
-    parts.join("_")
-}
-
 /// The name PostgreSQL gives an index expression's column (`FigureColname`): the
 /// function's name for a function call (`lower(email)` -> `lower`), else `expr`.
 pub(in crate::catalog) fn expression_column_name(text: &str) -> &str {
