@@ -1625,3 +1625,58 @@ fn a_column_drop_locks_down_the_tree_only_as_far_as_the_column_goes() {
         drops[3]
     );
 }
+
+/// A helper function that runs its argument (`EXECUTE p_ddl`), called with a literal:
+/// the statement takes the locks and makes the rewrite of that SQL (observed on 15),
+/// and replay makes what it makes (the serial's sequence the later `DROP TABLE` locks).
+const EXECUTED_ARGUMENTS: &str = "
+CREATE TABLE accounts (id bigint PRIMARY KEY, name text);
+INSERT INTO accounts VALUES (1, 'a');
+CREATE FUNCTION run_ddl(p_table regclass, p_ddl text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE p_ddl;
+END;
+$$;
+CREATE FUNCTION run_sql(text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE $1; END $$;
+";
+
+const CALLS_WITH_SQL: &str = "
+SELECT run_ddl('accounts', 'ALTER TABLE accounts ADD COLUMN n serial');
+SELECT run_sql($q$CREATE INDEX accounts_name_idx ON accounts (name)$q$);
+DROP TABLE accounts;
+";
+
+#[test]
+fn sql_a_called_function_executes_is_traced_as_run() {
+    if common::pg_server().is_none() {
+        return;
+    }
+    let dir = common::TempDir::new("trace-executed-arguments");
+    dir.write("0001_helpers.sql", EXECUTED_ARGUMENTS);
+    dir.write("0002_calls.sql", CALLS_WITH_SQL);
+    let doc = traced_in_agreement(dir.path());
+    let calls = &doc["files"][1]["statements"];
+    assert!(
+        calls[0]["rewrites"].to_string().contains("accounts"),
+        "{}",
+        calls[0]
+    );
+    let on = |i: usize, rel: &str| {
+        calls[i]["locks"]
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["relation"] == rel))
+            .map(|l| l["predicted"].clone())
+    };
+    assert_eq!(
+        on(1, "public.accounts"),
+        Some("SHARE".into()),
+        "{}",
+        calls[1]
+    );
+    assert_eq!(
+        on(2, "public.accounts_n_seq"),
+        Some("ACCESS EXCLUSIVE".into()),
+        "{}",
+        calls[2]
+    );
+}

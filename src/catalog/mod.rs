@@ -236,6 +236,9 @@ pub struct Function {
     /// What a call becomes when PostgreSQL inlines it (a simple SQL function).
     pub inline: Option<crate::ops::Expr>,
     pub origin: Option<Origin>,
+    /// The positions of the arguments its body runs as SQL on every path (`EXECUTE
+    /// p_ddl`).
+    pub executes: Vec<usize>,
 }
 
 /// What kind of relation a name denotes (PostgreSQL's `relkind`).
@@ -810,6 +813,37 @@ impl Catalog {
             .filter(|t| t.inherits.contains(parent))
             .map(|t| t.name.clone())
             .collect()
+    }
+
+    /// The statements that `SELECT f('...')` calls run through functions the migrations
+    /// define that `EXECUTE` an argument given as a string literal: each literal's
+    /// statements, parsed, in call order (what PostgreSQL runs inside the `SELECT`).
+    pub fn executed_by_calls(
+        &self,
+        calls: &[crate::ops::LiteralCall],
+    ) -> Vec<crate::ops::Operation> {
+        let mut out = Vec::new();
+        for call in calls {
+            let sql: Vec<&String> = self
+                .functions
+                .iter()
+                .filter(|(k, _)| k.name == call.function)
+                .flat_map(|(_, overloads)| overloads)
+                .filter(|f| f.args.len() == call.args.len())
+                .flat_map(|f| f.executes.iter())
+                .filter_map(|&i| call.args.get(i).and_then(Option::as_ref))
+                .collect();
+            for text in sql {
+                for piece in crate::parse::split::split(text) {
+                    if piece.kind == crate::parse::split::PieceKind::Sql
+                        && let Some(stmt) = text.get(piece.start..piece.end)
+                    {
+                        out.push(crate::parse::parse_statement(stmt));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// A parent of `table` (`INHERITS`, or the table it is a partition of) has `column`:

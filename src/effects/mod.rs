@@ -1366,6 +1366,7 @@ impl Builder<'_> {
                 row_locks,
                 functions,
                 full_reads,
+                calls,
             } => {
                 let mode = if *row_locks { RowShare } else { AccessShare };
                 for r in reads {
@@ -1377,6 +1378,15 @@ impl Builder<'_> {
                 }
                 self.call_functions(functions);
                 self.full_reads(full_reads);
+                // `SELECT f('ALTER TABLE ...')` of a function that EXECUTEs its
+                // argument: the statement runs it, once (observed on 15 by `trace`)
+                if self.trigger_depth < MAX_TRIGGER_DEPTH {
+                    for inner in self.cat.executed_by_calls(calls) {
+                        self.trigger_depth += 1;
+                        self.operation(&inner);
+                        self.trigger_depth -= 1;
+                    }
+                }
             }
             Operation::Copy {
                 table: Some(t),

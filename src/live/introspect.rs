@@ -578,6 +578,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 body,
                 returns_trigger,
                 inline,
+                executes: Vec::new(),
                 origin: None,
             });
     }

@@ -587,6 +587,21 @@ pub struct CreateFunction {
     /// The expression PostgreSQL puts in place of a call when it inlines the function
     /// (`None`: it never does); see `lower::inline_body` for when.
     pub inline: Option<Expr>,
+    /// Argument names as written (`None` for an unnamed one), by position.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub arg_names: Vec<Option<String>>,
+    /// The positions of the arguments the body runs as SQL (`EXECUTE p_ddl;`), filled by
+    /// `parse` with the body.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub executes: Vec<usize>,
+}
+
+/// A function called once by a `SELECT` without `FROM`: its name (folded, without
+/// schema) and its arguments that are string literals, by position.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LiteralCall {
+    pub function: String,
+    pub args: Vec<Option<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -852,6 +867,11 @@ pub enum Operation {
         /// answers those). Scalar subqueries in expressions are left out.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         full_reads: Vec<ObjectName>,
+        /// `SELECT f(...), g(...)` with no `FROM`: each function called once, with its
+        /// arguments that are string literals (`None` for the others). A function the
+        /// migrations define that `EXECUTE`s a parameter runs that literal as SQL.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        calls: Vec<LiteralCall>,
     },
     Copy {
         table: Option<ObjectName>,
@@ -958,5 +978,6 @@ pub fn explained(analyze: bool, inner: Operation) -> Operation {
         functions: Vec::new(),
         row_locks: false,
         full_reads: Vec::new(),
+        calls: Vec::new(),
     }
 }

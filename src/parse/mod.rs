@@ -306,10 +306,19 @@ fn with_function_body(op: Operation, stmt_text: &str, cache: &mut Cache) -> Oper
             if let Some(body) = plpgsql::function_body(stmt_text) {
                 // what the function does when called: its statements and the queries
                 // of its conditions
-                cf.body = plpgsql::embedded(&body)
+                let (embedded, executed) = plpgsql::embedded_and_executed(&body);
+                cf.body = embedded
                     .into_iter()
                     .map(|e| cache.parse(&e.sql))
                     .filter(|op| !matches!(op, Operation::Unparsed { .. }))
+                    .collect();
+                // the arguments it runs as SQL, by position (`$1` or the name)
+                cf.executes = executed
+                    .iter()
+                    .filter_map(|v| match v.strip_prefix('$') {
+                        Some(n) => n.parse::<usize>().ok().and_then(|n| n.checked_sub(1)),
+                        None => cf.arg_names.iter().position(|a| a.as_deref() == Some(v)),
+                    })
                     .collect();
             }
             Operation::CreateFunction(cf)

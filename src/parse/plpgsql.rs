@@ -49,6 +49,13 @@ pub struct Embedded {
 
 /// Statements and condition queries of a body, in order. See [`Embedded`].
 pub fn embedded(body: &str) -> Vec<Embedded> {
+    embedded_and_executed(body).0
+}
+
+/// [`embedded`], and the variables the body runs as SQL on every path (`EXECUTE
+/// p_ddl;`, `EXECUTE $1 INTO n;`), folded, in order.
+pub fn embedded_and_executed(body: &str) -> (Vec<Embedded>, Vec<String>) {
+    let mut executed = Vec::new();
     let mut out = Vec::new();
     let mut in_declare = false;
     let mut nest = Nesting::default();
@@ -91,6 +98,11 @@ pub fn embedded(body: &str) -> Vec<Embedded> {
                 format!("SELECT {}", rest.get(7..).unwrap_or("")),
             ));
         } else if is_kw(body, first, "execute") {
+            if let Some(v) = executed_variable(body, toks.get(i + 1..).unwrap_or(&[]))
+                && !conditional
+            {
+                executed.push(v);
+            }
             out.extend(
                 execute_literal(body, toks.get(i + 1..).unwrap_or(&[]))
                     .into_iter()
@@ -132,7 +144,7 @@ pub fn embedded(body: &str) -> Vec<Embedded> {
             }
         }
     }
-    out
+    (out, executed)
 }
 
 /// Where a body is in its control structure: how many branches, loops and exception
@@ -400,6 +412,28 @@ fn past(body: &str, toks: &[Token], from: usize, kw: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// `EXECUTE <variable> [INTO ... | USING ...]`: the variable (folded; `$1` as is).
+fn executed_variable(body: &str, toks: &[Token]) -> Option<String> {
+    let v = toks.first()?;
+    let word = body.get(v.start..v.end)?;
+    let positional = v.kind == Tok::Param;
+    if !matches!(v.kind, Tok::Word | Tok::QuotedIdent | Tok::Param) {
+        return None;
+    }
+    let ends = match toks.get(1) {
+        None => true,
+        Some(t) => t.kind == Tok::Semicolon || is_kw(body, t, "into") || is_kw(body, t, "using"),
+    };
+    if !ends || is_kw(body, v, "format") {
+        return None;
+    }
+    Some(if positional {
+        word.to_string()
+    } else {
+        crate::ops::names::fold_ident(word)
+    })
 }
 
 /// The statements of `EXECUTE <literal> [|| <literal> ...] [INTO ... | USING ...]`, where
@@ -779,6 +813,15 @@ mod tests {
         let got = embedded_statements(b);
         assert_eq!(got, [(6, "SELECT  pg_sleep(1);".to_string())]);
         assert_eq!(got[0].1.len(), "PERFORM pg_sleep(1);".len());
+    }
+
+    #[test]
+    fn variables_run_as_sql_on_every_path_are_found() {
+        let b = "DECLARE n int; BEGIN EXECUTE p_DDL; EXECUTE $2 INTO n; \
+                 EXECUTE format('x %s', p_other); \
+                 IF n > 0 THEN EXECUTE p_maybe; END IF; EXECUTE \"Quoted\" USING n; END";
+        let (_, executed) = embedded_and_executed(b);
+        assert_eq!(executed, ["p_ddl", "$2", "Quoted"]);
     }
 
     #[test]

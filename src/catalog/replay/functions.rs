@@ -18,6 +18,7 @@ pub(super) fn create_function(
         returns_trigger: cf.returns_trigger,
         inline: cf.inline.clone(),
         origin: o,
+        executes: cf.executes.clone(),
     };
     let overloads = cat.functions.entry(name).or_default();
     match overloads.iter_mut().find(|g| g.args == cf.args) {
@@ -26,6 +27,7 @@ pub(super) fn create_function(
             existing.body = f.body;
             existing.returns_trigger = f.returns_trigger;
             existing.inline = f.inline;
+            existing.executes = f.executes;
         }
         None => overloads.push(f),
     }

@@ -59,7 +59,25 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
 }
 
 fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
+    apply_at_depth(cat, op, origin, 0);
+}
+
+/// How deep `SELECT f('...')` may run SQL that runs `SELECT g('...')` again.
+const MAX_EXECUTE_DEPTH: u8 = 2;
+
+fn apply_at_depth(cat: &mut Catalog, op: &Operation, origin: Origin, depth: u8) {
     let o = Some(origin);
+    // the SQL a called function runs with `EXECUTE` of a literal argument
+    if let Operation::Select { calls, .. } = op
+        && !calls.is_empty()
+        && depth < MAX_EXECUTE_DEPTH
+    {
+        for inner in cat.executed_by_calls(calls) {
+            apply_at_depth(cat, &inner, origin, depth + 1);
+            cat.tables.settle();
+        }
+        return;
+    }
     match op {
         Operation::CreateTable(ct) => create_table::create_table(cat, ct, o),
         Operation::AlterTable(at) => alter_table::alter_table_statement(cat, at, o),

@@ -194,7 +194,55 @@ pub(super) fn query(q: &sql::Query) -> Operation {
         functions: c.functions(),
         row_locks: !q.locks.is_empty(),
         full_reads: full,
+        calls: literal_calls(q),
     }
+}
+
+/// `SELECT f('...'), ...` with nothing but function calls and no `FROM`: each call with
+/// its string-literal arguments.
+fn literal_calls(q: &sql::Query) -> Vec<crate::ops::LiteralCall> {
+    let sql::SetExpr::Select(s) = q.body.as_ref() else {
+        return Vec::new();
+    };
+    if !s.from.is_empty() || s.selection.is_some() || q.with.is_some() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for item in &s.projection {
+        let e = match item {
+            sql::SelectItem::UnnamedExpr(e) | sql::SelectItem::ExprWithAlias { expr: e, .. } => e,
+            _ => return Vec::new(),
+        };
+        let sql::Expr::Function(f) = e else {
+            return Vec::new();
+        };
+        let sql::FunctionArguments::List(list) = &f.args else {
+            continue;
+        };
+        let args =
+            list.args
+                .iter()
+                .map(|a| match a {
+                    sql::FunctionArg::Unnamed(sql::FunctionArgExpr::Expr(sql::Expr::Value(v))) => {
+                        match &v.value {
+                            sql::Value::SingleQuotedString(s)
+                            | sql::Value::EscapedStringLiteral(s) => Some(s.clone()),
+                            sql::Value::DollarQuotedString(d) => Some(d.value.clone()),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                })
+                .collect();
+        let Some(name) = f.name.0.last().and_then(|p| p.as_ident()) else {
+            continue;
+        };
+        out.push(crate::ops::LiteralCall {
+            function: super::names::ident(name),
+            args,
+        });
+    }
+    out
 }
 
 /// The names of the CTEs of `with` (folded), which `FROM` names before tables.
@@ -364,6 +412,7 @@ fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
                 functions: c.functions(),
                 row_locks: false,
                 full_reads: full,
+                calls: Vec::new(),
             };
         }
     };

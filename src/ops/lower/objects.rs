@@ -275,6 +275,15 @@ pub(super) fn create_function(f: &sql::CreateFunction) -> Operation {
         returns_trigger,
         body: Vec::new(),
         inline: super::inline::inline_body(f),
+        arg_names: f
+            .args
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| !matches!(a.mode, Some(sql::ArgMode::Out)))
+            .map(|a| a.name.as_ref().map(ident))
+            .collect(),
+        executes: Vec::new(),
     })
 }
 
@@ -298,6 +307,8 @@ pub(super) fn create_procedure(
         returns_trigger: false,
         body: Vec::new(),
         inline: None,
+        arg_names: Vec::new(),
+        executes: Vec::new(),
     })
 }
 
@@ -321,6 +332,8 @@ pub(super) fn create_aggregate(a: &sql::CreateAggregate) -> Operation {
         returns_trigger: false,
         body: Vec::new(),
         inline: None,
+        arg_names: Vec::new(),
+        executes: Vec::new(),
     })
 }
 

@@ -1559,6 +1559,10 @@ fn select_lists_reads_and_functions() {
             functions: vec!["create_hypertable".into()],
             row_locks: false,
             full_reads: vec![],
+            calls: vec![crate::ops::LiteralCall {
+                function: "create_hypertable".into(),
+                args: vec![Some("conditions".into()), Some("time".into())],
+            }],
         }
     );
     assert_eq!(
@@ -1568,6 +1572,10 @@ fn select_lists_reads_and_functions() {
             functions: vec!["setval".into(), "max".into()],
             row_locks: false,
             full_reads: vec![],
+            calls: vec![crate::ops::LiteralCall {
+                function: "setval".into(),
+                args: vec![Some("s".into()), None, None],
+            }],
         }
     );
     assert_eq!(
@@ -1577,6 +1585,7 @@ fn select_lists_reads_and_functions() {
             functions: vec!["generate_series".into()],
             row_locks: false,
             full_reads: vec![n("a")],
+            calls: vec![],
         }
     );
 }

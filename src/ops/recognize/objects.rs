@@ -413,6 +413,8 @@ pub(super) fn create_function(
         returns_trigger: false,
         body: Vec::new(),
         inline: None,
+        arg_names: Vec::new(),
+        executes: Vec::new(),
     };
     if kind == RoutineKind::Aggregate {
         return Some(Operation::CreateFunction(f));
