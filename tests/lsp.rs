@@ -222,9 +222,9 @@ fn diagnostics_follow_the_buffer_hover_shows_the_plan_and_ignore_is_offered() {
         .as_array()
         .and_then(|a| {
             a.iter().find(|a| {
-                a["title"]
-                    .as_str()
-                    .is_some_and(|t| t.contains("create-index-non-concurrently"))
+                a["title"].as_str().is_some_and(|t| {
+                    t.starts_with("Ignore") && t.contains("create-index-non-concurrently")
+                })
             })
         })
         .cloned()

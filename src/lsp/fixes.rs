@@ -1,0 +1,138 @@
+//! `fix`'s edits as code actions: the plan `schemaguard fix` makes for one finding
+//! (`fix::plan` on the history, with that finding alone), turned into a
+//! `WorkspaceEdit`: text edits on the files it changes, `CreateFile` and the text of each
+//! new migration, `RenameFile` for renumbered ones.
+
+use super::{History, diagnostic, position_of, range_of, uri_of};
+use crate::fix::{self, Edit, Plan};
+use crate::rules::Finding;
+use lsp_types as lsp;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The fix code action for `f` (a finding in the document `uri`, whose text is
+/// `text`), when `fix` has a safe form for it.
+pub(super) fn action(
+    history: &mut History,
+    uri: &lsp::Uri,
+    text: &str,
+    f: &Finding,
+) -> Option<lsp::CodeAction> {
+    if !fix::FIXABLE_RULES.contains(&f.rule) {
+        return None;
+    }
+    let config = history.config();
+    let opts = fix::Options {
+        lock_timeout: config
+            .fix
+            .lock_timeout
+            .clone()
+            .unwrap_or_else(|| fix::DEFAULT_LOCK_TIMEOUT.to_string()),
+        statement_timeout: config.fix.statement_timeout.clone(),
+        renumber: false,
+        frozen: BTreeMap::new(),
+    };
+    let plan = history.with_run(vec![f.clone()], |run| fix::plan(run, &opts));
+    let title = plan.fixes.first()?.title.clone();
+    let edit = workspace_edit(history, &plan)?;
+    Some(lsp::CodeAction {
+        title: format!("Fix {}: {title}", f.rule),
+        kind: Some(lsp::CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic(uri, text, f)]),
+        edit: Some(edit),
+        is_preferred: Some(true),
+        ..Default::default()
+    })
+}
+
+/// The plan as a `WorkspaceEdit` with `documentChanges`, as `fix --write` writes it:
+/// edits in place (on the texts the analysis read: the unsaved buffers), renames, then
+/// new files. `None` when a file it edits cannot be read.
+fn workspace_edit(history: &History, plan: &Plan) -> Option<lsp::WorkspaceEdit> {
+    use lsp::{DocumentChangeOperation as Op, DocumentChanges, ResourceOp};
+    let mut changes: Vec<Op> = Vec::new();
+    let mut by_path: BTreeMap<&Path, Vec<&Edit>> = BTreeMap::new();
+    for e in &plan.edits {
+        by_path.entry(e.path.as_path()).or_default().push(e);
+    }
+    for (path, edits) in by_path {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let uri = uri_of(&canonical)?;
+        let on_disk;
+        let text = match history.text_of(&canonical) {
+            Some(text) => text,
+            None if canonical.exists() => {
+                on_disk = std::fs::read_to_string(&canonical).ok()?;
+                on_disk.as_str()
+            }
+            None => {
+                // a side file the fix creates (a framework's no-transaction marker)
+                changes.push(Op::Op(ResourceOp::Create(lsp::CreateFile {
+                    uri: uri.clone(),
+                    options: None,
+                    annotation_id: None,
+                })));
+                ""
+            }
+        };
+        let edits = edits
+            .iter()
+            .map(|e| {
+                lsp::OneOf::Left(lsp::TextEdit {
+                    range: range_of(text, e.start, e.end),
+                    new_text: e.new_text.clone(),
+                })
+            })
+            .collect();
+        changes.push(Op::Edit(lsp::TextDocumentEdit {
+            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version: None },
+            edits,
+        }));
+    }
+    for r in &plan.renames {
+        changes.push(Op::Op(ResourceOp::Rename(lsp::RenameFile {
+            old_uri: uri_of(&absolute(&r.from_path))?,
+            new_uri: uri_of(&absolute(&r.to_path))?,
+            options: None,
+            annotation_id: None,
+        })));
+    }
+    for n in &plan.new_files {
+        let uri = uri_of(&absolute(&n.abs))?;
+        changes.push(Op::Op(ResourceOp::Create(lsp::CreateFile {
+            uri: uri.clone(),
+            options: Some(lsp::CreateFileOptions {
+                overwrite: Some(false),
+                ignore_if_exists: Some(false),
+            }),
+            annotation_id: None,
+        })));
+        let start = position_of("", 0);
+        changes.push(Op::Edit(lsp::TextDocumentEdit {
+            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version: None },
+            edits: vec![lsp::OneOf::Left(lsp::TextEdit {
+                range: lsp::Range { start, end: start },
+                new_text: n.text.clone(),
+            })],
+        }));
+    }
+    Some(lsp::WorkspaceEdit {
+        document_changes: Some(DocumentChanges::Operations(changes)),
+        ..Default::default()
+    })
+}
+
+/// `p` absolute (new files have no canonical form yet): its folder canonical, if it
+/// exists, else `p` against the current directory.
+fn absolute(p: &Path) -> PathBuf {
+    if let (Some(dir), Some(name)) = (p.parent(), p.file_name()) {
+        if let Ok(dir) = std::fs::canonicalize(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        }) {
+            return dir.join(name);
+        }
+    }
+    fix::render::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
