@@ -448,3 +448,188 @@ impl History {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::Report;
+    use std::sync::Arc;
+
+    /// A history of eight migrations, in a fresh folder.
+    struct Folder(PathBuf);
+
+    impl Folder {
+        fn new(name: &str) -> Folder {
+            let dir =
+                std::env::temp_dir().join(format!("schemaguard-lsp-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("a temporary folder");
+            Folder(std::fs::canonicalize(&dir).expect("canonical"))
+        }
+
+        fn write(&self, name: &str, text: &str) -> PathBuf {
+            let path = self.0.join(name);
+            std::fs::write(&path, text).expect("write a migration");
+            path
+        }
+    }
+
+    impl Drop for Folder {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const FILES: &[(&str, &str)] = &[
+        (
+            "001_accounts.sql",
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, plan text);\n",
+        ),
+        (
+            "002_orders.sql",
+            "CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint, total int);\n",
+        ),
+        (
+            "003_index.sql",
+            "-- schemaguard:ignore create-index-non-concurrently -- a small table\nCREATE INDEX orders_total_idx ON orders (total);\nCREATE INDEX accounts_email_idx ON accounts (email);\n",
+        ),
+        (
+            "004_fk.sql",
+            "ALTER TABLE orders ADD CONSTRAINT orders_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id);\n",
+        ),
+        (
+            "005_not_null.sql",
+            "ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n",
+        ),
+        (
+            "006_type.sql",
+            "CREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood ADD VALUE 'sad';\n",
+        ),
+        (
+            "007_drop.sql",
+            "SET lock_timeout = '2s';\nALTER TABLE accounts DROP COLUMN plan;\n",
+        ),
+        (
+            "008_last.sql",
+            "BEGIN;\nALTER TABLE orders ALTER COLUMN total TYPE bigint;\nCOMMIT;\n",
+        ),
+    ];
+
+    fn options(dir: &Path, overlay: &crate::source::Overlay) -> RunOptions {
+        RunOptions {
+            paths: vec![dir.to_path_buf()],
+            cwd: dir.to_path_buf(),
+            report: Report::Findings,
+            skip_plan: false,
+            overlay: Some(Arc::new(overlay.clone())),
+            ..RunOptions::default()
+        }
+    }
+
+    /// What a run reports, as JSON: findings, plan, file summaries, notes, the count
+    /// of suppressed findings.
+    fn shown(a: &Analysis) -> String {
+        serde_json::to_string_pretty(&serde_json::json!({
+            "findings": a.findings,
+            "plan": a.plan,
+            "files": a.files,
+            "notes": a.notes,
+            "suppressed": a.suppressed,
+        }))
+        .expect("JSON")
+    }
+
+    fn full_run(dir: &Path, overlay: &crate::source::Overlay) -> String {
+        let run = pipeline::run(&options(dir, overlay)).expect("a full run");
+        shown(&run.analysis)
+    }
+
+    #[test]
+    fn incremental_results_are_a_full_runs_after_edits_in_the_first_a_middle_and_the_last_file() {
+        let folder = Folder::new("incremental");
+        let paths: Vec<PathBuf> = FILES.iter().map(|(n, t)| folder.write(n, t)).collect();
+        let mut overlay = crate::source::Overlay::new();
+        let mut history = History::load(options(&folder.0, &overlay)).expect("loaded");
+        let open: BTreeSet<PathBuf> = [0, 3, 7].iter().map(|i| paths[*i].clone()).collect();
+        let work = history.analyse(&open);
+        assert_eq!((work.replayed_from, work.replayed, work.parsed), (0, 8, 8));
+        assert_eq!(shown(&history.assembled()), full_run(&folder.0, &overlay));
+
+        let edits: &[(usize, &str, usize)] = &[
+            // the last file: replayed alone, from the checkpoint before it
+            (
+                7,
+                "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nCREATE INDEX o ON orders (id);\n",
+                7,
+            ),
+            // a middle file: the schema the later files see changes
+            (
+                3,
+                "ALTER TABLE orders ADD CONSTRAINT orders_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;\nALTER TABLE orders DROP COLUMN total;\n",
+                3,
+            ),
+            // the first file: a statement that does not parse, and no `plan` column
+            (
+                0,
+                "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\nCREATE TABLE (;\n",
+                0,
+            ),
+            (
+                7,
+                "ALTER TABLE accounts ADD COLUMN n int DEFAULT random();\n",
+                7,
+            ),
+            (3, "SELECT 1;\n", 3),
+            (0, FILES[0].1, 0),
+        ];
+        for (i, text, replayed_from) in edits {
+            overlay.insert(paths[*i].clone(), (*text).to_string());
+            assert!(history.edit(&paths[*i], text));
+            let work = history.analyse(&open);
+            assert_eq!(
+                (work.replayed_from, work.replayed, work.parsed),
+                (*replayed_from, FILES.len() - replayed_from, 1),
+                "after editing file {i}"
+            );
+            assert_eq!(
+                shown(&history.assembled()),
+                full_run(&folder.0, &overlay),
+                "after editing file {i}"
+            );
+        }
+        // reading the folder again parses nothing that did not change
+        history
+            .reload(Arc::new(overlay.clone()))
+            .expect("read again");
+        let work = history.analyse(&open);
+        assert_eq!((work.replayed, work.parsed), (0, 0));
+        // a file changed on disk: parsed again, replayed from there
+        std::fs::write(&paths[5], "CREATE TYPE mood AS ENUM ('ok', 'sad');\n").expect("write");
+        history
+            .reload(Arc::new(overlay.clone()))
+            .expect("read again");
+        let work = history.analyse(&open);
+        assert_eq!((work.replayed_from, work.parsed), (3, 1));
+        assert_eq!(shown(&history.assembled()), full_run(&folder.0, &overlay));
+    }
+
+    #[test]
+    fn a_file_added_on_disk_is_analysed_from_the_first_file_with_cached_parses() {
+        let folder = Folder::new("added");
+        let paths: Vec<PathBuf> = FILES.iter().map(|(n, t)| folder.write(n, t)).collect();
+        let overlay = crate::source::Overlay::new();
+        let mut history = History::load(options(&folder.0, &overlay)).expect("loaded");
+        let open: BTreeSet<PathBuf> = [paths[7].clone()].into();
+        history.analyse(&open);
+        folder.write(
+            "009_more.sql",
+            "CREATE INDEX late ON orders (account_id);\n",
+        );
+        history
+            .reload(Arc::new(overlay.clone()))
+            .expect("read again");
+        let work = history.analyse(&open);
+        assert_eq!((work.replayed_from, work.replayed, work.parsed), (0, 9, 1));
+        assert_eq!(shown(&history.assembled()), full_run(&folder.0, &overlay));
+    }
+}
