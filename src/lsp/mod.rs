@@ -18,6 +18,7 @@
 
 mod fixes;
 pub mod history;
+mod transport;
 
 use crate::analysis::PlannedStatement;
 use crate::pipeline::{Report, RunOptions};
@@ -54,7 +55,7 @@ pub enum LspError {
 
 /// Runs the server until the client says `exit`. `Err`: the connection broke.
 pub fn run() -> Result<(), LspError> {
-    let (connection, io) = Connection::stdio();
+    let (connection, io) = transport::stdio().map_err(LspError::Io)?;
     let capabilities = lsp::ServerCapabilities {
         text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
             lsp::TextDocumentSyncOptions {
