@@ -3,18 +3,22 @@
 //! The workspace is what `check` would read: the migration folders of `schemaguard.toml`
 //! (`paths`, found upward from the workspace root), else the folder of each open `.sql`
 //! file, in the framework's apply order. Unsaved buffers replace the files on disk. Every
-//! change (an edit, a save, `schemaguard.toml` saved) runs the analysis again, and
-//! answers:
+//! change (an edit, a save, `schemaguard.toml` saved, files changed on disk) brings the
+//! analysis up to date incrementally ([`history`]: an edit in file `k` re-runs from the
+//! schema as it stood before `k`, from cached parses), and answers:
 //! - diagnostics: `check`'s findings in the open files, on the statement (or the column
 //!   or clause a rule names), severity mapped, `code` the rule id linked to its page,
-//!   the why and the fix as related information;
+//!   the why and the fix as related information; a migration that cannot be read (not
+//!   UTF-8, binary, too large) gets one diagnostic saying so;
 //! - hover on a statement: its plan (locks per relation and what they block, rewrites,
 //!   scans, how long the locks are held, whether it may run in a transaction);
-//! - code actions: "ignore with a reason" for a diagnostic under the cursor (inserts the
-//!   inline ignore comment above the statement).
+//! - code actions for a diagnostic under the cursor: `fix`'s edits for it ([`fixes`]:
+//!   `fix::plan` itself, so exactly what `schemaguard fix --write` writes for that
+//!   finding, new migrations as `CreateFile`), and "ignore with a reason" (the inline
+//!   ignore comment above the statement).
 //!
-//! Not yet: incremental analysis (each change replays the whole workspace) and `fix`'s
-//! edits as code actions.
+//! Messages come and go through [`transport`], which skips a malformed message (telling
+//! the editor) instead of ending the connection.
 
 mod fixes;
 pub mod history;
