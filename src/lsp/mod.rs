@@ -12,12 +12,12 @@
 //!   UTF-8, binary, too large) gets one diagnostic saying so;
 //! - hover on a statement: its plan (locks per relation and what they block, rewrites,
 //!   scans, how long the locks are held, whether it may run in a transaction);
-//! - code actions for a diagnostic under the cursor: `fix`'s edits for it ([`fixes`]:
+//! - code actions for a diagnostic under the cursor: `fix`'s edits for it (`fixes`:
 //!   `fix::plan` itself, so exactly what `schemaguard fix --write` writes for that
 //!   finding, new migrations as `CreateFile`), and "ignore with a reason" (the inline
 //!   ignore comment above the statement).
 //!
-//! Messages come and go through [`transport`], which skips a malformed message (telling
+//! Messages come and go through `transport`, which skips a malformed message (telling
 //! the editor) instead of ending the connection.
 
 mod fixes;
