@@ -99,6 +99,9 @@ struct Server {
     reload: bool,
     /// Documents changed since the last analysis (only their buffers changed).
     edited: BTreeSet<PathBuf>,
+    /// Open documents no history read when the files were last read (not a migration
+    /// of the workspace): their edits do not make the workspace be read again.
+    outside: BTreeSet<PathBuf>,
     /// Why the last reading could not be made (a bad `schemaguard.toml`, ...).
     errors: Vec<String>,
     /// The errors last shown to the user (each shown once, until it changes).
@@ -122,6 +125,7 @@ impl Server {
             histories: BTreeMap::new(),
             reload: true,
             edited: BTreeSet::new(),
+            outside: BTreeSet::new(),
             errors: Vec::new(),
             shown_errors: Vec::new(),
         }
@@ -254,8 +258,9 @@ impl Server {
                 for history in self.histories.values_mut() {
                     held |= history.edit(&path, text);
                 }
-                // a file no history reads (yet): read the workspace again
-                self.reload |= !held;
+                // a file no history reads (yet): read the workspace again, unless it
+                // was open when the files were last read (then no history takes it)
+                self.reload |= !held && !self.outside.contains(&path);
             }
         }
         if self.reload {
@@ -324,6 +329,12 @@ impl Server {
             }
         }
         self.histories = histories;
+        self.outside = self
+            .docs
+            .keys()
+            .filter(|path| !self.histories.values().any(|h| h.holds(path)))
+            .cloned()
+            .collect();
     }
 
     /// The history that reads the file at canonical `path`.
