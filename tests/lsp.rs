@@ -651,3 +651,50 @@ fn the_fix_code_action_writes_what_fix_write_writes() {
         client.shut_down();
     }
 }
+
+#[test]
+fn saving_the_configuration_checks_the_workspace_again() {
+    let dir = common::TempDir::new("lsp-config-save");
+    let config = dir.write("schemaguard.toml", "paths = [\"migrations\"]\n");
+    dir.write(
+        "migrations/001_orders.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total int);\n",
+    );
+    let text = "SET lock_timeout = '2s';\nCREATE INDEX orders_total_idx ON orders (total);\n";
+    let file = dir.write("migrations/002_index.sql", text);
+    let root = std::fs::canonicalize(&dir.0).expect("canonical");
+    let uri = uri_of(&file);
+    let mut client = Client::initialized(&root);
+    client.open(&uri, text);
+    let found = client.diagnostics(&uri);
+    assert!(
+        codes(&found).contains(&"create-index-non-concurrently".to_string()),
+        "{found:#?}"
+    );
+    std::fs::write(
+        &config,
+        "paths = [\"migrations\"]\n[rules]\ncreate-index-non-concurrently = \"off\"\n",
+    )
+    .expect("write the configuration");
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri_of(&config)}}),
+    );
+    let found = client.diagnostics(&uri);
+    assert!(
+        !codes(&found).contains(&"create-index-non-concurrently".to_string()),
+        "{found:#?}"
+    );
+    // and a change on disk the editor reports (a file watcher) counts too
+    std::fs::write(&config, "paths = [\"migrations\"]\n").expect("write the configuration");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri_of(&config), "type": 2}]}),
+    );
+    let found = client.diagnostics(&uri);
+    assert!(
+        codes(&found).contains(&"create-index-non-concurrently".to_string()),
+        "{found:#?}"
+    );
+    client.shut_down();
+}
