@@ -698,3 +698,33 @@ fn saving_the_configuration_checks_the_workspace_again() {
     );
     client.shut_down();
 }
+
+#[test]
+fn initialize_parameters_of_the_wrong_shape_are_said_and_the_server_works() {
+    let dir = common::TempDir::new("lsp-bad-init");
+    let text = "CREATE TABLE t (id int);\n";
+    let file = dir.write("001_t.sql", text);
+    let root = std::fs::canonicalize(&dir.0).expect("canonical");
+    let uri = uri_of(&file);
+    let mut client = Client::start(&root);
+    let init = client.request("initialize", json!({"processId": "not a number"}));
+    assert_eq!(
+        init["result"]["capabilities"]["hoverProvider"], true,
+        "{init}"
+    );
+    client.notify("initialized", json!({}));
+    let said = client.wait_for(|m| m["method"] == "window/logMessage");
+    assert!(
+        said["params"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("initialize parameters")),
+        "{said}"
+    );
+    client.open(&uri, text);
+    let found = client.diagnostics(&uri);
+    assert!(
+        codes(&found).contains(&"require-primary-key".to_string()),
+        "{found:#?}"
+    );
+    client.shut_down();
+}

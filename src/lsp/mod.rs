@@ -40,9 +40,6 @@ pub enum LspError {
     /// The `initialize` handshake failed.
     #[error("initializing the language server failed: {0}")]
     Initialize(#[source] lsp_server::ProtocolError),
-    /// The client's `initialize` parameters are not the protocol's.
-    #[error("bad initialize parameters: {0}")]
-    InitializeParams(#[source] serde_json::Error),
     /// A protocol error while running (e.g. around `shutdown`).
     #[error(transparent)]
     Protocol(#[from] lsp_server::ProtocolError),
@@ -77,8 +74,22 @@ pub fn run() -> Result<(), LspError> {
     let params = connection
         .initialize(capabilities)
         .map_err(LspError::Initialize)?;
-    let params: lsp::InitializeParams =
-        serde_json::from_value(params).map_err(LspError::InitializeParams)?;
+    let params = match serde_json::from_value::<lsp::InitializeParams>(params) {
+        Ok(params) => params,
+        // they only name the workspace root: without it, each open file's folder serves
+        Err(e) => {
+            notify::<lsp::notification::LogMessage>(
+                &connection,
+                lsp::LogMessageParams {
+                    typ: lsp::MessageType::WARNING,
+                    message: format!(
+                        "schemaguard: the initialize parameters are not the protocol's ({e}): working without the workspace root"
+                    ),
+                },
+            )?;
+            lsp::InitializeParams::default()
+        }
+    };
     let mut server = Server::new(&params);
     server.main_loop(&connection)?;
     drop(connection);
