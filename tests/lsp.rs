@@ -728,3 +728,45 @@ fn initialize_parameters_of_the_wrong_shape_are_said_and_the_server_works() {
     );
     client.shut_down();
 }
+
+#[test]
+fn a_finding_fix_leaves_as_it_is_gets_a_disabled_fix_action_saying_why() {
+    let dir = common::TempDir::new("lsp-not-fixed");
+    dir.write(
+        "001_orders.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total int);\n",
+    );
+    // the index cannot move after the UPDATE, which uses its table
+    let text = "SET lock_timeout = '2s';\nCREATE INDEX orders_total_idx ON orders (total);\nUPDATE orders SET total = 0 WHERE total IS NULL;\n";
+    let file = dir.write("002_index.sql", text);
+    let root = std::fs::canonicalize(&dir.0).expect("canonical");
+    let uri = uri_of(&file);
+    let mut client = Client::initialized(&root);
+    client.open(&uri, text);
+    let found = client.diagnostics(&uri);
+    let d = found
+        .iter()
+        .find(|d| d["code"] == "create-index-non-concurrently")
+        .unwrap_or_else(|| panic!("{found:#?}"))
+        .clone();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    let fix = actions["result"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|a| a["title"] == "Fix create-index-non-concurrently")
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("{actions:#}"));
+    assert!(fix.get("edit").is_none(), "{fix}");
+    assert!(
+        fix["disabled"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("line 3")),
+        "{fix}"
+    );
+    client.shut_down();
+}

@@ -33,7 +33,19 @@ pub(super) fn action(
         frozen: BTreeMap::new(),
     };
     let plan = history.with_run(vec![f.clone()], |run| fix::plan(run, &opts));
-    let title = plan.fixes.first()?.title.clone();
+    let Some(title) = plan.fixes.first().map(|fix| fix.title.clone()) else {
+        // a fixable rule whose fix `fix` leaves out here: the action says why
+        let reason = plan.not_fixed.first()?.reason.clone();
+        return Some(lsp::CodeAction {
+            title: format!("Fix {}", f.rule),
+            kind: Some(lsp::CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![diagnostic(uri, text, f)]),
+            disabled: Some(lsp::CodeActionDisabled {
+                reason: format!("schemaguard fix leaves it as it is: {reason}"),
+            }),
+            ..Default::default()
+        });
+    };
     let edit = workspace_edit(history, &plan)?;
     Some(lsp::CodeAction {
         title: format!("Fix {}: {title}", f.rule),
