@@ -59,9 +59,8 @@ pub struct History {
     configured: Configured,
     /// The configuration as read, to tell whether a re-read changed it.
     fingerprint: String,
-    /// Leaked once per history: the [`Analyzer`] checkpoints borrow it for as long as
-    /// the history lives. A `Settings` holds no catalog here (no live database), so a
-    /// few hundred bytes per history opened or configuration change.
+    /// The [`Analyzer`] checkpoints borrow it for as long as the history lives: one per
+    /// configuration and folders seen in the session ([`settings_of`]).
     settings: &'static Settings,
     preparer: Preparer,
     sources: Sources,
@@ -88,6 +87,23 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// The analysis settings of a configuration (by its fingerprint), made once per
+/// process and kept for its lifetime: analyzers borrow their settings, and the
+/// checkpoints outlive any one analysis. A `Settings` holds no catalog here (no live
+/// database: the schema starts empty), so this keeps a few hundred bytes per
+/// configuration and set of folders the editor used, however often it reopens them.
+fn settings_of(fingerprint: &str, make: impl FnOnce() -> Settings) -> &'static Settings {
+    type Known = std::sync::Mutex<HashMap<String, &'static Settings>>;
+    static KNOWN: std::sync::OnceLock<Known> = std::sync::OnceLock::new();
+    let mut known = KNOWN
+        .get_or_init(Known::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    known
+        .entry(fingerprint.to_string())
+        .or_insert_with(|| Box::leak(Box::new(make())))
+}
+
 fn fingerprint(configured: &Configured) -> String {
     format!(
         "{:?} {:?} {:?}",
@@ -102,11 +118,13 @@ impl History {
         let configured = pipeline::configure(&opts)?;
         let sources = pipeline::read_sources(&opts, &configured)?;
         let preparer = Preparer::of(&configured.config);
-        let mut baseline = Baseline::empty(configured.version, sources.collected.files.len());
-        let settings = pipeline::settings_for(&opts, &configured, &mut baseline);
-        let settings: &'static Settings = Box::leak(Box::new(settings));
+        let fingerprint = fingerprint(&configured);
+        let settings = settings_of(&fingerprint, || {
+            let mut baseline = Baseline::empty(configured.version, sources.collected.files.len());
+            pipeline::settings_for(&opts, &configured, &mut baseline)
+        });
         let mut history = History {
-            fingerprint: fingerprint(&configured),
+            fingerprint,
             opts,
             configured,
             settings,
@@ -270,6 +288,17 @@ impl History {
     /// checkpoints before the files in `open` (canonical paths) and the edited one.
     pub fn analyse(&mut self, open: &BTreeSet<PathBuf>) -> Work {
         let parsed = std::mem::take(&mut self.parsed_since);
+        // a file opened since: replayed up to it once now, so that its first edit
+        // starts from the schema before it
+        let unmarked = self
+            .files
+            .iter()
+            .enumerate()
+            .find(|(i, f)| open.contains(&f.canonical) && !self.checkpoints.contains_key(i))
+            .map(|(i, _)| i);
+        if let Some(i) = unmarked {
+            self.stale_from = Some(self.stale_from.map_or(i, |s| s.min(i)));
+        }
         let Some(from) = self.stale_from.take() else {
             return Work {
                 replayed_from: self.files.len(),
@@ -610,6 +639,29 @@ mod tests {
             .expect("read again");
         let work = history.analyse(&open);
         assert_eq!((work.replayed_from, work.parsed), (3, 1));
+        assert_eq!(shown(&history.assembled()), full_run(&folder.0, &overlay));
+    }
+
+    #[test]
+    fn a_file_opened_later_gets_a_checkpoint_so_its_first_edit_replays_it_alone() {
+        let folder = Folder::new("opened");
+        let paths: Vec<PathBuf> = FILES.iter().map(|(n, t)| folder.write(n, t)).collect();
+        let mut overlay = crate::source::Overlay::new();
+        let mut history = History::load(options(&folder.0, &overlay)).expect("loaded");
+        let mut open: BTreeSet<PathBuf> = [paths[1].clone()].into();
+        history.analyse(&open);
+        // the last file opened, unchanged: replayed from the checkpoint before file 1
+        open.insert(paths[6].clone());
+        history
+            .reload(Arc::new(overlay.clone()))
+            .expect("read again");
+        let work = history.analyse(&open);
+        assert_eq!((work.replayed_from, work.parsed), (1, 0));
+        let text = "ALTER TABLE accounts DROP COLUMN email;\n";
+        overlay.insert(paths[6].clone(), text.to_string());
+        assert!(history.edit(&paths[6], text));
+        let work = history.analyse(&open);
+        assert_eq!((work.replayed_from, work.replayed, work.parsed), (6, 2, 1));
         assert_eq!(shown(&history.assembled()), full_run(&folder.0, &overlay));
     }
 
