@@ -51,6 +51,8 @@ fn an_editor_session_through_pytest_lsp() {
         .arg(&suite)
         .current_dir(&suite)
         .env("SCHEMAGUARD_BIN", env!("CARGO_BIN_EXE_schemaguard"))
+        // no __pycache__ left in the source tree
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .expect("run pytest");
     let shown = format!(
