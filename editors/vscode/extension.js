@@ -5,7 +5,7 @@ const { LanguageClient, TransportKind } = require("vscode-languageclient/node");
 
 let client;
 
-function activate(context) {
+function activate() {
   const command =
     vscode.workspace.getConfiguration("schemaguard").get("path") || "schemaguard";
   const serverOptions = { command, args: ["lsp"], transport: TransportKind.stdio };
@@ -17,7 +17,7 @@ function activate(context) {
     },
   };
   client = new LanguageClient("schemaguard", "schemaguard", serverOptions, clientOptions);
-  context.subscriptions.push({ dispose: () => client && client.stop() });
+  // stopped once, by deactivate
   return client.start();
 }
 
