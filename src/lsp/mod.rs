@@ -90,10 +90,54 @@ pub fn run() -> Result<(), LspError> {
             lsp::InitializeParams::default()
         }
     };
+    watch_files(&connection, &params)?;
     let mut server = Server::new(&params);
     server.main_loop(&connection)?;
     drop(connection);
     io.join().map_err(LspError::Io)
+}
+
+/// Asks a client that can register watchers at run time to report changes of the
+/// migrations and of `schemaguard.toml` on disk (`workspace/didChangeWatchedFiles`), so
+/// that a file changed outside the editor (a `git checkout`, `schemaguard fix --write`)
+/// is read again. The client's answer is not waited for: without the watchers, saves
+/// and opens still read the files again.
+fn watch_files(connection: &Connection, params: &lsp::InitializeParams) -> Result<(), LspError> {
+    let dynamic = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|d| d.dynamic_registration)
+        .unwrap_or(false);
+    if !dynamic {
+        return Ok(());
+    }
+    use lsp::notification::{DidChangeWatchedFiles, Notification as _};
+    use lsp::request::{RegisterCapability, Request as _};
+    let watchers = ["**/*.sql", "**/schemaguard.toml"]
+        .into_iter()
+        .map(|glob| lsp::FileSystemWatcher {
+            glob_pattern: lsp::GlobPattern::String(glob.to_string()),
+            kind: None,
+        })
+        .collect();
+    let options = serde_json::to_value(lsp::DidChangeWatchedFilesRegistrationOptions { watchers })?;
+    let params = serde_json::to_value(lsp::RegistrationParams {
+        registrations: vec![lsp::Registration {
+            id: "schemaguard-migrations".to_string(),
+            method: DidChangeWatchedFiles::METHOD.to_string(),
+            register_options: Some(options),
+        }],
+    })?;
+    send(
+        connection,
+        Message::Request(Request::new(
+            lsp_server::RequestId::from("schemaguard-watch".to_string()),
+            RegisterCapability::METHOD.to_string(),
+            params,
+        )),
+    )
 }
 
 struct Server {

@@ -22,6 +22,13 @@ CHECK = (
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[BINARY, "lsp"]))
 async def client(lsp_client: LanguageClient):
+    # as VS Code does: take the file watchers the server registers
+    lsp_client.registrations = []
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams):
+        lsp_client.registrations.extend(params.registrations)
+
     yield
     await lsp_client.shutdown_session()
 
@@ -148,10 +155,25 @@ async def test_open_edit_hover_and_fix(client: LanguageClient, tmp_path: pathlib
     await diagnostics_until(
         client, uri, lambda codes: "constraint-not-valid-missing" not in codes
     )
-    # saved: the new migration on disk is read too, and nothing comes back
+    # saved, and the new migration reported by the watcher the server registered: the
+    # files on disk are read again, and nothing comes back
+    watched = [
+        r for r in client.registrations if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    ]
+    assert watched, client.registrations
+    globs = [w["globPattern"] for w in watched[0].register_options["watchers"]]
+    assert "**/*.sql" in globs and "**/schemaguard.toml" in globs, globs
     migration.write_text(buffer)
     client.text_document_did_save(
         types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[
+                types.FileEvent(uri=p.resolve().as_uri(), type=types.FileChangeType.Created)
+                for p in created
+            ]
+        )
     )
     found = await diagnostics_until(
         client, uri, lambda codes: "constraint-not-valid-missing" not in codes
