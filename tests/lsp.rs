@@ -544,9 +544,11 @@ fn apply(edit: &Value) {
                         )
                     })
                     .collect();
-                edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+                // all ranges are on the original text: applied from the end, and an
+                // insert before a replacement at the same offset stays before it
+                edits.sort_by_key(|e| (e.0, e.1));
                 let mut out = text.clone();
-                for (start, end, new) in edits {
+                for (start, end, new) in edits.into_iter().rev() {
                     out.replace_range(start..end, &new);
                 }
                 std::fs::write(&p, out).expect("write");
@@ -768,5 +770,57 @@ fn a_finding_fix_leaves_as_it_is_gets_a_disabled_fix_action_saying_why() {
             .is_some_and(|r| r.contains("line 3")),
         "{fix}"
     );
+    client.shut_down();
+}
+
+#[test]
+fn the_fix_all_source_action_writes_what_fix_write_writes() {
+    // versions with room between them for the new migrations
+    let files = [
+        (
+            "010_orders.sql",
+            "CREATE TABLE orders (id bigint PRIMARY KEY, total int);\n",
+        ),
+        (
+            "020_index.sql",
+            "SET lock_timeout = '2s';\nCREATE TABLE notes (id int);\nCREATE INDEX orders_total_idx ON orders (total);\nCREATE INDEX orders_id_total_idx ON orders (id, total);\n",
+        ),
+        (
+            "030_check.sql",
+            "ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0);\n",
+        ),
+    ];
+    let by_editor = common::TempDir::new("lsp-fix-all-editor");
+    let by_cli = common::TempDir::new("lsp-fix-all-cli");
+    for dir in [&by_editor, &by_cli] {
+        for (name, text) in files {
+            dir.write(name, text);
+        }
+    }
+    let written = common::schemaguard(&["fix", "--write", by_cli.path()]);
+    assert_eq!(written.code, 0, "{}{}", written.stdout, written.stderr);
+    assert!(written.stdout.contains("4 fixes"), "{}", written.stdout);
+
+    let root = std::fs::canonicalize(&by_editor.0).expect("canonical");
+    let uri = uri_of(&root.join("020_index.sql"));
+    let mut client = Client::initialized(&root);
+    client.open(&uri, files[1].1);
+    client.diagnostics(&uri);
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+               "context": {"diagnostics": [], "only": ["source"]}}),
+    );
+    let listed = actions["result"].as_array().cloned().unwrap_or_default();
+    assert_eq!(listed.len(), 1, "only the source action: {actions:#}");
+    let all = &listed[0];
+    assert_eq!(all["kind"], "source.fixAll", "{all}");
+    assert!(
+        all["title"].as_str().is_some_and(|t| t.contains("4 fixes")),
+        "{all}"
+    );
+    apply(&all["edit"]);
+    assert_eq!(tree(&by_editor.0), tree(&by_cli.0));
     client.shut_down();
 }

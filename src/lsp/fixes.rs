@@ -21,17 +21,7 @@ pub(super) fn action(
     if !fix::FIXABLE_RULES.contains(&f.rule) {
         return None;
     }
-    let config = history.config();
-    let opts = fix::Options {
-        lock_timeout: config
-            .fix
-            .lock_timeout
-            .clone()
-            .unwrap_or_else(|| fix::DEFAULT_LOCK_TIMEOUT.to_string()),
-        statement_timeout: config.fix.statement_timeout.clone(),
-        renumber: false,
-        frozen: BTreeMap::new(),
-    };
+    let opts = options(history);
     let plan = history.with_run(vec![f.clone()], |run| fix::plan(run, &opts));
     let Some(title) = plan.fixes.first().map(|fix| fix.title.clone()) else {
         // a fixable rule whose fix `fix` leaves out here: the action says why
@@ -53,6 +43,44 @@ pub(super) fn action(
         diagnostics: Some(vec![diagnostic(uri, text, f)]),
         edit: Some(edit),
         is_preferred: Some(true),
+        ..Default::default()
+    })
+}
+
+/// `fix`'s options as `schemaguard fix --write` takes them from the configuration (no
+/// `--renumber`, no `--since`, no database: nothing frozen).
+fn options(history: &History) -> fix::Options {
+    let config = history.config();
+    fix::Options {
+        lock_timeout: config
+            .fix
+            .lock_timeout
+            .clone()
+            .unwrap_or_else(|| fix::DEFAULT_LOCK_TIMEOUT.to_string()),
+        statement_timeout: config.fix.statement_timeout.clone(),
+        renumber: false,
+        frozen: BTreeMap::new(),
+    }
+}
+
+/// "Fix all": the whole plan of `schemaguard fix --write` for the history (every
+/// fixable finding, fixed together as `fix` fixes them), when there is one.
+pub(super) fn fix_all(history: &mut History) -> Option<lsp::CodeAction> {
+    let opts = options(history);
+    let findings = history.findings();
+    let plan = history.with_run(findings, |run| fix::plan(run, &opts));
+    if plan.fixes.is_empty() {
+        return None;
+    }
+    let edit = workspace_edit(history, &plan)?;
+    Some(lsp::CodeAction {
+        title: format!(
+            "Fix all: what `schemaguard fix --write` writes ({} fix{})",
+            plan.fixes.len(),
+            if plan.fixes.len() == 1 { "" } else { "es" }
+        ),
+        kind: Some(lsp::CodeActionKind::SOURCE_FIX_ALL),
+        edit: Some(edit),
         ..Default::default()
     })
 }
@@ -87,12 +115,12 @@ fn workspace_edit(history: &History, plan: &Plan) -> Option<lsp::WorkspaceEdit> 
                 ""
             }
         };
-        let edits = edits
-            .iter()
-            .map(|e| {
+        let edits = touching_merged(&edits)
+            .into_iter()
+            .map(|(start, end, new_text)| {
                 lsp::OneOf::Left(lsp::TextEdit {
-                    range: range_of(text, e.start, e.end),
-                    new_text: e.new_text.clone(),
+                    range: range_of(text, start, end),
+                    new_text,
                 })
             })
             .collect();
@@ -134,6 +162,23 @@ fn workspace_edit(history: &History, plan: &Plan) -> Option<lsp::WorkspaceEdit> 
     })
 }
 
+/// `fix`'s edits of one file (in order, not overlapping) with those that touch (an
+/// insertion where a replacement starts, as `SET lock_timeout` above a rewritten first
+/// statement) made one: clients differ on the order of two edits at one offset.
+fn touching_merged(edits: &[&Edit]) -> Vec<(usize, usize, String)> {
+    let mut out: Vec<(usize, usize, String)> = Vec::with_capacity(edits.len());
+    for e in edits {
+        match out.last_mut() {
+            Some((_, end, text)) if *end == e.start => {
+                text.push_str(&e.new_text);
+                *end = e.end;
+            }
+            _ => out.push((e.start, e.end, e.new_text.clone())),
+        }
+    }
+    out
+}
+
 /// `p` absolute (new files have no canonical form yet): its folder canonical, if it
 /// exists, else `p` against the current directory.
 fn absolute(p: &Path) -> PathBuf {
@@ -147,4 +192,42 @@ fn absolute(p: &Path) -> PathBuf {
         }
     }
     fix::render::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(start: usize, end: usize, new_text: &str) -> Edit {
+        Edit {
+            file: "m.sql".to_string(),
+            path: PathBuf::from("m.sql"),
+            start,
+            end,
+            start_line: 1,
+            start_column: 1,
+            end_line: 1,
+            end_column: 1,
+            new_text: new_text.to_string(),
+        }
+    }
+
+    #[test]
+    fn an_insertion_where_a_replacement_starts_becomes_one_edit() {
+        let set = edit(0, 0, "SET LOCAL lock_timeout = '2s';\n");
+        let replaced = edit(0, 10, "ALTER ... NOT VALID;");
+        let apart = edit(12, 14, "x");
+        let merged = touching_merged(&[&set, &replaced, &apart]);
+        assert_eq!(
+            merged,
+            vec![
+                (
+                    0,
+                    10,
+                    "SET LOCAL lock_timeout = '2s';\nALTER ... NOT VALID;".to_string()
+                ),
+                (12, 14, "x".to_string()),
+            ]
+        );
+    }
 }

@@ -362,6 +362,16 @@ impl History {
             )
     }
 
+    /// Every finding of the history, in a full run's order.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.files
+            .iter()
+            .flat_map(|c| c.output.findings.iter())
+            .chain(&self.history_output.findings)
+            .cloned()
+            .collect()
+    }
+
     /// The planned statements of the file at canonical `path`.
     pub fn plan_of(&self, path: &Path) -> &[crate::analysis::PlannedStatement] {
         self.by_path

@@ -522,6 +522,17 @@ impl Server {
             .cloned()
             .collect();
         let mut out = Vec::new();
+        // asked for source actions (a menu, or on save): the whole of `fix --write`
+        let source_wanted = p.context.only.as_ref().is_some_and(|kinds| {
+            kinds.iter().any(|k| {
+                k.as_str() == lsp::CodeActionKind::SOURCE.as_str()
+                    || k.as_str()
+                        .starts_with(lsp::CodeActionKind::SOURCE_FIX_ALL.as_str())
+            })
+        });
+        if source_wanted {
+            out.extend(fixes::fix_all(history).map(lsp::CodeActionOrCommand::CodeAction));
+        }
         let mut offered = BTreeSet::new();
         for f in &findings {
             if !offered.insert(f.rule) {
@@ -535,6 +546,20 @@ impl Server {
                     .chain(ignore)
                     .map(lsp::CodeActionOrCommand::CodeAction),
             );
+        }
+        // `only`: the kinds asked for, and their sub-kinds (`source` takes `source.fixAll`)
+        if let Some(only) = &p.context.only {
+            out.retain(|a| match a {
+                lsp::CodeActionOrCommand::CodeAction(a) => a.kind.as_ref().is_some_and(|k| {
+                    only.iter().any(|o| {
+                        k.as_str() == o.as_str()
+                            || k.as_str()
+                                .strip_prefix(o.as_str())
+                                .is_some_and(|rest| rest.starts_with('.'))
+                    })
+                }),
+                lsp::CodeActionOrCommand::Command(_) => true,
+            });
         }
         out
     }

@@ -53,8 +53,12 @@ def offset(text: str, position: types.Position) -> int:
 
 
 def apply_text_edits(text: str, edits) -> str:
-    ordered = sorted(edits, key=lambda e: offset(text, e.range.start), reverse=True)
-    for e in ordered:
+    """All ranges are on the original text: applied from the end, and an insert before
+    a replacement at the same offset stays before it."""
+    ordered = sorted(
+        edits, key=lambda e: (offset(text, e.range.start), offset(text, e.range.end))
+    )
+    for e in reversed(ordered):
         start, end = offset(text, e.range.start), offset(text, e.range.end)
         text = text[:start] + e.new_text + text[end:]
     return text
