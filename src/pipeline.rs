@@ -582,7 +582,7 @@ fn edited_since(opts: &RunOptions, sources: &Sources, f: &source::MigrationFile)
 }
 
 /// The history the file-level rules see: the pending files.
-fn pending_history(
+pub fn pending_history(
     opts: &RunOptions,
     sources: &Sources,
     pending: &[&source::MigrationFile],
@@ -611,18 +611,30 @@ struct Feed<'r, 's> {
 impl Feed<'_, '_> {
     /// The next pending file.
     fn file(&mut self, f: &source::MigrationFile, prep: &Prepared, p: &ParsedFile) {
-        let input = FileInput {
-            display: f.display.clone(),
-            version: f.version().map(|v| v.normalized()),
-            new_since_ref: is_new(self.opts, self.sources, f),
-            edited_since: edited_since(self.opts, self.sources, f),
-            parsed: p,
-            segments: segments_of(prep),
-            no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
-            framework_wraps: prep.framework != Framework::Plain,
-        };
+        let input = file_input(self.opts, self.sources, f, prep, p);
         self.analyzer.file(self.index, &input);
         self.index += 1;
+    }
+}
+
+/// A pending file as the analysis takes it (also for callers that drive an
+/// [`Analyzer`] themselves, as the language server does).
+pub fn file_input<'p>(
+    opts: &RunOptions,
+    sources: &Sources,
+    f: &source::MigrationFile,
+    prep: &Prepared,
+    parsed: &'p ParsedFile,
+) -> FileInput<'p> {
+    FileInput {
+        display: f.display.clone(),
+        version: f.version().map(|v| v.normalized()),
+        new_since_ref: is_new(opts, sources, f),
+        edited_since: edited_since(opts, sources, f),
+        parsed,
+        segments: segments_of(prep),
+        no_transaction_hint: prep.framework.no_transaction_hint().to_string(),
+        framework_wraps: prep.framework != Framework::Plain,
     }
 }
 

@@ -180,6 +180,9 @@ impl FileMeta {
 
 /// [`analyze`] one file at a time, so that a caller can hand over each file as soon as
 /// it is parsed (and drop it once analysed) while later files are still being parsed.
+/// A clone is the state between two files (the language server keeps such checkpoints
+/// and re-runs from one when a later file changes).
+#[derive(Clone)]
 pub struct Analyzer<'s> {
     driver: Driver<'s>,
     /// Files already applied to the live database come first in the history.
@@ -240,6 +243,23 @@ impl<'s> Analyzer<'s> {
         self.driver.file(self.offset + index, file);
     }
 
+    /// Takes what the files analysed so far produced (findings, notes, plan, file
+    /// summaries, the suppressed count), leaving the state the next files need (the
+    /// catalog, the graph, the ignores and spans of history-level rules). Taken after
+    /// every file, the parts concatenated in order are what [`Analyzer::finish`] would
+    /// have returned before its history-level findings.
+    pub fn take_output(&mut self) -> Analysis {
+        let out = &mut self.driver.out;
+        Analysis {
+            findings: std::mem::take(&mut out.findings),
+            notes: std::mem::take(&mut out.notes),
+            plan: std::mem::take(&mut out.plan),
+            files: std::mem::take(&mut out.files),
+            suppressed: std::mem::take(&mut out.suppressed),
+            ..Analysis::default()
+        }
+    }
+
     /// Runs the history-level checks once every file has been analysed.
     pub fn finish(mut self) -> Analysis {
         self.driver.history_checks();
@@ -248,6 +268,7 @@ impl<'s> Analyzer<'s> {
     }
 }
 
+#[derive(Clone)]
 struct Driver<'s> {
     settings: &'s Settings,
     history: Vec<FileMeta>,
@@ -263,6 +284,7 @@ struct Driver<'s> {
 }
 
 /// Ignores that apply to one file.
+#[derive(Clone)]
 struct Ignores {
     file_wide: BTreeSet<String>,
     /// (directive line, rules)

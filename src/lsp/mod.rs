@@ -3,25 +3,34 @@
 //! The workspace is what `check` would read: the migration folders of `schemaguard.toml`
 //! (`paths`, found upward from the workspace root), else the folder of each open `.sql`
 //! file, in the framework's apply order. Unsaved buffers replace the files on disk. Every
-//! change (an edit, a save, `schemaguard.toml` saved) runs the analysis again, and
-//! answers:
+//! change (an edit, a save, `schemaguard.toml` saved, files changed on disk) brings the
+//! analysis up to date incrementally ([`history`]: an edit in file `k` re-runs from the
+//! schema as it stood before `k`, from cached parses), and answers:
 //! - diagnostics: `check`'s findings in the open files, on the statement (or the column
 //!   or clause a rule names), severity mapped, `code` the rule id linked to its page,
-//!   the why and the fix as related information;
+//!   the why and the fix as related information; a migration that cannot be read (not
+//!   UTF-8, binary, too large) gets one diagnostic saying so;
 //! - hover on a statement: its plan (locks per relation and what they block, rewrites,
 //!   scans, how long the locks are held, whether it may run in a transaction);
-//! - code actions: "ignore with a reason" for a diagnostic under the cursor (inserts the
-//!   inline ignore comment above the statement).
+//! - code actions for a diagnostic under the cursor: `fix`'s edits for it (`fixes`:
+//!   `fix::plan` itself, so exactly what `schemaguard fix --write` writes for that
+//!   finding, new migrations as `CreateFile`), and "ignore with a reason" (the inline
+//!   ignore comment above the statement).
 //!
-//! Not yet: incremental analysis (each change replays the whole workspace) and `fix`'s
-//! edits as code actions.
+//! Messages come and go through `transport`, which skips a malformed message (telling
+//! the editor) instead of ending the connection.
+
+mod fixes;
+pub mod history;
+mod transport;
 
 use crate::analysis::PlannedStatement;
-use crate::pipeline::{self, Report, RunOptions};
+use crate::pipeline::{Report, RunOptions};
 use crate::rules::{Finding, Severity};
+use history::History;
 use lsp_server::{Connection, Message, Notification, Request, Response};
 use lsp_types as lsp;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -31,9 +40,6 @@ pub enum LspError {
     /// The `initialize` handshake failed.
     #[error("initializing the language server failed: {0}")]
     Initialize(#[source] lsp_server::ProtocolError),
-    /// The client's `initialize` parameters are not the protocol's.
-    #[error("bad initialize parameters: {0}")]
-    InitializeParams(#[source] serde_json::Error),
     /// A protocol error while running (e.g. around `shutdown`).
     #[error(transparent)]
     Protocol(#[from] lsp_server::ProtocolError),
@@ -50,7 +56,7 @@ pub enum LspError {
 
 /// Runs the server until the client says `exit`. `Err`: the connection broke.
 pub fn run() -> Result<(), LspError> {
-    let (connection, io) = Connection::stdio();
+    let (connection, io) = transport::stdio().map_err(LspError::Io)?;
     let capabilities = lsp::ServerCapabilities {
         text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
             lsp::TextDocumentSyncOptions {
@@ -68,23 +74,70 @@ pub fn run() -> Result<(), LspError> {
     let params = connection
         .initialize(capabilities)
         .map_err(LspError::Initialize)?;
-    let params: lsp::InitializeParams =
-        serde_json::from_value(params).map_err(LspError::InitializeParams)?;
+    let params = match serde_json::from_value::<lsp::InitializeParams>(params) {
+        Ok(params) => params,
+        // they only name the workspace root: without it, each open file's folder serves
+        Err(e) => {
+            notify::<lsp::notification::LogMessage>(
+                &connection,
+                lsp::LogMessageParams {
+                    typ: lsp::MessageType::WARNING,
+                    message: format!(
+                        "schemaguard: the initialize parameters are not the protocol's ({e}): working without the workspace root"
+                    ),
+                },
+            )?;
+            lsp::InitializeParams::default()
+        }
+    };
+    watch_files(&connection, &params)?;
     let mut server = Server::new(&params);
     server.main_loop(&connection)?;
     drop(connection);
     io.join().map_err(LspError::Io)
 }
 
-/// What one analysis found, for the open files.
-#[derive(Default)]
-struct Results {
-    /// Findings by the canonical path of their file.
-    findings: HashMap<PathBuf, Vec<Finding>>,
-    /// Planned statements by the canonical path of their file.
-    plan: HashMap<PathBuf, Vec<PlannedStatement>>,
-    /// Why a run could not be made (a bad `schemaguard.toml`, ...).
-    errors: Vec<String>,
+/// Asks a client that can register watchers at run time to report changes of the
+/// migrations and of `schemaguard.toml` on disk (`workspace/didChangeWatchedFiles`), so
+/// that a file changed outside the editor (a `git checkout`, `schemaguard fix --write`)
+/// is read again. The client's answer is not waited for: without the watchers, saves
+/// and opens still read the files again.
+fn watch_files(connection: &Connection, params: &lsp::InitializeParams) -> Result<(), LspError> {
+    let dynamic = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|d| d.dynamic_registration)
+        .unwrap_or(false);
+    if !dynamic {
+        return Ok(());
+    }
+    use lsp::notification::{DidChangeWatchedFiles, Notification as _};
+    use lsp::request::{RegisterCapability, Request as _};
+    let watchers = ["**/*.sql", "**/schemaguard.toml"]
+        .into_iter()
+        .map(|glob| lsp::FileSystemWatcher {
+            glob_pattern: lsp::GlobPattern::String(glob.to_string()),
+            kind: None,
+        })
+        .collect();
+    let options = serde_json::to_value(lsp::DidChangeWatchedFilesRegistrationOptions { watchers })?;
+    let params = serde_json::to_value(lsp::RegistrationParams {
+        registrations: vec![lsp::Registration {
+            id: "schemaguard-migrations".to_string(),
+            method: DidChangeWatchedFiles::METHOD.to_string(),
+            register_options: Some(options),
+        }],
+    })?;
+    send(
+        connection,
+        Message::Request(Request::new(
+            lsp_server::RequestId::from("schemaguard-watch".to_string()),
+            RegisterCapability::METHOD.to_string(),
+            params,
+        )),
+    )
 }
 
 struct Server {
@@ -93,7 +146,19 @@ struct Server {
     docs: HashMap<PathBuf, (lsp::Uri, String)>,
     /// URIs diagnostics were published for (cleared when their findings go).
     published: BTreeSet<String>,
-    results: Results,
+    /// The histories of the open files, by the paths their run reads (empty: the
+    /// configured `paths`).
+    histories: BTreeMap<Vec<PathBuf>, History>,
+    /// The files must be read again (a document opened, closed or saved, the
+    /// configuration changed) before the next analysis.
+    reload: bool,
+    /// Documents changed since the last analysis (only their buffers changed).
+    edited: BTreeSet<PathBuf>,
+    /// Open documents no history read when the files were last read (not a migration
+    /// of the workspace): their edits do not make the workspace be read again.
+    outside: BTreeSet<PathBuf>,
+    /// Why the last reading could not be made (a bad `schemaguard.toml`, ...).
+    errors: Vec<String>,
     /// The errors last shown to the user (each shown once, until it changes).
     shown_errors: Vec<String>,
 }
@@ -112,7 +177,11 @@ impl Server {
             root,
             docs: HashMap::new(),
             published: BTreeSet::new(),
-            results: Results::default(),
+            histories: BTreeMap::new(),
+            reload: true,
+            edited: BTreeSet::new(),
+            outside: BTreeSet::new(),
+            errors: Vec::new(),
             shown_errors: Vec::new(),
         }
     }
@@ -142,8 +211,8 @@ impl Server {
     /// Takes in a notification; `true` when the workspace changed.
     fn notification(&mut self, n: Notification) -> bool {
         use lsp::notification::{
-            DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-            Notification as _,
+            DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument,
+            DidOpenTextDocument, DidSaveTextDocument, Notification as _,
         };
         match n.method.as_str() {
             DidOpenTextDocument::METHOD => {
@@ -156,6 +225,7 @@ impl Server {
                 };
                 self.docs
                     .insert(path, (p.text_document.uri, p.text_document.text));
+                self.reload = true;
                 true
             }
             DidChangeTextDocument::METHOD => {
@@ -173,13 +243,17 @@ impl Server {
                 ) {
                     (Some(doc), Some(change)) => {
                         doc.1 = change.text;
+                        self.edited.insert(path);
                         true
                     }
                     _ => false,
                 }
             }
-            // a saved file (schemaguard.toml too) is read again from disk
-            DidSaveTextDocument::METHOD => true,
+            // a saved file (schemaguard.toml too), or files changed on disk: read again
+            DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => {
+                self.reload = true;
+                true
+            }
             DidCloseTextDocument::METHOD => {
                 let Ok(p) = serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params)
                 else {
@@ -188,23 +262,24 @@ impl Server {
                 if let Some(path) = canonical(&p.text_document.uri) {
                     self.docs.remove(&path);
                 }
+                self.reload = true;
                 true
             }
             _ => false,
         }
     }
 
-    fn request(&self, req: Request) -> Response {
+    fn request(&mut self, req: Request) -> Response {
         use lsp::request::{CodeActionRequest, HoverRequest, Request as _};
         let id = req.id.clone();
         let result = match req.method.as_str() {
             HoverRequest::METHOD => serde_json::from_value::<lsp::HoverParams>(req.params)
-                .map_err(|e| e.to_string())
-                .map(|p| serde_json::to_value(self.hover(&p)).unwrap_or_default()),
+                .map_err(|e| format!("bad hover parameters: {e}"))
+                .and_then(|p| to_json(&self.hover(&p))),
             CodeActionRequest::METHOD => {
                 serde_json::from_value::<lsp::CodeActionParams>(req.params)
-                    .map_err(|e| e.to_string())
-                    .map(|p| serde_json::to_value(self.code_actions(&p)).unwrap_or_default())
+                    .map_err(|e| format!("bad code action parameters: {e}"))
+                    .and_then(|p| to_json(&self.code_actions(&p)))
             }
             other => {
                 return Response::new_err(
@@ -220,13 +295,44 @@ impl Server {
         }
     }
 
-    /// The folders to analyse and where to look for `schemaguard.toml`: the configured
-    /// `paths` when the configuration names some, else the open files' folders.
+    /// Brings the analysis up to date: after an open, close or save the files are read
+    /// again (unchanged ones keep their parse); after edits only the edited buffers
+    /// are parsed again. Each history then re-runs from its first changed file.
     fn analyse(&mut self) {
-        self.results = Results::default();
         if self.docs.is_empty() {
+            self.histories.clear();
+            self.edited.clear();
             return;
         }
+        if !self.reload {
+            for path in std::mem::take(&mut self.edited) {
+                let Some((_, text)) = self.docs.get(&path) else {
+                    continue;
+                };
+                let mut held = false;
+                for history in self.histories.values_mut() {
+                    held |= history.edit(&path, text);
+                }
+                // a file no history reads (yet): read the workspace again, unless it
+                // was open when the files were last read (then no history takes it)
+                self.reload |= !held && !self.outside.contains(&path);
+            }
+        }
+        if self.reload {
+            self.reload = false;
+            self.edited.clear();
+            self.read_workspace();
+        }
+        let open: BTreeSet<PathBuf> = self.docs.keys().cloned().collect();
+        for history in self.histories.values_mut() {
+            history.analyse(&open);
+        }
+    }
+
+    /// The histories to analyse: the configured `paths` when the configuration names
+    /// some, else the open files' folders (one history each); each read again.
+    fn read_workspace(&mut self) {
+        self.errors.clear();
         let overlay: crate::source::Overlay = self
             .docs
             .iter()
@@ -256,42 +362,44 @@ impl Server {
                 .collect();
             folders.into_iter().map(|f| vec![f]).collect()
         };
+        let mut histories = BTreeMap::new();
         for paths in runs {
-            let opts = RunOptions {
-                paths,
-                cwd: cwd.clone(),
-                report: Report::Findings,
-                skip_plan: false,
-                overlay: Some(overlay.clone()),
-                ..RunOptions::default()
-            };
             // a configuration or usage error: said once, no diagnostics from that run
-            let run = match pipeline::run(&opts) {
-                Ok(run) => run,
-                Err(e) => {
-                    self.results.errors.push(e.to_string());
-                    continue;
-                }
+            let read = match self.histories.remove(&paths) {
+                Some(mut history) => history.reload(overlay.clone()).map(|()| history),
+                None => History::load(RunOptions {
+                    paths: paths.clone(),
+                    cwd: cwd.clone(),
+                    report: Report::Findings,
+                    skip_plan: false,
+                    overlay: Some(overlay.clone()),
+                    ..RunOptions::default()
+                }),
             };
-            let shown = |display: &str| -> Option<PathBuf> {
-                std::fs::canonicalize(std::env::current_dir().ok()?.join(display)).ok()
-            };
-            for f in run.analysis.findings {
-                if let Some(path) = shown(&f.file).filter(|p| self.docs.contains_key(p)) {
-                    self.results.findings.entry(path).or_default().push(f);
+            match read {
+                Ok(history) => {
+                    histories.insert(paths, history);
                 }
-            }
-            for p in run.analysis.plan {
-                if let Some(path) = shown(&p.file).filter(|p| self.docs.contains_key(p)) {
-                    self.results.plan.entry(path).or_default().push(p);
-                }
+                Err(e) => self.errors.push(e.to_string()),
             }
         }
+        self.histories = histories;
+        self.outside = self
+            .docs
+            .keys()
+            .filter(|path| !self.histories.values().any(|h| h.holds(path)))
+            .cloned()
+            .collect();
+    }
+
+    /// The history that reads the file at canonical `path`.
+    fn history_of(&self, path: &Path) -> Option<&History> {
+        self.histories.values().find(|h| h.holds(path))
     }
 
     fn publish(&mut self, connection: &Connection) -> Result<(), LspError> {
-        if self.results.errors != self.shown_errors {
-            for e in &self.results.errors {
+        if self.errors != self.shown_errors {
+            for e in &self.errors {
                 notify::<lsp::notification::ShowMessage>(
                     connection,
                     lsp::ShowMessageParams {
@@ -300,16 +408,18 @@ impl Server {
                     },
                 )?;
             }
-            self.shown_errors.clone_from(&self.results.errors);
+            self.shown_errors.clone_from(&self.errors);
         }
         let mut now = BTreeSet::new();
         for (path, (uri, text)) in &self.docs {
-            let findings = self.results.findings.get(path).map(Vec::as_slice);
-            let diagnostics = findings
-                .unwrap_or_default()
-                .iter()
-                .map(|f| diagnostic(uri, text, f))
-                .collect();
+            let diagnostics = self
+                .history_of(path)
+                .map(|h| {
+                    h.findings_of(path)
+                        .map(|f| diagnostic(uri, text, f))
+                        .collect()
+                })
+                .unwrap_or_default();
             notify::<lsp::notification::PublishDiagnostics>(
                 connection,
                 lsp::PublishDiagnosticsParams {
@@ -320,7 +430,35 @@ impl Server {
             )?;
             now.insert(uri.as_str().to_string());
         }
-        // files closed since: their diagnostics go
+        // files of the history that could not be read (not UTF-8, binary, too large)
+        let unreadable: BTreeMap<PathBuf, String> = self
+            .histories
+            .values()
+            .flat_map(History::unreadable)
+            .filter(|(path, _)| !self.docs.contains_key(path))
+            .collect();
+        for (path, message) in unreadable {
+            let Some(uri) = uri_of(&path) else { continue };
+            let at = lsp::Position::default();
+            notify::<lsp::notification::PublishDiagnostics>(
+                connection,
+                lsp::PublishDiagnosticsParams {
+                    uri: uri.clone(),
+                    diagnostics: vec![lsp::Diagnostic {
+                        range: lsp::Range { start: at, end: at },
+                        severity: Some(lsp::DiagnosticSeverity::ERROR),
+                        source: Some("schemaguard".to_string()),
+                        message: format!(
+                            "schemaguard cannot read this migration: {message}; the migrations after it are checked without it"
+                        ),
+                        ..Default::default()
+                    }],
+                    version: None,
+                },
+            )?;
+            now.insert(uri.as_str().to_string());
+        }
+        // files closed (or read again) since: their diagnostics go
         for gone in self.published.difference(&now) {
             if let Ok(uri) = gone.parse::<lsp::Uri>() {
                 notify::<lsp::notification::PublishDiagnostics>(
@@ -343,9 +481,8 @@ impl Server {
         let (_, text) = self.docs.get(&path)?;
         let at = offset_of(text, doc.position)?;
         let planned = self
-            .results
-            .plan
-            .get(&path)?
+            .history_of(&path)?
+            .plan_of(&path)
             .iter()
             .find(|s| s.span.start <= at && at <= s.span.end)?;
         Some(lsp::Hover {
@@ -357,67 +494,119 @@ impl Server {
         })
     }
 
-    fn code_actions(&self, p: &lsp::CodeActionParams) -> Vec<lsp::CodeActionOrCommand> {
+    fn code_actions(&mut self, p: &lsp::CodeActionParams) -> Vec<lsp::CodeActionOrCommand> {
         let Some(path) = canonical(&p.text_document.uri) else {
             return Vec::new();
         };
-        let (Some((uri, text)), Some(findings)) =
-            (self.docs.get(&path), self.results.findings.get(&path))
-        else {
+        let Some((uri, text)) = self.docs.get(&path) else {
             return Vec::new();
         };
         let (Some(from), Some(to)) = (offset_of(text, p.range.start), offset_of(text, p.range.end))
         else {
             return Vec::new();
         };
-        let plan = self.results.plan.get(&path);
-        let mut out = Vec::new();
-        let mut offered = BTreeSet::new();
-        for f in findings
+        let Some(key) = self
+            .histories
             .iter()
+            .find(|(_, h)| h.holds(&path))
+            .map(|(k, _)| k.clone())
+        else {
+            return Vec::new();
+        };
+        let Some(history) = self.histories.get_mut(&key) else {
+            return Vec::new();
+        };
+        let findings: Vec<Finding> = history
+            .findings_of(&path)
             .filter(|f| f.span.start <= to && from <= f.span.end)
-        {
+            .cloned()
+            .collect();
+        let mut out = Vec::new();
+        // asked for source actions (a menu, or on save): the whole of `fix --write`
+        let source_wanted = p.context.only.as_ref().is_some_and(|kinds| {
+            kinds.iter().any(|k| {
+                k.as_str() == lsp::CodeActionKind::SOURCE.as_str()
+                    || k.as_str()
+                        .starts_with(lsp::CodeActionKind::SOURCE_FIX_ALL.as_str())
+            })
+        });
+        if source_wanted {
+            out.extend(fixes::fix_all(history).map(lsp::CodeActionOrCommand::CodeAction));
+        }
+        let mut offered = BTreeSet::new();
+        for f in &findings {
             if !offered.insert(f.rule) {
                 continue;
             }
-            // above the statement the finding is on (a column's finding: its statement)
-            let statement_start = plan
-                .and_then(|plan| {
-                    plan.iter()
-                        .find(|s| s.span.start <= f.span.start && f.span.start <= s.span.end)
-                })
-                .map_or(f.span.start, |s| s.span.start);
-            // (the findings were made from this text; a stale offset is skipped, never
-            // sliced)
-            let Some(before) = text.get(..statement_start) else {
-                continue;
-            };
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            let indent: String = text[line_start..]
-                .chars()
-                .take_while(|c| *c == ' ' || *c == '\t')
-                .collect();
-            let at = position_of(text, line_start);
-            let edit = lsp::TextEdit {
-                range: lsp::Range { start: at, end: at },
-                new_text: format!(
-                    "{indent}-- schemaguard:ignore {} -- <why this is safe here>\n",
-                    f.rule
-                ),
-            };
-            out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
-                title: format!("Ignore {} here, with a reason", f.rule),
-                kind: Some(lsp::CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![diagnostic(uri, text, f)]),
-                edit: Some(lsp::WorkspaceEdit {
-                    changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
-                    ..Default::default()
+            let ignore = ignore_action(uri, text, history.plan_of(&path), f);
+            let fixed = fixes::action(history, uri, text, f);
+            out.extend(
+                fixed
+                    .into_iter()
+                    .chain(ignore)
+                    .map(lsp::CodeActionOrCommand::CodeAction),
+            );
+        }
+        // `only`: the kinds asked for, and their sub-kinds (`source` takes `source.fixAll`)
+        if let Some(only) = &p.context.only {
+            out.retain(|a| match a {
+                lsp::CodeActionOrCommand::CodeAction(a) => a.kind.as_ref().is_some_and(|k| {
+                    only.iter().any(|o| {
+                        k.as_str() == o.as_str()
+                            || k.as_str()
+                                .strip_prefix(o.as_str())
+                                .is_some_and(|rest| rest.starts_with('.'))
+                    })
                 }),
-                ..Default::default()
-            }));
+                lsp::CodeActionOrCommand::Command(_) => true,
+            });
         }
         out
     }
+}
+
+/// "Ignore with a reason": the inline ignore comment above the statement the finding is
+/// on (a column's finding: its statement).
+fn ignore_action(
+    uri: &lsp::Uri,
+    text: &str,
+    plan: &[PlannedStatement],
+    f: &Finding,
+) -> Option<lsp::CodeAction> {
+    let statement_start = plan
+        .iter()
+        .find(|s| s.span.start <= f.span.start && f.span.start <= s.span.end)
+        .map_or(f.span.start, |s| s.span.start);
+    // (the findings were made from this text; a stale offset is skipped, never sliced)
+    let before = text.get(..statement_start)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let indent: String = text
+        .get(line_start..)?
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let at = position_of(text, line_start);
+    let edit = lsp::TextEdit {
+        range: lsp::Range { start: at, end: at },
+        new_text: format!(
+            "{indent}-- schemaguard:ignore {} -- <why this is safe here>\n",
+            f.rule
+        ),
+    };
+    Some(lsp::CodeAction {
+        title: format!("Ignore {} here, with a reason", f.rule),
+        kind: Some(lsp::CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic(uri, text, f)]),
+        edit: Some(lsp::WorkspaceEdit {
+            changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, String> {
+    serde_json::to_value(value).map_err(|e| format!("the answer could not be written as JSON: {e}"))
 }
 
 fn send(connection: &Connection, message: Message) -> Result<(), LspError> {
@@ -536,6 +725,20 @@ fn path_of(uri: &lsp::Uri) -> Option<PathBuf> {
         }
     }
     String::from_utf8(out).ok().map(PathBuf::from)
+}
+
+/// The `file:` URI of a path (bytes outside the unreserved set percent-encoded).
+fn uri_of(path: &Path) -> Option<lsp::Uri> {
+    let text = path.to_str()?;
+    let mut out = String::from("file://");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out.parse().ok()
 }
 
 /// The byte offset of an LSP position (UTF-16 columns) in `text`.
