@@ -12,12 +12,15 @@
 //!
 //! `SCHEMAGUARD_BENCH_DIR=dir` writes the history there and keeps it.
 
+#[path = "../tests/common/lsp_wire.rs"]
+mod lsp_wire;
+
 use serde_json::{Value, json};
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 const FILES: usize = 2_000;
@@ -117,47 +120,7 @@ struct Server {
 
 impl Server {
     fn start(bin: &str, cwd: &Path) -> Server {
-        let mut child = Command::new(bin)
-            .arg("lsp")
-            .current_dir(cwd)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start schemaguard lsp");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, messages) = channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut length = None;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(n) = line.strip_prefix("Content-Length: ") {
-                        length = n.parse::<usize>().ok();
-                    }
-                }
-                let Some(n) = length else { return };
-                let mut body = vec![0; n];
-                if reader.read_exact(&mut body).is_err() {
-                    return;
-                }
-                let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-                    return;
-                };
-                if tx.send(v).is_err() {
-                    return;
-                }
-            }
-        });
+        let (child, stdin, messages) = lsp_wire::spawn(bin, cwd);
         Server {
             child,
             stdin,

@@ -269,7 +269,9 @@ pub fn run() -> i32 {
         #[cfg(unix)]
         Some(Command::Trace(args)) => crate::trace::cli::run(&args),
         Some(Command::Lsp) => match crate::lsp::run() {
-            Ok(()) => exit::CLEAN,
+            Ok(true) => exit::CLEAN,
+            // the protocol's code for `exit` without `shutdown` first
+            Ok(false) => 1,
             Err(e) => {
                 eprintln!("error: {e}");
                 exit::ERROR

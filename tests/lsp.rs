@@ -4,11 +4,13 @@
 //! ignore comment, and shutdown/exit end the process cleanly.
 
 mod common;
+#[path = "common/lsp_wire.rs"]
+mod lsp_wire;
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::io::Write;
+use std::process::{Child, ChildStdin};
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 struct Client {
@@ -20,47 +22,7 @@ struct Client {
 
 impl Client {
     fn start(cwd: &std::path::Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_schemaguard"))
-            .arg("lsp")
-            .current_dir(cwd)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start schemaguard lsp");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, messages) = channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut length = None;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(n) = line.strip_prefix("Content-Length: ") {
-                        length = n.parse::<usize>().ok();
-                    }
-                }
-                let Some(length) = length else { return };
-                let mut body = vec![0; length];
-                if reader.read_exact(&mut body).is_err() {
-                    return;
-                }
-                let Ok(value) = serde_json::from_slice::<Value>(&body) else {
-                    return;
-                };
-                if tx.send(value).is_err() {
-                    return;
-                }
-            }
-        });
+        let (child, stdin, messages) = lsp_wire::spawn(env!("CARGO_BIN_EXE_schemaguard"), cwd);
         Client {
             child,
             stdin,
@@ -469,6 +431,19 @@ fn a_file_that_is_not_utf8_and_a_statement_that_does_not_parse_are_diagnostics()
         "{not_utf8:#?}"
     );
     client.shut_down();
+}
+
+/// `exit` without `shutdown` first: the server ends, with exit code 1 as the protocol
+/// asks.
+#[test]
+fn exit_without_shutdown_ends_the_server_with_code_1() {
+    let dir = common::TempDir::new("lsp-abrupt");
+    dir.write("001_t.sql", "CREATE TABLE t (id int);\n");
+    let root = std::fs::canonicalize(&dir.0).expect("canonical");
+    let mut client = Client::initialized(&root);
+    client.notify("exit", Value::Null);
+    let status = client.child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1), "{status:?}");
 }
 
 #[test]

@@ -1139,13 +1139,15 @@ fn pg_regress_traces_to_the_end_within_the_disagreements_reached() {
 /// when a statement fails, the second time knowing which).
 #[test]
 fn partition_tree_foreign_keys_rollbacks_and_refused_statements_trace_as_predicted() {
-    if common::pg_server().is_none() {
+    let Some(doc) = traced_files(
+        "trace-partition-keys",
+        &[
+            ("0001_partitioned_keys.sql", KEYS),
+            ("0002_rolled_back_and_refused.sql", ROLLED_BACK_AND_REFUSED),
+        ],
+    ) else {
         return;
-    }
-    let dir = common::TempDir::new("trace-partition-keys");
-    dir.write("0001_partitioned_keys.sql", KEYS);
-    dir.write("0002_rolled_back_and_refused.sql", ROLLED_BACK_AND_REFUSED);
-    let doc = traced_in_agreement(dir.path());
+    };
     assert_eq!(doc["stats"]["failed"], 1);
     // the re-attached partition's own key: ACCESS EXCLUSIVE on the referenced table
     let reattach = &doc["files"][0]["statements"][5];
@@ -1557,6 +1559,17 @@ RESET SESSION AUTHORIZATION;
     assert_eq!(rewrites(2), ["public.parted1"], "{}", statements[2]);
 }
 
+/// [`traced_in_agreement`] of a history of `files` (name, text) in a new folder `name`;
+/// `None` where no PostgreSQL server can be started.
+fn traced_files(name: &str, files: &[(&str, &str)]) -> Option<serde_json::Value> {
+    common::pg_server()?;
+    let dir = common::TempDir::new(name);
+    for (file, text) in files {
+        dir.write(file, text);
+    }
+    Some(traced_in_agreement(dir.path()))
+}
+
 /// `trace --format json` of the history in `dir`: it runs, and the model agrees with
 /// the server on every statement.
 fn traced_in_agreement(dir: &str) -> serde_json::Value {
@@ -1598,13 +1611,15 @@ ALTER TABLE gc1 DROP COLUMN id; -- fails: gc1 has it from c1
 
 #[test]
 fn a_column_drop_locks_down_the_tree_only_as_far_as_the_column_goes() {
-    if common::pg_server().is_none() {
+    let Some(doc) = traced_files(
+        "trace-inherited-drops",
+        &[
+            ("0001_tree.sql", INHERITED_COLUMN_DROPS),
+            ("0002_drops.sql", DROPS_DOWN_THE_TREE),
+        ],
+    ) else {
         return;
-    }
-    let dir = common::TempDir::new("trace-inherited-drops");
-    dir.write("0001_tree.sql", INHERITED_COLUMN_DROPS);
-    dir.write("0002_drops.sql", DROPS_DOWN_THE_TREE);
-    let doc = traced_in_agreement(dir.path());
+    };
     let drops = &doc["files"][1]["statements"];
     let locked = |i: usize, rel: &str| {
         drops[i]["locks"]
@@ -1648,13 +1663,15 @@ DROP TABLE accounts;
 
 #[test]
 fn sql_a_called_function_executes_is_traced_as_run() {
-    if common::pg_server().is_none() {
+    let Some(doc) = traced_files(
+        "trace-executed-arguments",
+        &[
+            ("0001_helpers.sql", EXECUTED_ARGUMENTS),
+            ("0002_calls.sql", CALLS_WITH_SQL),
+        ],
+    ) else {
         return;
-    }
-    let dir = common::TempDir::new("trace-executed-arguments");
-    dir.write("0001_helpers.sql", EXECUTED_ARGUMENTS);
-    dir.write("0002_calls.sql", CALLS_WITH_SQL);
-    let doc = traced_in_agreement(dir.path());
+    };
     let calls = &doc["files"][1]["statements"];
     assert!(
         calls[0]["rewrites"].to_string().contains("accounts"),

@@ -54,8 +54,10 @@ pub enum LspError {
     Io(#[source] std::io::Error),
 }
 
-/// Runs the server until the client says `exit`. `Err`: the connection broke.
-pub fn run() -> Result<(), LspError> {
+/// Runs the server until the client says `exit`, or closes its end. `Ok(false)`: the
+/// client said `exit` without `shutdown` first (the protocol's exit code is then 1).
+/// `Err`: the connection broke.
+pub fn run() -> Result<bool, LspError> {
     let (connection, io) = transport::stdio().map_err(LspError::Io)?;
     let capabilities = lsp::ServerCapabilities {
         text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
@@ -92,9 +94,10 @@ pub fn run() -> Result<(), LspError> {
     };
     watch_files(&connection, &params)?;
     let mut server = Server::new(&params);
-    server.main_loop(&connection)?;
+    let orderly = server.main_loop(&connection)?;
     drop(connection);
-    io.join().map_err(LspError::Io)
+    io.join().map_err(LspError::Io)?;
+    Ok(orderly)
 }
 
 /// Asks a client that can register watchers at run time to report changes of the
@@ -186,16 +189,19 @@ impl Server {
         }
     }
 
-    fn main_loop(&mut self, connection: &Connection) -> Result<(), LspError> {
+    /// Serves until `shutdown` and `exit` (`true`), `exit` alone (`false`), or the end of
+    /// the input (`true`: the editor went away).
+    fn main_loop(&mut self, connection: &Connection) -> Result<bool, LspError> {
         for message in &connection.receiver {
             match message {
                 Message::Request(req) => {
                     if connection.handle_shutdown(&req)? {
-                        return Ok(());
+                        return Ok(true);
                     }
                     let response = self.request(req);
                     send(connection, Message::Response(response))?;
                 }
+                Message::Notification(n) if n.method == "exit" => return Ok(false),
                 Message::Notification(n) => {
                     if self.notification(n) {
                         self.analyse();
@@ -205,7 +211,7 @@ impl Server {
                 Message::Response(_) => {}
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Takes in a notification; `true` when the workspace changed.
