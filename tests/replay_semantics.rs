@@ -376,6 +376,7 @@ CREATE TABLE colors (c color PRIMARY KEY);
 CREATE TABLE e22 (m mood REFERENCES colors); -- fails
 CREATE TABLE e23 (m text REFERENCES colors); -- fails
 CREATE TABLE ok6 (c color REFERENCES colors);
+CREATE TABLE ok7 (c public.color REFERENCES colors);
 CREATE UNIQUE INDEX pk_x ON pk (x);
 CREATE TABLE ok3 (a int REFERENCES pk, b int REFERENCES pk (x), c int REFERENCES ok3 (a), UNIQUE (a));
 CREATE TABLE ok4 (a bigint GENERATED ALWAYS AS IDENTITY, b text DEFAULT current_user);

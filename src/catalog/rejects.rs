@@ -79,10 +79,16 @@ fn foreign_key_types(
                 .type_def(&ObjectName::new(t.schema.as_deref(), &t.name))
                 .is_none()
     };
+    // the type a name denotes: `status` and `public.status` are one type
+    let def =
+        |t: &crate::ops::TypeName| cat.type_def(&ObjectName::new(t.schema.as_deref(), &t.name));
     for (local, referenced) in columns.iter().zip(&key) {
         let mine = &ct.columns.iter().find(|c| &c.name == local)?.ty;
         let theirs = &r.column(referenced)?.ty;
-        let differ = mine.name != theirs.name || mine.schema != theirs.schema;
+        let differ = match (def(mine), def(theirs)) {
+            (Some(a), Some(b)) => a.name != b.name,
+            _ => mine.name != theirs.name || mine.schema != theirs.schema,
+        };
         let joinable = !(is_enum(mine) || is_enum(theirs))
             || !differ
             || !(is_enum(mine) || builtin(mine))
