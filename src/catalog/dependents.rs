@@ -185,15 +185,9 @@ fn drop_column_down(
     }
     seen.push(table.clone());
     drop_one_column(cat, table, column, cascade);
-    let children: Vec<ObjectName> = children(cat, table);
-    for child in children {
-        let Some(c) = cat.tables.get(&child) else {
-            continue;
-        };
-        let Some(col) = c.column(column) else {
-            continue;
-        };
+    for child in children(cat, table) {
         if only {
+            // the children keep their copies, as their own
             if let Some(col) = cat
                 .tables
                 .get_mut(&child)
@@ -201,16 +195,7 @@ fn drop_column_down(
             {
                 col.inherited = false;
             }
-            continue;
-        }
-        let still_inherited = c.inherits.iter().chain(c.partition_of.iter()).any(|p| {
-            p != table
-                && cat
-                    .tables
-                    .get(p)
-                    .is_some_and(|p| p.column(column).is_some())
-        });
-        if col.inherited && !still_inherited {
+        } else if cat.column_drop_reaches(&child, column, table) {
             drop_column_down(cat, &child, column, cascade, false, seen);
         }
     }
@@ -316,13 +301,13 @@ pub fn sequence_moved(cat: &mut Catalog, old: &ObjectName, new: &ObjectName) {
 }
 
 /// Whether an unqualified name `ty.name` finds type `ty` through the search path.
-fn found_unqualified(cat: &Catalog, ty: &ObjectName) -> bool {
+pub(super) fn found_unqualified(cat: &Catalog, ty: &ObjectName) -> bool {
     cat.type_def(&ObjectName::unqualified(&ty.name))
         .is_some_and(|d| &d.name == ty)
 }
 
 /// The column type names type `ty` (`unqualified`: what [`found_unqualified`] says).
-fn is_type(column: &TypeName, ty: &ObjectName, unqualified: bool) -> bool {
+pub(super) fn is_type(column: &TypeName, ty: &ObjectName, unqualified: bool) -> bool {
     column.name == ty.name
         && match &column.schema {
             Some(s) => ty.schema.as_deref() == Some(s.as_str()),
@@ -331,7 +316,7 @@ fn is_type(column: &TypeName, ty: &ObjectName, unqualified: bool) -> bool {
 }
 
 /// The name (of a cast's type) names type `ty`.
-fn names_type(name: &ObjectName, ty: &ObjectName, unqualified: bool) -> bool {
+pub(super) fn names_type(name: &ObjectName, ty: &ObjectName, unqualified: bool) -> bool {
     match &name.schema {
         Some(_) => name == ty,
         None => name.name == ty.name && unqualified,

@@ -850,12 +850,41 @@ impl Catalog {
     /// the column is inherited (`attinhcount` > 0), so it cannot be dropped or renamed
     /// on `table` alone.
     pub fn column_has_parent(&self, table: &ObjectName, column: &str) -> bool {
+        self.parent_has_column(table, column, None)
+    }
+
+    /// `ALTER TABLE parent DROP COLUMN column` goes on into `child`: its copy was only
+    /// inherited (not `attislocal`) and no other parent still has it (`attinhcount` 1).
+    pub fn column_drop_reaches(
+        &self,
+        child: &ObjectName,
+        column: &str,
+        parent: &ObjectName,
+    ) -> bool {
+        self.tables
+            .get(child)
+            .and_then(|t| t.column(column))
+            .is_some_and(|c| c.inherited)
+            && !self.parent_has_column(child, column, Some(parent))
+    }
+
+    /// A parent of `table` other than `except` has `column`.
+    fn parent_has_column(
+        &self,
+        table: &ObjectName,
+        column: &str,
+        except: Option<&ObjectName>,
+    ) -> bool {
         self.tables.get(table).is_some_and(|t| {
-            t.inherits.iter().chain(t.partition_of.iter()).any(|p| {
-                self.tables
-                    .get(p)
-                    .is_some_and(|p| p.column(column).is_some())
-            })
+            t.inherits
+                .iter()
+                .chain(t.partition_of.iter())
+                .filter(|p| Some(*p) != except)
+                .any(|p| {
+                    self.tables
+                        .get(p)
+                        .is_some_and(|p| p.column(column).is_some())
+                })
         })
     }
 

@@ -459,17 +459,7 @@ impl Builder<'_> {
         }
         for c in self.children(table) {
             self.lock(&c, LockMode::AccessExclusive);
-            let goes = self.cat.table(&c).is_some_and(|t| {
-                t.column(column).is_some_and(|col| col.inherited)
-                    && !t.inherits.iter().chain(t.partition_of.iter()).any(|p| {
-                        p != table
-                            && self
-                                .cat
-                                .table(p)
-                                .is_some_and(|p| p.column(column).is_some())
-                    })
-            });
-            if goes {
+            if self.cat.column_drop_reaches(&c, column, table) {
                 self.lock_children_dropping_column(&c, column, depth + 1);
             }
         }

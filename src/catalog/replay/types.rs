@@ -162,20 +162,9 @@ struct TypeDependents {
 }
 
 fn type_dependents(cat: &Catalog, ty: &ObjectName) -> TypeDependents {
-    let unqualified = cat
-        .type_def(&ObjectName::unqualified(&ty.name))
-        .is_some_and(|d| &d.name == ty);
-    let names = |t: &TypeName| {
-        t.name == ty.name
-            && match &t.schema {
-                Some(s) => ty.schema.as_deref() == Some(s.as_str()),
-                None => unqualified,
-            }
-    };
-    let names_object = |o: &ObjectName| match &o.schema {
-        Some(_) => o == ty,
-        None => o.name == ty.name && unqualified,
-    };
+    let unqualified = dependents::found_unqualified(cat, ty);
+    let names = |t: &TypeName| dependents::is_type(t, ty, unqualified);
+    let names_object = |o: &ObjectName| dependents::names_type(o, ty, unqualified);
     TypeDependents {
         domains: cat
             .types
