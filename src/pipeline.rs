@@ -53,9 +53,11 @@ pub struct RunOptions {
     pub overlay: Option<std::sync::Arc<source::Overlay>>,
     /// With `database`: leave the other sessions' query texts out of what is read.
     pub no_query_text: bool,
-    /// Statements a server refused, as `(file as displayed, statement index)`: their
-    /// changes are not replayed (`trace`, which has seen them fail).
-    pub refused_by_server: std::collections::BTreeSet<(String, usize)>,
+    /// Statements a server refused, as `(file as displayed, statement index)`, with the
+    /// SQLSTATE it gave: their changes are not replayed (`trace`, which has seen them
+    /// fail), except what such a failure leaves behind (a concurrent index build that
+    /// failed on the rows keeps its index, invalid).
+    pub refused_by_server: std::collections::BTreeMap<(String, usize), String>,
 }
 
 /// What a run against a live database found there.

@@ -305,6 +305,36 @@ ALTER TABLE ti ADD UNIQUE (c1, c2) INCLUDE (c3);
 CREATE TABLE tj (c1 int, c2 int, PRIMARY KEY (c1) INCLUDE (c2), UNIQUE (c2) INCLUDE (c1));
 ";
 
+/// Observed on 15: an index or exclusion element written as an expression is named
+/// after the column it casts or the function it calls, `expr` when an operator joins
+/// parts; `LIKE` copies defaults, generation expressions and identity (with a sequence
+/// of its own) only when included; a temporary sequence, and a view reading it, are
+/// made in `pg_temp` and go with the session.
+const EXPRESSION_NAMES_AND_LIKE: &str = "
+CREATE TABLE circles (c1 circle, c2 text, EXCLUDE USING gist (c1 WITH &&, (c2::circle) WITH &&));
+CREATE TABLE ix (a int, b text, \"Mixed\" text);
+CREATE INDEX ON ix ((a));
+CREATE INDEX ON ix ((a::text));
+CREATE INDEX ON ix ((b::varchar || 'x'));
+CREATE INDEX ON ix ((CAST(a AS bigint)));
+CREATE INDEX ON ix (('x'::text));
+CREATE INDEX ON ix ((lower(b)::varchar(10)));
+CREATE INDEX ON ix ((lower(b) || 'x'));
+CREATE INDEX ON ix ((\"Mixed\"::text));
+CREATE TABLE l1 (a bigint GENERATED ALWAYS AS IDENTITY, b text DEFAULT 'x', c int GENERATED ALWAYS AS (a * 2) STORED);
+CREATE TABLE l2 (LIKE l1);
+CREATE TABLE l3 (LIKE l1 INCLUDING ALL);
+CREATE TABLE l4 (LIKE l1 INCLUDING DEFAULTS INCLUDING IDENTITY);
+CREATE TABLE l5 (LIKE l1 INCLUDING ALL EXCLUDING IDENTITY);
+CREATE TEMP SEQUENCE tseq;
+CREATE VIEW tview AS SELECT is_called FROM tseq;
+";
+
+#[test]
+fn expression_names_like_and_temporary_objects_replay_as_the_server_does() {
+    replay_equals_server("expression_names", EXPRESSION_NAMES_AND_LIKE, false);
+}
+
 #[test]
 fn automatic_names_include_the_included_columns() {
     replay_equals_server("include_names", INCLUDE_NAMES, false);

@@ -60,9 +60,10 @@ pub struct Settings {
     pub graph: GraphDetail,
     /// Keep the plan (`plan`, `trace`, and library callers; `check` reports none).
     pub plan: bool,
-    /// Statements a server refused (`(file as displayed, statement index)`): planned,
-    /// but not replayed, as on that server.
-    pub refused_by_server: BTreeSet<(String, usize)>,
+    /// Statements a server refused (`(file as displayed, statement index)`, with its
+    /// SQLSTATE): planned, but not replayed, as on that server (only what the failure
+    /// leaves behind is).
+    pub refused_by_server: BTreeMap<(String, usize), String>,
 }
 
 impl Default for Settings {
@@ -76,7 +77,7 @@ impl Default for Settings {
             rules: true,
             graph: GraphDetail::Full,
             plan: true,
-            refused_by_server: BTreeSet::new(),
+            refused_by_server: BTreeMap::new(),
         }
     }
 }
@@ -526,12 +527,27 @@ impl Driver<'_> {
             }
 
             let mut effects = self.statement(&fcx, stmt, &tx, &mut raw);
-            // a statement the server refused changed nothing there
-            let replayed = self.settings.refused_by_server.is_empty()
-                || !self
-                    .settings
+            // a statement the server refused changed nothing there, but for what the
+            // failure itself leaves behind
+            let refusal = if self.settings.refused_by_server.is_empty() {
+                None
+            } else {
+                self.settings
                     .refused_by_server
-                    .contains(&(file.display.clone(), stmt.index));
+                    .get(&(file.display.clone(), stmt.index))
+            };
+            let replayed = refusal.is_none();
+            if let Some(sqlstate) = refusal {
+                replay::left_by_failure(
+                    &mut self.catalog,
+                    &stmt.op,
+                    sqlstate,
+                    Origin {
+                        file: index,
+                        transaction: tx.id,
+                    },
+                );
+            }
             // a schema exists before the elements of its CREATE SCHEMA run
             let replayed_first = matches!(stmt.op, Operation::CreateSchema { .. });
             if replayed_first && replayed {

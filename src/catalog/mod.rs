@@ -93,6 +93,8 @@ pub struct Table {
     pub inherits: Vec<ObjectName>,
     /// Trigger name -> what it runs and when.
     pub triggers: BTreeMap<String, Trigger>,
+    /// The names of its rewrite rules (`CREATE RULE`; a view's `_RETURN` is not one).
+    pub rules: std::collections::BTreeSet<String>,
     pub origin: Option<Origin>,
     pub stats: Option<TableStats>,
     /// Every column is known (false for `CREATE TABLE ... AS`, a `LIKE` or parent we did
@@ -121,6 +123,7 @@ impl Table {
             default_partition: false,
             inherits: Vec::new(),
             triggers: BTreeMap::new(),
+            rules: std::collections::BTreeSet::new(),
             origin,
             stats: None,
             columns_complete: true,
@@ -553,25 +556,48 @@ impl Catalog {
         self.tables.get_mut(&key)
     }
 
-    /// The tables with a column of the domain `domain` (resolved): `(table, column, is
-    /// an array of it)`. Reads every table's columns: only `ALTER DOMAIN` asks.
+    /// The tables with a column of the domain `domain` (resolved) or of a domain over it:
+    /// `(table, column, is an array of it)`. Reads every table's columns: only `ALTER DOMAIN` asks.
     pub fn columns_of_domain(&self, domain: &ObjectName) -> Vec<(ObjectName, String, bool)> {
         let Some(d) = self.type_def(domain) else {
             return Vec::new();
         };
+        // the domain, and the domains over it, down the chain (observed on 15: ALTER
+        // DOMAIN ... ADD CONSTRAINT checks, under SHARE, the columns of a domain over it)
+        let mut domains = vec![d.name.clone()];
+        loop {
+            let more: Vec<ObjectName> = self
+                .types
+                .iter()
+                .filter(|(k, _)| !domains.contains(k))
+                .filter_map(|(k, t)| match &t.kind {
+                    TypeKind::Domain { base, .. } if base.array_dims == 0 => {
+                        let b =
+                            self.type_def(&ObjectName::new(base.schema.as_deref(), &base.name))?;
+                        domains.contains(&b.name).then(|| k.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            domains.extend(more);
+        }
         let mut out = Vec::new();
         for (name, t) in self.tables.iter() {
             for c in &t.columns {
-                if c.ty.name != d.name.name
-                    || c.ty
-                        .schema
-                        .as_ref()
-                        .is_some_and(|s| Some(s) != d.name.schema.as_ref())
-                {
+                if !domains.iter().any(|d| {
+                    c.ty.name == d.name
+                        && c.ty
+                            .schema
+                            .as_ref()
+                            .is_none_or(|s| Some(s) == d.schema.as_ref())
+                }) {
                     continue;
                 }
                 let resolved = self.type_def(&ObjectName::new(c.ty.schema.as_deref(), &c.ty.name));
-                if resolved.is_some_and(|r| r.name == d.name) {
+                if resolved.is_some_and(|r| domains.contains(&r.name)) {
                     out.push((name.clone(), c.name.clone(), c.ty.array_dims > 0));
                 }
             }

@@ -121,7 +121,7 @@ fn auto_columns(columns: &[String]) -> String {
         .map(
             |c| match c.strip_prefix('(').and_then(|c| c.strip_suffix(')')) {
                 Some(expr) => expression_column_name(expr),
-                None => c.as_str(),
+                None => c.clone(),
             },
         )
         .collect::<Vec<_>>()

@@ -114,7 +114,7 @@ fn known_columns(cat: &Catalog, ct: &CreateTable) -> Option<Vec<String>> {
         return None;
     }
     let mut out: Vec<String> = ct.columns.iter().map(|c| c.name.clone()).collect();
-    for source in ct.inherits.iter().chain(&ct.like) {
+    for source in ct.inherits.iter().chain(ct.like.iter().map(|l| &l.source)) {
         let t = cat.table(source).filter(|t| t.columns_complete)?;
         out.extend(t.columns.iter().map(|c| c.name.clone()));
     }

@@ -373,7 +373,7 @@ fn constraint_definition(cat: &Catalog, table: &Table, c: &Constraint) -> String
             }
             s
         }
-        ConstraintKind::Exclude { columns, using } => format!(
+        ConstraintKind::Exclude { columns, using, .. } => format!(
             "EXCLUDE USING {} ({})",
             using.as_deref().unwrap_or("gist").to_ascii_lowercase(),
             ident_list(columns)

@@ -563,6 +563,16 @@ impl Builder<'_> {
                     self.lock_owned_sequences(&table, None, AccessExclusive);
                     AccessExclusive
                 }
+                // OF type / NOT OF: the table alone, not its children (observed on 15)
+                AlterTableAction::Other { description }
+                    if {
+                        let d = description.trim_start().to_ascii_uppercase();
+                        d.starts_with("OF ") || d.starts_with("NOT OF")
+                    } =>
+                {
+                    to_inheritors = false;
+                    AccessExclusive
+                }
                 AlterTableAction::RowSecurity
                 | AlterTableAction::ReplicaIdentity
                 | AlterTableAction::Other { .. } => AccessExclusive,

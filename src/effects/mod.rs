@@ -411,6 +411,38 @@ impl Builder<'_> {
 
     /// The typed tables of a composite type (`CREATE TABLE t OF type`), matched by the
     /// type's name as columns' types are.
+    /// Tables with a CHECK constraint or an index that reads attribute `attr` of one of
+    /// their columns of the composite type `ty` (written `(col).attr`).
+    fn reading_attribute(&self, ty: &ObjectName, attr: &str) -> Vec<ObjectName> {
+        let field = format!(").{attr}");
+        self.cat
+            .tables
+            .values()
+            .filter(|t| {
+                let columns: Vec<&str> = t
+                    .columns
+                    .iter()
+                    .filter(|c| c.ty.name == ty.name)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                let reads = |columns_read: &[String], text: &str| {
+                    columns_read.iter().any(|c| columns.contains(&c.as_str()))
+                        && text.to_ascii_lowercase().contains(&field)
+                };
+                !columns.is_empty()
+                    && (t.constraints.iter().any(|c| {
+                        matches!(&c.kind, crate::ops::ConstraintKind::Check { expr, .. }
+                            if reads(&expr.columns, &expr.text))
+                    }) || self.cat.indexes_on(&t.name).any(|i| {
+                        i.columns
+                            .iter()
+                            .any(|k| columns.iter().any(|c| k.contains(c)) && k.contains(&field))
+                    }))
+            })
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
     fn typed_tables(&self, ty: &ObjectName) -> Vec<ObjectName> {
         self.cat
             .tables
@@ -812,7 +844,7 @@ impl Builder<'_> {
                     self.lock(p, ShareUpdateExclusive);
                 }
                 for l in &ct.like {
-                    self.lock(l, AccessShare);
+                    self.lock(&l.source, AccessShare);
                 }
                 if let Some(reads) = &ct.as_query {
                     for r in reads {
@@ -1048,6 +1080,13 @@ impl Builder<'_> {
                         for t in self.typed_tables(&at.name) {
                             self.lock_tree(&t, AccessExclusive, false);
                         }
+                        // a CHECK or an index reading the dropped attribute of a column
+                        // of the type (`(col).attr`) goes with it (observed on 15)
+                        if let Some(attr) = dropped_attribute(d) {
+                            for t in self.reading_attribute(&at.name, &attr) {
+                                self.lock(&t, AccessExclusive);
+                            }
+                        }
                     }
                 }
             }
@@ -1268,8 +1307,23 @@ impl Builder<'_> {
                     self.lock_tree(table, AccessExclusive, !cloned);
                 }
             }
-            Operation::Policy { table } | Operation::RewriteRule { table } => {
-                self.lock(table, AccessExclusive)
+            Operation::Policy { table } => self.lock(table, AccessExclusive),
+            Operation::RewriteRule { table, change } => {
+                // DROP RULE IF EXISTS of a rule a table does not have locks nothing
+                // (observed on 15)
+                let absent = match change {
+                    crate::ops::RuleChange::Drop {
+                        name,
+                        if_exists: true,
+                    } => self
+                        .cat
+                        .table(table)
+                        .is_some_and(|t| !t.rules.contains(name)),
+                    _ => false,
+                };
+                if !absent {
+                    self.lock(table, AccessExclusive);
+                }
             }
             Operation::CreateStatistics { tables, .. } => {
                 for t in tables {
@@ -1533,4 +1587,17 @@ fn cheap_storage_param(p: &str) -> bool {
                 | "vacuum_truncate"
                 | "log_autovacuum_min_duration"
         )
+}
+
+/// The attribute `ALTER TYPE ... DROP ATTRIBUTE [IF EXISTS] name` drops (`description`
+/// lower-cased).
+fn dropped_attribute(description: &str) -> Option<String> {
+    let at = description.find("drop attribute")?;
+    let mut words = description[at + "drop attribute".len()..].split_whitespace();
+    let mut name = words.next()?;
+    if name == "if" {
+        words.next();
+        name = words.next()?;
+    }
+    Some(crate::ops::names::fold_ident(name.trim_end_matches(',')))
 }

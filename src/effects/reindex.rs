@@ -61,10 +61,18 @@ impl Builder<'_> {
                     "REINDEX SCHEMA/DATABASE/SYSTEM cannot run inside a transaction block",
                 );
                 let schema = (r.target == ReindexTarget::Schema).then(|| r.name.name.clone());
+                // materialized views' indexes are rebuilt too (observed on 15)
                 let tables: Vec<ObjectName> = self
                     .cat
                     .tables
                     .keys()
+                    .chain(
+                        self.cat
+                            .views
+                            .iter()
+                            .filter(|(_, v)| v.materialized)
+                            .map(|(k, _)| k),
+                    )
                     .filter(|k| schema.is_none() || k.schema == schema)
                     .cloned()
                     .collect();

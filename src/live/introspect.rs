@@ -620,6 +620,16 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
         }
     }
 
+    // rewrite rules of tables (a view's own `_RETURN` rule is its query)
+    let sql = "SELECT ev_class::int8, rulename::text FROM pg_rewrite WHERE rulename <> '_RETURN'";
+    for row in r.query("rules", sql)? {
+        let table: i64 = get(&row, 0, "rules")?;
+        let name: String = get(&row, 1, "rules")?;
+        if let Some(tab) = rel_names.get(&table).and_then(|t| cat.tables.get_mut(t)) {
+            tab.rules.insert(name);
+        }
+    }
+
     Ok((cat, version.max(0) as u32))
 }
 

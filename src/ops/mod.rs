@@ -124,6 +124,9 @@ pub enum ConstraintKind {
         /// Columns named in the exclusion elements (expressions are left out).
         columns: Vec<String>,
         using: Option<String>,
+        /// Each element's name in the automatic constraint name, as PostgreSQL's
+        /// `FigureIndexColname` gives it ([`names::figure_colname`]; `expr` when none).
+        names: Vec<String>,
     },
     /// PostgreSQL 18 named `NOT NULL` table constraint (`CONSTRAINT n NOT NULL col`).
     NotNull {
@@ -172,6 +175,42 @@ pub enum Persistence {
     Temporary,
 }
 
+/// `LIKE source [INCLUDING | EXCLUDING option ...]` in `CREATE TABLE`: the columns'
+/// names, types and NOT NULL always; the rest only when included.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Like {
+    pub source: ObjectName,
+    /// `INCLUDING DEFAULTS` (or `ALL`): the columns' defaults.
+    pub defaults: bool,
+    /// `INCLUDING GENERATED`: generation expressions.
+    pub generated: bool,
+    /// `INCLUDING IDENTITY`: identity, each with a new sequence of the new table.
+    pub identity: bool,
+}
+
+impl Like {
+    /// `LIKE source` with nothing included.
+    pub fn plain(source: ObjectName) -> Like {
+        Like {
+            source,
+            defaults: false,
+            generated: false,
+            identity: false,
+        }
+    }
+}
+
+/// What a rule statement does to the table's rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum RuleChange {
+    /// `CREATE [OR REPLACE] RULE name`.
+    Create(String),
+    /// `DROP RULE [IF EXISTS] name`.
+    Drop { name: String, if_exists: bool },
+    /// `ALTER RULE name ON table RENAME TO to`.
+    Rename { from: String, to: String },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CreateTable {
     pub name: ObjectName,
@@ -190,8 +229,8 @@ pub struct CreateTable {
     pub partition_bound: Option<PartitionBound>,
     /// `INHERITS (...)`
     pub inherits: Vec<ObjectName>,
-    /// `LIKE other` sources.
-    pub like: Vec<ObjectName>,
+    /// `LIKE other` sources, with what each copies.
+    pub like: Vec<Like>,
     /// `CREATE TABLE ... AS SELECT`: the relations the query reads.
     pub as_query: Option<Vec<ObjectName>>,
     /// `ON COMMIT {DROP | DELETE ROWS | PRESERVE ROWS}` (temporary tables only).
@@ -463,6 +502,9 @@ pub struct CreateView {
     pub columns: Vec<String>,
     /// `WITH NO DATA` (materialized views only).
     pub with_no_data: bool,
+    /// `CREATE TEMP VIEW` (a view reading a temporary relation is temporary too, which
+    /// replay decides).
+    pub temporary: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -774,6 +816,8 @@ pub enum Operation {
     // --- sequences
     CreateSequence {
         name: ObjectName,
+        /// `CREATE TEMP SEQUENCE`: made in `pg_temp` unless qualified.
+        temporary: bool,
         if_not_exists: bool,
         owned_by: Option<(ObjectName, String)>,
     },
@@ -840,9 +884,10 @@ pub enum Operation {
     Policy {
         table: ObjectName,
     },
-    /// `CREATE RULE` / `DROP RULE` on a table.
+    /// `CREATE RULE` / `ALTER RULE` / `DROP RULE` on a table.
     RewriteRule {
         table: ObjectName,
+        change: RuleChange,
     },
     CreateStatistics {
         name: Option<ObjectName>,

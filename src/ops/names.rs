@@ -246,6 +246,91 @@ fn is_reserved(word: &str) -> bool {
     )
 }
 
+/// The name PostgreSQL's `FigureIndexColname` gives an index element written as an
+/// expression (`text`, as written): a column's name, a function's name, the operand's
+/// name through a cast (`c::circle` and `(c::circle)` are `c`); `None` ("expr") for
+/// anything else (an operator, a literal). It names automatic index and constraint
+/// names (`t_c1_c2_excl`, `t_lower_idx`).
+pub fn figure_colname(text: &str) -> Option<String> {
+    let mut t = text.trim();
+    // balanced outer parentheses add nothing
+    while let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        if !balanced(inner) {
+            break;
+        }
+        t = inner.trim();
+    }
+    // CAST(x AS t) is named as x is
+    if t.len() > 5 && t[..5].eq_ignore_ascii_case("cast(") && t.ends_with(')') {
+        let inner = &t[5..t.len() - 1];
+        let lower = inner.to_ascii_lowercase();
+        return lower
+            .rfind(" as ")
+            .and_then(|at| figure_colname(&inner[..at]));
+    }
+    // a literal cast is named by its type (`'x'::text` is `text`)
+    if t.starts_with('\'') {
+        let (_, ty) = t.rsplit_once("::")?;
+        return figure_colname(ty.split('(').next().unwrap_or(ty));
+    }
+    let end = t
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '"' || c == '$'))
+        .unwrap_or(t.len());
+    let (head, rest) = t.split_at(end);
+    let rest = rest.trim_start();
+    // what follows the name: nothing, a call's arguments, casts (`f(x)::text`), and no
+    // operator after them (`f(x) + 1` and `b::text || 'x'` are `expr`)
+    let after_call = match rest.strip_prefix('(') {
+        Some(args) => closing(args).map(|at| args[at + 1..].trim_start()),
+        None => Some(rest),
+    };
+    let named = after_call.is_some_and(|tail| {
+        tail.is_empty()
+            || (tail.starts_with("::")
+                && tail
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || " _\".:()[],".contains(c)))
+    });
+    if head.is_empty() || !named || head.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    // a column or function name, as PostgreSQL folds it
+    let last = split_qualified(head).pop()?;
+    (!last.is_empty()).then_some(last)
+}
+
+/// Where the parenthesis `text` is inside of closes (`text` follows the `(`).
+fn closing(text: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    for (at, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => return Some(at),
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Parentheses in `text` never close more than they opened.
+fn balanced(text: &str) -> bool {
+    let mut depth = 0i32;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

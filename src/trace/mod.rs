@@ -335,15 +335,15 @@ fn throwaway_pass(
 }
 
 /// The statements the server refused, as `(file, statement index)`.
-fn refused_statements(trace: &Trace) -> std::collections::BTreeSet<(String, usize)> {
+fn refused_statements(trace: &Trace) -> std::collections::BTreeMap<(String, usize), String> {
     trace
         .files
         .iter()
         .flat_map(|f| {
-            f.statements
-                .iter()
-                .filter(|s| s.observed.error.is_some())
-                .map(|s| (f.file.clone(), s.index))
+            f.statements.iter().filter_map(|s| {
+                let e = s.observed.error.as_ref()?;
+                Some(((f.file.clone(), s.index), e.sqlstate.clone()))
+            })
         })
         .collect()
 }

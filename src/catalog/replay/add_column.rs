@@ -21,13 +21,7 @@ pub(super) fn add_column(
         inherited: false,
     };
     if def.ty.is_serial() || def.identity.is_some() {
-        let schema = table.schema.as_deref();
-        let seq = ObjectName::new(
-            schema,
-            &choose_name(&table.name, Some(&def.name), "seq", |n| {
-                relation_name_taken(cat, schema, n)
-            }),
-        );
+        let seq = identity_sequence(cat, table, &def.name, o);
         if def.ty.is_serial() {
             column.default = Some(crate::ops::Expr {
                 text: format!("nextval('{seq}'::regclass)"),
@@ -35,16 +29,6 @@ pub(super) fn add_column(
                 ..Default::default()
             });
         }
-        cat.sequences.insert(
-            seq.clone(),
-            Sequence {
-                name: seq,
-                owned_by: Some((table.clone(), def.name.clone())),
-                origin: o,
-                // a column's sequence has its table's owner
-                owner: cat.tables.get(table).and_then(|t| t.owner.clone()),
-            },
-        );
     }
     if let Some(t) = cat.tables.get_mut(table) {
         // a column of the name already there (inherited) is merged where it is
@@ -64,4 +48,32 @@ pub(super) fn add_column(
     for c in &def.constraints {
         add_constraint(cat, table, c, o);
     }
+}
+
+/// The sequence of a serial or identity column of `table`: `<table>_<column>_seq`
+/// (numbered when taken), owned by the column and with the table's owner.
+pub(super) fn identity_sequence(
+    cat: &mut Catalog,
+    table: &ObjectName,
+    column: &str,
+    o: Option<Origin>,
+) -> ObjectName {
+    let schema = table.schema.as_deref();
+    let seq = ObjectName::new(
+        schema,
+        &choose_name(&table.name, Some(column), "seq", |n| {
+            relation_name_taken(cat, schema, n)
+        }),
+    );
+    cat.sequences.insert(
+        seq.clone(),
+        Sequence {
+            name: seq.clone(),
+            owned_by: Some((table.clone(), column.to_string())),
+            origin: o,
+            // a column's sequence has its table's owner
+            owner: cat.tables.get(table).and_then(|t| t.owner.clone()),
+        },
+    );
+    seq
 }

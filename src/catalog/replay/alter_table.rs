@@ -46,6 +46,11 @@ pub(super) fn alter_table_statement(
                         rename_view(cat, &name, to);
                         name = ObjectName::new(name.schema.as_deref(), to);
                     }
+                    AlterTableAction::SetSchema { schema } => {
+                        let new = ObjectName::new(Some(schema), &name.name);
+                        move_view(cat, &name, new.clone());
+                        name = new;
+                    }
                     AlterTableAction::RenameColumn { from, to } => {
                         if let Some(v) = cat.views.get_mut(&name) {
                             for c in &mut v.columns {

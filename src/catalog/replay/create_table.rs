@@ -26,7 +26,7 @@ pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: O
         ct.persistence
     };
     table.columns_complete = ct.as_query.is_none()
-        && ct.like.iter().all(|l| cat.table(l).is_some())
+        && ct.like.iter().all(|l| cat.table(&l.source).is_some())
         && ct
             .inherits
             .iter()
@@ -84,11 +84,24 @@ pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: O
             }
         }
     }
-    for source in &ct.like {
-        if let Some(src) = cat.table(source) {
-            table.columns.extend(src.columns.iter().map(|c| Column {
-                inherited: false,
-                ..c.clone()
+    // LIKE copies names, types and NOT NULL; defaults, generation expressions and
+    // identity only when included (observed on 15: an included identity gets a
+    // sequence of the new table, `<table>_<column>_seq`)
+    let mut like_identities = Vec::new();
+    for like in &ct.like {
+        if let Some(src) = cat.table(&like.source) {
+            table.columns.extend(src.columns.iter().map(|c| {
+                let identity = c.identity.filter(|_| like.identity);
+                if identity.is_some() {
+                    like_identities.push(c.name.clone());
+                }
+                Column {
+                    inherited: false,
+                    default: c.default.clone().filter(|_| like.defaults),
+                    generated: c.generated.clone().filter(|_| like.generated),
+                    identity,
+                    ..c.clone()
+                }
             }));
         }
     }
@@ -103,6 +116,9 @@ pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: O
             .collect();
     }
     cat.tables.insert(name.clone(), table);
+    for column in &like_identities {
+        add_column::identity_sequence(cat, &name, column, o);
+    }
     let (columns, constraints) = without_redundant_indexes(&ct.columns, &ct.constraints);
     for col in &columns {
         add_column(cat, &name, col, o);

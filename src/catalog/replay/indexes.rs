@@ -11,21 +11,26 @@ pub(super) fn create_index(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: O
         .schema
         .clone()
         .unwrap_or_else(|| cat.creation_schema());
-    let columns: Vec<String> = ci.keys.iter().map(index_key_text).collect();
+    let keys: Vec<IndexKey> = ci
+        .keys
+        .iter()
+        .map(|k| plain_column_key(cat, &table, k))
+        .collect();
+    let columns: Vec<String> = keys.iter().map(index_key_text).collect();
     let name = match &ci.name {
         Some(n) => n.clone(),
         // the INCLUDE columns are part of the name (observed on 15: `ON t (a, b)
         // INCLUDE (c)` is `t_a_b_c_idx`)
         None => {
-            let names: Vec<&str> = ci
-                .keys
+            let names: Vec<String> = keys
                 .iter()
                 .map(|k| match k {
-                    IndexKey::Column(c) => c.as_str(),
+                    IndexKey::Column(c) => c.clone(),
                     IndexKey::Expression(e) => super::names::expression_column_name(&e.text),
                 })
-                .chain(ci.include.iter().map(String::as_str))
+                .chain(ci.include.iter().cloned())
                 .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
             let addition = unique_column_names(&names);
             choose_name(&table.name, Some(&addition), "idx", |n| {
                 relation_name_taken(cat, Some(&schema), n)
@@ -55,6 +60,75 @@ pub(super) fn create_index(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: O
     if partitioned && !ci.only {
         crate::catalog::partition_indexes::clone_to_partitions(cat, &index, o);
     }
+}
+
+/// An index expression that is a column once PostgreSQL has looked at it: `((a))`, and a
+/// cast of a column to the type it already has (`("Mixed"::text)` of a text column),
+/// are plain column keys (observed on 15: the index is `USING btree (a)`).
+fn plain_column_key(cat: &Catalog, table: &ObjectName, key: &IndexKey) -> IndexKey {
+    let IndexKey::Expression(e) = key else {
+        return key.clone();
+    };
+    let mut t = e.text.trim();
+    while let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        t = inner.trim();
+    }
+    let (name, cast) = match t.split_once("::") {
+        Some((n, ty)) => (n.trim(), Some(ty.trim())),
+        None => (t, None),
+    };
+    let plain = !name.is_empty()
+        && !name.contains(['(', ')', ' ', '.'])
+        && (name.starts_with('"') || !name.contains('"'));
+    if !plain {
+        return key.clone();
+    }
+    let column = crate::ops::names::fold_ident(name);
+    let Some(col) = cat
+        .table(table)
+        .and_then(|t| t.columns.iter().find(|c| c.name == column))
+    else {
+        return key.clone();
+    };
+    match cast {
+        None => IndexKey::Column(column),
+        Some(ty) if crate::ops::TypeName::parse(ty).same_as(&col.ty) => IndexKey::Column(column),
+        Some(_) => key.clone(),
+    }
+}
+
+/// A `CREATE INDEX CONCURRENTLY` that failed while building: its index stays, invalid.
+pub(super) fn left_invalid(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: Option<Origin>) {
+    let before: std::collections::BTreeSet<ObjectName> = cat.indexes.keys().cloned().collect();
+    create_index(cat, ci, o);
+    for (name, index) in cat.indexes.iter_mut() {
+        if !before.contains(name) {
+            index.valid = false;
+        }
+    }
+}
+
+/// A `REINDEX INDEX CONCURRENTLY` that failed while building: the copy it made,
+/// `<index>_ccnew` (numbered when taken), stays, invalid.
+pub(super) fn left_by_reindex(cat: &mut Catalog, name: &ObjectName, o: Option<Origin>) {
+    let Some(index) = cat.resolve_in(&cat.indexes, name).map(|(_, i)| i.clone()) else {
+        return;
+    };
+    let schema = index.name.schema.clone();
+    let new = choose_name(&index.name.name, None, "ccnew", |n| {
+        relation_name_taken(cat, schema.as_deref(), n)
+    });
+    let qname = ObjectName::new(schema.as_deref(), &new);
+    cat.indexes.insert(
+        qname.clone(),
+        Index {
+            name: qname,
+            primary: false,
+            valid: false,
+            origin: o,
+            ..index
+        },
+    );
 }
 
 /// `DROP INDEX`.

@@ -58,6 +58,28 @@ pub fn apply(cat: &mut Catalog, op: &Operation, origin: Origin) {
     cat.tables.settle();
 }
 
+/// What a statement the server refused with `sqlstate` still left in the catalog: a
+/// concurrent index build commits its (invalid) index before it reads the rows, so a
+/// failure while building (a duplicate key, an expression's data error: SQLSTATE
+/// classes 23 and 22) keeps that index; everything else changes nothing. Observed on
+/// 15: `CREATE UNIQUE INDEX CONCURRENTLY` over duplicates keeps the index, invalid;
+/// `REINDEX INDEX CONCURRENTLY` of it keeps `<index>_ccnew` (then `_ccnew1`, ...).
+pub fn left_by_failure(cat: &mut Catalog, op: &Operation, sqlstate: &str, origin: Origin) {
+    if !(sqlstate.starts_with("23") || sqlstate.starts_with("22")) {
+        return;
+    }
+    match op {
+        Operation::CreateIndex(ci) if ci.concurrently => {
+            indexes::left_invalid(cat, ci, Some(origin));
+            cat.tables.settle();
+        }
+        Operation::Reindex(r) if r.concurrently && r.target == crate::ops::ReindexTarget::Index => {
+            indexes::left_by_reindex(cat, &r.name, Some(origin));
+        }
+        _ => {}
+    }
+}
+
 fn apply_operation(cat: &mut Catalog, op: &Operation, origin: Origin) {
     apply_at_depth(cat, op, origin, 0);
 }
@@ -86,6 +108,23 @@ fn apply_at_depth(cat: &mut Catalog, op: &Operation, origin: Origin, depth: u8) 
         Operation::DropIndex(d) => indexes::drop_indexes(cat, d),
         Operation::AlterIndex(ai) => indexes::alter_index(cat, ai),
         Operation::Reindex(_) => {}
+        Operation::RewriteRule { table, change } => {
+            if let Some(t) = cat.table_mut(table) {
+                match change {
+                    crate::ops::RuleChange::Create(name) => {
+                        t.rules.insert(name.clone());
+                    }
+                    crate::ops::RuleChange::Drop { name, .. } => {
+                        t.rules.remove(name);
+                    }
+                    crate::ops::RuleChange::Rename { from, to } => {
+                        if t.rules.remove(from) {
+                            t.rules.insert(to.clone());
+                        }
+                    }
+                }
+            }
+        }
         Operation::Cluster {
             table: Some(table),
             index: Some(index),
@@ -104,9 +143,21 @@ fn apply_at_depth(cat: &mut Catalog, op: &Operation, origin: Origin, depth: u8) 
         Operation::DropType(d) => types::drop_types(cat, d),
         Operation::CreateSequence {
             name,
+            temporary,
             if_not_exists,
             owned_by,
-        } => sequences::create_sequence(cat, name, *if_not_exists, owned_by.as_ref(), o),
+        } => {
+            let persistence = if *temporary {
+                Persistence::Temporary
+            } else {
+                Persistence::Permanent
+            };
+            let name = cat.qualify_new_table(name, persistence);
+            if name.schema.as_deref() == Some("pg_temp") {
+                cat.temp_relations = true;
+            }
+            sequences::create_sequence(cat, &name, *if_not_exists, owned_by.as_ref(), o)
+        }
         Operation::AlterSequence { name, action, .. } => {
             sequences::alter_sequence(cat, name, action);
         }

@@ -18,7 +18,7 @@ pub fn constraint_name(table: &ObjectName, c: &OpConstraint) -> String {
             if cols.len() == 1 { cols } else { Vec::new() }
         }),
         ConstraintKind::ForeignKey { columns, .. } => ("fkey", columns.clone()),
-        ConstraintKind::Exclude { columns, .. } => ("excl", columns.clone()),
+        ConstraintKind::Exclude { names, .. } => ("excl", names.clone()),
         ConstraintKind::NotNull { column } => ("not_null", vec![column.clone()]),
     };
     match &c.name {
@@ -121,7 +121,7 @@ pub(super) fn choose_constraint_name(
     let (label, cols): (&str, Vec<String>) = match &c.kind {
         ConstraintKind::PrimaryKey { .. } => ("pkey", Vec::new()),
         ConstraintKind::Unique { columns, .. } => ("key", columns.clone()),
-        ConstraintKind::Exclude { columns, .. } => ("excl", columns.clone()),
+        ConstraintKind::Exclude { names, .. } => ("excl", names.clone()),
         ConstraintKind::ForeignKey { columns, .. } => ("fkey", columns.clone()),
         ConstraintKind::NotNull { column } => ("not_null", vec![column.clone()]),
         ConstraintKind::Check { expr, .. } => ("check", {
@@ -143,22 +143,11 @@ pub(super) fn index_key_text(key: &IndexKey) -> String {
     }
 }
 
-/// The name PostgreSQL gives an index expression's column (`FigureColname`): the
-/// function's name for a function call (`lower(email)` -> `lower`), else `expr`.
-pub(in crate::catalog) fn expression_column_name(text: &str) -> &str {
-    let t = text.trim().trim_start_matches('(').trim_start();
-    let end = t
-        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '"'))
-        .unwrap_or(t.len());
-    let (head, rest) = t.split_at(end);
-    if head.is_empty() || !rest.trim_start().starts_with('(') {
-        return "expr";
-    }
-    head.rsplit('.')
-        .next()
-        .map(|n| n.trim_matches('"'))
-        .filter(|n| !n.is_empty())
-        .unwrap_or("expr")
+/// The name PostgreSQL gives an index expression's column (`FigureIndexColname`): the
+/// function's name for a function call (`lower(email)` -> `lower`), a column through a
+/// cast (`(c::circle)` -> `c`), else `expr`.
+pub(in crate::catalog) fn expression_column_name(text: &str) -> String {
+    crate::ops::names::figure_colname(text).unwrap_or_else(|| "expr".to_string())
 }
 
 /// PostgreSQL's `makeObjectName`: `name1_name2_label`, shortening the longer of the two

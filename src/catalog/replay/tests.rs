@@ -24,7 +24,18 @@ fn expression_index_columns_are_named_like_postgres() {
         "canon_crate_name"
     );
     assert_eq!(expression_column_name("(a + b)"), "expr");
-    assert_eq!(expression_column_name("a"), "expr");
+    // observed on 15: `((a))` and `((a::text))` are `t_a_idx`, `(b::varchar || 'x')`
+    // `t_expr_idx`, `(CAST(a AS bigint))` `t_a_idx`, `('x'::text)` `t_text_idx`, and
+    // `(("Mixed"::text))` `t_Mixed_idx`
+    assert_eq!(expression_column_name("a"), "a");
+    assert_eq!(expression_column_name("(a::text)"), "a");
+    assert_eq!(expression_column_name("b::varchar || 'x'"), "expr");
+    assert_eq!(expression_column_name("CAST(a AS bigint)"), "a");
+    assert_eq!(expression_column_name("'x'::text"), "text");
+    assert_eq!(expression_column_name("\"Mixed\"::text"), "Mixed");
+    assert_eq!(expression_column_name("t.a::text"), "a");
+    assert_eq!(expression_column_name("lower(b)::varchar(10)"), "lower");
+    assert_eq!(expression_column_name("lower(b) || 'x'"), "expr");
 }
 
 fn replay(cat: &mut Catalog, file: usize, sql: &str) {

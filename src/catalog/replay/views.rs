@@ -5,11 +5,22 @@ use super::*;
 
 /// `CREATE [OR REPLACE] [MATERIALIZED] VIEW` (a replaced view keeps its origin).
 pub(super) fn create_view(cat: &mut Catalog, cv: &crate::ops::CreateView, o: Option<Origin>) {
-    let name = cat.qualify_created(&cv.name);
+    let reads: Vec<ObjectName> = cv.reads.iter().map(|r| cat.resolve_relation(r)).collect();
+    // a view reading a temporary relation is temporary itself (PostgreSQL's NOTICE
+    // "view ... will be a temporary view"), made in pg_temp unless its name says where
+    let temporary = cv.temporary
+        || (!cv.materialized && reads.iter().any(|r| r.schema.as_deref() == Some("pg_temp")));
+    let name = if temporary {
+        cat.qualify_new_table(&cv.name, Persistence::Temporary)
+    } else {
+        cat.qualify_created(&cv.name)
+    };
+    if name.schema.as_deref() == Some("pg_temp") {
+        cat.temp_relations = true;
+    }
     if cv.if_not_exists && cat.views.contains_key(&name) {
         return;
     }
-    let reads = cv.reads.iter().map(|r| cat.resolve_relation(r)).collect();
     let origin = match cat.views.get(&name) {
         Some(existing) if cv.or_replace => existing.origin,
         _ => o,

@@ -82,10 +82,10 @@ pub fn lower(stmt: &sql::Statement, sql: &str) -> Operation {
         S::DropDomain(d) => objects::drop_domain(d),
         S::CreateSequence {
             name,
+            temporary,
             if_not_exists,
             sequence_options,
-            ..
-        } => objects::create_sequence(name, *if_not_exists, sequence_options),
+        } => objects::create_sequence(name, *temporary, *if_not_exists, sequence_options),
 
         // --- schemas, extensions, routines, triggers, policies, rules
         S::CreateSchema {
@@ -128,11 +128,20 @@ pub fn lower(stmt: &sql::Statement, sql: &str) -> Operation {
         S::CreateTrigger(t) => objects::create_trigger(t),
         S::AlterTrigger(t) => objects::alter_trigger(t),
         S::DropTrigger(t) => objects::drop_trigger(t),
-        S::CreatePolicy(p) => objects::drop_on_table(&p.table_name, true),
-        S::AlterPolicy(p) => objects::drop_on_table(&p.table_name, true),
-        S::DropPolicy(p) => objects::drop_on_table(&p.table_name, true),
-        S::CreateRule(r) => objects::drop_on_table(&r.table_name, false),
-        S::DropRule(r) => objects::drop_on_table(&r.table_name, false),
+        S::CreatePolicy(p) => objects::policy_on(&p.table_name),
+        S::AlterPolicy(p) => objects::policy_on(&p.table_name),
+        S::DropPolicy(p) => objects::policy_on(&p.table_name),
+        S::CreateRule(r) => Operation::RewriteRule {
+            table: object_name(&r.table_name),
+            change: crate::ops::RuleChange::Create(ident(&r.name)),
+        },
+        S::DropRule(r) => Operation::RewriteRule {
+            table: object_name(&r.table_name),
+            change: crate::ops::RuleChange::Drop {
+                name: ident(&r.name),
+                if_exists: r.if_exists,
+            },
+        },
         S::Comment {
             object_type,
             object_name,

@@ -73,6 +73,7 @@ pub(super) fn create_view(v: &sql::CreateView) -> Operation {
         columns,
         // sqlparser 0.64 rejects `CREATE MATERIALIZED VIEW ... WITH NO DATA`
         with_no_data: false,
+        temporary: v.temporary,
     })
 }
 
@@ -212,6 +213,7 @@ pub(super) fn alter_type(t: &sql::AlterType) -> Operation {
 
 pub(super) fn create_sequence(
     name: &sql::ObjectName,
+    temporary: bool,
     if_not_exists: bool,
     options: &[sql::SequenceOptions],
 ) -> Operation {
@@ -224,6 +226,7 @@ pub(super) fn create_sequence(
     });
     Operation::CreateSequence {
         name: object_name(name),
+        temporary,
         if_not_exists,
         owned_by,
     }
@@ -490,11 +493,8 @@ pub(super) fn drop_domain(d: &sql::DropDomain) -> Operation {
     ))
 }
 
-pub(super) fn drop_on_table(table: &sql::ObjectName, policy: bool) -> Operation {
-    let table = object_name(table);
-    if policy {
-        Operation::Policy { table }
-    } else {
-        Operation::RewriteRule { table }
+pub(super) fn policy_on(table: &sql::ObjectName) -> Operation {
+    Operation::Policy {
+        table: object_name(table),
     }
 }

@@ -11,7 +11,10 @@ use sqlparser::ast as sql;
 pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
     let mut like = match &t.like {
         Some(sql::CreateTableLikeKind::Parenthesized(l) | sql::CreateTableLikeKind::Plain(l)) => {
-            vec![object_name(&l.name)]
+            vec![crate::ops::Like {
+                defaults: matches!(l.defaults, Some(sql::CreateTableLikeDefaults::Including)),
+                ..crate::ops::Like::plain(object_name(&l.name))
+            }]
         }
         None => Vec::new(),
     };
@@ -134,7 +137,7 @@ fn partition_bound(v: &sql::ForValues) -> PartitionBound {
 
 /// `CREATE TABLE t (a int, LIKE other)`: sqlparser reads the `LIKE` after a column as a
 /// column named `like` of type `other` (`LIKE` is reserved, so no real column is).
-fn like_source(c: &sql::ColumnDef) -> Option<crate::ops::ObjectName> {
+fn like_source(c: &sql::ColumnDef) -> Option<crate::ops::Like> {
     match &c.data_type {
         sql::DataType::Custom(name, mods)
             if c.name.quote_style.is_none()
@@ -142,7 +145,7 @@ fn like_source(c: &sql::ColumnDef) -> Option<crate::ops::ObjectName> {
                 && mods.is_empty()
                 && c.options.is_empty() =>
         {
-            Some(object_name(name))
+            Some(crate::ops::Like::plain(object_name(name)))
         }
         _ => None,
     }
@@ -340,6 +343,16 @@ pub(super) fn table_constraint(c: &sql::TableConstraint, not_valid: bool) -> Opt
                         .collect::<Vec<_>>(),
                 ),
                 using: x.index_method.as_ref().map(ident),
+                names: x
+                    .elements
+                    .iter()
+                    .map(|e| match &e.column.column.expr {
+                        sql::Expr::Identifier(i) => ident(i),
+                        sql::Expr::CompoundIdentifier(p) => p.last().map(ident).unwrap_or_default(),
+                        other => crate::ops::names::figure_colname(&other.to_string())
+                            .unwrap_or_else(|| "expr".to_string()),
+                    })
+                    .collect(),
             },
             x.characteristics.as_ref(),
         ),

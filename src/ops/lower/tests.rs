@@ -367,7 +367,8 @@ fn table_constraints_are_lowered() {
         k[2],
         &ConstraintKind::Exclude {
             columns: vec!["a".into(), "b".into()],
-            using: Some("gist".into())
+            using: Some("gist".into()),
+            names: vec!["a".into(), "b".into()],
         }
     );
     assert!(matches!(
@@ -448,14 +449,14 @@ fn inherits_and_like_are_lowered() {
     );
     assert_eq!(
         create_table("CREATE TABLE c (LIKE s.p)").like,
-        [on(Some("s"), "p")]
+        [crate::ops::Like::plain(on(Some("s"), "p"))]
     );
 }
 
 #[test]
 fn like_after_columns_is_a_like_source_not_a_column() {
     let t = create_table("CREATE TABLE c (a int, LIKE s.p)");
-    assert_eq!(t.like, [on(Some("s"), "p")]);
+    assert_eq!(t.like, [crate::ops::Like::plain(on(Some("s"), "p"))]);
     assert_eq!(t.columns.len(), 1);
     let t = create_table(r#"CREATE TABLE c ("like" int)"#);
     assert_eq!((t.columns[0].name.as_str(), t.like.len()), ("like", 0));
@@ -1004,7 +1005,13 @@ fn drop_trigger_policy_and_rule_name_their_table() {
     );
     assert_eq!(
         parse_statement("DROP RULE r ON t"),
-        Operation::RewriteRule { table: n("t") }
+        Operation::RewriteRule {
+            table: n("t"),
+            change: crate::ops::RuleChange::Drop {
+                name: "r".into(),
+                if_exists: false
+            }
+        }
     );
 }
 
@@ -1228,6 +1235,7 @@ fn create_sequence_owned_by() {
         parse_statement("CREATE SEQUENCE IF NOT EXISTS s.seq START 1 OWNED BY s.t.id"),
         Operation::CreateSequence {
             name: on(Some("s"), "seq"),
+            temporary: false,
             if_not_exists: true,
             owned_by: Some((on(Some("s"), "t"), "id".into()))
         }
@@ -1236,6 +1244,7 @@ fn create_sequence_owned_by() {
         parse_statement("CREATE SEQUENCE seq"),
         Operation::CreateSequence {
             name: n("seq"),
+            temporary: false,
             if_not_exists: false,
             owned_by: None
         }
@@ -1394,7 +1403,10 @@ fn policies_and_rules_name_their_table() {
     );
     assert_eq!(
         parse_statement("CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING"),
-        Operation::RewriteRule { table: n("t") }
+        Operation::RewriteRule {
+            table: n("t"),
+            change: crate::ops::RuleChange::Create("r".into())
+        }
     );
 }
 

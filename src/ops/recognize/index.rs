@@ -175,7 +175,10 @@ pub(super) fn drop(c: &mut Cursor) -> Option<Operation> {
                 if_exists,
                 cascade,
             },
-            "rule" => Operation::RewriteRule { table },
+            "rule" => Operation::RewriteRule {
+                table,
+                change: crate::ops::RuleChange::Drop { name, if_exists },
+            },
             _ => Operation::Policy { table },
         });
     }

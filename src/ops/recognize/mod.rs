@@ -282,7 +282,7 @@ fn alter(c: &mut Cursor) -> Option<Operation> {
         return objects::on_table(c).map(|table| Operation::Policy { table });
     }
     if c.eat_kw("rule") {
-        return objects::on_table(c).map(|table| Operation::RewriteRule { table });
+        return objects::alter_rule(c);
     }
     let kind = misc::eat_kind(c, OTHER_ALTER_KINDS)?;
     Some(Operation::Other {

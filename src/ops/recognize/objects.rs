@@ -312,13 +312,28 @@ pub(super) fn on_table(c: &mut Cursor) -> Option<ObjectName> {
 
 /// `CREATE [OR REPLACE] RULE name AS ON event TO table ...`, after RULE.
 pub(super) fn create_rule(c: &mut Cursor) -> Option<Operation> {
-    c.ident()?;
+    let name = c.ident()?;
     c.expect_kw("as")?;
     c.expect_kw("on")?;
     c.eat_one_of(&["select", "insert", "update", "delete"])?;
     c.expect_kw("to")?;
     Some(Operation::RewriteRule {
         table: c.object_name()?,
+        change: crate::ops::RuleChange::Create(name),
+    })
+}
+
+/// `ALTER RULE name ON table RENAME TO new`, after RULE.
+pub(super) fn alter_rule(c: &mut Cursor) -> Option<Operation> {
+    let from = c.ident()?;
+    c.expect_kw("on")?;
+    let table = c.object_name()?;
+    c.expect_kw("rename")?;
+    c.expect_kw("to")?;
+    let to = c.ident()?;
+    Some(Operation::RewriteRule {
+        table,
+        change: crate::ops::RuleChange::Rename { from, to },
     })
 }
 
@@ -528,7 +543,7 @@ fn argument_type(c: &Cursor, arg: &[Tok]) -> Option<String> {
 
 /// `CREATE [OR REPLACE] [TEMP] [RECURSIVE] [MATERIALIZED] VIEW ...`, after OR REPLACE.
 pub(super) fn create_view(c: &mut Cursor, or_replace: bool) -> Option<Operation> {
-    c.eat_one_of(&["temp", "temporary"]);
+    let temporary = c.eat_one_of(&["temp", "temporary"]).is_some();
     c.eat_kw("recursive");
     let materialized = c.eat_kw("materialized");
     c.expect_kw("view")?;
@@ -584,6 +599,7 @@ pub(super) fn create_view(c: &mut Cursor, or_replace: bool) -> Option<Operation>
         reads,
         columns,
         with_no_data,
+        temporary,
     }))
 }
 

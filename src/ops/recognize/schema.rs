@@ -156,7 +156,7 @@ fn in_schema(op: &mut Operation, schema: &str, local: &[String]) -> Option<()> {
             own(&mut t.name)?;
             t.partition_of.iter_mut().for_each(refer);
             t.inherits.iter_mut().for_each(refer);
-            t.like.iter_mut().for_each(refer);
+            t.like.iter_mut().for_each(|l| refer(&mut l.source));
             let constraints = t
                 .constraints
                 .iter_mut()

@@ -791,8 +791,9 @@ pub(super) fn table_constraint(c: &mut Cursor) -> Option<Constraint> {
             None
         };
         let inner = c.parens()?;
-        let columns = split_commas(inner)
-            .into_iter()
+        let elements = split_commas(inner);
+        let columns = elements
+            .iter()
             .filter_map(|el| {
                 let mut e = c.over(el);
                 let id = e.ident()?;
@@ -800,11 +801,24 @@ pub(super) fn table_constraint(c: &mut Cursor) -> Option<Constraint> {
                 (!e.is_tok(&Token::LParen) && !e.is_tok(&Token::Period)).then_some(id)
             })
             .collect();
+        let names = elements
+            .iter()
+            .map(|el| {
+                let mut e = c.over(el);
+                let expr = e.until_kw(&["with"]);
+                crate::ops::names::figure_colname(&c.text(expr))
+                    .unwrap_or_else(|| "expr".to_string())
+            })
+            .collect();
         index_parameters(c);
         if c.eat_kw("where") {
             c.parens()?;
         }
-        ConstraintKind::Exclude { columns, using }
+        ConstraintKind::Exclude {
+            columns,
+            using,
+            names,
+        }
     } else if c.eat_seq(&["not", "null"]) {
         let column = c.ident()?;
         c.eat_seq(&["no", "inherit"]);
@@ -887,7 +901,28 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
             }
             let mut e = c.over(el);
             if e.eat_kw("like") {
-                table.like.push(e.object_name()?);
+                let mut like = crate::ops::Like::plain(e.object_name()?);
+                while let Some(how) = e.eat_one_of(&["including", "excluding"]) {
+                    let on = how == "including";
+                    let what = e.ident()?;
+                    match what.as_str() {
+                        "all" => {
+                            like.defaults = on;
+                            like.generated = on;
+                            like.identity = on;
+                        }
+                        "defaults" => like.defaults = on,
+                        "generated" => like.generated = on,
+                        "identity" => like.identity = on,
+                        "comments" | "compression" | "constraints" | "indexes" | "statistics"
+                        | "storage" => {}
+                        _ => return None,
+                    }
+                }
+                if !e.at_end() {
+                    return None;
+                }
+                table.like.push(like);
             } else if is_table_constraint_start(&e) {
                 table.constraints.push(table_constraint(&mut e)?);
                 if !e.at_end() {

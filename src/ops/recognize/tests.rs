@@ -794,7 +794,8 @@ fn alter_table_add_constraint_kinds_are_recognised() {
         c.kind,
         ConstraintKind::Exclude {
             columns: vec!["room".into()],
-            using: Some("gist".into())
+            using: Some("gist".into()),
+            names: vec!["room".into(), "tsrange".into()],
         }
     );
     let c = con("ALTER TABLE t ADD CONSTRAINT nn NOT NULL a");
@@ -914,7 +915,15 @@ fn create_table_like_including_is_recognised() {
     };
     assert_eq!(ct.persistence, Persistence::Unlogged);
     assert!(ct.if_not_exists);
-    assert_eq!(ct.like, vec![name("s.u")]);
+    assert_eq!(
+        ct.like,
+        vec![crate::ops::Like {
+            source: name("s.u"),
+            defaults: true,
+            generated: true,
+            identity: true,
+        }]
+    );
     assert_eq!(ct.columns.len(), 1);
     assert_eq!(ct.constraints.len(), 1);
     assert_eq!(ct.inherits, vec![name("base")]);
@@ -1374,7 +1383,10 @@ fn statements_without_modelled_effects_are_other() {
 fn create_rule_and_policy_name_their_table() {
     assert_eq!(
         rec("CREATE OR REPLACE RULE r AS ON INSERT TO s.t DO INSTEAD NOTHING"),
-        Operation::RewriteRule { table: name("s.t") }
+        Operation::RewriteRule {
+            table: name("s.t"),
+            change: crate::ops::RuleChange::Create("r".into())
+        }
     );
     assert_eq!(
         rec("CREATE POLICY p ON t FOR SELECT USING (true)"),
