@@ -616,7 +616,15 @@ impl Builder<'_> {
                         }
                         _ => mode,
                     };
-                    for d in self.descendants(&table) {
+                    let partitions = match at.actions.as_slice() {
+                        [AlterTableAction::AddConstraint(c)]
+                            if matches!(c.kind, ConstraintKind::ForeignKey { .. }) =>
+                        {
+                            self.partitions_cloning_key(&table, c)
+                        }
+                        _ => self.descendants(&table),
+                    };
+                    for d in partitions {
                         self.lock(&d, partition_mode);
                     }
                 }
@@ -633,5 +641,39 @@ impl Builder<'_> {
                 "{after} is {table} renamed: the lock is held under the new name"
             ));
         }
+    }
+
+    /// The partitions a new foreign key of `table` reaches: a partition with an equal
+    /// key of its own adopts the new one and is locked, but its partitions, which have
+    /// that key already, are not (observed on 15).
+    fn partitions_cloning_key(
+        &self,
+        table: &ObjectName,
+        c: &crate::ops::Constraint,
+    ) -> Vec<ObjectName> {
+        let new_key = crate::catalog::Constraint {
+            name: String::new(),
+            kind: c.kind.clone(),
+            validated: true,
+            index: None,
+            origin: None,
+        };
+        let mut out = Vec::new();
+        let mut todo = self.children(table);
+        while let Some(p) = todo.pop() {
+            if out.contains(&p) {
+                continue;
+            }
+            let adopts = self.cat.table(&p).is_some_and(|t| {
+                t.constraints
+                    .iter()
+                    .any(|k| self.cat.same_foreign_key(k, &new_key))
+            });
+            if !adopts {
+                todo.extend(self.children(&p));
+            }
+            out.push(p);
+        }
+        out
     }
 }
