@@ -100,6 +100,10 @@ pub struct Table {
     /// Every column is known (false for `CREATE TABLE ... AS`, a `LIKE` or parent we did
     /// not see, or a table only ever altered): absent columns are then not "unknown".
     pub columns_complete: bool,
+    /// Only ever altered, never created, by what was replayed: assumed to exist (a
+    /// partial history). `diff` does not report it missing from a database, where the
+    /// statements that assumed it failed.
+    pub assumed: bool,
     /// The index `CLUSTER ... USING` or `ALTER TABLE ... CLUSTER ON` marked (what a
     /// bare `CLUSTER` and `CLUSTER table` use again).
     pub cluster_index: Option<String>,
@@ -127,6 +131,7 @@ impl Table {
             origin,
             stats: None,
             columns_complete: true,
+            assumed: false,
             cluster_index: None,
             of_type: None,
             owner: None,

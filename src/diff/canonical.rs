@@ -134,6 +134,10 @@ pub struct Object {
     /// A table whose columns this side does not all know (`CREATE TABLE AS`, `LIKE` a
     /// table the migrations never created, a table they only alter).
     pub columns_incomplete: bool,
+    /// A table the migrations only alter and never create: they assume it exists. The
+    /// other side lacking it is no difference the migrations made (there, the
+    /// statements that assumed it failed).
+    pub assumed: bool,
 }
 
 /// A catalog in canonical form.
@@ -464,6 +468,7 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
                 signature: None,
                 column_order: Vec::new(),
                 columns_incomplete: false,
+                assumed: false,
             },
         );
     }
@@ -479,6 +484,7 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
                 signature: None,
                 column_order: Vec::new(),
                 columns_incomplete: false,
+                assumed: false,
             },
         );
     }
@@ -531,6 +537,7 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
                 signature: None,
                 column_order: Vec::new(),
                 columns_incomplete: false,
+                assumed: false,
             },
         );
     }
@@ -565,6 +572,7 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
                     signature: None,
                     column_order: Vec::new(),
                     columns_incomplete: false,
+                    assumed: false,
                 },
             );
         }
@@ -623,6 +631,7 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
                 signature: None,
                 column_order: Vec::new(),
                 columns_incomplete: false,
+                assumed: false,
             },
         );
     }
@@ -654,6 +663,7 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
                 signature: None,
                 column_order: Vec::new(),
                 columns_incomplete: false,
+                assumed: false,
             },
         );
     }
@@ -759,6 +769,7 @@ fn add_table(out: &mut Schema, cat: &Catalog, t: &Table) {
             signature: None,
             column_order: t.columns.iter().map(|c| c.name.clone()).collect(),
             columns_incomplete: !t.columns_complete,
+            assumed: t.assumed,
         },
     );
     for c in &t.columns {
@@ -812,6 +823,7 @@ fn add_table(out: &mut Schema, cat: &Catalog, t: &Table) {
                 signature: None,
                 column_order: Vec::new(),
                 columns_incomplete: false,
+                assumed: false,
             },
         );
     }
@@ -854,6 +866,7 @@ fn add_table(out: &mut Schema, cat: &Catalog, t: &Table) {
                 signature: Some(format!("{definition}{not_valid}")),
                 column_order: Vec::new(),
                 columns_incomplete: false,
+                assumed: false,
             },
         );
     }
@@ -893,6 +906,7 @@ fn add_table(out: &mut Schema, cat: &Catalog, t: &Table) {
                 signature: None,
                 column_order: Vec::new(),
                 columns_incomplete: false,
+                assumed: false,
             },
         );
     }
@@ -958,6 +972,7 @@ fn add_index(
             signature: Some(format!("{definition} {}", i.valid)),
             column_order: Vec::new(),
             columns_incomplete: false,
+            assumed: false,
         },
     );
 }

@@ -182,6 +182,14 @@ pub fn compare(left: &Schema, right: &Schema) -> SchemaDiff {
                 }
             }
             (Some(o), None) | (None, Some(o)) => {
+                if o.assumed {
+                    out.notes.push(format!(
+                        "table {}: the {} side only alters it and never creates it, and the other side has none: not reported",
+                        o.name,
+                        if l.is_some() { "left" } else { "right" }
+                    ));
+                    continue;
+                }
                 let (kind, this, other) = if l.is_some() {
                     (DifferenceKind::Missing, left, right)
                 } else {

@@ -86,6 +86,7 @@ pub(super) fn alter_table_statement(
         let mut placeholder = Table::new(name.clone(), None);
         // only ever altered here: its columns are whatever existed outside
         placeholder.columns_complete = false;
+        placeholder.assumed = true;
         cat.tables.insert(name.clone(), placeholder);
     }
     for action in &at.actions {
