@@ -764,6 +764,8 @@ impl Catalog {
                 ref_columns,
                 on_delete,
                 on_update,
+                match_full,
+                deferrable,
             },
             ConstraintKind::ForeignKey {
                 columns: p_columns,
@@ -771,6 +773,8 @@ impl Catalog {
                 ref_columns: p_ref_columns,
                 on_delete: p_on_delete,
                 on_update: p_on_update,
+                match_full: p_match_full,
+                deferrable: p_deferrable,
             },
         ) = (&c.kind, &parent_fk.kind)
         else {
@@ -797,6 +801,9 @@ impl Catalog {
             && key(ref_columns) == key(p_ref_columns)
             && action(on_delete) == action(p_on_delete)
             && action(on_update) == action(p_on_update)
+            // observed on 15: a DEFERRABLE or MATCH FULL key is not its parent's
+            && match_full == p_match_full
+            && deferrable == p_deferrable
     }
 
     /// `table` and the tables above it in its partition tree, nearest first.

@@ -414,6 +414,8 @@ mod tests {
                 ref_columns: vec![],
                 on_delete: None,
                 on_update: None,
+                match_full: false,
+                deferrable: false,
             },
             validated: true,
             index: None,

@@ -349,6 +349,7 @@ fn constraint_definition(cat: &Catalog, table: &Table, c: &Constraint) -> String
             ref_columns,
             on_delete,
             on_update,
+            ..
         } => {
             let target = cat.resolve_relation(ref_table);
             let ref_columns = if ref_columns.is_empty() {

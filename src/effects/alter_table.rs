@@ -517,6 +517,18 @@ impl Builder<'_> {
                         for r in referenced {
                             self.lock_tree(&r, ShareRowExclusive, false);
                         }
+                        // a foreign key referencing the tree loses its part for the
+                        // partition that leaves: ACCESS EXCLUSIVE on the referencing
+                        // table (observed on 15)
+                        let referencing: Vec<ObjectName> = self
+                            .cat
+                            .partition_ancestry(&table)
+                            .iter()
+                            .flat_map(|t| self.cat.referencing(t).map(|(r, _)| r.name.clone()))
+                            .collect();
+                        for r in referencing {
+                            self.lock(&r, AccessExclusive);
+                        }
                         if let Some(d) = default {
                             self.lock(&d, AccessExclusive);
                         }

@@ -119,6 +119,13 @@ pub enum ConstraintKind {
         ref_columns: Vec<String>,
         on_delete: Option<String>,
         on_update: Option<String>,
+        /// `MATCH FULL` (not the default `MATCH SIMPLE`).
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        match_full: bool,
+        /// `DEFERRABLE` (also on the constraint; kept here because a partition's key
+        /// matches its parent's only when both agree, which replay asks of the kinds).
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        deferrable: bool,
     },
     Exclude {
         /// Columns named in the exclusion elements (expressions are left out).

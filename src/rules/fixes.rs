@@ -188,10 +188,15 @@ pub fn constraint_sql(c: &Constraint) -> Option<String> {
             ref_columns,
             on_delete,
             on_update,
+            match_full,
+            ..
         } => {
             let mut sql = format!("FOREIGN KEY ({}) REFERENCES {ref_table}", idents(columns));
             if !ref_columns.is_empty() {
                 sql.push_str(&format!(" ({})", idents(ref_columns)));
+            }
+            if *match_full {
+                sql.push_str(" MATCH FULL");
             }
             for (on, action) in [("DELETE", on_delete), ("UPDATE", on_update)] {
                 if let Some(a) = action {

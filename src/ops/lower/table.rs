@@ -260,6 +260,8 @@ fn foreign_key(columns: Vec<String>, fk: &sql::ForeignKeyConstraint) -> Constrai
         ref_columns: fk.referred_columns.iter().map(ident).collect(),
         on_delete: fk.on_delete.map(|a| a.to_string()),
         on_update: fk.on_update.map(|a| a.to_string()),
+        match_full: matches!(fk.match_kind, Some(sql::ConstraintReferenceMatchKind::Full)),
+        deferrable: deferrable(fk.characteristics.as_ref()),
     }
 }
 

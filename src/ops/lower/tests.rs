@@ -328,6 +328,7 @@ fn inline_constraints_become_table_constraints() {
         ref_columns,
         on_delete,
         on_update,
+        ..
     } = &t.columns[1].constraints[0].kind
     else {
         panic!()

@@ -600,6 +600,9 @@ fn column_def_inner(c: &mut Cursor, typed: bool) -> Option<ColumnDef> {
         } else if c.eat_kw("deferrable") {
             if let Some(last) = col.constraints.last_mut() {
                 last.deferrable = true;
+                if let ConstraintKind::ForeignKey { deferrable, .. } = &mut last.kind {
+                    *deferrable = true;
+                }
             }
         } else if c.eat_seq(&["not", "deferrable"]) {
         } else if c.eat_kw("initially") {
@@ -682,10 +685,10 @@ fn references(c: &mut Cursor, columns: Vec<String>) -> Option<ConstraintKind> {
         Some(inner) => ident_list(c, inner)?,
         None => Vec::new(),
     };
-    let (mut on_delete, mut on_update) = (None, None);
+    let (mut on_delete, mut on_update, mut match_full) = (None, None, false);
     loop {
         if c.eat_kw("match") {
-            c.eat_one_of(&["full", "partial", "simple"])?;
+            match_full = c.eat_one_of(&["full", "partial", "simple"])? == "full";
         } else if c.eat_seq(&["on", "delete"]) {
             on_delete = Some(referential_action(c)?);
         } else if c.eat_seq(&["on", "update"]) {
@@ -700,6 +703,9 @@ fn references(c: &mut Cursor, columns: Vec<String>) -> Option<ConstraintKind> {
         ref_columns,
         on_delete,
         on_update,
+        match_full,
+        // set from the constraint's characteristics once they are read
+        deferrable: false,
     })
 }
 
@@ -845,6 +851,9 @@ pub(super) fn table_constraint(c: &mut Cursor) -> Option<Constraint> {
         } else {
             break;
         }
+    }
+    if let ConstraintKind::ForeignKey { deferrable, .. } = &mut con.kind {
+        *deferrable = con.deferrable;
     }
     Some(con)
 }

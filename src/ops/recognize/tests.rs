@@ -764,6 +764,8 @@ fn alter_table_add_constraint_kinds_are_recognised() {
             ref_columns: vec!["x".into(), "y".into()],
             on_delete: Some("SET NULL".into()),
             on_update: Some("CASCADE".into()),
+            match_full: true,
+            deferrable: false,
         }
     );
     let c = con("ALTER TABLE t ADD PRIMARY KEY USING INDEX t_pk_idx, SET LOGGED");
@@ -826,7 +828,9 @@ fn alter_table_add_column_clauses_are_recognised() {
             ref_table: name("u"),
             ref_columns: vec![],
             on_delete: Some("CASCADE".into()),
-            on_update: None
+            on_update: None,
+            match_full: false,
+            deferrable: false,
         }
     );
     let c = col("ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (a * 2) STORED, SET LOGGED");
