@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TempDir, schemaguard, schemaguard_in};
+use common::{TempDir, json, schemaguard, schemaguard_in};
 use serde_json::Value;
 use std::path::Path;
 
@@ -573,4 +573,57 @@ fn a_missing_lock_timeout_is_one_finding_per_migration_listing_its_statements() 
     assert!(human.stdout.contains("= also: "), "{}", human.stdout);
     assert!(!human.stdout.contains('\u{240d}'), "{}", human.stdout);
     assert!(!human.stdout.contains('\r'), "{}", human.stdout);
+}
+
+/// `lock-held-across-statements`: the warning is on the statement that took the lock,
+/// once per lock, listing the later statements it is held across; each of those gets a
+/// hint; an ignore comment on the statement that took the lock silences the warning.
+#[test]
+fn a_lock_held_across_statements_is_a_warning_where_it_is_taken() {
+    let dir = TempDir::new("outputs-lock-held");
+    dir.write(
+        "0001_create.sql",
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, plan text);\nCREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint);\n",
+    );
+    dir.write(
+        "0002_backfill.sql",
+        "SET lock_timeout = '2s';\nALTER TABLE accounts ADD COLUMN flag boolean;\nUPDATE accounts SET plan = 'free';\nSELECT count(*) FROM orders;\n",
+    );
+    let doc = json(&["check", "--format", "json", dir.path()]);
+    let held: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == "lock-held-across-statements")
+        .collect();
+    let at = |severity: &str| -> Vec<u64> {
+        held.iter()
+            .filter(|f| f["severity"] == severity)
+            .filter_map(|f| f["line"].as_u64())
+            .collect()
+    };
+    assert_eq!(at("warning"), [2], "{held:?}");
+    assert_eq!(at("hint"), [3, 4], "{held:?}");
+    let warning = held
+        .iter()
+        .find(|f| f["severity"] == "warning")
+        .and_then(|f| f["message"].as_str())
+        .unwrap_or_default();
+    assert!(
+        warning.contains("line 3 ") && warning.contains("line 4 reads all of public.orders"),
+        "{warning}"
+    );
+    // silenced where the lock is taken
+    dir.write(
+        "0002_backfill.sql",
+        "SET lock_timeout = '2s';\n-- schemaguard:ignore lock-held-across-statements -- the table is tiny\nALTER TABLE accounts ADD COLUMN flag boolean;\nUPDATE accounts SET plan = 'free';\n",
+    );
+    let doc = json(&["check", "--format", "json", dir.path()]);
+    let warnings = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == "lock-held-across-statements" && f["severity"] == "warning")
+        .count();
+    assert_eq!(warnings, 0, "{doc}");
 }

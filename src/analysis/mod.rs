@@ -349,6 +349,8 @@ impl Driver<'_> {
             next_statement: Vec::new(),
         };
         let mut findings: Vec<Finding> = Vec::new();
+        // findings that belong to an earlier statement (`Violation::at_line`)
+        let mut moved: Vec<(&'static dyn Rule, Violation)> = Vec::new();
         for (line, d) in &parsed.directives {
             match d {
                 Directive::NoTransaction => no_transaction = true,
@@ -631,6 +633,10 @@ impl Driver<'_> {
             }
 
             for (rule, v, span) in raw {
+                if v.at_line.is_some() {
+                    moved.push((rule, v));
+                    continue;
+                }
                 if ignores.silences(
                     rule.id(),
                     span.start_pos.line.max(start_line),
@@ -696,6 +702,13 @@ impl Driver<'_> {
             let before = ends.partition_point(|l| *l < line);
             let prev_end = before.checked_sub(1).map_or(0, |i| ends[i]);
             if ignores.silences(rule.id(), line, prev_end) {
+                self.out.suppressed += 1;
+                continue;
+            }
+            findings.push(self.finding(rule, v, span, &file.display));
+        }
+        for (rule, v, span, prev_end) in at_earlier_statements(moved, &parsed.statements) {
+            if ignores.silences(rule.id(), span.start_pos.line, prev_end) {
                 self.out.suppressed += 1;
                 continue;
             }
@@ -963,6 +976,69 @@ fn resolve_segments(
 fn statement_line(statements: &[Statement], span: Span) -> u32 {
     crate::parse::statement_holding(statements, span)
         .map_or(span.start_pos.line, |s| s.span.start_pos.line)
+}
+
+/// A rule, the position of a statement, a relation and a lock mode.
+type GroupKey = (&'static str, usize, Option<ObjectName>, Option<LockMode>);
+
+/// The findings that belong to an earlier statement ([`Violation::at_line`]): one per
+/// rule, statement, relation and lock mode, at that statement (with the last line of
+/// the statement before it, for ignore comments), its message listing what each later
+/// statement added.
+fn at_earlier_statements(
+    moved: Vec<(&'static dyn Rule, Violation)>,
+    statements: &[Statement],
+) -> Vec<(&'static dyn Rule, Violation, Span, u32)> {
+    /// Shown in the message; the rest are counted.
+    const LISTED: usize = 10;
+    let mut groups: Vec<(&'static dyn Rule, Violation, usize, Vec<String>)> = Vec::new();
+    let mut index: std::collections::HashMap<GroupKey, usize> = std::collections::HashMap::new();
+    for (rule, v) in moved {
+        let Some(line) = v.at_line else {
+            continue;
+        };
+        let Some(at) = statements
+            .partition_point(|s| s.span.start_pos.line <= line)
+            .checked_sub(1)
+        else {
+            continue;
+        };
+        let key = (rule.id(), at, v.relation.clone(), v.lock_mode);
+        match index.get(&key) {
+            Some(&g) => groups[g].3.push(v.message),
+            None => {
+                index.insert(key, groups.len());
+                let detail = v.message.clone();
+                groups.push((rule, v, at, vec![detail]));
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(rule, mut v, at, details)| {
+            let mut list = details
+                .iter()
+                .take(LISTED)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ");
+            if details.len() > LISTED {
+                list.push_str(&format!("; and {} more", details.len() - LISTED));
+            }
+            v.message = match (&v.relation, v.lock_mode) {
+                (Some(rel), Some(mode)) => format!(
+                    "{rel} is locked in {mode} here and stays locked until COMMIT while later statements of the transaction run: {list}"
+                ),
+                _ => list,
+            };
+            v.at_line = None;
+            let prev_end = at
+                .checked_sub(1)
+                .and_then(|i| statements.get(i))
+                .map_or(0, |s| s.span.end_pos.line);
+            (rule, v, statements[at].span, prev_end)
+        })
+        .collect()
 }
 
 fn once_per_migration(findings: &mut Vec<Finding>, rule: &str) {

@@ -97,6 +97,7 @@ impl Rule for ColumnTypeRewrite {
                     ty.text
                 )),
                 severity: unsure.then_some(Severity::Warning),
+                at_line: None,
             });
         }
     }

@@ -45,6 +45,14 @@ impl Rule for LockHeldAcrossStatements {
             // a filtered UPDATE/DELETE may touch a handful of rows: not judged slow
             return;
         };
+        let why = format!(
+            "locks are released only at COMMIT, so {} of {} wait for this statement too",
+            held.mode.blocked_traffic(),
+            held.relation
+        );
+        let fix = "split the migration: commit the statement that takes the strong lock on its own, and run the slow statements after it in another migration (or transaction)";
+        // the danger is the lock, held longer: a warning where it is taken, listing the
+        // statements it is held across; here, a hint saying why
         out.push(Violation {
             message: format!(
                 "{} stays locked in {} (since line {}) while this statement {slow}",
@@ -52,15 +60,18 @@ impl Rule for LockHeldAcrossStatements {
             ),
             relation: Some(held.relation.clone()),
             lock_mode: Some(held.mode),
-            why: Some(format!(
-                "locks are released only at COMMIT, so {} of {} wait for this statement too",
-                held.mode.blocked_traffic(),
-                held.relation
-            )),
-            fix: Some(
-                "split the migration: commit the statement that takes the strong lock on its own, and run the slow statement in another migration (or transaction)"
-                    .to_string(),
-            ),
+            why: Some(why.clone()),
+            fix: Some(fix.to_string()),
+            severity: Some(Severity::Hint),
+            ..Default::default()
+        });
+        out.push(Violation {
+            message: format!("line {} {slow}", cx.stmt.span.start_pos.line),
+            relation: Some(held.relation.clone()),
+            lock_mode: Some(held.mode),
+            why: Some(why),
+            fix: Some(fix.to_string()),
+            at_line: Some(held.since_line),
             ..Default::default()
         });
     }

@@ -148,6 +148,11 @@ pub struct Violation {
     pub fix: Option<String>,
     /// Overrides the rule's default severity (e.g. a hint when unsure).
     pub severity: Option<Severity>,
+    /// The finding belongs to an earlier statement of the file, the one on this line
+    /// (e.g. the statement that took a lock a later one keeps held): it is reported
+    /// there, once for every statement that reports it, each adding `message` (what it
+    /// does) to the list the finding gives.
+    pub at_line: Option<u32>,
 }
 
 /// A finding as reported to the user.
