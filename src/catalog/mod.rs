@@ -55,6 +55,20 @@ pub struct Constraint {
     pub origin: Option<Origin>,
 }
 
+impl Constraint {
+    /// A valid constraint of `kind` with no name: what a new constraint is compared
+    /// with (a partition's equal foreign key adopts its parent's).
+    pub fn of_kind(kind: ConstraintKind) -> Constraint {
+        Constraint {
+            name: String::new(),
+            kind,
+            validated: true,
+            index: None,
+            origin: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Trigger {
     pub function: Option<ObjectName>,
@@ -207,7 +221,10 @@ pub enum TypeKind {
     Enum {
         values: Vec<String>,
     },
-    Composite,
+    /// Its attributes, when known (a type from a database is read without them).
+    Composite {
+        attributes: Option<Vec<(String, TypeName)>>,
+    },
     Range,
     Domain {
         base: TypeName,

@@ -17,6 +17,9 @@ pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
     if ct.on_commit && ct.persistence != crate::ops::Persistence::Temporary {
         return Some("ON COMMIT can only be used on temporary tables".to_string());
     }
+    if let Some(why) = typed_table(cat, ct) {
+        return Some(why);
+    }
     let table = &ct.name.name;
     let known = known_columns(cat, ct);
     let generated: Vec<&str> = ct
@@ -102,6 +105,34 @@ fn foreign_key_types(
                 "foreign key constraint \"{name}\" cannot be implemented"
             ));
         }
+    }
+    None
+}
+
+/// `CREATE TABLE t OF type (...)`: the type must be a composite type made with `CREATE
+/// TYPE` (not a table's row type), and each column named in the list must be one of
+/// its attributes, named once (observed on 15).
+fn typed_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
+    let ty = ct.of_type.as_ref()?;
+    if cat.type_def(ty).is_none() && cat.table(ty).is_some() {
+        return Some(format!("type {} is not a composite type", ty.name));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for c in &ct.columns {
+        if seen.contains(&c.name.as_str()) {
+            return Some(format!("column \"{}\" specified more than once", c.name));
+        }
+        seen.push(&c.name);
+    }
+    if let Some(super::TypeKind::Composite {
+        attributes: Some(attributes),
+    }) = cat.type_def(ty).map(|t| &t.kind)
+        && let Some(c) = ct
+            .columns
+            .iter()
+            .find(|c| !attributes.iter().any(|(n, _)| *n == c.name))
+    {
+        return Some(format!("column \"{}\" does not exist", c.name));
     }
     None
 }
@@ -278,6 +309,20 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
     use crate::ops::{AlterTableAction as A, IdentityChange};
     let t = cat.table(&at.name)?;
     let relation = &t.name.name;
+    // a typed table's columns are its type's (observed on 15)
+    if t.of_type.is_some() {
+        for action in &at.actions {
+            let why = match action {
+                A::AddColumn { .. } => "cannot add column to typed table",
+                A::DropColumn { .. } => "cannot drop column from typed table",
+                A::RenameColumn { .. } => "cannot rename column of typed table",
+                A::AlterColumnType { .. } => "cannot alter column type of typed table",
+                A::Inherit { .. } => "cannot change inheritance of typed table",
+                _ => continue,
+            };
+            return Some(why.to_string());
+        }
+    }
     for action in &at.actions {
         if let A::AddColumn { column, .. } = action
             && column.identity.is_some()
@@ -337,6 +382,18 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
             }
             A::AlterColumnType { .. } if generated_users(t, name, &at.actions) => {
                 Some("cannot alter type of a column used by a generated column".to_string())
+            }
+            // the table's row as a whole in USING cannot be mapped to a child's (observed
+            // on 15, whatever the child's column order)
+            A::AlterColumnType { using: Some(u), .. }
+                if !at.only
+                    && u.columns
+                        .iter()
+                        .any(|r| r == relation && t.column(r).is_none())
+                    && (!cat.inheritors(&t.name).is_empty()
+                        || cat.partitions(&t.name).any(|p| p.name != t.name)) =>
+            {
+                Some("cannot convert whole-row table reference".to_string())
             }
             A::GeneratedExpression { expr: None, .. }
                 if at.only && !cat.inheritors(&t.name).is_empty() =>

@@ -248,7 +248,7 @@ impl NameContext for Names<'_> {
     fn keeps_bare_literals(&self, ty: &TypeName) -> bool {
         self.cat
             .type_def(&ObjectName::new(ty.schema.as_deref(), &ty.name))
-            .is_some_and(|t| matches!(t.kind, TypeKind::Composite))
+            .is_some_and(|t| matches!(t.kind, TypeKind::Composite { .. }))
     }
 
     fn domain_base(&self, ty: &TypeName) -> Option<TypeName> {
@@ -514,7 +514,9 @@ pub fn canonicalize(cat: &Catalog, exclusions: &Exclusions) -> Schema {
                     format!("CREATE DOMAIN {name} AS {base};"),
                 )
             }
-            TypeKind::Composite => ("composite", None, format!("CREATE TYPE {name} AS (...);")),
+            TypeKind::Composite { .. } => {
+                ("composite", None, format!("CREATE TYPE {name} AS (...);"))
+            }
             TypeKind::Range => ("range", None, format!("CREATE TYPE {name} AS RANGE (...);")),
             TypeKind::Other => ("other", None, format!("CREATE TYPE {name};")),
         };

@@ -21,13 +21,7 @@ impl Builder<'_> {
                     self.lock_tree(ref_table, ShareRowExclusive, false);
                     // a partition's own equal key becomes this one's clone and loses its
                     // action triggers (observed on 15)
-                    let new_key = crate::catalog::Constraint {
-                        name: String::new(),
-                        kind: c.kind.clone(),
-                        validated: true,
-                        index: None,
-                        origin: None,
-                    };
+                    let new_key = crate::catalog::Constraint::of_kind(c.kind.clone());
                     let adopted = self.descendants(table).iter().any(|d| {
                         self.cat.table(d).is_some_and(|t| {
                             t.constraints

@@ -520,13 +520,7 @@ impl Builder<'_> {
                         // a foreign key referencing the tree loses its part for the
                         // partition that leaves: ACCESS EXCLUSIVE on the referencing
                         // table (observed on 15)
-                        let referencing: Vec<ObjectName> = self
-                            .cat
-                            .partition_ancestry(&table)
-                            .iter()
-                            .flat_map(|t| self.cat.referencing(t).map(|(r, _)| r.name.clone()))
-                            .collect();
-                        for r in referencing {
+                        for r in self.referencing_tree(&table) {
                             self.lock(&r, AccessExclusive);
                         }
                         if let Some(d) = default {
@@ -663,13 +657,7 @@ impl Builder<'_> {
         table: &ObjectName,
         c: &crate::ops::Constraint,
     ) -> Vec<ObjectName> {
-        let new_key = crate::catalog::Constraint {
-            name: String::new(),
-            kind: c.kind.clone(),
-            validated: true,
-            index: None,
-            origin: None,
-        };
+        let new_key = crate::catalog::Constraint::of_kind(c.kind.clone());
         let mut out = Vec::new();
         let mut todo = self.children(table);
         while let Some(p) = todo.pop() {

@@ -390,13 +390,7 @@ impl Builder<'_> {
         while next < out.len() {
             let t = out[next].clone();
             next += 1;
-            let referencing: Vec<ObjectName> = self
-                .cat
-                .partition_ancestry(&t)
-                .iter()
-                .flat_map(|a| self.cat.referencing(a).map(|(r, _)| r.name.clone()))
-                .collect();
-            for r in referencing {
+            for r in self.referencing_tree(&t) {
                 if out.contains(&r) {
                     continue;
                 }
@@ -440,6 +434,16 @@ impl Builder<'_> {
                     }))
             })
             .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// The tables with a foreign key to `table` or to a table above it in its partition
+    /// tree (whose keys reach its partitions).
+    fn referencing_tree(&self, table: &ObjectName) -> Vec<ObjectName> {
+        self.cat
+            .partition_ancestry(table)
+            .iter()
+            .flat_map(|a| self.cat.referencing(a).map(|(r, _)| r.name.clone()))
             .collect()
     }
 

@@ -506,7 +506,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 base: TypeName::parse(base.as_deref().unwrap_or("text")),
                 has_constraints,
             },
-            "c" => TypeKind::Composite,
+            "c" => TypeKind::Composite { attributes: None },
             "r" => TypeKind::Range,
             _ => TypeKind::Other,
         };

@@ -37,6 +37,10 @@ pub(super) fn add_column(
                 // declared again: its own from now on, except in a partition
                 column.inherited = existing.inherited && t.partition_of.is_some();
                 column.not_null |= existing.not_null;
+                // `c WITH OPTIONS ...` (typed tables, partitions) names no type
+                if def.ty.name.is_empty() {
+                    column.ty = existing.ty.clone();
+                }
                 if column.default.is_none() {
                     column.default = existing.default.take();
                 }

@@ -224,22 +224,7 @@ pub(super) fn alter_table(
             // an identity column owns a sequence, made and dropped with the identity
             match change {
                 IdentityChange::Add(_) if known => {
-                    let schema = name.schema.as_deref();
-                    let seq = ObjectName::new(
-                        schema,
-                        &choose_name(&name.name, Some(column), "seq", |n| {
-                            relation_name_taken(cat, schema, n)
-                        }),
-                    );
-                    cat.sequences.insert(
-                        seq.clone(),
-                        Sequence {
-                            name: seq,
-                            owned_by: Some((name.clone(), column.clone())),
-                            origin: o,
-                            owner: cat.tables.get(name).and_then(|t| t.owner.clone()),
-                        },
-                    );
+                    super::add_column::identity_sequence(cat, name, column, o);
                 }
                 IdentityChange::Drop { .. } => cat.sequences.retain(|_, s| {
                     s.owned_by

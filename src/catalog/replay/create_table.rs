@@ -115,6 +115,28 @@ pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: O
             })
             .collect();
     }
+    // a typed table has its type's attributes as columns; the list only adds options
+    if let Some(ty) = &ct.of_type {
+        match cat.type_def(ty).map(|t| &t.kind) {
+            Some(TypeKind::Composite {
+                attributes: Some(attributes),
+            }) => {
+                table.columns = attributes
+                    .iter()
+                    .map(|(name, ty)| Column {
+                        name: name.clone(),
+                        ty: ty.clone(),
+                        not_null: false,
+                        default: None,
+                        generated: None,
+                        identity: None,
+                        inherited: false,
+                    })
+                    .collect();
+            }
+            _ => table.columns_complete = false,
+        }
+    }
     cat.tables.insert(name.clone(), table);
     for column in &like_identities {
         add_column::identity_sequence(cat, &name, column, o);

@@ -71,7 +71,7 @@ pub(in crate::catalog) fn relation_name_taken(
         || cat
             .types
             .get(&n)
-            .is_some_and(|t| matches!(t.kind, TypeKind::Composite))
+            .is_some_and(|t| matches!(t.kind, TypeKind::Composite { .. }))
 }
 
 /// A constraint named `name` exists on some table of `schema` (constraint names an

@@ -10,7 +10,9 @@ pub(super) fn create_type(cat: &mut Catalog, ct: &crate::ops::CreateType, o: Opt
         CreateTypeKind::Enum { values } => TypeKind::Enum {
             values: values.clone(),
         },
-        CreateTypeKind::Composite { .. } => TypeKind::Composite,
+        CreateTypeKind::Composite { attributes } => TypeKind::Composite {
+            attributes: Some(attributes.clone()),
+        },
         CreateTypeKind::Range => TypeKind::Range,
         CreateTypeKind::Domain {
             base,
