@@ -498,6 +498,33 @@ fn typed_tables_take_their_columns_from_the_type() {
     failures_are_reported(TYPED_TABLES);
 }
 
+/// Observed on 15: trigger definitions PostgreSQL refuses whatever the rows hold.
+const TRIGGER_DEFINITIONS: &str = "CREATE TABLE main_table (a int, b int);
+CREATE TABLE gen (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+CREATE VIEW main_view AS SELECT a, b FROM main_table;
+CREATE FUNCTION trigger_func() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+CREATE TRIGGER error_upd_and_col BEFORE UPDATE OR UPDATE OF a ON main_table FOR EACH ROW EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER error_upd_a_a BEFORE UPDATE OF a, a ON main_table FOR EACH ROW EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER error_ins_a BEFORE INSERT OF a ON main_table FOR EACH ROW EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER error_ins_when BEFORE INSERT OR UPDATE ON main_table FOR EACH ROW WHEN (OLD.a <> NEW.a) EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER error_del_when BEFORE DELETE OR UPDATE ON main_table FOR EACH ROW WHEN (OLD.a <> NEW.a) EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER error_sys_when BEFORE INSERT OR UPDATE ON main_table FOR EACH ROW WHEN (NEW.tableoid <> 0) EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER error_stmt_when BEFORE UPDATE OF a ON main_table FOR EACH STATEMENT WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER invalid_trig AFTER INSERT ON main_view FOR EACH ROW EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER invalid_trig INSTEAD OF INSERT ON main_table FOR EACH ROW EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER gen_new BEFORE INSERT OR UPDATE ON gen FOR EACH ROW WHEN (NEW.b < 0) EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER gen_new_row BEFORE UPDATE ON gen FOR EACH ROW WHEN (NEW.* IS DISTINCT FROM OLD.*) EXECUTE PROCEDURE trigger_func(); -- fails
+CREATE TRIGGER gen_after AFTER UPDATE ON gen FOR EACH ROW WHEN (NEW.b < 0) EXECUTE PROCEDURE trigger_func();
+CREATE TRIGGER fine BEFORE UPDATE OF a, b ON main_table FOR EACH ROW WHEN (OLD.a <> NEW.a) EXECUTE PROCEDURE trigger_func();
+CREATE TRIGGER fine_stmt AFTER INSERT OR DELETE ON main_table FOR EACH STATEMENT EXECUTE PROCEDURE trigger_func();
+";
+
+#[test]
+fn trigger_definitions_postgresql_refuses_are_not_made_and_are_reported() {
+    replay_equals_server("trigger_definitions", TRIGGER_DEFINITIONS, true);
+    failures_are_reported(TRIGGER_DEFINITIONS);
+}
+
 #[test]
 fn whole_row_using_fails_down_a_tree() {
     replay_equals_server("whole_row_using", WHOLE_ROW_USING, true);

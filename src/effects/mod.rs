@@ -1270,6 +1270,9 @@ impl Builder<'_> {
                 self.outside(format!("{kind} cannot run inside a transaction block"));
             }
             Operation::CreateTrigger(ct) => {
+                if let Some(why) = crate::catalog::rejects::create_trigger(self.cat, ct) {
+                    self.fails(why);
+                }
                 // a row trigger on a partitioned table is cloned to every partition
                 // (observed on 15 by `trace`); a statement trigger stays on the parent
                 let partitioned = self.is_partitioned(&ct.table);

@@ -666,6 +666,16 @@ pub struct CreateTrigger {
     /// `FOR EACH ROW` (a statement-level trigger otherwise): a row trigger on a
     /// partitioned table is cloned to every partition.
     pub for_each_row: bool,
+    /// `before`, `after` or `instead of`.
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub timing: String,
+    /// The `WHEN (...)` condition, as written (without the parentheses).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub when: Option<String>,
+    /// What PostgreSQL refuses in the event list, found while reading it (`UPDATE OR
+    /// UPDATE OF a`, `INSERT OF a`, `UPDATE OF a, a`): its message.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub event_problem: Option<String>,
 }
 
 /// What `COMMENT ON` is about.

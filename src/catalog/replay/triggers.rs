@@ -4,6 +4,10 @@ use super::*;
 
 /// `CREATE TRIGGER` on a table the catalog knows.
 pub(super) fn create_trigger(cat: &mut Catalog, ct: &crate::ops::CreateTrigger) {
+    if crate::catalog::rejects::create_trigger(cat, ct).is_some() {
+        // PostgreSQL refuses it: nothing is made
+        return;
+    }
     if let Some(t) = cat.table_mut(&ct.table) {
         t.triggers.insert(
             ct.name.clone(),

@@ -125,7 +125,10 @@ pub fn lower(stmt: &sql::Statement, sql: &str) -> Operation {
             drop_behavior,
             super::RoutineKind::Procedure,
         ),
-        S::CreateTrigger(t) => objects::create_trigger(t),
+        // the recognizer reads timing, events and WHEN as PostgreSQL does
+        S::CreateTrigger(t) => {
+            crate::ops::recognize::recognize(sql).unwrap_or_else(|| objects::create_trigger(t))
+        }
         S::AlterTrigger(t) => objects::alter_trigger(t),
         S::DropTrigger(t) => objects::drop_trigger(t),
         S::CreatePolicy(p) => objects::policy_on(&p.table_name),

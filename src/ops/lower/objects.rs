@@ -401,6 +401,15 @@ pub(super) fn create_trigger(t: &sql::CreateTrigger) -> Operation {
                 .to_string()
             })
             .collect(),
+        timing: match t.period {
+            Some(sql::TriggerPeriod::Before) => "before",
+            Some(sql::TriggerPeriod::InsteadOf) => "instead of",
+            Some(_) => "after",
+            None => "",
+        }
+        .to_string(),
+        when: t.condition.as_ref().map(ToString::to_string),
+        event_problem: None,
     })
 }
 

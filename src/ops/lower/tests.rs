@@ -1368,6 +1368,9 @@ fn create_trigger_names_table_and_function() {
             constraint: false,
             events: vec!["update".to_string()],
             for_each_row: true,
+            timing: "before".into(),
+            when: None,
+            event_problem: None,
         })
     );
     let Operation::CreateTrigger(t) = parse_statement(

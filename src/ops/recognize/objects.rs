@@ -612,9 +612,11 @@ pub(super) fn create_trigger(
     constraint: bool,
 ) -> Option<Operation> {
     let name = c.ident()?;
-    if c.eat_one_of(&["before", "after"]).is_none() && !c.eat_seq(&["instead", "of"]) {
-        return None;
-    }
+    let timing = match c.eat_one_of(&["before", "after"]) {
+        Some(t) => t,
+        None if c.eat_seq(&["instead", "of"]) => "instead of",
+        None => return None,
+    };
     // the events (`INSERT OR UPDATE OF a, b`) hold no ON
     let event_toks = c.until_kw(&["on"]);
     if event_toks.is_empty() {
@@ -625,9 +627,19 @@ pub(super) fn create_trigger(
         .filter(|e| event_toks.iter().any(|t| is_word(&t.token, e)))
         .map(str::to_string)
         .collect();
+    let event_problem = trigger_event_problem(&mut c.over(event_toks));
     c.expect_kw("on")?;
     let table = c.object_name()?;
     let clauses = c.until_kw(&["execute"]);
+    let when = {
+        let mut w = c.over(clauses);
+        w.until_kw(&["when"]);
+        if w.eat_kw("when") {
+            w.parens().map(|inner| c.text(inner))
+        } else {
+            None
+        }
+    };
     // a constraint trigger is always FOR EACH ROW
     let for_each_row = constraint
         || clauses.windows(3).any(|w| {
@@ -648,7 +660,43 @@ pub(super) fn create_trigger(
             constraint,
             events,
             for_each_row,
+            timing: timing.to_string(),
+            when,
+            event_problem,
         }))
+}
+
+/// What PostgreSQL refuses in a trigger's event list (observed on 15): an event named
+/// twice ("duplicate trigger events specified"), `OF` after another event than UPDATE
+/// (a syntax error), a column named twice in `UPDATE OF`.
+fn trigger_event_problem(e: &mut Cursor) -> Option<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    loop {
+        let event = e.eat_one_of(&["insert", "update", "delete", "truncate"])?;
+        if seen.contains(&event) {
+            return Some("duplicate trigger events specified".to_string());
+        }
+        seen.push(event);
+        if e.eat_kw("of") {
+            if event != "update" {
+                return Some("syntax error at or near \"OF\"".to_string());
+            }
+            let mut columns: Vec<String> = Vec::new();
+            loop {
+                let column = e.ident()?;
+                if columns.contains(&column) {
+                    return Some(format!("column \"{column}\" specified more than once"));
+                }
+                columns.push(column);
+                if !e.eat_tok(&Token::Comma) {
+                    break;
+                }
+            }
+        }
+        if !e.eat_kw("or") {
+            return None;
+        }
+    }
 }
 
 /// `CREATE DOMAIN name [AS] type` and its clauses in any order: `[CONSTRAINT name]

@@ -988,6 +988,9 @@ fn create_trigger_with_string_arguments_is_recognised() {
             constraint: false,
             events: vec!["insert".to_string(), "update".to_string()],
             for_each_row: true,
+            timing: "after".into(),
+            when: Some("OLD.* IS DISTINCT FROM NEW.*".into()),
+            event_problem: None,
         })
     );
 }
