@@ -525,6 +525,26 @@ fn trigger_definitions_postgresql_refuses_are_not_made_and_are_reported() {
     failures_are_reported(TRIGGER_DEFINITIONS);
 }
 
+/// Observed on 15: a foreign key is re-made when a column of it changes type, and fails
+/// when the referencing side no longer compares with the referenced side: a number and
+/// a string, `numeric` referencing `bigint`; `bigint` referencing `numeric` works.
+const KEYS_ACROSS_TYPES: &str = "CREATE TABLE ct (id int PRIMARY KEY, code text UNIQUE);
+CREATE TABLE ct_child (id text CONSTRAINT ct_child_fk REFERENCES ct (code), n int REFERENCES ct);
+ALTER TABLE ct ALTER COLUMN code SET DATA TYPE int USING code::int; -- fails
+ALTER TABLE ct ALTER COLUMN id TYPE bigint;
+ALTER TABLE ct_child ALTER COLUMN n TYPE text; -- fails
+ALTER TABLE ct_child ALTER COLUMN n TYPE numeric; -- fails
+ALTER TABLE ct ALTER COLUMN id TYPE numeric;
+ALTER TABLE ct_child ALTER COLUMN n TYPE bigint;
+ALTER TABLE ct_child ALTER COLUMN id TYPE varchar(20);
+";
+
+#[test]
+fn a_type_change_breaking_a_foreign_key_fails() {
+    replay_equals_server("keys_across_types", KEYS_ACROSS_TYPES, true);
+    failures_are_reported(KEYS_ACROSS_TYPES);
+}
+
 #[test]
 fn whole_row_using_fails_down_a_tree() {
     replay_equals_server("whole_row_using", WHOLE_ROW_USING, true);

@@ -460,6 +460,11 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
             A::AlterColumnType { ty, .. } if c.identity.is_some() && !identity_type(ty) => {
                 Some(IDENTITY_TYPE.to_string())
             }
+            A::AlterColumnType { ty, .. } if let Some(fk) = key_across_types(cat, t, name, ty) => {
+                Some(format!(
+                    "foreign key constraint \"{fk}\" cannot be implemented"
+                ))
+            }
             A::AlterColumnType { .. } if generated_users(t, name, &at.actions) => {
                 Some("cannot alter type of a column used by a generated column".to_string())
             }
@@ -489,6 +494,109 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
         }
     }
     None
+}
+
+/// A foreign key from or to `column` of `t` that its new type `ty` breaks: the
+/// referencing side's type must compare with the referenced side's (observed on 15:
+/// the key is re-made after the change and fails, e.g. between a number and a string,
+/// or `numeric` referencing `bigint`). Only built-in types whose kind is certain are
+/// judged.
+fn key_across_types(
+    cat: &Catalog,
+    t: &super::Table,
+    column: &str,
+    ty: &crate::ops::TypeName,
+) -> Option<String> {
+    type_family(ty)?;
+    // its own keys: it is the referencing side
+    for c in &t.constraints {
+        let ConstraintKind::ForeignKey {
+            columns,
+            ref_table,
+            ref_columns,
+            ..
+        } = &c.kind
+        else {
+            continue;
+        };
+        let Some(at) = columns.iter().position(|c| c == column) else {
+            continue;
+        };
+        let Some(r) = cat.table(ref_table) else {
+            continue;
+        };
+        let key: Vec<String> = if ref_columns.is_empty() {
+            r.primary_key()
+                .map(|pk| pk.kind.columns().to_vec())
+                .unwrap_or_default()
+        } else {
+            ref_columns.clone()
+        };
+        if let Some(rc) = key.get(at).and_then(|k| r.column(k))
+            && !key_types_compare(ty, &rc.ty)
+        {
+            return Some(c.name.clone());
+        }
+    }
+    // keys that reference it: it is the referenced side
+    let pk: Vec<String> = t
+        .primary_key()
+        .map(|pk| pk.kind.columns().to_vec())
+        .unwrap_or_default();
+    for (other, c) in cat.referencing(&t.name) {
+        let ConstraintKind::ForeignKey {
+            columns,
+            ref_columns,
+            ..
+        } = &c.kind
+        else {
+            continue;
+        };
+        let key = if ref_columns.is_empty() {
+            &pk
+        } else {
+            ref_columns
+        };
+        let Some(at) = key.iter().position(|k| k == column) else {
+            continue;
+        };
+        if let Some(oc) = columns.get(at).and_then(|n| other.column(n))
+            && !key_types_compare(&oc.ty, ty)
+        {
+            return Some(c.name.clone());
+        }
+    }
+    None
+}
+
+/// A referencing column of type `fk` can reference one of type `pk` (`true` when not
+/// certain): same family, or a number that widens implicitly (`integer` to `numeric`
+/// or `float`, `numeric` to `float`; not back).
+fn key_types_compare(fk: &crate::ops::TypeName, pk: &crate::ops::TypeName) -> bool {
+    match (type_family(fk), type_family(pk)) {
+        (Some(("number", f)), Some(("number", p))) => f <= p,
+        (Some((f, _)), Some((p, _))) => f == p,
+        _ => true,
+    }
+}
+
+/// The family of a built-in type whose values compare only within it, with a rank for
+/// numbers (0 integers, 1 `numeric`, 2 floating point): numbers, strings, `uuid`,
+/// `boolean`; `None` for anything else (not judged).
+fn type_family(t: &crate::ops::TypeName) -> Option<(&'static str, u8)> {
+    if t.array_dims > 0 || t.schema.as_deref().is_some_and(|s| s != "pg_catalog") {
+        return None;
+    }
+    Some(match t.name.to_ascii_lowercase().as_str() {
+        "smallint" | "int2" | "integer" | "int" | "int4" | "bigint" | "int8" | "serial"
+        | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2" => ("number", 0),
+        "numeric" | "decimal" => ("number", 1),
+        "real" | "float4" | "double precision" | "float8" | "float" => ("number", 2),
+        "text" | "varchar" | "character varying" => ("string", 0),
+        "uuid" => ("uuid", 0),
+        "boolean" | "bool" => ("boolean", 0),
+        _ => return None,
+    })
 }
 
 /// A generated column of `t` other than `column` computes from `column`, and the
