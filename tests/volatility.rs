@@ -99,3 +99,77 @@ fn every_builtin_function_has_the_volatility_postgresql_gives_it() {
         wrong.join("\n")
     );
 }
+
+const KINDS_TABLE: &str = "src/catalog/builtin_kinds.rs";
+
+/// Which functions of `pg_catalog` are aggregates, window functions or set-returning in
+/// every overload: `src/catalog/builtin_kinds.rs` says the same as the server (and is
+/// rewritten from it with `SCHEMAGUARD_UPDATE_DOCS=1`).
+#[test]
+fn every_builtin_aggregate_window_and_set_returning_function_is_known() {
+    use schemaguard::catalog::{FunctionKind, builtin_kind};
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let mut client = server.connect().expect("connect");
+    let rows = client
+        .query(
+            "SELECT proname::text, CASE WHEN bool_and(prokind = 'a') THEN 'a' \
+                    WHEN bool_and(prokind = 'w') THEN 'w' \
+                    WHEN bool_and(prokind = 'f' AND proretset) THEN 's' END \
+               FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace \
+              GROUP BY proname ORDER BY proname COLLATE \"C\"",
+            &[],
+        )
+        .expect("pg_proc");
+    let server_table: Vec<(String, Option<FunctionKind>)> = rows
+        .iter()
+        .map(|r| {
+            let name: String = r.get(0);
+            let kind: Option<String> = r.get(1);
+            let kind = match kind.as_deref() {
+                Some("a") => Some(FunctionKind::Aggregate),
+                Some("w") => Some(FunctionKind::Window),
+                Some("s") => Some(FunctionKind::SetReturning),
+                _ => None,
+            };
+            (name, kind)
+        })
+        .collect();
+    let kinds: Vec<&(String, Option<FunctionKind>)> =
+        server_table.iter().filter(|(_, k)| k.is_some()).collect();
+    assert!(kinds.len() > 100, "{} functions", kinds.len());
+
+    if std::env::var("SCHEMAGUARD_UPDATE_DOCS").is_ok_and(|v| v == "1") {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(KINDS_TABLE);
+        let old = std::fs::read_to_string(&path).expect("read the table");
+        let head = old
+            .split("const KINDS: &[(&str, FunctionKind)] = &[")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let mut text = format!("{head}const KINDS: &[(&str, FunctionKind)] = &[\n");
+        for (name, kind) in &kinds {
+            if let Some(k) = kind {
+                text.push_str(&format!("    ({name:?}, {k:?}),\n"));
+            }
+        }
+        text.push_str("];\n");
+        std::fs::write(&path, text).expect("write the table");
+        eprintln!("wrote {} ({} functions)", path.display(), kinds.len());
+        return;
+    }
+
+    let wrong: Vec<String> = server_table
+        .iter()
+        .filter(|(name, k)| builtin_kind(name) != *k)
+        .map(|(name, k)| format!("{name}: server {k:?}, table {:?}", builtin_kind(name)))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} built-in functions differ from the server (regenerate {KINDS_TABLE} with \
+         `SCHEMAGUARD_UPDATE_DOCS=1 cargo test --test volatility` and review the diff):\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}

@@ -4,11 +4,13 @@
 //! introspection or a schema dump; `effects`, the rules and `diff` only ever read it.
 //! Names are stored schema-qualified; lookups of unqualified names follow the search path.
 
+mod builtin_kinds;
 mod dependents;
 mod indexes;
 mod partition_indexes;
 mod probe;
 pub mod rejects;
+pub use builtin_kinds::{FunctionKind, builtin_kind};
 pub mod replay;
 mod tables;
 

@@ -32,11 +32,21 @@ pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
         if let Some(why) = column(c, table, known.as_deref(), &generated) {
             return Some(why);
         }
+        if let Some(why) = column_calls(cat, c) {
+            return Some(why);
+        }
     }
     let constraints = ct
         .constraints
         .iter()
         .chain(ct.columns.iter().flat_map(|c| &c.constraints));
+    for k in constraints.clone() {
+        if let ConstraintKind::Check { expr, .. } = &k.kind
+            && let Some(why) = forbidden_call(cat, expr, "check constraints")
+        {
+            return Some(why);
+        }
+    }
     for k in constraints {
         if let Some(why) = constraint(cat, &ct.name, &k.kind, known.as_deref()) {
             return Some(why);
@@ -232,6 +242,54 @@ fn known_columns(cat: &Catalog, ct: &CreateTable) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// A column's DEFAULT or generation expression calls what PostgreSQL refuses there
+/// (observed on 15): an aggregate, a window or a set-returning function, and in a
+/// generation expression a built-in function that is volatile (the table knows a name's
+/// most volatile overload only, so a stable one may have an immutable overload and is
+/// not judged).
+fn column_calls(cat: &Catalog, c: &ColumnDef) -> Option<String> {
+    if let Some(d) = &c.default
+        && let Some(why) = forbidden_call(cat, d, "DEFAULT expressions")
+    {
+        return Some(why);
+    }
+    let g = c.generated.as_ref()?;
+    if let Some(why) = forbidden_call(cat, &g.expr, "column generation expressions") {
+        return Some(why);
+    }
+    let volatile = g.expr.functions.iter().any(|f| {
+        let name = f.rsplit('.').next().unwrap_or(f).to_ascii_lowercase();
+        !user_function(cat, &name)
+            && crate::effects::volatility::builtin(&name)
+                == Some(crate::effects::volatility::Volatility::Volatile)
+    });
+    volatile.then(|| "generation expression is not immutable".to_string())
+}
+
+/// The history defines a function named `name` (in any schema): a built-in's kind or
+/// volatility says nothing about the call then.
+fn user_function(cat: &Catalog, name: &str) -> bool {
+    cat.functions.keys().any(|k| k.name == name)
+}
+
+/// `expr` calls an aggregate, a window or a set-returning function of `pg_catalog`,
+/// which PostgreSQL does not allow in `place` (observed on 15).
+fn forbidden_call(cat: &Catalog, expr: &crate::ops::Expr, place: &str) -> Option<String> {
+    use super::FunctionKind;
+    expr.functions.iter().find_map(|f| {
+        let name = f.rsplit('.').next().unwrap_or(f).to_ascii_lowercase();
+        if user_function(cat, &name) {
+            return None;
+        }
+        let what = match super::builtin_kind(&name)? {
+            FunctionKind::Aggregate => "aggregate functions",
+            FunctionKind::Window => "window functions",
+            FunctionKind::SetReturning => "set-returning functions",
+        };
+        Some(format!("{what} are not allowed in {place}"))
+    })
+}
+
 fn column(
     c: &ColumnDef,
     table: &str,
@@ -404,6 +462,11 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
         }
     }
     for action in &at.actions {
+        if let A::AddColumn { column, .. } = action
+            && let Some(why) = column_calls(cat, column)
+        {
+            return Some(why);
+        }
         if let A::AddColumn { column, .. } = action
             && column.identity.is_some()
             && !at.only
