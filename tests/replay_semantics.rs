@@ -548,6 +548,8 @@ fn a_type_change_breaking_a_foreign_key_fails() {
 /// Observed on 15: aggregates, window and set-returning functions in a DEFAULT, a
 /// generation expression or a CHECK, and a volatile function in a generation
 /// expression, are refused; a function of the history's own with such a name is not.
+/// So are columns of a pseudo-type, and columns named as a system column (a composite
+/// type's attribute may be).
 const FORBIDDEN_CALLS: &str = "CREATE TABLE default_expr_agg (a int DEFAULT (avg(1))); -- fails
 CREATE TABLE gtest_err_7a (a int PRIMARY KEY, b int GENERATED ALWAYS AS (avg(a)) STORED); -- fails
 CREATE TABLE gtest_err_7b (a int PRIMARY KEY, b int GENERATED ALWAYS AS (row_number() OVER (ORDER BY a)) STORED); -- fails
@@ -558,6 +560,11 @@ CREATE TABLE fine (a int, d date, b int GENERATED ALWAYS AS (abs(a)) STORED, y d
 ALTER TABLE fine ADD COLUMN c int DEFAULT (sum(1)); -- fails
 CREATE FUNCTION max(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT greatest(a, b)';
 CREATE TABLE uses_own (a int, b int GENERATED ALWAYS AS (public.max(a, 1)) STORED);
+CREATE TABLE unknowntab (u unknown); -- fails
+CREATE TYPE unknown_comptype AS (u unknown); -- fails
+CREATE TABLE sys_named (xmin int); -- fails
+ALTER TABLE uses_own ADD COLUMN ctid int; -- fails
+CREATE TYPE sys_attr AS (xmin int);
 ";
 
 #[test]

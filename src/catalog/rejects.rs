@@ -12,6 +12,65 @@ use crate::ops::{ColumnDef, ConstraintKind, CreateTable, ObjectName};
 /// may not).
 const SYSTEM_COLUMNS: &[&str] = &["tableoid", "ctid", "xmin", "xmax", "cmin", "cmax"];
 
+/// The pseudo-types of `pg_catalog`: no column (or attribute) may have one.
+const PSEUDO_TYPES: &[&str] = &[
+    "any",
+    "anyarray",
+    "anycompatible",
+    "anycompatiblearray",
+    "anycompatiblemultirange",
+    "anycompatiblenonarray",
+    "anycompatiblerange",
+    "anyelement",
+    "anyenum",
+    "anymultirange",
+    "anynonarray",
+    "anyrange",
+    "cstring",
+    "event_trigger",
+    "fdw_handler",
+    "index_am_handler",
+    "internal",
+    "language_handler",
+    "pg_ddl_command",
+    "record",
+    "table_am_handler",
+    "trigger",
+    "tsm_handler",
+    "unknown",
+    "void",
+];
+
+/// A `CREATE TYPE ... AS (...)` PostgreSQL refuses: an attribute of a pseudo-type
+/// (observed on 15).
+pub fn create_type(ct: &crate::ops::CreateType) -> Option<String> {
+    let crate::ops::CreateTypeKind::Composite { attributes } = &ct.kind else {
+        return None;
+    };
+    attributes.iter().find_map(|(name, ty)| {
+        column_name_and_type(name, ty).filter(|why| why.contains("pseudo-type"))
+    })
+}
+
+/// A column (or composite attribute) PostgreSQL refuses by its name and type alone
+/// (observed on 15): a system column's name, a pseudo-type.
+pub fn column_name_and_type(name: &str, ty: &crate::ops::TypeName) -> Option<String> {
+    if SYSTEM_COLUMNS.contains(&name) {
+        return Some(format!(
+            "column name \"{name}\" conflicts with a system column name"
+        ));
+    }
+    let pseudo = ty.array_dims == 0
+        && ty.schema.as_deref().is_none_or(|s| s == "pg_catalog")
+        && PSEUDO_TYPES.contains(&ty.name.to_ascii_lowercase().as_str());
+    pseudo.then(|| {
+        format!(
+            "column \"{name}\" has pseudo-type {}",
+            ty.name.to_ascii_lowercase()
+        )
+    })
+}
+
 /// Why PostgreSQL rejects this `CREATE TABLE`, or `None` when nothing certain is wrong.
 pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
     if ct.on_commit && ct.persistence != crate::ops::Persistence::Temporary {
@@ -33,6 +92,9 @@ pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
             return Some(why);
         }
         if let Some(why) = column_calls(cat, c) {
+            return Some(why);
+        }
+        if let Some(why) = column_name_and_type(&c.name, &c.ty) {
             return Some(why);
         }
     }
@@ -463,7 +525,8 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
     }
     for action in &at.actions {
         if let A::AddColumn { column, .. } = action
-            && let Some(why) = column_calls(cat, column)
+            && let Some(why) =
+                column_calls(cat, column).or_else(|| column_name_and_type(&column.name, &column.ty))
         {
             return Some(why);
         }

@@ -1269,6 +1269,11 @@ impl Builder<'_> {
             {
                 self.outside(format!("{kind} cannot run inside a transaction block"));
             }
+            Operation::CreateType(ct) => {
+                if let Some(why) = crate::catalog::rejects::create_type(ct) {
+                    self.fails(why);
+                }
+            }
             Operation::CreateTrigger(ct) => {
                 if let Some(why) = crate::catalog::rejects::create_trigger(self.cat, ct) {
                     self.fails(why);

@@ -5,6 +5,10 @@ use super::*;
 
 /// `CREATE TYPE` and `CREATE DOMAIN`.
 pub(super) fn create_type(cat: &mut Catalog, ct: &crate::ops::CreateType, o: Option<Origin>) {
+    if crate::catalog::rejects::create_type(ct).is_some() {
+        // PostgreSQL refuses it: nothing is made
+        return;
+    }
     let name = cat.qualify_created(&ct.name);
     let kind = match &ct.kind {
         CreateTypeKind::Enum { values } => TypeKind::Enum {
