@@ -102,8 +102,8 @@ fn every_builtin_function_has_the_volatility_postgresql_gives_it() {
 
 const KINDS_TABLE: &str = "src/catalog/builtin_kinds.rs";
 
-/// Which functions of `pg_catalog` are aggregates, window functions or set-returning in
-/// every overload: `src/catalog/builtin_kinds.rs` says the same as the server (and is
+/// Which functions of `pg_catalog` are aggregates, window functions, set-returning or
+/// volatile in every overload: `src/catalog/builtin_kinds.rs` says the same as the server (and is
 /// rewritten from it with `SCHEMAGUARD_UPDATE_DOCS=1`).
 #[test]
 fn every_builtin_aggregate_window_and_set_returning_function_is_known() {
@@ -116,7 +116,8 @@ fn every_builtin_aggregate_window_and_set_returning_function_is_known() {
         .query(
             "SELECT proname::text, CASE WHEN bool_and(prokind = 'a') THEN 'a' \
                     WHEN bool_and(prokind = 'w') THEN 'w' \
-                    WHEN bool_and(prokind = 'f' AND proretset) THEN 's' END \
+                    WHEN bool_and(prokind = 'f' AND proretset) THEN 's' \
+                    WHEN bool_and(prokind = 'f' AND provolatile = 'v') THEN 'v' END \
                FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace \
               GROUP BY proname ORDER BY proname COLLATE \"C\"",
             &[],
@@ -131,6 +132,7 @@ fn every_builtin_aggregate_window_and_set_returning_function_is_known() {
                 Some("a") => Some(FunctionKind::Aggregate),
                 Some("w") => Some(FunctionKind::Window),
                 Some("s") => Some(FunctionKind::SetReturning),
+                Some("v") => Some(FunctionKind::Volatile),
                 _ => None,
             };
             (name, kind)

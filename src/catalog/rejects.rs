@@ -306,9 +306,8 @@ fn known_columns(cat: &Catalog, ct: &CreateTable) -> Option<Vec<String>> {
 
 /// A column's DEFAULT or generation expression calls what PostgreSQL refuses there
 /// (observed on 15): an aggregate, a window or a set-returning function, and in a
-/// generation expression a built-in function that is volatile (the table knows a name's
-/// most volatile overload only, so a stable one may have an immutable overload and is
-/// not judged).
+/// generation expression a built-in function that is volatile in every overload (one
+/// that is only stable may have an immutable overload and is not judged).
 fn column_calls(cat: &Catalog, c: &ColumnDef) -> Option<String> {
     if let Some(d) = &c.default
         && let Some(why) = forbidden_call(cat, d, "DEFAULT expressions")
@@ -322,8 +321,7 @@ fn column_calls(cat: &Catalog, c: &ColumnDef) -> Option<String> {
     let volatile = g.expr.functions.iter().any(|f| {
         let name = f.rsplit('.').next().unwrap_or(f).to_ascii_lowercase();
         !user_function(cat, &name)
-            && crate::effects::volatility::builtin(&name)
-                == Some(crate::effects::volatility::Volatility::Volatile)
+            && super::builtin_kind(&name) == Some(super::FunctionKind::Volatile)
     });
     volatile.then(|| "generation expression is not immutable".to_string())
 }
@@ -347,6 +345,7 @@ fn forbidden_call(cat: &Catalog, expr: &crate::ops::Expr, place: &str) -> Option
             FunctionKind::Aggregate => "aggregate functions",
             FunctionKind::Window => "window functions",
             FunctionKind::SetReturning => "set-returning functions",
+            FunctionKind::Volatile => return None,
         };
         Some(format!("{what} are not allowed in {place}"))
     })
