@@ -561,6 +561,14 @@ fn check(args: &CheckArgs) -> i32 {
     let blockers = run.live.as_ref().map_or_else(Vec::new, |live| {
         crate::live::activity::blockers(&run.analysis.plan, &live.activity)
     });
+    let sources = if matches!(
+        args.format,
+        CheckFormat::Human | CheckFormat::Markdown | CheckFormat::Html
+    ) {
+        take_sources(&mut run)
+    } else {
+        HashMap::new()
+    };
     let report = CheckReport {
         findings: &findings,
         notes: &run.analysis.notes,
@@ -594,17 +602,17 @@ fn check(args: &CheckArgs) -> i32 {
         }
         CheckFormat::Human => print!(
             "{}",
-            report::human::render(&report, &sources(&run), use_color(args.common.color))
+            report::human::render(&report, &sources, use_color(args.common.color))
         ),
         CheckFormat::Sarif => println!("{}", report::sarif::render(&report)),
         CheckFormat::Github => print!("{}", report::github::render(&report)),
         CheckFormat::Markdown => print!(
             "{}",
-            report::markdown::render_with_timelines(&report, &sources(&run), &timelines(&run))
+            report::markdown::render_with_timelines(&report, &sources, &timelines(&run))
         ),
         CheckFormat::Html => print!(
             "{}",
-            report::html::render_check(&report, &sources(&run), &timelines(&run))
+            report::html::render_check(&report, &sources, &timelines(&run))
         ),
     }
     if !run.input_errors.is_empty() {
@@ -693,10 +701,12 @@ fn timelines(run: &Run) -> Vec<report::timeline::MigrationTimeline> {
     )
 }
 
-fn sources(run: &Run) -> HashMap<String, String> {
+/// The files' texts by displayed name, for code frames: taken, not copied (nothing else
+/// reads them; a large file is not held twice while the report is written).
+fn take_sources(run: &mut Run) -> HashMap<String, String> {
     run.files
-        .iter()
-        .map(|f| (f.display.clone(), f.text.clone()))
+        .iter_mut()
+        .map(|f| (f.display.clone(), std::mem::take(&mut f.text)))
         .collect()
 }
 

@@ -127,7 +127,7 @@ pub fn check(data: &[u8]) {
         .iter()
         .map(|f| {
             let p = framework::prepare(&f.path, &f.text, None, true);
-            let parsed = parse::parse_file(&p.text);
+            let parsed = parse::parse_file(p.text(&f.text));
             (p, parsed)
         })
         .collect();

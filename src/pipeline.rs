@@ -392,7 +392,7 @@ impl Preparer {
         f: &source::MigrationFile,
     ) -> (Prepared, ParsedFile) {
         let p = framework::prepare(&f.path, &f.text, self.configured, self.assume_tx);
-        let parsed = parse::parse_file_with(&p.text, cache);
+        let parsed = parse::parse_file_with(p.text(&f.text), cache);
         (p, parsed)
     }
 

@@ -468,6 +468,11 @@ impl Driver<'_> {
         if let (true, Some(points)) = (tx.active, undo.as_mut()) {
             points.push((None, self.catalog.clone()));
         }
+        if self.settings.plan {
+            // one row a statement (transaction control left out): no growing (and
+            // copying) of the list through a large file
+            self.out.plan.reserve(parsed.statements.len());
+        }
         let plan_start = self.out.plan.len();
         let mut tx_plan_start = plan_start;
         let mut prev_end_line = 0;
@@ -682,6 +687,8 @@ impl Driver<'_> {
                 raw.extend(out.drain(..).map(|v| (*rule, v)));
             }
         }
+        // a rule may have found one thing per statement: each list goes once read
+        drop(out);
         let first = parsed
             .statements
             .first()
@@ -694,6 +701,7 @@ impl Driver<'_> {
             .map(|s| s.span.end_pos.line)
             .collect();
         ends.sort_unstable();
+        findings.reserve_exact(raw.len());
         for (rule, v) in raw {
             let span = v.span.unwrap_or(first);
             // an ignore comment silences a statement: a finding about one clause of it
@@ -717,7 +725,12 @@ impl Driver<'_> {
         for rule in self.rules.iter().filter(|r| r.once_per_migration()) {
             once_per_migration(&mut findings, rule.id());
         }
-        self.out.findings.extend(findings);
+        if self.out.findings.is_empty() {
+            // the first file with findings (a single large file: its list, not a copy)
+            self.out.findings = findings;
+        } else {
+            self.out.findings.extend(findings);
+        }
         // the file's session ends: its temporary objects go
         replay::end_session(&mut self.catalog);
         let ends: Vec<u32> = parsed

@@ -143,15 +143,33 @@ impl Cache {
     }
 }
 
-/// [`parse_file`] with the statements parsed through `cache`.
+/// A file at least this long has its statements parsed on as many threads as rayon
+/// has: one large file would otherwise be parsed by one thread while the others wait.
+const PARALLEL_FROM: usize = 1 << 20;
+
+/// [`parse_file`] with the statements parsed through `cache` (a file of at least
+/// [`PARALLEL_FROM`] bytes: in consecutive runs of statements on threads of their own,
+/// each with its own cache; parsing is a function of the text, so the statements are
+/// the same).
 pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
+    let threads = if text.len() >= PARALLEL_FROM {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    parse_on(text, cache, threads)
+}
+
+/// [`parse_file_with`] on `threads` threads (one: this thread, with `cache`).
+fn parse_on(text: &str, cache: &mut Cache, threads: usize) -> ParsedFile {
     let index = LineIndex::new(text);
     let mut out = ParsedFile::default();
-    for piece in split::split(text) {
-        let span = index.span(text, piece.start, piece.end);
+    let pieces = split::split(text);
+    for piece in &pieces {
+        let span = || index.span(text, piece.start, piece.end);
         match piece.kind {
             split::PieceKind::MetaCommand => out.notes.push(Note {
-                span,
+                span: span(),
                 message: format!(
                     "psql meta-command `{}` skipped",
                     text[piece.start..piece.end].trim()
@@ -160,79 +178,130 @@ pub fn parse_file_with(text: &str, cache: &mut Cache) -> ParsedFile {
             split::PieceKind::CopyData => {
                 if let Some(what) = piece.unterminated {
                     out.notes.push(Note {
-                        span,
+                        span: span(),
                         message: format!(
                             "{what} runs to the end of the file (no closing `\\.` line)"
                         ),
                     });
                 }
             }
-            split::PieceKind::Sql => {
-                let stmt_text = &text[piece.start..piece.end];
-                let op = match &piece.unterminated {
-                    Some(what) => Operation::Unparsed {
-                        reason: format!("unterminated {what} starting here"),
-                    },
-                    None => match cache.parse(stmt_text) {
-                        Operation::Unparsed { reason } => Operation::Unparsed {
-                            reason: relocate_error(&reason, span.start_pos),
-                        },
-                        op => op,
-                    },
-                };
-                let op = with_function_body(op, stmt_text, cache);
-                let embedded = match &op {
-                    Operation::Do {
-                        body, body_offset, ..
-                    } => plpgsql::embedded(body)
-                        .into_iter()
-                        .map(|e| {
-                            let start = piece.start + body_offset + e.offset;
-                            let end = (start + e.len).min(piece.end);
-                            Statement {
-                                index: out.statements.len(),
-                                span: index.span(text, start, end),
-                                op: cache.parse(&e.sql),
-                                text: e.sql,
-                                embedded: Vec::new(),
-                                conditional: e.conditional,
-                                schema_element: false,
-                            }
-                        })
-                        .collect(),
-                    // the elements of a `CREATE SCHEMA`, created in that schema
-                    Operation::CreateSchema { .. } => ops::recognize::schema_elements(stmt_text)
-                        .map(|(_, elements)| elements)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|e| Statement {
-                            index: out.statements.len(),
-                            span: index.span(text, piece.start + e.start, piece.start + e.end),
-                            text: stmt_text.get(e.start..e.end).unwrap_or("").to_string(),
-                            op: e.op,
-                            embedded: Vec::new(),
-                            conditional: false,
-                            schema_element: true,
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                out.statements.push(Statement {
-                    index: out.statements.len(),
-                    span,
-                    text: stmt_text.to_string(),
-                    op,
-                    embedded,
-                    conditional: false,
-                    schema_element: false,
-                });
-            }
+            split::PieceKind::Sql => {}
         }
     }
+    let sql = pieces.iter().filter(|p| p.kind == split::PieceKind::Sql);
+    out.statements = if threads > 1 {
+        let sql: Vec<&split::Piece> = sql.collect();
+        // plain threads, not rayon's: a parse worker of `pipeline` that waited here for
+        // rayon could take up another worker's whole loop meanwhile
+        let runs: Vec<Vec<Statement>> = std::thread::scope(|scope| {
+            let each = sql.len().div_ceil(threads).max(1);
+            let index = &index;
+            let handles: Vec<_> = sql
+                .chunks(each)
+                .enumerate()
+                .map(|(n, run)| {
+                    scope.spawn(move || {
+                        let mut cache = Cache::default();
+                        run.iter()
+                            .enumerate()
+                            .map(|(i, piece)| {
+                                statement(text, index, piece, n * each + i, &mut cache)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut statements = Vec::with_capacity(sql.len());
+        for run in runs {
+            statements.extend(run);
+        }
+        statements
+    } else {
+        // at most one statement a piece: no growing (and copying) of a large list
+        let mut statements = Vec::with_capacity(pieces.len());
+        for (at, piece) in sql.enumerate() {
+            statements.push(statement(text, &index, piece, at, cache));
+        }
+        statements
+    };
     let (directives, errors) = directives::scan(text);
     out.directives = directives;
     out.directive_errors = errors;
     out
+}
+
+/// The statement of an SQL `piece` of `text`, the `at`-th of its file.
+fn statement(
+    text: &str,
+    index: &LineIndex,
+    piece: &split::Piece,
+    at: usize,
+    cache: &mut Cache,
+) -> Statement {
+    let span = index.span(text, piece.start, piece.end);
+    let stmt_text = &text[piece.start..piece.end];
+    let op = match &piece.unterminated {
+        Some(what) => Operation::Unparsed {
+            reason: format!("unterminated {what} starting here"),
+        },
+        None => match cache.parse(stmt_text) {
+            Operation::Unparsed { reason } => Operation::Unparsed {
+                reason: relocate_error(&reason, span.start_pos),
+            },
+            op => op,
+        },
+    };
+    let op = with_function_body(op, stmt_text, cache);
+    let embedded = match &op {
+        Operation::Do {
+            body, body_offset, ..
+        } => plpgsql::embedded(body)
+            .into_iter()
+            .map(|e| {
+                let start = piece.start + body_offset + e.offset;
+                let end = (start + e.len).min(piece.end);
+                Statement {
+                    index: at,
+                    span: index.span(text, start, end),
+                    op: cache.parse(&e.sql),
+                    text: e.sql,
+                    embedded: Vec::new(),
+                    conditional: e.conditional,
+                    schema_element: false,
+                }
+            })
+            .collect(),
+        // the elements of a `CREATE SCHEMA`, created in that schema
+        Operation::CreateSchema { .. } => ops::recognize::schema_elements(stmt_text)
+            .map(|(_, elements)| elements)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| Statement {
+                index: at,
+                span: index.span(text, piece.start + e.start, piece.start + e.end),
+                text: stmt_text.get(e.start..e.end).unwrap_or("").to_string(),
+                op: e.op,
+                embedded: Vec::new(),
+                conditional: false,
+                schema_element: true,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Statement {
+        index: at,
+        span,
+        text: stmt_text.to_string(),
+        op,
+        embedded,
+        conditional: false,
+        schema_element: false,
+    }
 }
 
 /// Parses one statement's text into an operation. Never panics.
@@ -359,6 +428,30 @@ pub(crate) const RECURSION_LIMIT: usize = 50;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_parsed_on_several_threads_gives_the_statements_of_one() {
+        let mut text = String::from("\\set ON_ERROR_STOP on\n");
+        for i in 0..40 {
+            text.push_str(&format!(
+                "CREATE TABLE t{i} (id int);\n\
+                 DO $$ BEGIN IF true THEN ALTER TABLE t{i} ADD COLUMN c int; END IF; END $$;\n\
+                 CREATE SCHEMA s{i} CREATE TABLE u (id int);\n\
+                 CREATE INDEX ON t{i} (id);\nSELECT 'quoted {i}\n;'; bad syntax {i};\n"
+            ));
+        }
+        let one = parse_on(&text, &mut Cache::default(), 1);
+        for threads in [2, 3, 7, 1000] {
+            let many = parse_on(&text, &mut Cache::default(), threads);
+            assert_eq!(
+                format!("{:?}", many.statements),
+                format!("{:?}", one.statements)
+            );
+            assert_eq!(format!("{:?}", many.notes), format!("{:?}", one.notes));
+        }
+        assert!(one.statements.iter().any(|s| !s.embedded.is_empty()));
+        assert!(!one.notes.is_empty());
+    }
 
     /// A long VALUES list parses as its first row does, and an error in it is still
     /// found (in the whole text).

@@ -124,12 +124,21 @@ pub struct Segment {
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub framework: Framework,
-    /// The text the analysis reads: down sections blanked, same length and lines.
-    pub text: String,
+    /// The text the analysis reads when it is not the file's own: down sections
+    /// blanked, same length and lines. `None` (most frameworks run the whole file): the
+    /// text as read, not copied (a large file is not held twice while it is analysed).
+    pub text: Option<String>,
     /// Transaction segments, in order; the first starts at line 1.
     pub segments: Vec<Segment>,
     /// Things worth telling the user (line, message).
     pub notes: Vec<(u32, String)>,
+}
+
+impl Prepared {
+    /// The text the analysis reads, given the file's text as read.
+    pub fn text<'a>(&'a self, read: &'a str) -> &'a str {
+        self.text.as_deref().unwrap_or(read)
+    }
 }
 
 /// The bookkeeping tables migration frameworks keep in the database: the history tables
@@ -301,7 +310,7 @@ pub fn prepare(
     let framework = configured.unwrap_or_else(|| detect(path, text));
     let mut out = Prepared {
         framework,
-        text: text.to_string(),
+        text: None,
         segments: vec![Segment {
             start_line: 1,
             mode: TxMode::Wrapped,
@@ -322,13 +331,13 @@ pub fn prepare(
         }
         Framework::GolangMigrate | Framework::Prisma => out.segments = whole(TxMode::ImplicitMulti),
         Framework::Goose => {
-            out.text = keep_section(text, "-- +goose up", &["-- +goose down"]);
+            out.text = Some(keep_section(text, "-- +goose up", &["-- +goose down"]));
             if has_marker(text, "-- +goose no transaction") {
                 out.segments = whole(TxMode::Autocommit);
             }
         }
         Framework::Dbmate => {
-            out.text = keep_section(text, "-- migrate:up", &["-- migrate:down"]);
+            out.text = Some(keep_section(text, "-- migrate:up", &["-- migrate:down"]));
             let up_line = text
                 .lines()
                 .find(|l| {
@@ -587,10 +596,11 @@ mod tests {
     fn goose_down_section_is_blanked_keeping_positions() {
         let text = "-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n";
         let prepared = prepare(&p("1_x.sql"), text, None, true);
-        assert_eq!(prepared.text.len(), text.len());
-        assert!(prepared.text.contains("CREATE TABLE t"));
-        assert!(!prepared.text.contains("DROP TABLE"));
-        assert_eq!(prepared.text.lines().count(), text.lines().count());
+        let up = prepared.text(text);
+        assert_eq!(up.len(), text.len());
+        assert!(up.contains("CREATE TABLE t"));
+        assert!(!up.contains("DROP TABLE"));
+        assert_eq!(up.lines().count(), text.lines().count());
         assert_eq!(
             prepared.segments,
             vec![Segment {
@@ -612,7 +622,7 @@ mod tests {
         let text = "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n\n-- migrate:down\nDROP INDEX i;\n";
         let prepared = prepare(&p("20240101_x.sql"), text, None, true);
         assert_eq!(prepared.segments[0].mode, TxMode::Autocommit);
-        assert!(!prepared.text.contains("DROP INDEX"));
+        assert!(!prepared.text(text).contains("DROP INDEX"));
     }
 
     #[test]

@@ -46,7 +46,14 @@ pub(super) fn add_column(
                 }
                 *existing = column;
             }
-            None => t.columns.push(column),
+            None => {
+                // kept for the whole run: room for one more at a time while a table has
+                // few columns (doubling left room for twice as many, 448 bytes each)
+                if t.columns.len() < 16 {
+                    t.columns.reserve_exact(1);
+                }
+                t.columns.push(column);
+            }
         }
     }
     for c in &def.constraints {

@@ -117,6 +117,10 @@ pub(super) fn add_constraint(
     };
     if let Some(t) = cat.tables.get_mut(table) {
         t.constraints.retain(|x| x.name != name);
+        // kept for the whole run: room for one more at a time while few (as columns)
+        if t.constraints.len() < 16 {
+            t.constraints.reserve_exact(1);
+        }
         t.constraints.push(Constraint {
             name,
             kind,

@@ -18,7 +18,7 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
         }
         None => Vec::new(),
     };
-    let mut columns: Vec<ColumnDef> = Vec::new();
+    let mut columns: Vec<ColumnDef> = Vec::with_capacity(t.columns.len());
     for c in &t.columns {
         match like_source(c) {
             Some(source) => like.push(source),
@@ -376,7 +376,9 @@ pub(super) fn alter_table(t: &sql::AlterTable) -> Operation {
             kind: "ALTER TABLE".into(),
         };
     }
-    let mut actions = Vec::new();
+    // most operations are one action: room for as many (growing from nothing leaves
+    // room for four, about 500 bytes each, kept as long as the statement)
+    let mut actions = Vec::with_capacity(t.operations.len());
     for op in &t.operations {
         alter_table_action(op, &mut actions);
     }
