@@ -60,7 +60,7 @@ impl Rule for LockHeldAcrossStatements {
             ),
             relation: Some(held.relation.clone()),
             lock_mode: Some(held.mode),
-            why: Some(why.clone()),
+            why: Some(why),
             fix: Some(fix.to_string()),
             severity: Some(Severity::Hint),
             ..Default::default()
@@ -69,7 +69,11 @@ impl Rule for LockHeldAcrossStatements {
             message: format!("line {} {slow}", cx.stmt.span.start_pos.line),
             relation: Some(held.relation.clone()),
             lock_mode: Some(held.mode),
-            why: Some(why),
+            why: Some(format!(
+                "locks are released only at COMMIT, so {} of {} wait for every statement listed too",
+                held.mode.blocked_traffic(),
+                held.relation
+            )),
             fix: Some(fix.to_string()),
             at_line: Some(held.since_line),
             ..Default::default()
