@@ -5,7 +5,13 @@ use super::*;
 
 /// `CREATE INDEX`, named by `ChooseRelationName` when it has no name; `ON ONLY` a
 /// partitioned table makes an invalid index until its partitions' are attached.
-pub(super) fn create_index(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: Option<Origin>) {
+/// `CREATE INDEX`; returns the name of the index made (`None` when `IF NOT EXISTS`
+/// found one).
+pub(super) fn create_index(
+    cat: &mut Catalog,
+    ci: &crate::ops::CreateIndex,
+    o: Option<Origin>,
+) -> Option<ObjectName> {
     let table = cat.resolve_relation(&ci.table);
     let schema = table
         .schema
@@ -39,7 +45,7 @@ pub(super) fn create_index(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: O
     };
     let qname = ObjectName::new(Some(&schema), &name);
     if ci.if_not_exists && cat.indexes.contains_key(&qname) {
-        return;
+        return None;
     }
     let partitioned = cat
         .table(&table)
@@ -56,10 +62,11 @@ pub(super) fn create_index(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: O
         method: ci.method.clone(),
         origin: o,
     };
-    cat.indexes.insert(qname, index.clone());
+    cat.indexes.insert(qname.clone(), index.clone());
     if partitioned && !ci.only {
         crate::catalog::partition_indexes::clone_to_partitions(cat, &index, o);
     }
+    Some(qname)
 }
 
 /// An index expression that is a column once PostgreSQL has looked at it: `((a))`, and a
@@ -99,12 +106,8 @@ fn plain_column_key(cat: &Catalog, table: &ObjectName, key: &IndexKey) -> IndexK
 
 /// A `CREATE INDEX CONCURRENTLY` that failed while building: its index stays, invalid.
 pub(super) fn left_invalid(cat: &mut Catalog, ci: &crate::ops::CreateIndex, o: Option<Origin>) {
-    let before: std::collections::BTreeSet<ObjectName> = cat.indexes.keys().cloned().collect();
-    create_index(cat, ci, o);
-    for (name, index) in cat.indexes.iter_mut() {
-        if !before.contains(name) {
-            index.valid = false;
-        }
+    if let Some(index) = create_index(cat, ci, o).and_then(|name| cat.indexes.get_mut(&name)) {
+        index.valid = false;
     }
 }
 

@@ -104,7 +104,9 @@ fn apply_at_depth(cat: &mut Catalog, op: &Operation, origin: Origin, depth: u8) 
         Operation::CreateTable(ct) => create_table::create_table(cat, ct, o),
         Operation::AlterTable(at) => alter_table::alter_table_statement(cat, at, o),
         Operation::DropTable(d) => drop_table::drop_tables(cat, d),
-        Operation::CreateIndex(ci) => indexes::create_index(cat, ci, o),
+        Operation::CreateIndex(ci) => {
+            indexes::create_index(cat, ci, o);
+        }
         Operation::DropIndex(d) => indexes::drop_indexes(cat, d),
         Operation::AlterIndex(ai) => indexes::alter_index(cat, ai),
         Operation::Reindex(_) => {}
