@@ -647,3 +647,37 @@ DROP TYPE lone;
 fn type_drops_take_what_depends_on_the_type_or_fail() {
     replay_equals_server("type_drops", TYPE_DROPS, true);
 }
+
+/// Ownership as PostgreSQL keeps it: what a role creates (schemas, functions, types,
+/// tables) is its own, `REASSIGN OWNED` hands all of it on and `DROP OWNED` drops all of
+/// it; `CREATE SCHEMA AUTHORIZATION current_role` is named after the current role, and
+/// its elements may not name another schema (observed on 15).
+const OWNERSHIP: &str = "
+CREATE ROLE regress_sg_a;
+CREATE ROLE regress_sg_b;
+GRANT CREATE ON DATABASE ownership TO regress_sg_a, regress_sg_b;
+GRANT CREATE ON SCHEMA public TO regress_sg_a;
+SET SESSION AUTHORIZATION regress_sg_a;
+CREATE SCHEMA owned_s;
+CREATE FUNCTION owned_f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE owned_e AS ENUM ('x');
+CREATE TYPE owned_c AS (a int);
+CREATE TABLE owned_t (a int);
+RESET SESSION AUTHORIZATION;
+CREATE TABLE kept (a int);
+CREATE FUNCTION kept_f() RETURNS int LANGUAGE sql AS 'SELECT 2';
+REASSIGN OWNED BY regress_sg_a TO regress_sg_b;
+DROP OWNED BY regress_sg_a;
+CREATE TABLE kept_too (a int);
+DROP OWNED BY regress_sg_b;
+GRANT CREATE ON DATABASE ownership TO regress_sg_b;
+SET ROLE regress_sg_b;
+CREATE SCHEMA AUTHORIZATION CURRENT_ROLE CREATE TABLE elsewhere.t (a int); -- fails
+CREATE SCHEMA AUTHORIZATION CURRENT_ROLE CREATE TABLE regress_sg_b.t (a int);
+RESET ROLE;
+";
+
+#[test]
+fn ownership_follows_roles_as_the_server_keeps_it() {
+    replay_equals_server("ownership", OWNERSHIP, true);
+}

@@ -240,6 +240,8 @@ pub struct TypeDef {
     pub name: ObjectName,
     pub kind: TypeKind,
     pub origin: Option<Origin>,
+    /// As [`Table::owner`].
+    pub owner: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -266,6 +268,8 @@ pub struct Function {
     /// The positions of the arguments its body runs as SQL on every path (`EXECUTE
     /// p_ddl`).
     pub executes: Vec<usize>,
+    /// As [`Table::owner`].
+    pub owner: Option<String>,
 }
 
 /// What kind of relation a name denotes (PostgreSQL's `relkind`).
@@ -317,6 +321,9 @@ pub struct Catalog {
     /// (extension) in `schemas` (`extensions`) but not here existed before the history.
     /// (Kept beside the sets so that code reading the sets stays as it is.)
     pub schema_origins: BTreeMap<String, Origin>,
+    /// The owners of the schemas the history created as another role than the one the
+    /// migrations run as (`AUTHORIZATION`, `SET ROLE`), as [`Table::owner`].
+    pub schema_owners: BTreeMap<String, String>,
     pub extension_origins: BTreeMap<String, Origin>,
     /// Session settings that change what statements do. Schemas searched for
     /// unqualified names, in order.
@@ -360,6 +367,7 @@ impl Default for Catalog {
             functions: BTreeMap::new(),
             extensions: BTreeSet::new(),
             schema_origins: BTreeMap::new(),
+            schema_owners: BTreeMap::new(),
             extension_origins: BTreeMap::new(),
             search_path: vec!["public".to_string()],
             temp_relations: false,
@@ -514,6 +522,22 @@ impl Catalog {
             "current_user" | "current_role" => self.current_role(),
             "session_user" => self.session_user.clone(),
             other => Some(other.to_string()),
+        }
+    }
+
+    /// The schema `CREATE SCHEMA` makes: the name written, else its `AUTHORIZATION`
+    /// role's (`current_role` and friends are the roles they stand for when known).
+    pub fn schema_created_by(
+        &self,
+        name: &str,
+        authorization: Option<&str>,
+        unnamed: bool,
+    ) -> String {
+        match authorization {
+            Some(role) if unnamed && crate::ops::recognize::is_role_keyword(role) => {
+                self.role_named(role).unwrap_or_else(|| name.to_string())
+            }
+            _ => name.to_string(),
         }
     }
 

@@ -517,6 +517,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 name: qname,
                 kind,
                 origin: None,
+                owner: None,
             },
         );
     }
@@ -580,6 +581,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 inline,
                 executes: Vec::new(),
                 origin: None,
+                owner: None,
             });
     }
 

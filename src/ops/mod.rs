@@ -849,6 +849,13 @@ pub enum Operation {
     CreateSchema {
         name: String,
         if_not_exists: bool,
+        /// `AUTHORIZATION role`, the schema's owner (folded; `current_user`,
+        /// `current_role` and `session_user` as such).
+        authorization: Option<String>,
+        /// No name was written: the schema is named after `authorization`. When that
+        /// is `current_role` or a friend, `name` is a guess (the role as written, or the
+        /// schema an element names); replay knows the role.
+        unnamed: bool,
     },
     AlterSchema {
         name: String,

@@ -170,6 +170,7 @@ fn judge(cx: &Context) -> Option<(String, &'static str, Option<String>)> {
         Operation::CreateSchema {
             name,
             if_not_exists: false,
+            ..
         } => Some((
             format!("CREATE SCHEMA {name}"),
             "IF NOT EXISTS",

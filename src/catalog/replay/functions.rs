@@ -19,6 +19,7 @@ pub(super) fn create_function(
         inline: cf.inline.clone(),
         origin: o,
         executes: cf.executes.clone(),
+        owner: cat.current_role(),
     };
     let overloads = cat.functions.entry(name).or_default();
     match overloads.iter_mut().find(|g| g.args == cf.args) {

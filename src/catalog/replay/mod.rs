@@ -164,7 +164,12 @@ fn apply_at_depth(cat: &mut Catalog, op: &Operation, origin: Origin, depth: u8) 
             sequences::alter_sequence(cat, name, action);
         }
         Operation::DropSequence(d) => sequences::drop_sequences(cat, d),
-        Operation::CreateSchema { name, .. } => schemas::create_schema(cat, name, origin),
+        Operation::CreateSchema {
+            name,
+            authorization,
+            unnamed,
+            ..
+        } => schemas::create_schema(cat, name, authorization.as_deref(), *unnamed, origin),
         Operation::AlterSchema {
             name,
             rename_to: Some(to),

@@ -1,12 +1,29 @@
 //! Roles and ownership: `OWNER TO`'s bookkeeping, `DROP OWNED BY` and `REASSIGN OWNED
-//! BY`.
+//! BY` (relations, types, functions and schemas).
 
 use super::*;
 
-/// `REASSIGN OWNED BY roles TO role`: their tables (with the sequences they own), views
-/// and sequences change owner.
+/// `REASSIGN OWNED BY roles TO role`: their tables (with the sequences they own), views,
+/// sequences, types, functions and schemas change owner.
 pub(super) fn reassign_owned(cat: &mut Catalog, roles: &[String], to: &str) {
     let to = cat.role_named(to);
+    let (types, functions, schemas) = owned_others(cat, roles);
+    for t in types {
+        if let Some(t) = cat.types.get_mut(&t) {
+            t.owner.clone_from(&to);
+        }
+    }
+    for (name, at) in functions {
+        if let Some(f) = cat.functions.get_mut(&name).and_then(|o| o.get_mut(at)) {
+            f.owner.clone_from(&to);
+        }
+    }
+    for s in schemas {
+        match &to {
+            Some(role) => cat.schema_owners.insert(s, role.clone()),
+            None => cat.schema_owners.remove(&s),
+        };
+    }
     let (tables, views, sequences) = owned_relations(cat, roles);
     for t in tables {
         set_owner(cat, &t, to.clone());
@@ -65,8 +82,43 @@ pub fn owned_relations(
     (tables, views, sequences)
 }
 
-/// `DROP OWNED BY roles`: their views, tables (with what they own) and sequences go.
+/// The types, function overloads (name, position) and schemas that any of `roles` owns,
+/// sorted.
+fn owned_others(
+    cat: &Catalog,
+    roles: &[String],
+) -> (Vec<ObjectName>, Vec<(ObjectName, usize)>, Vec<String>) {
+    let types = cat
+        .types
+        .values()
+        .filter(|t| cat.owned_by_any(&t.owner, roles))
+        .map(|t| t.name.clone())
+        .collect();
+    let functions = cat
+        .functions
+        .iter()
+        .flat_map(|(name, overloads)| {
+            overloads
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| cat.owned_by_any(&f.owner, roles))
+                .map(move |(at, _)| (name.clone(), at))
+        })
+        .collect();
+    let schemas = cat
+        .schema_owners
+        .iter()
+        .filter(|(_, owner)| cat.owned_by_any(&Some((*owner).clone()), roles))
+        .map(|(s, _)| s.clone())
+        .collect();
+    (types, functions, schemas)
+}
+
+/// `DROP OWNED BY roles`: their views, tables (with what they own), sequences,
+/// functions, types and then schemas go (a schema that still holds another role's
+/// objects only with `CASCADE`, which takes them too).
 pub(super) fn drop_owned(cat: &mut Catalog, roles: &[String], cascade: bool) {
+    let (types, functions, schemas) = owned_others(cat, roles);
     let (tables, views, sequences) = owned_relations(cat, roles);
     for v in views {
         cat.remove_view(&v);
@@ -81,5 +133,44 @@ pub(super) fn drop_owned(cat: &mut Catalog, roles: &[String], cascade: bool) {
     }
     for s in sequences {
         cat.sequences.remove(&s);
+    }
+    // overloads by position: the later ones first, so the earlier positions hold
+    for (name, at) in functions.into_iter().rev() {
+        let Some(overloads) = cat.functions.get_mut(&name) else {
+            continue;
+        };
+        if at < overloads.len() {
+            overloads.remove(at);
+        }
+        if overloads.is_empty() {
+            cat.functions.remove(&name);
+            if cascade {
+                dependents::drop_function_cascade(cat, &name);
+            }
+        }
+    }
+    if !types.is_empty() {
+        let drop = crate::ops::Drop {
+            names: types,
+            if_exists: true,
+            cascade,
+        };
+        types::drop_types(cat, &drop);
+    }
+    for schema in schemas {
+        let in_schema = |k: &ObjectName| k.schema.as_deref() == Some(schema.as_str());
+        let empty = !cat.tables.keys().any(in_schema)
+            && !cat.views.keys().any(in_schema)
+            && !cat.types.keys().any(in_schema)
+            && !cat.sequences.keys().any(in_schema)
+            && !cat.functions.keys().any(in_schema);
+        if empty || cascade {
+            let drop = crate::ops::Drop {
+                names: vec![ObjectName::new(None, &schema)],
+                if_exists: true,
+                cascade,
+            };
+            schemas::drop_schemas(cat, &drop);
+        }
     }
 }

@@ -3,12 +3,26 @@
 
 use super::*;
 
-/// `CREATE SCHEMA`.
-pub(super) fn create_schema(cat: &mut Catalog, name: &str, origin: Origin) {
+/// `CREATE SCHEMA`: owned by its `AUTHORIZATION` role, else the current role.
+pub(super) fn create_schema(
+    cat: &mut Catalog,
+    name: &str,
+    authorization: Option<&str>,
+    unnamed: bool,
+    origin: Origin,
+) {
+    let name = cat.schema_created_by(name, authorization, unnamed);
     // a schema that already exists keeps its origin (IF NOT EXISTS)
-    let created = cat.schemas.insert(name.to_string());
+    let created = cat.schemas.insert(name.clone());
     if created {
-        cat.schema_origins.insert(name.to_string(), origin);
+        cat.schema_origins.insert(name.clone(), origin);
+        let owner = match authorization {
+            Some(role) => cat.role_named(role),
+            None => cat.current_role(),
+        };
+        if let Some(owner) = owner {
+            cat.schema_owners.insert(name, owner);
+        }
     }
 }
 
@@ -18,6 +32,7 @@ pub(super) fn drop_schemas(cat: &mut Catalog, d: &crate::ops::Drop) {
         let schema = n.name.clone();
         cat.schemas.remove(&schema);
         cat.schema_origins.remove(&schema);
+        cat.schema_owners.remove(&schema);
         if d.cascade {
             let in_schema = |k: &ObjectName| k.schema.as_deref() == Some(schema.as_str());
             cat.tables.retain(|k, _| !in_schema(k));
@@ -54,6 +69,9 @@ pub(super) fn rename_schema(cat: &mut Catalog, from: &str, to: &str) {
     cat.schemas.insert(to.to_string());
     if let Some(o) = cat.schema_origins.remove(from) {
         cat.schema_origins.insert(to.to_string(), o);
+    }
+    if let Some(o) = cat.schema_owners.remove(from) {
+        cat.schema_owners.insert(to.to_string(), o);
     }
     fn rekey<T>(map: &mut BTreeMap<ObjectName, T>, from: &str, to: &str) {
         let keys: Vec<ObjectName> = map

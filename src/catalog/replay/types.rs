@@ -33,6 +33,7 @@ pub(super) fn create_type(cat: &mut Catalog, ct: &crate::ops::CreateType, o: Opt
             name,
             kind,
             origin: o,
+            owner: cat.current_role(),
         },
     );
 }

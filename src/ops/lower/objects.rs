@@ -233,14 +233,17 @@ pub(super) fn create_sequence(
 }
 
 pub(super) fn create_schema(name: &sql::SchemaName, if_not_exists: bool) -> Operation {
-    let name = match name {
-        sql::SchemaName::Simple(n) | sql::SchemaName::NamedAuthorization(n, _) => last(n),
+    let (name, authorization, unnamed) = match name {
+        sql::SchemaName::Simple(n) => (last(n), None, false),
+        sql::SchemaName::NamedAuthorization(n, role) => (last(n), Some(ident(role)), false),
         // `CREATE SCHEMA AUTHORIZATION role`: the schema is named after the role
-        sql::SchemaName::UnnamedAuthorization(role) => ident(role),
+        sql::SchemaName::UnnamedAuthorization(role) => (ident(role), Some(ident(role)), true),
     };
     Operation::CreateSchema {
         name,
         if_not_exists,
+        authorization,
+        unnamed,
     }
 }
 

@@ -1260,14 +1260,18 @@ fn create_and_alter_schema() {
         parse_statement("CREATE SCHEMA IF NOT EXISTS App"),
         Operation::CreateSchema {
             name: "app".into(),
-            if_not_exists: true
+            if_not_exists: true,
+            authorization: None,
+            unnamed: false,
         }
     );
     assert_eq!(
         parse_statement("CREATE SCHEMA AUTHORIZATION bob"),
         Operation::CreateSchema {
             name: "bob".into(),
-            if_not_exists: false
+            if_not_exists: false,
+            authorization: Some("bob".into()),
+            unnamed: true,
         }
     );
     assert_eq!(

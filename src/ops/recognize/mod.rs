@@ -27,7 +27,7 @@ mod tests;
 
 use super::{Operation, RoutineKind};
 use cursor::Cursor;
-pub use schema::{SchemaElement, schema_elements};
+pub use schema::{SchemaElement, is_role_keyword, schema_elements};
 
 /// Lowers one statement sqlparser rejected, or `None` when it is not understood. `sql` is
 /// the statement's text (a trailing `;` is allowed). Never panics.

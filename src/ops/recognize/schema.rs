@@ -68,7 +68,8 @@ pub fn schema_elements(sql: &str) -> Option<(Operation, Vec<SchemaElement>)> {
     }
     // the schema is named after the role when no name is given; CURRENT_ROLE and friends
     // are known only from an element that names the schema
-    let schema = match (named, role) {
+    let unnamed = named.is_none();
+    let schema = match (named, role.clone()) {
         (Some(name), _) => name,
         (None, Some(role)) if is_role_keyword(&role) => ops
             .iter()
@@ -89,11 +90,13 @@ pub fn schema_elements(sql: &str) -> Option<(Operation, Vec<SchemaElement>)> {
     let op = Operation::CreateSchema {
         name: schema,
         if_not_exists: false,
+        authorization: role,
+        unnamed,
     };
     Some((op, elements))
 }
 
-fn is_role_keyword(role: &str) -> bool {
+pub fn is_role_keyword(role: &str) -> bool {
     matches!(role, "current_role" | "current_user" | "session_user")
 }
 

@@ -1873,6 +1873,8 @@ fn create_schema_elements_are_created_in_the_schema() {
         Operation::CreateSchema {
             name: "s".to_string(),
             if_not_exists: false,
+            authorization: None,
+            unnamed: false,
         }
     );
     let (_, elements) = super::schema_elements(sql).expect("elements");
@@ -1933,6 +1935,8 @@ fn create_schema_authorization_names_the_schema_after_the_role() {
         Operation::CreateSchema {
             name: "alice".to_string(),
             if_not_exists: false,
+            authorization: Some("alice".to_string()),
+            unnamed: true,
         }
     );
     let names: Vec<ObjectName> = elements
