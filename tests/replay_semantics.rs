@@ -681,3 +681,42 @@ RESET ROLE;
 fn ownership_follows_roles_as_the_server_keeps_it() {
     replay_equals_server("ownership", OWNERSHIP, true);
 }
+
+/// Partition keys, enum labels and function drops PostgreSQL refuses (observed on 15):
+/// a key that calls a set-returning or aggregate function, holds no column, or calls a
+/// function that is not immutable once simple SQL functions are inlined (a VOLATILE
+/// `SELECT a + 1` is inlined and allowed); an enum label over 63 bytes; dropping a
+/// function a partition key, default or index uses, without CASCADE.
+const KEYS_LABELS_FUNCTIONS: &str = "
+CREATE FUNCTION retset(a int) RETURNS SETOF int AS $$ SELECT 1; $$ LANGUAGE sql IMMUTABLE;
+CREATE TABLE p1 (a int) PARTITION BY RANGE (retset(a)); -- fails
+CREATE TABLE p2 (a int) PARTITION BY RANGE ((avg(a))); -- fails
+CREATE TABLE p3 (a int) PARTITION BY RANGE ((42)); -- fails
+CREATE FUNCTION const_func() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql IMMUTABLE;
+CREATE TABLE p4 (a int) PARTITION BY RANGE (const_func()); -- fails
+CREATE FUNCTION mutable_func(a int) RETURNS int AS $$ SELECT a + random()::int; $$ LANGUAGE sql;
+CREATE TABLE p5 (a int) PARTITION BY RANGE (mutable_func(a)); -- fails
+CREATE TABLE p6 (a int) PARTITION BY LIST ((a = (SELECT 1))); -- fails
+CREATE FUNCTION plusone(a int) RETURNS int AS $$ SELECT a + 1; $$ LANGUAGE sql;
+CREATE TABLE p7 (a int) PARTITION BY RANGE (plusone(a));
+CREATE TABLE p8 (a int, b int, c text, d text) PARTITION BY RANGE (a oid_ops, plusone(b), c collate \"default\", d collate \"C\");
+DROP FUNCTION plusone(int); -- fails
+CREATE FUNCTION seven() RETURNS int AS $$ SELECT 7; $$ LANGUAGE sql IMMUTABLE;
+CREATE TABLE d1 (a int DEFAULT seven());
+DROP FUNCTION seven(); -- fails
+CREATE FUNCTION twice(a int) RETURNS int AS $$ SELECT a * 2; $$ LANGUAGE sql IMMUTABLE;
+CREATE TABLE i1 (a int);
+CREATE INDEX i1_twice ON i1 (twice(a));
+DROP FUNCTION twice(int); -- fails
+DROP FUNCTION retset(int);
+CREATE TYPE planets AS ENUM ('venus', 'earth');
+ALTER TYPE planets ADD VALUE 'plutoplutoplutoplutoplutoplutoplutoplutoplutoplutoplutoplutoplutopluto'; -- fails
+ALTER TYPE planets RENAME VALUE 'venus' TO 'venusvenusvenusvenusvenusvenusvenusvenusvenusvenusvenusvenusvenus'; -- fails
+CREATE TYPE long_labels AS ENUM ('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'); -- fails
+";
+
+#[test]
+fn partition_keys_enum_labels_and_function_drops_postgresql_refuses() {
+    replay_equals_server("keys_labels", KEYS_LABELS_FUNCTIONS, true);
+    failures_are_reported(KEYS_LABELS_FUNCTIONS);
+}

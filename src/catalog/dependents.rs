@@ -610,6 +610,34 @@ pub fn drop_function_cascade(cat: &mut Catalog, function: &ObjectName) {
     }
 }
 
+/// What of a table uses `function` (its only overload): a default, a generated column,
+/// a CHECK, a trigger, an index's expression or predicate, the partition key. PostgreSQL
+/// refuses to drop it without `CASCADE` then ("other objects depend on it"). The name of
+/// a table that does, if any.
+pub fn function_used_by(cat: &Catalog, function: &ObjectName) -> Option<ObjectName> {
+    let schema = function.schema.as_deref();
+    let calls = |text: &str| references::calls_function(text, schema, &function.name);
+    let expression = |c: &String| c.starts_with('(') && calls(c);
+    cat.tables
+        .values()
+        .find(|t| {
+            t.columns.iter().any(|c| {
+                c.default.as_ref().is_some_and(|d| calls(&d.text))
+                    || c.generated.as_ref().is_some_and(|g| calls(&g.expr.text))
+            }) || t
+                .constraints
+                .iter()
+                .any(|c| matches!(&c.kind, ConstraintKind::Check { expr, .. } if calls(&expr.text)))
+                || t.triggers.values().any(|tr| runs(tr, function))
+                || t.partition_key.iter().any(expression)
+                || cat.indexes.on(&t.name).any(|i| {
+                    i.columns.iter().any(expression)
+                        || i.predicate.as_ref().is_some_and(|p| calls(&p.text))
+                })
+        })
+        .map(|t| t.name.clone())
+}
+
 /// The trigger runs `function` (matched by name, as `tables_with_trigger_function` does).
 fn runs(trigger: &super::Trigger, function: &ObjectName) -> bool {
     trigger

@@ -262,6 +262,8 @@ pub struct Function {
     pub body: Vec<crate::ops::Operation>,
     /// `RETURNS trigger`: only triggers call it, never the application.
     pub returns_trigger: bool,
+    /// `RETURNS SETOF ...` / `RETURNS TABLE`: a set-returning function.
+    pub returns_set: bool,
     /// What a call becomes when PostgreSQL inlines it (a simple SQL function).
     pub inline: Option<crate::ops::Expr>,
     pub origin: Option<Origin>,
@@ -539,6 +541,16 @@ impl Catalog {
             }
             _ => name.to_string(),
         }
+    }
+
+    /// `DROP FUNCTION name` without `CASCADE` fails: the function (its only overload)
+    /// and a table that uses it (see [`dependents::function_used_by`]).
+    pub fn function_in_use(&self, name: &ObjectName) -> Option<(ObjectName, ObjectName)> {
+        let (key, overloads) = self.resolve_in(&self.functions, name)?;
+        if overloads.len() != 1 {
+            return None;
+        }
+        dependents::function_used_by(self, key).map(|t| (key.clone(), t))
     }
 
     /// Whether `owner` is one of `roles` (as written in `DROP OWNED BY` / `REASSIGN

@@ -44,12 +44,21 @@ const PSEUDO_TYPES: &[&str] = &[
 /// A `CREATE TYPE ... AS (...)` PostgreSQL refuses: an attribute of a pseudo-type
 /// (observed on 15).
 pub fn create_type(ct: &crate::ops::CreateType) -> Option<String> {
+    if let crate::ops::CreateTypeKind::Enum { values } = &ct.kind {
+        return values.iter().find_map(|v| enum_label(v));
+    }
     let crate::ops::CreateTypeKind::Composite { attributes } = &ct.kind else {
         return None;
     };
     attributes.iter().find_map(|(name, ty)| {
         column_name_and_type(name, ty).filter(|why| why.contains("pseudo-type"))
     })
+}
+
+/// Why PostgreSQL refuses an enum label (observed on 15): longer than 63 bytes.
+pub fn enum_label(label: &str) -> Option<String> {
+    (label.len() > 63)
+        .then(|| format!("invalid enum label \"{label}\": labels must be 63 bytes or less"))
 }
 
 /// A column (or composite attribute) PostgreSQL refuses by its name and type alone
@@ -108,6 +117,9 @@ pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
         {
             return Some(why);
         }
+    }
+    if let Some(why) = ct.partition_key.iter().find_map(|k| partition_key(cat, k)) {
+        return Some(why);
     }
     for k in constraints {
         if let Some(why) = constraint(cat, &ct.name, &k.kind, known.as_deref()) {
@@ -326,6 +338,41 @@ fn column_calls(cat: &Catalog, c: &ColumnDef) -> Option<String> {
     volatile.then(|| "generation expression is not immutable".to_string())
 }
 
+/// Why PostgreSQL refuses a partition key expression (`key` is its text in
+/// parentheses; a plain column is not judged here), observed on 15: an aggregate, window
+/// or set-returning call, a subquery, no column at all ("cannot use constant expression
+/// as partition key"), a function that is not immutable once simple SQL functions are
+/// inlined (a user function as declared or inlined; a built-in volatile in every
+/// overload).
+fn partition_key(cat: &Catalog, key: &str) -> Option<String> {
+    if !key.starts_with('(') {
+        return None;
+    }
+    let e = crate::ops::lower::expr_of_text(key)?;
+    if let Some(why) = forbidden_call(cat, &e, "partition key expressions") {
+        return Some(why);
+    }
+    if e.has_subquery {
+        return Some("cannot use subquery in partition key expression".to_string());
+    }
+    if e.columns.is_empty() {
+        return Some("cannot use constant expression as partition key".to_string());
+    }
+    use crate::effects::volatility::{Volatility, of_function};
+    let mutable = e.functions.iter().any(|f| {
+        let name = f.rsplit('.').next().unwrap_or(f).to_ascii_lowercase();
+        if user_function(cat, &name) {
+            matches!(
+                of_function(&name, cat),
+                Volatility::Volatile | Volatility::Stable
+            )
+        } else {
+            super::builtin_kind(&name) == Some(super::FunctionKind::Volatile)
+        }
+    });
+    mutable.then(|| "functions in partition key expression must be marked IMMUTABLE".to_string())
+}
+
 /// The history defines a function named `name` (in any schema): a built-in's kind or
 /// volatility says nothing about the call then.
 fn user_function(cat: &Catalog, name: &str) -> bool {
@@ -339,7 +386,14 @@ fn forbidden_call(cat: &Catalog, expr: &crate::ops::Expr, place: &str) -> Option
     expr.functions.iter().find_map(|f| {
         let name = f.rsplit('.').next().unwrap_or(f).to_ascii_lowercase();
         if user_function(cat, &name) {
-            return None;
+            // one the history defines: set-returning when every overload is
+            let set_returning = cat
+                .functions
+                .iter()
+                .filter(|(k, _)| k.name == name)
+                .all(|(_, o)| o.iter().all(|f| f.returns_set));
+            return set_returning
+                .then(|| format!("set-returning functions are not allowed in {place}"));
         }
         let what = match super::builtin_kind(&name)? {
             FunctionKind::Aggregate => "aggregate functions",

@@ -1070,6 +1070,12 @@ impl Builder<'_> {
                 }
             }
             Operation::AlterType(at) => {
+                if let AlterTypeAction::AddValue { value: label, .. }
+                | AlterTypeAction::RenameValue { to: label, .. } = &at.action
+                    && let Some(why) = crate::catalog::rejects::enum_label(label)
+                {
+                    self.fails(why);
+                }
                 if let AlterTypeAction::AddValue { .. } = &at.action {
                     if self.v.0 < 12 {
                         self.outside("ALTER TYPE ... ADD VALUE cannot run inside a transaction block before PostgreSQL 12");
@@ -1225,6 +1231,13 @@ impl Builder<'_> {
                     for t in self.cat.tables_with_trigger_function(f) {
                         self.lock(&t, AccessExclusive);
                     }
+                }
+            }
+            Operation::DropFunction { drop, .. } => {
+                if let Some((f, t)) = drop.names.iter().find_map(|n| self.cat.function_in_use(n)) {
+                    self.fails(format!(
+                        "cannot drop function {f} because {t} uses it (add CASCADE to drop what uses it too)"
+                    ));
                 }
             }
             // a SQL-language body is analysed when the function is created: what it

@@ -528,7 +528,8 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 p.prorettype = 'trigger'::regtype, l.lanname, p.prosrc,
                 -- a VOLATILE SQL function may be inlined: its definition says whether
                 CASE WHEN l.lanname = 'sql' AND p.provolatile = 'v'
-                     THEN pg_get_functiondef(p.oid) END
+                     THEN pg_get_functiondef(p.oid) END,
+                p.proretset
            FROM pg_proc p
            JOIN pg_namespace n ON n.oid = p.pronamespace
            JOIN pg_language l ON l.oid = p.prolang
@@ -548,6 +549,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
         let language: String = get(&row, 5, "functions")?;
         let source: Option<String> = get(&row, 6, "functions")?;
         let definition: Option<String> = get(&row, 7, "functions")?;
+        let returns_set: bool = get(&row, 8, "functions")?;
         // what a call becomes when PostgreSQL inlines it, read as replay reads it
         let inline = definition.and_then(|d| match parse_statement(&d) {
             Operation::CreateFunction(cf) => cf.inline,
@@ -578,6 +580,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 ),
                 body,
                 returns_trigger,
+                returns_set,
                 inline,
                 executes: Vec::new(),
                 origin: None,
@@ -689,10 +692,27 @@ fn partition_key_columns(def: &str) -> Vec<String> {
         .and_then(|(_, rest)| rest.rsplit_once(')'))
         .map(|(inner, _)| inner)
         .unwrap_or("");
-    inner
-        .split(',')
-        .map(|c| crate::ops::names::fold_ident(c.trim()))
-        .filter(|c| !c.is_empty())
+    // the elements are separated by the commas outside parentheses and quotes
+    let mut out = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None, 0);
+    for (i, ch) in inner.char_indices() {
+        match (quote, ch) {
+            (Some(q), _) if ch == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&inner[start..]);
+    out.into_iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(crate::ops::recognize::partition_key_element)
         .collect()
 }
 
@@ -778,6 +798,14 @@ mod tests {
         assert_eq!(
             partition_key_columns("LIST (region, kind)"),
             vec!["region", "kind"]
+        );
+        // as PostgreSQL 15 prints them: operator classes and collations left out,
+        // calls in parentheses, commas inside a call not splitting
+        assert_eq!(
+            partition_key_columns(
+                "RANGE (a oid_ops, plusone(b), c, d COLLATE \"C\", \"B\", f(a, b), ((a + b)))"
+            ),
+            vec!["a", "(plusone(b))", "c", "d", "B", "(f(a, b))", "((a + b))"]
         );
         assert_eq!(split_args("a integer, b text"), vec!["int4", "text"]);
         assert_eq!(

@@ -630,6 +630,9 @@ pub struct CreateFunction {
     /// `VOLATILE`/`STABLE`/`IMMUTABLE` as declared, lowercased (`None`: volatile by default).
     pub volatility: Option<String>,
     pub returns_trigger: bool,
+    /// `RETURNS SETOF ...` or `RETURNS TABLE (...)`: a set-returning function.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub returns_set: bool,
     /// The SQL statements of a `plpgsql` or `sql` body, lowered (filled by `parse`,
     /// which reads the body): what the function does when called, e.g. by a trigger.
     pub body: Vec<Operation>,

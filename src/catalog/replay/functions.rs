@@ -16,6 +16,7 @@ pub(super) fn create_function(
         volatility: cf.volatility.clone(),
         body: cf.body.clone(),
         returns_trigger: cf.returns_trigger,
+        returns_set: cf.returns_set,
         inline: cf.inline.clone(),
         origin: o,
         executes: cf.executes.clone(),
@@ -27,6 +28,7 @@ pub(super) fn create_function(
             existing.volatility = f.volatility;
             existing.body = f.body;
             existing.returns_trigger = f.returns_trigger;
+            existing.returns_set = f.returns_set;
             existing.inline = f.inline;
             existing.executes = f.executes;
         }
@@ -39,6 +41,11 @@ pub(super) fn create_function(
 pub(super) fn drop_functions(cat: &mut Catalog, drop: &crate::ops::Drop) {
     for n in &drop.names {
         if let Some(key) = cat.resolve_in(&cat.functions, n).map(|(k, _)| k.clone()) {
+            // what uses its only overload keeps it, unless CASCADE (PostgreSQL refuses)
+            let only = cat.functions.get(&key).is_some_and(|o| o.len() == 1);
+            if !drop.cascade && only && dependents::function_used_by(cat, &key).is_some() {
+                continue;
+            }
             cat.functions.remove(&key);
             if drop.cascade {
                 dependents::drop_function_cascade(cat, &key);

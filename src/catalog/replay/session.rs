@@ -58,8 +58,9 @@ pub fn parse_search_path(value: &str) -> Vec<String> {
 
 /// The session ends (schemaguard's unit of a session is one migration file, as for the
 /// session settings): its temporary tables go, with their indexes, sequences and
-/// partitions, and so do the objects in `pg_temp` and the views that read a temporary
-/// relation (PostgreSQL makes such a view temporary itself).
+/// partitions, and so do the objects in `pg_temp`, the views that read a temporary
+/// relation (PostgreSQL makes such a view temporary itself) and the domains over a
+/// temporary table's row type.
 pub fn end_session(cat: &mut Catalog) {
     // a session's roles end with it
     cat.session_user = None;
@@ -76,6 +77,25 @@ pub fn end_session(cat: &mut Catalog) {
         .map(|(k, _)| k.clone())
         .collect();
     let mut gone: std::collections::HashSet<ObjectName> = temp.iter().cloned().collect();
+    // a domain over a temporary table's row type (or its array) depends on the table:
+    // it goes with it, wherever it was made
+    let over_row_types: Vec<ObjectName> = cat
+        .types
+        .iter()
+        .filter(|(_, d)| {
+            matches!(&d.kind, TypeKind::Domain { base, .. } if temp.iter().any(|t| {
+                base.name == t.name
+                    && base
+                        .schema
+                        .as_deref()
+                        .is_none_or(|s| s == "pg_temp" || Some(s) == t.schema.as_deref())
+            }))
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    for d in &over_row_types {
+        super::types::drop_type(cat, d, true, 0);
+    }
     for t in &temp {
         drop_table(cat, t);
     }

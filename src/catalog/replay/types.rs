@@ -48,6 +48,9 @@ pub(super) fn alter_type(cat: &mut Catalog, at: &crate::ops::AlterType) {
         AlterTypeAction::AddValue {
             value, position, ..
         } => {
+            if crate::catalog::rejects::enum_label(value).is_some() {
+                return;
+            }
             if let Some(TypeDef {
                 kind: TypeKind::Enum { values },
                 ..
@@ -69,6 +72,9 @@ pub(super) fn alter_type(cat: &mut Catalog, at: &crate::ops::AlterType) {
             }
         }
         AlterTypeAction::RenameValue { from, to } => {
+            if crate::catalog::rejects::enum_label(to).is_some() {
+                return;
+            }
             dependents::rename_enum_value(cat, &key, from, to);
             if let Some(TypeDef {
                 kind: TypeKind::Enum { values },
@@ -146,7 +152,7 @@ pub(super) fn drop_types(cat: &mut Catalog, d: &crate::ops::Drop) {
     }
 }
 
-fn drop_type(cat: &mut Catalog, key: &ObjectName, cascade: bool, depth: usize) {
+pub(super) fn drop_type(cat: &mut Catalog, key: &ObjectName, cascade: bool, depth: usize) {
     if cascade && depth < 16 {
         let deps = type_dependents(cat, key);
         for domain in &deps.domains {

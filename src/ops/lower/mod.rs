@@ -366,3 +366,9 @@ fn skip_blanks(mut s: &str) -> &str {
         }
     }
 }
+
+/// The summary of an expression given as text (a partition key's `(expr)`); `None`
+/// when it does not parse as one expression.
+pub fn expr_of_text(text: &str) -> Option<crate::ops::Expr> {
+    crate::ops::canonical::parse_expr(text).map(|e| expr::summarize(&e))
+}

@@ -271,6 +271,13 @@ pub(super) fn create_function(f: &sql::CreateFunction) -> Operation {
         Some(sql::FunctionReturnType::DataType(t)) => t.to_string().eq_ignore_ascii_case("trigger"),
         _ => false,
     };
+    let returns_set = match &f.return_type {
+        Some(sql::FunctionReturnType::SetOf(_)) => true,
+        Some(sql::FunctionReturnType::DataType(t)) => {
+            t.to_string().to_ascii_lowercase().starts_with("table")
+        }
+        None => false,
+    };
     Operation::CreateFunction(CreateFunction {
         name: object_name(&f.name),
         kind: RoutineKind::Function,
@@ -279,6 +286,7 @@ pub(super) fn create_function(f: &sql::CreateFunction) -> Operation {
         language: f.language.as_ref().map(|l| ident(l).to_lowercase()),
         volatility: f.behavior.as_ref().map(|b| b.to_string().to_lowercase()),
         returns_trigger,
+        returns_set,
         body: Vec::new(),
         inline: super::inline::inline_body(f),
         arg_names: f
@@ -311,6 +319,7 @@ pub(super) fn create_procedure(
         language: language.as_ref().map(|l| ident(l).to_lowercase()),
         volatility: None,
         returns_trigger: false,
+        returns_set: false,
         body: Vec::new(),
         inline: None,
         arg_names: Vec::new(),
@@ -336,6 +345,7 @@ pub(super) fn create_aggregate(a: &sql::CreateAggregate) -> Operation {
         language: None,
         volatility: None,
         returns_trigger: false,
+        returns_set: false,
         body: Vec::new(),
         inline: None,
         arg_names: Vec::new(),

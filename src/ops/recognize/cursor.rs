@@ -372,3 +372,54 @@ pub(super) fn object_name_from(mut parts: Vec<String>) -> ObjectName {
     let schema = parts.pop();
     ObjectName { schema, name }
 }
+
+/// One element of a partition key (`a`, `a oid_ops`, `c COLLATE "C"`, `plusone(b)`,
+/// `(a + b)`, as written or as `pg_get_partkeydef` prints it) as the catalog keeps it: a
+/// column as its folded name, an expression as its text in parentheses (a bare call
+/// gains them); the operator class and collation are left out.
+pub fn partition_key_element(text: &str) -> String {
+    let text = text.trim();
+    let whole = || format!("({text})");
+    let Some((toks, _)) = tokenize(text) else {
+        return whole();
+    };
+    // the end of the parenthesised group that opens at token `open`
+    let close = |open: usize| -> Option<usize> {
+        let mut depth = 0i32;
+        for (i, t) in toks.iter().enumerate().skip(open) {
+            match t.token {
+                Token::LParen => depth += 1,
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    };
+    match (
+        toks.first().map(|t| &t.token),
+        toks.get(1).map(|t| &t.token),
+    ) {
+        (Some(Token::LParen), _) => match close(0).and_then(|i| toks.get(i)) {
+            Some(end) => text.get(..end.end).map_or_else(whole, str::to_string),
+            None => whole(),
+        },
+        // a call, maybe schema-qualified (`f(b)`, `s.f(b)`)
+        (Some(Token::Word(_)), Some(Token::LParen | Token::Period)) => {
+            let open = toks.iter().position(|t| t.token == Token::LParen);
+            match open.and_then(close).and_then(|i| toks.get(i)) {
+                Some(end) => text
+                    .get(..end.end)
+                    .map_or_else(whole, |call| format!("({call})")),
+                None => whole(),
+            }
+        }
+        // a column, maybe with an operator class or COLLATE after it
+        (Some(first), None | Some(Token::Word(_))) => ident_of(first).unwrap_or_else(whole),
+        _ => whole(),
+    }
+}

@@ -27,6 +27,7 @@ mod tests;
 
 use super::{Operation, RoutineKind};
 use cursor::Cursor;
+pub use cursor::partition_key_element;
 pub use schema::{SchemaElement, is_role_keyword, schema_elements};
 
 /// Lowers one statement sqlparser rejected, or `None` when it is not understood. `sql` is

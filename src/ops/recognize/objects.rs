@@ -426,6 +426,7 @@ pub(super) fn create_function(
         language: None,
         volatility: None,
         returns_trigger: false,
+        returns_set: false,
         body: Vec::new(),
         inline: None,
         arg_names: Vec::new(),
@@ -445,9 +446,11 @@ pub(super) fn create_function(
             if c.eat_kw("table") {
                 c.parens()?;
                 routine.returns_set = true;
+                f.returns_set = true;
             } else {
                 let ty = c.until_kw(FUNCTION_CLAUSES);
                 f.returns_trigger = matches!(ty, [t] if is_word(&t.token, "trigger"));
+                f.returns_set = matches!(ty.first(), Some(t) if is_word(&t.token, "setof"));
                 routine.returns_set |= inline::no_default_type(&c.text(ty));
             }
         } else if c.eat_kw("language") {

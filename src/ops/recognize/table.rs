@@ -961,10 +961,7 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
             let key = c.parens()?;
             table.partition_key = split_commas(key)
                 .into_iter()
-                .map(|k| match k {
-                    [one] => super::cursor::ident_of(&one.token).unwrap_or_else(|| c.text(k)),
-                    _ => c.text(k),
-                })
+                .map(|k| super::cursor::partition_key_element(&c.text(k)))
                 .collect();
         } else if c.eat_seq(&["for", "values"]) {
             table.partition_bound = for_values(c);
