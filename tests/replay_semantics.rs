@@ -720,3 +720,30 @@ fn partition_keys_enum_labels_and_function_drops_postgresql_refuses() {
     replay_equals_server("keys_labels", KEYS_LABELS_FUNCTIONS, true);
     failures_are_reported(KEYS_LABELS_FUNCTIONS);
 }
+
+/// Unique keys on partitioned tables, subqueries in defaults and `ALTER INDEX` renames
+/// as PostgreSQL takes them (observed on 15): a unique index or constraint must hold
+/// every partitioning column among its key columns (not its INCLUDE columns) and is
+/// refused with an expression in the partition key; `ALTER INDEX ... RENAME TO` renames
+/// a table or view it names.
+const UNIQUE_KEYS_AND_RENAMES: &str = "
+CREATE TABLE up (a int, b int) PARTITION BY LIST (a);
+CREATE UNIQUE INDEX ON up (b) INCLUDE (a); -- fails
+CREATE UNIQUE INDEX ON up (a) INCLUDE (b);
+ALTER TABLE up ADD PRIMARY KEY (b); -- fails
+ALTER TABLE up ADD CONSTRAINT up_ba UNIQUE (b, a);
+CREATE TABLE up2 (a int PRIMARY KEY, b int) PARTITION BY RANGE (b); -- fails
+CREATE TABLE up3 (a int, b int, UNIQUE (a)) PARTITION BY RANGE ((a + b)); -- fails
+CREATE TABLE up4 (a int PRIMARY KEY, b int) PARTITION BY RANGE (a);
+CREATE TABLE da (a int DEFAULT (SELECT 1)); -- fails
+CREATE TABLE rn (a int);
+ALTER INDEX rn RENAME TO rn2;
+CREATE VIEW rv AS SELECT 1 AS x;
+ALTER INDEX rv RENAME TO rv2;
+";
+
+#[test]
+fn unique_keys_on_partitioned_tables_and_index_renames_replay_as_the_server_does() {
+    replay_equals_server("unique_keys", UNIQUE_KEYS_AND_RENAMES, true);
+    failures_are_reported(UNIQUE_KEYS_AND_RENAMES);
+}

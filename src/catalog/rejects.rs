@@ -55,6 +55,45 @@ pub fn create_type(ct: &crate::ops::CreateType) -> Option<String> {
     })
 }
 
+/// A unique index or constraint on a partitioned table (whose key is `partition_key`)
+/// with key columns `columns` (its `INCLUDE` columns do not count): PostgreSQL requires
+/// every partitioning column among them, and refuses any with an expression in the
+/// partition key (observed on 15).
+pub fn unique_on_partitioned(partition_key: &[String], columns: &[&str]) -> Option<String> {
+    if partition_key.iter().any(|k| k.starts_with('(')) {
+        return Some("unsupported UNIQUE constraint with partition key definition".to_string());
+    }
+    let missing = partition_key
+        .iter()
+        .find(|k| !columns.contains(&k.as_str()))?;
+    Some(format!(
+        "unique constraint on partitioned table must include all partitioning columns (column \"{missing}\" is not in the key)"
+    ))
+}
+
+/// [`unique_on_partitioned`] for `CREATE [UNIQUE] INDEX`.
+pub fn create_index(cat: &Catalog, ci: &crate::ops::CreateIndex) -> Option<String> {
+    if !ci.unique {
+        return None;
+    }
+    let t = cat.table(&ci.table)?;
+    if t.kind != super::TableKind::Partitioned {
+        return None;
+    }
+    let columns: Vec<&str> = ci
+        .keys
+        .iter()
+        .filter_map(|k| match k {
+            crate::ops::IndexKey::Column(c) => Some(c.as_str()),
+            crate::ops::IndexKey::Expression(e) => e
+                .column_cast
+                .as_ref()
+                .and_then(|cc| cc.casts.is_empty().then_some(cc.column.as_str())),
+        })
+        .collect();
+    unique_on_partitioned(&t.partition_key, &columns)
+}
+
 /// Why PostgreSQL refuses an enum label (observed on 15): longer than 63 bytes.
 pub fn enum_label(label: &str) -> Option<String> {
     (label.len() > 63)
@@ -120,6 +159,33 @@ pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
     }
     if let Some(why) = ct.partition_key.iter().find_map(|k| partition_key(cat, k)) {
         return Some(why);
+    }
+    if ct.partitioned {
+        let unique = |k: &ConstraintKind| match k {
+            ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } => {
+                Some(columns.clone())
+            }
+            _ => None,
+        };
+        let keys = ct.constraints.iter().filter_map(|k| unique(&k.kind)).chain(
+            ct.columns.iter().flat_map(|c| {
+                c.constraints.iter().filter_map(|k| {
+                    unique(&k.kind).map(|cols| {
+                        if cols.is_empty() {
+                            vec![c.name.clone()]
+                        } else {
+                            cols
+                        }
+                    })
+                })
+            }),
+        );
+        for cols in keys {
+            let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+            if let Some(why) = unique_on_partitioned(&ct.partition_key, &cols) {
+                return Some(why);
+            }
+        }
     }
     for k in constraints {
         if let Some(why) = constraint(cat, &ct.name, &k.kind, known.as_deref()) {
@@ -321,10 +387,13 @@ fn known_columns(cat: &Catalog, ct: &CreateTable) -> Option<Vec<String>> {
 /// generation expression a built-in function that is volatile in every overload (one
 /// that is only stable may have an immutable overload and is not judged).
 fn column_calls(cat: &Catalog, c: &ColumnDef) -> Option<String> {
-    if let Some(d) = &c.default
-        && let Some(why) = forbidden_call(cat, d, "DEFAULT expressions")
-    {
-        return Some(why);
+    if let Some(d) = &c.default {
+        if let Some(why) = forbidden_call(cat, d, "DEFAULT expressions") {
+            return Some(why);
+        }
+        if d.has_subquery {
+            return Some("cannot use subquery in DEFAULT expression".to_string());
+        }
     }
     let g = c.generated.as_ref()?;
     if let Some(why) = forbidden_call(cat, &g.expr, "column generation expressions") {
@@ -577,6 +646,23 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
         }
     }
     for action in &at.actions {
+        if let A::AddConstraint(k) = action
+            && t.kind == super::TableKind::Partitioned
+            && let ConstraintKind::PrimaryKey {
+                columns,
+                using_index: None,
+            }
+            | ConstraintKind::Unique {
+                columns,
+                using_index: None,
+                ..
+            } = &k.kind
+        {
+            let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+            if let Some(why) = unique_on_partitioned(&t.partition_key, &columns) {
+                return Some(why);
+            }
+        }
         if let A::AddColumn { column, .. } = action
             && let Some(why) =
                 column_calls(cat, column).or_else(|| column_name_and_type(&column.name, &column.ty))

@@ -886,6 +886,9 @@ impl Builder<'_> {
                 }
             }
             Operation::CreateIndex(ci) => {
+                if let Some(why) = crate::catalog::rejects::create_index(self.cat, ci) {
+                    self.fails(why);
+                }
                 let partitioned = self.is_partitioned(&ci.table);
                 let exists = ci.if_not_exists
                     && ci.name.as_deref().is_some_and(|n| {

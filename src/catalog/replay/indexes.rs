@@ -12,6 +12,10 @@ pub(super) fn create_index(
     ci: &crate::ops::CreateIndex,
     o: Option<Origin>,
 ) -> Option<ObjectName> {
+    if crate::catalog::rejects::create_index(cat, ci).is_some() {
+        // PostgreSQL refuses it: nothing is made
+        return None;
+    }
     let table = cat.resolve_relation(&ci.table);
     let schema = table
         .schema
@@ -153,6 +157,19 @@ pub(super) fn alter_index(cat: &mut Catalog, ai: &crate::ops::AlterIndex) {
         .resolve_in(&cat.indexes, &ai.name)
         .map(|(k, _)| k.clone())
     else {
+        // `ALTER INDEX ... RENAME TO` renames whatever relation it names, a table, view
+        // or sequence too (observed on 15), as `ALTER TABLE` would
+        if let AlterIndexAction::Rename { to } = &ai.action
+            && cat.relation_kind(&ai.name).is_some()
+        {
+            let at = crate::ops::AlterTable {
+                name: ai.name.clone(),
+                if_exists: true,
+                only: false,
+                actions: vec![AlterTableAction::RenameTable { to: to.clone() }],
+            };
+            super::alter_table::alter_table_statement(cat, &at, None);
+        }
         return;
     };
     match &ai.action {
