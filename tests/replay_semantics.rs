@@ -747,3 +747,38 @@ fn unique_keys_on_partitioned_tables_and_index_renames_replay_as_the_server_does
     replay_equals_server("unique_keys", UNIQUE_KEYS_AND_RENAMES, true);
     failures_are_reported(UNIQUE_KEYS_AND_RENAMES);
 }
+
+/// Generated columns PostgreSQL refuses (observed on 15): one added by `ALTER TABLE`
+/// that reads another generated column or a missing one; parents that disagree on a
+/// generated column; a default or identity on a column inheriting a generation
+/// expression; `INHERIT` of a parent whose generated column the child has plain; a
+/// foreign key that would write a generated column.
+const GENERATED_COLUMNS: &str = "
+CREATE TABLE g25 (a int PRIMARY KEY);
+ALTER TABLE g25 ADD COLUMN b int GENERATED ALWAYS AS (a * 3) STORED;
+ALTER TABLE g25 ADD COLUMN x int GENERATED ALWAYS AS (b * 4) STORED; -- fails
+ALTER TABLE g25 ADD COLUMN x int GENERATED ALWAYS AS (z * 4) STORED; -- fails
+ALTER TABLE g25 ADD COLUMN c int DEFAULT 42, ADD COLUMN x int GENERATED ALWAYS AS (c * 4) STORED;
+CREATE TABLE g1 (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+CREATE TABLE gy1 (x int, b int DEFAULT 55);
+CREATE TABLE g1_y () INHERITS (g1, gy1); -- fails
+CREATE TABLE gy2 (x int, b int GENERATED ALWAYS AS (x * 22) STORED);
+CREATE TABLE g1_y () INHERITS (g1, gy2); -- fails
+CREATE TABLE gx (x int, b int DEFAULT 10) INHERITS (g1); -- fails
+CREATE TABLE gx (x int, b int GENERATED ALWAYS AS IDENTITY) INHERITS (g1); -- fails
+CREATE TABLE gx (x int, b int) INHERITS (g1);
+CREATE TABLE gxx_1 (a int NOT NULL, b int);
+ALTER TABLE gxx_1 INHERIT g1; -- fails
+CREATE TABLE gxx_3 (a int NOT NULL, b int GENERATED ALWAYS AS (a * 2) STORED);
+ALTER TABLE gxx_3 INHERIT g1;
+CREATE TABLE g23p (x int PRIMARY KEY);
+CREATE TABLE g23x (a int PRIMARY KEY, b int GENERATED ALWAYS AS (a * 2) STORED REFERENCES g23p (x) ON UPDATE CASCADE); -- fails
+CREATE TABLE g23x (a int PRIMARY KEY, b int GENERATED ALWAYS AS (a * 2) STORED REFERENCES g23p (x) ON DELETE SET NULL); -- fails
+CREATE TABLE g23x (a int PRIMARY KEY, b int GENERATED ALWAYS AS (a * 2) STORED REFERENCES g23p (x));
+";
+
+#[test]
+fn generated_columns_postgresql_refuses_are_not_made() {
+    replay_equals_server("generated_refused", GENERATED_COLUMNS, true);
+    failures_are_reported(GENERATED_COLUMNS);
+}

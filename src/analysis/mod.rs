@@ -218,7 +218,10 @@ impl<'s> Analyzer<'s> {
                 history,
                 ignores: BTreeMap::new(),
                 spans: FastMap::default(),
-                catalog: settings.initial_catalog.clone(),
+                catalog: Catalog {
+                    version: settings.version.0,
+                    ..settings.initial_catalog.clone()
+                },
                 out: Analysis {
                     graph: match settings.graph {
                         GraphDetail::UsesAfterDrop => crate::graph::Graph::uses_after_drop_only(),

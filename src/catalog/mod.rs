@@ -355,6 +355,8 @@ pub struct Catalog {
     pub session_user: Option<String>,
     /// `SET ROLE`: the current role, over the session's user.
     pub role: Option<String>,
+    /// The PostgreSQL major version replay follows, where what it refuses differs.
+    pub version: u32,
 }
 
 impl Default for Catalog {
@@ -380,6 +382,7 @@ impl Default for Catalog {
             timezone_set: false,
             check_function_bodies: true,
             any_inheritance: false,
+            version: crate::effects::PgVersion::DEFAULT.0,
         }
     }
 }

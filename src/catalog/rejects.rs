@@ -160,6 +160,52 @@ pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
     if let Some(why) = ct.partition_key.iter().find_map(|k| partition_key(cat, k)) {
         return Some(why);
     }
+    if let Some(why) = inherited_generation(cat, ct) {
+        return Some(why);
+    }
+    // a foreign key over a generated column cannot write it (observed on 15)
+    let fk_over_generated = ct
+        .constraints
+        .iter()
+        .map(|k| (k, None))
+        .chain(
+            ct.columns
+                .iter()
+                .flat_map(|c| c.constraints.iter().map(move |k| (k, Some(c.name.as_str())))),
+        )
+        .find_map(|(k, own)| {
+            let ConstraintKind::ForeignKey {
+                columns,
+                on_update,
+                on_delete,
+                ..
+            } = &k.kind
+            else {
+                return None;
+            };
+            let over = columns.iter().any(|c| generated.contains(&c.as_str()))
+                || (columns.is_empty() && own.is_some_and(|c| generated.contains(&c)));
+            let writes = |a: &Option<String>, cascade: bool| {
+                a.as_deref().is_some_and(|a| {
+                    let a = a.to_ascii_uppercase();
+                    a.starts_with("SET NULL")
+                        || a.starts_with("SET DEFAULT")
+                        || (cascade && a == "CASCADE")
+                })
+            };
+            if !over {
+                None
+            } else if writes(on_update, true) {
+                Some("invalid ON UPDATE action for foreign key constraint containing generated column")
+            } else if writes(on_delete, false) {
+                Some("invalid ON DELETE action for foreign key constraint containing generated column")
+            } else {
+                None
+            }
+        });
+    if let Some(why) = fk_over_generated {
+        return Some(why.to_string());
+    }
     if ct.partitioned {
         let unique = |k: &ConstraintKind| match k {
             ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } => {
@@ -407,6 +453,74 @@ fn column_calls(cat: &Catalog, c: &ColumnDef) -> Option<String> {
     volatile.then(|| "generation expression is not immutable".to_string())
 }
 
+/// Generated columns met through `INHERITS` (observed on 15): parents that disagree on
+/// whether a column is generated ("has a generation conflict"), or on its expression
+/// when the child does not give its own ("inherits conflicting generation
+/// expressions"); before 16 a child may not give one for an inherited column at all.
+fn inherited_generation(cat: &Catalog, ct: &CreateTable) -> Option<String> {
+    if ct.inherits.is_empty() || ct.partition_of.is_some() {
+        return None;
+    }
+    let parents: Vec<&super::Table> = ct.inherits.iter().filter_map(|p| cat.table(p)).collect();
+    let mut seen: Vec<(&str, Option<&str>)> = Vec::new();
+    for p in &parents {
+        for c in &p.columns {
+            let generation = c.generated.as_ref().map(|g| g.expr.text.as_str());
+            match seen.iter().find(|(n, _)| *n == c.name) {
+                None => seen.push((&c.name, generation)),
+                Some((_, before)) if before.is_some() != generation.is_some() => {
+                    return Some(format!(
+                        "inherited column \"{}\" has a generation conflict",
+                        c.name
+                    ));
+                }
+                Some((_, before)) => {
+                    let own = ct
+                        .columns
+                        .iter()
+                        .any(|d| d.name == c.name && d.generated.is_some());
+                    if *before != generation && !own {
+                        return Some(format!(
+                            "column \"{}\" inherits conflicting generation expressions",
+                            c.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // a column inheriting a generation expression takes no default or identity
+    for d in &ct.columns {
+        if !seen.iter().any(|(n, g)| *n == d.name && g.is_some()) {
+            continue;
+        }
+        if d.default.is_some() {
+            return Some(format!(
+                "column \"{}\" inherits from generated column but specifies default",
+                d.name
+            ));
+        }
+        if d.identity.is_some() {
+            return Some(format!(
+                "column \"{}\" inherits from generated column but specifies identity",
+                d.name
+            ));
+        }
+    }
+    if cat.version < 16 {
+        let own = ct.columns.iter().find(|d| {
+            d.generated.is_some() && seen.iter().any(|(n, g)| *n == d.name && g.is_some())
+        });
+        if let Some(d) = own {
+            return Some(format!(
+                "child column \"{}\" specifies generation expression",
+                d.name
+            ));
+        }
+    }
+    None
+}
+
 /// Why PostgreSQL refuses a partition key expression (`key` is its text in
 /// parentheses; a plain column is not judged here), observed on 15: an aggregate, window
 /// or set-returning call, a subquery, no column at all ("cannot use constant expression
@@ -645,7 +759,43 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
             return Some(why.to_string());
         }
     }
+    // the columns an added column's expressions may use: the table's and those the
+    // statement added before it
+    let mut known: Option<Vec<String>> = t
+        .columns_complete
+        .then(|| t.columns.iter().map(|c| c.name.clone()).collect());
+    let mut generated: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_some())
+        .map(|c| c.name.clone())
+        .collect();
     for action in &at.actions {
+        // a parent's generated column must be generated in the child (observed on 15)
+        if let A::Inherit { parent, no: false } = action
+            && let Some(p) = cat.table(parent)
+            && let Some(c) = p.columns.iter().find(|pc| {
+                pc.generated.is_some()
+                    && t.column(&pc.name).is_some_and(|cc| cc.generated.is_none())
+            })
+        {
+            return Some(format!(
+                "column \"{}\" in child table must be a generated column",
+                c.name
+            ));
+        }
+        if let A::AddColumn { column, .. } = action {
+            let generated_now: Vec<&str> = generated.iter().map(String::as_str).collect();
+            if let Some(why) = self::column(column, relation, known.as_deref(), &generated_now) {
+                return Some(why);
+            }
+            if let Some(k) = &mut known {
+                k.push(column.name.clone());
+            }
+            if column.generated.is_some() {
+                generated.push(column.name.clone());
+            }
+        }
         if let A::AddConstraint(k) = action
             && t.kind == super::TableKind::Partitioned
             && let ConstraintKind::PrimaryKey {

@@ -146,13 +146,20 @@ fn execute(args: &DiffArgs) -> Result<i32, DiffError> {
             return Err(DiffError::NothingToCompare);
         }
     };
-    let opts = LoadOptions {
+    let mut opts = LoadOptions {
         pg_version: args.pg_version,
         config: args.config.clone(),
         cwd: std::env::current_dir().map_err(DiffError::CurrentDir)?,
     };
-    let left = side::load(&left_spec, &opts)?;
+    // migrations compared with a database are replayed for its version, unless one is
+    // asked for: what PostgreSQL refuses differs between versions
     let right = side::load(&right_spec, &opts)?;
+    if opts.pg_version.is_none()
+        && let Some(major) = right.server_major
+    {
+        opts.pg_version = Some(major);
+    }
+    let left = side::load(&left_spec, &opts)?;
     for w in left.warnings.iter().chain(&right.warnings) {
         eprintln!("warning: {w}");
     }

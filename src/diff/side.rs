@@ -26,6 +26,8 @@ pub struct Side {
     pub catalog: Catalog,
     /// Things the user should know about this side (statements that were not read).
     pub warnings: Vec<String>,
+    /// A database's PostgreSQL major version.
+    pub server_major: Option<u32>,
 }
 
 /// What the migrations side needs from the command line.
@@ -196,6 +198,7 @@ fn load_migrations(paths: &[PathBuf], opts: &LoadOptions) -> Result<Side, SideEr
         },
         catalog: run.analysis.catalog,
         warnings,
+        server_major: None,
     })
 }
 
@@ -220,6 +223,7 @@ fn load_database(url: &str) -> Result<Side, SideError> {
         },
         catalog: got.catalog,
         warnings: Vec::new(),
+        server_major: Some(got.server_version_num / 10_000),
     })
 }
 
@@ -320,6 +324,7 @@ fn load_dump(path: &Path) -> Result<Side, SideError> {
         },
         catalog,
         warnings: Vec::new(),
+        server_major: None,
     })
 }
 

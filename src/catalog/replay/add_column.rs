@@ -44,6 +44,11 @@ pub(super) fn add_column(
                 if column.default.is_none() {
                     column.default = existing.default.take();
                 }
+                // a plain redeclaration keeps the inherited generation expression
+                // (observed on 15)
+                if column.generated.is_none() && column.default.is_none() {
+                    column.generated = existing.generated.take();
+                }
                 *existing = column;
             }
             None => {
