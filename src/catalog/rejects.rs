@@ -160,6 +160,28 @@ pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
     if let Some(why) = ct.partition_key.iter().find_map(|k| partition_key(cat, k)) {
         return Some(why);
     }
+    // a partition key may not read a generated column (observed on 15)
+    let reads_generated = ct.partition_key.iter().any(|k| {
+        if k.starts_with('(') {
+            crate::ops::lower::expr_of_text(k)
+                .is_some_and(|e| e.columns.iter().any(|c| generated.contains(&c.as_str())))
+        } else {
+            generated.contains(&k.as_str())
+        }
+    });
+    if reads_generated {
+        return Some("cannot use generated column in partition key".to_string());
+    }
+    // a partition's own column options: before 16 no generation expression, before 17
+    // no identity (observed on 15)
+    if ct.partition_of.is_some() {
+        if cat.version < 16 && ct.columns.iter().any(|c| c.generated.is_some()) {
+            return Some("generated columns are not supported on partitions".to_string());
+        }
+        if cat.version < 17 && ct.columns.iter().any(|c| c.identity.is_some()) {
+            return Some("identity columns are not supported on partitions".to_string());
+        }
+    }
     if let Some(why) = inherited_generation(cat, ct) {
         return Some(why);
     }
@@ -451,6 +473,39 @@ fn column_calls(cat: &Catalog, c: &ColumnDef) -> Option<String> {
             && super::builtin_kind(&name) == Some(super::FunctionKind::Volatile)
     });
     volatile.then(|| "generation expression is not immutable".to_string())
+}
+
+/// `ATTACH PARTITION child` of `parent` (observed on 15): a generated column of the
+/// parent must be generated in the child, before 16 by the same expression (compared
+/// without blanks and parentheses, so a difference in spelling alone does not count).
+fn attached_generation(
+    cat: &Catalog,
+    parent: &super::Table,
+    child: &super::Table,
+) -> Option<String> {
+    let bare = |t: &str| -> String {
+        t.chars()
+            .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    parent.columns.iter().find_map(|pc| {
+        let pg = pc.generated.as_ref()?;
+        let cc = child.column(&pc.name)?;
+        match &cc.generated {
+            None => Some(format!(
+                "column \"{}\" in child table must be a generated column",
+                pc.name
+            )),
+            Some(cg) if cat.version < 16 && bare(&cg.expr.text) != bare(&pg.expr.text) => {
+                Some(format!(
+                    "column \"{}\" in child table has a conflicting generation expression",
+                    pc.name
+                ))
+            }
+            Some(_) => None,
+        }
+    })
 }
 
 /// Generated columns met through `INHERITS` (observed on 15): parents that disagree on
@@ -784,6 +839,12 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
                 c.name
             ));
         }
+        if let A::AttachPartition { partition, .. } = action
+            && let Some(child) = cat.table(partition)
+            && let Some(why) = attached_generation(cat, t, child)
+        {
+            return Some(why);
+        }
         if let A::AddColumn { column, .. } = action {
             let generated_now: Vec<&str> = generated.iter().map(String::as_str).collect();
             if let Some(why) = self::column(column, relation, known.as_deref(), &generated_now) {
@@ -894,6 +955,9 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
                         || cat.partitions(&t.name).any(|p| p.name != t.name)) =>
             {
                 Some("cannot convert whole-row table reference".to_string())
+            }
+            A::GeneratedExpression { expr: None, .. } if c.inherited && c.generated.is_some() => {
+                Some("cannot drop generation expression from inherited column".to_string())
             }
             A::GeneratedExpression { expr: None, .. }
                 if at.only && !cat.inheritors(&t.name).is_empty() =>
