@@ -822,3 +822,31 @@ fn generation_rules_follow_the_version() {
     let none: String = GENERATION_BEFORE_16.replace(" -- fails", "");
     failures_are_reported_for(&none, Some("16"));
 }
+
+/// Sequences PostgreSQL refuses (observed on 15): options out of their bounds, an
+/// `OWNED BY` that is a bare word, a missing column or a system catalog, a type that is
+/// not an integer; an identity column's sequence keeps its owner; altering a system
+/// catalog leaves nothing of ours behind.
+const SEQUENCES_REFUSED: &str = "
+CREATE SEQUENCE sx INCREMENT BY 0; -- fails
+CREATE SEQUENCE sx INCREMENT BY -1 MINVALUE 20; -- fails
+CREATE SEQUENCE sx INCREMENT BY 1 START -10; -- fails
+CREATE SEQUENCE sx CACHE 0; -- fails
+CREATE SEQUENCE sx OWNED BY nobody; -- fails
+CREATE SEQUENCE sx AS text; -- fails
+CREATE SEQUENCE sx AS smallint MAXVALUE 100000; -- fails
+CREATE TABLE st (a int);
+CREATE SEQUENCE sx OWNED BY st.b; -- fails
+CREATE SEQUENCE sx OWNED BY pg_class.relname; -- fails
+ALTER TABLE pg_class ALTER COLUMN relname DROP NOT NULL; -- fails
+CREATE SEQUENCE sx OWNED BY pg_class.relname; -- fails
+CREATE SEQUENCE sx INCREMENT BY -1 OWNED BY st.a;
+CREATE TABLE it (a int GENERATED ALWAYS AS IDENTITY);
+ALTER SEQUENCE it_a_seq OWNED BY NONE; -- fails
+DROP TABLE it;
+";
+
+#[test]
+fn sequences_postgresql_refuses_are_not_made() {
+    replay_equals_server("sequences_refused", SEQUENCES_REFUSED, true);
+}

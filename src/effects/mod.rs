@@ -1285,6 +1285,11 @@ impl Builder<'_> {
             {
                 self.outside(format!("{kind} cannot run inside a transaction block"));
             }
+            Operation::CreateSequence {
+                invalid: Some(why), ..
+            } => {
+                self.fails(why.clone());
+            }
             Operation::CreateType(ct) => {
                 if let Some(why) = crate::catalog::rejects::create_type(ct) {
                     self.fails(why);

@@ -840,6 +840,10 @@ pub enum Operation {
         temporary: bool,
         if_not_exists: bool,
         owned_by: Option<(ObjectName, String)>,
+        /// Why PostgreSQL refuses its options (`INCREMENT BY 0`, `START` outside the
+        /// bounds, `CACHE 0`, `OWNED BY` a bare name, ...), when it does.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        invalid: Option<String>,
     },
     AlterSequence {
         name: ObjectName,

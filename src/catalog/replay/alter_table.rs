@@ -83,6 +83,11 @@ pub(super) fn alter_table_statement(
             // PostgreSQL skips it, with a notice
             return;
         }
+        if at.name.schema.is_none() && at.name.name.starts_with("pg_") {
+            // a system catalog (`pg_catalog` is searched first), which PostgreSQL does
+            // not let a migration alter: no table of ours
+            return;
+        }
         let mut placeholder = Table::new(name.clone(), None);
         // only ever altered here: its columns are whatever existed outside
         placeholder.columns_complete = false;

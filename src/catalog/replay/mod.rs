@@ -144,10 +144,14 @@ fn apply_at_depth(cat: &mut Catalog, op: &Operation, origin: Origin, depth: u8) 
         }
         Operation::DropType(d) => types::drop_types(cat, d),
         Operation::CreateSequence {
+            invalid: Some(_), ..
+        } => {}
+        Operation::CreateSequence {
             name,
             temporary,
             if_not_exists,
             owned_by,
+            invalid: None,
         } => {
             let persistence = if *temporary {
                 Persistence::Temporary

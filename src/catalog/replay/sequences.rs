@@ -16,6 +16,18 @@ pub(super) fn create_sequence(
         return;
     }
     let owned_by = owned_by.map(|(t, c)| (cat.resolve_relation(t), c.clone()));
+    // OWNED BY a column the table does not have, or a system catalog (unqualified
+    // `pg_*` names resolve to `pg_catalog` first, another schema than the sequence's):
+    // PostgreSQL refuses the statement
+    if let Some((t, c)) = &owned_by {
+        let missing_column = cat
+            .table(t)
+            .is_some_and(|t| t.columns_complete && t.column(c).is_none());
+        let system = cat.table(t).is_none_or(|t| t.assumed) && t.name.starts_with("pg_");
+        if missing_column || system {
+            return;
+        }
+    }
     cat.sequences.insert(
         name.clone(),
         Sequence {
@@ -35,6 +47,20 @@ pub(super) fn alter_sequence(cat: &mut Catalog, name: &ObjectName, action: &Alte
     };
     match action {
         AlterSequenceAction::OwnedBy { table, column } => {
+            // an identity column's sequence stays its own (observed on 15: "cannot
+            // change ownership of identity sequence")
+            let identity = cat
+                .sequences
+                .get(&key)
+                .and_then(|s| s.owned_by.as_ref())
+                .is_some_and(|(t, c)| {
+                    cat.table(t)
+                        .and_then(|t| t.column(c))
+                        .is_some_and(|c| c.identity.is_some())
+                });
+            if identity {
+                return;
+            }
             let owned = match (table, column) {
                 (Some(t), Some(c)) => Some((cat.resolve_relation(t), c.clone())),
                 _ => None,

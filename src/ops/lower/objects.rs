@@ -229,7 +229,98 @@ pub(super) fn create_sequence(
         temporary,
         if_not_exists,
         owned_by,
+        invalid: sequence_options_problem(options),
     }
+}
+
+/// Why PostgreSQL refuses a `CREATE SEQUENCE`'s options (`init_params` in
+/// `commands/sequence.c`, messages as on 15), judged where every value is a literal.
+fn sequence_options_problem(options: &[sql::SequenceOptions]) -> Option<String> {
+    use sql::SequenceOptions as O;
+    let number = |e: &sql::Expr| -> Option<i128> {
+        match e {
+            sql::Expr::Value(v) => match &v.value {
+                sql::Value::Number(n, _) => n.parse().ok(),
+                _ => None,
+            },
+            sql::Expr::UnaryOp {
+                op: sql::UnaryOperator::Minus,
+                expr,
+            } => match expr.as_ref() {
+                sql::Expr::Value(v) => match &v.value {
+                    sql::Value::Number(n, _) => n.parse::<i128>().ok().map(|n| -n),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let (mut increment, mut min, mut max, mut start, mut cache) = (Some(1), None, None, None, None);
+    let mut ty = ("bigint", i64::MIN as i128, i64::MAX as i128);
+    for o in options {
+        match o {
+            O::DataType(t) => {
+                ty = match type_name(t).canonical().as_str() {
+                    "int2" => ("smallint", i16::MIN as i128, i16::MAX as i128),
+                    "int4" => ("integer", i32::MIN as i128, i32::MAX as i128),
+                    "int8" => ("bigint", i64::MIN as i128, i64::MAX as i128),
+                    _ => {
+                        return Some(
+                            "sequence type must be smallint, integer, or bigint".to_string(),
+                        );
+                    }
+                }
+            }
+            O::IncrementBy(e, _) => increment = number(e),
+            O::MinValue(Some(e)) => min = Some(number(e)?),
+            O::MaxValue(Some(e)) => max = Some(number(e)?),
+            O::StartWith(e, _) => start = Some(number(e)?),
+            O::Cache(e) => cache = Some(number(e)?),
+            O::OwnedBy(Some(n)) if n.0.len() < 2 && !n.to_string().eq_ignore_ascii_case("none") => {
+                return Some("invalid OWNED BY option".to_string());
+            }
+            _ => {}
+        }
+    }
+    let increment = increment?;
+    if increment == 0 {
+        return Some("INCREMENT must not be zero".to_string());
+    }
+    let (name, low, high) = ty;
+    for (what, v) in [("MAXVALUE", max), ("MINVALUE", min)] {
+        if let Some(v) = v
+            && (v < low || v > high)
+        {
+            return Some(format!(
+                "{what} ({v}) is out of range for sequence data type {name}"
+            ));
+        }
+    }
+    let max = max.unwrap_or(if increment > 0 { high } else { -1 });
+    let min = min.unwrap_or(if increment > 0 { 1 } else { low });
+    if min >= max {
+        return Some(format!(
+            "MINVALUE ({min}) must be less than MAXVALUE ({max})"
+        ));
+    }
+    let start = start.unwrap_or(if increment > 0 { min } else { max });
+    if start < min {
+        return Some(format!(
+            "START value ({start}) cannot be less than MINVALUE ({min})"
+        ));
+    }
+    if start > max {
+        return Some(format!(
+            "START value ({start}) cannot be greater than MAXVALUE ({max})"
+        ));
+    }
+    if let Some(c) = cache
+        && c <= 0
+    {
+        return Some(format!("CACHE ({c}) must be greater than zero"));
+    }
+    None
 }
 
 pub(super) fn create_schema(name: &sql::SchemaName, if_not_exists: bool) -> Operation {

@@ -1238,7 +1238,8 @@ fn create_sequence_owned_by() {
             name: on(Some("s"), "seq"),
             temporary: false,
             if_not_exists: true,
-            owned_by: Some((on(Some("s"), "t"), "id".into()))
+            owned_by: Some((on(Some("s"), "t"), "id".into())),
+            invalid: None,
         }
     );
     assert_eq!(
@@ -1247,9 +1248,64 @@ fn create_sequence_owned_by() {
             name: n("seq"),
             temporary: false,
             if_not_exists: false,
-            owned_by: None
+            owned_by: None,
+            invalid: None,
         }
     );
+}
+
+#[test]
+fn create_sequence_options_postgresql_refuses() {
+    let invalid = |sql: &str| match parse_statement(sql) {
+        Operation::CreateSequence { invalid, .. } => invalid,
+        other => panic!("{sql}: {other:?}"),
+    };
+    // each observed on 15
+    for (sql, why) in [
+        (
+            "CREATE SEQUENCE s INCREMENT BY 0",
+            "INCREMENT must not be zero",
+        ),
+        (
+            "CREATE SEQUENCE s INCREMENT BY -1 MINVALUE 20",
+            "MINVALUE (20) must be less than MAXVALUE (-1)",
+        ),
+        (
+            "CREATE SEQUENCE s INCREMENT BY 1 MAXVALUE -20",
+            "MINVALUE (1) must be less than MAXVALUE (-20)",
+        ),
+        (
+            "CREATE SEQUENCE s INCREMENT BY -1 START 10",
+            "START value (10) cannot be greater than MAXVALUE (-1)",
+        ),
+        (
+            "CREATE SEQUENCE s INCREMENT BY 1 START -10",
+            "START value (-10) cannot be less than MINVALUE (1)",
+        ),
+        (
+            "CREATE SEQUENCE s CACHE 0",
+            "CACHE (0) must be greater than zero",
+        ),
+        (
+            "CREATE SEQUENCE s OWNED BY nobody",
+            "invalid OWNED BY option",
+        ),
+        (
+            "CREATE SEQUENCE s AS smallint MAXVALUE 100000",
+            "MAXVALUE (100000) is out of range for sequence data type smallint",
+        ),
+    ] {
+        assert_eq!(invalid(sql).as_deref(), Some(why), "{sql}");
+    }
+    for sql in [
+        "CREATE SEQUENCE s",
+        "CREATE SEQUENCE s INCREMENT BY -1",
+        "CREATE SEQUENCE s AS integer START 5 MINVALUE 5 MAXVALUE 10 CACHE 20",
+        "CREATE SEQUENCE s OWNED BY NONE",
+        "CREATE SEQUENCE s START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1",
+    ] {
+        assert_eq!(invalid(sql), None, "{sql}");
+    }
 }
 
 // --- schemas, extensions, routines, triggers
