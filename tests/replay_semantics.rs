@@ -850,3 +850,31 @@ DROP TABLE it;
 fn sequences_postgresql_refuses_are_not_made() {
     replay_equals_server("sequences_refused", SEQUENCES_REFUSED, true);
 }
+
+/// Storage parameters PostgreSQL refuses (observed on 15): unknown names and
+/// namespaces, values of the wrong kind or out of bounds, one given twice, `oids`, any
+/// on a partitioned table; an index's by its method.
+const STORAGE_PARAMETERS: &str = "
+CREATE TABLE r1 (i int) WITH (fillfactor = 2); -- fails
+CREATE TABLE r1 (i int) WITH (autovacuum_analyze_scale_factor = -10.0); -- fails
+CREATE TABLE r1 (i int) WITH (not_existing_option = 2); -- fails
+CREATE TABLE r1 (i int) WITH (not_existing_namespace.fillfactor = 2); -- fails
+CREATE TABLE r1 (i int) WITH (fillfactor = 'string'); -- fails
+CREATE TABLE r1 (i int) WITH (autovacuum_enabled = 12); -- fails
+CREATE TABLE r1 (i int) WITH (fillfactor = 30, fillfactor = 40); -- fails
+CREATE TABLE r1 (i int) WITH (fillfactor); -- fails
+CREATE TABLE r1 (i int) WITH (toast.not_existing_option = 42); -- fails
+CREATE TABLE r1 (i int) WITH (oids); -- fails
+CREATE TABLE r1 (i int) WITH (\"Fillfactor\" = 10); -- fails
+CREATE TABLE r1 (i int) PARTITION BY LIST (i) WITH (fillfactor = 70); -- fails
+CREATE TABLE r1 (i int, s text) WITH (fillfactor = 30, autovacuum_enabled = false, toast.autovacuum_enabled = off, oids = false);
+CREATE INDEX r1_idx ON r1 (s) WITH (fillfactor = 1); -- fails
+CREATE INDEX r1_idx ON r1 USING gin ((ARRAY[s])) WITH (fillfactor = 70); -- fails
+CREATE INDEX r1_idx ON r1 (s) WITH (fillfactor = 80, deduplicate_items = off);
+";
+
+#[test]
+fn storage_parameters_postgresql_refuses_make_nothing() {
+    replay_equals_server("storage_parameters", STORAGE_PARAMETERS, true);
+    failures_are_reported(STORAGE_PARAMETERS);
+}

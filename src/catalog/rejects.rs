@@ -71,8 +71,12 @@ pub fn unique_on_partitioned(partition_key: &[String], columns: &[&str]) -> Opti
     ))
 }
 
-/// [`unique_on_partitioned`] for `CREATE [UNIQUE] INDEX`.
+/// Why PostgreSQL refuses a `CREATE INDEX`: its storage parameters, or a unique one on
+/// a partitioned table ([`unique_on_partitioned`]).
 pub fn create_index(cat: &Catalog, ci: &crate::ops::CreateIndex) -> Option<String> {
+    if let Some(why) = &ci.options_problem {
+        return Some(why.clone());
+    }
     if !ci.unique {
         return None;
     }
@@ -121,6 +125,9 @@ pub fn column_name_and_type(name: &str, ty: &crate::ops::TypeName) -> Option<Str
 
 /// Why PostgreSQL rejects this `CREATE TABLE`, or `None` when nothing certain is wrong.
 pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
+    if let Some(why) = &ct.options_problem {
+        return Some(why.clone());
+    }
     if ct.on_commit && ct.persistence != crate::ops::Persistence::Temporary {
         return Some("ON COMMIT can only be used on temporary tables".to_string());
     }

@@ -14,6 +14,7 @@ pub mod names;
 pub mod probe;
 pub mod recognize;
 pub mod references;
+pub mod reloptions;
 pub mod types;
 
 pub use names::ObjectName;
@@ -249,6 +250,9 @@ pub struct CreateTable {
     /// scan here).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub foreign: bool,
+    /// Why PostgreSQL refuses its storage parameters (`WITH (...)`), when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options_problem: Option<String>,
 }
 
 /// A partition's bound, `FOR VALUES ...` or `DEFAULT`. Values are kept as written
@@ -434,6 +438,9 @@ pub struct CreateIndex {
     pub predicate: Option<Expr>,
     pub method: Option<String>,
     pub nulls_not_distinct: bool,
+    /// Why PostgreSQL refuses its storage parameters (`WITH (...)`), when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options_problem: Option<String>,
 }
 
 /// `DROP <kind> [IF EXISTS] names [CASCADE]` for any object kind.

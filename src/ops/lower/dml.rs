@@ -437,6 +437,7 @@ fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
         on_commit: false,
         of_type: None,
         foreign: false,
+        options_problem: None,
     })
 }
 

@@ -65,6 +65,15 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
         on_commit: t.on_commit.is_some(),
         of_type: None,
         foreign: false,
+        options_problem: match &t.table_options {
+            sql::CreateTableOptions::With(options) => crate::ops::reloptions::problem(
+                crate::ops::reloptions::Target::Table {
+                    partitioned: t.partition_by.is_some(),
+                },
+                &storage_parameters(options),
+            ),
+            _ => None,
+        },
     })
 }
 
@@ -90,6 +99,7 @@ pub(super) fn create_foreign_table(t: &sql::CreateForeignTable) -> Operation {
         on_commit: false,
         of_type: None,
         foreign: true,
+        options_problem: None,
     })
 }
 
@@ -589,7 +599,69 @@ pub(super) fn create_index(i: &sql::CreateIndex) -> Operation {
         predicate: i.predicate.as_ref().map(summarize),
         method: i.using.as_ref().map(index_method),
         nulls_not_distinct: i.nulls_distinct == Some(false),
+        options_problem: {
+            let method = i.using.as_ref().map(index_method);
+            let options: Option<Vec<(String, Option<String>)>> = i
+                .with
+                .iter()
+                .map(|e| match e {
+                    sql::Expr::BinaryOp {
+                        left,
+                        op: sql::BinaryOperator::Eq,
+                        right,
+                    } => Some((expr_name(left)?, Some(parameter_value(right)))),
+                    other => expr_name(other).map(|n| (n, None)),
+                })
+                .collect();
+            options.and_then(|o| {
+                crate::ops::reloptions::problem(
+                    crate::ops::reloptions::Target::Index(method.as_deref()),
+                    &o,
+                )
+            })
+        },
     })
+}
+
+/// `fillfactor` or `toast.autovacuum_enabled` as a `WITH (...)` of `CREATE INDEX` gives
+/// it: the folded parts joined with dots.
+fn expr_name(e: &sql::Expr) -> Option<String> {
+    match e {
+        sql::Expr::Identifier(i) => Some(ident(i)),
+        sql::Expr::CompoundIdentifier(parts) => {
+            Some(parts.iter().map(ident).collect::<Vec<_>>().join("."))
+        }
+        _ => None,
+    }
+}
+
+/// A storage parameter's value as PostgreSQL reads it: a literal's text (a string
+/// without its quotes), a word as written.
+fn parameter_value(e: &sql::Expr) -> String {
+    match e {
+        sql::Expr::Value(v) => match &v.value {
+            sql::Value::SingleQuotedString(s) => s.clone(),
+            sql::Value::Boolean(b) => b.to_string(),
+            other => other.to_string(),
+        },
+        sql::Expr::Identifier(i) => i.value.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `WITH (name = value, name)` of `CREATE TABLE`, as [`crate::ops::reloptions::problem`]
+/// takes them.
+fn storage_parameters(options: &[sql::SqlOption]) -> Vec<(String, Option<String>)> {
+    options
+        .iter()
+        .filter_map(|o| match o {
+            sql::SqlOption::KeyValue { key, value } => {
+                Some((parts_joined(key), Some(parameter_value(value))))
+            }
+            sql::SqlOption::Ident(i) => Some((parts_joined(i), None)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn index_method(t: &sql::IndexType) -> String {

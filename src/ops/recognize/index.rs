@@ -45,6 +45,7 @@ pub(super) fn create_index(c: &mut Cursor) -> Option<Operation> {
         predicate: None,
         method,
         nulls_not_distinct: false,
+        options_problem: None,
     };
     while !c.at_end() {
         if c.eat_kw("include") {

@@ -887,6 +887,7 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         on_commit: false,
         of_type: None,
         foreign: false,
+        options_problem: None,
     };
     let typed = if c.eat_seq(&["partition", "of"]) {
         table.partition_of = Some(c.object_name()?);
@@ -949,6 +950,7 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         }
     }
     // the clauses after the element list, in any order
+    let mut parameters: Option<Vec<(String, Option<String>)>> = None;
     while !c.at_end() {
         if c.eat_kw("inherits") {
             let inner = c.parens()?;
@@ -973,7 +975,11 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         } else if c.eat_seq(&["without", "oids"]) {
         } else if c.is_kw("with") && c.peek_at(1) == Some(&Token::LParen) {
             c.advance();
-            c.parens()?;
+            let list = c.parens()?;
+            parameters = split_commas(list)
+                .into_iter()
+                .map(|el| storage_parameter(c, el))
+                .collect();
         } else if c.eat_seq(&["on", "commit"]) {
             table.on_commit = true;
             c.eat_seq(&["preserve", "rows"]);
@@ -991,5 +997,40 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
             return None;
         }
     }
+    if let Some(parameters) = parameters {
+        table.options_problem = crate::ops::reloptions::problem(
+            crate::ops::reloptions::Target::Table {
+                partitioned: table.partitioned,
+            },
+            &parameters,
+        );
+    }
     Some(Operation::CreateTable(table))
+}
+
+/// One `name [= value]` of `WITH (...)`: the name's parts folded and joined with dots,
+/// the value as PostgreSQL reads it (a string without its quotes). `None` when it is
+/// not that shape.
+fn storage_parameter(c: &Cursor, el: &[Tok]) -> Option<(String, Option<String>)> {
+    let eq = el.iter().position(|t| t.token == Token::Eq);
+    let (name, value) = match eq {
+        Some(i) => (el.get(..i)?, Some(el.get(i + 1..)?)),
+        None => (el, None),
+    };
+    let mut parts = Vec::new();
+    for t in name {
+        match &t.token {
+            Token::Period => {}
+            other => parts.push(super::cursor::ident_of(other)?),
+        }
+    }
+    let value = match value {
+        None => None,
+        Some([one]) => Some(
+            super::cursor::string_of(&one.token)
+                .unwrap_or_else(|| c.text(std::slice::from_ref(one))),
+        ),
+        Some(more) => Some(c.text(more)),
+    };
+    Some((parts.join("."), value))
 }
