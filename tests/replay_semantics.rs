@@ -878,3 +878,32 @@ fn storage_parameters_postgresql_refuses_make_nothing() {
     replay_equals_server("storage_parameters", STORAGE_PARAMETERS, true);
     failures_are_reported(STORAGE_PARAMETERS);
 }
+
+/// Inheritance and partitions as PostgreSQL guards them (observed on 15): a column
+/// added or renamed on a parent alone, an inherited column renamed on the child, a
+/// second default partition, a permanent partition of a temporary table; `LIKE ...
+/// INCLUDING CONSTRAINTS` copies the CHECKs by name, and a partitioned table refuses a
+/// NO INHERIT one, its own or copied.
+const TREES_GUARDED: &str = "
+CREATE TABLE rc (a int, b int);
+CREATE TABLE rcc (c int) INHERITS (rc);
+ALTER TABLE ONLY rc ADD COLUMN x int; -- fails
+ALTER TABLE rcc RENAME COLUMN a TO d; -- fails
+ALTER TABLE ONLY rc RENAME COLUMN a TO d; -- fails
+ALTER TABLE rc RENAME COLUMN a TO d;
+ALTER TABLE rc ADD COLUMN x int;
+CREATE TABLE rp (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE rp_d1 PARTITION OF rp DEFAULT;
+CREATE TABLE rp_d2 (a int, b int);
+ALTER TABLE rp ATTACH PARTITION rp_d2 DEFAULT; -- fails
+CREATE TABLE checked (a int CHECK (a > 0), b int, CONSTRAINT b_small CHECK (b < 10) NO INHERIT);
+CREATE TABLE copied (LIKE checked INCLUDING CONSTRAINTS);
+CREATE TABLE copied_parted (LIKE checked INCLUDING ALL) PARTITION BY LIST (a); -- fails
+CREATE TABLE own_parted (a int CHECK (a > 0) NO INHERIT) PARTITION BY LIST (a); -- fails
+";
+
+#[test]
+fn inheritance_and_partition_guards_replay_as_the_server_does() {
+    replay_equals_server("trees_guarded", TREES_GUARDED, true);
+    failures_are_reported(TREES_GUARDED);
+}

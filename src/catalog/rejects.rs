@@ -235,6 +235,42 @@ pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
     if let Some(why) = fk_over_generated {
         return Some(why.to_string());
     }
+    // a partitioned table takes no NO INHERIT constraint, its own or one LIKE copies
+    // (observed on 15)
+    if ct.partitioned {
+        let own = ct
+            .constraints
+            .iter()
+            .chain(ct.columns.iter().flat_map(|c| &c.constraints))
+            .any(|k| {
+                matches!(
+                    k.kind,
+                    ConstraintKind::Check {
+                        no_inherit: true,
+                        ..
+                    }
+                )
+            });
+        let copied = ct.like.iter().filter(|l| l.constraints).any(|l| {
+            cat.table(&l.source).is_some_and(|src| {
+                src.constraints.iter().any(|k| {
+                    matches!(
+                        k.kind,
+                        ConstraintKind::Check {
+                            no_inherit: true,
+                            ..
+                        }
+                    )
+                })
+            })
+        });
+        if own || copied {
+            return Some(format!(
+                "cannot add NO INHERIT constraint to partitioned table \"{}\"",
+                ct.name.name
+            ));
+        }
+    }
     if ct.partitioned {
         let unique = |k: &ConstraintKind| match k {
             ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } => {
@@ -846,11 +882,57 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
                 c.name
             ));
         }
-        if let A::AttachPartition { partition, .. } = action
+        if let A::AttachPartition {
+            partition, default, ..
+        } = action
             && let Some(child) = cat.table(partition)
-            && let Some(why) = attached_generation(cat, t, child)
         {
-            return Some(why);
+            if let Some(why) = attached_generation(cat, t, child) {
+                return Some(why);
+            }
+            // observed on 15
+            if *default
+                && let Some(other) = cat
+                    .partitions(&t.name)
+                    .find(|p| p.default_partition && p.name != child.name)
+            {
+                return Some(format!(
+                    "partition \"{}\" conflicts with existing default partition \"{}\"",
+                    child.name.name, other.name.name
+                ));
+            }
+            use crate::ops::Persistence::Temporary;
+            match (t.persistence, child.persistence) {
+                (Temporary, Temporary) => {}
+                (Temporary, _) => {
+                    return Some(format!(
+                        "cannot attach a permanent relation as partition of temporary relation \"{relation}\""
+                    ));
+                }
+                (_, Temporary) => {
+                    return Some(format!(
+                        "cannot attach a temporary relation as partition of permanent relation \"{relation}\""
+                    ));
+                }
+                _ => {}
+            }
+        }
+        // a column added or renamed on the parent alone while children inherit it
+        // (observed on 15)
+        let has_children =
+            || !cat.inheritors(&t.name).is_empty() || cat.partitions(&t.name).next().is_some();
+        if at.only && matches!(action, A::AddColumn { .. }) && has_children() {
+            return Some("column must be added to child tables too".to_string());
+        }
+        if let A::RenameColumn { from, .. } = action {
+            if cat.column_has_parent(&t.name, from) {
+                return Some(format!("cannot rename inherited column \"{from}\""));
+            }
+            if at.only && t.column(from).is_some() && has_children() {
+                return Some(format!(
+                    "inherited column \"{from}\" must be renamed in child tables too"
+                ));
+            }
         }
         if let A::AddColumn { column, .. } = action {
             let generated_now: Vec<&str> = generated.iter().map(String::as_str).collect();

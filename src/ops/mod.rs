@@ -194,6 +194,9 @@ pub struct Like {
     pub generated: bool,
     /// `INCLUDING IDENTITY`: identity, each with a new sequence of the new table.
     pub identity: bool,
+    /// `INCLUDING CONSTRAINTS`: the CHECK constraints, by their names.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub constraints: bool,
 }
 
 impl Like {
@@ -204,6 +207,7 @@ impl Like {
             defaults: false,
             generated: false,
             identity: false,
+            constraints: false,
         }
     }
 }

@@ -90,6 +90,19 @@ pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: O
     let mut like_identities = Vec::new();
     for like in &ct.like {
         if let Some(src) = cat.table(&like.source) {
+            // INCLUDING CONSTRAINTS copies the CHECK constraints, names and all
+            if like.constraints {
+                for c in &src.constraints {
+                    if matches!(c.kind, ConstraintKind::Check { .. })
+                        && table.constraint(&c.name).is_none()
+                    {
+                        table.constraints.push(Constraint {
+                            origin: o,
+                            ..c.clone()
+                        });
+                    }
+                }
+            }
             table.columns.extend(src.columns.iter().map(|c| {
                 let identity = c.identity.filter(|_| like.identity);
                 if identity.is_some() {

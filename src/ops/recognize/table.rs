@@ -920,12 +920,13 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
                             like.defaults = on;
                             like.generated = on;
                             like.identity = on;
+                            like.constraints = on;
                         }
                         "defaults" => like.defaults = on,
                         "generated" => like.generated = on,
                         "identity" => like.identity = on,
-                        "comments" | "compression" | "constraints" | "indexes" | "statistics"
-                        | "storage" => {}
+                        "constraints" => like.constraints = on,
+                        "comments" | "compression" | "indexes" | "statistics" | "storage" => {}
                         _ => return None,
                     }
                 }
