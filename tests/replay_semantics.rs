@@ -744,6 +744,9 @@ ALTER TABLE up ADD CONSTRAINT up_ba UNIQUE (b, a);
 CREATE TABLE up2 (a int PRIMARY KEY, b int) PARTITION BY RANGE (b); -- fails
 CREATE TABLE up3 (a int, b int, UNIQUE (a)) PARTITION BY RANGE ((a + b)); -- fails
 CREATE TABLE up4 (a int PRIMARY KEY, b int) PARTITION BY RANGE (a);
+CREATE TABLE sc (a int, CHECK (ctid IS NOT NULL)); -- fails
+CREATE TABLE sc (a int, CHECK (tableoid IS NOT NULL));
+ALTER TABLE sc ADD CHECK (xmin IS NOT NULL); -- fails
 CREATE TABLE da (a int DEFAULT (SELECT 1)); -- fails
 CREATE TABLE rn (a int);
 ALTER INDEX rn RENAME TO rn2;
@@ -806,7 +809,7 @@ fn generated_columns_postgresql_refuses_are_not_made() {
 /// What PostgreSQL 15 refuses and 16 takes (observed on 15; 16.1's regression suite
 /// runs the same statements as "ok"): a partition's own generation expression, a child
 /// giving one for an inherited generated column, a partition attached with another
-/// generation expression; identity on a partition before 17.
+/// generation expression, a column's STORAGE in CREATE TABLE.
 const GENERATION_BEFORE_16: &str = "
 CREATE TABLE vp (f1 int, f2 bigint, f3 bigint GENERATED ALWAYS AS (f2 * 2) STORED) PARTITION BY RANGE (f1);
 CREATE TABLE vc1 PARTITION OF vp (f3 WITH OPTIONS GENERATED ALWAYS AS (f2 * 22) STORED) FOR VALUES FROM (1) TO (2); -- fails
@@ -814,6 +817,7 @@ CREATE TABLE vc2 (f1 int, f2 bigint, f3 bigint GENERATED ALWAYS AS (f2 * 33) STO
 ALTER TABLE vp ATTACH PARTITION vc2 FOR VALUES FROM (2) TO (3); -- fails
 CREATE TABLE vi (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
 CREATE TABLE vix (x int, b int GENERATED ALWAYS AS (a * 22) STORED) INHERITS (vi); -- fails
+CREATE TABLE vs (a text, c text STORAGE plain); -- fails
 ";
 
 #[test]

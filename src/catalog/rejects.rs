@@ -128,6 +128,12 @@ pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
     if let Some(why) = &ct.options_problem {
         return Some(why.clone());
     }
+    if ct.column_storage && cat.version < 16 {
+        return Some(
+            "syntax error at or near \"STORAGE\" (a column's STORAGE in CREATE TABLE needs PostgreSQL 16)"
+                .to_string(),
+        );
+    }
     if ct.on_commit && ct.persistence != crate::ops::Persistence::Temporary {
         return Some("ON COMMIT can only be used on temporary tables".to_string());
     }
@@ -160,6 +166,7 @@ pub fn create_table(cat: &Catalog, ct: &CreateTable) -> Option<String> {
     for k in constraints.clone() {
         if let ConstraintKind::Check { expr, .. } = &k.kind
             && let Some(why) = forbidden_call(cat, expr, "check constraints")
+                .or_else(|| system_column_in_check(expr))
         {
             return Some(why);
         }
@@ -619,6 +626,17 @@ fn inherited_generation(cat: &Catalog, ct: &CreateTable) -> Option<String> {
     None
 }
 
+/// A CHECK reading a system column other than `tableoid` (observed on 15).
+fn system_column_in_check(expr: &crate::ops::Expr) -> Option<String> {
+    let used = expr
+        .columns
+        .iter()
+        .find(|c| *c != "tableoid" && SYSTEM_COLUMNS.contains(&c.as_str()))?;
+    Some(format!(
+        "system column \"{used}\" reference in check constraint is invalid"
+    ))
+}
+
 /// Why PostgreSQL refuses a partition key expression (`key` is its text in
 /// parentheses; a plain column is not judged here), observed on 15: an aggregate, window
 /// or set-returning call, a subquery, no column at all ("cannot use constant expression
@@ -945,6 +963,12 @@ pub fn alter_table(cat: &Catalog, at: &crate::ops::AlterTable) -> Option<String>
             if column.generated.is_some() {
                 generated.push(column.name.clone());
             }
+        }
+        if let A::AddConstraint(k) = action
+            && let ConstraintKind::Check { expr, .. } = &k.kind
+            && let Some(why) = system_column_in_check(expr)
+        {
+            return Some(why);
         }
         if let A::AddConstraint(k) = action
             && t.kind == super::TableKind::Partitioned

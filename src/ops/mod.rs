@@ -257,6 +257,9 @@ pub struct CreateTable {
     /// Why PostgreSQL refuses its storage parameters (`WITH (...)`), when it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options_problem: Option<String>,
+    /// A column has a `STORAGE` clause, which `CREATE TABLE` takes from PostgreSQL 16.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub column_storage: bool,
 }
 
 /// A partition's bound, `FOR VALUES ...` or `DEFAULT`. Values are kept as written

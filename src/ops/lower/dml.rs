@@ -438,6 +438,7 @@ fn select_into(q: &sql::Query, into: &sql::SelectInto) -> Operation {
         of_type: None,
         foreign: false,
         options_problem: None,
+        column_storage: false,
     })
 }
 

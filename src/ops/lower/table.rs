@@ -74,6 +74,7 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
             ),
             _ => None,
         },
+        column_storage: false,
     })
 }
 
@@ -100,6 +101,7 @@ pub(super) fn create_foreign_table(t: &sql::CreateForeignTable) -> Operation {
         of_type: None,
         foreign: true,
         options_problem: None,
+        column_storage: false,
     })
 }
 

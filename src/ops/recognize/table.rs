@@ -888,6 +888,7 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         of_type: None,
         foreign: false,
         options_problem: None,
+        column_storage: false,
     };
     let typed = if c.eat_seq(&["partition", "of"]) {
         table.partition_of = Some(c.object_name()?);
@@ -942,7 +943,12 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
             } else {
                 let mut probe = e.clone();
                 match column_def_inner(&mut probe, typed) {
-                    Some(col) if probe.at_end() => table.columns.push(col),
+                    Some(col) if probe.at_end() => {
+                        // `c text STORAGE plain`: PostgreSQL 16+ in CREATE TABLE
+                        table.column_storage |=
+                            el.iter().skip(2).any(|t| is_word(&t.token, "storage"));
+                        table.columns.push(col);
+                    }
                     // `CREATE TABLE t (a, b) AS query`: just names
                     _ if e.ident().is_some() && e.at_end() => {}
                     _ => return None,
