@@ -744,6 +744,7 @@ ALTER TABLE up ADD CONSTRAINT up_ba UNIQUE (b, a);
 CREATE TABLE up2 (a int PRIMARY KEY, b int) PARTITION BY RANGE (b); -- fails
 CREATE TABLE up3 (a int, b int, UNIQUE (a)) PARTITION BY RANGE ((a + b)); -- fails
 CREATE TABLE up4 (a int PRIMARY KEY, b int) PARTITION BY RANGE (a);
+CREATE INDEX ON up4 ((a + b), (row(a, b))); -- fails
 CREATE TABLE sc (a int, CHECK (ctid IS NOT NULL)); -- fails
 CREATE TABLE sc (a int, CHECK (tableoid IS NOT NULL));
 ALTER TABLE sc ADD CHECK (xmin IS NOT NULL); -- fails

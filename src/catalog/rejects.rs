@@ -77,6 +77,17 @@ pub fn create_index(cat: &Catalog, ci: &crate::ops::CreateIndex) -> Option<Strin
     if let Some(why) = &ci.options_problem {
         return Some(why.clone());
     }
+    // a key that is a row constructor has type record (observed on 15)
+    let row = ci.keys.iter().any(|k| match k {
+        crate::ops::IndexKey::Expression(e) => {
+            let t = e.text.trim_start_matches('(').trim_start();
+            t.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("row("))
+        }
+        crate::ops::IndexKey::Column(_) => false,
+    });
+    if row {
+        return Some("column \"row\" has pseudo-type record".to_string());
+    }
     if !ci.unique {
         return None;
     }
