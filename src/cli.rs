@@ -99,6 +99,24 @@ struct CommonArgs {
     /// transaction age are still shown)
     #[arg(long)]
     no_query_text: bool,
+    /// With --database-url: how long to watch the tables' traffic (pg_stat_user_tables,
+    /// read at the start and again after this many seconds, the schema reads in between
+    /// counting towards it) to say how many queries per second would queue behind each
+    /// lock and suggest a lock_timeout; 0 turns it off
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0, value_parser = traffic_window)]
+    traffic_window: f64,
+}
+
+/// `--traffic-window`: seconds, from 0 to 60.
+fn traffic_window(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, got `{text}`"))?;
+    if !(0.0..=60.0).contains(&v) {
+        return Err(format!("expected 0 to 60 seconds, got {v}"));
+    }
+    Ok(v)
 }
 
 #[derive(Args, Debug, Clone)]
@@ -357,6 +375,7 @@ fn prepare(
         skip_plan: report == Report::Findings && args.database_url.is_none() && !keep_plan,
         overlay: None,
         no_query_text: args.no_query_text,
+        traffic_window: Some(args.traffic_window),
         refused_by_server: Default::default(),
     })
     .map(ManuallyDrop::new)
@@ -561,6 +580,9 @@ fn check(args: &CheckArgs) -> i32 {
     let blockers = run.live.as_ref().map_or_else(Vec::new, |live| {
         crate::live::activity::blockers(&run.analysis.plan, &live.activity)
     });
+    let queues = run.live.as_ref().map_or_else(Vec::new, |live| {
+        crate::live::activity::queues(&run.analysis.plan, &live.activity)
+    });
     let sources = if matches!(
         args.format,
         CheckFormat::Human | CheckFormat::Markdown | CheckFormat::Html
@@ -577,6 +599,7 @@ fn check(args: &CheckArgs) -> i32 {
         pg_version: run.version.0,
         database: run.live.as_ref(),
         blockers: &blockers,
+        queues: &queues,
     };
     // unreadable files go to stderr too, where a user sees them first, except where the
     // output itself is read in the log (json for scripts is unchanged)
@@ -646,12 +669,17 @@ fn plan(args: &PlanArgs) -> i32 {
                 .live
                 .as_ref()
                 .map(|live| crate::live::activity::blockers(&run.analysis.plan, &live.activity));
+            let queues = run
+                .live
+                .as_ref()
+                .map(|live| crate::live::activity::queues(&run.analysis.plan, &live.activity));
             let written = report::plan::write_json(
                 &mut out,
                 &run.analysis.files,
                 &run.analysis.plan,
                 run.version.0,
                 blockers.as_deref(),
+                queues.as_deref(),
             )
             .and_then(|()| writeln!(out))
             .and_then(|()| out.flush());

@@ -165,6 +165,7 @@ pub fn check(data: &[u8]) {
         pg_version: 16,
         database: None,
         blockers: &[],
+        queues: &[],
     };
     let timelines = report::timeline::build(&analysis.files, &analysis.plan, None);
     let rendered = [

@@ -53,6 +53,9 @@ pub struct RunOptions {
     pub overlay: Option<std::sync::Arc<source::Overlay>>,
     /// With `database`: leave the other sessions' query texts out of what is read.
     pub no_query_text: bool,
+    /// With `database`: sample the tables' traffic over this many seconds (`None` or 0:
+    /// not sampled).
+    pub traffic_window: Option<f64>,
     /// Statements a server refused, as `(file as displayed, statement index)`, with the
     /// SQLSTATE it gave: their changes are not replayed (`trace`, which has seen them
     /// fail), except what such a failure leaves behind (a concurrent index build that
@@ -454,7 +457,7 @@ pub fn live_baseline(
     let all = preparer.prepare_all(files);
     let framework = dominant_framework(all.iter().map(|(p, _)| p.framework));
     baseline.prepared = Some(all);
-    let snapshot = live::snapshot(db, framework, !opts.no_query_text)?;
+    let snapshot = live::snapshot(db, framework, !opts.no_query_text, opts.traffic_window)?;
     baseline.version = live_version(opts, configured, &snapshot, &mut baseline.notes)?;
     baseline.initial_catalog = snapshot.catalog;
     let mut run_info = LiveRun {

@@ -719,3 +719,113 @@ fn plan_names_the_sessions_that_would_block_each_statement_now() {
         out.stdout
     );
 }
+
+/// Traffic on a table while `plan` watches it (`--traffic-window`): the reads and row
+/// writes per second that each pending statement's lock would hold up, by its mode (a
+/// SHARE lock holds up writes only), with a suggested `lock_timeout`; a table nobody
+/// uses builds no queue; a window of 0 watches nothing.
+#[test]
+fn plan_says_what_would_queue_behind_each_lock() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let Some(server) = common::pg_server() else {
+        return;
+    };
+    let mut admin = fresh_db(&server, "traffic");
+    admin
+        .batch_execute(
+            "CREATE TABLE busy (id bigint PRIMARY KEY, n int); INSERT INTO busy VALUES (1, 0);
+             CREATE TABLE quiet (id bigint)",
+        )
+        .expect("setup");
+    let url = common::pg_url(&server, "traffic");
+    // an application reading and writing `busy` for as long as the plan runs
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut app = server
+        .connect_as(schemaguard::server::SUPERUSER, "traffic")
+        .expect("connect");
+    let running = Arc::clone(&stop);
+    let worker = std::thread::spawn(move || {
+        let mut i: i64 = 2;
+        while !running.load(Ordering::Relaxed) {
+            app.batch_execute("SELECT n FROM busy WHERE id = 1")
+                .expect("read");
+            app.execute("INSERT INTO busy VALUES ($1, 0)", &[&i])
+                .expect("write");
+            i += 1;
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    });
+    let dir = common::TempDir::new("traffic");
+    write(
+        &dir.0,
+        "001_change.sql",
+        "ALTER TABLE busy ADD COLUMN note text;\nCREATE INDEX ON busy (n);\nALTER TABLE quiet ADD COLUMN note text;\n",
+    );
+    let out = common::schemaguard(&[
+        "plan",
+        "--format",
+        "json",
+        "--traffic-window",
+        "3",
+        "--database-url",
+        &url,
+        dir.path(),
+    ]);
+    let human = common::schemaguard(&[
+        "plan",
+        "--traffic-window",
+        "2",
+        "--database-url",
+        &url,
+        dir.path(),
+    ]);
+    stop.store(true, Ordering::Relaxed);
+    worker.join().expect("the application thread");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let queues = doc["queues"].as_array().expect("queues");
+    let on = |line: u64| {
+        queues
+            .iter()
+            .find(|q| q["line"] == line)
+            .unwrap_or_else(|| panic!("no queue for line {line}: {doc:#}"))
+    };
+    let alter = on(1);
+    assert_eq!(alter["relation"], "public.busy");
+    assert_eq!(alter["requested"], "ACCESS EXCLUSIVE");
+    assert!(alter["reads_per_s"].as_f64() > Some(1.0), "{alter}");
+    assert!(alter["writes_per_s"].as_f64() > Some(1.0), "{alter}");
+    let timeout = alter["suggested_lock_timeout_ms"]
+        .as_u64()
+        .expect("timeout");
+    assert!((100..=5000).contains(&timeout), "{alter}");
+    // CREATE INDEX's SHARE lets reads through
+    let index = on(2);
+    assert_eq!(index["requested"], "SHARE");
+    assert_eq!(index["reads_per_s"].as_f64(), Some(0.0), "{index}");
+    assert!(index["writes_per_s"].as_f64() > Some(1.0), "{index}");
+    // nobody uses `quiet`
+    assert!(!queues.iter().any(|q| q["line"] == 3), "{doc:#}");
+    assert!(
+        human.stdout.contains("001_change.sql:1: public.busy: ")
+            && human
+                .stdout
+                .contains("would queue behind the ACCESS EXCLUSIVE it requests"),
+        "{}",
+        human.stdout
+    );
+
+    let out = common::schemaguard(&[
+        "plan",
+        "--format",
+        "json",
+        "--traffic-window",
+        "0",
+        "--database-url",
+        &url,
+        dir.path(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(doc["queues"].as_array().map(Vec::len), Some(0), "{doc:#}");
+}

@@ -115,6 +115,7 @@ fn check(file: &Path, config: &Path, human: bool) {
         pg_version: run.version.0,
         database: None,
         blockers: &[],
+        queues: &[],
     };
     if human {
         let sources: HashMap<String, String> = run
@@ -135,7 +136,7 @@ fn plan(file: &Path, config: &Path, human: bool) {
     if human {
         assert!(!report::plan::human(files, statements, version).is_empty());
     } else {
-        report::plan::write_json(&mut std::io::sink(), files, statements, version, None)
+        report::plan::write_json(&mut std::io::sink(), files, statements, version, None, None)
             .expect("write to a sink");
     }
 }

@@ -43,11 +43,95 @@ pub struct RelationLock {
     pub granted: bool,
 }
 
+/// How busy a table is: `pg_stat_user_tables`' counters read twice, some time apart.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Traffic {
+    pub relation: ObjectName,
+    /// Sequential and index scans started per second: each is a query (or part of one)
+    /// reading the table.
+    pub reads_per_s: f64,
+    /// Rows inserted, updated and deleted per second: at most as many write statements.
+    pub writes_per_s: f64,
+}
+
 /// One read of the database's activity.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct Activity {
     pub sessions: Vec<Session>,
     pub locks: Vec<RelationLock>,
+    /// Tables that were read or written while the counters were sampled (the others
+    /// had no traffic).
+    pub traffic: Vec<Traffic>,
+    /// How long apart the two samples were (`None`: not sampled).
+    pub traffic_window_s: Option<f64>,
+}
+
+/// `pg_stat_user_tables`' counters at one moment: per table, (scans, rows written).
+pub struct Counters {
+    at: std::time::Instant,
+    tables: std::collections::HashMap<ObjectName, (i64, i64)>,
+}
+
+impl Counters {
+    /// How long ago they were read.
+    pub fn age(&self) -> std::time::Duration {
+        self.at.elapsed()
+    }
+}
+
+/// Reads every user table's scan and row-write counters (a fresh statistics snapshot:
+/// the session's cached one is cleared first).
+pub fn counters(session: &mut LiveSession) -> Result<Counters, LiveError> {
+    let (lock, statement) = session.timeouts();
+    session.read(|client| {
+        let failed = |e: &postgres::Error| {
+            LiveError::query("reading pg_stat_user_tables", e, lock, statement)
+        };
+        client
+            .batch_execute("SELECT pg_stat_clear_snapshot()")
+            .map_err(|e| failed(&e))?;
+        let rows = client
+            .query(
+                "SELECT schemaname::text, relname::text,
+                        (coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::int8,
+                        (n_tup_ins + n_tup_upd + n_tup_del)::int8
+                   FROM pg_stat_user_tables",
+                &[],
+            )
+            .map_err(|e| failed(&e))?;
+        let at = std::time::Instant::now();
+        let tables = rows
+            .iter()
+            .map(|r| {
+                (
+                    ObjectName::new(Some(r.get::<_, &str>(0)), r.get::<_, &str>(1)),
+                    (r.get(2), r.get(3)),
+                )
+            })
+            .collect();
+        Ok(Counters { at, tables })
+    })
+}
+
+/// The tables whose counters moved between two samples, with their rates; and the time
+/// between the samples.
+pub fn traffic(before: &Counters, after: &Counters) -> (Vec<Traffic>, f64) {
+    let window = after.at.duration_since(before.at).as_secs_f64().max(1e-3);
+    let mut out: Vec<Traffic> = after
+        .tables
+        .iter()
+        .filter_map(|(name, (scans, writes))| {
+            let (s0, w0) = before.tables.get(name)?;
+            let (ds, dw) = ((scans - s0).max(0), (writes - w0).max(0));
+            (ds > 0 || dw > 0).then(|| Traffic {
+                relation: name.clone(),
+                reads_per_s: ds as f64 / window,
+                writes_per_s: dw as f64 / window,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.relation.cmp(&b.relation));
+    (out, window)
 }
 
 /// How much of a session's query text is kept.
@@ -118,7 +202,11 @@ pub fn read(session: &mut LiveSession, query_text: bool) -> Result<Activity, Liv
                     .map(|q| excerpt(&q)),
             });
         }
-        Ok(Activity { sessions, locks })
+        Ok(Activity {
+            sessions,
+            locks,
+            ..Activity::default()
+        })
     })
 }
 
@@ -186,6 +274,123 @@ pub fn blockers(plan: &[PlannedStatement], activity: &Activity) -> Vec<Blocker> 
         }
     }
     out
+}
+
+/// What would queue behind one pending statement's lock on a busy table.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Queue {
+    pub file: String,
+    pub line: u32,
+    pub relation: ObjectName,
+    /// The mode the statement will request.
+    pub requested: LockMode,
+    /// Reads of the table per second that the mode blocks (only ACCESS EXCLUSIVE
+    /// blocks reads).
+    pub reads_per_s: f64,
+    /// Rows written per second that the mode blocks (SHARE and stronger).
+    pub writes_per_s: f64,
+    /// A `lock_timeout` that keeps the queue to about [`QUEUE_BUDGET`] queries.
+    pub suggested_lock_timeout_ms: u64,
+}
+
+/// How many queries may pile up behind a lock request before it gives up: about the
+/// headroom of a common connection pool. The suggested `lock_timeout` is this many
+/// queries' worth of the table's traffic, between [`MIN_TIMEOUT_MS`] and
+/// [`MAX_TIMEOUT_MS`].
+pub const QUEUE_BUDGET: f64 = 50.0;
+pub const MIN_TIMEOUT_MS: u64 = 100;
+pub const MAX_TIMEOUT_MS: u64 = 5_000;
+
+/// The suggested `lock_timeout` for `rate` blocked queries per second.
+pub fn suggested_lock_timeout_ms(rate: f64) -> u64 {
+    if rate <= 0.0 {
+        return MAX_TIMEOUT_MS;
+    }
+    let ms = (QUEUE_BUDGET / rate * 1000.0).clamp(MIN_TIMEOUT_MS as f64, MAX_TIMEOUT_MS as f64);
+    // two significant digits read better than a precise guess
+    let magnitude = 10f64.powi((ms.log10().floor() as i32 - 1).max(0));
+    ((ms / magnitude).floor() * magnitude) as u64
+}
+
+/// The queues the pending statements' locks would build on the tables that had traffic
+/// while it was sampled: one per statement and table, for a mode that blocks reads or
+/// writes.
+pub fn queues(plan: &[PlannedStatement], activity: &Activity) -> Vec<Queue> {
+    let mut out: Vec<Queue> = Vec::new();
+    for p in plan {
+        for want in p.locks.iter().filter(|l| l.preexisting) {
+            let Some(t) = activity
+                .traffic
+                .iter()
+                .find(|t| same_relation(&t.relation, &want.relation))
+            else {
+                continue;
+            };
+            let reads = if want.mode.conflicts_with(LockMode::AccessShare) {
+                t.reads_per_s
+            } else {
+                0.0
+            };
+            let writes = if want.mode.conflicts_with(LockMode::RowExclusive) {
+                t.writes_per_s
+            } else {
+                0.0
+            };
+            if reads + writes <= 0.0 {
+                continue;
+            }
+            let line = p.span.start_pos.line;
+            if let Some(q) = out
+                .iter_mut()
+                .find(|q| q.file == p.file && q.line == line && q.relation == t.relation)
+            {
+                if want.mode > q.requested {
+                    q.requested = want.mode;
+                    q.reads_per_s = reads;
+                    q.writes_per_s = writes;
+                    q.suggested_lock_timeout_ms = suggested_lock_timeout_ms(reads + writes);
+                }
+                continue;
+            }
+            out.push(Queue {
+                file: p.file.clone(),
+                line,
+                relation: t.relation.clone(),
+                requested: want.mode,
+                reads_per_s: reads,
+                writes_per_s: writes,
+                suggested_lock_timeout_ms: suggested_lock_timeout_ms(reads + writes),
+            });
+        }
+    }
+    out
+}
+
+/// A queue as one line for people.
+pub fn describe_queue(q: &Queue) -> String {
+    let mut what = Vec::new();
+    if q.reads_per_s > 0.0 {
+        what.push(format!("{} reads/s", rate(q.reads_per_s)));
+    }
+    if q.writes_per_s > 0.0 {
+        what.push(format!("{} row writes/s", rate(q.writes_per_s)));
+    }
+    format!(
+        "{}: {} would queue behind the {} it requests, while it waits and while it holds it; lock_timeout = '{}ms' keeps the queue to about {} queries",
+        q.relation,
+        what.join(" and "),
+        q.requested,
+        q.suggested_lock_timeout_ms,
+        QUEUE_BUDGET
+    )
+}
+
+fn rate(r: f64) -> String {
+    if r >= 10.0 {
+        format!("{}", r.round())
+    } else {
+        format!("{r:.1}")
+    }
 }
 
 /// Transactions open for at least this long are listed even when they hold no lock the
@@ -338,6 +543,7 @@ mod tests {
                 session(5, Some(90.0)),
             ],
             locks: Vec::new(),
+            ..Activity::default()
         };
         let blocking = Blocker {
             file: "f.sql".into(),
@@ -357,6 +563,16 @@ mod tests {
             describe_session(&session(4, Some(7200.0))),
             "pid 4 (app): transaction open for 2 h 0 min, idle in transaction"
         );
+    }
+
+    #[test]
+    fn suggested_lock_timeouts_keep_the_queue_small() {
+        // no traffic: the upper bound; busy: down to the lower one
+        assert_eq!(suggested_lock_timeout_ms(0.0), MAX_TIMEOUT_MS);
+        assert_eq!(suggested_lock_timeout_ms(5.0), MAX_TIMEOUT_MS);
+        assert_eq!(suggested_lock_timeout_ms(100.0), 500);
+        assert_eq!(suggested_lock_timeout_ms(30.0), 1600);
+        assert_eq!(suggested_lock_timeout_ms(10_000.0), MIN_TIMEOUT_MS);
     }
 
     #[test]

@@ -41,16 +41,32 @@ pub struct Snapshot {
 
 /// Connects read-only, introspects the schema, reads the history table (`prefer`: the
 /// framework the migration files are written for) and the other sessions' locks
-/// (`query_text`: with an excerpt of each one's query).
+/// (`query_text`: with an excerpt of each one's query). With a `traffic_window` (in
+/// seconds), the tables' scan and write counters are read at the start and again once
+/// that long has passed (the reads in between count towards it), for their rates.
 pub fn snapshot(
     opts: &ConnectOptions,
     prefer: Option<Framework>,
     query_text: bool,
+    traffic_window: Option<f64>,
 ) -> Result<Snapshot, LiveError> {
     let mut session = connect(opts)?;
+    let window = traffic_window.filter(|w| *w > 0.0);
+    let before = match window {
+        Some(_) => Some(activity::counters(&mut session)?),
+        None => None,
+    };
     let introspected = introspect::introspect(&mut session)?;
     let history = history::read(&mut session, prefer)?;
-    let activity = activity::read(&mut session, query_text)?;
+    let mut activity = activity::read(&mut session, query_text)?;
+    if let (Some(window), Some(before)) = (window, before) {
+        let left = std::time::Duration::from_secs_f64(window).saturating_sub(before.age());
+        std::thread::sleep(left);
+        let after = activity::counters(&mut session)?;
+        let (traffic, took) = activity::traffic(&before, &after);
+        activity.traffic = traffic;
+        activity.traffic_window_s = Some(took);
+    }
     Ok(Snapshot {
         target: session.target().to_string(),
         server_version_num: introspected.server_version_num,

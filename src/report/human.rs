@@ -98,6 +98,23 @@ pub fn render(report: &CheckReport, sources: &HashMap<String, String>, color: bo
                 );
             }
         }
+        if !report.queues.is_empty() {
+            let _ = writeln!(
+                out,
+                "traffic on {} over {:.1} s: what would queue behind the pending statements' locks:",
+                db.target,
+                db.activity.traffic_window_s.unwrap_or_default()
+            );
+            for q in report.queues {
+                let _ = writeln!(
+                    out,
+                    "  {}:{}: {}",
+                    q.file,
+                    q.line,
+                    crate::live::activity::describe_queue(q)
+                );
+            }
+        }
         let _ = writeln!(out, "{}", database_line(db));
     }
     out.push_str(&summary_line(summary));

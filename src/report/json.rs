@@ -55,6 +55,11 @@ struct DatabaseJson<'a> {
     pending: &'a [String],
     /// The sessions that would block the pending statements now.
     blockers: &'a [crate::live::activity::Blocker],
+    /// How long the tables' traffic was watched (absent: not watched).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    traffic_window_s: Option<f64>,
+    /// What would queue behind the pending statements' locks on busy tables.
+    queues: &'a [crate::live::activity::Queue],
 }
 
 /// The findings, each converted as it is written (not copied whole first).
@@ -218,6 +223,8 @@ fn check_document<'a>(
             applied: &db.applied,
             pending: &db.pending,
             blockers: report.blockers,
+            traffic_window_s: db.activity.traffic_window_s,
+            queues: report.queues,
         }),
     }
 }
@@ -287,6 +294,7 @@ mod tests {
                 pg_version: 16,
                 database: None,
                 blockers: &[],
+                queues: &[],
             };
             let mut written = Vec::new();
             write_check(&mut written, &report).expect("written");

@@ -32,6 +32,8 @@ pub struct CheckReport<'a> {
     pub database: Option<&'a crate::pipeline::LiveRun>,
     /// With a live database: the sessions that would block the pending statements now.
     pub blockers: &'a [crate::live::activity::Blocker],
+    /// With a live database: the traffic that would queue behind the statements' locks.
+    pub queues: &'a [crate::live::activity::Queue],
 }
 
 /// Counts for the summary line.

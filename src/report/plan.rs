@@ -53,6 +53,10 @@ struct PlanJson<'a> {
     /// With `--database-url`: the sessions that would block the statements now.
     #[serde(skip_serializing_if = "Option::is_none")]
     blockers: Option<&'a [crate::live::activity::Blocker]>,
+    /// With `--database-url`: what would queue behind the statements' locks on busy
+    /// tables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    queues: Option<&'a [crate::live::activity::Queue]>,
     statements: StatementsJson<'a>,
 }
 
@@ -74,6 +78,7 @@ pub fn write_json(
     plan: &[PlannedStatement],
     pg_version: u32,
     blockers: Option<&[crate::live::activity::Blocker]>,
+    queues: Option<&[crate::live::activity::Queue]>,
 ) -> std::io::Result<()> {
     let doc = |statements| PlanJson {
         schema_version: super::json::SCHEMA_VERSION,
@@ -82,6 +87,7 @@ pub fn write_json(
         pg_version,
         files,
         blockers,
+        queues,
         statements: StatementsJson(statements),
     };
     // the statements (most of it) serialized in parallel, in order, into the rest
@@ -114,6 +120,29 @@ pub fn blockers_human(live: &crate::pipeline::LiveRun, plan: &[PlannedStatement]
             let _ = writeln!(out, "  {}:{}: {}", b.file, b.line, activity::describe(b));
         }
     }
+    let queues = activity::queues(plan, &live.activity);
+    if let Some(window) = live.activity.traffic_window_s {
+        if queues.is_empty() {
+            let _ = writeln!(
+                out,
+                "traffic over {window:.1} s: no reads or writes of the tables these statements lock that their locks would hold up"
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "traffic over {window:.1} s: what would queue behind the statements' locks:"
+            );
+            for q in &queues {
+                let _ = writeln!(
+                    out,
+                    "  {}:{}: {}",
+                    q.file,
+                    q.line,
+                    activity::describe_queue(q)
+                );
+            }
+        }
+    }
     let long = activity::long_transactions(&live.activity, &found, activity::LONG_TRANSACTION_S);
     if !long.is_empty() {
         let _ = writeln!(
@@ -130,7 +159,7 @@ pub fn blockers_human(live: &crate::pipeline::LiveRun, plan: &[PlannedStatement]
 
 pub fn json(files: &[FileSummary], plan: &[PlannedStatement], pg_version: u32) -> String {
     let mut out = Vec::new();
-    match write_json(&mut out, files, plan, pg_version, None) {
+    match write_json(&mut out, files, plan, pg_version, None, None) {
         Ok(()) => String::from_utf8_lossy(&out).into_owned(),
         Err(e) => format!("{{\"error\": \"{e}\"}}"),
     }
@@ -363,7 +392,7 @@ mod tests {
             let (files, plan) = (&run.analysis.files, &run.analysis.plan);
             assert!(!plan.is_empty());
             let mut written = Vec::new();
-            write_json(&mut written, files, plan, 16, None).expect("written");
+            write_json(&mut written, files, plan, 16, None, None).expect("written");
             let expected = serde_json::to_vec_pretty(&PlanJson {
                 schema_version: super::super::json::SCHEMA_VERSION,
                 tool: "schemaguard",
@@ -371,6 +400,7 @@ mod tests {
                 pg_version: 16,
                 files,
                 blockers: None,
+                queues: None,
                 statements: StatementsJson(plan),
             })
             .expect("serialized");
