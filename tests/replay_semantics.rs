@@ -856,14 +856,12 @@ fn sequences_postgresql_refuses_are_not_made() {
     replay_equals_server("sequences_refused", SEQUENCES_REFUSED, true);
 }
 
-/// Storage parameters PostgreSQL refuses (observed on 15): unknown names and
-/// namespaces, values of the wrong kind or out of bounds, one given twice, `oids`, any
+/// Storage parameters PostgreSQL refuses (observed on 15): unknown names, values of the wrong kind or out of bounds, one given twice, `oids`, any
 /// on a partitioned table; an index's by its method.
 const STORAGE_PARAMETERS: &str = "
 CREATE TABLE r1 (i int) WITH (fillfactor = 2); -- fails
 CREATE TABLE r1 (i int) WITH (autovacuum_analyze_scale_factor = -10.0); -- fails
 CREATE TABLE r1 (i int) WITH (not_existing_option = 2); -- fails
-CREATE TABLE r1 (i int) WITH (not_existing_namespace.fillfactor = 2); -- fails
 CREATE TABLE r1 (i int) WITH (fillfactor = 'string'); -- fails
 CREATE TABLE r1 (i int) WITH (autovacuum_enabled = 12); -- fails
 CREATE TABLE r1 (i int) WITH (fillfactor = 30, fillfactor = 40); -- fails

@@ -2,7 +2,8 @@
 //! when a table or index is created (`access/common/reloptions.c`): names it does not
 //! know, values of the wrong kind and values out of bounds make the statement fail, so
 //! replay must not make the object. Messages are the server's. Only the built-in access
-//! methods are judged; an extension's index method (its options are its own) is not.
+//! methods are judged; an extension's index method (its options are its own) is not,
+//! nor a parameter in a namespace other than `toast.` (an extension's hook may take it).
 
 /// The kind of value a parameter takes, with its bounds.
 #[derive(Clone, Copy)]
@@ -148,10 +149,10 @@ pub fn problem(target: Target, options: &[(String, Option<String>)]) -> Option<S
                 Some((ns, key)) => (Some(ns), key),
                 None => (None, name.as_str()),
             };
-            if let Some(ns) = namespace
-                && ns != "toast"
-            {
-                return Some(format!("unrecognized parameter namespace \"{ns}\""));
+            // another namespace may be an extension's (`timescaledb.`, `tsdb.`), which
+            // its hook takes before PostgreSQL sees it: not judged
+            if namespace.is_some_and(|ns| ns != "toast") {
+                return None;
             }
             let found = HEAP
                 .iter()
@@ -165,10 +166,8 @@ pub fn problem(target: Target, options: &[(String, Option<String>)]) -> Option<S
             let parameters = index_parameters(method.unwrap_or("btree"))?;
             options.iter().find_map(|(name, value)| {
                 if name.contains('.') {
-                    return Some(format!(
-                        "unrecognized parameter namespace \"{}\"",
-                        name.split('.').next().unwrap_or_default()
-                    ));
+                    // an extension's namespace, as for tables
+                    return None;
                 }
                 match parameters.iter().find(|(n, _)| n == name) {
                     None => Some(format!("unrecognized parameter \"{name}\"")),
@@ -267,10 +266,12 @@ mod tests {
             table(&[("not_existing_option", Some("2"))]).as_deref(),
             Some("unrecognized parameter \"not_existing_option\"")
         );
+        // another namespace may be an extension's: not judged
         assert_eq!(
-            table(&[("not_existing_namespace.fillfactor", Some("2"))]).as_deref(),
-            Some("unrecognized parameter namespace \"not_existing_namespace\"")
+            table(&[("not_existing_namespace.fillfactor", Some("2"))]),
+            None
         );
+        assert_eq!(table(&[("tsdb.hypertable", None)]), None);
         assert_eq!(
             table(&[("Fillfactor", Some("10"))]).as_deref(),
             Some("unrecognized parameter \"Fillfactor\"")
