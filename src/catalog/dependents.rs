@@ -628,7 +628,15 @@ pub fn function_used_by(cat: &Catalog, function: &ObjectName) -> Option<ObjectNa
                 .constraints
                 .iter()
                 .any(|c| matches!(&c.kind, ConstraintKind::Check { expr, .. } if calls(&expr.text)))
-                || t.triggers.values().any(|tr| runs(tr, function))
+                || t.triggers.values().any(|tr| {
+                    // a trigger naming another schema's function of the name does not
+                    tr.function.as_ref().is_some_and(|f| {
+                        f.name == function.name
+                            && f.schema
+                                .as_ref()
+                                .is_none_or(|s| Some(s) == function.schema.as_ref())
+                    })
+                })
                 || t.partition_key.iter().any(expression)
                 || cat.indexes.on(&t.name).any(|i| {
                     i.columns.iter().any(expression)
