@@ -300,8 +300,8 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
             name,
             ty: TypeName::parse(&ty),
             not_null,
-            default,
-            generated,
+            default: default.map(Box::new),
+            generated: generated.map(Box::new),
             identity: match identity.as_str() {
                 "a" => Some(IdentityKind::Always),
                 "d" => Some(IdentityKind::ByDefault),

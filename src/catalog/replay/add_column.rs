@@ -15,19 +15,19 @@ pub(super) fn add_column(
         name: def.name.clone(),
         ty: def.ty.without_serial(),
         not_null: def.not_null || def.identity.is_some() || def.ty.is_serial(),
-        default: def.default.clone(),
-        generated: def.generated.clone(),
+        default: def.default.clone().map(Box::new),
+        generated: def.generated.clone().map(Box::new),
         identity: def.identity,
         inherited: false,
     };
     if def.ty.is_serial() || def.identity.is_some() {
         let seq = identity_sequence(cat, table, &def.name, o);
         if def.ty.is_serial() {
-            column.default = Some(crate::ops::Expr {
+            column.default = Some(Box::new(crate::ops::Expr {
                 text: format!("nextval('{seq}'::regclass)"),
                 functions: vec!["nextval".to_string()],
                 ..Default::default()
-            });
+            }));
         }
     }
     if let Some(t) = cat.tables.get_mut(table) {
