@@ -15,8 +15,8 @@ pub(super) fn add_column(
         name: def.name.clone(),
         ty: def.ty.without_serial(),
         not_null: def.not_null || def.identity.is_some() || def.ty.is_serial(),
-        default: def.default.clone().map(Box::new),
-        generated: def.generated.clone().map(Box::new),
+        default: def.default.clone(),
+        generated: def.generated.clone(),
         identity: def.identity,
         inherited: false,
     };

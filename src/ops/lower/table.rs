@@ -180,7 +180,7 @@ pub(super) fn column_def(c: &sql::ColumnDef) -> ColumnDef {
         match &opt.option {
             sql::ColumnOption::Null => out.not_null = false,
             sql::ColumnOption::NotNull => out.not_null = true,
-            sql::ColumnOption::Default(e) => out.default = Some(summarize(e)),
+            sql::ColumnOption::Default(e) => out.default = Some(Box::new(summarize(e))),
             sql::ColumnOption::Collation(n) => out.collation = Some(last(n)),
             sql::ColumnOption::Generated {
                 generated_as,
@@ -189,7 +189,7 @@ pub(super) fn column_def(c: &sql::ColumnDef) -> ColumnDef {
                 ..
             } => match generation_expr {
                 Some(e) => {
-                    out.generated = Some(Generated {
+                    out.generated = Some(Box::new(Generated {
                         expr: summarize(e),
                         // PG 18: without STORED a generated column is virtual
                         stored: matches!(
@@ -197,7 +197,7 @@ pub(super) fn column_def(c: &sql::ColumnDef) -> ColumnDef {
                             Some(sql::GeneratedExpressionMode::Stored)
                         ),
                         by_default: matches!(generated_as, sql::GeneratedAs::ByDefault),
-                    })
+                    }))
                 }
                 None => {
                     out.identity = Some(match generated_as {

@@ -535,7 +535,7 @@ fn column_def_inner(c: &mut Cursor, typed: bool) -> Option<ColumnDef> {
             if toks.is_empty() {
                 return None;
             }
-            col.default = Some(expr(c.sql, toks));
+            col.default = Some(Box::new(expr(c.sql, toks)));
         } else if c.eat_kw("check") {
             let inner = c.parens()?;
             let no_inherit = c.eat_seq(&["no", "inherit"]);
@@ -589,11 +589,11 @@ fn column_def_inner(c: &mut Cursor, typed: bool) -> Option<ColumnDef> {
                 let inner = c.parens()?;
                 let stored = c.eat_kw("stored");
                 c.eat_kw("virtual");
-                col.generated = Some(Generated {
+                col.generated = Some(Box::new(Generated {
                     expr: expr(c.sql, inner),
                     stored,
                     by_default,
-                });
+                }));
             }
         } else if c.eat_kw("collate") {
             col.collation = Some(c.name_parts()?.join("."));
