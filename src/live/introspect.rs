@@ -437,7 +437,7 @@ fn read_all(r: &mut Reader) -> Result<(Catalog, u32), LiveError> {
                 primary,
                 valid,
                 partial: predicate.is_some(),
-                predicate: predicate.as_deref().map(expression),
+                predicate: predicate.as_deref().map(expression).map(Box::new),
                 method: (method != "btree").then_some(method),
                 origin: None,
             },

@@ -58,7 +58,7 @@ pub(super) fn create_index(
         primary: false,
         valid: !(ci.only && partitioned),
         partial: ci.predicate.is_some(),
-        predicate: ci.predicate.clone(),
+        predicate: ci.predicate.clone().map(Box::new),
         method: ci.method.clone(),
         origin: o,
     };
