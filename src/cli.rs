@@ -355,6 +355,8 @@ fn prepare(
         // the statements' locks, which needs them; the markdown comment and the HTML
         // report draw the lock timeline from the plan)
         skip_plan: report == Report::Findings && args.database_url.is_none() && !keep_plan,
+        // no output reads a planned statement's whole effects
+        plan_effects: false,
         overlay: None,
         no_query_text: args.no_query_text,
         refused_by_server: Default::default(),
