@@ -58,7 +58,7 @@ pub(super) fn create_index(
         primary: false,
         valid: !(ci.only && partitioned),
         partial: ci.predicate.is_some(),
-        predicate: ci.predicate.clone().map(Box::new),
+        predicate: ci.predicate.clone(),
         method: ci.method.clone(),
         origin: o,
     };

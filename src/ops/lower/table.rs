@@ -57,8 +57,8 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
             .as_deref()
             .map(partition_key)
             .unwrap_or_default(),
-        partition_of: t.partition_of.as_ref().map(object_name),
-        partition_bound: t.for_values.as_ref().map(partition_bound),
+        partition_of: t.partition_of.as_ref().map(object_name).map(Box::new),
+        partition_bound: t.for_values.as_ref().map(partition_bound).map(Box::new),
         inherits: t.inherits.iter().flatten().map(object_name).collect(),
         like,
         as_query: t.query.as_deref().map(query_reads),
@@ -82,8 +82,8 @@ pub(super) fn create_foreign_table(t: &sql::CreateForeignTable) -> Operation {
             .collect(),
         partitioned: false,
         partition_key: Vec::new(),
-        partition_of: t.partition_of.as_ref().map(object_name),
-        partition_bound: t.for_values.as_ref().map(partition_bound),
+        partition_of: t.partition_of.as_ref().map(object_name).map(Box::new),
+        partition_bound: t.for_values.as_ref().map(partition_bound).map(Box::new),
         inherits: t.inherits.iter().flatten().map(object_name).collect(),
         like: Vec::new(),
         as_query: None,
@@ -586,7 +586,7 @@ pub(super) fn create_index(i: &sql::CreateIndex) -> Operation {
         only: false,
         keys,
         include: i.include.iter().map(ident).collect(),
-        predicate: i.predicate.as_ref().map(summarize),
+        predicate: i.predicate.as_ref().map(summarize).map(Box::new),
         method: i.using.as_ref().map(index_method),
         nulls_not_distinct: i.nulls_distinct == Some(false),
     })

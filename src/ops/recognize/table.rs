@@ -889,10 +889,10 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         foreign: false,
     };
     let typed = if c.eat_seq(&["partition", "of"]) {
-        table.partition_of = Some(c.object_name()?);
+        table.partition_of = Some(Box::new(c.object_name()?));
         false
     } else if c.eat_kw("of") {
-        table.of_type = Some(c.object_name()?);
+        table.of_type = Some(Box::new(c.object_name()?));
         false
     } else {
         true
@@ -967,10 +967,10 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
                 })
                 .collect();
         } else if c.eat_seq(&["for", "values"]) {
-            table.partition_bound = for_values(c);
+            table.partition_bound = for_values(c).map(Box::new);
             c.until_kw(&["partition", "using", "with", "without", "on", "tablespace"]);
         } else if c.eat_kw("default") {
-            table.partition_bound = Some(PartitionBound::Default);
+            table.partition_bound = Some(Box::new(PartitionBound::Default));
         } else if c.eat_kw("using") {
             c.ident()?;
         } else if c.eat_seq(&["without", "oids"]) {
