@@ -607,8 +607,8 @@ fn check(args: &CheckArgs) -> i32 {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             let color = use_color(args.common.color);
-            let written = report::human::write(&mut out, &report, &sources, color)
-                .and_then(|()| out.flush());
+            let written =
+                report::human::write(&mut out, &report, &sources, color).and_then(|()| out.flush());
             if let Err(e) = written {
                 return output_failed("the findings", &e);
             }
