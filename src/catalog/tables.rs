@@ -227,7 +227,7 @@ impl Tables {
                 filed
                     .into_iter()
                     .flatten()
-                    .filter_map(|k| self.map.get_key_value(k).map(unbox)),
+                    .filter_map(|k| self.map.get_key_value(k).map(|(k, t)| (k, &**t))),
             )
         } else {
             // those filed and those changed since, once each, in name order
@@ -235,7 +235,7 @@ impl Tables {
             keys.extend(filed.into_iter().flatten());
             Box::new(
                 keys.into_iter()
-                    .filter_map(|k| self.map.get_key_value(k).map(unbox)),
+                    .filter_map(|k| self.map.get_key_value(k).map(|(k, t)| (k, &**t))),
             )
         }
     }
@@ -314,12 +314,12 @@ impl Tables {
     }
 
     pub fn get_key_value(&self, key: &ObjectName) -> Option<(&ObjectName, &Table)> {
-        self.map.get_key_value(key).map(unbox)
+        self.map.get_key_value(key).map(|(k, t)| (k, &**t))
     }
 
     /// [`Tables::get_key_value`] by the name's parts.
     pub fn get_key_value_by_parts(&self, key: &NameRef) -> Option<(&ObjectName, &Table)> {
-        self.map.get_key_value(key).map(unbox)
+        self.map.get_key_value(key).map(|(k, t)| (k, &**t))
     }
 
     pub fn contains_key(&self, key: &ObjectName) -> bool {
@@ -338,7 +338,7 @@ impl Tables {
     pub fn iter(&self) -> impl Iterator<Item = (&ObjectName, &Table)> {
         self.order
             .iter()
-            .filter_map(|k| self.map.get_key_value(k).map(unbox))
+            .filter_map(|k| self.map.get_key_value(k).map(|(k, t)| (k, &**t)))
     }
 
     /// Names, in order.
@@ -350,11 +350,6 @@ impl Tables {
     pub fn values(&self) -> impl Iterator<Item = &Table> {
         self.order.iter().filter_map(|k| self.get(k))
     }
-}
-
-/// A map entry as the lookups hand it out.
-fn unbox<'a>((k, t): (&'a ObjectName, &'a Box<Table>)) -> (&'a ObjectName, &'a Table) {
-    (k, t)
 }
 
 fn references(c: &Constraint, table: &ObjectName) -> bool {
