@@ -497,7 +497,7 @@ fn finding(f: &crate::rules::Finding) -> Finding {
         end_column: f.span.end_pos.column,
         relation: f.relation.as_ref().map(ToString::to_string),
         lock_mode: f.lock_mode.map(|m| m.as_str().to_string()),
-        why: f.why.clone(),
+        why: f.why.as_deref().map(str::to_string),
         fix: f.fix.clone(),
     }
 }

@@ -373,6 +373,8 @@ fn prepare(
         // the statements' locks, which needs them; the markdown comment and the HTML
         // report draw the lock timeline from the plan)
         skip_plan: report == Report::Findings && args.database_url.is_none() && !keep_plan,
+        // no output reads a planned statement's whole effects
+        plan_effects: false,
         overlay: None,
         no_query_text: args.no_query_text,
         traffic_window: Some(args.traffic_window),
@@ -623,10 +625,17 @@ fn check(args: &CheckArgs) -> i32 {
                 return output_failed("the findings", &e);
             }
         }
-        CheckFormat::Human => print!(
-            "{}",
-            report::human::render(&report, &sources, use_color(args.common.color))
-        ),
+        CheckFormat::Human => {
+            // written as produced, like the JSON document
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let color = use_color(args.common.color);
+            let written =
+                report::human::write(&mut out, &report, &sources, color).and_then(|()| out.flush());
+            if let Err(e) = written {
+                return output_failed("the findings", &e);
+            }
+        }
         CheckFormat::Sarif => println!("{}", report::sarif::render(&report)),
         CheckFormat::Github => print!("{}", report::github::render(&report)),
         CheckFormat::Markdown => print!(

@@ -7,6 +7,7 @@ use crate::lock::LockMode;
 use crate::ops::ObjectName;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 /// A hash map with foldhash: keyed by file names, hashed once per file (SipHash, std's
 /// default, resists collision attacks a local CLI does not face, at several times the
@@ -148,8 +149,11 @@ pub struct TxState {
     /// through `TxState::hold` and [`TxState::clear_held`], which keep the two
     /// lookups below in step).
     pub held: Vec<HeldLock>,
-    /// Position in `held` by relation.
-    held_at: FastMap<ObjectName, usize>,
+    /// Positions in `held`, found by their lock's relation (hashed by `hasher`): a
+    /// table of positions rather than a map keyed by a copy of every relation's name (a
+    /// file in one transaction holds a lock on every table it creates).
+    held_at: hashbrown::HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
     /// Position in `held` of [`TxState::strongest_blocking_held`].
     strongest: Option<usize>,
     /// Constraints added NOT VALID in this transaction: (table, constraint).
@@ -178,7 +182,16 @@ impl TxState {
 
     /// The lock held on `relation`, if any.
     pub fn held_on(&self, relation: &ObjectName) -> Option<&HeldLock> {
-        self.held_at.get(relation).and_then(|&i| self.held.get(i))
+        self.position_of(relation).and_then(|i| self.held.get(i))
+    }
+
+    fn position_of(&self, relation: &ObjectName) -> Option<usize> {
+        let hash = self.hasher.hash_one(relation);
+        self.held_at
+            .find(hash, |&i| {
+                self.held.get(i).is_some_and(|h| h.relation == *relation)
+            })
+            .copied()
     }
 
     /// The transaction ended: no lock is held.
@@ -195,8 +208,8 @@ impl TxState {
         line: u32,
         preexisting: bool,
     ) {
-        let at = match self.held_at.get(&relation) {
-            Some(&i) => {
+        let at = match self.position_of(&relation) {
+            Some(i) => {
                 let h = &mut self.held[i];
                 if h.mode >= mode {
                     return;
@@ -207,7 +220,11 @@ impl TxState {
             }
             None => {
                 let i = self.held.len();
-                self.held_at.insert(relation.clone(), i);
+                let (held, hasher) = (&self.held, &self.hasher);
+                self.held_at
+                    .insert_unique(hasher.hash_one(&relation), i, |&j| {
+                        held.get(j).map_or(0, |h| hasher.hash_one(&h.relation))
+                    });
                 self.held.push(HeldLock {
                     relation,
                     mode,

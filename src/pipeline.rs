@@ -49,6 +49,12 @@ pub struct RunOptions {
     /// The caller reads no plan (`check`): the analysis keeps none
     /// ([`crate::analysis::Analysis::plan`] stays empty).
     pub skip_plan: bool,
+    /// Keep each planned statement's whole effects ([`PlannedStatement::effects`]:
+    /// `trace` and the catalogue compare them with a server); the plan's own columns do
+    /// not need them, and a large file has one per statement.
+    ///
+    /// [`PlannedStatement::effects`]: crate::analysis::PlannedStatement::effects
+    pub plan_effects: bool,
     /// Texts read instead of files on disk (an editor's unsaved buffers).
     pub overlay: Option<std::sync::Arc<source::Overlay>>,
     /// With `database`: leave the other sessions' query texts out of what is read.
@@ -560,6 +566,7 @@ pub fn settings_for(
         Report::Graph => GraphDetail::Full,
     };
     settings.plan = !opts.skip_plan;
+    settings.plan_effects = opts.plan_effects;
     settings
 }
 

@@ -16,6 +16,7 @@ use crate::parse::{ParsedFile, Statement};
 use crate::rules::{self, Context, FileCheck, Finding, Rule, Severity, Violation};
 use crate::span::Span;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,6 +61,9 @@ pub struct Settings {
     pub graph: GraphDetail,
     /// Keep the plan (`plan`, `trace`, and library callers; `check` reports none).
     pub plan: bool,
+    /// Keep each planned statement's whole effects (`trace` and the catalogue compare
+    /// them with a server); empty effects otherwise.
+    pub plan_effects: bool,
     /// Statements a server refused (`(file as displayed, statement index)`, with its
     /// SQLSTATE): planned, but not replayed, as on that server (only what the failure
     /// leaves behind is).
@@ -77,6 +81,7 @@ impl Default for Settings {
             rules: true,
             graph: GraphDetail::Full,
             plan: true,
+            plan_effects: true,
             refused_by_server: BTreeMap::new(),
         }
     }
@@ -127,7 +132,8 @@ pub struct PlannedStatement {
     pub fails: Option<String>,
     pub notes: Vec<String>,
     /// The statement's effects as computed, on every relation (`locks`, `rewrites` and
-    /// `scans` above keep the plan's view); `trace` compares them with the server.
+    /// `scans` above keep the plan's view); `trace` compares them with the server. Empty
+    /// unless [`Settings::plan_effects`].
     #[serde(skip)]
     pub effects: Effects,
 }
@@ -777,16 +783,28 @@ impl Driver<'_> {
             .flatten()
             .or(v.severity)
             .unwrap_or_else(|| rule.default_severity());
+        // kept until the report: a string `format!` made has room for about twice its
+        // literal text (its guess), and a file may make one finding per statement
+        let mut message = v.message;
+        message.shrink_to_fit();
+        let mut why = v.why;
+        if let Some(Cow::Owned(w)) = why.as_mut() {
+            w.shrink_to_fit();
+        }
+        let mut fix = v.fix;
+        if let Some(f) = fix.as_mut() {
+            f.shrink_to_fit();
+        }
         Finding {
             rule: rule.id(),
             severity,
-            message: v.message,
+            message,
             file: file.to_string(),
             span: v.span.unwrap_or(span),
             relation: v.relation,
             lock_mode: v.lock_mode,
-            why: v.why,
-            fix: v.fix,
+            why,
+            fix,
             related: Vec::new(),
         }
     }
@@ -940,7 +958,11 @@ impl Driver<'_> {
             outside_transaction_required: effects.outside_transaction.clone(),
             fails: effects.fails.clone(),
             notes: effects.notes.clone(),
-            effects: effects.clone(),
+            effects: if self.settings.plan_effects {
+                effects.clone()
+            } else {
+                Effects::default()
+            },
         });
     }
 

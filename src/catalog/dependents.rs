@@ -425,8 +425,9 @@ fn rewrite_expressions(
             for c in &mut t.columns {
                 for e in c
                     .default
-                    .iter_mut()
-                    .chain(c.generated.iter_mut().map(|g| &mut g.expr))
+                    .as_deref_mut()
+                    .into_iter()
+                    .chain(c.generated.as_deref_mut().map(|g| &mut g.expr))
                 {
                     if let Some(text) = rewrite(&e.text) {
                         e.text = text;

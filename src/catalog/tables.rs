@@ -46,7 +46,9 @@ const PENDING: usize = 16;
 /// Table name -> table, and referenced table -> tables with a foreign key to it.
 #[derive(Clone, Default)]
 pub struct Tables {
-    map: HashMap<ObjectName, Table>,
+    /// Boxed: a hash map keeps a slot for every entry and about as many empty ones (and
+    /// both the old and the new array while it grows), and a `Table` is 392 bytes.
+    map: HashMap<ObjectName, Box<Table>>,
     /// The names of `map`, in order.
     order: BTreeSet<ObjectName>,
     /// Referenced table -> the tables whose foreign keys reference it (as stored: replay
@@ -173,7 +175,7 @@ impl Tables {
                 .get(k)
                 .map_or(0, |names| names.iter().filter(|n| *n == name).count());
             count -= counted.min(count);
-            if self.map.get(k).is_some_and(has) {
+            if self.get(k).is_some_and(has) {
                 return true;
             }
         }
@@ -225,13 +227,16 @@ impl Tables {
                 filed
                     .into_iter()
                     .flatten()
-                    .filter_map(|k| self.map.get_key_value(k)),
+                    .filter_map(|k| self.map.get_key_value(k).map(|(k, t)| (k, &**t))),
             )
         } else {
             // those filed and those changed since, once each, in name order
             let mut keys: BTreeSet<&'a ObjectName> = self.changed.iter().collect();
             keys.extend(filed.into_iter().flatten());
-            Box::new(keys.into_iter().filter_map(|k| self.map.get_key_value(k)))
+            Box::new(
+                keys.into_iter()
+                    .filter_map(|k| self.map.get_key_value(k).map(|(k, t)| (k, &**t))),
+            )
         }
     }
 
@@ -263,14 +268,14 @@ impl Tables {
         if !self.order.contains(&key) {
             self.order.insert(key.clone());
         }
-        self.map.insert(key, table)
+        self.map.insert(key, Box::new(table)).map(|t| *t)
     }
 
     pub fn remove(&mut self, key: &ObjectName) -> Option<Table> {
         let old = self.map.remove(key)?;
         self.order.remove(key);
         self.change(key);
-        Some(old)
+        Some(*old)
     }
 
     /// The table under `key`, to change.
@@ -278,7 +283,7 @@ impl Tables {
         if self.map.contains_key(key) {
             self.change(key);
         }
-        self.map.get_mut(key)
+        self.map.get_mut(key).map(|t| &mut **t)
     }
 
     pub fn retain(&mut self, mut keep: impl FnMut(&ObjectName, &mut Table) -> bool) {
@@ -301,20 +306,20 @@ impl Tables {
     /// Every table, to change (in no particular order).
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Table> {
         self.stale = true;
-        self.map.values_mut()
+        self.map.values_mut().map(|t| &mut **t)
     }
 
     pub fn get(&self, key: &ObjectName) -> Option<&Table> {
-        self.map.get(key)
+        self.map.get(key).map(|t| &**t)
     }
 
     pub fn get_key_value(&self, key: &ObjectName) -> Option<(&ObjectName, &Table)> {
-        self.map.get_key_value(key)
+        self.map.get_key_value(key).map(|(k, t)| (k, &**t))
     }
 
     /// [`Tables::get_key_value`] by the name's parts.
     pub fn get_key_value_by_parts(&self, key: &NameRef) -> Option<(&ObjectName, &Table)> {
-        self.map.get_key_value(key)
+        self.map.get_key_value(key).map(|(k, t)| (k, &**t))
     }
 
     pub fn contains_key(&self, key: &ObjectName) -> bool {
@@ -331,7 +336,9 @@ impl Tables {
 
     /// Names and tables, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&ObjectName, &Table)> {
-        self.order.iter().filter_map(|k| self.map.get_key_value(k))
+        self.order
+            .iter()
+            .filter_map(|k| self.map.get_key_value(k).map(|(k, t)| (k, &**t)))
     }
 
     /// Names, in order.
@@ -341,7 +348,7 @@ impl Tables {
 
     /// Tables, in name order.
     pub fn values(&self) -> impl Iterator<Item = &Table> {
-        self.order.iter().filter_map(|k| self.map.get(k))
+        self.order.iter().filter_map(|k| self.get(k))
     }
 }
 
@@ -368,7 +375,8 @@ impl<'a> IntoIterator for &'a Tables {
 
 impl FromIterator<(ObjectName, Table)> for Tables {
     fn from_iter<I: IntoIterator<Item = (ObjectName, Table)>>(iter: I) -> Tables {
-        let map: HashMap<ObjectName, Table> = iter.into_iter().collect();
+        let map: HashMap<ObjectName, Box<Table>> =
+            iter.into_iter().map(|(k, t)| (k, Box::new(t))).collect();
         Tables {
             order: map.keys().cloned().collect(),
             map,

@@ -240,6 +240,7 @@ pub fn run_form(
         // the plan and the parsed statement; no rules
         report: pipeline::Report::Plan,
         keep_parsed: true,
+        plan_effects: true,
         ..RunOptions::default()
     })
     .map_err(|e| context("predicting", &e))?;

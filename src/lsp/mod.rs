@@ -639,15 +639,16 @@ fn diagnostic(uri: &lsp::Uri, text: &str, f: &Finding) -> lsp::Diagnostic {
         uri: uri.clone(),
         range,
     };
-    let related: Vec<lsp::DiagnosticRelatedInformation> = [("why", &f.why), ("fix", &f.fix)]
-        .into_iter()
-        .filter_map(|(label, text)| {
-            text.as_ref().map(|t| lsp::DiagnosticRelatedInformation {
-                location: location.clone(),
-                message: format!("{label}: {t}"),
+    let related: Vec<lsp::DiagnosticRelatedInformation> =
+        [("why", f.why.as_deref()), ("fix", f.fix.as_deref())]
+            .into_iter()
+            .filter_map(|(label, text)| {
+                text.map(|t| lsp::DiagnosticRelatedInformation {
+                    location: location.clone(),
+                    message: format!("{label}: {t}"),
+                })
             })
-        })
-        .collect();
+            .collect();
     lsp::Diagnostic {
         range,
         severity: Some(match f.severity {

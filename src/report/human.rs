@@ -8,68 +8,110 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 
+/// Findings rendered together, on one thread.
+const CHUNK: usize = 64;
+/// Findings rendered, in parallel, before their text is written out.
+const GROUP: usize = 64 * CHUNK;
+
 /// Renders findings, in file order. `sources` maps a file's display name to its text.
 pub fn render(report: &CheckReport, sources: &HashMap<String, String>, color: bool) -> String {
-    let findings = report.findings;
-    let summary = &report.summary;
-    let renderer = if color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
+    let mut out = Vec::new();
+    // writing to a Vec does not fail, and only text is written
+    let _ = write(&mut out, report, sources, color);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// [`render`]'s text, written to `out` as it is made: the findings' code frames are
+/// rendered in parallel, a group of chunks at a time, so that the whole text (tens of
+/// megabytes for a large file) is never held, nor grown by copying.
+pub fn write(
+    out: &mut impl std::io::Write,
+    report: &CheckReport,
+    sources: &HashMap<String, String>,
+    color: bool,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    for group in report.findings.chunks(GROUP) {
+        let chunks: Vec<String> = group
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let renderer = if color {
+                    Renderer::styled()
+                } else {
+                    Renderer::plain()
+                };
+                let mut buf = String::new();
+                for f in chunk {
+                    finding(&mut buf, &renderer, f, sources);
+                }
+                buf
+            })
+            .collect();
+        for chunk in chunks {
+            out.write_all(chunk.as_bytes())?;
+        }
+    }
+    out.write_all(tail(report).as_bytes())
+}
+
+/// One finding: its code frame, why, fix and the rule's page.
+fn finding(out: &mut String, renderer: &Renderer, f: &Finding, sources: &HashMap<String, String>) {
+    let level = match f.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Hint => Level::HELP.with_name("hint"),
     };
-    let mut out = String::new();
-    for f in findings {
-        let level = match f.severity {
-            Severity::Error => Level::ERROR,
-            Severity::Warning => Level::WARNING,
-            Severity::Hint => Level::HELP.with_name("hint"),
-        };
-        let title = level.primary_title(f.message.as_str()).id(f.rule);
-        let mut group: Group = match sources.get(&f.file).and_then(|text| frame(text, f)) {
-            Some((snippet_text, line_start, range)) => {
-                let label = label(f);
-                title.element(
-                    Snippet::source(snippet_text)
-                        .line_start(line_start)
-                        .path(f.file.as_str())
-                        .fold(true)
-                        .annotation(AnnotationKind::Primary.span(range).label(label)),
-                )
-            }
-            None => title.element(Level::NOTE.message(format!(
-                "at {}:{}:{}",
-                f.file, f.span.start_pos.line, f.span.start_pos.column
-            ))),
-        };
-        if !f.related.is_empty() {
-            let also: Vec<String> = f
-                .related
-                .iter()
-                .map(|r| format!("{}:{}: {}", f.file, r.line, r.message))
-                .collect();
-            group = group.element(
-                Level::NOTE
-                    .no_name()
-                    .message(format!("also: {}", also.join("\n      "))),
-            );
+    let title = level.primary_title(f.message.as_str()).id(f.rule);
+    let mut group: Group = match sources.get(&f.file).and_then(|text| frame(text, f)) {
+        Some((snippet_text, line_start, range)) => {
+            let label = label(f);
+            title.element(
+                Snippet::source(snippet_text)
+                    .line_start(line_start)
+                    .path(f.file.as_str())
+                    .fold(true)
+                    .annotation(AnnotationKind::Primary.span(range).label(label)),
+            )
         }
-        if let Some(why) = &f.why {
-            group = group.element(Level::NOTE.no_name().message(format!("why: {why}")));
-        }
-        if let Some(fix) = &f.fix {
-            group = group.element(
-                Level::HELP
-                    .no_name()
-                    .message(format!("fix: {}", indent_continuation(fix))),
-            );
-        }
+        None => title.element(Level::NOTE.message(format!(
+            "at {}:{}:{}",
+            f.file, f.span.start_pos.line, f.span.start_pos.column
+        ))),
+    };
+    if !f.related.is_empty() {
+        let also: Vec<String> = f
+            .related
+            .iter()
+            .map(|r| format!("{}:{}: {}", f.file, r.line, r.message))
+            .collect();
         group = group.element(
             Level::NOTE
                 .no_name()
-                .message(format!("see: schemaguard explain {}", f.rule)),
+                .message(format!("also: {}", also.join("\n      "))),
         );
-        let _ = writeln!(out, "{}\n", renderer.render(&[group]));
     }
+    if let Some(why) = &f.why {
+        group = group.element(Level::NOTE.no_name().message(format!("why: {why}")));
+    }
+    if let Some(fix) = &f.fix {
+        group = group.element(
+            Level::HELP
+                .no_name()
+                .message(format!("fix: {}", indent_continuation(fix))),
+        );
+    }
+    group = group.element(
+        Level::NOTE
+            .no_name()
+            .message(format!("see: schemaguard explain {}", f.rule)),
+    );
+    let _ = writeln!(out, "{}\n", renderer.render(&[group]));
+}
+
+/// What follows the findings: notes, the live database's blockers, the summary.
+fn tail(report: &CheckReport) -> String {
+    let summary = &report.summary;
+    let mut out = String::new();
     for n in report.notes {
         if n.line == 0 {
             let _ = writeln!(out, "note: {}: {}", n.file, n.message);

@@ -252,7 +252,7 @@ mod tests {
             span: crate::span::Span::default(),
             relation: (i % 3 != 0).then(|| ObjectName::new(Some("public"), "t\"x")),
             lock_mode: (i % 4 == 0).then_some(LockMode::AccessExclusive),
-            why: (i % 5 != 0).then(|| "why\r\n".repeat(i % 7)),
+            why: (i % 5 != 0).then(|| "why\r\n".repeat(i % 7).into()),
             fix: (i % 2 == 1).then(|| format!("fix {i}:\n  ALTER TABLE \"t\" ADD c int;\u{7f}")),
             related: (0..i % 3)
                 .map(|k| crate::rules::Related {

@@ -82,9 +82,9 @@ impl Rule for AddColumnRewrite {
                 ),
                 relation: Some(table.clone()),
                 lock_mode: Some(LockMode::AccessExclusive),
-                why: Some(format!(
-                    "{why}; reads and writes on {table} wait for the rewrite"
-                )),
+                why: Some(
+                    format!("{why}; reads and writes on {table} wait for the rewrite").into(),
+                ),
                 fix: Some(fix),
                 ..Default::default()
             });

@@ -53,7 +53,7 @@ impl Rule for AddExclusionConstraint {
                 lock_mode: Some(LockMode::AccessExclusive),
                 why: Some(format!(
                     "{table} exists before this migration; reads and writes wait until the index is built and every row checked. Exclusion constraints have no NOT VALID form, and ADD CONSTRAINT ... USING INDEX accepts only unique indexes, so the build cannot be done concurrently beforehand"
-                )),
+                ).into()),
                 fix: Some(format!(
                     "there is no online way to add it. Either accept the lock in a maintenance window, bounded by a lock timeout, in a transaction of its own:\n\
                      SET lock_timeout = '2s';\n\

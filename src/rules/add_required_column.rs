@@ -49,7 +49,7 @@ impl Rule for AddRequiredColumn {
                 why: Some(format!(
                     "existing rows would hold NULL, so PostgreSQL rejects the change on a non-empty table; once added, application versions that insert into {table} without {} fail",
                     column.name
-                )),
+                ).into()),
                 fix: Some(format!(
                     "add it with a default (no rewrite on PostgreSQL 11+ for a constant), or nullable and backfilled, then enforce NOT NULL:\n\
                      ALTER TABLE {written} ADD COLUMN {} {} NOT NULL DEFAULT <value>;",

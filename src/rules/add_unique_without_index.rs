@@ -98,7 +98,7 @@ impl Rule for AddUniqueWithoutIndex {
                 lock_mode: Some(LockMode::AccessExclusive),
                 why: Some(format!(
                     "reads and writes on {table} wait until the index over ({cols}) is built"
-                )),
+                ).into()),
                 fix: Some(format!(
                     "build the index concurrently, then attach it (brief lock):{others}\n{}\nCREATE UNIQUE INDEX CONCURRENTLY {index} ON {written} ({sql_cols}){nulls};\n-- next migration:\nALTER TABLE {written} ADD CONSTRAINT {name} {kind} USING INDEX {index}{deferrable};",
                     cx.no_transaction_directive()
@@ -190,7 +190,7 @@ fn inline_key(
             lock_mode: Some(LockMode::AccessExclusive),
             why: Some(format!(
                 "the new column's unique index is built over every row of {table} (as ADD CONSTRAINT ... {kind} would), while reads and writes on {table} wait"
-            )),
+            ).into()),
             fix: Some(format!(
                 "add the column without the constraint, build the index concurrently, then attach it (brief lock):{others}\n\
                  ALTER TABLE {written} ADD COLUMN {declared};\n\

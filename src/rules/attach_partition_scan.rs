@@ -145,7 +145,7 @@ impl Rule for AttachPartitionScan {
                     defaults[0].clone()
                 }),
                 lock_mode: Some(LockMode::AccessExclusive),
-                why: Some(why.join("; ")),
+                why: Some(why.join("; ").into()),
                 fix: Some(fix.join("\n")),
                 severity: (unsure.is_some() && defaults.is_empty()).then_some(Severity::Hint),
                 ..Default::default()

@@ -36,7 +36,7 @@ impl Rule for AvoidCharN {
                     c.ty.text.to_lowercase()
                 ),
                 why: Some(
-                    "char(n) pads values with spaces to n characters: trailing spaces are ignored when comparing char values but count in LIKE and regular expressions, and disappear when the value is cast to text; it is stored like text and is not faster. A value longer than n fails, while a shorter one is silently padded".to_string(),
+                    "char(n) pads values with spaces to n characters: trailing spaces are ignored when comparing char values but count in LIKE and regular expressions, and disappear when the value is cast to text; it is stored like text and is not faster. A value longer than n fails, while a shorter one is silently padded".into(),
                 ),
                 fix: Some(format!(
                     "{col} text{brackets}, with CHECK (char_length({col}) = {n}) if every value must have exactly {n} characters",

@@ -87,7 +87,7 @@ impl Rule for ColumnTypeRewrite {
                 ),
                 relation: Some(table.clone()),
                 lock_mode: Some(LockMode::AccessExclusive),
-                why: Some(format!("{why}; reads and writes on {table} wait for the whole rewrite")),
+                why: Some(format!("{why}; reads and writes on {table} wait for the whole rewrite").into()),
                 fix: Some(format!(
                     "add a new column, backfill it in batches, then switch the application over:\n\
                      ALTER TABLE {written} ADD COLUMN {} {};\n\
@@ -129,7 +129,7 @@ fn kept_in_place(table: &ObjectName, column: &str, ty: &TypeName, k: &KeptInPlac
         why: Some(format!(
             "it {}; reads and writes on {table} wait until that is done",
             what.join(", and ")
-        )),
+        ).into()),
         fix: Some(
             "on a big table, drop what the change rebuilds first (the CHECK constraints on the column; the indexes with DROP INDEX CONCURRENTLY), then add the constraints back NOT VALID and VALIDATE them, and create the indexes again CONCURRENTLY, in later migrations; or run the change in a maintenance window"
                 .to_string(),

@@ -42,7 +42,7 @@ impl Rule for ConcurrentlyInTransaction {
         };
         out.push(Violation {
             message: format!("{why}: {context}, so the migration fails"),
-            why: Some("PostgreSQL rejects it with \"cannot run inside a transaction block\"; nothing after it in the transaction is applied".to_string()),
+            why: Some("PostgreSQL rejects it with \"cannot run inside a transaction block\"; nothing after it in the transaction is applied".into()),
             fix: Some(format!(
                 "put it in a migration of its own that runs outside a transaction:\n{}\n{}",
                 cx.no_transaction_directive(),

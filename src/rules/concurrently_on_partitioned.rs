@@ -121,7 +121,7 @@ impl Rule for ConcurrentlyOnPartitioned {
             why: Some(format!(
                 "PostgreSQL cannot build an index concurrently on a partitioned table (\"cannot create index on partitioned table \\\"{}\\\" concurrently\"): the migration stops here",
                 table.name
-            )),
+            ).into()),
             fix: Some(fix),
             ..Default::default()
         });

@@ -249,10 +249,13 @@ fn violation(
         message: format!("adding a {what} checks every row of {table} while holding {mode}"),
         relation: Some(table.clone()),
         lock_mode: Some(mode),
-        why: Some(format!(
-            "{mode} on {table} blocks {} until every existing row has been checked",
-            mode.blocked_traffic()
-        )),
+        why: Some(
+            format!(
+                "{mode} on {table} blocks {} until every existing row has been checked",
+                mode.blocked_traffic()
+            )
+            .into(),
+        ),
         fix: Some(format!(
             "add it NOT VALID (instant), then validate in a later transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on):\n{add}\n-- next migration:\nALTER TABLE {written} VALIDATE CONSTRAINT {};",
             quote_ident(name)

@@ -65,7 +65,7 @@ impl Rule for CreateIndexNonConcurrently {
             lock_mode: Some(LockMode::Share),
             why: Some(format!(
                 "{table} exists before this migration; SHARE lock on it: INSERT, UPDATE and DELETE wait until the index is built"
-            )),
+            ).into()),
             fix: Some(fix),
             ..Default::default()
         });

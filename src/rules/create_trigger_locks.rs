@@ -85,7 +85,7 @@ impl Rule for CreateTriggerLocks {
             ),
             relation: Some(table.clone()),
             lock_mode: Some(LockMode::ShareRowExclusive),
-            why: Some(why),
+            why: Some(why.into()),
             fix: Some(fix),
             ..Default::default()
         });

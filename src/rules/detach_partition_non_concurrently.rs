@@ -74,7 +74,7 @@ impl Rule for DetachPartitionNonConcurrently {
                 lock_mode: Some(LockMode::AccessExclusive),
                 why: Some(format!(
                     "{table} exists before this migration; the detach itself is quick, but it waits for every running query on {table}, every query queued behind it waits too, and the lock is held {held}"
-                )),
+                ).into()),
                 fix: Some(fix),
                 ..Default::default()
             });

@@ -96,7 +96,7 @@ impl Rule for DomainConstraintScan {
             why: Some(format!(
                 "a new domain constraint is checked against every stored value of the domain: PostgreSQL holds SHARE on {list} (INSERT, UPDATE and DELETE wait) while it reads them all{}",
                 if cx.tx.active { ", and keeps it until the transaction commits" } else { "" }
-            )),
+            ).into()),
             fix: Some(format!(
                 "add it NOT VALID (instant; new values are checked at once), then validate it in its own migration, with a lock_timeout, at a quiet time (VALIDATE on a domain still holds SHARE for the scan):\n{add}\n-- next migration:\nSET lock_timeout = '2s';\nALTER DOMAIN {name} VALIDATE CONSTRAINT {constraint};"
             )),

@@ -155,7 +155,7 @@ impl Rule for DropBreaksDependents {
         out.push(Violation {
             span,
             message,
-            why: Some(why),
+            why: Some(why.into()),
             fix: Some(fix),
             ..Default::default()
         });
@@ -179,8 +179,7 @@ impl Rule for DropBreaksDependents {
                     ),
                     span: Some(span),
                     why: Some(
-                        "the later migration fails on every database this history runs on"
-                            .to_string(),
+                        "the later migration fails on every database this history runs on".into(),
                     ),
                     fix: Some(format!(
                         "update {used_file} to use the new name (or drop it after its last use)"

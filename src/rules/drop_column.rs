@@ -34,7 +34,7 @@ impl Rule for DropColumn {
                 lock_mode: Some(LockMode::AccessExclusive),
                 why: Some(format!(
                     "queries naming {name} fail as soon as this commits, including those of the application version still running during the deploy"
-                )),
+                ).into()),
                 fix: Some(format!(
                     "first ship an application version that no longer reads or writes {name} (for ORMs: mark it ignored), then drop it in a later migration; mark that migration with\n-- schemaguard:ignore drop-column -- {name} unused since <release>"
                 )),

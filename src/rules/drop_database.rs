@@ -33,8 +33,7 @@ impl Rule for DropDatabase {
                 super::short_sql(super::fixes::without_semicolon(&cx.stmt.text))
             ),
             why: Some(
-                "every table, row and object of that database is gone, with no undo (it cannot run inside a transaction block, so no ROLLBACK either); every application that connects to it fails"
-                    .to_string(),
+                "every table, row and object of that database is gone, with no undo (it cannot run inside a transaction block, so no ROLLBACK either); every application that connects to it fails".into(),
             ),
             fix: Some(
                 "drop databases by hand, after a backup, not in a migration that runs on every environment; if the migration must do it, silence this finding with the reason"

@@ -110,7 +110,7 @@ fn finding(
         ),
         relation: Some(table.clone()),
         lock_mode: Some(LockMode::AccessExclusive),
-        why: Some(why),
+        why: Some(why.into()),
         fix: Some(format!(
             "keep the default{cheap} until every running application version sets {column} on insert; then drop it in a later migration:\nALTER TABLE {written} ALTER COLUMN {} DROP DEFAULT;\n-- schemaguard:ignore drop-default -- every running version sets {column} since <release>",
             crate::ops::names::quote_ident(column)

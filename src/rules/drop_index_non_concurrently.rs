@@ -52,8 +52,7 @@ impl Rule for DropIndexNonConcurrently {
                 relation: known.then_some(table.clone()),
                 lock_mode: Some(LockMode::AccessExclusive),
                 why: Some(
-                    "the drop is quick, but it waits for every running query on the table, and every query queued behind it waits too"
-                        .to_string(),
+                    "the drop is quick, but it waits for every running query on the table, and every query queued behind it waits too".into(),
                 ),
                 fix: Some(format!(
                     "drop it concurrently, outside a transaction:\n{}\nDROP INDEX CONCURRENTLY IF EXISTS {name};",

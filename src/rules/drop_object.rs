@@ -311,7 +311,7 @@ fn judge(
                 "dropping {} {name} breaks application versions that still query it{assumed}",
                 kind.as_str()
             );
-            v.why = Some(why);
+            v.why = Some(why.into());
             v.fix = Some(format!(
                 "{change}; to retire it, first ship an application version that no longer uses it, then drop it, marked with\n{ignore}"
             ));
@@ -334,7 +334,7 @@ fn judge(
                     "; CASCADE also drops what uses it (column defaults, views, triggers)",
                 );
             }
-            v.why = Some(why);
+            v.why = Some(why.into());
             v.fix = Some(format!(
                 "to change its body, CREATE OR REPLACE {kw} {written}(...) in place; to change its arguments or result, create the new version beside the old one and drop the old one once no running version calls it, marked with\n{ignore}"
             ));
@@ -348,7 +348,7 @@ fn judge(
                     columns.join(", ")
                 );
                 v.why = Some(
-                    "the columns and their data are gone once this commits, and every query naming them fails".to_string(),
+                    "the columns and their data are gone once this commits, and every query naming them fails".into(),
                 );
                 v.fix = Some(format!(
                     "convert the columns to another type first (ALTER COLUMN ... TYPE), or drop them deliberately in a migration of their own; then drop {written} without CASCADE"
@@ -361,7 +361,7 @@ fn judge(
                 v.why = Some(format!(
                     "no column uses it (without CASCADE the drop would fail otherwise), so only SQL that names {name} breaks: casts such as '...'::{}, function signatures, application-side type mappings",
                     name.name
-                ));
+                ).into());
                 v.fix = Some(format!(
                     "make sure no running application version names {written}, then mark the drop with\n{ignore}"
                 ));
@@ -376,7 +376,7 @@ fn judge(
                     users.join(", ")
                 );
                 v.why = Some(
-                    "inserts that leave those columns out get NULL (or fail on NOT NULL) once this commits".to_string(),
+                    "inserts that leave those columns out get NULL (or fail on NOT NULL) once this commits".into(),
                 );
                 v.fix = Some(format!(
                     "give the columns a new default (or an identity) first, then drop {written} without CASCADE"
@@ -389,7 +389,7 @@ fn judge(
                     name.name
                 );
                 v.why = Some(
-                    "no column default uses it (without CASCADE the drop would fail otherwise), so only SQL that names the sequence breaks".to_string(),
+                    "no column default uses it (without CASCADE the drop would fail otherwise), so only SQL that names the sequence breaks".into(),
                 );
                 v.fix = Some(format!(
                     "make sure no running application version uses {written}, then mark the drop with\n{ignore}"
@@ -407,13 +407,16 @@ fn judge(
             if contents.is_empty() {
                 v.why = Some(format!(
                     "schemaguard knows of nothing in {name}{assumed}; whatever it holds is gone once this commits, and queries on it fail"
-                ));
+                ).into());
                 v.severity = Some(Severity::Hint);
             } else {
-                v.why = Some(format!(
-                    "{} are gone once this commits, with their data, and queries on them fail",
-                    contents.join(", ")
-                ));
+                v.why = Some(
+                    format!(
+                        "{} are gone once this commits, with their data, and queries on them fail",
+                        contents.join(", ")
+                    )
+                    .into(),
+                );
             }
             v.fix = Some(format!(
                 "drop the objects you mean to drop one by one, so each is reviewed; if nothing running uses {written}, mark the drop with\n{ignore}"
@@ -430,7 +433,7 @@ fn judge(
                     "; CASCADE also drops the columns, defaults, indexes and views that depend on it",
                 );
             }
-            v.why = Some(why);
+            v.why = Some(why.into());
             v.fix = Some(format!(
                 "make sure no running application version uses {written}, then mark the drop with\n{ignore}"
             ));
@@ -477,7 +480,7 @@ fn triggers_dropped(
         ),
         relation: triggers.first().map(|(t, _)| t.clone()),
         why: Some(
-            "the triggers stop firing once this commits, so whatever they maintain (audit rows, counters, derived columns) silently goes stale".to_string(),
+            "the triggers stop firing once this commits, so whatever they maintain (audit rows, counters, derived columns) silently goes stale".into(),
         ),
         fix: Some(format!(
             "drop the triggers explicitly (DROP TRIGGER ... ON ...) before dropping {written}, or re-create them in this migration"

@@ -54,7 +54,7 @@ impl Rule for DropTable {
                 message,
                 relation: Some(table.clone()),
                 lock_mode: Some(LockMode::AccessExclusive),
-                why: Some(why),
+                why: Some(why.into()),
                 fix: Some(format!(
                     "stop using {written} in the application first and ship that; then drop it, marked with\n-- schemaguard:ignore drop-table -- {written} unused since <release>"
                 )),

@@ -41,7 +41,7 @@ impl Rule for DuplicateMigrationVersion {
             why: Some(format!(
                 "the framework records applied migrations by version: depending on the framework the run fails (Flyway, golang-migrate and goose reject duplicate versions), or once one of the two is recorded as applied the other is skipped (dbmate, diesel, sqlx, popx), so {} may never run where {} already did",
                 fc.file.display, first.display
-            )),
+            ).into()),
             fix: Some(format!(
                 "give {} a version of its own (rename it with a new version, after every applied one)",
                 fc.file.display

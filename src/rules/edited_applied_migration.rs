@@ -39,8 +39,7 @@ impl Rule for EditedAppliedMigration {
                         end_pos: Position { line: 1, column: 1 },
                     }),
                     why: Some(
-                        "migration frameworks run each migration once: databases that already applied this file keep the old version, so environments drift apart; frameworks that store checksums (Flyway, sqlx, Prisma, Liquibase) refuse to continue"
-                            .to_string(),
+                        "migration frameworks run each migration once: databases that already applied this file keep the old version, so environments drift apart; frameworks that store checksums (Flyway, sqlx, Prisma, Liquibase) refuse to continue".into(),
                     ),
                     fix: Some(format!(
                         "restore the file {} and put the change in a new migration",

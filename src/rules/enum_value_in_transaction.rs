@@ -33,7 +33,7 @@ impl Rule for EnumValueInTransaction {
                             "ALTER TYPE {} ADD VALUE '{value}' cannot run inside a transaction block on PostgreSQL {}",
                             at.name, cx.version
                         ),
-                        why: Some("PostgreSQL before 12 rejects it inside a transaction; this file runs in one".to_string()),
+                        why: Some("PostgreSQL before 12 rejects it inside a transaction; this file runs in one".into()),
                         fix: Some(format!(
                             "run it in a migration of its own, outside a transaction:\n{}\n{}",
                             cx.no_transaction_directive(),
@@ -57,7 +57,7 @@ impl Rule for EnumValueInTransaction {
                     message: format!(
                         "'{value}' was added to {ty} in this transaction and cannot be used before it commits"
                     ),
-                    why: Some("PostgreSQL raises \"unsafe use of new value\" for an enum value added in the same transaction".to_string()),
+                    why: Some("PostgreSQL raises \"unsafe use of new value\" for an enum value added in the same transaction".into()),
                     fix: Some(format!(
                         "commit after ALTER TYPE {ty} ADD VALUE '{value}' (a migration of its own), then use the value in the next one"
                     )),

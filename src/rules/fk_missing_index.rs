@@ -264,7 +264,7 @@ fn violation(
         lock_mode: Some(mode),
         why: Some(format!(
             "to enforce {name}, PostgreSQL looks up the rows of {table} that reference each deleted or re-keyed row of {ref_table}; without an index on ({cols}) every lookup reads all of {table} {what}, so bulk deletes on {ref_table} get slower as {table} grows and hold their locks longer"
-        )),
+        ).into()),
         fix: Some(fix),
         ..Default::default()
     }

@@ -47,7 +47,7 @@ impl Rule for IdentifierTooLong {
                 span: Some(sub_span(cx.stmt, start, end)),
                 why: Some(format!(
                     "identifiers are limited to {MAX_IDENTIFIER_BYTES} bytes (NAMEDATALEN - 1) and longer ones are cut without an error: the object is named {shown}, code and tools that look for the full name do not find it, and two long names that share their first {MAX_IDENTIFIER_BYTES} bytes are the same name"
-                )),
+                ).into()),
                 fix: Some(format!(
                     "choose a name of at most {MAX_IDENTIFIER_BYTES} bytes, for example {shown}"
                 )),

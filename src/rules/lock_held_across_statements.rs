@@ -60,7 +60,7 @@ impl Rule for LockHeldAcrossStatements {
             ),
             relation: Some(held.relation.clone()),
             lock_mode: Some(held.mode),
-            why: Some(why),
+            why: Some(why.into()),
             fix: Some(fix.to_string()),
             severity: Some(Severity::Hint),
             ..Default::default()
@@ -73,7 +73,7 @@ impl Rule for LockHeldAcrossStatements {
                 "locks are released only at COMMIT, so {} of {} wait for every statement listed too",
                 held.mode.blocked_traffic(),
                 held.relation
-            )),
+            ).into()),
             fix: Some(fix.to_string()),
             at_line: Some(held.since_line),
             ..Default::default()

@@ -30,7 +30,7 @@ impl Rule for LockTable {
             out.push(Violation {
                 message: "LOCK TABLE outside a transaction block fails: \"LOCK TABLE can only be used in transaction blocks\"".to_string(),
                 lock_mode: Some(*mode),
-                why: Some("this file runs statement by statement (no transaction), and PostgreSQL refuses a top-level LOCK TABLE there (inside a DO block it would hold the lock until the DO ends); a lock that ended with its own statement would protect nothing anyway".to_string()),
+                why: Some("this file runs statement by statement (no transaction), and PostgreSQL refuses a top-level LOCK TABLE there (inside a DO block it would hold the lock until the DO ends); a lock that ended with its own statement would protect nothing anyway".into()),
                 fix: Some(format!(
                     "run it inside the transaction that needs it:\nBEGIN;\nSET LOCAL lock_timeout = '2s';\n{};\n-- then the statements it protects\nCOMMIT;",
                     super::fixes::without_semicolon(&cx.stmt.text)
@@ -75,7 +75,7 @@ impl Rule for LockTable {
                 } else {
                     "INSERT, UPDATE and DELETE"
                 }
-            )),
+            ).into()),
             fix: Some(format!(
                 "take the weakest mode that protects what follows, right before the statement that needs it, and keep the rest of the transaction short (move backfills and index builds into other migrations):\n{timeout}{}",
                 super::fixes::without_semicolon(&cx.stmt.text).to_string() + ";"

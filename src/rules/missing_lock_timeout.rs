@@ -41,7 +41,7 @@ impl Rule for MissingLockTimeout {
                 lock.relation,
                 lock.mode,
                 lock.mode.blocked_traffic()
-            )),
+            ).into()),
             fix: Some(format!(
                 "give up quickly and retry instead of stalling traffic: at the top of the migration\n{set} lock_timeout = '2s';"
             )),

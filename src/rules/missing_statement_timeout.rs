@@ -46,8 +46,7 @@ impl Rule for MissingStatementTimeout {
             relation: Some(relation),
             lock_mode: lock,
             why: Some(
-                "if it runs longer than expected (a bigger table, a slower disk), nothing stops it, and the application waits the whole time; with statement_timeout it fails instead, the lock is released, and the migration can be retried at a quieter time or done without the blocking lock (the role or database may set a timeout: schemaguard sees only the migration)"
-                    .to_string(),
+                "if it runs longer than expected (a bigger table, a slower disk), nothing stops it, and the application waits the whole time; with statement_timeout it fails instead, the lock is released, and the migration can be retried at a quieter time or done without the blocking lock (the role or database may set a timeout: schemaguard sees only the migration)".into(),
             ),
             fix: Some(fix),
             ..Default::default()

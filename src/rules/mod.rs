@@ -11,6 +11,7 @@ use crate::ops::{AlterTableAction, ObjectName};
 use crate::parse::Statement;
 use crate::span::Span;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 mod add_column_rewrite;
@@ -142,8 +143,10 @@ pub struct Violation {
     pub span: Option<Span>,
     pub relation: Option<ObjectName>,
     pub lock_mode: Option<LockMode>,
-    /// Why it matters here (the lock, the rewrite, what breaks).
-    pub why: Option<String>,
+    /// Why it matters here (the lock, the rewrite, what breaks). Most rules say it in
+    /// words of their own, not copied for each of the thousands of findings one may
+    /// make in a file.
+    pub why: Option<Cow<'static, str>>,
     /// The safe SQL, with the user's own names.
     pub fix: Option<String>,
     /// Overrides the rule's default severity (e.g. a hint when unsure).
@@ -165,7 +168,7 @@ pub struct Finding {
     pub span: Span,
     pub relation: Option<ObjectName>,
     pub lock_mode: Option<LockMode>,
-    pub why: Option<String>,
+    pub why: Option<Cow<'static, str>>,
     pub fix: Option<String>,
     /// The other statements of the migration this finding stands for, when the rule
     /// reports once per migration ([`Rule::once_per_migration`]); empty otherwise.

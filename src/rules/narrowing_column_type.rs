@@ -195,7 +195,7 @@ fn violation(
     Violation {
         message,
         relation: Some(table.clone()),
-        why: Some(why),
+        why: Some(why.into()),
         fix: Some(format!("check the data first:\n{check}{keep}")),
         ..Default::default()
     }

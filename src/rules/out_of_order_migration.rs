@@ -49,8 +49,7 @@ impl Rule for OutOfOrderMigration {
                 cx.baseline
             ),
             why: Some(
-                "databases that already applied the later migrations treat this one as missing: golang-migrate and goose refuse to go on (or skip it), Flyway ignores it unless outOfOrder=true, and where it does run it runs after schema changes it may not expect"
-                    .to_string(),
+                "databases that already applied the later migrations treat this one as missing: golang-migrate and goose refuse to go on (or skip it), Flyway ignores it unless outOfOrder=true, and where it does run it runs after schema changes it may not expect".into(),
             ),
             fix: Some(format!(
                 "give it a version after {latest} (rename the file), so every database applies it last"

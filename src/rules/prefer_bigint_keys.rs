@@ -36,7 +36,7 @@ impl Rule for PreferBigintKeys {
             out.push(Violation {
                 span: super::clause::column(cx.stmt, c.column),
                 message: format!("{}.{} is a {} key: prefer {wide}", c.table, c.column, c.ty.text),
-                why: Some("a 32-bit key runs out at 2,147,483,647; changing it later rewrites the table and every table that references it".to_string()),
+                why: Some("a 32-bit key runs out at 2,147,483,647; changing it later rewrites the table and every table that references it".into()),
                 fix: Some(format!("{} {wide}", crate::ops::names::quote_ident(c.column))),
                 ..Default::default()
             });

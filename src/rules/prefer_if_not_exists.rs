@@ -45,7 +45,7 @@ impl Rule for PreferIfNotExists {
                 message: format!(
                     "{what} has no name and runs outside a transaction: if the migration fails after it, running it again builds a second, identical index"
                 ),
-                why: Some("outside a transaction block each statement commits on its own, so a failure later in the migration leaves this index built; IF NOT EXISTS would prevent a duplicate, but it needs a name".to_string()),
+                why: Some("outside a transaction block each statement commits on its own, so a failure later in the migration leaves this index built; IF NOT EXISTS would prevent a duplicate, but it needs a name".into()),
                 fix: Some("name the index and add IF NOT EXISTS: CREATE INDEX [CONCURRENTLY] IF NOT EXISTS <name> ON ...".to_string()),
                 ..Default::default()
             });
@@ -76,8 +76,7 @@ impl Rule for PreferIfNotExists {
                 "{what} without {if_clause} runs outside a transaction: if the migration fails after it, running it again fails here"
             ),
             why: Some(
-                "outside a transaction block each statement commits on its own, so a failure later in the migration leaves this one applied; the retry (after a fix) runs it again and stops with \"already exists\" or \"does not exist\""
-                    .to_string(),
+                "outside a transaction block each statement commits on its own, so a failure later in the migration leaves this one applied; the retry (after a fix) runs it again and stops with \"already exists\" or \"does not exist\"".into(),
             ),
             fix: Some(fix),
             ..Default::default()

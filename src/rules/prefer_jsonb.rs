@@ -30,8 +30,7 @@ impl Rule for PreferJsonb {
                 span: super::clause::column(cx.stmt, c.column),
                 message: format!("{table}.{} is {}: prefer jsonb", c.column, c.ty.text.to_lowercase()),
                 why: Some(
-                    "json keeps the text as written and parses it again on every access; jsonb is parsed once, can be indexed (GIN), supports containment and key-existence operators, and has equality (json has none, so DISTINCT, GROUP BY, UNION and unique indexes fail on it). Keep json only if the exact text (key order, duplicate keys, whitespace) must be preserved"
-                        .to_string(),
+                    "json keeps the text as written and parses it again on every access; jsonb is parsed once, can be indexed (GIN), supports containment and key-existence operators, and has equality (json has none, so DISTINCT, GROUP BY, UNION and unique indexes fail on it). Keep json only if the exact text (key order, duplicate keys, whitespace) must be preserved".into(),
                 ),
                 fix: Some(format!("{} jsonb{brackets}", crate::ops::names::quote_ident(c.column))),
                 ..Default::default()

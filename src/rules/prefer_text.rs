@@ -28,7 +28,7 @@ impl Rule for PreferText {
             out.push(Violation {
                 span: super::clause::column(cx.stmt, c.column),
                 message: format!("{}.{} is {}: prefer text", c.table, c.column, c.ty.text),
-                why: Some("text and varchar are stored the same way; lowering the limit later rewrites the table, while a CHECK constraint can be replaced NOT VALID without blocking".to_string()),
+                why: Some("text and varchar are stored the same way; lowering the limit later rewrites the table, while a CHECK constraint can be replaced NOT VALID without blocking".into()),
                 fix: Some(format!("{col} text CHECK (char_length({col}) <= {n})", col = crate::ops::names::quote_ident(c.column))),
                 ..Default::default()
             });

@@ -27,7 +27,7 @@ impl Rule for PreferTimestamptz {
             out.push(Violation {
                 span: super::clause::column(cx.stmt, c.column),
                 message: format!("{}.{} is {}: prefer timestamptz", c.table, c.column, c.ty.text),
-                why: Some("timestamp stores local wall-clock time without its offset, so values written from different time zones cannot be compared; timestamptz stores an instant".to_string()),
+                why: Some("timestamp stores local wall-clock time without its offset, so values written from different time zones cannot be compared; timestamptz stores an instant".into()),
                 fix: Some(format!("{} timestamptz", crate::ops::names::quote_ident(c.column))),
                 ..Default::default()
             });

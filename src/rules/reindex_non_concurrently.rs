@@ -108,7 +108,7 @@ impl Rule for ReindexNonConcurrently {
             message,
             relation: blocked.first().cloned(),
             lock_mode: Some(LockMode::Share),
-            why: Some(why),
+            why: Some(why.into()),
             fix: Some(fix),
             ..Default::default()
         });

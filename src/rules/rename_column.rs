@@ -36,7 +36,7 @@ impl Rule for RenameColumn {
                 lock_mode: Some(LockMode::AccessExclusive),
                 why: Some(format!(
                     "the application version running during the deploy still names {from}; its queries fail once this commits"
-                )),
+                ).into()),
                 fix: Some(format!(
                     "expand and contract: add {to}, write both columns, backfill, switch reads to {to}, then drop {from}:\n\
                      ALTER TABLE {written} ADD COLUMN {} {};\n\

@@ -239,7 +239,7 @@ fn constraint(
             .effects
             .lock_on(table)
             .or(Some(LockMode::AccessExclusive)),
-        why: Some(why),
+        why: Some(why.into()),
         fix: Some(format!(
             "keep the old name until no running version names it; then rename it:\nALTER TABLE {written} RENAME CONSTRAINT {} TO {};\n{}",
             quote_ident(from),
@@ -301,13 +301,12 @@ fn index(
             v.why = Some(format!(
                 "ON CONFLICT ON CONSTRAINT {}, and error handling that matches the constraint name, fail or misbehave once this commits",
                 c.name
-            ));
+            ).into());
         }
         None => {
             v.message = format!("renaming index {name} to {to} breaks code that names it");
             v.why = Some(
-                "applications rarely name indexes; what breaks is SQL that does: scripts (REINDEX, DROP INDEX), query hints, schema comparisons"
-                    .to_string(),
+                "applications rarely name indexes; what breaks is SQL that does: scripts (REINDEX, DROP INDEX), query hints, schema comparisons".into(),
             );
             v.severity = Some(Severity::Hint);
         }
@@ -337,7 +336,7 @@ fn type_rename(cx: &Context, written: &ObjectName, to: &str) -> Option<(OldName,
         why: Some(format!(
             "columns follow the rename, but SQL that names {} fails once this commits: casts ('...'::{}), function signatures, and ORMs that map the type by name (Prisma, diesel-derive-enum, ...)",
             name.name, name.name
-        )),
+        ).into()),
         fix: Some(format!(
             "keep the name, or first ship an application version that no longer names it; then rename it:\nALTER {keyword} {written} RENAME TO {};\n{}",
             quote_ident(to),
@@ -377,7 +376,7 @@ fn enum_value(
         ),
         why: Some(format!(
             "existing rows hold '{to}' as soon as this commits: the running version's writes of '{from}' fail (invalid input value for enum) and its reads meet a value it does not know"
-        )),
+        ).into()),
         fix: Some(format!(
             "add the new value, ship an application version that writes '{to}' and reads both, then move the rows in batches:\nALTER TYPE {written} ADD VALUE IF NOT EXISTS {};\n-- later: UPDATE ... SET <column> = '{to}' WHERE <column> = '{from}';  (an enum value cannot be dropped: leave '{from}' unused)",
             quote_literal(to)
@@ -406,7 +405,7 @@ fn schema(cx: &Context, name: &str, to: &str) -> Option<(OldName, Violation)> {
         message: format!("renaming schema {name} to {to} breaks code that names {name}"),
         why: Some(format!(
             "queries that qualify names with {name}, and search_path settings (of roles, databases, connection strings) that list it, stop finding its objects once this commits"
-        )),
+        ).into()),
         fix: Some(format!(
             "first ship an application version whose queries and search_path do not name {name}; then rename it, marked with\n{}",
             ignore_line(name)
@@ -456,7 +455,7 @@ fn function(
         why: Some(format!(
             "calls of {} fail once this commits (views, defaults and triggers follow the rename; SQL text in the application and in other functions does not)",
             name.name
-        )),
+        ).into()),
         fix: Some(format!(
             "create {to} beside the old one (CREATE {keyword} {to}(...) with the same body), switch the callers, and drop {written} in a later migration"
         )),
@@ -496,7 +495,7 @@ fn view(
         why: Some(format!(
             "the application version running during the deploy still queries {}; it fails once this commits",
             name.name
-        )),
+        ).into()),
         fix: Some(format!(
             "rename, and leave a view with the old name until no running version uses it:\nALTER {keyword} {written} RENAME TO {};\nCREATE VIEW {written} AS SELECT * FROM {};\n-- later migration: DROP VIEW {written};",
             quote_ident(to),

@@ -36,7 +36,7 @@ impl Rule for RenameTable {
                 why: Some(format!(
                     "the application version running during the deploy still queries {}; it fails once this commits",
                     table.name
-                )),
+                ).into()),
                 fix: Some(format!(
                     "rename, and leave a view with the old name until no running version uses it:\n\
                      ALTER TABLE {written} RENAME TO {};\n\

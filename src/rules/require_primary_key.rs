@@ -48,8 +48,7 @@ impl Rule for RequirePrimaryKey {
                 message: format!("table {} has no primary key", table.name),
                 relation: Some(table.name.clone()),
                 why: Some(
-                    "without a primary key a row cannot be addressed reliably: logical replication (and CDC tools built on it) cannot replicate UPDATE and DELETE unless a REPLICA IDENTITY is set, ORMs need a key to update or delete one row, and duplicate rows go unnoticed"
-                        .to_string(),
+                    "without a primary key a row cannot be addressed reliably: logical replication (and CDC tools built on it) cannot replicate UPDATE and DELETE unless a REPLICA IDENTITY is set, ORMs need a key to update or delete one row, and duplicate rows go unnoticed".into(),
                 ),
                 fix: Some(fix(ct, table)),
                 ..Default::default()

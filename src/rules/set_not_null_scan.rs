@@ -80,7 +80,7 @@ impl Rule for SetNotNullScan {
                 lock_mode: Some(LockMode::AccessExclusive),
                 why: Some(format!(
                     "no valid CHECK constraint proves {column} IS NOT NULL, so PostgreSQL reads every row while reads and writes on {table} wait"
-                )),
+                ).into()),
                 fix: Some(fix),
                 ..Default::default()
             });
@@ -152,7 +152,7 @@ fn primary_key_using_index(
         why: Some(format!(
             "a primary key's columns must be NOT NULL: no NOT NULL or valid CHECK ({} IS NOT NULL) proves it, so PostgreSQL reads every row while reads and writes on {table} wait",
             unproven.join(" IS NOT NULL AND ")
-        )),
+        ).into()),
         fix: Some(fix),
         ..Default::default()
     });

@@ -67,7 +67,7 @@ impl Rule for SetSchema {
             },
             why: Some(format!(
                 "once this commits, queries that name {old} fail, and so do unqualified ones unless the application's search_path lists {schema} (schemaguard cannot see the application's search_path)"
-            )),
+            ).into()),
             fix: Some(format!(
                 "first ship an application version that finds it in {schema} (qualified as {new}, or with {schema} on its search_path), then move it, marked with\n-- schemaguard:ignore set-schema -- nothing running names {old} since <release>{leave_behind}"
             )),

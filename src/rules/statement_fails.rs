@@ -38,8 +38,7 @@ impl Rule for StatementFails {
         out.push(Violation {
             message: format!("PostgreSQL {} rejects this statement: {why}", cx.version),
             why: Some(
-                "the error stops the migration here on deploy: in a transaction everything before it in the migration is rolled back, outside one the statements before it stay applied and the rest does not run"
-                    .to_string(),
+                "the error stops the migration here on deploy: in a transaction everything before it in the migration is rolled back, outside one the statements before it stay applied and the rest does not run".into(),
             ),
             fix: Some(
                 "correct the statement (the reason above is PostgreSQL's own message), or set the version you deploy to with --pg-version if it is not the one checked"

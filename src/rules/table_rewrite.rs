@@ -92,9 +92,12 @@ impl Rule for TableRewrite {
                 message: format!("{what} rewrites {rel} under ACCESS EXCLUSIVE"),
                 relation: Some(rel.clone()),
                 lock_mode: Some(LockMode::AccessExclusive),
-                why: Some(format!(
-                    "reads and writes on {rel} wait until the whole relation has been rewritten"
-                )),
+                why: Some(
+                    format!(
+                        "reads and writes on {rel} wait until the whole relation has been rewritten"
+                    )
+                    .into(),
+                ),
                 fix: Some(fix.clone()),
                 ..Default::default()
             });

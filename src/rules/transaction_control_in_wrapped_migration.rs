@@ -43,7 +43,7 @@ impl Rule for TransactionControlInWrappedMigration {
         };
         out.push(Violation {
             message: message.to_string(),
-            why: Some(why.to_string()),
+            why: Some(why.to_string().into()),
             fix: Some(format!(
                 "leave transaction control to the framework: remove the BEGIN/COMMIT/ROLLBACK; or, when the file must control its own transactions, mark it as run without the framework's transaction:\n{hint}"
             )),

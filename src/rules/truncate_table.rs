@@ -44,7 +44,7 @@ impl Rule for TruncateTable {
                 lock_mode: Some(LockMode::AccessExclusive),
                 why: Some(format!(
                     "the data is gone once this commits, and ACCESS EXCLUSIVE on {table} blocks reads and writes meanwhile"
-                )),
+                ).into()),
                 fix: Some(format!(
                     "if the data really must go, delete it in batches (DELETE FROM {written} WHERE id < ... ) or mark this statement:\n-- schemaguard:ignore truncate-table -- <why the data can go>"
                 )),

@@ -43,8 +43,7 @@ impl Rule for UnbatchedBackfill {
             relation: Some(table.clone()),
             lock_mode: Some(LockMode::RowExclusive),
             why: Some(
-                "each changed row stays locked until the migration commits, so application writes to those rows wait; the whole table is rewritten as new row versions (WAL, bloat, replication lag)"
-                    .to_string(),
+                "each changed row stays locked until the migration commits, so application writes to those rows wait; the whole table is rewritten as new row versions (WAL, bloat, replication lag)".into(),
             ),
             fix: Some(format!(
                 "backfill in batches, outside the schema-change transaction, committing between batches:\n\

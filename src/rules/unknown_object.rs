@@ -134,8 +134,7 @@ impl Rule for UnknownObject {
             span,
             message: format!("no earlier migration creates {}", missing.join(", ")),
             why: Some(
-                "either the history schemaguard read is incomplete (objects made outside these migrations: then its checks cannot see their locks and sizes), or this migration fails on a fresh database"
-                    .to_string(),
+                "either the history schemaguard read is incomplete (objects made outside these migrations: then its checks cannot see their locks and sizes), or this migration fails on a fresh database".into(),
             ),
             fix: Some(
                 "if the objects come from elsewhere (another tool, a schema dump), say so in schemaguard.toml with `partial_history = true` (or check against the live database); otherwise fix the name"

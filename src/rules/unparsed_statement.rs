@@ -37,7 +37,7 @@ impl Rule for UnparsedStatement {
                 why: Some(format!(
                     "the {what} opened at line {line} is never closed, so PostgreSQL reports a syntax error and the migration fails; the statement starting at line {} runs to the end of the file (or of its DO body) and was not checked",
                     cx.stmt.span.start_pos.line
-                )),
+                ).into()),
                 fix: Some(format!(
                     "close the {what} opened at line {line}, or remove the stray opener"
                 )),
@@ -48,7 +48,7 @@ impl Rule for UnparsedStatement {
         }
         out.push(Violation {
             message: format!("this statement was not checked: {reason}"),
-            why: Some("schemaguard could not understand it, so its locks and effects are unknown; the statements after it are still checked".to_string()),
+            why: Some("schemaguard could not understand it, so its locks and effects are unknown; the statements after it are still checked".into()),
             fix: Some("if it is valid PostgreSQL, please report it; to acknowledge it, precede it with\n-- schemaguard:ignore unparsed-statement -- <reason>".to_string()),
             ..Default::default()
         });

@@ -51,7 +51,7 @@ impl Rule for ValidateInSameTransaction {
                     "the transaction still holds {} on {table} from the ADD CONSTRAINT, so the validation scan runs under it and blocks {}",
                     held.map_or("a strong lock".to_string(), |m| m.to_string()),
                     held.map_or("traffic", |m| m.blocked_traffic())
-                )),
+                ).into()),
                 fix: Some(format!(
                     "commit between the two steps: move this statement to the next migration:\nALTER TABLE {written} VALIDATE CONSTRAINT {};",
                     crate::ops::names::quote_ident(name)

@@ -451,6 +451,7 @@ fn trace_on(
     // trace compares the plan with the server and runs the parsed statements: no rules
     run_opts.report = pipeline::Report::Plan;
     run_opts.keep_parsed = true;
+    run_opts.plan_effects = true;
     let run = pipeline::run(&run_opts)?;
     let mut trace = Trace {
         server,

@@ -23,11 +23,11 @@ pub(super) fn add_column(
     if def.ty.is_serial() || def.identity.is_some() {
         let seq = identity_sequence(cat, table, &def.name, o);
         if def.ty.is_serial() {
-            column.default = Some(crate::ops::Expr {
+            column.default = Some(Box::new(crate::ops::Expr {
                 text: format!("nextval('{seq}'::regclass)"),
                 functions: vec!["nextval".to_string()],
                 ..Default::default()
-            });
+            }));
         }
     }
     if let Some(t) = cat.tables.get_mut(table) {

@@ -199,7 +199,7 @@ pub(super) fn alter_table(
         }
         AlterTableAction::SetDefault { column, expr } => {
             if let Some(c) = cat.tables.get_mut(name).and_then(|t| t.column_mut(column)) {
-                c.default = Some(expr.clone());
+                c.default = Some(Box::new(expr.clone()));
             }
         }
         AlterTableAction::DropDefault { column } => {

@@ -43,9 +43,9 @@ pub(super) fn create_table(cat: &mut Catalog, ct: &crate::ops::CreateTable, o: O
     }
     table.partition_key.clone_from(&ct.partition_key);
     table.partition_of = ct.partition_of.as_ref().map(|p| cat.resolve_relation(p));
-    table.of_type.clone_from(&ct.of_type);
+    table.of_type = ct.of_type.as_deref().cloned();
     table.default_partition = table.partition_of.is_some()
-        && ct.partition_bound == Some(crate::ops::PartitionBound::Default);
+        && ct.partition_bound.as_deref() == Some(&crate::ops::PartitionBound::Default);
     table.inherits = ct
         .inherits
         .iter()

@@ -369,7 +369,7 @@ pub(super) fn create_function(f: &sql::CreateFunction) -> Operation {
         }
         None => false,
     };
-    Operation::CreateFunction(CreateFunction {
+    Operation::CreateFunction(Box::new(CreateFunction {
         name: object_name(&f.name),
         kind: RoutineKind::Function,
         or_replace: f.or_replace,
@@ -389,7 +389,7 @@ pub(super) fn create_function(f: &sql::CreateFunction) -> Operation {
             .map(|a| a.name.as_ref().map(ident))
             .collect(),
         executes: Vec::new(),
-    })
+    }))
 }
 
 pub(super) fn create_procedure(
@@ -397,7 +397,7 @@ pub(super) fn create_procedure(
     params: &Option<Vec<sql::ProcedureParam>>,
     language: &Option<sql::Ident>,
 ) -> Operation {
-    Operation::CreateFunction(CreateFunction {
+    Operation::CreateFunction(Box::new(CreateFunction {
         name: object_name(name),
         kind: RoutineKind::Procedure,
         or_replace: false,
@@ -415,7 +415,7 @@ pub(super) fn create_procedure(
         inline: None,
         arg_names: Vec::new(),
         executes: Vec::new(),
-    })
+    }))
 }
 
 pub(super) fn create_aggregate(a: &sql::CreateAggregate) -> Operation {
@@ -428,7 +428,7 @@ pub(super) fn create_aggregate(a: &sql::CreateAggregate) -> Operation {
         }
         sql::CreateAggregateArgs::Star | sql::CreateAggregateArgs::Legacy => Vec::new(),
     };
-    Operation::CreateFunction(CreateFunction {
+    Operation::CreateFunction(Box::new(CreateFunction {
         name: object_name(&a.name),
         kind: RoutineKind::Aggregate,
         or_replace: a.or_replace,
@@ -441,7 +441,7 @@ pub(super) fn create_aggregate(a: &sql::CreateAggregate) -> Operation {
         inline: None,
         arg_names: Vec::new(),
         executes: Vec::new(),
-    })
+    }))
 }
 
 pub(super) fn alter_function(a: &sql::AlterFunction) -> Operation {

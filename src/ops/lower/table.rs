@@ -57,8 +57,8 @@ pub(super) fn create_table(t: &sql::CreateTable) -> Operation {
             .as_deref()
             .map(partition_key)
             .unwrap_or_default(),
-        partition_of: t.partition_of.as_ref().map(object_name),
-        partition_bound: t.for_values.as_ref().map(partition_bound),
+        partition_of: t.partition_of.as_ref().map(object_name).map(Box::new),
+        partition_bound: t.for_values.as_ref().map(partition_bound).map(Box::new),
         inherits: t.inherits.iter().flatten().map(object_name).collect(),
         like,
         as_query: t.query.as_deref().map(query_reads),
@@ -92,8 +92,8 @@ pub(super) fn create_foreign_table(t: &sql::CreateForeignTable) -> Operation {
             .collect(),
         partitioned: false,
         partition_key: Vec::new(),
-        partition_of: t.partition_of.as_ref().map(object_name),
-        partition_bound: t.for_values.as_ref().map(partition_bound),
+        partition_of: t.partition_of.as_ref().map(object_name).map(Box::new),
+        partition_bound: t.for_values.as_ref().map(partition_bound).map(Box::new),
         inherits: t.inherits.iter().flatten().map(object_name).collect(),
         like: Vec::new(),
         as_query: None,
@@ -192,7 +192,7 @@ pub(super) fn column_def(c: &sql::ColumnDef) -> ColumnDef {
         match &opt.option {
             sql::ColumnOption::Null => out.not_null = false,
             sql::ColumnOption::NotNull => out.not_null = true,
-            sql::ColumnOption::Default(e) => out.default = Some(summarize(e)),
+            sql::ColumnOption::Default(e) => out.default = Some(Box::new(summarize(e))),
             sql::ColumnOption::Collation(n) => out.collation = Some(last(n)),
             sql::ColumnOption::Generated {
                 generated_as,
@@ -201,7 +201,7 @@ pub(super) fn column_def(c: &sql::ColumnDef) -> ColumnDef {
                 ..
             } => match generation_expr {
                 Some(e) => {
-                    out.generated = Some(Generated {
+                    out.generated = Some(Box::new(Generated {
                         expr: summarize(e),
                         // PG 18: without STORED a generated column is virtual
                         stored: matches!(
@@ -209,7 +209,7 @@ pub(super) fn column_def(c: &sql::ColumnDef) -> ColumnDef {
                             Some(sql::GeneratedExpressionMode::Stored)
                         ),
                         by_default: matches!(generated_as, sql::GeneratedAs::ByDefault),
-                    })
+                    }))
                 }
                 None => {
                     out.identity = Some(match generated_as {
@@ -598,7 +598,7 @@ pub(super) fn create_index(i: &sql::CreateIndex) -> Operation {
         only: false,
         keys,
         include: i.include.iter().map(ident).collect(),
-        predicate: i.predicate.as_ref().map(summarize),
+        predicate: i.predicate.as_ref().map(summarize).map(Box::new),
         method: i.using.as_ref().map(index_method),
         nulls_not_distinct: i.nulls_distinct == Some(false),
         options_problem: {

@@ -42,7 +42,7 @@ fn added_column(sql: &str) -> ColumnDef {
 }
 
 fn default_of(sql: &str) -> Expr {
-    added_column(sql).default.expect("a default")
+    *added_column(sql).default.expect("a default")
 }
 
 fn create_index(sql: &str) -> CreateIndex {
@@ -414,11 +414,11 @@ fn create_table_if_not_exists_unlogged_and_temporary() {
 fn partitioned_table_and_partition_of() {
     assert!(create_table("CREATE TABLE p (a int) PARTITION BY RANGE (a)").partitioned);
     let t = create_table("CREATE TABLE p1 PARTITION OF s.p FOR VALUES FROM (1) TO (10)");
-    assert_eq!(t.partition_of, Some(on(Some("s"), "p")));
+    assert_eq!(t.partition_of.as_deref(), Some(&on(Some("s"), "p")));
     assert!(!t.partitioned);
     assert_eq!(
-        t.partition_bound,
-        Some(PartitionBound::Range {
+        t.partition_bound.as_deref(),
+        Some(&PartitionBound::Range {
             from: vec!["1".into()],
             to: vec!["10".into()]
         })
@@ -437,8 +437,10 @@ fn partition_keys_and_default_partitions_are_lowered() {
         ["R"]
     );
     assert_eq!(
-        create_table("CREATE TABLE p0 PARTITION OF p DEFAULT").partition_bound,
-        Some(PartitionBound::Default)
+        create_table("CREATE TABLE p0 PARTITION OF p DEFAULT")
+            .partition_bound
+            .as_deref(),
+        Some(&PartitionBound::Default)
     );
 }
 

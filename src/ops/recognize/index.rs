@@ -64,7 +64,7 @@ pub(super) fn create_index(c: &mut Cursor) -> Option<Operation> {
             if pred.is_empty() {
                 return None;
             }
-            index.predicate = Some(expr(c.sql, pred));
+            index.predicate = Some(Box::new(expr(c.sql, pred)));
         } else {
             return None;
         }

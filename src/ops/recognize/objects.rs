@@ -433,7 +433,7 @@ pub(super) fn create_function(
         executes: Vec::new(),
     };
     if kind == RoutineKind::Aggregate {
-        return Some(Operation::CreateFunction(f));
+        return Some(Operation::CreateFunction(Box::new(f)));
     }
     use crate::ops::lower::inline::{self, Body, Routine};
     let mut routine = Routine {
@@ -477,7 +477,7 @@ pub(super) fn create_function(
     }
     routine.sql |= f.language.as_deref() == Some("sql");
     f.inline = body.and_then(|b| inline::inline(&routine, b));
-    Some(Operation::CreateFunction(f))
+    Some(Operation::CreateFunction(Box::new(f)))
 }
 
 /// `RETURN expr` or `BEGIN ATOMIC ... END`, read by sqlparser.

@@ -157,7 +157,7 @@ fn in_schema(op: &mut Operation, schema: &str, local: &[String]) -> Option<()> {
     match op {
         Operation::CreateTable(t) => {
             own(&mut t.name)?;
-            t.partition_of.iter_mut().for_each(refer);
+            t.partition_of.as_deref_mut().into_iter().for_each(refer);
             t.inherits.iter_mut().for_each(refer);
             t.like.iter_mut().for_each(|l| refer(&mut l.source));
             let constraints = t

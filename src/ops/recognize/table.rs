@@ -535,7 +535,7 @@ fn column_def_inner(c: &mut Cursor, typed: bool) -> Option<ColumnDef> {
             if toks.is_empty() {
                 return None;
             }
-            col.default = Some(expr(c.sql, toks));
+            col.default = Some(Box::new(expr(c.sql, toks)));
         } else if c.eat_kw("check") {
             let inner = c.parens()?;
             let no_inherit = c.eat_seq(&["no", "inherit"]);
@@ -589,11 +589,11 @@ fn column_def_inner(c: &mut Cursor, typed: bool) -> Option<ColumnDef> {
                 let inner = c.parens()?;
                 let stored = c.eat_kw("stored");
                 c.eat_kw("virtual");
-                col.generated = Some(Generated {
+                col.generated = Some(Box::new(Generated {
                     expr: expr(c.sql, inner),
                     stored,
                     by_default,
-                });
+                }));
             }
         } else if c.eat_kw("collate") {
             col.collation = Some(c.name_parts()?.join("."));
@@ -891,10 +891,10 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
         column_storage: false,
     };
     let typed = if c.eat_seq(&["partition", "of"]) {
-        table.partition_of = Some(c.object_name()?);
+        table.partition_of = Some(Box::new(c.object_name()?));
         false
     } else if c.eat_kw("of") {
-        table.of_type = Some(c.object_name()?);
+        table.of_type = Some(Box::new(c.object_name()?));
         false
     } else {
         true
@@ -973,10 +973,10 @@ pub(super) fn create_table(c: &mut Cursor) -> Option<Operation> {
                 .map(|k| super::cursor::partition_key_element(&c.text(k)))
                 .collect();
         } else if c.eat_seq(&["for", "values"]) {
-            table.partition_bound = for_values(c);
+            table.partition_bound = for_values(c).map(Box::new);
             c.until_kw(&["partition", "using", "with", "without", "on", "tablespace"]);
         } else if c.eat_kw("default") {
-            table.partition_bound = Some(PartitionBound::Default);
+            table.partition_bound = Some(Box::new(PartitionBound::Default));
         } else if c.eat_kw("using") {
             c.ident()?;
         } else if c.eat_seq(&["without", "oids"]) {

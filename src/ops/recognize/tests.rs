@@ -1641,15 +1641,18 @@ fn create_table_partition_key_and_bound_are_recognised() {
         panic!()
     };
     assert_eq!(
-        ct.partition_bound,
-        Some(PartitionBound::List(vec!["'x'".into(), "'y'".into()]))
+        ct.partition_bound.as_deref(),
+        Some(&PartitionBound::List(vec!["'x'".into(), "'y'".into()]))
     );
     let Operation::CreateTable(ct) =
         rec("CREATE TABLE p0 PARTITION OF p DEFAULT WITH (fillfactor = 70)")
     else {
         panic!()
     };
-    assert_eq!(ct.partition_bound, Some(PartitionBound::Default));
+    assert_eq!(
+        ct.partition_bound.as_deref(),
+        Some(&PartitionBound::Default)
+    );
 }
 
 #[test]
@@ -1905,7 +1908,7 @@ fn create_schema_elements_are_created_in_the_schema() {
     let Operation::CreateTable(part) = ops[2] else {
         panic!("{:?}", ops[2])
     };
-    assert_eq!(part.partition_of, Some(name("s.fk")));
+    assert_eq!(part.partition_of.as_deref(), Some(&name("s.fk")));
     let Operation::CreateView(v) = ops[3] else {
         panic!("{:?}", ops[3])
     };
