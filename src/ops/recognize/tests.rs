@@ -926,7 +926,7 @@ fn create_table_like_including_is_recognised() {
             defaults: true,
             generated: true,
             identity: true,
-            constraints: false,
+            constraints: true,
         }]
     );
     assert_eq!(ct.columns.len(), 1);
