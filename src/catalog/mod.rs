@@ -312,6 +312,10 @@ impl RelKind {
     }
 }
 
+/// The PostgreSQL major version a catalog follows until told otherwise: the analysis
+/// sets it from the run's (`effects::PgVersion::DEFAULT` is the same, a test says).
+pub const DEFAULT_VERSION: u32 = 16;
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
@@ -385,7 +389,7 @@ impl Default for Catalog {
             timezone_set: false,
             check_function_bodies: true,
             any_inheritance: false,
-            version: crate::effects::PgVersion::DEFAULT.0,
+            version: DEFAULT_VERSION,
         }
     }
 }

@@ -668,19 +668,38 @@ fn partition_key(cat: &Catalog, key: &str) -> Option<String> {
     if e.columns.is_empty() {
         return Some("cannot use constant expression as partition key".to_string());
     }
-    use crate::effects::volatility::{Volatility, of_function};
-    let mutable = e.functions.iter().any(|f| {
-        let name = f.rsplit('.').next().unwrap_or(f).to_ascii_lowercase();
-        if user_function(cat, &name) {
-            matches!(
-                of_function(&name, cat),
-                Volatility::Volatile | Volatility::Stable
-            )
-        } else {
-            super::builtin_kind(&name) == Some(super::FunctionKind::Volatile)
-        }
-    });
+    let mutable = e.functions.iter().any(|f| not_immutable(cat, f, 0));
     mutable.then(|| "functions in partition key expression must be marked IMMUTABLE".to_string())
+}
+
+/// A call of `function` is not immutable as PostgreSQL judges a partition key (after
+/// inlining simple SQL functions): a function the history defines, by its declared
+/// volatility (VOLATILE by default) unless it is inlined, then by what its body calls; a
+/// built-in only when it is volatile in every overload (a built-in that is only stable
+/// is not judged: it may have an immutable overload).
+fn not_immutable(cat: &Catalog, function: &str, depth: usize) -> bool {
+    let name = function
+        .rsplit('.')
+        .next()
+        .unwrap_or(function)
+        .to_ascii_lowercase();
+    if !user_function(cat, &name) {
+        return super::builtin_kind(&name) == Some(super::FunctionKind::Volatile);
+    }
+    cat.functions
+        .iter()
+        .filter(|(k, _)| k.name == name)
+        .flat_map(|(_, overloads)| overloads)
+        .any(|f| match (f.volatility.as_deref(), &f.inline) {
+            (Some("immutable"), _) => false,
+            (Some("stable"), _) => true,
+            // inlined: as immutable as what the body calls (a recursive call stays)
+            (_, Some(body)) if depth < 8 => body
+                .functions
+                .iter()
+                .any(|g| not_immutable(cat, g, depth + 1)),
+            _ => true,
+        })
 }
 
 /// The history defines a function named `name` (in any schema): a built-in's kind or

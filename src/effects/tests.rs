@@ -1122,3 +1122,8 @@ fn enabling_a_statement_trigger_of_a_partitioned_table_stays_on_it() {
     let e = effects(history, "ALTER TABLE parent ENABLE ALWAYS TRIGGER tg", 15);
     assert_eq!(lock(&e, "child1"), Some(LockMode::ShareRowExclusive));
 }
+
+#[test]
+fn the_catalog_follows_the_default_version_until_told() {
+    assert_eq!(crate::catalog::DEFAULT_VERSION, PgVersion::DEFAULT.0);
+}
