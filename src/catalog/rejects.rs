@@ -77,12 +77,10 @@ pub fn create_index(cat: &Catalog, ci: &crate::ops::CreateIndex) -> Option<Strin
     if let Some(why) = &ci.options_problem {
         return Some(why.clone());
     }
-    // a key that is a row constructor has type record (observed on 15)
+    // a key that is a row constructor, not cast to a composite type, has type record
+    // (observed on 15; `(row(x, y)::t)` is fine)
     let row = ci.keys.iter().any(|k| match k {
-        crate::ops::IndexKey::Expression(e) => {
-            let t = e.text.trim_start_matches('(').trim_start();
-            t.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("row("))
-        }
+        crate::ops::IndexKey::Expression(e) => is_row_constructor(&e.text),
         crate::ops::IndexKey::Column(_) => false,
     });
     if row {
@@ -107,6 +105,44 @@ pub fn create_index(cat: &Catalog, ci: &crate::ops::CreateIndex) -> Option<Strin
         })
         .collect();
     unique_on_partitioned(&t.partition_key, &columns)
+}
+
+/// `text` is `ROW(...)` and nothing else, maybe in parentheses.
+fn is_row_constructor(text: &str) -> bool {
+    let mut t = text.trim();
+    // peel parentheses that enclose the whole text
+    while t.starts_with('(') && t.ends_with(')') && closing_paren(t, 0) == Some(t.len() - 1) {
+        t = t[1..t.len() - 1].trim();
+    }
+    let Some(head) = t.get(..3) else {
+        return false;
+    };
+    let rest = t[3..].trim_start();
+    head.eq_ignore_ascii_case("row")
+        && rest.starts_with('(')
+        && closing_paren(rest, 0) == Some(rest.len() - 1)
+}
+
+/// The byte position of the parenthesis closing the one at `open` (quotes respected).
+fn closing_paren(text: &str, open: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices().skip_while(|(i, _)| *i < open) {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Why PostgreSQL refuses an enum label (observed on 15): longer than 63 bytes.
@@ -1264,4 +1300,17 @@ const IDENTITY_TYPE: &str = "identity column type must be smallint, integer, or 
 fn identity_type(ty: &crate::ops::TypeName) -> bool {
     let builtin = ty.schema.as_deref().is_none_or(|s| s == "pg_catalog");
     !builtin || (ty.array_dims == 0 && matches!(ty.name.as_str(), "int2" | "int4" | "int8"))
+}
+
+#[cfg(test)]
+mod row_tests {
+    #[test]
+    fn a_row_constructor_is_told_from_a_cast_row() {
+        assert!(super::is_row_constructor("(row(f1, f2))"));
+        assert!(super::is_row_constructor("ROW (a, b)"));
+        assert!(!super::is_row_constructor("(row(x, y)::test_type1)"));
+        assert!(!super::is_row_constructor("(f1 || f2)"));
+        assert!(!super::is_row_constructor("(row(a) = row(b))"));
+        assert!(!super::is_row_constructor("rowcount(a)"));
+    }
 }
