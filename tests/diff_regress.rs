@@ -67,20 +67,7 @@ fn pg_regress_diff_stays_within_the_differences_reached() {
     let out = common::schemaguard(&["diff", "--database-url", &url, &set_arg, "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", out.stdout, out.stderr));
-    let differences: Vec<String> = doc["differences"]
-        .as_array()
-        .expect("differences")
-        .iter()
-        .map(|d| {
-            format!(
-                "{} {} {} {}",
-                d["kind"].as_str().unwrap_or("?"),
-                d["object"].as_str().unwrap_or("?"),
-                d["name"].as_str().unwrap_or("?"),
-                d["changes"]
-            )
-        })
-        .collect();
+    let differences: Vec<String> = common::difference_lines(&doc);
     eprintln!(
         "pg-regress diff: {} differences (at most {MAX_DIFFERENCES})",
         differences.len()

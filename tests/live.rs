@@ -708,6 +708,31 @@ fn plan_names_the_sessions_that_would_block_each_statement_now() {
         doc["database"]["blockers"][0]["session"]["pid"], pid,
         "{doc:#}"
     );
+    // and in SARIF: a field of the run, and a warning at the statement
+    let out = common::schemaguard(&[
+        "check",
+        "--format",
+        "sarif",
+        "--database-url",
+        &url,
+        dir.path(),
+    ]);
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).expect("SARIF");
+    assert_eq!(
+        log["runs"][0]["properties"]["database"]["blockers"][0]["session"]["pid"], pid,
+        "{log:#}"
+    );
+    let notes = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert!(
+        notes
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n["level"] == "warning"
+                && n["message"]["text"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with(&format!("pid {pid} ")))
+                && n["locations"][0]["physicalLocation"]["region"]["startLine"] == 1)),
+        "{notes:#}"
+    );
 
     // once it commits, nothing is in the way
     holder.batch_execute("COMMIT").expect("commit");
@@ -780,9 +805,37 @@ fn plan_says_what_would_queue_behind_each_lock() {
         &url,
         dir.path(),
     ]);
+    let sarif = common::schemaguard(&[
+        "check",
+        "--format",
+        "sarif",
+        "--traffic-window",
+        "2",
+        "--database-url",
+        &url,
+        dir.path(),
+    ]);
     stop.store(true, Ordering::Relaxed);
     worker.join().expect("the application thread");
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // SARIF: the queues as fields of the run and as notifications at the statement
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("SARIF");
+    let database = &log["runs"][0]["properties"]["database"];
+    assert!(
+        database["queues"].as_array().is_some_and(|q| q
+            .iter()
+            .any(|q| q["line"] == 1 && q["relation"] == "public.busy")),
+        "{database:#}"
+    );
+    let notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert!(
+        notes.iter().any(|n| n["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("public.busy: ") && t.contains("would queue behind"))),
+        "{notes:#?}"
+    );
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     let queues = doc["queues"].as_array().expect("queues");
     let on = |line: u64| {

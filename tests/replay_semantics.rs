@@ -67,20 +67,7 @@ fn differences_applied(
     ]);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", out.stdout, out.stderr));
-    doc["differences"]
-        .as_array()
-        .expect("differences")
-        .iter()
-        .map(|d| {
-            format!(
-                "{} {} {} {}",
-                d["kind"].as_str().unwrap_or("?"),
-                d["object"].as_str().unwrap_or("?"),
-                d["name"].as_str().unwrap_or("?"),
-                d["changes"]
-            )
-        })
-        .collect()
+    common::difference_lines(&doc)
 }
 
 const COLUMN_RENAMES: &str = "

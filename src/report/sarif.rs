@@ -21,12 +21,30 @@ const DESCRIPTION_LIMIT: usize = 1024;
 
 /// The SARIF log of a `check` run.
 pub fn render(report: &CheckReport) -> String {
-    let run = s::Run::builder()
+    let builder = s::Run::builder()
         .tool(s::Tool::from(driver()))
         .column_kind(json!("unicodeCodePoints"))
         .invocations(vec![invocation(report)])
-        .results(report.findings.iter().map(result).collect::<Vec<_>>())
-        .build();
+        .results(report.findings.iter().map(result).collect::<Vec<_>>());
+    // the same as fields, for tools that read them: `properties.database`
+    let run = match report.database {
+        Some(db) => builder
+            .properties(
+                s::PropertyBag::builder()
+                    .additional_properties(BTreeMap::from([(
+                        "database".to_string(),
+                        json!({
+                            "target": db.target,
+                            "blockers": report.blockers,
+                            "traffic_window_s": db.activity.traffic_window_s,
+                            "queues": report.queues,
+                        }),
+                    )]))
+                    .build(),
+            )
+            .build(),
+        None => builder.build(),
+    };
     let log = s::Sarif::builder()
         .schema(SCHEMA_URI)
         .version(json!("2.1.0"))
@@ -250,6 +268,44 @@ fn invocation(report: &CheckReport) -> s::Invocation {
                     .build(),
             ])
             .build()
+    }));
+    // against a live database: who would block each pending statement now, and what
+    // would queue behind its locks, at the statement
+    let at = |file: &str, line: u32, level: &str, text: String| {
+        s::Notification::builder()
+            .level(json!(level))
+            .message(s::Message::from(text.as_str()))
+            .locations(vec![
+                s::Location::builder()
+                    .physical_location(
+                        s::PhysicalLocation::builder()
+                            .artifact_location(artifact(file))
+                            .region(
+                                s::Region::builder()
+                                    .start_line(i64::from(line.max(1)))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            ])
+            .build()
+    };
+    notifications.extend(report.blockers.iter().map(|b| {
+        at(
+            &b.file,
+            b.line,
+            "warning",
+            crate::live::activity::describe(b),
+        )
+    }));
+    notifications.extend(report.queues.iter().map(|q| {
+        at(
+            &q.file,
+            q.line,
+            "note",
+            crate::live::activity::describe_queue(q),
+        )
     }));
     let invocation = s::Invocation::builder().execution_successful(report.input_errors.is_empty());
     if notifications.is_empty() {

@@ -281,3 +281,22 @@ pub fn git(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&status.stderr)
     );
 }
+
+/// `diff --format json`'s differences as `kind object name changes` lines (none when
+/// the two sides agree).
+pub fn difference_lines(doc: &serde_json::Value) -> Vec<String> {
+    doc["differences"]
+        .as_array()
+        .expect("differences")
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {} {}",
+                d["kind"].as_str().unwrap_or("?"),
+                d["object"].as_str().unwrap_or("?"),
+                d["name"].as_str().unwrap_or("?"),
+                d["changes"]
+            )
+        })
+        .collect()
+}
