@@ -16,6 +16,7 @@ use crate::parse::{ParsedFile, Statement};
 use crate::rules::{self, Context, FileCheck, Finding, Rule, Severity, Violation};
 use crate::span::Span;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -709,8 +710,7 @@ impl Driver<'_> {
         for rule in &self.rules {
             rule.check_file(&check, &mut out);
             if !out.is_empty() {
-                // all kept until the last rule has run (one a table, say)
-                raw.extend(out.drain(..).map(|v| (*rule, v.shrunk())));
+                raw.extend(out.drain(..).map(|v| (*rule, v)));
             }
         }
         // a rule may have found one thing per statement: each list goes once read
@@ -783,18 +783,28 @@ impl Driver<'_> {
             .flatten()
             .or(v.severity)
             .unwrap_or_else(|| rule.default_severity());
-        // kept until the report, and a file may make one finding per statement
-        let v = v.shrunk();
+        // kept until the report: a string `format!` made has room for about twice its
+        // literal text (its guess), and a file may make one finding per statement
+        let mut message = v.message;
+        message.shrink_to_fit();
+        let mut why = v.why;
+        if let Some(Cow::Owned(w)) = why.as_mut() {
+            w.shrink_to_fit();
+        }
+        let mut fix = v.fix;
+        if let Some(f) = fix.as_mut() {
+            f.shrink_to_fit();
+        }
         Finding {
             rule: rule.id(),
             severity,
-            message: v.message,
+            message,
             file: file.to_string(),
             span: v.span.unwrap_or(span),
             relation: v.relation,
             lock_mode: v.lock_mode,
-            why: v.why,
-            fix: v.fix,
+            why,
+            fix,
             related: Vec::new(),
         }
     }

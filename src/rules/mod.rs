@@ -158,21 +158,6 @@ pub struct Violation {
     pub at_line: Option<u32>,
 }
 
-impl Violation {
-    /// The violation with its strings shrunk to their length, to be kept: a string
-    /// `format!` made has room for about twice its literal text (its guess).
-    pub fn shrunk(mut self) -> Violation {
-        self.message.shrink_to_fit();
-        if let Some(Cow::Owned(why)) = self.why.as_mut() {
-            why.shrink_to_fit();
-        }
-        if let Some(fix) = self.fix.as_mut() {
-            fix.shrink_to_fit();
-        }
-        self
-    }
-}
-
 /// A finding as reported to the user.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
